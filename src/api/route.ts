@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { RequestContext } from './http-context.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+/** Context of a hijacked (Upgrade: tcp) request: the raw socket and bytes read past the headers. */
+export interface HijackContext {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  apiVersion: number;
+}
+
+export interface Route {
+  method: HttpMethod;
+  /** find-my-way pattern, e.g. `/containers/:id/json`, without the version prefix. */
+  path: string;
+  handler: (ctx: RequestContext) => Promise<void>;
+  /** For attach and exec start: called instead of `handler` when the client asks to upgrade. */
+  hijack?: (ctx: HijackContext) => Promise<void>;
+  /** How completely this route serves a swagger endpoint, for docs/api-coverage.md. Default: done. */
+  coverage?: (method: string, swaggerPath: string) => { state: 'done' | 'partial' | 'not yet'; note?: string };
+}

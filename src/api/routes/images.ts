@@ -1,0 +1,125 @@
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import type { ImageService } from '../../engine/images/image-service.js';
+import type { ImageArchives } from '../../engine/images/image-archives.js';
+import { queryBool, queryFilters, sendJson, type RequestContext } from '../http-context.js';
+import type { Route } from '../route.js';
+import { JsonLines } from '../streams/json-lines.js';
+
+/** Routes whose image name may contain `/` and `:` (`/images/localhost:5000/x/json`). */
+const NAMED_ACTIONS = ['json', 'history', 'tag', 'push', 'get'] as const;
+type NamedAction = (typeof NAMED_ACTIONS)[number] | 'delete';
+
+function splitNamed(rest: string, method: string): { name: string; action: NamedAction } {
+  if (method === 'DELETE') return { name: decodeURIComponent(rest), action: 'delete' };
+  const slash = rest.lastIndexOf('/');
+  const action = rest.slice(slash + 1) as NamedAction;
+  if (slash <= 0 || !(NAMED_ACTIONS as readonly string[]).includes(action)) throw new NotFoundError('page not found');
+  return { name: decodeURIComponent(rest.slice(0, slash)), action };
+}
+
+export function imageRoutes(images: ImageService, archives: ImageArchives): Route[] {
+  const named = async (ctx: RequestContext): Promise<void> => {
+    const { name, action } = splitNamed(ctx.params['*'] ?? '', ctx.req.method ?? 'GET');
+    const { res, query } = ctx;
+    switch (action) {
+      case 'json':
+        return sendJson(res, 200, await images.inspect(name));
+      case 'history':
+        return sendJson(res, 200, await images.history(name));
+      case 'tag': {
+        const repo = query.get('repo');
+        if (!repo) throw new InvalidParameterError('repository name must have at least one component');
+        await images.tag(name, repo, query.get('tag') || undefined);
+        res.writeHead(201);
+        res.end();
+        return;
+      }
+      case 'delete':
+        return sendJson(res, 200, await images.remove(name, { force: queryBool(query, 'force'), noPrune: queryBool(query, 'noprune') }));
+      case 'get':
+        return sendArchive(ctx, archives, [name]);
+      case 'push':
+        throw new NotImplementedError(`pushing images is not supported by this Berth version yet`);
+    }
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/images/json',
+      handler: async ({ res, query }) =>
+        sendJson(res, 200, await images.list({ all: queryBool(query, 'all'), filters: queryFilters(query), digests: queryBool(query, 'digests') })),
+    },
+    { method: 'GET', path: '/images/get', handler: (ctx) => sendArchive(ctx, archives, ctx.query.getAll('names')) },
+    {
+      method: 'POST',
+      path: '/images/load',
+      handler: async ({ req, res, query }) => {
+        const out = new JsonLines(res);
+        try {
+          await archives.load(req, { quiet: queryBool(query, 'quiet'), onProgress: (m) => out.write(m) });
+        } catch (err) {
+          // Before any output, a plain error status lets the CLI print the message directly.
+          if (!res.headersSent) throw err;
+          out.fail(err);
+        }
+        out.end();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images/create',
+      coverage: () => ({ state: 'partial', note: 'import (`fromSrc`) done; pull (`fromImage`) answers 501 until the registry issue' }),
+      handler: async ({ req, res, query }) => {
+        const fromSrc = query.get('fromSrc');
+        if (fromSrc === null) {
+          const from = query.get('fromImage') ?? '';
+          throw new NotImplementedError(`pull access denied for ${from}: pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
+        }
+        const out = new JsonLines(res);
+        const repoParam = query.get('repo') ?? '';
+        const tagParam = query.get('tag') ?? '';
+        const id = await archives.import(fromSrc === '-' ? req : fromSrc, {
+          ...(repoParam ? { repo: repoParam } : {}),
+          ...(tagParam ? { tag: tagParam } : {}),
+          ...(query.get('message') ? { message: query.get('message') as string } : {}),
+          changes: query.getAll('changes'),
+          ...(query.get('platform') ? { platform: query.get('platform') as string } : {}),
+        });
+        out.write({ status: id });
+        out.end();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images/prune',
+      handler: async ({ res, query }) => {
+        const filters = queryFilters(query);
+        sendJson(res, 200, await images.prune({ filters }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/images/search',
+      coverage: () => ({ state: 'not yet', note: 'registries come with the registry issue (501)' }),
+      handler: async () => {
+        throw new NotImplementedError('searching registries is not supported by this Berth version yet');
+      },
+    },
+    { method: 'GET', path: '/images/*', handler: named },
+    { method: 'POST', path: '/images/*', handler: named, coverage: namedCoverage },
+    { method: 'DELETE', path: '/images/*', handler: named },
+  ];
+}
+
+function namedCoverage(_method: string, path: string): { state: 'done' | 'not yet'; note?: string } {
+  return path.endsWith('/push') ? { state: 'not yet', note: 'registries come with the registry issue (501)' } : { state: 'done' };
+}
+
+async function sendArchive(ctx: RequestContext, archives: ImageArchives, names: string[]): Promise<void> {
+  if (names.length === 0) throw new InvalidParameterError('no image names given to save');
+  const stream = await archives.save(names);
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  stream.on('error', () => ctx.res.destroy());
+  stream.pipe(ctx.res);
+}

@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import FindMyWay from 'find-my-way';
+import type { Logger } from '../core/logger.js';
+import { errorMessage, NotFoundError } from '../core/errors.js';
+import { API_VERSION, splitVersion, versionNumber } from './api-version.js';
+import { isServerFault, statusForError } from './errors.js';
+import { sendJson, type RequestContext } from './http-context.js';
+import type { HttpMethod, Route } from './route.js';
+
+export interface ApiServerOptions {
+  routes: Route[];
+  log: Logger;
+  serverName: string;
+}
+
+interface Matched {
+  route: Route;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  apiVersion: number;
+}
+
+/**
+ * The Engine API over HTTP/1.1: version prefixes, docker's headers on every response, and the
+ * typed-error → status mapping for every route. Handlers only parse and call services.
+ */
+export function createApiServer(opts: ApiServerOptions): Server {
+  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 2048 });
+  for (const route of opts.routes) {
+    const store = { route };
+    router.on(route.method, route.path, () => undefined, store);
+    if (route.method === 'GET') router.on('HEAD', route.path, () => undefined, store);
+  }
+
+  const match = (req: IncomingMessage): Matched => {
+    const url = new URL(req.url ?? '/', 'http://berth');
+    const { version, path } = splitVersion(url.pathname);
+    const method = (req.method ?? 'GET') as HttpMethod;
+    const found = router.find(method, path);
+    const store = found?.store as { route: Route } | undefined;
+    if (!found || !store) throw new NotFoundError(`page not found`);
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
+    return { route: store.route, params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };
+  };
+
+  const commonHeaders = (res: ServerResponse): void => {
+    res.setHeader('Api-Version', API_VERSION);
+    res.setHeader('Ostype', 'linux');
+    res.setHeader('Server', opts.serverName);
+    res.setHeader('Docker-Experimental', 'false');
+  };
+
+  const fail = (res: ServerResponse, err: unknown, req: IncomingMessage): void => {
+    const status = statusForError(err);
+    if (isServerFault(status)) opts.log.error({ err, method: req.method, url: req.url }, 'request failed');
+    else opts.log.debug({ method: req.method, url: req.url, status, msg: errorMessage(err) }, 'request refused');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (status === 304) {
+      res.writeHead(304);
+      res.end();
+      return;
+    }
+    sendJson(res, status, { message: errorMessage(err) });
+  };
+
+  const server = createServer(async (req, res) => {
+    commonHeaders(res);
+    opts.log.debug({ method: req.method, url: req.url }, 'request');
+    try {
+      const m = match(req);
+      const ctx: RequestContext = { req, res, params: m.params, query: m.query, apiVersion: m.apiVersion };
+      await m.route.handler(ctx);
+    } catch (err) {
+      fail(res, err, req);
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void (async () => {
+      try {
+        const m = match(req);
+        if (!m.route.hijack) throw new NotFoundError('this endpoint does not support connection upgrade');
+        await m.route.hijack({ req, socket, head, params: m.params, query: m.query, apiVersion: m.apiVersion });
+      } catch (err) {
+        const status = statusForError(err);
+        const body = JSON.stringify({ message: errorMessage(err) }) + '\n';
+        if (!socket.destroyed) {
+          socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nApi-Version: ${API_VERSION}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        }
+      }
+    })();
+  });
+
+  // Uploads (load, import, build contexts) and followed logs run for as long as they need.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

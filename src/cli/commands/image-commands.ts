@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { defineImageList } from './image-list.js';
+import { defineHistory, defineImageInspect, defineImagePrune, defineInspect, defineRmi, defineTag } from './image-manage.js';
+import { defineBootstrap, defineImport, defineLoad, defineSave } from './image-transfer.js';
+
+/** docker's image commands, both as `berth image VERB` and as the classic top-level aliases. */
+export function registerImageCommands(program: Command, ctx: CliContext): void {
+  const image = program.command('image').description('Manage images');
+  defineImageList(image, ctx, 'ls').alias('list');
+  defineImageInspect(image, ctx, 'inspect');
+  defineHistory(image, ctx, 'history');
+  defineRmi(image, ctx, 'rm').alias('remove');
+  defineTag(image, ctx, 'tag');
+  defineImagePrune(image, ctx, 'prune');
+  defineImport(image, ctx, 'import');
+  defineSave(image, ctx, 'save');
+  defineLoad(image, ctx, 'load');
+  defineBootstrap(image, ctx, 'bootstrap');
+
+  defineImageList(program, ctx, 'images');
+  defineHistory(program, ctx, 'history');
+  defineRmi(program, ctx, 'rmi');
+  defineTag(program, ctx, 'tag');
+  defineImport(program, ctx, 'import');
+  defineSave(program, ctx, 'save');
+  defineLoad(program, ctx, 'load');
+  defineInspect(program, ctx, 'inspect');
+}

@@ -1,0 +1,166 @@
+import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** The newest API version this client speaks (it uses the daemon's when that is older). */
+export const CLIENT_API_VERSION = '1.50';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The daemon could not be reached at all (docker: "Cannot connect to the Docker daemon"). */
+export class ConnectionError extends Error {
+  constructor(readonly socketPath: string, cause: unknown) {
+    super(`Cannot connect to the Berth daemon at unix://${socketPath}. Is the berth daemon running?`, { cause });
+    this.name = 'ConnectionError';
+  }
+}
+
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface RequestSpec {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** A raw body (tar upload); sent with chunked encoding. */
+  stream?: Readable;
+  headers?: Record<string, string>;
+}
+
+/** Resolves the daemon socket: `-H`, then BERTH_HOST, then DOCKER_HOST, then the default. */
+export function resolveSocketPath(host?: string): string {
+  const h = host ?? process.env.BERTH_HOST ?? process.env.DOCKER_HOST ?? 'unix:///run/berth/berth.sock';
+  if (!h.startsWith('unix://')) throw new Error(`unsupported host "${h}": berth connects to unix:///path sockets`);
+  return h.slice('unix://'.length);
+}
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
+    else params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** A typed Engine API client over a Unix socket; the berth CLI and programs use it alike. */
+export class EngineClient {
+  private version: string | undefined;
+
+  constructor(readonly socketPath: string) {}
+
+  /** Negotiates the API version once, as the docker CLI does with `HEAD /_ping`. */
+  async apiVersion(): Promise<string> {
+    if (this.version) return this.version;
+    const res = await this.raw({ method: 'HEAD', path: '/_ping' }, false);
+    res.resume();
+    const server = res.headers['api-version'];
+    const v = typeof server === 'string' && compareVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
+    this.version = v;
+    return v;
+  }
+
+  /** Sends a request; a non-2xx answer becomes an ApiError carrying the daemon's message. */
+  async raw(spec: RequestSpec, versioned = true): Promise<IncomingMessage> {
+    const prefix = versioned ? `/v${await this.apiVersion()}` : '';
+    const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+    let payload: Buffer | undefined;
+    if (spec.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(spec.body));
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    } else if (spec.stream) {
+      headers['Content-Type'] ??= 'application/x-tar';
+    }
+    const options: RequestOptions = { socketPath: this.socketPath, method: spec.method, path: prefix + spec.path + buildQuery(spec.query), headers };
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(options, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES' ? new ConnectionError(this.socketPath, err) : err);
+      });
+      if (spec.stream) {
+        spec.stream.on('error', (err) => req.destroy(err));
+        spec.stream.pipe(req);
+      } else req.end(payload);
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    if (status === 304) return res;
+    const text = (await readAll(res)).toString('utf8');
+    let message = text.trim();
+    if ((res.headers['content-type'] ?? '') === 'application/json') {
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        /* keep the raw text, as the docker CLI does */
+      }
+    }
+    throw new ApiError(status, message || `status ${status}`);
+  }
+
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.raw(spec);
+    const text = (await readAll(res)).toString('utf8');
+    return (text.trim() ? JSON.parse(text) : undefined) as T;
+  }
+
+  async noContent(spec: RequestSpec): Promise<number> {
+    const res = await this.raw(spec);
+    await readAll(res);
+    return res.statusCode ?? 0;
+  }
+
+  /** A JSON-lines progress stream: each message goes to `onMessage`; an in-band error throws. */
+  async jsonLines(spec: RequestSpec, onMessage: (m: JsonMessage) => void): Promise<void> {
+    const res = await this.raw(spec);
+    let buffered = '';
+    let failure: string | undefined;
+    const handle = (line: string): void => {
+      if (!line.trim()) return;
+      const m = JSON.parse(line) as JsonMessage;
+      if (m.errorDetail || m.error) failure ??= m.errorDetail?.message ?? m.error ?? 'unknown error';
+      else onMessage(m);
+    };
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString('utf8');
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        handle(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    }
+    handle(buffered);
+    if (failure !== undefined) throw new ApiError(500, failure);
+  }
+}
+
+export interface JsonMessage {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  stream?: string;
+  aux?: unknown;
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function compareVersions(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am - bm || an - bn;
+}

@@ -1,0 +1,97 @@
+import type { Server } from 'node:http';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWriteFile } from '../core/atomic-write.js';
+import type { Logger } from '../core/logger.js';
+import { createApiServer } from '../api/server.js';
+import { buildRoutes } from '../api/route-table.js';
+import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
+import { ImageArchives } from '../engine/images/image-archives.js';
+import { ImageService } from '../engine/images/image-service.js';
+import { SystemService } from '../engine/system/system-service.js';
+import { ContentStore } from '../store/content/content-store.js';
+import { ImageStore } from '../store/metadata/image-store.js';
+import { ReferenceStore } from '../store/metadata/reference-store.js';
+import { LayerStore } from '../store/layers/layer-store.js';
+import { DataRootLock } from './data-root-lock.js';
+import type { DaemonOptions } from './daemon-options.js';
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+}
+
+/** The composition root: builds stores, drivers, services and the API, then listens. */
+export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<RunningDaemon> {
+  if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
+  await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });
+  await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
+  const lock = new DataRootLock(opts.dataRoot);
+  await lock.acquire();
+  const cleanups: Array<() => Promise<void>> = [() => lock.release()];
+  try {
+    const image = join(opts.dataRoot, 'image');
+    const content = new ContentStore(join(opts.dataRoot, 'content'));
+    const images = new ImageStore(join(image, 'images'));
+    const refs = new ReferenceStore(join(image, 'repositories.json'));
+    const layers = new LayerStore(join(image, 'layers'));
+    for (const store of [content, images, refs, layers]) await store.init();
+    const snapshotter = await chooseSnapshotter(opts.dataRoot, opts.storageDriver, (msg) => log.warn(msg));
+    log.info({ driver: snapshotter.name }, 'storage driver ready');
+
+    const imageService = new ImageService({ content, images, refs, layers, snapshotter, log });
+    // A crash mid-load or mid-delete can leave blobs and layers nobody references.
+    await imageService.gc();
+    const archives = new ImageArchives({ images: imageService, content });
+    const system = new SystemService(
+      {
+        dataRoot: opts.dataRoot,
+        execRoot: opts.execRoot,
+        defaultRuntime: opts.defaultRuntime,
+        runtimes: { crun: '/usr/bin/crun', runc: '/usr/bin/runc' },
+        debug: opts.debug,
+        startedAt: new Date(),
+        pid: process.pid,
+      },
+      imageService,
+    );
+
+    const server = createApiServer({
+      routes: buildRoutes({ system, images: imageService, archives }),
+      log,
+      serverName: 'Berth/0.1.0 (linux)',
+    });
+    const servers: Server[] = [];
+    for (const host of opts.hosts) {
+      const path = host.slice('unix://'.length);
+      await mkdir(join(path, '..'), { recursive: true });
+      // The lock guarantees no live daemon of this data root owns it; a stale socket blocks listen.
+      await rm(path, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      await chmod(path, 0o660);
+      servers.push(server);
+      cleanups.push(() => rm(path, { force: true }));
+      log.info({ socket: path }, 'API listening');
+    }
+    await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
+    cleanups.push(() => rm(opts.pidfile, { force: true }));
+
+    return {
+      async stop() {
+        await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        })));
+        for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,178 @@
+import { mkdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import type { Header } from 'tar-stream';
+import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../core/errors.js';
+import { cleanInRoot, resolveInRoot } from './resolve-in-root.js';
+import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from './write-tar-entry.js';
+
+const WHITEOUT_PREFIX = '.wh.';
+const WHITEOUT_META_PREFIX = '.wh..wh.';
+const WHITEOUT_OPAQUE = '.wh..wh..opq';
+
+/**
+ * How a driver turns OCI whiteouts into its own form. `dirAbs` is resolved inside the root and
+ * exists. `writtenByLayer` holds the absolute paths this layer has created so far: an opaque marker
+ * hides what lower layers had, not what the same layer put there before the marker.
+ */
+export interface WhiteoutHandler {
+  /** `.wh.<name>` in `dirAbs`: `name` (one path component) must disappear. */
+  onWhiteout(dirAbs: string, name: string, writtenByLayer: ReadonlySet<string>): Promise<void>;
+  /** `.wh..wh..opq` in `dirAbs`: the directory hides all lower content. */
+  onOpaque(dirAbs: string, writtenByLayer: ReadonlySet<string>): Promise<void>;
+}
+
+/** What tar-stream really hands out: unknown type flags come as null, PAX records as strings. */
+type RawHeader = Omit<Header, 'type' | 'pax'> & { type: string | null; pax?: Record<string, string> | null };
+
+const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
+
+/**
+ * Streams an uncompressed layer tar into `root` (an existing directory the caller owns, typically a
+ * temp dir) and returns the bytes of regular files written. No entry can write outside `root`:
+ * names are cleaned lexically, then their parent is resolved with symlinks re-rooted at `root`.
+ * Throws InvalidParameterError for a malformed or hostile tar, SystemError for host failures; on
+ * error `root` is left half-written for the caller to discard.
+ */
+export async function applyLayerTar(
+  root: string,
+  tar: Readable,
+  whiteouts: WhiteoutHandler,
+  log: (msg: string) => void = () => undefined,
+): Promise<number> {
+  const extract = tarStream.extract();
+  let tarError: unknown = null;
+  let inputError: unknown = null;
+  extract.on('error', (err: unknown) => {
+    tarError ??= err;
+  });
+  tar.on('error', (err) => {
+    inputError ??= err;
+    extract.destroy(err);
+  });
+  tar.pipe(extract);
+
+  const ctx: EntryContext = { root, dirTimes: [], log };
+  const written = new Set<string>();
+  let size = 0;
+  try {
+    for await (const entry of extract) {
+      size += await applyEntry(entry.header as RawHeader, entry, ctx, written, whiteouts);
+    }
+    await restoreDirTimes(ctx.dirTimes);
+    return size;
+  } catch (err) {
+    tar.unpipe(extract);
+    tar.destroy();
+    // Wait for the extractor to close: a truncated tar can surface first as an error of the entry
+    // stream we were copying, and only then as the extractor's own error, which names the cause.
+    if (!extract.destroyed) {
+      await new Promise((resolve) => {
+        extract.once('close', () => resolve(undefined));
+        extract.destroy();
+      });
+    }
+    throw classify(err, inputError, tarError);
+  }
+}
+
+function classify(err: unknown, inputError: unknown, tarError: unknown): Error {
+  if (isBerthError(err)) return err;
+  // The stream we read failed (network, decompression, digest check): the caller's error to type.
+  if (inputError !== null) {
+    if (isBerthError(inputError)) return inputError;
+    return new SystemError(`cannot read layer tar: ${errorMessage(inputError)}`, { cause: inputError });
+  }
+  if (tarError !== null) {
+    if (isBerthError(tarError)) return tarError;
+    return new InvalidParameterError(`invalid layer tar: ${errorMessage(tarError)}`, { cause: tarError });
+  }
+  if (errnoCode(err) === 'ENOTDIR') {
+    // The tar itself is inconsistent: `a` is a file (here or in a parent layer) and `a/b` follows.
+    return new InvalidParameterError(`invalid layer tar: ${errorMessage(err)}`, { cause: err });
+  }
+  return new SystemError(`cannot unpack layer: ${errorMessage(err)}`, { cause: err });
+}
+
+/** Applies one entry; returns the regular-file bytes it wrote. */
+async function applyEntry(
+  header: RawHeader,
+  content: EntryContent,
+  ctx: EntryContext,
+  written: Set<string>,
+  whiteouts: WhiteoutHandler,
+): Promise<number> {
+  const path = cleanInRoot(header.name);
+  const type = header.type === 'contiguous-file' ? 'file' : header.type;
+  // The root itself is the layer's, as in docker; unknown types (sparse, vendor) are skipped.
+  if (path === '' || type === null || !KINDS.has(type)) {
+    if (path !== '') ctx.log(`skipping tar entry "${header.name}" of unsupported type ${String(header.type)}`);
+    content.resume();
+    return 0;
+  }
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  // Never follow the final component: resolve the parent only, then replace what is there.
+  const parentAbs = await resolveInRoot(ctx.root, slash < 0 ? '' : path.slice(0, slash));
+  // Like docker, a missing parent is created (0755, root-owned) rather than rejected.
+  await mkdir(parentAbs, { recursive: true, mode: 0o755 });
+
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    content.resume();
+    await applyWhiteout(parentAbs, base, header.name, written, whiteouts);
+    return 0;
+  }
+  const abs = `${parentAbs}/${base}`;
+  const entryHeader = toEntryHeader(path, type as TarEntryHeader['kind'], header);
+  await writeTarEntry(abs, entryHeader, content, ctx);
+  if (entryHeader.kind !== 'file') content.resume();
+  written.add(abs);
+  return entryHeader.kind === 'file' ? (header.size ?? 0) : 0;
+}
+
+async function applyWhiteout(
+  dirAbs: string,
+  base: string,
+  entryName: string,
+  written: ReadonlySet<string>,
+  whiteouts: WhiteoutHandler,
+): Promise<void> {
+  if (base === WHITEOUT_OPAQUE) return await whiteouts.onOpaque(dirAbs, written);
+  // Other `.wh..wh.` names are AUFS bookkeeping (plink, orph…), meaningless here.
+  if (base.startsWith(WHITEOUT_META_PREFIX)) return;
+  const name = base.slice(WHITEOUT_PREFIX.length);
+  // `.wh..` or `.wh...` would whiteout the directory itself or its parent, possibly the root's.
+  if (name === '' || name === '.' || name === '..') {
+    throw new InvalidParameterError(`invalid layer tar: whiteout "${entryName}" names no file`);
+  }
+  await whiteouts.onWhiteout(dirAbs, name, written);
+}
+
+function toEntryHeader(path: string, kind: TarEntryHeader['kind'], h: RawHeader): TarEntryHeader {
+  const pax = h.pax ?? {};
+  const xattrs = new Map<string, string>();
+  for (const [key, value] of Object.entries(pax)) {
+    if (key.startsWith('SCHILY.xattr.')) xattrs.set(key.slice('SCHILY.xattr.'.length), value);
+  }
+  // PAX carries ids above the octal field's limit and sub-second times; tar-stream ignores both.
+  const mtime = paxNumber(pax['mtime']) ?? (h.mtime ? h.mtime.getTime() / 1000 : 0);
+  return {
+    path,
+    kind,
+    mode: h.mode ?? (kind === 'directory' ? 0o755 : 0o644),
+    uid: paxNumber(pax['uid']) ?? h.uid ?? 0,
+    gid: paxNumber(pax['gid']) ?? h.gid ?? 0,
+    mtime,
+    atime: paxNumber(pax['atime']) ?? mtime,
+    linkname: h.linkname ?? '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+    xattrs,
+  };
+}
+
+function paxNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}

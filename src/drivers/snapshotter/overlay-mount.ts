@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SystemError, errorMessage } from '../../core/errors.js';
+import { runCommand } from '../../core/run-command.js';
+import { isMountPoint } from './mountinfo.js';
+
+/**
+ * mount(2) takes its option string in one page. With ~100 layers, absolute lower paths would not
+ * fit, so callers pass paths relative to `cwd` (short links such as `l/abc123`) and mount(8) runs
+ * in `cwd`: the kernel resolves relative overlay paths against the caller's working directory.
+ */
+const MOUNT_OPTIONS_MAX = 4095;
+
+export interface OverlayMountSpec {
+  /** Directory that the relative paths below are resolved from. */
+  cwd: string;
+  /** Lower directories, topmost first; never empty (overlay needs one). */
+  lower: readonly string[];
+  upper: string;
+  work: string;
+  /** Absolute mount point. */
+  target: string;
+}
+
+/**
+ * index=off: several rootfs share lower layers, which the inodes index would refuse (docker does
+ * the same). redirect_dir=off: a renamed directory is copied up whole, so the upper dir stays a
+ * plain docker-style diff for commit. Both only where this kernel knows them.
+ */
+function extraOptions(): string[] {
+  const params = '/sys/module/overlay/parameters';
+  const out: string[] = [];
+  if (existsSync(`${params}/index`)) out.push('index=off');
+  if (existsSync(`${params}/redirect_dir`)) out.push('redirect_dir=off');
+  return out;
+}
+
+export function overlayMountOptions(spec: OverlayMountSpec): string {
+  if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
+  const options = [`lowerdir=${spec.lower.join(':')}`, `upperdir=${spec.upper}`, `workdir=${spec.work}`, ...extraOptions()].join(',');
+  if (Buffer.byteLength(options) > MOUNT_OPTIONS_MAX) {
+    throw new SystemError(`cannot mount overlay on ${spec.target}: ${spec.lower.length} layers exceed the mount options limit of one page`);
+  }
+  return options;
+}
+
+export async function mountOverlay(spec: OverlayMountSpec): Promise<void> {
+  await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', overlayMountOptions(spec), spec.target], { cwd: spec.cwd });
+}
+
+/** Unmounts `target` if it is mounted; lazily when busy, as docker does, so removal can go on. */
+export async function unmountIfMounted(target: string): Promise<void> {
+  if (!(await isMountPoint(target))) return;
+  const res = await runCommand('umount', [target], { allowFailure: true });
+  if (res.code !== 0) await runCommand('umount', ['--lazy', target]);
+}
+
+/**
+ * Checks, with a real mount in `dir` (created and removed here), that overlay works on the
+ * filesystem holding `dir`, including the whiteout devices and trusted xattrs that layers need.
+ * Returns null when it does, or why it does not.
+ */
+export async function probeOverlay(dir: string): Promise<string | null> {
+  const merged = join(dir, 'merged');
+  try {
+    await unmountIfMounted(merged); // a probe of a crashed run
+    await rm(dir, { recursive: true, force: true });
+    for (const sub of ['bottom/opaque', 'top', 'upper/opaque', 'work', 'merged']) await mkdir(join(dir, sub), { recursive: true });
+    await writeFile(join(dir, 'bottom/gone'), '');
+    await writeFile(join(dir, 'bottom/opaque/hidden'), '');
+    await runCommand('mknod', [join(dir, 'top/gone'), 'c', '0', '0']);
+    await runCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(dir, 'upper/opaque')]);
+    await mountOverlay({ cwd: dir, lower: ['top', 'bottom'], upper: 'upper', work: 'work', target: merged });
+    await writeFile(join(merged, 'written'), 'probe');
+    await access(join(dir, 'upper/written'));
+    if (existsSync(join(merged, 'gone'))) return 'overlay does not honour whiteout devices here';
+    if (existsSync(join(merged, 'opaque/hidden'))) return 'overlay does not honour trusted.overlay.opaque here';
+    return null;
+  } catch (err) {
+    return errorMessage(err);
+  } finally {
+    await unmountIfMounted(merged).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ConflictError, NotFoundError, SystemError, errnoCode, errorMessage } from '../../core/errors.js';
+import { atomicWriteFile } from '../../core/atomic-write.js';
+import { runCommand } from '../../core/run-command.js';
+import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
+import { asBerthError } from './host-error.js';
+import { isMountPoint } from './mountinfo.js';
+import { mountOverlay, unmountIfMounted } from './overlay-mount.js';
+import { ScratchDir, assertSafeName, pathExists, renameIntoPlace } from './scratch-dir.js';
+import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
+
+/** OCI whiteouts in overlayfs' own form, so the kernel hides lower files at mount time. */
+const overlayWhiteouts: WhiteoutHandler = {
+  async onWhiteout(dirAbs, name) {
+    const path = `${dirAbs}/${name}`;
+    await rm(path, { recursive: true, force: true });
+    await runCommand('mknod', ['-m', '000', path, 'c', '0', '0']);
+  },
+  async onOpaque(dirAbs) {
+    await runCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', dirAbs]);
+  },
+};
+
+/**
+ * overlayfs storage, laid out like docker's overlay2 under `root`:
+ *
+ *   layers/<id>/diff     the layer's own files, with whiteout devices and opaque xattrs
+ *   layers/<id>/lower    ancestor layer IDs, nearest first, one per line (empty for a base layer)
+ *   layers/<id>/link     the layer's short name
+ *   l/<short>            symlink to ../layers/<id>/diff: 13-byte lowerdir entries keep the mount
+ *                        options of ~250 layers under one page (64-hex IDs would allow ~55)
+ *   containers/<id>/     upper/ work/ merged/ and lower (parent chain, as for layers)
+ *   empty/               the lowerdir of a rootfs without parent (overlay needs one)
+ *   tmp/                 scratch: builds renamed into place, removed trees (see ScratchDir)
+ */
+export class OverlaySnapshotter implements Snapshotter {
+  readonly name = 'overlay2' as const;
+  private readonly root: string;
+  private readonly scratch: ScratchDir;
+
+  constructor(root: string, private readonly log: (msg: string) => void = () => undefined) {
+    this.root = resolve(root);
+    this.scratch = new ScratchDir(join(this.root, 'tmp'));
+  }
+
+  async init(): Promise<void> {
+    for (const dir of ['layers', 'l', 'containers', 'empty']) await mkdir(join(this.root, dir), { recursive: true, mode: 0o700 });
+    await this.scratch.init();
+    // A crash between creating a short link and renaming its layer into place leaves it dangling.
+    for (const short of await readdir(join(this.root, 'l'))) {
+      const link = join(this.root, 'l', short);
+      const target = await readlink(link).catch(() => null);
+      if (target === null || !(await pathExists(join(this.root, 'l', target)))) await rm(link, { recursive: true, force: true });
+    }
+  }
+
+  async createLayer(id: string, parent: string | null, tar: Readable): Promise<LayerApplyResult> {
+    assertSafeName('layer', id);
+    if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
+    const ancestors = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
+    const build = await this.scratch.create();
+    let shortLink: string | null = null;
+    try {
+      await mkdir(join(build, 'diff'), { mode: 0o755 });
+      const size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
+      await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
+      const short = await this.newShortName();
+      await atomicWriteFile(join(build, 'link'), short);
+      shortLink = join(this.root, 'l', short);
+      await symlink(`../layers/${id}/diff`, shortLink);
+      await renameIntoPlace(build, this.layerDir(id), `layer "${id}"`);
+      return { size };
+    } catch (err) {
+      if (shortLink !== null) await unlink(shortLink).catch(() => undefined);
+      await this.scratch.discard(build);
+      throw asBerthError(`cannot create layer "${id}"`, err);
+    }
+  }
+
+  async hasLayer(id: string): Promise<boolean> {
+    return await pathExists(this.layerDir(id));
+  }
+
+  async removeLayer(id: string): Promise<void> {
+    assertSafeName('layer', id);
+    const short = await readFile(join(this.layerDir(id), 'link'), 'utf8').catch(() => null);
+    // Layer first, then its link: a crash in between leaves a dangling link that init removes.
+    await this.scratch.removeTree(this.layerDir(id));
+    if (short !== null) await rm(join(this.root, 'l', short.trim()), { force: true });
+  }
+
+  async listLayers(): Promise<string[]> {
+    return (await readdir(join(this.root, 'layers'))).sort();
+  }
+
+  layerData(id: string): GraphDriverData {
+    const dir = this.layerDir(id);
+    return {
+      ...this.lowerDirData(dir),
+      MergedDir: join(dir, 'merged'),
+      UpperDir: join(dir, 'diff'),
+      WorkDir: join(dir, 'work'),
+    };
+  }
+
+  async createRootfs(id: string, parent: string | null): Promise<void> {
+    assertSafeName('container', id);
+    if (await pathExists(this.containerDir(id))) throw new ConflictError(`rootfs "${id}" already exists`);
+    const chain = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
+    const build = await this.scratch.create();
+    try {
+      for (const sub of ['upper', 'work', 'merged']) await mkdir(join(build, sub), { mode: 0o755 });
+      await atomicWriteFile(join(build, 'lower'), chain.join('\n'));
+      await renameIntoPlace(build, this.containerDir(id), `rootfs "${id}"`);
+    } catch (err) {
+      await this.scratch.discard(build);
+      throw asBerthError(`cannot create rootfs "${id}"`, err);
+    }
+  }
+
+  async mountRootfs(id: string): Promise<string> {
+    assertSafeName('container', id);
+    const dir = this.containerDir(id);
+    const merged = join(dir, 'merged');
+    const chain = await this.readChain(dir, 'rootfs', id);
+    if (await isMountPoint(merged)) return merged;
+    const lower = chain.length === 0 ? ['empty'] : await Promise.all(chain.map(async (layer) => `l/${await this.shortName(layer)}`));
+    await mountOverlay({ cwd: this.root, lower, upper: `containers/${id}/upper`, work: `containers/${id}/work`, target: merged });
+    return merged;
+  }
+
+  async unmountRootfs(id: string): Promise<void> {
+    assertSafeName('container', id);
+    await unmountIfMounted(join(this.containerDir(id), 'merged'));
+  }
+
+  async removeRootfs(id: string): Promise<void> {
+    assertSafeName('container', id);
+    const merged = join(this.containerDir(id), 'merged');
+    await unmountIfMounted(merged);
+    // Never recurse into a live mount: that would delete through it.
+    if (await isMountPoint(merged)) throw new SystemError(`cannot remove rootfs "${id}": ${merged} is still mounted`);
+    await this.scratch.removeTree(this.containerDir(id));
+  }
+
+  rootfsData(id: string): GraphDriverData {
+    const dir = this.containerDir(id);
+    return {
+      ...this.lowerDirData(dir),
+      MergedDir: join(dir, 'merged'),
+      UpperDir: join(dir, 'upper'),
+      WorkDir: join(dir, 'work'),
+    };
+  }
+
+  rootfsChangesDir(id: string): string | null {
+    return join(this.containerDir(id), 'upper');
+  }
+
+  private layerDir(id: string): string {
+    return join(this.root, 'layers', id);
+  }
+
+  private containerDir(id: string): string {
+    return join(this.root, 'containers', id);
+  }
+
+  /** The layer IDs below a layer or rootfs dir, nearest first; NotFoundError if it does not exist. */
+  private async readChain(dir: string, what: string, id: string): Promise<string[]> {
+    try {
+      return splitChain(await readFile(join(dir, 'lower'), 'utf8'));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw new NotFoundError(`${what} "${id}" not found`, { cause: err });
+      throw new SystemError(`cannot read ${what} "${id}": ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** GraphDriver data is synchronous in the contract; the lower file is a few lines. */
+  private lowerDirData(dir: string): GraphDriverData {
+    let chain: string[];
+    try {
+      chain = splitChain(readFileSync(join(dir, 'lower'), 'utf8'));
+    } catch {
+      return {};
+    }
+    return chain.length === 0 ? {} : { LowerDir: chain.map((layer) => join(this.layerDir(layer), 'diff')).join(':') };
+  }
+
+  private async shortName(layer: string): Promise<string> {
+    try {
+      return (await readFile(join(this.layerDir(layer), 'link'), 'utf8')).trim();
+    } catch (err) {
+      throw new NotFoundError(`layer "${layer}" not found`, { cause: err });
+    }
+  }
+
+  private async newShortName(): Promise<string> {
+    for (;;) {
+      // 10 base-36 characters (~51 bits): collisions are checked, just unlikely.
+      const name = BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(10, '0').slice(-10);
+      if (!(await pathExists(join(this.root, 'l', name)))) return name;
+    }
+  }
+}
+
+function splitChain(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}

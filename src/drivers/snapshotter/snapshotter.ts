@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream';
+
+export type StorageDriverName = 'overlay2' | 'vfs';
+
+export interface LayerApplyResult {
+  /** Bytes the layer's content takes on disk once unpacked (regular file sizes). */
+  size: number;
+}
+
+/** What `inspect` shows under GraphDriver.Data. */
+export type GraphDriverData = Record<string, string>;
+
+/**
+ * A storage driver: turns layer tars into read-only layer directories and stacks them into
+ * container root filesystems. Lifecycle of a layer: `createLayer` (unpack once, on top of a
+ * parent that exists) → used by any number of images and rootfs → `removeLayer` when nothing
+ * references it (callers count references; the driver does not). Lifecycle of a rootfs:
+ * `createRootfs` (writable layer on a top image layer) → `mountRootfs`/`unmountRootfs` any number
+ * of times → `removeRootfs`. IDs are opaque names chosen by the caller (hex of chain IDs for layers,
+ * container IDs for rootfs), safe as file names.
+ */
+export interface Snapshotter {
+  readonly name: StorageDriverName;
+
+  /**
+   * Unpacks an uncompressed layer tar as a new layer on `parent` (null for a base layer). Paths
+   * are confined to the layer: `../`, absolute paths and links pointing outside never write
+   * outside it. OCI whiteouts (`.wh.name`, `.wh..wh..opq`) are translated to the driver's form.
+   * On any error nothing of the layer is left behind.
+   */
+  createLayer(id: string, parent: string | null, tar: Readable): Promise<LayerApplyResult>;
+  hasLayer(id: string): Promise<boolean>;
+  removeLayer(id: string): Promise<void>;
+  /** Lists layer IDs present on disk (to reconcile with metadata after a crash). */
+  listLayers(): Promise<string[]>;
+  layerData(id: string): GraphDriverData;
+
+  /** Makes a container's writable layer on top of image layer `parent` (null: empty rootfs). */
+  createRootfs(id: string, parent: string | null): Promise<void>;
+  /** Mounts the container's root filesystem and returns the path where it is mounted. */
+  mountRootfs(id: string): Promise<string>;
+  unmountRootfs(id: string): Promise<void>;
+  removeRootfs(id: string): Promise<void>;
+  rootfsData(id: string): GraphDriverData;
+  /** The directory holding only the container's changes (upper dir), for diff and commit. */
+  rootfsChangesDir(id: string): string | null;
+}

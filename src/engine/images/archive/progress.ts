@@ -1,0 +1,12 @@
+/** One JSON message of docker's progress stream (`docker load`, `docker import`, pull, push). */
+export type ProgressMessage = {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  stream?: string;
+  aux?: unknown;
+  error?: string;
+  errorDetail?: { message: string };
+};
+
+export type ProgressSink = (msg: ProgressMessage) => void;

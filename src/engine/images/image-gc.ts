@@ -1,0 +1,34 @@
+import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import type { ImageDeps } from './image-catalog.js';
+
+/**
+ * Mark and sweep: everything reachable from an image record (config, layer blobs, unpacked
+ * layers and their parents) stays; the rest goes. Blobs leased by operations in flight stay too.
+ */
+export async function collectGarbage(
+  deps: Pick<ImageDeps, 'content' | 'images' | 'layers' | 'snapshotter'>,
+  leases: ReadonlySet<Digest>,
+  extraLayers: ReadonlySet<string> = new Set(),
+): Promise<Digest[]> {
+  const blobs = new Set<Digest>(leases);
+  const layers = new Set<string>();
+  for (const record of await deps.images.list()) {
+    blobs.add(record.id);
+    for (const l of record.layers) blobs.add(l.digest);
+    for (const c of chainIds(record.layers.map((l) => l.diffId))) layers.add(c);
+  }
+  const removed: Digest[] = [];
+  for (const layer of await deps.layers.list()) {
+    if (layers.has(layer.chainId) || extraLayers.has(layer.chainId)) continue;
+    await deps.snapshotter.removeLayer(layer.snapshotId);
+    await deps.layers.delete(layer.chainId);
+    removed.push(layer.chainId);
+  }
+  // Layers on disk with no record are leftovers of a crash during unpack.
+  const known = new Set((await deps.layers.list()).map((l) => l.snapshotId));
+  for (const id of await deps.snapshotter.listLayers()) {
+    if (!known.has(id) && !extraLayers.has(`sha256:${id}`)) await deps.snapshotter.removeLayer(id);
+  }
+  for (const digest of await deps.content.list()) if (!blobs.has(digest)) await deps.content.delete(digest);
+  return removed.sort((a, b) => digestHex(a).localeCompare(digestHex(b)));
+}

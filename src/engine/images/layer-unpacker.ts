@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { MEDIA_TYPES } from '../../oci/image-types.js';
+import type { LayerBlobRef } from '../../store/metadata/image-store.js';
+import type { ImageDeps } from './image-catalog.js';
+
+/**
+ * Unpacks each layer once, keyed by chain ID, verifying while it streams that the
+ * uncompressed bytes hash to the diff ID the image config promises.
+ */
+export class LayerUnpacker {
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: Pick<ImageDeps, 'content' | 'layers' | 'snapshotter' | 'log'>) {}
+
+  /** Chain IDs of layers being unpacked right now. */
+  inflightIds(): Set<string> {
+    return new Set(this.inflight.keys());
+  }
+
+  async ensureLayers(layers: readonly LayerBlobRef[]): Promise<Digest[]> {
+    const chains = chainIds(layers.map((l) => l.diffId));
+    for (let i = 0; i < layers.length; i++) {
+      const chainId = chains[i] as Digest;
+      const parent = i > 0 ? (chains[i - 1] as Digest) : null;
+      const layer = layers[i] as LayerBlobRef;
+      let job = this.inflight.get(chainId);
+      if (!job) {
+        job = this.ensureOne(chainId, parent, layer).finally(() => this.inflight.delete(chainId));
+        this.inflight.set(chainId, job);
+      }
+      await job;
+    }
+    return chains;
+  }
+
+  private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
+    const snapshotId = digestHex(chainId);
+    const existing = await this.deps.layers.get(chainId);
+    if (existing && (await this.deps.snapshotter.hasLayer(existing.snapshotId))) return;
+    if (await this.deps.snapshotter.hasLayer(snapshotId)) await this.deps.snapshotter.removeLayer(snapshotId);
+    const raw = await this.deps.content.readStream(layer.digest);
+    const tar = decompress(raw, layer.mediaType);
+    const hash = createHash('sha256');
+    const hasher = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const failures: unknown[] = [];
+    const tee = tar.pipe(hasher);
+    // pipe() does not forward errors: a corrupt blob must fail the unpack, not stall it.
+    for (const s of [raw, tar]) {
+      s.on('error', (e) => {
+        failures.push(e);
+        tee.destroy(e);
+      });
+    }
+    let size: number;
+    try {
+      ({ size } = await this.deps.snapshotter.createLayer(snapshotId, parent ? digestHex(parent) : null, tee));
+      // The tar parser may stop at the end-of-archive marker before the stream ends; drain the
+      // rest so the digest covers every byte.
+      await drain(tee);
+    } catch (err) {
+      await this.deps.snapshotter.removeLayer(snapshotId).catch(() => undefined);
+      throw failures[0] ?? err;
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (failures.length > 0 || actual !== layer.diffId) {
+      await this.deps.snapshotter.removeLayer(snapshotId);
+      if (failures.length > 0) throw failures[0];
+      throw new InvalidParameterError(`layer ${layer.digest} does not match its diff ID: expected ${layer.diffId}, got ${actual}; the image is corrupt and was not stored`);
+    }
+    await this.deps.layers.put({ chainId, diffId: layer.diffId, parent, size, snapshotId });
+  }
+}
+
+function decompress(stream: Readable, mediaType: string): Readable {
+  switch (mediaType) {
+    case MEDIA_TYPES.ociLayer:
+    case MEDIA_TYPES.dockerLayer:
+      return stream.pipe(new PassThrough());
+    case MEDIA_TYPES.ociLayerGzip:
+    case MEDIA_TYPES.dockerLayerGzip:
+      return stream.pipe(createGunzip());
+    case MEDIA_TYPES.ociLayerZstd:
+      return stream.pipe(createZstdDecompress());
+    default:
+      throw new NotImplementedError(`layer media type "${mediaType}" is not supported`);
+  }
+}
+
+async function drain(stream: Readable): Promise<void> {
+  if (stream.readableEnded) return;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+}

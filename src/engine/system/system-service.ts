@@ -1,0 +1,120 @@
+import { hostPlatform } from '../../oci/image-types.js';
+import type { ImageService } from '../images/image-service.js';
+import { readHostFacts, type HostFacts } from './host-facts.js';
+
+export const BERTH_VERSION = '0.1.0';
+
+export interface DaemonSettings {
+  dataRoot: string;
+  execRoot: string;
+  defaultRuntime: string;
+  runtimes: Record<string, string>;
+  debug: boolean;
+  startedAt: Date;
+  pid: number;
+}
+
+export interface ContainerCounts {
+  total: number;
+  running: number;
+  paused: number;
+  stopped: number;
+}
+
+/** `docker version` and `docker info`: what the daemon is and what host it runs on. */
+export class SystemService {
+  private facts: HostFacts | undefined;
+  private containerCounts: () => Promise<ContainerCounts> = async () => ({ total: 0, running: 0, paused: 0, stopped: 0 });
+
+  constructor(private readonly settings: DaemonSettings, private readonly images: ImageService) {}
+
+  setContainerCounter(counter: () => Promise<ContainerCounts>): void {
+    this.containerCounts = counter;
+  }
+
+  private async hostFacts(): Promise<HostFacts> {
+    this.facts ??= await readHostFacts();
+    return this.facts;
+  }
+
+  async version(apiVersion: string, minApiVersion: string): Promise<Record<string, unknown>> {
+    const facts = await this.hostFacts();
+    const { architecture, os } = hostPlatform();
+    return {
+      Platform: { Name: 'Berth Engine' },
+      Components: [
+        { Name: 'Engine', Version: BERTH_VERSION, Details: { ApiVersion: apiVersion, MinAPIVersion: minApiVersion, Os: os, Arch: architecture, KernelVersion: facts.kernel, NodeVersion: process.version } },
+      ],
+      Version: BERTH_VERSION,
+      ApiVersion: apiVersion,
+      MinAPIVersion: minApiVersion,
+      GitCommit: 'berth',
+      GoVersion: `node ${process.version}`,
+      Os: os,
+      Arch: architecture,
+      KernelVersion: facts.kernel,
+      BuildTime: '',
+    };
+  }
+
+  async info(): Promise<Record<string, unknown>> {
+    const facts = await this.hostFacts();
+    const counts = await this.containerCounts();
+    const images = await this.images.list({ all: true });
+    const { architecture } = hostPlatform();
+    const cgroupVersion = facts.cgroupLayout === 'v2' ? '2' : '1';
+    return {
+      ID: '',
+      Containers: counts.total,
+      ContainersRunning: counts.running,
+      ContainersPaused: counts.paused,
+      ContainersStopped: counts.stopped,
+      Images: images.length,
+      Driver: this.images.storageDriver,
+      DriverStatus: [['Backing Filesystem', 'extfs']],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+      MemoryLimit: true,
+      SwapLimit: false,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      Debug: this.settings.debug,
+      NFd: 0,
+      OomKillDisable: cgroupVersion === '1',
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: cgroupVersion,
+      NEventsListener: 0,
+      KernelVersion: facts.kernel,
+      OperatingSystem: facts.os,
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: architecture === 'amd64' ? 'x86_64' : architecture,
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      NCPU: facts.ncpu,
+      MemTotal: facts.memTotal,
+      DockerRootDir: this.settings.dataRoot,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
+      Name: facts.hostname,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: BERTH_VERSION,
+      Runtimes: Object.fromEntries(Object.entries(this.settings.runtimes).map(([name, path]) => [name, { path }])),
+      DefaultRuntime: this.settings.defaultRuntime,
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: 'docker-init',
+      SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === '2' ? ['name=cgroupns'] : [])],
+      Warnings: facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : [],
+    };
+  }
+}

@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fsyncDir } from '../../core/atomic-write.js';
+import { digestHex, isDigest, type Digest } from '../../core/digest.js';
+import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface ExpectedBlob {
+  digest?: Digest;
+  size?: number;
+}
+
+/**
+ * Blobs by sha256 digest under `<root>/blobs/sha256/<hex>`. A write goes to `<root>/ingest`,
+ * is fsynced, checked against the expected digest and size, then renamed into place: a blob
+ * whose digest does not match is refused and never becomes visible. Reads verify too.
+ */
+export class ContentStore {
+  private readonly blobDir: string;
+  private readonly ingestDir: string;
+
+  constructor(readonly root: string) {
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobDir, { recursive: true });
+    await mkdir(this.ingestDir, { recursive: true });
+    // Leftovers of writes interrupted by a crash were never acknowledged.
+    for (const name of await readdir(this.ingestDir)) await rm(join(this.ingestDir, name), { force: true });
+  }
+
+  blobPath(digest: Digest): string {
+    return join(this.blobDir, digestHex(digest));
+  }
+
+  async info(digest: Digest): Promise<BlobInfo | undefined> {
+    try {
+      const st = await stat(this.blobPath(digest));
+      return { digest, size: st.size };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async has(digest: Digest): Promise<boolean> {
+    return (await this.info(digest)) !== undefined;
+  }
+
+  async writeBytes(data: Uint8Array | string, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}` as Digest;
+    checkExpected(digest, buf.length, expected);
+    if (await this.has(digest)) return { digest, size: buf.length };
+    const tmp = this.ingestPath();
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.commitIngest(tmp, digest);
+    return { digest, size: buf.length };
+  }
+
+  /** Streams a blob in, hashing as it goes. `onData` sees every chunk (for progress or a tee). */
+  async writeStream(source: Readable, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    const tmp = this.ingestPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      const out = createWriteStream(tmp, { mode: 0o644 });
+      await pipeline(source, counter, out);
+      const fh = await open(tmp, 'r+');
+      await fh.sync();
+      await fh.close();
+      const digest = `sha256:${hash.digest('hex')}` as Digest;
+      checkExpected(digest, size, expected);
+      if (await this.has(digest)) {
+        await unlink(tmp);
+        return { digest, size };
+      }
+      await this.commitIngest(tmp, digest);
+      return { digest, size };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Reads a whole blob and checks its digest: a blob changed on disk is reported, not served. */
+  async readBytes(digest: Digest): Promise<Buffer> {
+    const fh = await this.openBlob(digest);
+    let buf: Buffer;
+    try {
+      buf = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+    const actual = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
+    if (actual !== digest) throw corrupt(digest, actual);
+    return buf;
+  }
+
+  async readJson<T>(digest: Digest): Promise<T> {
+    return JSON.parse((await this.readBytes(digest)).toString('utf8')) as T;
+  }
+
+  /** A stream of the blob that fails at its end if the content does not hash to `digest`. */
+  async readStream(digest: Digest): Promise<Readable> {
+    const fh = await this.openBlob(digest);
+    const hash = createHash('sha256');
+    const verifier = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+      flush(cb) {
+        const actual = `sha256:${hash.digest('hex')}`;
+        cb(actual === digest ? null : corrupt(digest, actual));
+      },
+    });
+    return fh.createReadStream().pipe(verifier);
+  }
+
+  /** An unverified read of a blob's file, for callers that hash it themselves. */
+  rawStream(digest: Digest): Readable {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    await rm(this.blobPath(digest), { force: true });
+  }
+
+  async list(): Promise<Digest[]> {
+    const names = await readdir(this.blobDir);
+    return names.map((n) => `sha256:${n}`).filter(isDigest);
+  }
+
+  private ingestPath(): string {
+    return join(this.ingestDir, randomBytes(12).toString('hex'));
+  }
+
+  private async commitIngest(tmp: string, digest: Digest): Promise<void> {
+    await rename(tmp, this.blobPath(digest));
+    await fsyncDir(this.blobDir);
+  }
+
+  private async openBlob(digest: Digest) {
+    try {
+      return await open(this.blobPath(digest), 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw new NotFoundError(`blob ${digest} not found in the content store`);
+      throw err;
+    }
+  }
+}
+
+function checkExpected(digest: Digest, size: number, expected: ExpectedBlob): void {
+  if (expected.digest !== undefined && expected.digest !== digest) {
+    throw new InvalidParameterError(`content digest mismatch: expected ${expected.digest}, got ${digest}; the data is corrupt or truncated and was not stored`);
+  }
+  if (expected.size !== undefined && expected.size !== size) {
+    throw new InvalidParameterError(`content size mismatch for ${digest}: expected ${expected.size} bytes, got ${size}; the data was not stored`);
+  }
+}
+
+function corrupt(digest: Digest, actual: string): SystemError {
+  return new SystemError(`blob ${digest} is corrupt on disk (its content hashes to ${actual}); remove the image and load or pull it again`);
+}

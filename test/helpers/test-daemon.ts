@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EngineClient } from '../../src/client/engine-client.js';
+import { unmountUnder } from './mounts.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
+export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.js');
+export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.js');
+export const DOCKER = '/usr/local/bin/docker';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A berthd of the test's own: unique data root, exec root and socket under /tmp/berth-test-*,
+ * so runs never share state with each other or with a real daemon. `stop()` removes all of it.
+ */
+export class TestDaemon {
+  private child: ChildProcess | undefined;
+  readonly socket: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly client: EngineClient;
+  logs = '';
+
+  private constructor(readonly root: string, readonly extraArgs: string[]) {
+    this.socket = join(root, 'berth.sock');
+    this.dataRoot = join(root, 'data');
+    this.execRoot = join(root, 'exec');
+    this.client = new EngineClient(this.socket);
+  }
+
+  static async start(extraArgs: string[] = []): Promise<TestDaemon> {
+    const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
+    const d = new TestDaemon(root, extraArgs);
+    await d.launch();
+    return d;
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  async launch(): Promise<void> {
+    const args = [BERTHD_JS, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
+    // The config file is optional only at its default path; give the daemon an empty one.
+    await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
+    const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (b: Buffer) => (this.logs += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (this.logs += b.toString()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`berthd exited early (${child.exitCode}):\n${this.logs}`);
+      try {
+        await this.client.raw({ method: 'GET', path: '/_ping' }, false).then((r) => r.resume());
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw new Error(`berthd did not answer on ${this.socket} within 20 s:\n${this.logs}`);
+  }
+
+  /** Stops the daemon (SIGTERM, then SIGKILL) and keeps its state, for restart tests. */
+  async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the daemon and removes every trace of this test daemon. */
+  async stop(): Promise<void> {
+    await this.halt();
+    await unmountUnder(this.root);
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host, DOCKER_CONFIG: join(this.root, 'docker-config'), ...extra };
+  }
+
+  berth(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    return run(NODE, [BERTH_JS, ...args], { env: this.env(opts.env), ...(opts.input !== undefined ? { input: opts.input } : {}) });
+  }
+
+  docker(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    return run(DOCKER, args, { env: this.env(opts.env), ...(opts.input !== undefined ? { input: opts.input } : {}) });
+  }
+
+  async pidFromFile(): Promise<number> {
+    return Number((await readFile(join(this.execRoot, 'berthd.pid'), 'utf8')).trim());
+  }
+}
+
+export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+}

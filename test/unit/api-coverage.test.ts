@@ -1,0 +1,12 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { COVERAGE_DOC, generateCoverage } from '../../scripts/gen-api-coverage.js';
+
+test('docs/api-coverage.md matches the route table (run `npm run docs:api` after adding routes)', async () => {
+  const expected = await generateCoverage();
+  const actual = await readFile(COVERAGE_DOC, 'utf8');
+  assert.equal(actual, expected);
+  assert.match(actual, /\| GET \| `\/images\/json` \| done \|/);
+  assert.match(actual, /\| POST \| `\/images\/\{name\}\/push` \| not yet \|/);
+});
