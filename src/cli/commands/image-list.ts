@@ -85,7 +85,12 @@ export function defineImageList(parent: Command, ctx: CliContext, name: string):
       const rows = imageRows(images, { noTrunc, digests: opts.digests ?? false });
       if (opts.quiet) {
         const seen = new Set<string>();
-        for (const r of rows) if (!seen.has(r.ID as string)) seen.add(r.ID as string), ctx.out(r.ID as string);
+        for (const r of rows) {
+          const id = r.ID as string;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          ctx.out(id);
+        }
         return;
       }
       const table = opts.digests

@@ -10,7 +10,7 @@ import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
 import { asBerthError } from './host-error.js';
 import { isMountPoint } from './mountinfo.js';
 import { mountOverlay, unmountIfMounted } from './overlay-mount.js';
-import { ScratchDir, assertSafeName, pathExists, renameIntoPlace } from './scratch-dir.js';
+import { ScratchDir, assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
 import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
 
 /** OCI whiteouts in overlayfs' own form, so the kernel hides lower files at mount time. */
@@ -41,6 +41,7 @@ export class OverlaySnapshotter implements Snapshotter {
   readonly name = 'overlay2' as const;
   private readonly root: string;
   private readonly scratch: ScratchDir;
+  private readonly mounting = new Map<string, Promise<string>>();
 
   constructor(root: string, private readonly log: (msg: string) => void = () => undefined) {
     this.root = resolve(root);
@@ -65,7 +66,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const build = await this.scratch.create();
     let shortLink: string | null = null;
     try {
-      await mkdir(join(build, 'diff'), { mode: 0o755 });
+      await mkdirMode(join(build, 'diff'), 0o755);
       const size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
       await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
       const short = await this.newShortName();
@@ -88,9 +89,13 @@ export class OverlaySnapshotter implements Snapshotter {
   async removeLayer(id: string): Promise<void> {
     assertSafeName('layer', id);
     const short = await readFile(join(this.layerDir(id), 'link'), 'utf8').catch(() => null);
-    // Layer first, then its link: a crash in between leaves a dangling link that init removes.
-    await this.scratch.removeTree(this.layerDir(id));
-    if (short !== null) await rm(join(this.root, 'l', short.trim()), { force: true });
+    try {
+      // Layer first, then its link: a crash in between leaves a dangling link that init removes.
+      await this.scratch.removeTree(this.layerDir(id));
+      if (short !== null) await rm(join(this.root, 'l', short.trim()), { force: true });
+    } catch (err) {
+      throw asBerthError(`cannot remove layer "${id}"`, err);
+    }
   }
 
   async listLayers(): Promise<string[]> {
@@ -113,7 +118,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const chain = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
     const build = await this.scratch.create();
     try {
-      for (const sub of ['upper', 'work', 'merged']) await mkdir(join(build, sub), { mode: 0o755 });
+      for (const sub of ['upper', 'work', 'merged']) await mkdirMode(join(build, sub), 0o755);
       await atomicWriteFile(join(build, 'lower'), chain.join('\n'));
       await renameIntoPlace(build, this.containerDir(id), `rootfs "${id}"`);
     } catch (err) {
@@ -124,6 +129,15 @@ export class OverlaySnapshotter implements Snapshotter {
 
   async mountRootfs(id: string): Promise<string> {
     assertSafeName('container', id);
+    // Two concurrent mounts of one rootfs would both find it unmounted and stack two overlays.
+    const pending = this.mounting.get(id);
+    if (pending) return await pending;
+    const mounting = this.mount(id).finally(() => this.mounting.delete(id));
+    this.mounting.set(id, mounting);
+    return await mounting;
+  }
+
+  private async mount(id: string): Promise<string> {
     const dir = this.containerDir(id);
     const merged = join(dir, 'merged');
     const chain = await this.readChain(dir, 'rootfs', id);
@@ -144,7 +158,9 @@ export class OverlaySnapshotter implements Snapshotter {
     await unmountIfMounted(merged);
     // Never recurse into a live mount: that would delete through it.
     if (await isMountPoint(merged)) throw new SystemError(`cannot remove rootfs "${id}": ${merged} is still mounted`);
-    await this.scratch.removeTree(this.containerDir(id));
+    await this.scratch.removeTree(this.containerDir(id)).catch((err: unknown) => {
+      throw asBerthError(`cannot remove rootfs "${id}"`, err);
+    });
   }
 
   rootfsData(id: string): GraphDriverData {

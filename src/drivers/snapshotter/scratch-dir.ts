@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../../core/atomic-write.js';
 import { ConflictError, InvalidParameterError, errnoCode } from '../../core/errors.js';
@@ -71,4 +71,10 @@ export async function pathExists(path: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOENT') return false;
     throw err;
   }
+}
+
+/** mkdir with exactly `mode`, whatever the process umask (the root dir of an image is 0755). */
+export async function mkdirMode(path: string, mode: number): Promise<void> {
+  await mkdir(path);
+  await chmod(path, mode);
 }

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
 import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
 import { asBerthError } from './host-error.js';
-import { ScratchDir, assertSafeName, pathExists, renameIntoPlace } from './scratch-dir.js';
+import { ScratchDir, assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
 import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
 
 /** Each vfs layer is a full tree, so whiteouts simply delete what the copied parent had. */
@@ -137,7 +137,7 @@ export class VfsSnapshotter implements Snapshotter {
 
   /** A copy of `parent`'s tree at `dest` (which must not exist), or an empty root. */
   private async makeTree(parent: string | null, dest: string): Promise<void> {
-    if (parent === null) await mkdir(dest, { mode: 0o755 });
+    if (parent === null) await mkdirMode(dest, 0o755);
     else await copyTree(this.layerDir(parent), dest);
   }
 

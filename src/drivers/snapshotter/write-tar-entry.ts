@@ -120,6 +120,12 @@ async function setXattr(abs: string, name: string, value: string, log: (msg: str
     log(`skipping xattr ${name} on ${abs}: reserved for overlayfs`);
     return;
   }
+  // tar-stream decodes PAX values as UTF-8, so a binary value with bytes >= 0x80 (some
+  // security.capability sets) arrives mangled: better no xattr than a wrong one.
+  if (value.includes('\uFFFD')) {
+    log(`skipping xattr ${name} on ${abs}: its binary value did not survive PAX decoding`);
+    return;
+  }
   // Hex keeps any byte (NUL included) intact on the command line; -h: never follow a symlink.
   const hex = `0x${Buffer.from(value, 'utf8').toString('hex')}`;
   const res = await runCommand('setfattr', ['-h', '-n', name, '-v', hex, abs], { allowFailure: true });

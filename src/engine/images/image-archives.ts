@@ -29,7 +29,7 @@ export class ImageArchives {
 
   /** `source` is the request body (`fromSrc=-`) or a URL to fetch the tarball from. */
   async import(source: Readable | string, opts: ImportOptions): Promise<Digest> {
-    const input = typeof source === 'string' ? await fetchImportSource(source) : source;
-    return importImage(this.deps, input, opts);
+    if (typeof source === 'string') return importImage(this.deps, await fetchImportSource(source), { ...opts, source });
+    return importImage(this.deps, source, opts);
   }
 }

@@ -5,6 +5,7 @@ import { buildRuntimeSpec, type ContainerSpecInput } from './build-spec.js';
 import { KNOWN_CAPABILITIES } from './capabilities.js';
 import { replaceOrAppendEnv } from './container-env.js';
 import type { Mount, RuntimeSpec } from './runtime-spec-types.js';
+import type { DockerSeccompProfile } from './seccomp-profile.js';
 
 const base: ContainerSpecInput = {
   rootfsPath: '/var/lib/berth/containers/c1/rootfs',
@@ -81,7 +82,12 @@ describe('buildRuntimeSpec: namespaces', () => {
     assert.deepEqual(nsTypes(spec), ['mount']);
     assert.equal(spec.hostname, undefined);
     assert.equal(spec.linux.sysctl, undefined, 'no net sysctls in the host network namespace');
-    assert.deepEqual(mount(spec, '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
+    assert.deepEqual(mount(spec, '/dev/shm'), {
+      destination: '/dev/shm',
+      type: 'bind',
+      source: '/dev/shm',
+      options: ['rbind', 'rprivate'],
+    });
   });
 
   it('joins a namespace by path', () => {
@@ -129,8 +135,11 @@ describe('buildRuntimeSpec: security', () => {
 
   it('writes no seccomp section when unconfined, and a custom profile when given', () => {
     assert.equal(build({ seccomp: 'unconfined' }).linux.seccomp, undefined);
-    const custom = build({ seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }] } });
-    assert.deepEqual(custom.linux.seccomp, { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }] });
+    const profile = (): DockerSeccompProfile => ({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['reboot'], action: 'SCMP_ACT_ERRNO' }],
+    });
+    assert.deepEqual(build({ seccomp: profile() }).linux.seccomp, profile());
   });
 
   it('replaces masked and read-only paths when given (systempaths=unconfined sends empty lists)', () => {
@@ -142,7 +151,8 @@ describe('buildRuntimeSpec: security', () => {
 
 describe('buildRuntimeSpec: filesystem', () => {
   it('marks a read-only rootfs and mounts the /etc files read-only with it', () => {
-    const spec = build({ readonlyRootfs: true, resolvConf: '/c/resolv.conf', hostsFile: '/c/hosts', hostnameFile: '/c/hostname' });
+    const files = { resolvConf: '/c/resolv.conf', hostsFile: '/c/hosts', hostnameFile: '/c/hostname' };
+    const spec = build({ readonlyRootfs: true, ...files });
     assert.deepEqual(spec.root, { path: base.rootfsPath, readonly: true });
     assert.deepEqual(
       spec.mounts.slice(-3).map((m) => [m.destination, m.source, m.options]),
@@ -176,7 +186,10 @@ describe('buildRuntimeSpec: filesystem', () => {
 
 describe('buildRuntimeSpec: sysctls', () => {
   it('sets docker’s network sysctls and the domainname, and lets --sysctl override them', () => {
-    const spec = build({ domainname: 'example.com', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024', 'kernel.shmmax': '1' } });
+    const spec = build({
+      domainname: 'example.com',
+      sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024', 'kernel.shmmax': '1' },
+    });
     assert.deepEqual(spec.linux.sysctl, {
       'kernel.domainname': 'example.com',
       'net.ipv4.ping_group_range': '0 2147483647',
@@ -186,9 +199,13 @@ describe('buildRuntimeSpec: sysctls', () => {
   });
 
   it('refuses sysctls the container’s namespaces do not scope', () => {
-    invalid(() => build({ namespaces: { net: 'host' }, sysctls: { 'net.core.somaxconn': '1' } }), /hosts network namespace/);
+    const hostNet = { namespaces: { net: 'host' }, sysctls: { 'net.core.somaxconn': '1' } } as const;
+    invalid(() => build(hostNet), /hosts network namespace/);
     invalid(() => build({ namespaces: { ipc: 'host' }, sysctls: { 'kernel.msgmax': '1' } }), /hosts ipc namespace/);
-    invalid(() => build({ namespaces: { uts: 'host' }, domainname: 'x' }), /"kernel.domainname" is not in a separate kernel namespace/);
+    invalid(
+      () => build({ namespaces: { uts: 'host' }, domainname: 'x' }),
+      /"kernel.domainname" is not in a separate kernel namespace/,
+    );
     invalid(() => build({ sysctls: { 'vm.overcommit_memory': '1' } }), /not in a separate kernel namespace/);
   });
 });

@@ -3,6 +3,11 @@
  * (daemon/oci_linux.go) computes it for `docker run`: start from docker's defaults, then
  * apply command, env, namespaces, capabilities, seccomp, mounts, limits and sysctls.
  * Pure: every host fact it needs comes in through ContainerSpecInput.
+ *
+ * Left to the caller, because each needs the host: device nodes for --privileged and
+ * --device (`linux.devices`), the thermal_throttle masks docker adds per host CPU,
+ * rootfsPropagation for shared/slave binds, AppArmor and SELinux labels, and the
+ * network setup hook (Berth configures networking outside the runtime).
  */
 import { InvalidParameterError } from '../../core/errors.js';
 import { tweakCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
@@ -92,7 +97,9 @@ function buildProcess(input: ContainerSpecInput, args: string[], caps: string[])
   const proc: Process = {
     // Key order as runtime-spec's Go struct, so the file reads like docker's.
     ...(tty ? { terminal: true } : {}),
-    ...(tty && size && (size.height > 0 || size.width > 0) ? { consoleSize: { height: size.height, width: size.width } } : {}),
+    ...(tty && size && (size.height > 0 || size.width > 0)
+      ? { consoleSize: { height: size.height, width: size.width } }
+      : {}),
     user,
     args,
     env: containerEnv(input.env ?? [], input.hostname ?? '', tty),
@@ -112,8 +119,11 @@ function seccompFor(input: ContainerSpecInput, caps: string[]): LinuxSeccomp | u
   // A privileged container runs unconfined whatever profile was asked for, as in docker.
   if (input.privileged || choice === 'unconfined') return undefined;
   const profile = choice === 'default' ? DOCKER_DEFAULT_SECCOMP_PROFILE : choice;
-  const opts = { arch: input.arch ?? seccompNativeArch(process.arch), capabilities: caps };
-  return buildSeccompSection(profile, input.kernelRelease === undefined ? opts : { ...opts, kernelRelease: input.kernelRelease });
+  return buildSeccompSection(profile, {
+    arch: input.arch ?? seccompNativeArch(process.arch),
+    capabilities: caps,
+    ...(input.kernelRelease === undefined ? {} : { kernelRelease: input.kernelRelease }),
+  });
 }
 
 /**
@@ -191,7 +201,9 @@ export function buildRuntimeSpec(input: ContainerSpecInput): RuntimeSpec {
     // The uts namespace carries the hostname: with the host's, there is nothing to set.
     ...(input.hostname && ns.uts !== 'host' ? { hostname: input.hostname } : {}),
     mounts: mountsFor(input, ns, initMount),
-    ...(input.annotations && Object.keys(input.annotations).length > 0 ? { annotations: { ...input.annotations } } : {}),
+    ...(input.annotations && Object.keys(input.annotations).length > 0
+      ? { annotations: { ...input.annotations } }
+      : {}),
     linux,
   };
 }

@@ -9,7 +9,10 @@ describe('tweakCapabilities', () => {
   });
 
   it('drops first, then appends the adds, accepting any case and a missing CAP_ prefix', () => {
-    const caps = tweakCapabilities(DEFAULT_CAPABILITIES, { add: ['sys_admin', 'CAP_NET_ADMIN'], drop: ['net_raw', 'Mknod'] });
+    const caps = tweakCapabilities(DEFAULT_CAPABILITIES, {
+      add: ['sys_admin', 'CAP_NET_ADMIN'],
+      drop: ['net_raw', 'Mknod'],
+    });
     assert.ok(!caps.includes('CAP_NET_RAW'));
     assert.ok(!caps.includes('CAP_MKNOD'));
     assert.deepEqual(caps.slice(-2), ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN']);
@@ -40,7 +43,8 @@ describe('tweakCapabilities', () => {
   });
 
   it('privileged grants every capability the host has and ignores add/drop', () => {
-    assert.deepEqual(tweakCapabilities(DEFAULT_CAPABILITIES, { privileged: true, drop: ['ALL'] }), [...KNOWN_CAPABILITIES]);
+    const all = tweakCapabilities(DEFAULT_CAPABILITIES, { privileged: true, drop: ['ALL'] });
+    assert.deepEqual(all, [...KNOWN_CAPABILITIES]);
     const hostCaps = KNOWN_CAPABILITIES.slice(0, 38);
     assert.deepEqual(tweakCapabilities(DEFAULT_CAPABILITIES, { privileged: true, available: hostCaps }), hostCaps);
   });
@@ -57,7 +61,8 @@ describe('tweakCapabilities', () => {
       () => normalizeCapabilities(['CAP_BPF'], ['CAP_CHOWN']),
       (err: unknown) =>
         err instanceof InvalidParameterError &&
-        err.message === 'capability not supported by your kernel or not available in the current environment: "CAP_BPF"',
+        err.message ===
+          'capability not supported by your kernel or not available in the current environment: "CAP_BPF"',
     );
   });
 });

@@ -49,12 +49,19 @@ describe('docker defaults', () => {
         '/sys/firmware',
       ].sort(),
     );
-    assert.deepEqual(DEFAULT_READONLY_PATHS, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
+    assert.deepEqual(DEFAULT_READONLY_PATHS, [
+      '/proc/bus',
+      '/proc/fs',
+      '/proc/irq',
+      '/proc/sys',
+      '/proc/sysrq-trigger',
+    ]);
   });
 
   it('mounts proc, dev, devpts, sysfs, cgroup, mqueue and shm with docker’s options', () => {
     const byDest = new Map(defaultMounts().map((m) => [m.destination, m]));
-    assert.deepEqual([...byDest.keys()], ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm']);
+    const order = ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm'];
+    assert.deepEqual([...byDest.keys()], order);
     assert.deepEqual(byDest.get('/dev')?.options, ['nosuid', 'strictatime', 'mode=755', 'size=65536k']);
     assert.deepEqual(byDest.get('/dev/pts')?.options, [
       'nosuid',

@@ -10,9 +10,11 @@ import {
   seccompNativeArch,
 } from './seccomp-profile.js';
 
+const DEFAULT = DOCKER_DEFAULT_SECCOMP_PROFILE;
+
 const amd64 = (caps: readonly string[] = DEFAULT_CAPABILITIES, kernelRelease?: string): LinuxSeccomp => {
   const opts = { arch: 'amd64', capabilities: caps };
-  const out = buildSeccompSection(DOCKER_DEFAULT_SECCOMP_PROFILE, kernelRelease ? { ...opts, kernelRelease } : opts);
+  const out = buildSeccompSection(DEFAULT, kernelRelease ? { ...opts, kernelRelease } : opts);
   assert.ok(out);
   return out;
 };
@@ -63,7 +65,7 @@ describe('docker default seccomp profile', () => {
   });
 
   it('uses the s390x clone argument order and arch list on s390x', () => {
-    const s = buildSeccompSection(DOCKER_DEFAULT_SECCOMP_PROFILE, { arch: 's390x', capabilities: DEFAULT_CAPABILITIES });
+    const s = buildSeccompSection(DEFAULT, { arch: 's390x', capabilities: DEFAULT_CAPABILITIES });
     assert.deepEqual(s?.architectures, ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390']);
     const clone = (s?.syscalls ?? []).filter((r) => r.names.includes('clone'));
     assert.deepEqual(clone.map((r) => r.args?.[0]?.index), [1]);
@@ -71,9 +73,9 @@ describe('docker default seccomp profile', () => {
   });
 
   it('lists AArch64 with ARM on arm64, and no architectures for an arch the profile does not map', () => {
-    const arm = buildSeccompSection(DOCKER_DEFAULT_SECCOMP_PROFILE, { arch: seccompNativeArch('arm64'), capabilities: [] });
+    const arm = buildSeccompSection(DEFAULT, { arch: seccompNativeArch('arm64'), capabilities: [] });
     assert.deepEqual(arm?.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
-    const ppc = buildSeccompSection(DOCKER_DEFAULT_SECCOMP_PROFILE, { arch: seccompNativeArch('ppc64'), capabilities: [] });
+    const ppc = buildSeccompSection(DEFAULT, { arch: seccompNativeArch('ppc64'), capabilities: [] });
     assert.equal(ppc?.architectures, undefined);
     assert.ok((ppc?.syscalls ?? []).some((r) => r.names.includes('sync_file_range2')));
   });
@@ -84,6 +86,8 @@ describe('docker default seccomp profile', () => {
     assert.equal(seccompNativeArch('arm64'), 'arm64');
   });
 });
+
+const rule = (r: object) => JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [r] });
 
 describe('custom seccomp profiles', () => {
   it('accepts the legacy single "name" form and plain architectures', () => {
@@ -110,8 +114,8 @@ describe('custom seccomp profiles', () => {
       'not json',
       '{"defaultAction":"SCMP_ACT_NOPE"}',
       '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"name":"a","names":["b"],"action":"SCMP_ACT_ALLOW"}]}',
-      '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["a"],"action":"SCMP_ACT_ALLOW","includes":{"minKernel":"4"}}]}',
-      '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["a"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"EQ"}]}]}',
+      rule({ names: ['a'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '4' } }),
+      rule({ names: ['a'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'EQ' }] }),
     ];
     for (const text of bad) {
       assert.throws(() => parseSeccompProfile(text), InvalidParameterError, text);
@@ -126,6 +130,7 @@ describe('custom seccomp profiles', () => {
         archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: null }],
       }),
     );
-    assert.throws(() => buildSeccompSection(p, { arch: 'amd64', capabilities: [] }), /both 'architectures' and 'archMap'/);
+    const build = () => buildSeccompSection(p, { arch: 'amd64', capabilities: [] });
+    assert.throws(build, /both 'architectures' and 'archMap'/);
   });
 });

@@ -82,7 +82,9 @@ function kernelAtLeast(release: string | undefined, min: string): boolean {
   if (release === undefined) return true;
   const host = /^(\d+)\.(\d+)/.exec(release);
   const want = /^(\d+)\.(\d+)$/.exec(min);
-  if (!host || !want) throw new SystemError(`cannot compare kernel version ${JSON.stringify(release)} with ${JSON.stringify(min)}`);
+  if (!host || !want) {
+    throw new SystemError(`cannot compare kernel version ${JSON.stringify(release)} with ${JSON.stringify(min)}`);
+  }
   const [hk, hm, wk, wm] = [host[1], host[2], want[1], want[2]].map(Number) as [number, number, number, number];
   return hk > wk || (hk === wk && hm >= wm);
 }
@@ -107,13 +109,17 @@ function included(f: SeccompFilter | undefined, opts: SeccompSetupOptions): bool
  * The OCI seccomp section for one container, or undefined when the profile disables
  * seccomp (no default action and no rules, as docker treats an empty profile).
  */
-export function buildSeccompSection(profile: DockerSeccompProfile, opts: SeccompSetupOptions): LinuxSeccomp | undefined {
+export function buildSeccompSection(
+  profile: DockerSeccompProfile,
+  opts: SeccompSetupOptions,
+): LinuxSeccomp | undefined {
   const rules = profile.syscalls ?? [];
   if (!profile.defaultAction && rules.length === 0) return undefined;
   if (!profile.defaultAction) throw new InvalidParameterError('seccomp profile has syscall rules but no defaultAction');
   if (profile.architectures?.length && profile.archMap?.length) {
     throw new InvalidParameterError(
-      "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'",
+      "both 'architectures' and 'archMap' are specified in the seccomp profile, " +
+        "use either 'architectures' or 'archMap'",
     );
   }
 

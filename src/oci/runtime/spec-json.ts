@@ -9,5 +9,7 @@ import type { RuntimeSpec } from './runtime-spec-types.js';
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 export function runtimeSpecToJson(spec: RuntimeSpec, indent?: number): string {
-  return JSON.stringify(spec, (_key, value: unknown) => (typeof value === 'bigint' ? rawJSON(value.toString()) : value), indent);
+  const replacer = (_key: string, value: unknown): unknown =>
+    typeof value === 'bigint' ? rawJSON(value.toString()) : value;
+  return JSON.stringify(spec, replacer, indent);
 }

@@ -92,7 +92,11 @@ export interface NetworkFiles {
  * The /etc/resolv.conf, /etc/hostname and /etc/hosts binds, in docker's order. Each is
  * read-only when the rootfs is, and skipped when the user mounts something there.
  */
-export function networkFileMounts(files: NetworkFiles, readonlyRootfs: boolean, userDest: ReadonlySet<string>): Mount[] {
+export function networkFileMounts(
+  files: NetworkFiles,
+  readonlyRootfs: boolean,
+  userDest: ReadonlySet<string>,
+): Mount[] {
   const wanted: [string | undefined, string][] = [
     [files.resolvConf, '/etc/resolv.conf'],
     [files.hostnameFile, '/etc/hostname'],

@@ -120,7 +120,9 @@ export function buildRlimits(ulimits: readonly Ulimit[]): PosixRlimit[] {
     const soft = rlimitValue(u.soft);
     const hard = rlimitValue(u.hard);
     if (soft > hard) {
-      throw new InvalidParameterError(`ulimit soft limit must be less than or equal to hard limit: ${u.soft} > ${u.hard}`);
+      throw new InvalidParameterError(
+        `ulimit soft limit must be less than or equal to hard limit: ${u.soft} > ${u.hard}`,
+      );
     }
     return { type: `RLIMIT_${u.name.toUpperCase()}`, hard, soft };
   });

@@ -35,7 +35,9 @@ const cases: Record<string, ContainerSpecInput> = {
       { name: 'core', soft: -1, hard: -1 },
     ],
     sysctls: { 'net.ipv4.tcp_keepalive_time': '60', 'fs.mqueue.msg_max': '20' },
-    mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', 'rprivate'] }],
+    mounts: [
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', 'rprivate'] },
+    ],
     init: '/usr/bin/docker-init',
     oomScoreAdj: -500,
     hostsFile: '/c/hosts',
@@ -43,7 +45,13 @@ const cases: Record<string, ContainerSpecInput> = {
     hostnameFile: '/c/hostname',
     annotations: { 'org.example': 'yes' },
   },
-  privileged: { rootfsPath: '/rootfs', args: ['sh'], user: { uid: 0, gid: 0 }, privileged: true, namespaces: { net: 'host' } },
+  privileged: {
+    rootfsPath: '/rootfs',
+    args: ['sh'],
+    user: { uid: 0, gid: 0 },
+    privileged: true,
+    namespaces: { net: 'host' },
+  },
 };
 
 describe('generated config.json against the OCI schema', () => {

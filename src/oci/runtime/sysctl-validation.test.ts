@@ -4,6 +4,8 @@ import { InvalidParameterError } from '../../core/errors.js';
 import { validateSysctls } from './sysctl-validation.js';
 
 const allPrivate = { ipc: true, network: true, uts: true };
+const hostIpc = { ...allPrivate, ipc: false };
+const hostUts = { ...allPrivate, uts: false };
 const refuses = (sysctls: Record<string, string>, ns: typeof allPrivate, message: string) =>
   assert.throws(
     () => validateSysctls(sysctls, ns),
@@ -28,8 +30,9 @@ describe('validateSysctls', () => {
   });
 
   it('refuses IPC keys in the host IPC namespace', () => {
-    refuses({ 'kernel.shmmax': '1' }, { ...allPrivate, ipc: false }, 'sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace');
-    refuses({ 'fs.mqueue.queues_max': '1' }, { ...allPrivate, ipc: false }, 'sysctl "fs.mqueue.queues_max" is not allowed in the hosts ipc namespace');
+    refuses({ 'kernel.shmmax': '1' }, hostIpc, 'sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace');
+    const mq = 'fs.mqueue.queues_max';
+    refuses({ [mq]: '1' }, hostIpc, `sysctl "${mq}" is not allowed in the hosts ipc namespace`);
   });
 
   it('refuses net.* in the host network namespace', () => {
@@ -41,7 +44,7 @@ describe('validateSysctls', () => {
   });
 
   it('refuses kernel.domainname with the host UTS namespace, and kernel.hostname always', () => {
-    refuses({ 'kernel.domainname': 'x' }, { ...allPrivate, uts: false }, 'sysctl "kernel.domainname" is not in a separate kernel namespace');
+    refuses({ 'kernel.domainname': 'x' }, hostUts, 'sysctl "kernel.domainname" is not in a separate kernel namespace');
     refuses(
       { 'kernel.hostname': 'x' },
       allPrivate,

@@ -170,7 +170,11 @@ for (const driver of DRIVERS) {
         } else assert.equal(changes, null);
         await f.snap.unmountRootfs('c1');
         await f.snap.unmountRootfs('c1'); // not mounted any more: fine
-        assert.equal(await readFile(join(await f.snap.mountRootfs('c1'), 'new'), 'utf8'), 'new');
+        const [again, twice] = await Promise.all([f.snap.mountRootfs('c1'), f.snap.mountRootfs('c1')]);
+        assert.equal(again, twice);
+        const text = await readFile('/proc/self/mountinfo', 'utf8');
+        assert.ok(text.split('\n').filter((l) => l.split(' ')[4] === again).length <= 1, 'mounted once');
+        assert.equal(await readFile(join(again, 'new'), 'utf8'), 'new');
         await f.snap.removeRootfs('c1'); // while mounted
         await assert.rejects(f.snap.mountRootfs('c1'), NotFoundError);
       });

@@ -1,0 +1,108 @@
+/**
+ * Image save and load of a 200 MB image: berthd through berth's CLI and through the docker CLI,
+ * beside a real dockerd and podman when they are installed, printed as ratios.
+ * Run: `npm run bench` (or `node dist/bench/image-load-save.js`), as root.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pack } from 'tar-stream';
+import { pipeline } from 'node:stream/promises';
+import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+
+const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function makeRootfsTar(path: string): Promise<void> {
+  const p = pack();
+  const done = pipeline(p, createWriteStream(path));
+  p.entry({ name: 'data/', type: 'directory', mode: 0o755 });
+  // Random bytes: a compressing tool gains nothing, so every engine moves the same bytes.
+  const chunk = randomBytes(1 << 20);
+  const entry = p.entry({ name: 'data/blob.bin', size: SIZE_MB << 20, mode: 0o644 });
+  for (let i = 0; i < SIZE_MB; i++) {
+    if (!entry.write(chunk)) await new Promise<void>((r) => entry.once('drain', () => r()));
+  }
+  entry.end(() => undefined);
+  p.entry({ name: 'hello.txt', mode: 0o644 }, 'bench\n');
+  p.finalize();
+  await done;
+}
+
+async function timed(fn: () => Promise<RunResult>): Promise<number> {
+  const t0 = performance.now();
+  const r = await fn();
+  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+interface Engine {
+  name: string;
+  cli: (args: string[]) => Promise<RunResult>;
+  imageRef: string;
+}
+
+async function measure(engine: Engine, dir: string): Promise<{ save: number; load: number }> {
+  const saves: number[] = [];
+  const loads: number[] = [];
+  const archive = join(dir, `${engine.name.replace(/\W+/g, '-')}.tar`);
+  for (let i = 0; i < ROUNDS; i++) {
+    await rm(archive, { force: true });
+    saves.push(await timed(() => engine.cli(['save', '-o', archive, engine.imageRef])));
+    await engine.cli(['rmi', engine.imageRef]);
+    loads.push(await timed(() => engine.cli(['load', '-i', archive])));
+  }
+  await rm(archive, { force: true });
+  return { save: median(saves), load: median(loads) };
+}
+
+async function main(): Promise<void> {
+  const d = await TestDaemon.start();
+  const rootfs = join(d.root, 'rootfs.tar');
+  const results: Array<{ name: string; save: number; load: number }> = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    await makeRootfsTar(rootfs);
+    process.stdout.write(`image: ${SIZE_MB} MB rootfs (${(await stat(rootfs)).size} bytes), ${ROUNDS} rounds, medians\n`);
+    const ref = 'berth-bench/load-save:latest';
+    const berth: Engine = { name: 'berth CLI → berthd', cli: (a) => d.berth(a), imageRef: ref };
+    const dockerCli: Engine = { name: 'docker CLI → berthd', cli: (a) => d.docker(a), imageRef: ref };
+    if ((await d.berth(['import', rootfs, ref])).code !== 0) throw new Error('import into berthd failed');
+    results.push({ name: berth.name, ...(await measure(berth, d.root)) });
+    results.push({ name: dockerCli.name, ...(await measure(dockerCli, d.root)) });
+
+    if (existsSync('/var/run/docker.sock')) {
+      const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
+      const real: Engine = { name: 'docker CLI → dockerd', cli: (a) => run('/usr/local/bin/docker', a, { env, timeoutMs: 600_000 }), imageRef: ref };
+      if ((await real.cli(['import', rootfs, ref])).code === 0) {
+        cleanups.push(() => real.cli(['rmi', '-f', ref]));
+        results.push({ name: real.name, ...(await measure(real, d.root)) });
+      }
+    } else process.stdout.write('dockerd: not running here (install docker.io to compare)\n');
+    if (existsSync('/usr/bin/podman')) {
+      const podman: Engine = { name: 'podman', cli: (a) => run('/usr/bin/podman', a, { timeoutMs: 600_000 }), imageRef: `localhost/${ref}` };
+      if ((await podman.cli(['import', rootfs, podman.imageRef])).code === 0) {
+        cleanups.push(() => podman.cli(['rmi', '-f', podman.imageRef]));
+        results.push({ name: podman.name, ...(await measure(podman, d.root)) });
+      }
+    } else process.stdout.write('podman: not installed (apt-get install podman to compare)\n');
+  } finally {
+    for (const c of cleanups) await c().catch(() => undefined);
+    await d.stop();
+  }
+  const base = results[0];
+  process.stdout.write(`\n${'engine'.padEnd(24)}${'save s'.padStart(10)}${'load s'.padStart(10)}${'save ×'.padStart(10)}${'load ×'.padStart(10)}\n`);
+  for (const r of results) {
+    const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
+    process.stdout.write(`${r.name.padEnd(24)}${r.save.toFixed(3).padStart(10)}${r.load.toFixed(3).padStart(10)}${ratio(r.save, base?.save).padStart(10)}${ratio(r.load, base?.load).padStart(10)}\n`);
+  }
+  process.stdout.write('(× = time relative to berth CLI → berthd; lower is faster)\n');
+}
+
+await main();
