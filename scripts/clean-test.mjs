@@ -6,6 +6,7 @@
 //   3. the /tmp/berth-test-* directories, each only once nothing is mounted under it (a
 //      recursive delete through a leftover bind mount would delete host files).
 // Nothing else is touched. `--dry-run` prints what it would do. Needs root for most of it.
+// It cannot tell a live test run from a dead one: don't run it while tests run on this machine.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';

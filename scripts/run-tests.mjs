@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs Berth's compiled tests with node:test. Usage: node scripts/run-tests.mjs unit|integration|all
-//   unit        dist/src/**/*.test.js, two files at a time
-//   integration dist/test/**/*.test.js (not helpers/ or fixtures/), one file at a time: they
+//   unit        dist/src/**/*.test.js and dist/test/unit/**/*.test.js (no root, no daemon),
+//               two files at a time
+//   integration dist/test/**/*.test.js (not unit/, helpers/ or fixtures/), one file at a time: they
 //               share the kernel (mounts, netns, cgroups) and each starts its own berthd
 //   all         unit, then integration (both run even if unit fails)
 // Only compiled files whose .ts source still exists run, so a deleted test's stale output in
@@ -15,11 +16,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const suites = {
-  unit: { dir: 'dist/src', exclude: [], concurrency: 2 },
-  integration: { dir: 'dist/test', exclude: ['dist/test/helpers', 'dist/test/fixtures'], concurrency: 1 },
+  unit: { dirs: ['dist/src', 'dist/test/unit'], exclude: [], concurrency: 2 },
+  integration: {
+    dirs: ['dist/test'],
+    exclude: ['dist/test/unit', 'dist/test/helpers', 'dist/test/fixtures'],
+    concurrency: 1,
+  },
 };
 
-function findTests(dir, exclude) {
+function findTests(dirs, exclude) {
   const out = [];
   const walk = (abs) => {
     let entries;
@@ -41,7 +46,7 @@ function findTests(dir, exclude) {
       }
     }
   };
-  walk(join(root, dir));
+  for (const dir of dirs) walk(join(root, dir));
   return out.sort();
 }
 
@@ -59,9 +64,9 @@ function parseSummary(text) {
 
 async function runSuite(name) {
   const suite = suites[name];
-  const files = findTests(suite.dir, suite.exclude);
+  const files = findTests(suite.dirs, suite.exclude);
   if (files.length === 0) {
-    console.error(`run-tests: no ${name} test files found under ${suite.dir}/ (did the build run?)`);
+    console.error(`run-tests: no ${name} test files found under ${suite.dirs.join(', ')} (did the build run?)`);
     return { code: 1, pass: 0, fail: 1 };
   }
   console.log(`run-tests: ${name}: ${files.length} file(s) on node ${process.version}`);

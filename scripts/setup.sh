@@ -57,7 +57,10 @@ step="berth images"
 "$berth" images
 
 step="berth run --rm busybox"
-if "$berth" run --help >/dev/null 2>&1; then
+# `berth run --help` exits 0 even without a run command (it prints the top-level help), so
+# look for run's own usage line.
+run_help="$("$berth" run --help 2>/dev/null || true)"
+if [[ "$run_help" == "Usage: berth run"* ]]; then
   "$berth" run --rm busybox echo "hello from a berth container"
 else
   log "note: this build of berth has no 'run' command yet; skipping the first container"

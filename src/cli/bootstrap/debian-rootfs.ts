@@ -2,6 +2,8 @@
  * Builds a Debian root filesystem tar with mmdebstrap (`berth image bootstrap debian`), from
  * the Debian mirror the host's apt already uses, so no container registry is needed.
  * Needs root (mmdebstrap --mode=root) and the mmdebstrap and debian-archive-keyring packages.
+ * The tar differs on every run (file times) unless SOURCE_DATE_EPOCH is set in the environment,
+ * which mmdebstrap honours: then the same mirror state gives a byte-identical tar.
  */
 import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
@@ -75,9 +77,13 @@ async function runMmdebstrap(args: string[], onLog: ((line: string) => void) | u
     const last = tail.length ? `:\n${tail.join('\n')}` : '';
     out.destroy(new UnavailableError(`mmdebstrap ${args.join(' ')} failed (${why})${last}`));
   });
-  // A consumer that gives up (destroys the stream) must not leave mmdebstrap running.
+  // A consumer that gives up (destroys the stream) must not leave mmdebstrap running. Keep
+  // draining its stdout: blocked on a full pipe, it could not reach its cleanup.
   out.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdout.unpipe(out);
+    child.stdout.resume();
+    child.kill('SIGTERM');
   });
   return out;
 }

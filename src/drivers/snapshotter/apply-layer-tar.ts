@@ -31,8 +31,9 @@ const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'lin
  * Streams an uncompressed layer tar into `root` (an existing directory the caller owns, typically a
  * temp dir) and returns the bytes of regular files written. No entry can write outside `root`:
  * names are cleaned lexically, then their parent is resolved with symlinks re-rooted at `root`.
- * Throws InvalidParameterError for a malformed or hostile tar, SystemError for host failures; on
- * error `root` is left half-written for the caller to discard.
+ * Throws InvalidParameterError for a malformed or hostile tar, SystemError for host failures (and
+ * for a failing input stream, unless it failed with a typed error, which is passed on). On error
+ * `tar` is destroyed and `root` is left half-written for the caller to discard.
  */
 export async function applyLayerTar(
   root: string,
