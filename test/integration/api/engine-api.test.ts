@@ -2,6 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { TestDaemon } from '../../helpers/test-daemon.js';
+import { pack } from 'tar-stream';
+import type { Readable } from 'node:stream';
+import { readAll } from '../../../src/client/engine-client.js';
 
 interface RawAnswer {
   status: number;
@@ -97,8 +100,21 @@ describe('Engine API core', () => {
     assert.equal(del.status, 404);
   });
 
-  test('tagging with an invalid reference is a 400', async () => {
-    const r = await rawRequest(d.socket, 'POST', '/v1.50/images/x/tag?repo=UPPER');
-    assert.ok([400, 404].includes(r.status));
+  test('import through the API, then tag with an invalid reference is a 400', async () => {
+    const p = pack();
+    p.entry({ name: 'hello.txt' }, 'hi\n');
+    p.finalize();
+    const res = await d.client.raw({ method: 'POST', path: '/images/create', query: { fromSrc: '-', repo: 'apitest', tag: 'v1' }, stream: p as unknown as Readable });
+    const out = (await readAll(res)).toString();
+    const id = (JSON.parse(out.trim()) as { status: string }).status;
+    assert.match(id, /^sha256:[a-f0-9]{64}$/);
+    const bad = await rawRequest(d.socket, 'POST', '/v1.50/images/apitest:v1/tag?repo=UPPER');
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.body).message, /must be lowercase/);
+    const good = await rawRequest(d.socket, 'POST', '/v1.50/images/apitest:v1/tag?repo=localhost:5000/a/b&tag=x');
+    assert.equal(good.status, 201);
+    const inspect = await rawRequest(d.socket, 'GET', '/v1.50/images/localhost:5000/a/b:x/json');
+    assert.equal(inspect.status, 200);
+    assert.equal(JSON.parse(inspect.body).Id, id);
   });
 });
