@@ -4,16 +4,11 @@ import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from './image-service.js';
 import { loadImages } from './archive/image-loader.js';
 import { saveImages } from './archive/image-saver.js';
-import { fetchImportSource, importImage } from './archive/image-importer.js';
+import { fetchImportSource, importImage, type ImportOptions } from './archive/image-importer.js';
+
+export type { ImportOptions };
 import type { ProgressMessage } from './archive/progress.js';
 
-export interface ImportOptions {
-  repo?: string;
-  tag?: string;
-  message?: string;
-  changes: string[];
-  platform?: string;
-}
 
 /** save, load and import: images moving in and out of the store as tar archives. */
 export class ImageArchives {
