@@ -4,12 +4,13 @@
  * Run: `npm run bench` (or `node dist/bench/image-load-save.js`), as root.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
-import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { podmanPeer, startDockerd } from './peers.js';
 
 const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -77,23 +78,20 @@ async function main(): Promise<void> {
     results.push({ name: berth.name, ...(await measure(berth, d.root)) });
     results.push({ name: dockerCli.name, ...(await measure(dockerCli, d.root)) });
 
-    if (existsSync('/var/run/docker.sock')) {
-      const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
-      const real: Engine = { name: 'docker CLI → dockerd', cli: (a) => run('/usr/local/bin/docker', a, { env, timeoutMs: 600_000 }), imageRef: ref };
-      if ((await real.cli(['import', rootfs, ref])).code === 0) {
-        cleanups.push(() => real.cli(['rmi', '-f', ref]));
-        results.push({ name: real.name, ...(await measure(real, d.root)) });
+    for (const start of [startDockerd, podmanPeer]) {
+      const peer = await start(d.root);
+      if (!peer) {
+        process.stdout.write(`${start === startDockerd ? 'dockerd' : 'podman'}: not installed (apt-get install ${start === startDockerd ? 'docker.io' : 'podman'} to compare)\n`);
+        continue;
       }
-    } else process.stdout.write('dockerd: not running here (install docker.io to compare)\n');
-    if (existsSync('/usr/bin/podman')) {
-      const podman: Engine = { name: 'podman', cli: (a) => run('/usr/bin/podman', a, { timeoutMs: 600_000 }), imageRef: `localhost/${ref}` };
-      if ((await podman.cli(['import', rootfs, podman.imageRef])).code === 0) {
-        cleanups.push(() => podman.cli(['rmi', '-f', podman.imageRef]));
-        results.push({ name: podman.name, ...(await measure(podman, d.root)) });
-      }
-    } else process.stdout.write('podman: not installed (apt-get install podman to compare)\n');
+      cleanups.push(() => peer.stop());
+      const imageRef = peer.name === 'podman' ? `localhost/${ref}` : ref;
+      const imported = await peer.cli(['import', rootfs, imageRef]);
+      if (imported.code !== 0) throw new Error(`${peer.name} import failed: ${imported.stderr}`);
+      results.push({ name: peer.name, ...(await measure({ name: peer.name, cli: peer.cli, imageRef }, d.root)) });
+    }
   } finally {
-    for (const c of cleanups) await c().catch(() => undefined);
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await d.stop();
   }
   const base = results[0];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { REPO_ROOT, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { storeSnapshot } from '../../helpers/store-snapshot.js';
 import { firstLayerOf } from '../../helpers/layer-of-archive.js';
 
@@ -102,6 +102,19 @@ describe('images with the docker CLI and berth', () => {
     ok(await d.docker(['rmi', 'mybox:1.0']), 'rmi mybox');
     const re = ok(await d.docker(['load'], { input: await readFile(viaBerth) }), 'docker load from stdin');
     assert.match(re.stdout, /Loaded image: mybox:1.0/);
+  });
+
+  test('an archive saved by a real dockerd (20.10, legacy layout) loads with the same IDs', async () => {
+    const fixture = join(REPO_ROOT, 'test/fixtures/docker-20.10-save.tar');
+    const r = ok(await d.docker(['load', '-i', fixture]), 'docker load fixture');
+    assert.match(r.stdout, /Loaded image: fixture:two/);
+    assert.match(r.stdout, /Loaded image: fixture-base:1/);
+    const ids = ok(await d.berth(['image', 'inspect', '-f', '{{.Id}} {{len .RootFS.Layers}} {{index .Config.Labels "made.by"}}', 'fixture:two', 'fixture-base:1']), 'inspect');
+    assert.deepEqual(ids.stdout.trim().split('\n').map((l) => l.trim()), [
+      'sha256:0f214e4810ad202d4207701f30f03bc0c2ac9baeb3ff085ba11a8ade3abff9ca 2 docker-20.10',
+      'sha256:068f3f1b6afda5952405f6d9f9f046734c13c441748317a4e229417862c1c833 1',
+    ]);
+    ok(await d.docker(['rmi', 'fixture:two', 'fixture-base:1']), 'rmi fixtures');
   });
 
   test('import with --change and message, from a file and from a URL on loopback', async () => {

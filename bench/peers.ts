@@ -1,0 +1,65 @@
+/**
+ * Docker and podman beside Berth in one bench run, each with its own private state under the
+ * bench's temp root, so a bench never reads or changes the host's own engines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run, type RunResult } from '../test/helpers/test-daemon.js';
+import { unmountUnder } from '../test/helpers/mounts.js';
+
+export interface Peer {
+  name: string;
+  cli: (args: string[]) => Promise<RunResult>;
+  stop: () => Promise<void>;
+}
+
+/** A private dockerd (no iptables, no bridge) when /usr/sbin/dockerd exists. */
+export async function startDockerd(root: string): Promise<Peer | undefined> {
+  if (!existsSync('/usr/sbin/dockerd')) return undefined;
+  const dir = join(root, 'dockerd');
+  await mkdir(dir, { recursive: true });
+  const sock = join(dir, 'docker.sock');
+  const child: ChildProcess = spawn('/usr/sbin/dockerd', [
+    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', `unix://${sock}`, '--pidfile', join(dir, 'docker.pid'),
+    '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+  ], { stdio: 'ignore' });
+  const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'cli') };
+  const cli = (args: string[]): Promise<RunResult> => run('/usr/local/bin/docker', args, { env, timeoutMs: 600_000 });
+  for (let i = 0; i < 100; i++) {
+    if ((await cli(['version'])).code === 0) {
+      return {
+        name: 'docker CLI → dockerd',
+        cli,
+        stop: async () => {
+          const exited = new Promise<void>((r) => child.once('exit', () => r()));
+          child.kill('SIGTERM');
+          await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+          await unmountUnder(dir);
+        },
+      };
+    }
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  return undefined;
+}
+
+/** podman with --root/--runroot in the bench's directory. */
+export async function podmanPeer(root: string): Promise<Peer | undefined> {
+  if (!existsSync('/usr/bin/podman')) return undefined;
+  const dir = join(root, 'podman');
+  await mkdir(dir, { recursive: true });
+  const base = ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay'];
+  const cli = (args: string[]): Promise<RunResult> => run('/usr/bin/podman', [...base, ...args], { timeoutMs: 600_000 });
+  return {
+    name: 'podman',
+    cli,
+    stop: async () => {
+      await cli(['system', 'reset', '--force']).catch(() => undefined);
+      await unmountUnder(dir);
+    },
+  };
+}

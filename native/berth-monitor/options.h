@@ -1,0 +1,27 @@
+/* The command line: berth-monitor --id ID --bundle DIR --runtime PATH --state-dir DIR ... */
+#ifndef BERTH_MONITOR_OPTIONS_H
+#define BERTH_MONITOR_OPTIONS_H
+
+#include <stdbool.h>
+
+struct options {
+  const char *id;
+  const char *bundle;       /* create mode only */
+  const char *runtime;      /* a path, or a name looked up in PATH */
+  const char *runtime_root; /* NULL: the runtime's default --root */
+  const char *state_dir;    /* exists; holds the monitor's sockets, pid and exit files */
+  const char *log_path;     /* NULL: no json-file log */
+  const char *exec_process; /* NULL: create mode; else exec mode with this process.json */
+  const char *exit_file;    /* a file name inside state_dir */
+  bool tty;
+  bool stdin_open;
+  bool stdin_once;
+  bool has_console_size;
+  unsigned short rows;
+  unsigned short cols;
+};
+
+/* Fills o from argv, making paths absolute. -1 with the error set on a bad command line. */
+int parse_options(int argc, char **argv, struct options *o);
+
+#endif
