@@ -13,6 +13,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Berth runs on the Node 24 that npm ci installs, whichever node started this script.
+const projectNode = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+const nodeBinary = existsSync(projectNode) ? projectNode : process.execPath;
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const suites = {
@@ -69,7 +73,7 @@ async function runSuite(name) {
     console.error(`run-tests: no ${name} test files found under ${suite.dirs.join(', ')} (did the build run?)`);
     return { code: 1, pass: 0, fail: 1 };
   }
-  console.log(`run-tests: ${name}: ${files.length} file(s) on node ${process.version}`);
+  console.log(`run-tests: ${name}: ${files.length} file(s) on ${nodeBinary}`);
   const args = [
     '--test',
     `--test-concurrency=${suite.concurrency}`,
@@ -79,7 +83,7 @@ async function runSuite(name) {
   ];
   const env = { ...process.env };
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(nodeBinary, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const forward = (sig) => child.kill(sig);
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
@@ -91,7 +95,7 @@ async function runSuite(name) {
   });
   const code = await new Promise((resolve) => {
     child.on('error', (err) => {
-      console.error(`run-tests: cannot start ${process.execPath}: ${err.message}`);
+      console.error(`run-tests: cannot start ${nodeBinary}: ${err.message}`);
       resolve(1);
     });
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));

@@ -19,6 +19,7 @@ enum {
   OPT_TTY,
   OPT_STDIN,
   OPT_STDIN_ONCE,
+  OPT_HOLD_OUTPUT,
   OPT_EXEC_PROCESS,
   OPT_EXIT_FILE,
   OPT_CONSOLE_SIZE,
@@ -34,6 +35,7 @@ static const struct option long_options[] = {
     {"tty", no_argument, NULL, OPT_TTY},
     {"stdin", no_argument, NULL, OPT_STDIN},
     {"stdin-once", no_argument, NULL, OPT_STDIN_ONCE},
+    {"hold-output", no_argument, NULL, OPT_HOLD_OUTPUT},
     {"exec-process", required_argument, NULL, OPT_EXEC_PROCESS},
     {"exit-file", required_argument, NULL, OPT_EXIT_FILE},
     {"console-size", required_argument, NULL, OPT_CONSOLE_SIZE},
@@ -87,6 +89,7 @@ static int apply(int opt, const char *arg, struct options *o) {
     case OPT_TTY: o->tty = true; return 0;
     case OPT_STDIN: o->stdin_open = true; return 0;
     case OPT_STDIN_ONCE: o->stdin_once = true; return 0;
+    case OPT_HOLD_OUTPUT: o->hold_output = true; return 0;
     case OPT_EXEC_PROCESS: return set_path(&o->exec_process, arg, "exec-process");
     case OPT_EXIT_FILE: o->exit_file = arg; return 0;
     case OPT_CONSOLE_SIZE:

@@ -16,6 +16,9 @@ struct options {
   bool tty;
   bool stdin_open;
   bool stdin_once;
+  /* Keep output (1 MiB at most) for the first attach client, and wait for it before exiting:
+   * an exec can finish before berthd has connected to it. */
+  bool hold_output;
   bool has_console_size;
   unsigned short rows;
   unsigned short cols;

@@ -17,11 +17,17 @@ static bool is_error_level(const char *level) {
   return strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0 || strcmp(level, "panic") == 0;
 }
 
-/* Keeps the line's msg in out when the line is an error-level JSON record. */
+/* Copies the line's msg to out when the line is an error-level JSON record. */
 static bool take_line(const char *line, char *out, size_t cap) {
+  static char candidate[1024];
   char level[16];
   if (!json_object_string(line, "level", level, sizeof level) || !is_error_level(level)) return false;
-  return json_object_string(line, "msg", out, cap) && out[0] != '\0';
+  if (!json_object_string(line, "msg", candidate, sizeof candidate) || candidate[0] == '\0') return false;
+  size_t n = strlen(candidate);
+  if (n >= cap) n = cap - 1;
+  memcpy(out, candidate, n);
+  out[n] = '\0';
+  return true;
 }
 
 bool runtime_log_error(int dirfd, off_t offset, char *msg, size_t cap) {

@@ -5,7 +5,17 @@ import type { ImageService } from '../engine/images/image-service.js';
 import type { ImageArchives } from '../engine/images/image-archives.js';
 import type { SystemService } from '../engine/system/system-service.js';
 
+import { containerRoutes } from './routes/containers.js';
+import { execRoutes } from './routes/exec.js';
+import { containerFileRoutes } from './routes/container-files.js';
+import type { ContainerChanges } from '../engine/containers/container-changes.js';
+import type { ExecService } from '../engine/containers/exec-service.js';
+import type { ContainerService } from '../engine/containers/container-service.js';
+
 export interface ApiServices {
+  containers: ContainerService;
+  execs: ExecService;
+  changes: ContainerChanges;
   system: SystemService;
   images: ImageService;
   archives: ImageArchives;
@@ -13,10 +23,10 @@ export interface ApiServices {
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never });
 }

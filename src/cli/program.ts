@@ -3,6 +3,7 @@ import { ApiError, ConnectionError } from '../client/engine-client.js';
 import { CliContext, CliExit } from './cli-context.js';
 import { UsageError } from './command-kit.js';
 import { registerImageCommands } from './commands/image-commands.js';
+import { registerContainerCommands } from './commands/container-commands.js';
 import { registerSystemCommands } from './commands/system-commands.js';
 
 export const CLI_VERSION = '0.1.0';
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   });
   registerSystemCommands(program, ctx);
   registerImageCommands(program, ctx);
+  registerContainerCommands(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }

@@ -14,6 +14,15 @@ import { ImageStore } from '../store/metadata/image-store.js';
 import { ReferenceStore } from '../store/metadata/reference-store.js';
 import { LayerStore } from '../store/layers/layer-store.js';
 import { DataRootLock } from './data-root-lock.js';
+import { RuntimeCatalog } from '../drivers/runtime/runtime-catalog.js';
+import { ContainerStore } from '../store/metadata/container-store.js';
+import type { ContainerRecord } from '../engine/containers/container-types.js';
+import { ContainerRegistry } from '../engine/containers/container-registry.js';
+import { ContainerService } from '../engine/containers/container-service.js';
+import { ExecService } from '../engine/containers/exec-service.js';
+import { ContainerChanges } from '../engine/containers/container-changes.js';
+import { readHostFacts } from '../engine/system/host-facts.js';
+import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
 
 export interface RunningDaemon {
@@ -39,6 +48,27 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     log.info({ driver: snapshotter.name }, 'storage driver ready');
 
     const imageService = new ImageService({ content, images, refs, layers, snapshotter, log });
+    const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
+    await runtimes.init();
+    const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));
+    await containerStore.init();
+    const facts = await readHostFacts();
+    const registry = new ContainerRegistry(containerStore);
+    const containers = new ContainerService({
+      registry,
+      images: imageService,
+      snapshotter,
+      runtimes,
+      dataRoot: opts.dataRoot,
+      execRoot: opts.execRoot,
+      host: { cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
+      log,
+    });
+    imageService.setUsage(containers);
+    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log });
+    containers.onRemoved((id) => execs.forgetContainer(id));
+    const changes = new ContainerChanges({ containers, images: imageService, content, snapshotter, log });
+    await containers.init();
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();
     const archives = new ImageArchives({ images: imageService, content });
@@ -46,17 +76,19 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       {
         dataRoot: opts.dataRoot,
         execRoot: opts.execRoot,
-        defaultRuntime: opts.defaultRuntime,
-        runtimes: { crun: '/usr/bin/crun', runc: '/usr/bin/runc' },
+        defaultRuntime: runtimes.defaultName,
+        runtimes: runtimes.paths(),
         debug: opts.debug,
         startedAt: new Date(),
         pid: process.pid,
       },
       imageService,
     );
+    system.setContainerCounter(async () => containers.counts());
+    system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

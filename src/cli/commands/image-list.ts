@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson } from '../command-kit.js';
 import { formatForCli } from '../format/table.js';
-import { goTimeString, humanSize, sinceText, truncateId } from '../human-units.js';
+import { goTimeString, humanSize, sinceText, truncateId } from '../../core/human-units.js';
 
 interface ImageSummary {
   Id: string;

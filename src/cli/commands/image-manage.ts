@@ -5,7 +5,7 @@ import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
 import { compileTemplate } from '../format/go-template.js';
 import { formatForCli } from '../format/table.js';
-import { humanSize, sinceText, truncateId } from '../human-units.js';
+import { humanSize, sinceText, truncateId } from '../../core/human-units.js';
 
 /** docker prints inspect results as a JSON array with 4-space indentation. */
 function printInspect(ctx: CliContext, objects: unknown[], format: string | undefined): void {

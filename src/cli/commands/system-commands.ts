@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CLIENT_API_VERSION } from '../../client/engine-client.js';
 import type { CliContext } from '../cli-context.js';
 import { compileTemplate } from '../format/go-template.js';
-import { humanSize } from '../human-units.js';
+import { humanSize } from '../../core/human-units.js';
 
 type Obj = Record<string, unknown>;
 

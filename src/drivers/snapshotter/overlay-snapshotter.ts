@@ -173,6 +173,10 @@ export class OverlaySnapshotter implements Snapshotter {
     };
   }
 
+  layerPath(id: string): string {
+    return join(this.layerDir(id), 'diff');
+  }
+
   rootfsChangesDir(id: string): string | null {
     return join(this.containerDir(id), 'upper');
   }

@@ -34,6 +34,8 @@ export interface Snapshotter {
   /** Lists layer IDs present on disk (to reconcile with metadata after a crash). */
   listLayers(): Promise<string[]>;
   layerData(id: string): GraphDriverData;
+  /** The directory of a layer's files: for overlay2 only that layer's own, for vfs the full tree. */
+  layerPath(id: string): string;
 
   /** Makes a container's writable layer on top of image layer `parent` (null: empty rootfs). */
   createRootfs(id: string, parent: string | null): Promise<void>;

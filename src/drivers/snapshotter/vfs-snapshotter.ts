@@ -131,6 +131,10 @@ export class VfsSnapshotter implements Snapshotter {
     return { Dir: this.rootfsDir(id) };
   }
 
+  layerPath(id: string): string {
+    return this.layerDir(id);
+  }
+
   rootfsChangesDir(_id: string): string | null {
     return null; // a vfs rootfs is a full copy: changes must be found by comparing with the image
   }

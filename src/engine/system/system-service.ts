@@ -28,8 +28,14 @@ export class SystemService {
 
   constructor(private readonly settings: DaemonSettings, private readonly images: ImageService) {}
 
+  private extraWarnings: string[] = [];
+
   setContainerCounter(counter: () => Promise<ContainerCounts>): void {
     this.containerCounts = counter;
+  }
+
+  addWarnings(warnings: string[]): void {
+    this.extraWarnings.push(...warnings);
   }
 
   private async hostFacts(): Promise<HostFacts> {
@@ -114,7 +120,10 @@ export class SystemService {
       Isolation: '',
       InitBinary: 'docker-init',
       SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === '2' ? ['name=cgroupns'] : [])],
-      Warnings: facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : [],
+      Warnings: [
+        ...(facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : []),
+        ...this.extraWarnings,
+      ],
     };
   }
 }

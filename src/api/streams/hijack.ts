@@ -1,0 +1,70 @@
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Demuxer, frame } from './multiplex.js';
+
+/** The answer the docker CLI insists on for attach and exec start, written by hand on the socket. */
+export function writeUpgrade(socket: Duplex, tty: boolean, apiVersion: number): void {
+  const type = tty || apiVersion < 1.42 ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+}
+
+export interface SpliceOptions {
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Bytes the client sent right after its request headers (already stdin). */
+  head?: Buffer;
+  /** Awaited before the client's stream is ended (exec: its exit code must be readable by then). */
+  beforeEnd?: () => Promise<void>;
+}
+
+/**
+ * Joins a hijacked client connection to a monitor's attach socket: output to the client (only
+ * the streams it asked for), stdin to the monitor, a client half-close passed on, and the end of
+ * the container's output ending the client's stream. Resolves when both sides are done.
+ */
+export function splice(client: Duplex, monitor: Socket, opts: SpliceOptions): Promise<void> {
+  const filter = !opts.tty && !(opts.stdout && opts.stderr);
+  const demux = filter ? new Demuxer() : undefined;
+  monitor.on('data', (chunk: Buffer) => {
+    if (!demux) {
+      if (opts.stdout || opts.stderr) client.write(chunk);
+      return;
+    }
+    for (const f of demux.push(chunk)) {
+      if (f.stream === 0) continue;
+      if ((f.stream === 1 && opts.stdout) || (f.stream === 2 && opts.stderr) || f.stream === 3) client.write(frame(f.stream, f.payload));
+    }
+  });
+  if (opts.stdin) {
+    if (opts.head && opts.head.length > 0) monitor.write(opts.head);
+    client.on('data', (chunk: Buffer) => monitor.write(chunk));
+  } else client.on('data', () => undefined);
+  client.on('end', () => {
+    if (!monitor.destroyed) monitor.end();
+  });
+  client.resume();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (!monitor.destroyed) monitor.destroy();
+      void (opts.beforeEnd ?? (async () => undefined))()
+        .catch(() => undefined)
+        .then(() => {
+          if (!client.destroyed) client.end();
+          resolve();
+        });
+    };
+    monitor.on('end', finish);
+    monitor.on('close', finish);
+    monitor.on('error', finish);
+    client.on('close', () => {
+      if (!monitor.destroyed) monitor.destroy();
+      finish();
+    });
+    client.on('error', finish);
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * berthd's side of berth-monitor (native/berth-monitor): start one, then find its exit, attach
+ * to it and control it through its state directory — also after berthd restarted. The monitor
+ * runs the OCI runtime itself; this module never talks to the runtime.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { InvalidParameterError, SystemError } from '../../core/errors.js';
+
+export { connectAttach, sendControl } from './monitor-sockets.js';
+export { readExit, waitExit } from './monitor-exit.js';
+export { isMonitorAlive, readMonitorPid } from './monitor-liveness.js';
+export * from './monitor-protocol.js';
+
+export interface MonitorOptions {
+  /** The berth-monitor executable (monitorBinaryPath()). */
+  binary: string;
+  /** The runtime's container ID. */
+  id: string;
+  /** The OCI bundle (create mode). */
+  bundle: string;
+  /** The runtime executable (runc, crun). */
+  runtime: string;
+  /** The runtime's --root. */
+  runtimeRoot: string;
+  /** An existing directory of the monitor's own; one per monitor. */
+  stateDir: string;
+  /** The json-file log to append to; no log when absent. */
+  logPath?: string;
+  tty: boolean;
+  /** Keep the container's stdin open for attach clients. */
+  stdin: boolean;
+  /** Close the container's stdin when the attached stdin ends (docker's StdinOnce). */
+  stdinOnce: boolean;
+  /** Exec mode: `runtime exec --detach --process FILE` instead of `create`. */
+  execProcessFile?: string;
+  /** The exit file's name inside stateDir (default exit.json). */
+  exitFile?: string;
+  /** Initial terminal size, [rows, cols]. */
+  consoleSize?: readonly [number, number];
+  /** Keep output for the first attach client and wait for it (an exec may end before we attach). */
+  holdOutput?: boolean;
+}
+
+export interface MonitorStarted {
+  /** The container's (or exec's) process, on the host. */
+  pid: number;
+  /** The detached monitor. */
+  monitorPid: number;
+}
+
+/** build/Release/berth-monitor at the repository root (from dist/src/drivers/monitor/). */
+export function monitorBinaryPath(): string {
+  return fileURLToPath(new URL('../../../../build/Release/berth-monitor', import.meta.url));
+}
+
+export function monitorArgs(opts: MonitorOptions): string[] {
+  const args = ['--id', opts.id, '--bundle', opts.bundle, '--runtime', opts.runtime, '--runtime-root', opts.runtimeRoot];
+  args.push('--state-dir', opts.stateDir);
+  if (opts.logPath !== undefined) args.push('--log-path', opts.logPath);
+  if (opts.tty) args.push('--tty');
+  if (opts.stdin) args.push('--stdin');
+  if (opts.stdinOnce) args.push('--stdin-once');
+  if (opts.execProcessFile !== undefined) args.push('--exec-process', opts.execProcessFile);
+  if (opts.exitFile !== undefined) args.push('--exit-file', opts.exitFile);
+  if (opts.consoleSize) args.push('--console-size', `${opts.consoleSize[0]}x${opts.consoleSize[1]}`);
+  if (opts.holdOutput) args.push('--hold-output');
+  return args;
+}
+
+/**
+ * The exit code docker gives a container whose process could not be started: 127 when the
+ * command does not exist, 126 when it cannot be run (moby's translateContainerdStartErr).
+ */
+export function startFailureExitCode(message: string): 126 | 127 | undefined {
+  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
+  if (message.includes('permission denied')) return 126;
+  return undefined;
+}
+
+/** The error for a monitor's {"error": ...} report: the user's fault when the command is bad. */
+function startError(message: string): Error {
+  return startFailureExitCode(message) !== undefined ? new InvalidParameterError(message) : new SystemError(message);
+}
+
+function parseReport(stdout: string, stderr: string, code: number | null): MonitorStarted {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  let report: unknown;
+  try {
+    report = JSON.parse(line);
+  } catch {
+    throw new SystemError(`berth-monitor exited with ${code ?? 'a signal'} without a report: ${(stderr || stdout).trim()}`);
+  }
+  const r = report as { pid?: unknown; monitorPid?: unknown; error?: unknown };
+  if (typeof r.error === 'string') throw startError(r.error);
+  if (typeof r.pid !== 'number' || typeof r.monitorPid !== 'number') {
+    throw new SystemError(`berth-monitor sent an invalid report: ${line}`);
+  }
+  return { pid: r.pid, monitorPid: r.monitorPid };
+}
+
+/**
+ * Starts a monitor and waits until the runtime's create (or exec) has finished. Resolves once the
+ * container's process exists (create mode: not started yet) and the attach and control sockets
+ * listen. Rejects with the runtime's own error message: InvalidParameterError when the command
+ * cannot be found or run, SystemError otherwise.
+ */
+export async function startMonitor(opts: MonitorOptions): Promise<MonitorStarted> {
+  return await new Promise<MonitorStarted>((resolve, reject) => {
+    const child = spawn(opts.binary, monitorArgs(opts), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new SystemError(`cannot run ${opts.binary}: ${e.message}`, { cause: e })));
+    child.on('close', (code) => {
+      try {
+        resolve(parseReport(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), code));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}

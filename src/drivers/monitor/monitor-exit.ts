@@ -1,0 +1,80 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, SystemError } from '../../core/errors.js';
+import { isMonitorAlive } from './monitor-liveness.js';
+import { DEFAULT_EXIT_FILE, parseMonitorExit, type MonitorExit } from './monitor-protocol.js';
+
+/** How often waitExit looks again when no fs.watch event arrives (lost events, other mounts). */
+const POLL_MS = 500;
+
+/** The recorded exit, or undefined while the process runs (the file is written atomically). */
+export async function readExit(stateDir: string, exitFile = DEFAULT_EXIT_FILE): Promise<MonitorExit | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, exitFile), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  const exit = parseMonitorExit(text);
+  if (!exit) throw new SystemError(`exit file ${join(stateDir, exitFile)} is not a valid exit record: ${JSON.stringify(text)}`);
+  return exit;
+}
+
+/**
+ * Resolves with the exit once the monitor records it. Rejects with SystemError when the monitor
+ * is gone without recording one (it crashed or was killed), and with the signal's reason on abort.
+ */
+export async function waitExit(stateDir: string, exitFile = DEFAULT_EXIT_FILE, signal?: AbortSignal): Promise<MonitorExit> {
+  signal?.throwIfAborted();
+  return await new Promise<MonitorExit>((resolve, reject) => {
+    let watcher: FSWatcher | undefined;
+    let settled = false;
+    let running = false;
+    let again = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      watcher?.close();
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => settle(() => reject(signal?.reason));
+    const lookOnce = async (): Promise<void> => {
+      const exit = await readExit(stateDir, exitFile);
+      if (exit) return settle(() => resolve(exit));
+      if (await isMonitorAlive(stateDir)) return;
+      // The monitor writes the exit file before it removes monitor.pid: look once more.
+      const late = await readExit(stateDir, exitFile);
+      if (late) return settle(() => resolve(late));
+      settle(() => reject(new SystemError(`the monitor of ${stateDir} is not running and recorded no exit in ${exitFile}`)));
+    };
+    const look = (): void => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      lookOnce()
+        .catch((err: unknown) => settle(() => reject(err)))
+        .finally(() => {
+          running = false;
+          if (again && !settled) {
+            again = false;
+            look();
+          }
+        });
+    };
+    const timer = setInterval(look, POLL_MS);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      watcher = watch(stateDir, { persistent: false }, look);
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      watcher = undefined; // polling alone still finds it
+    }
+    look();
+  });
+}

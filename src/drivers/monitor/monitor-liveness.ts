@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode } from '../../core/errors.js';
+import { MONITOR_PID_FILE } from './monitor-protocol.js';
+
+/** The kernel's name for the monitor process (the executable name, cut at 15 bytes). */
+const MONITOR_COMM = 'berth-monitor';
+
+/** The pid in the state directory's monitor.pid, or undefined when there is none. */
+export async function readMonitorPid(stateDir: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, MONITOR_PID_FILE), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Whether the state directory's monitor still runs. A pid reused by another program, or a
+ * monitor that exited but is not reaped yet (a zombie), counts as not running.
+ */
+export async function isMonitorAlive(stateDir: string): Promise<boolean> {
+  const pid = await readMonitorPid(stateDir);
+  if (pid === undefined) return false;
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ESRCH') return false;
+    throw err;
+  }
+  // "pid (comm) state ppid …": comm may itself hold spaces or parentheses.
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(open + 1, close);
+  const state = stat.slice(close + 2, close + 3);
+  return comm === MONITOR_COMM && state !== 'Z' && state !== 'X';
+}

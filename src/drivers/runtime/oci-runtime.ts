@@ -1,0 +1,76 @@
+import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
+import { runCommand } from '../../core/run-command.js';
+
+export interface RuntimeState {
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped' | string;
+  pid: number;
+}
+
+/**
+ * An OCI runtime driven through its CLI (crun and runc share it). `create` is not here: the
+ * per-container monitor runs it, so that it owns the container's stdio and exit status.
+ */
+export class OciRuntime {
+  constructor(readonly name: string, readonly binary: string, readonly root: string) {}
+
+  private async exec(args: string[]): Promise<string> {
+    try {
+      return (await runCommand(this.binary, ['--root', this.root, ...args])).stdout;
+    } catch (err) {
+      if (/ENOENT|cannot run/.test(errorMessage(err))) throw new UnavailableError(`OCI runtime ${this.name} (${this.binary}) is not installed: apt-get install ${this.name}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.exec(['start', id]);
+  }
+
+  /** Sends a signal to the container's init (`all` to every process in it). */
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    try {
+      await this.exec(['kill', ...(all ? ['--all'] : []), id, signal]);
+    } catch (err) {
+      if (/not running|process already finished|container not running|no such process/i.test(errorMessage(err))) return;
+      throw err;
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await this.exec(['delete', '--force', id]);
+    } catch (err) {
+      if (/does not exist|not found|no such file/i.test(errorMessage(err))) return;
+      throw err;
+    }
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      const out = JSON.parse(await this.exec(['state', id])) as { status: string; pid: number };
+      return { status: out.status, pid: out.pid };
+    } catch (err) {
+      if (err instanceof SystemError && /does not exist|not found/i.test(err.message)) return undefined;
+      throw err;
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.exec(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.exec(['resume', id]);
+  }
+
+  /** PIDs (host namespace) of every process in the container. */
+  async pids(id: string): Promise<number[]> {
+    try {
+      const out = await this.exec(['ps', '--format', 'json', id]);
+      return (JSON.parse(out || '[]') as number[] | null) ?? [];
+    } catch (err) {
+      if (/does not exist|not found/i.test(errorMessage(err))) throw new NotFoundError(`container ${id} is not known to runtime ${this.name}`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { posix, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { sha256Digest, type Digest } from '../../../core/digest.js';
+import { MEDIA_TYPES, type ImageRunConfig } from '../../../oci/image-types.js';
+import type { ContentStore } from '../../../store/content/content-store.js';
+import type { ImageService } from '../../images/image-service.js';
+import { applyChanges } from '../../images/archive/change-parser.js';
+import { LeaseSet } from '../../images/archive/lease-set.js';
+import { CHANGE_DELETED, type ChangesSource } from './change-types.js';
+import { buildCommitConfig } from './commit-config.js';
+import { sortChanges } from './container-diff.js';
+import { isWhiteoutDevice, mtimeSeconds, readMetaOrNull } from './file-meta.js';
+import { naiveChanges } from './naive-changes.js';
+import { OPAQUE_XATTR, readXattrs, readXattrTree } from './read-xattrs.js';
+import { packTar } from './tar-packer.js';
+import { walkTree } from './walk-tree.js';
+
+/** The digest of a tar with no entries (two zero blocks): docker's layer.DigestSHA256EmptyTar. */
+export const EMPTY_TAR_DIGEST = sha256Digest(Buffer.alloc(1024));
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+
+/**
+ * The container's changes as an uncompressed OCI layer tar: what it added or changed, with mode,
+ * owner, mtime, xattrs (not overlayfs' own), symlinks, hardlinks and devices; `.wh.<name>` for
+ * what it deleted and `.wh..wh..opq` in a directory it emptied and recreated. Entries come in a
+ * fixed order, so an unchanged container gives the same bytes each time.
+ */
+export function changesTar(source: ChangesSource, log?: (msg: string) => void): Readable {
+  return 'upperDir' in source ? upperDirTar(resolve(source.upperDir), log) : naiveTar(resolve(source.rootfs), source.baseDir, log);
+}
+
+/** overlay2: the upper dir holds exactly the changes; only whiteouts need translating (as docker's overlay2 Diff). */
+function upperDirTar(upperDir: string, log: ((msg: string) => void) | undefined): Readable {
+  return packTar({ confineTo: upperDir, ...(log ? { log } : {}) }, async (packer) => {
+    const xattrs = await readXattrTree(upperDir);
+    for await (const entry of walkTree(upperDir)) {
+      const { meta } = entry;
+      const times = { uid: meta.uid, gid: meta.gid, mtime: mtimeSeconds(meta) };
+      if (isWhiteoutDevice(meta)) {
+        await packer.addEmptyFile(whiteoutName(entry.rel), { mode: 0o600, ...times });
+        continue;
+      }
+      const attrs = xattrs.get(entry.abs);
+      await packer.addPath(entry.abs, entry.rel, meta, attrs);
+      if (meta.kind === 'directory' && attrs?.get(OPAQUE_XATTR)?.toString() === 'y') {
+        await packer.addEmptyFile(`${entry.rel}/${OPAQUE_MARKER}`, { mode: meta.mode & 0o777, ...times });
+      }
+    }
+  });
+}
+
+/** vfs: the changed paths from the naive diff, as docker's ExportChanges writes them. */
+function naiveTar(rootfs: string, baseDir: string | null, log: ((msg: string) => void) | undefined): Readable {
+  return packTar({ confineTo: rootfs, ...(log ? { log } : {}) }, async (packer) => {
+    const changes = sortChanges(await naiveChanges(rootfs, baseDir));
+    const xattrs = await readXattrs(changes.filter((c) => c.Kind !== CHANGE_DELETED).map((c) => rootfs + c.Path));
+    for (const change of changes) {
+      const abs = rootfs + change.Path;
+      if (change.Kind === CHANGE_DELETED) {
+        // The deletion's own time is lost; the parent's mtime is when it last changed, and keeps the tar reproducible.
+        const parent = await readMetaOrNull(rootfs + posix.dirname(change.Path));
+        await packer.addEmptyFile(whiteoutName(change.Path.slice(1)), { mode: 0o600, uid: 0, gid: 0, mtime: parent ? mtimeSeconds(parent) : 0 });
+        continue;
+      }
+      const meta = await readMetaOrNull(abs);
+      if (meta !== null) await packer.addPath(abs, change.Path.slice(1), meta, xattrs.get(abs));
+    }
+  });
+}
+
+function whiteoutName(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return `${rel.slice(0, slash + 1)}${WHITEOUT_PREFIX}${rel.slice(slash + 1)}`;
+}
+
+export interface CommitDeps {
+  images: ImageService;
+  content: ContentStore;
+}
+
+/** Stops the container's processes while its filesystem is read (docker's `pause=true`). */
+export interface CommitPause {
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+}
+
+export interface CommitInput {
+  parentImageId: Digest;
+  changes: ChangesSource;
+  containerId: string;
+  /** The container's config; with `changeInstructions` applied it becomes the image's config. */
+  containerConfig: ImageRunConfig;
+  /** `--change` Dockerfile lines (CMD, ENV, LABEL…). */
+  changeInstructions: readonly string[];
+  author?: string | undefined;
+  comment?: string | undefined;
+  pause?: CommitPause | undefined;
+  log?: ((msg: string) => void) | undefined;
+}
+
+/**
+ * `docker commit`: stores the container's changes as a new uncompressed layer on its image and
+ * returns the new image's ID (untagged; tagging is the caller's). As in docker, a container that
+ * changed nothing adds no layer, only a history entry marked `empty_layer`. The `--change` lines
+ * are checked before anything is read or stored.
+ */
+export async function commitContainer(deps: CommitDeps, input: CommitInput): Promise<Digest> {
+  const config = applyChanges(input.containerConfig, input.changeInstructions);
+  const parent = await deps.images.resolve(input.parentImageId);
+  const leases = new LeaseSet(deps.images.leases);
+  try {
+    const layer = await storeLayer(deps.content, input);
+    leases.add(layer.digest);
+    const empty = layer.digest === EMPTY_TAR_DIGEST;
+    const bytes = buildCommitConfig({
+      parent: parent.config,
+      diffId: empty ? null : layer.digest,
+      containerConfig: input.containerConfig,
+      config,
+      containerId: input.containerId,
+      author: input.author,
+      comment: input.comment,
+      created: new Date().toISOString(),
+    });
+    leases.add(sha256Digest(bytes));
+    const ref = { diffId: layer.digest, digest: layer.digest, mediaType: MEDIA_TYPES.ociLayer, size: layer.size };
+    return await deps.images.addImage({ config: bytes, layers: [...parent.record.layers, ...(empty ? [] : [ref])], parent: parent.id });
+  } catch (err) {
+    leases.release();
+    await deps.images.gc().catch(() => undefined); // the blobs this commit stored
+    throw err;
+  } finally {
+    leases.release();
+  }
+}
+
+/** Writes the changes tar to the content store; uncompressed, so its digest is the diff ID. */
+async function storeLayer(content: ContentStore, input: CommitInput): Promise<{ digest: Digest; size: number }> {
+  await input.pause?.pause();
+  try {
+    return await content.writeStream(changesTar(input.changes, input.log));
+  } finally {
+    await input.pause?.unpause();
+  }
+}

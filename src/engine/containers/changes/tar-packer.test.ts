@@ -1,0 +1,84 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, link, mkdtemp, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { readMeta } from './file-meta.js';
+import { packTar } from './tar-packer.js';
+
+async function entries(tar: Readable): Promise<Array<{ name: string; type: string; mode: number; linkname: string; body: Buffer }>> {
+  const out: Array<{ name: string; type: string; mode: number; linkname: string; body: Buffer }> = [];
+  const extract = tarStream.extract();
+  tar.on('error', (err) => extract.destroy(err));
+  tar.pipe(extract);
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(Buffer.from(chunk as Uint8Array));
+    const h = entry.header;
+    out.push({ name: h.name, type: h.type, mode: h.mode, linkname: h.linkname ?? '', body: Buffer.concat(chunks) });
+  }
+  return out;
+}
+
+describe('packTar', () => {
+  let dir: string | undefined;
+
+  before(async () => {
+    dir = await mkdtemp('/tmp/berth-test-chg-');
+  });
+
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a mode of 000, links a second name of an inode to the first, slashes directories', async () => {
+    const root = dir ?? '';
+    await writeFile(join(root, 'locked'), ''); // empty: the test must also pass without root
+    await chmod(join(root, 'locked'), 0o000);
+    await writeFile(join(root, 'one'), '1');
+    await link(join(root, 'one'), join(root, 'two'));
+    const tar = packTar({ confineTo: root }, async (p) => {
+      await p.addPath(root, 'top', await readMeta(root));
+      for (const name of ['locked', 'one', 'two']) await p.addPath(join(root, name), `top/${name}`, await readMeta(join(root, name)));
+    });
+    const got = await entries(tar);
+    assert.deepEqual(got.map((e) => [e.name, e.type, e.mode, e.linkname]), [
+      ['top/', 'directory', 0o700, ''],
+      ['top/locked', 'file', 0, ''],
+      ['top/one', 'file', 0o644, ''],
+      ['top/two', 'link', 0o644, 'top/one'],
+    ]);
+  });
+
+  it('writes exactly the size it announced when a file shrinks meanwhile', async () => {
+    const path = join(dir ?? '', 'shrinks');
+    await writeFile(path, 'abcdef');
+    const meta = await readMeta(path);
+    await truncate(path, 2);
+    const [entry] = await entries(packTar({ confineTo: dir ?? '' }, async (p) => p.addPath(path, 'shrinks', meta)));
+    assert.deepEqual(entry?.body, Buffer.from('ab\0\0\0\0'));
+  });
+
+  it('refuses a file swapped for a symlink or another file after it was walked', async () => {
+    const root = dir ?? '';
+    await writeFile(join(root, 'victim'), 'v');
+    const walked = await readMeta(join(root, 'victim'));
+    // Kept under another name, so its inode number cannot be reused by the file swapped in below.
+    await rename(join(root, 'victim'), join(root, 'walked'));
+    await symlink('/etc/hostname', join(root, 'victim'));
+    await assert.rejects(entries(packTar({ confineTo: root }, async (p) => p.addPath(join(root, 'victim'), 'victim', walked))), /replaced while being archived/);
+    await rm(join(root, 'victim'));
+    await writeFile(join(root, 'other'), 'o');
+    await rename(join(root, 'other'), join(root, 'victim'));
+    await assert.rejects(entries(packTar({ confineTo: root }, async (p) => p.addPath(join(root, 'victim'), 'victim', walked))), /replaced while being archived/);
+  });
+
+  it('skips a file deleted between the walk and the read', async () => {
+    const path = join(dir ?? '', 'gone');
+    await writeFile(path, 'g');
+    const meta = await readMeta(path);
+    await rm(path);
+    assert.deepEqual(await entries(packTar({ confineTo: dir ?? '' }, async (p) => p.addPath(path, 'gone', meta))), []);
+  });
+});

@@ -1,0 +1,291 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Digest } from '../../core/digest.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { newId, shortId } from '../../core/ids.js';
+import { runCommand } from '../../core/run-command.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
+import { chainIds, digestHex } from '../../core/digest.js';
+import type { ImageService } from '../images/image-service.js';
+import type { Filters } from '../images/image-filters.js';
+import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
+import type { ContainerRegistry } from './container-registry.js';
+import { containerMatches } from './container-filters.js';
+import { initialState, type ContainerRecord } from './container-types.js';
+import { inspectView, summary } from './container-views.js';
+import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
+import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
+import { AttachHub } from './attach-hub.js';
+import { randomName } from './name-generator.js';
+import type { HostSpecFacts } from './spec-input.js';
+import type { Logger } from '../../core/logger.js';
+import type { Socket } from 'node:net';
+import { sendControl } from '../../drivers/monitor/monitor-client.js';
+
+export interface ContainerServiceDeps {
+  registry: ContainerRegistry;
+  images: ImageService;
+  snapshotter: Snapshotter;
+  runtimes: RuntimeCatalog;
+  dataRoot: string;
+  execRoot: string;
+  host: HostSpecFacts;
+  log: Logger;
+}
+
+/** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
+export class ContainerService {
+  readonly notifier = new ExitNotifier();
+  readonly attachHub = new AttachHub();
+  private removedListeners: Array<(id: string) => void> = [];
+
+  onRemoved(listener: (id: string) => void): void {
+    this.removedListeners.push(listener);
+  }
+  readonly lifecycle: ContainerLifecycle;
+
+  constructor(private readonly d: ContainerServiceDeps) {
+    const deps: LifecycleDeps = {
+      registry: d.registry,
+      snapshotter: d.snapshotter,
+      runtimes: d.runtimes,
+      notifier: this.notifier,
+      execRoot: d.execRoot,
+      host: d.host,
+      log: d.log,
+      attach: this.attachHub,
+      autoRemove: (id) => this.remove(id, { force: true, volumes: true }),
+    };
+    this.lifecycle = new ContainerLifecycle(deps);
+  }
+
+  /** Loads records, sweeps half-made containers, and re-attaches to those still running. */
+  async init(): Promise<void> {
+    for (const orphan of await this.d.registry.load()) {
+      this.d.log.warn({ id: orphan }, 'removing a container whose create did not finish');
+      await this.d.snapshotter.removeRootfs(orphan).catch(() => undefined);
+      await rm(join(this.d.dataRoot, 'containers', orphan), { recursive: true, force: true });
+    }
+    for (const r of this.d.registry.all()) {
+      await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
+    }
+  }
+
+  get(ref: string): ContainerRecord {
+    return this.d.registry.get(ref);
+  }
+
+  async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+    const imageName = typeof body.Image === 'string' ? body.Image : '';
+    const image = await this.d.images.resolve(imageName);
+    const resolved = resolveCreate(body, imageName, image.config);
+    this.d.runtimes.get(resolved.hostConfig.Runtime);
+    const id = newId();
+    let fullName: string;
+    if (name) fullName = validateName(name);
+    else {
+      let retry = 0;
+      do fullName = `/${randomName(retry++)}`;
+      while (this.d.registry.hasName(fullName));
+    }
+    this.d.registry.reserveName(fullName, id);
+    const dir = join(this.d.dataRoot, 'containers', id);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o710 });
+      const chains = chainIds(image.record.layers.map((l) => l.diffId));
+      const top = chains[chains.length - 1];
+      await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+      if (resolved.config.Hostname === '') resolved.config.Hostname = shortId(id);
+      const record: ContainerRecord = {
+        Id: id,
+        Created: new Date().toISOString(),
+        Name: fullName,
+        Path: resolved.path,
+        Args: resolved.args,
+        Config: resolved.config,
+        HostConfig: { ...resolved.hostConfig, Runtime: resolved.hostConfig.Runtime || this.d.runtimes.defaultName },
+        Image: image.id,
+        State: initialState(),
+        Driver: this.d.snapshotter.name,
+        RestartCount: 0,
+        LogPath: join(dir, `${id}-json.log`),
+        ResolvConfPath: join(dir, 'resolv.conf'),
+        HostnamePath: join(dir, 'hostname'),
+        HostsPath: join(dir, 'hosts'),
+        ExecIDs: null,
+      };
+      await this.d.registry.save(record);
+      return { Id: id, Warnings: [] };
+    } catch (err) {
+      this.d.registry.releaseName(fullName, id);
+      await this.d.snapshotter.removeRootfs(id).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async start(ref: string): Promise<void> {
+    const r = this.get(ref);
+    try {
+      await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+    } catch (err) {
+      // As docker: a --rm container that cannot start is removed (`run --rm` waits for that).
+      if (r.HostConfig.AutoRemove && !r.State.Running) {
+        await this.remove(r.Id, { force: true, volumes: true }).catch((e: unknown) => this.d.log.warn({ err: e, id: r.Id }, 'auto-remove after a failed start failed'));
+      }
+      throw err;
+    }
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const r = this.get(ref);
+    await this.lifecycle.stop(r, opts);
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const r = this.get(ref);
+    if (r.State.Running) await this.lifecycle.stop(r, opts);
+    await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+  }
+
+  async kill(ref: string, signal: string | undefined): Promise<void> {
+    await this.lifecycle.kill(this.get(ref), signal);
+  }
+
+  async pause(ref: string, paused: boolean): Promise<void> {
+    const r = this.get(ref);
+    await this.d.registry.exclusive(r.Id, () => this.lifecycle.pause(r, paused));
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const r = this.get(ref);
+    if (r.State.Running) {
+      if (!opts.force) {
+        throw new ConflictError(`cannot remove container "${r.Name.slice(1)}": container is ${r.State.Paused ? 'paused' : 'running'}: stop the container before removing or force remove`);
+      }
+      const exited = this.notifier.add(r.Id, 'not-running');
+      if (r.State.Paused) await this.d.runtimes.get(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);
+      await this.d.runtimes.get(r.HostConfig.Runtime).kill(r.Id, 'KILL', true);
+      await exited;
+    }
+    await this.d.registry.exclusive(r.Id, async () => {
+      if (!this.d.registry.find(r.Id)) return;
+      r.State.Status = 'removing';
+      await this.d.runtimes.get(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined);
+      await this.d.snapshotter.removeRootfs(r.Id);
+      await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
+      await this.d.registry.forget(r);
+    });
+    this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
+    for (const l of this.removedListeners) l(r.Id);
+    this.notifier.removed(r.Id, r.State.ExitCode);
+  }
+
+  /**
+   * A stream to the container's monitor for attach: now if it runs, else at its next start.
+   * Bytes from the monitor are docker frames (no TTY) or raw (TTY); bytes to it are stdin.
+   */
+  attach(ref: string): { record: ContainerRecord; stream: Promise<Socket> } {
+    const r = this.get(ref);
+    const stream = r.State.Running ? this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) : this.attachHub.waitForStart(r.Id);
+    return { record: r, stream };
+  }
+
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const r = this.get(ref);
+    if (!r.State.Running) throw new ConflictError(`cannot resize container ${r.Id}: container is not running`);
+    if (!r.Config.Tty) return;
+    await sendControl(join(runDir(this.d.execRoot, r.Id), 'monitor'), `resize ${height} ${width}`);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const r = this.get(ref);
+    const name = validateName(newName);
+    if (name === r.Name) throw new ConflictError(`Renaming a container with the same name as its current name`);
+    this.d.registry.reserveName(name, r.Id);
+    const old = r.Name;
+    r.Name = name;
+    try {
+      await this.d.registry.save(r);
+    } catch (err) {
+      r.Name = old;
+      this.d.registry.releaseName(name, r.Id);
+      throw err;
+    }
+    this.d.registry.releaseName(old, r.Id);
+  }
+
+  /** Resolves as docker's wait does: `not-running` returns at once for a stopped container. */
+  async wait(ref: string, condition: WaitCondition): Promise<number> {
+    const r = this.get(ref);
+    if (condition === 'not-running' && !r.State.Running) return r.State.ExitCode;
+    return this.notifier.add(r.Id, condition);
+  }
+
+  async list(opts: { all: boolean; limit?: number; size: boolean; filters: Filters }): Promise<Array<Record<string, unknown>>> {
+    const records = this.d.registry.all().sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created));
+    const order = new Map<string, number>();
+    records.forEach((r, i) => order.set(r.Id, i));
+    const f = { ...opts.filters };
+    for (const key of ['before', 'since'] as const) if (f[key]?.[0]) f[key] = [this.get(f[key][0]).Id];
+    let ancestors: Set<string> | undefined;
+    if (f.ancestor) {
+      ancestors = new Set();
+      for (const a of f.ancestor) {
+        const img = await this.d.images.catalog.tryResolve(a);
+        if (img) ancestors.add(img.id);
+      }
+    }
+    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status) || Boolean(f.exited);
+    let out = records.reverse().filter((r) => (all || r.State.Running) && containerMatches(r, f, ancestors, order));
+    if (opts.limit !== undefined && opts.limit > 0) out = out.slice(0, opts.limit);
+    return out.map((r) => summary(r, opts.size ? { rw: 0, rootFs: 0 } : undefined));
+  }
+
+  async inspect(ref: string, size = false): Promise<Record<string, unknown>> {
+    const r = this.get(ref);
+    return inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? { rw: 0, rootFs: 0 } : undefined);
+  }
+
+  /** `docker top`: host `ps` rows of the container's processes. */
+  async top(ref: string, psArgs: string | undefined): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const r = this.get(ref);
+    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    const pids = new Set((await this.d.runtimes.get(r.HostConfig.Runtime).pids(r.Id)).map(String));
+    const args = (psArgs && psArgs.trim() !== '' ? psArgs : '-ef').split(/\s+/);
+    const out = (await runCommand('ps', args)).stdout.trimEnd().split('\n');
+    const header = (out[0] ?? '').trim().split(/\s+/);
+    const pidCol = header.indexOf('PID');
+    if (pidCol < 0) throw new ConflictError(`Couldn't find PID field in ps output`);
+    const rows = out.slice(1).map((line) => {
+      const cols = line.trim().split(/\s+/);
+      return [...cols.slice(0, header.length - 1), cols.slice(header.length - 1).join(' ')];
+    });
+    return { Titles: header, Processes: rows.filter((row) => pids.has(row[pidCol] ?? '')) };
+  }
+
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    for (const r of this.d.registry.all()) {
+      if (r.State.Running || r.State.Status === 'paused') continue;
+      if (filters.label && !containerMatches(r, { label: filters.label }, undefined, new Map())) continue;
+      await this.remove(r.Id, { force: false, volumes: false }).then(() => deleted.push(r.Id), (err: unknown) => {
+        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+      });
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  /** Which containers use an image (images in use are not deleted). */
+  async containersUsing(imageId: Digest): Promise<Array<{ id: string; running: boolean }>> {
+    return this.d.registry.all().filter((r) => r.Image === imageId).map((r) => ({ id: r.Id, running: r.State.Running }));
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    const all = this.d.registry.all();
+    const paused = all.filter((r) => r.State.Paused).length;
+    const running = all.filter((r) => r.State.Running).length - paused;
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
+  }
+}

@@ -1,0 +1,87 @@
+import { humanDuration } from '../../core/human-units.js';
+import type { ContainerRecord } from './container-types.js';
+
+/** docker's `Status` text: `Up 5 minutes`, `Exited (0) 2 hours ago`, `Created`. */
+export function statusText(r: ContainerRecord, now = Date.now()): string {
+  const s = r.State;
+  if (s.Running) {
+    const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+    return s.Paused ? `${up} (Paused)` : up;
+  }
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Dead) return 'Dead';
+  if (s.Status === 'created' || s.StartedAt.startsWith('0001')) return 'Created';
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+/** The command column of `ps`: path and args joined, as docker shows it. */
+export function commandText(r: ContainerRecord): string {
+  return [r.Path, ...r.Args].join(' ');
+}
+
+export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number }): Record<string, unknown> {
+  return {
+    Id: r.Id,
+    Names: [r.Name],
+    Image: r.Config.Image,
+    ImageID: r.Image,
+    Command: commandText(r),
+    Created: Math.floor(Date.parse(r.Created) / 1000),
+    Ports: [],
+    ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootFs } : {}),
+    Labels: r.Config.Labels ?? {},
+    State: r.State.Status,
+    Status: statusText(r),
+    HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: {} },
+    Mounts: [],
+  };
+}
+
+export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Data: Record<string, string> }, sizes?: { rw: number; rootFs: number }): Record<string, unknown> {
+  return {
+    Id: r.Id,
+    Created: r.Created,
+    Path: r.Path,
+    Args: r.Args,
+    State: r.State,
+    Image: r.Image,
+    ResolvConfPath: r.ResolvConfPath,
+    HostnamePath: r.HostnamePath,
+    HostsPath: r.HostsPath,
+    LogPath: r.LogPath,
+    Name: r.Name,
+    RestartCount: r.RestartCount,
+    Driver: r.Driver,
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: r.ExecIDs,
+    HostConfig: r.HostConfig,
+    GraphDriver: graphDriver,
+    ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
+    Mounts: [],
+    Config: r.Config,
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: '',
+      Ports: {},
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: '',
+      Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      MacAddress: '',
+      Networks: {},
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import type { ImageConfig } from '../../oci/image-types.js';
+import type { ContainerConfig, HostConfig } from './container-types.js';
+
+/** The body of `POST /containers/create`: Config fields at the top, plus HostConfig. */
+export interface CreateRequest {
+  [key: string]: unknown;
+  HostConfig?: Record<string, unknown>;
+  NetworkingConfig?: unknown;
+}
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) throw new InvalidParameterError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return name.startsWith('/') ? name : `/${name}`;
+}
+
+/** HostConfig keys Berth honours now; any other key set to a non-zero value is refused, never ignored. */
+const SUPPORTED_HOST_KEYS = new Set([
+  'AutoRemove', 'CapAdd', 'CapDrop', 'ConsoleSize', 'Init', 'IpcMode', 'PidMode', 'UTSMode', 'Privileged',
+  'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
+  'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
+]);
+const SUPPORTED_CONFIG_KEYS = new Set([
+  'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
+  'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
+  'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
+]);
+const WHY_LATER: Record<string, string> = {
+  Binds: 'volumes and bind mounts come with the volumes issue',
+  Mounts: 'volumes and bind mounts come with the volumes issue',
+  Tmpfs: 'tmpfs mounts come with the volumes issue',
+  VolumesFrom: 'volumes come with the volumes issue',
+  PortBindings: 'published ports come with the networking issue',
+  PublishAllPorts: 'published ports come with the networking issue',
+  Dns: 'DNS options come with the networking issue',
+  DnsSearch: 'DNS options come with the networking issue',
+  DnsOptions: 'DNS options come with the networking issue',
+  Links: 'links come with the networking issue',
+};
+
+function isZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.values(v as object).every(isZero);
+  return false;
+}
+
+function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (!SUPPORTED_CONFIG_KEYS.has(key) && !isZero(value)) throw new NotImplementedError(`container option ${key} is not supported by this Berth version`);
+  }
+  for (const [key, value] of Object.entries(host)) {
+    // The docker CLI sends -1 for "leave the host's swappiness".
+    if (SUPPORTED_HOST_KEYS.has(key) || isZero(value) || (key === 'MemorySwappiness' && value === -1)) continue;
+    if (key === 'Devices' || key === 'DeviceCgroupRules') throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet`);
+    throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet${WHY_LATER[key] ? `: ${WHY_LATER[key]}` : ''}`);
+  }
+  const restart = host.RestartPolicy as { Name?: string } | undefined;
+  if (restart?.Name && restart.Name !== 'no') throw new NotImplementedError(`restart policy "${restart.Name}" is not supported by this Berth version yet: restart policies come with the keep-running issue`);
+  const log = host.LogConfig as { Type?: string } | undefined;
+  if (log?.Type && log.Type !== 'json-file') throw new NotImplementedError(`log driver "${log.Type}" is not supported: Berth writes json-file logs`);
+  const net = String(host.NetworkMode ?? '');
+  if (net !== '' && !['default', 'bridge', 'none', 'host'].includes(net)) {
+    throw new NotImplementedError(`network mode "${net}" is not supported by this Berth version yet: user networks come with the networking issue`);
+  }
+}
+
+function strings(v: unknown, field: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InvalidParameterError(`${field} must be a list of strings`);
+  return v as string[];
+}
+
+/** `KEY=VALUE` lists merged by key: later wins, as docker merges image and container env. */
+export function mergeEnv(base: readonly string[], overrides: readonly string[]): string[] {
+  const out = [...base];
+  for (const e of overrides) {
+    const key = e.split('=', 1)[0] as string;
+    const i = out.findIndex((x) => x.split('=', 1)[0] === key);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+export interface ResolvedCreate {
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  path: string;
+  args: string[];
+}
+
+/** Merges the request with the image config exactly as docker does, and checks it. */
+export function resolveCreate(body: CreateRequest, imageName: string, image: ImageConfig): ResolvedCreate {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('container config must be a JSON object');
+  const host = (body.HostConfig ?? {}) as Record<string, unknown>;
+  refuseUnsupported(body, host);
+  const ic = image.config ?? {};
+  const userEntrypoint = strings(body.Entrypoint, 'Entrypoint');
+  const userCmd = strings(body.Cmd, 'Cmd');
+  let entrypoint = userEntrypoint ?? ic.Entrypoint ?? null;
+  // `--entrypoint ""` resets the image's entrypoint; a new entrypoint drops the image's cmd.
+  if (userEntrypoint && userEntrypoint.length === 1 && userEntrypoint[0] === '') entrypoint = null;
+  const cmd = userCmd ?? (userEntrypoint ? null : (ic.Cmd ?? null));
+  const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (argv.length === 0) throw new InvalidParameterError('no command specified');
+  const env = mergeEnv(ic.Env ?? [], strings(body.Env, 'Env') ?? []);
+  const labels = { ...(ic.Labels ?? {}), ...((body.Labels as Record<string, string> | undefined) ?? {}) };
+  const stopTimeout = body.StopTimeout;
+  if (stopTimeout !== undefined && stopTimeout !== null && !Number.isInteger(stopTimeout)) throw new InvalidParameterError('StopTimeout must be an integer');
+  const consoleSize = (host.ConsoleSize as [number, number] | undefined) ?? [0, 0];
+  const config: ContainerConfig = {
+    Hostname: typeof body.Hostname === 'string' ? body.Hostname : '',
+    Domainname: typeof body.Domainname === 'string' ? body.Domainname : '',
+    User: typeof body.User === 'string' && body.User !== '' ? body.User : (ic.User ?? ''),
+    AttachStdin: body.AttachStdin === true,
+    AttachStdout: body.AttachStdout === true,
+    AttachStderr: body.AttachStderr === true,
+    ...(body.ExposedPorts || ic.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...((body.ExposedPorts as object | undefined) ?? {}) } } : {}),
+    Tty: body.Tty === true,
+    OpenStdin: body.OpenStdin === true,
+    StdinOnce: body.StdinOnce === true,
+    Env: env,
+    Cmd: cmd,
+    Image: imageName,
+    Volumes: (body.Volumes as Record<string, object> | null | undefined) ?? ic.Volumes ?? null,
+    WorkingDir: typeof body.WorkingDir === 'string' && body.WorkingDir !== '' ? body.WorkingDir : (ic.WorkingDir ?? ''),
+    Entrypoint: entrypoint,
+    OnBuild: null,
+    Labels: labels,
+    ...(typeof body.StopSignal === 'string' && body.StopSignal !== '' ? { StopSignal: body.StopSignal } : ic.StopSignal ? { StopSignal: ic.StopSignal } : {}),
+    ...(typeof stopTimeout === 'number' ? { StopTimeout: stopTimeout } : {}),
+  };
+  if (config.WorkingDir !== '' && !config.WorkingDir.startsWith('/')) {
+    throw new InvalidParameterError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+  }
+  const hostConfig: HostConfig = {
+    ...host,
+    Binds: null,
+    NetworkMode: String(host.NetworkMode ?? '') === '' ? 'bridge' : String(host.NetworkMode),
+    PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: host.AutoRemove === true,
+    CapAdd: strings(host.CapAdd, 'HostConfig.CapAdd') ?? null,
+    CapDrop: strings(host.CapDrop, 'HostConfig.CapDrop') ?? null,
+    ExtraHosts: strings(host.ExtraHosts, 'HostConfig.ExtraHosts') ?? null,
+    IpcMode: String(host.IpcMode ?? '') || 'private',
+    PidMode: String(host.PidMode ?? ''),
+    UTSMode: String(host.UTSMode ?? ''),
+    Privileged: host.Privileged === true,
+    ReadonlyRootfs: host.ReadonlyRootfs === true,
+    SecurityOpt: strings(host.SecurityOpt, 'HostConfig.SecurityOpt') ?? null,
+    Runtime: typeof host.Runtime === 'string' ? host.Runtime : '',
+    ConsoleSize: consoleSize,
+    Init: host.Init === true ? true : null,
+    Memory: Number(host.Memory ?? 0),
+    NanoCpus: Number(host.NanoCpus ?? 0),
+    CpuShares: Number(host.CpuShares ?? 0),
+    PidsLimit: host.PidsLimit === undefined || host.PidsLimit === null ? null : Number(host.PidsLimit),
+    Ulimits: (host.Ulimits as HostConfig['Ulimits']) ?? null,
+    LogConfig: { Type: 'json-file', Config: {} },
+  };
+  for (const [k, v] of [['IpcMode', hostConfig.IpcMode], ['PidMode', hostConfig.PidMode], ['UTSMode', hostConfig.UTSMode]] as const) {
+    const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) : ['', 'host'].includes(v);
+    if (!ok) throw new NotImplementedError(`HostConfig.${k} "${v}" is not supported by this Berth version yet`);
+  }
+  return { config, hostConfig, path: argv[0] as string, args: argv.slice(1) };
+}

@@ -1,0 +1,161 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { atomicWriteFile } from '../../core/atomic-write.js';
+import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { connectAttach, monitorBinaryPath, sendControl, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
+import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import { KNOWN_CAPABILITIES } from '../../oci/runtime/capabilities.js';
+import type { Process } from '../../oci/runtime/runtime-spec-types.js';
+import { runDir } from './container-lifecycle.js';
+import type { ContainerRegistry } from './container-registry.js';
+import { mergeEnv } from './create-request.js';
+import { resolveUser } from './user-lookup.js';
+
+export interface ExecConfig {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  Tty?: boolean;
+  ConsoleSize?: [number, number] | null;
+  Env?: string[] | null;
+  Cmd?: string[];
+  Privileged?: boolean;
+  User?: string;
+  WorkingDir?: string;
+}
+
+interface ExecRecord {
+  ID: string;
+  ContainerID: string;
+  config: ExecConfig;
+  Running: boolean;
+  ExitCode: number | null;
+  Pid: number;
+  started: boolean;
+  exited: Promise<void> | undefined;
+}
+
+/** `docker exec`: extra processes in a running container, each with its own monitor. */
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly d: { registry: ContainerRegistry; runtimes: RuntimeCatalog; snapshotter: Snapshotter; execRoot: string; log: Logger }) {}
+
+  create(containerRef: string, config: ExecConfig): { Id: string } {
+    const r = this.d.registry.get(containerRef);
+    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    if (r.State.Paused) throw new ConflictError(`container ${r.Id} is paused, unpause the container before exec`);
+    if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new InvalidParameterError('no exec command specified');
+    const ID = newId();
+    this.execs.set(ID, { ID, ContainerID: r.Id, config, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined });
+    r.ExecIDs = [...(r.ExecIDs ?? []), ID];
+    return { Id: ID };
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  private stateDir(e: ExecRecord): string {
+    return join(runDir(this.d.execRoot, e.ContainerID), 'execs', e.ID);
+  }
+
+  /**
+   * Starts the process; for an attached start the returned socket carries its output
+   * (docker frames, or raw with a TTY) and takes its stdin.
+   */
+  async start(id: string, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<Socket | undefined> {
+    const e = this.get(id);
+    if (e.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const r = this.d.registry.get(e.ContainerID);
+    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    e.started = true;
+    const tty = opts.tty ?? e.config.Tty === true;
+    const dir = this.stateDir(e);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const bundle = JSON.parse(await readFile(join(runDir(this.d.execRoot, r.Id), 'config.json'), 'utf8')) as { process: Process };
+    const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
+    const user = await resolveUser(rootfs, e.config.User ?? r.Config.User);
+    const caps = e.config.Privileged ? [...KNOWN_CAPABILITIES] : undefined;
+    const proc: Process = {
+      ...bundle.process,
+      terminal: tty,
+      args: e.config.Cmd ?? [],
+      env: mergeEnv(bundle.process.env, e.config.Env ?? []),
+      cwd: e.config.WorkingDir || bundle.process.cwd,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      ...(caps ? { capabilities: { bounding: caps, effective: caps, permitted: caps } } : {}),
+    };
+    const size = opts.consoleSize ?? e.config.ConsoleSize ?? undefined;
+    // The monitor sizes the pty too, but the runtime applying it at exec closes a start-up race.
+    if (tty && size && size[0] > 0 && size[1] > 0) proc.consoleSize = { height: size[0], width: size[1] };
+    else delete proc.consoleSize;
+    const processFile = join(dir, 'process.json');
+    await atomicWriteFile(processFile, JSON.stringify(proc));
+    const runtime = this.d.runtimes.get(r.HostConfig.Runtime);
+    const started = await startMonitor({
+      binary: monitorBinaryPath(),
+      id: r.Id,
+      bundle: runDir(this.d.execRoot, r.Id),
+      runtime: runtime.binary,
+      runtimeRoot: runtime.root,
+      stateDir: dir,
+      tty,
+      stdin: e.config.AttachStdin === true && !opts.detach,
+      stdinOnce: true,
+      execProcessFile: processFile,
+      holdOutput: !opts.detach,
+      ...(tty && size && size[0] > 0 && size[1] > 0 ? { consoleSize: size } : {}),
+    });
+    e.Running = true;
+    e.Pid = started.pid;
+    const attach = opts.detach ? undefined : await connectAttach(dir);
+    e.exited = waitExit(dir).then(async (exit) => {
+      e.Running = false;
+      e.ExitCode = exit?.exitCode ?? 126;
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    });
+    return attach;
+  }
+
+  async resize(id: string, h: number, w: number): Promise<void> {
+    const e = this.get(id);
+    if (!e.Running) throw new ConflictError(`exec ${id} is not running`);
+    await sendControl(this.stateDir(e), `resize ${h} ${w}`);
+  }
+
+  /** Waits for the exec's exit status to be recorded (the CLI inspects right after the stream ends). */
+  async settled(id: string): Promise<void> {
+    await this.get(id).exited;
+  }
+
+  inspect(id: string): Record<string, unknown> {
+    const e = this.get(id);
+    const cmd = e.config.Cmd ?? [];
+    return {
+      CanRemove: false,
+      ContainerID: e.ContainerID,
+      DetachKeys: e.config.DetachKeys ?? '',
+      ExitCode: e.ExitCode,
+      ID: e.ID,
+      OpenStderr: e.config.AttachStderr === true,
+      OpenStdin: e.config.AttachStdin === true,
+      OpenStdout: e.config.AttachStdout === true,
+      ProcessConfig: { arguments: cmd.slice(1), entrypoint: cmd[0] ?? '', privileged: e.config.Privileged === true, tty: e.config.Tty === true, user: e.config.User ?? '' },
+      Running: e.Running,
+      Pid: e.Pid,
+    };
+  }
+
+  /** Forgets the execs of a removed container. */
+  forgetContainer(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.ContainerID === containerId) this.execs.delete(id);
+  }
+}

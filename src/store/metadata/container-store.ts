@@ -1,0 +1,51 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWriteJson } from '../../core/atomic-write.js';
+import { errnoCode } from '../../core/errors.js';
+
+/**
+ * One directory per container under `<data-root>/containers/<id>/`: the record
+ * (`container.json`, written atomically) beside the container's log and generated files.
+ */
+export class ContainerStore<T extends { Id: string }> {
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
+  dir(id: string): string {
+    if (!/^[a-f0-9]{64}$/.test(id)) throw new Error(`invalid container id ${JSON.stringify(id)}`);
+    return join(this.root, id);
+  }
+
+  async put(record: T): Promise<void> {
+    await atomicWriteJson(join(this.dir(record.Id), 'container.json'), record, 0o600);
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.dir(id), 'container.json'), 'utf8')) as T;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Every record; a directory without one is a create that a crash interrupted. */
+  async list(): Promise<{ records: T[]; orphans: string[] }> {
+    const records: T[] = [];
+    const orphans: string[] = [];
+    for (const name of await readdir(this.root)) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const r = await this.get(name);
+      if (r) records.push(r);
+      else orphans.push(name);
+    }
+    return { records, orphans };
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+}
