@@ -92,6 +92,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });
+    // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
+    await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
+    cleanups.push(() => rm(opts.pidfile, { force: true }));
     const servers: Server[] = [];
     for (const host of opts.hosts) {
       const path = host.slice('unix://'.length);
@@ -110,8 +113,6 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       cleanups.push(() => rm(path, { force: true }));
       log.info({ socket: path }, 'API listening');
     }
-    await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
-    cleanups.push(() => rm(opts.pidfile, { force: true }));
 
     return {
       async stop() {
