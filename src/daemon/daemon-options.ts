@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 
@@ -25,19 +24,36 @@ export const DEFAULTS = {
 } as const;
 
 /** daemon.json keys Berth understands, with dockerd's names. Unknown keys are refused, as dockerd does. */
-const ConfigFile = z
-  .object({
-    hosts: z.array(z.string()).optional(),
-    'data-root': z.string().optional(),
-    'exec-root': z.string().optional(),
-    pidfile: z.string().optional(),
-    'log-level': z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
-    'storage-driver': z.string().optional(),
-    'default-runtime': z.string().optional(),
-    debug: z.boolean().optional(),
-  })
-  .strict();
-export type ConfigFileValues = z.infer<typeof ConfigFile>;
+export interface ConfigFileValues {
+  hosts?: string[] | undefined;
+  'data-root'?: string | undefined;
+  'exec-root'?: string | undefined;
+  pidfile?: string | undefined;
+  'log-level'?: LogLevel | undefined;
+  'storage-driver'?: string | undefined;
+  'default-runtime'?: string | undefined;
+  debug?: boolean | undefined;
+}
+
+/**
+ * zod costs berthd about 19 MB of memory once loaded, so it is loaded only when there is a
+ * config file to check (most hosts run without one).
+ */
+async function configSchema() {
+  const { z } = await import('zod');
+  return z
+    .object({
+      hosts: z.array(z.string()).optional(),
+      'data-root': z.string().optional(),
+      'exec-root': z.string().optional(),
+      pidfile: z.string().optional(),
+      'log-level': z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
+      'storage-driver': z.string().optional(),
+      'default-runtime': z.string().optional(),
+      debug: z.boolean().optional(),
+    })
+    .strict();
+}
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
   let text: string;
@@ -54,7 +70,7 @@ export async function readConfigFile(path: string, required: boolean): Promise<C
   } catch (err) {
     throw new InvalidParameterError(`unable to parse config file ${path}: ${(err as Error).message}`);
   }
-  const parsed = ConfigFile.safeParse(json);
+  const parsed = (await configSchema()).safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new InvalidParameterError(`invalid config file ${path}: ${issues}`);
