@@ -28,6 +28,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       stdin: queryBool(ctx.query, 'stdin'),
       stdout: queryBool(ctx.query, 'stdout'),
       stderr: queryBool(ctx.query, 'stderr'),
+      stdinOnce: record.Config.StdinOnce,
       head: ctx.head,
     };
     ctx.socket.pause();
@@ -149,6 +150,33 @@ export function containerRoutes(containers: ContainerService): Route[] {
         ctx.res.flushHeaders();
         const monitor = await stream;
         await splice(ctx.res as unknown as import('node:stream').Duplex, monitor, { tty: record.Config.Tty, stdin: false, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/:id/stats',
+      coverage: () => ({ state: 'partial', note: 'cpu, memory and pids from the cgroup; no network or block I/O yet' }),
+      handler: async (ctx) => {
+        const stream = queryBool(ctx.query, 'stream', true);
+        const oneShot = queryBool(ctx.query, 'one-shot');
+        const r = containers.get(id(ctx));
+        let prev = oneShot ? undefined : await containers.stats(r.Id);
+        if (!stream) {
+          // docker waits for a second sample so the client can compute CPU %.
+          if (prev) await new Promise((res) => setTimeout(res, 500));
+          const cur = await containers.stats(r.Id, prev);
+          return sendJson(ctx.res, 200, cur.json);
+        }
+        ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+        while (!ctx.res.destroyed && containers.get(r.Id).State.Running) {
+          await new Promise((res) => setTimeout(res, 1000));
+          if (ctx.res.destroyed) break;
+          const cur = await containers.stats(r.Id, prev).catch(() => undefined);
+          if (!cur) break;
+          ctx.res.write(JSON.stringify(cur.json) + '\n');
+          prev = cur;
+        }
+        ctx.res.end();
       },
     },
     {

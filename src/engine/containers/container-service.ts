@@ -16,6 +16,7 @@ import { initialState, type ContainerRecord } from './container-types.js';
 import { inspectView, summary } from './container-views.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
+import { containerStats, type StatsSample } from './container-stats.js';
 import { AttachHub } from './attach-hub.js';
 import { randomName } from './name-generator.js';
 import type { HostSpecFacts } from './spec-input.js';
@@ -275,6 +276,11 @@ export class ContainerService {
       });
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */
+  stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
+    return containerStats(this.get(ref), this.d.host.cgroupV2, prev);
   }
 
   /** Which containers use an image (images in use are not deleted). */
