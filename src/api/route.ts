@@ -4,10 +4,13 @@ import type { RequestContext } from './http-context.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
-/** Context of a hijacked (Upgrade: tcp) request: the raw socket and bytes read past the headers. */
+/** Context of a hijacked (Upgrade: tcp) request: the raw socket, its body, and stream bytes read past it. */
 export interface HijackContext {
   req: IncomingMessage;
   socket: Duplex;
+  /** The request body (Content-Length bytes), read in full before the handler runs. */
+  body: Buffer;
+  /** Bytes the client sent after the body: already stream data (stdin). */
   head: Buffer;
   params: Record<string, string>;
   query: URLSearchParams;

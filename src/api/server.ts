@@ -7,6 +7,7 @@ import { API_VERSION, splitVersion, versionNumber } from './api-version.js';
 import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
 import type { HttpMethod, Route } from './route.js';
+import { readUpgradeBody } from './streams/upgrade-body.js';
 
 export interface ApiServerOptions {
   routes: Route[];
@@ -80,12 +81,24 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
   });
 
+  // Upgraded sockets leave node:http's bookkeeping but still count for close(), which would wait
+  // for every attach to end (a detached `-it` session may never write again): close them too.
+  const hijacked = new Set<Duplex>();
+  const closeHttpConnections = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeHttpConnections();
+    for (const socket of hijacked) socket.destroy();
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    hijacked.add(socket);
+    socket.once('close', () => hijacked.delete(socket));
     void (async () => {
       try {
         const m = match(req);
         if (!m.route.hijack) throw new NotFoundError('this endpoint does not support connection upgrade');
-        await m.route.hijack({ req, socket, head, params: m.params, query: m.query, apiVersion: m.apiVersion });
+        const { body, rest } = await readUpgradeBody(socket, head, req.headers['content-length']);
+        await m.route.hijack({ req, socket, body, head: rest, params: m.params, query: m.query, apiVersion: m.apiVersion });
       } catch (err) {
         const status = statusForError(err);
         const body = JSON.stringify({ message: errorMessage(err) }) + '\n';

@@ -39,8 +39,8 @@ export async function hijack(client: EngineClient, spec: HijackSpec): Promise<So
     'Upgrade: tcp',
     ...(payload ? ['Content-Type: application/json', `Content-Length: ${payload.length}`] : ['Content-Length: 0']),
   ];
-  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-  if (payload) socket.write(payload);
+  // One write, so the head and the body arrive together, as Go's client sends them.
+  socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), payload ?? Buffer.alloc(0)]));
   let head: ResponseHead;
   try {
     head = await readHead(socket);

@@ -111,6 +111,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async (ctx) => {
         const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
         if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
+        // Throws at once for an unknown container, while a 404 can still be sent.
         const waiting = containers.wait(id(ctx), condition);
         // The docker CLI blocks on the headers of this call before it starts the container.
         ctx.res.writeHead(200, { 'Content-Type': 'application/json' });

@@ -1,8 +1,9 @@
-import { InvalidParameterError } from '../../core/errors.js';
+import { errorMessage, InvalidParameterError } from '../../core/errors.js';
 import type { ExecConfig, ExecService } from '../../engine/containers/exec-service.js';
 import { queryInt, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
 import type { HijackContext, Route } from '../route.js';
 import { splice, writeUpgrade } from '../streams/hijack.js';
+import { frame } from '../streams/multiplex.js';
 
 interface StartBody {
   Detach?: boolean;
@@ -10,19 +11,15 @@ interface StartBody {
   ConsoleSize?: [number, number] | null;
 }
 
-/** The JSON body of a hijacked request sits in the bytes read past the headers. */
-function bodyFromHead(ctx: HijackContext): { body: StartBody; rest: Buffer } {
-  const len = Number(ctx.req.headers['content-length'] ?? 0);
-  const text = ctx.head.subarray(0, len).toString('utf8').trim();
-  let body: StartBody = {};
-  if (text) {
-    try {
-      body = JSON.parse(text) as StartBody;
-    } catch {
-      throw new InvalidParameterError('invalid JSON in exec start body');
-    }
+/** The JSON body of a hijacked exec start (Node does not parse bodies of upgrade requests). */
+function startBody(ctx: HijackContext): StartBody {
+  const text = ctx.body.toString('utf8').trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as StartBody;
+  } catch {
+    throw new InvalidParameterError('invalid JSON in exec start body');
   }
-  return { body, rest: ctx.head.subarray(len) };
 }
 
 export function execRoutes(execs: ExecService): Route[] {
@@ -46,17 +43,26 @@ export function execRoutes(execs: ExecService): Route[] {
         sendNoContent(ctx.res, 200);
       },
       hijack: async (ctx) => {
-        const { body, rest } = bodyFromHead(ctx);
+        const body = startBody(ctx);
         const id = ctx.params.id ?? '';
         const e = execs.get(id);
         const tty = body.Tty ?? e.config.Tty === true;
-        const monitor = await execs.start(id, { detach: body.Detach === true, tty, ...(body.ConsoleSize ? { consoleSize: body.ConsoleSize } : {}) });
+        // As docker does, only an unknown exec is refused before the upgrade; a start that fails
+        // is reported in the stream (stdout) and through the exec's exit code.
         writeUpgrade(ctx.socket, tty, ctx.apiVersion);
+        let monitor;
+        try {
+          monitor = await execs.start(id, { detach: body.Detach === true, tty, ...(body.ConsoleSize ? { consoleSize: body.ConsoleSize } : {}) });
+        } catch (err) {
+          const text = Buffer.from(`${errorMessage(err)}\r\n`);
+          ctx.socket.end(tty ? text : frame(1, text));
+          return;
+        }
         if (!monitor) {
           ctx.socket.end();
           return;
         }
-        await splice(ctx.socket, monitor, { tty, stdin: e.config.AttachStdin === true, stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false, head: rest, beforeEnd: () => execs.settled(id) });
+        await splice(ctx.socket, monitor, { tty, stdin: e.config.AttachStdin === true, stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false, stdinOnce: true, head: ctx.head, beforeEnd: () => execs.settled(id) });
       },
     },
     {

@@ -13,6 +13,11 @@ export interface SpliceOptions {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /**
+   * The container closes its stdin when this client's input ends (StdinOnce; exec always).
+   * Without it, or with a TTY, the end of the client's input ends the whole attach, as in docker.
+   */
+  stdinOnce?: boolean;
   /** Bytes the client sent right after its request headers (already stdin). */
   head?: Buffer;
   /** Awaited before the client's stream is ended (exec: its exit code must be readable by then). */
@@ -41,30 +46,38 @@ export function splice(client: Duplex, monitor: Socket, opts: SpliceOptions): Pr
     if (opts.head && opts.head.length > 0) monitor.write(opts.head);
     client.on('data', (chunk: Buffer) => monitor.write(chunk));
   } else client.on('data', () => undefined);
-  client.on('end', () => {
-    if (!monitor.destroyed) monitor.end();
-  });
-  client.resume();
   return new Promise((resolve) => {
     let done = false;
-    const finish = (): void => {
+    /** outputEnded: the container's side ended, so the client gets the end (after `beforeEnd`). */
+    const finish = (outputEnded: boolean): void => {
       if (done) return;
       done = true;
       if (!monitor.destroyed) monitor.destroy();
-      void (opts.beforeEnd ?? (async () => undefined))()
+      const before = outputEnded && opts.beforeEnd ? opts.beforeEnd() : Promise.resolve();
+      void before
         .catch(() => undefined)
         .then(() => {
           if (!client.destroyed) client.end();
           resolve();
         });
     };
-    monitor.on('end', finish);
-    monitor.on('close', finish);
-    monitor.on('error', finish);
-    client.on('close', () => {
-      if (!monitor.destroyed) monitor.destroy();
-      finish();
+    // docker (container/stream/attach.go): when attached stdin ends, either the container's stdin
+    // is closed (StdinOnce without TTY, which the monitor does on our half-close) or this
+    // attach's output is closed too. A TTY client that detaches only closes its side, so without
+    // the second rule the session would linger until the container next writes.
+    const endsSession = opts.stdin && (opts.tty || opts.stdinOnce !== true);
+    client.on('end', () => {
+      if (endsSession) finish(false);
+      else if (!monitor.destroyed) monitor.end();
     });
-    client.on('error', finish);
+    monitor.on('end', () => finish(true));
+    monitor.on('close', () => finish(true));
+    monitor.on('error', () => finish(true));
+    client.on('close', () => finish(false));
+    client.on('error', () => finish(false));
+    client.resume();
+    // A process that ends at once (`exec … true`) may have had its output closed before we got
+    // here: net sockets read from connect on, so that 'end' was already emitted, unseen.
+    if (monitor.readableEnded || monitor.destroyed) finish(true);
   });
 }

@@ -70,37 +70,46 @@ interface WaitResponse {
   Error?: { Message?: string } | null;
 }
 
+type WaitResult = { code: number } | { error: string };
+
 /**
  * `POST /containers/{id}/wait[?condition=…]`, resolved once the daemon has sent its headers,
- * so the wait is registered before start. Never throws: a failure becomes status 125.
+ * so the wait is registered before start. Never throws: a failure becomes status 125, and its
+ * message is printed only when someone reads `status`, as docker reads the wait's error channel
+ * only at the end (an attach to an unknown container reports the inspect error alone).
  */
 export async function waitForContainer(ctx: CliContext, id: string, condition: string | undefined): Promise<WaitHandle> {
   let cancelled = false;
-  const failed = (message: string): number => {
-    if (!cancelled) ctx.err(`Error waiting for container: ${message}`);
-    return 125;
-  };
+  let hangUp = noop;
+  let result: Promise<WaitResult>;
   try {
     const res = await ctx.client.raw({ method: 'POST', path: containerPath(id, 'wait'), query: { condition } });
-    const status = readAll(res).then(
-      (buf) => {
+    hangUp = () => res.destroy();
+    result = readAll(res).then(
+      (buf): WaitResult => {
         const body = JSON.parse(buf.toString('utf8') || '{}') as WaitResponse;
-        if (body.Error?.Message) return failed(body.Error.Message);
-        return body.StatusCode ?? 0;
+        return body.Error?.Message ? { error: body.Error.Message } : { code: body.StatusCode ?? 0 };
       },
-      (err: unknown) => failed((err as Error).message),
+      (err: unknown): WaitResult => ({ error: (err as Error).message }),
     );
-    return {
-      status,
-      cancel: () => {
-        cancelled = true;
-        res.destroy();
-      },
-    };
   } catch (err) {
-    const status = Promise.resolve(failed((err as Error).message));
-    return { status, cancel: noop };
+    result = Promise.resolve({ error: (err as Error).message });
   }
+  let status: Promise<number> | undefined;
+  return {
+    get status() {
+      status ??= result.then((r) => {
+        if (!('error' in r)) return r.code;
+        if (!cancelled) ctx.err(`Error waiting for container: ${r.error}`);
+        return 125;
+      });
+      return status;
+    },
+    cancel: () => {
+      cancelled = true;
+      hangUp();
+    },
+  };
 }
 
 /** docker's run exit code for a failed start: 127 not found, 126 not executable, else 125. */

@@ -59,7 +59,8 @@ async function attach(ctx: CliContext, name: string, flags: AttachFlags): Promis
       const end = await session.done.catch((err: unknown) => {
         throw new CliExit(1, (err as Error).message);
       });
-      if (end === 'detached') return 0;
+      // docker attach/exec report a detach as their error (run and start -a exit 0 quietly).
+      if (end === 'detached') throw new CliExit(1, 'read escape sequence');
     } finally {
       stopResize();
       stopProxy();

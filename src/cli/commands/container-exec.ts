@@ -109,7 +109,8 @@ async function runExec(ctx: CliContext, container: string, cmd: string[], flags:
     const end = await session.done.catch((err: unknown) => {
       throw new CliExit(1, (err as Error).message);
     });
-    if (end === 'detached') return 0;
+    // docker attach/exec report a detach as their error (run and start -a exit 0 quietly).
+    if (end === 'detached') throw new CliExit(1, 'read escape sequence');
   } finally {
     stopResize();
   }

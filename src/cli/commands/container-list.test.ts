@@ -38,6 +38,12 @@ test('ps table and templates, including .Label and json', () => {
   const out = formatForCli(undefined, 'table {{.ID}}\t{{.Names}}', rows, CONTAINER_HEADERS);
   assert.match(out, /^CONTAINER ID {3}NAMES\naaaaaaaaaaaa {3}web\n?$/);
   assert.equal(formatForCli('{{.Label "a"}}', '', rows, CONTAINER_HEADERS), '1\n');
+  // A row marshals as docker's context does (json.Marshal: HTML-escaped, Platform null); a field does not.
+  const shell = [new ContainerRow({ ...summary, Command: 'sh -c a>b&&c<d' }, false)];
+  const json = formatForCli('json', '', shell, CONTAINER_HEADERS);
+  assert.match(json, /"Command":"\\"sh -c a\\u003eb\\u0026\\u0026c\\u003cd\\"",/);
+  assert.match(json, /"Networks":"","Platform":null,"Ports":/);
+  assert.equal(formatForCli('{{json .Command}}', '', shell, CONTAINER_HEADERS), '"\\"sh -c a>b&&c<d\\""\n');
   assert.match(formatForCli('json', '', rows, CONTAINER_HEADERS), /^\{"Command":"\\"nginx/);
 });
 

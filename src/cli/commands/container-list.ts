@@ -98,9 +98,10 @@ export class ContainerRow {
   }
 
   /** `{{json .}}`: the fields, as docker marshals its context (methods without arguments). */
-  toJSON(): Record<string, string> {
+  toJSON(): Record<string, string | null> {
     const { ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Size, Names, Labels, Mounts, LocalVolumes, Networks } = this;
-    return { Command, CreatedAt, ID, Image, Labels, LocalVolumes, Mounts, Names, Networks, Ports, RunningFor, Size, State, Status };
+    // Platform: docker 28 adds the image manifest's platform, null when the daemon sends none.
+    return { Command, CreatedAt, ID, Image, Labels, LocalVolumes, Mounts, Names, Networks, Platform: null, Ports, RunningFor, Size, State, Status };
   }
 }
 

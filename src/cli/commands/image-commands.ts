@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { defineImageList } from './image-list.js';
-import { defineHistory, defineImageInspect, defineImagePrune, defineInspect, defineRmi, defineTag } from './image-manage.js';
+import { defineHistory, defineImageInspect, defineImagePrune, defineRmi, defineTag } from './image-manage.js';
+import { defineInspect } from './object-inspect.js';
 import { defineBootstrap, defineImport, defineLoad, defineSave } from './image-transfer.js';
 
 /** docker's image commands, both as `berth image VERB` and as the classic top-level aliases. */

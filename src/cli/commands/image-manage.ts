@@ -2,40 +2,10 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
-import { collect, filtersJson, UsageError } from '../command-kit.js';
-import { compileTemplate } from '../format/go-template.js';
+import { collect, filtersJson } from '../command-kit.js';
 import { formatForCli } from '../format/table.js';
+import { inspectEach } from './inspect-output.js';
 import { humanSize, sinceText, truncateId } from '../../core/human-units.js';
-
-/** docker prints inspect results as a JSON array with 4-space indentation. */
-function printInspect(ctx: CliContext, objects: unknown[], format: string | undefined): void {
-  if (format) {
-    const tpl = compileTemplate(format);
-    for (const o of objects) ctx.out(tpl.execute(o));
-    return;
-  }
-  ctx.out(JSON.stringify(objects, null, 4));
-}
-
-async function inspectEach(
-  ctx: CliContext,
-  names: string[],
-  format: string | undefined,
-  fetch: (name: string) => Promise<unknown>,
-): Promise<void> {
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      found.push(await fetch(name));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) errors.push(err.message);
-      else throw err;
-    }
-  }
-  printInspect(ctx, found, format);
-  if (errors.length > 0) throw new CliExit(1, errors.map((e) => `Error: ${e}`).join('\n'));
-}
 
 export function defineImageInspect(parent: Command, ctx: CliContext, name: string): Command {
   return parent
@@ -45,27 +15,6 @@ export function defineImageInspect(parent: Command, ctx: CliContext, name: strin
     .option('-f, --format <string>', 'format output using a custom template')
     .action(async (names: string[], opts: { format?: string }) => {
       await inspectEach(ctx, names, opts.format, (n) => ctx.client.json({ method: 'GET', path: `/images/${encodeName(n)}/json` }));
-    });
-}
-
-/** `berth inspect`: tries each object type in docker's order (only images exist so far). */
-export function defineInspect(parent: Command, ctx: CliContext, name: string): Command {
-  return parent
-    .command(name)
-    .argument('<name...>')
-    .description('Return low-level information on Berth objects')
-    .option('-f, --format <string>', 'format output using a custom template')
-    .option('--type <type>', 'only inspect objects of the given type (image)')
-    .action(async (names: string[], opts: { format?: string; type?: string }) => {
-      if (opts.type && opts.type !== 'image') throw new UsageError(`"${opts.type}" is not a valid value for --type`);
-      await inspectEach(ctx, names, opts.format, async (n) => {
-        try {
-          return await ctx.client.json({ method: 'GET', path: `/images/${encodeName(n)}/json` });
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 404) throw new ApiError(404, `No such object: ${n}`);
-          throw err;
-        }
-      });
     });
 }
 

@@ -266,9 +266,16 @@ function encodeJson(v: unknown): string {
   }
   if (Array.isArray(v)) return `[${v.map((e: unknown) => encodeJson(e)).join(',')}]`;
   const obj = v as Record<string, unknown>;
-  if (typeof obj['toJSON'] === 'function') return encodeJson((obj['toJSON'] as () => unknown).call(obj));
+  // toJSON stands for Go's MarshalJSON; docker's list contexts implement it with json.Marshal,
+  // which escapes <, > and & (`{{json .}}` of a ps row has `\u003e`, `{{json .Command}}` not).
+  if (typeof obj['toJSON'] === 'function') return escapeHtml(encodeJson((obj['toJSON'] as () => unknown).call(obj)));
   const keys = mapKeys(obj).sort(compareGoStrings);
   return `{${keys.map((k) => `${goJsonString(k)}:${encodeJson(obj[k])}`).join(',')}}`;
+}
+
+/** encoding/json's HTML escaping, applied to encoded JSON (the characters only occur inside strings). */
+function escapeHtml(json: string): string {
+  return json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /**

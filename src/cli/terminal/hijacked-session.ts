@@ -21,6 +21,7 @@ export interface SessionInput {
   resume(): unknown;
   isTTY?: boolean;
   isRaw?: boolean;
+  fd?: number;
   setRawMode?(mode: boolean): unknown;
 }
 

@@ -1,5 +1,6 @@
+import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import type { Digest } from '../../core/digest.js';
 import { InvalidParameterError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -8,9 +9,11 @@ import type { ImageRunConfig } from '../../oci/image-types.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from '../images/image-service.js';
 import { getArchive, putArchive, statPath, type ContainerPathStat } from './changes/container-archive.js';
+import { changesSourceOf } from './changes/changes-source.js';
 import { commitContainer } from './changes/commit-layer.js';
 import { diffChanges, type Change, type ChangesSource } from './changes/container-diff.js';
 import { exportRootfs } from './changes/export-rootfs.js';
+import { liveMountsOf } from './changes/live-mounts.js';
 import type { ContainerService } from './container-service.js';
 import type { ContainerRecord } from './container-types.js';
 import { resolveUser } from './user-lookup.js';
@@ -19,16 +22,8 @@ import { resolveUser } from './user-lookup.js';
 export class ContainerChanges {
   constructor(private readonly d: { containers: ContainerService; images: ImageService; content: ContentStore; snapshotter: Snapshotter; log: Logger }) {}
 
-  private async source(r: ContainerRecord): Promise<ChangesSource> {
-    const upper = this.d.snapshotter.rootfsChangesDir(r.Id);
-    if (upper) {
-      const lower = this.d.snapshotter.rootfsData(r.Id).LowerDir;
-      return { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] };
-    }
-    const img = await this.d.images.resolve(r.Image);
-    const chains = chainIds(img.record.layers.map((l) => l.diffId));
-    const top = chains[chains.length - 1];
-    return { rootfs: await this.d.snapshotter.mountRootfs(r.Id), baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
+  private source(r: ContainerRecord): Promise<ChangesSource> {
+    return changesSourceOf(this.d, r);
   }
 
   /** Runs `fn` on the mounted rootfs, unmounting again if the container is not running. */
@@ -39,6 +34,23 @@ export class ContainerChanges {
     } finally {
       if (!this.d.containers.get(r.Id).State.Running) await this.d.snapshotter.unmountRootfs(r.Id).catch(() => undefined);
     }
+  }
+
+  /**
+   * The filesystem as the container's processes see it, for cp: while it runs that is
+   * `/proc/<pid>/root`, so paths cross the container's own mounts (the generated /etc files,
+   * volumes, tmpfs) as they do for docker's archive API, and symlinks still resolve inside it.
+   * Undefined for a stopped container, which has only its rootfs.
+   */
+  private async liveRoot(r: ContainerRecord): Promise<string | undefined> {
+    if (!r.State.Running || r.State.Pid <= 0) return undefined;
+    const root = `/proc/${r.State.Pid}/root`;
+    return (await access(root).then(() => true, () => false)) ? root : undefined;
+  }
+
+  private async withLiveRoot<T>(r: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
+    const live = await this.liveRoot(r);
+    return live !== undefined ? fn(live) : this.withRootfs(r, fn);
   }
 
   async diff(ref: string): Promise<Change[]> {
@@ -98,11 +110,15 @@ export class ContainerChanges {
 
   async stat(ref: string, path: string): Promise<ContainerPathStat> {
     const r = this.d.containers.get(ref);
-    return this.withRootfs(r, (root) => statPath(root, path, r.Name.slice(1)));
+    return this.withLiveRoot(r, (root) => statPath(root, path, r.Name.slice(1)));
   }
 
   async getArchive(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable }> {
     const r = this.d.containers.get(ref);
+    const live = await this.liveRoot(r);
+    if (live !== undefined) {
+      return getArchive(live, path, r.Name.slice(1), (m) => this.d.log.warn({ id: r.Id }, m), await liveMountsOf(r.State.Pid, live));
+    }
     const root = await this.d.snapshotter.mountRootfs(r.Id);
     const out = await getArchive(root, path, r.Name.slice(1), (m) => this.d.log.warn({ id: r.Id }, m));
     out.tar.once('close', () => {
@@ -113,7 +129,7 @@ export class ContainerChanges {
 
   async putArchive(ref: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
     const r = this.d.containers.get(ref);
-    await this.withRootfs(r, async (root) => {
+    await this.withLiveRoot(r, async (root) => {
       const owner = opts.copyUIDGID ? await resolveUser(root, r.Config.User) : undefined;
       await putArchive(root, path, tar, {
         containerName: r.Name.slice(1),

@@ -13,6 +13,7 @@ import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-life
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
 import { initialState, type ContainerRecord } from './container-types.js';
+import { containerSizes } from './container-size.js';
 import { inspectView, summary } from './container-views.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
@@ -217,10 +218,14 @@ export class ContainerService {
     this.d.registry.releaseName(old, r.Id);
   }
 
-  /** Resolves as docker's wait does: `not-running` returns at once for a stopped container. */
-  async wait(ref: string, condition: WaitCondition): Promise<number> {
+  /**
+   * Resolves as docker's wait does: `not-running` returns at once for a stopped container. Not
+   * async on purpose: an unknown container throws NotFound right away, so the API can still
+   * answer 404 before it sends the early headers the docker CLI waits for.
+   */
+  wait(ref: string, condition: WaitCondition): Promise<number> {
     const r = this.get(ref);
-    if (condition === 'not-running' && !r.State.Running) return r.State.ExitCode;
+    if (condition === 'not-running' && !r.State.Running) return Promise.resolve(r.State.ExitCode);
     return this.notifier.add(r.Id, condition);
   }
 
@@ -241,12 +246,12 @@ export class ContainerService {
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status) || Boolean(f.exited);
     let out = records.reverse().filter((r) => (all || r.State.Running) && containerMatches(r, f, ancestors, order));
     if (opts.limit !== undefined && opts.limit > 0) out = out.slice(0, opts.limit);
-    return out.map((r) => summary(r, opts.size ? { rw: 0, rootFs: 0 } : undefined));
+    return Promise.all(out.map(async (r) => summary(r, opts.size ? await containerSizes(this.d, r) : undefined)));
   }
 
   async inspect(ref: string, size = false): Promise<Record<string, unknown>> {
     const r = this.get(ref);
-    return inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? { rw: 0, rootFs: 0 } : undefined);
+    return inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined);
   }
 
   /** `docker top`: host `ps` rows of the container's processes. */
@@ -268,14 +273,19 @@ export class ContainerService {
 
   async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
     const deleted: string[] = [];
+    let reclaimed = 0;
     for (const r of this.d.registry.all()) {
       if (r.State.Running || r.State.Status === 'paused') continue;
       if (filters.label && !containerMatches(r, { label: filters.label }, undefined, new Map())) continue;
-      await this.remove(r.Id, { force: false, volumes: false }).then(() => deleted.push(r.Id), (err: unknown) => {
+      const { rw } = await containerSizes(this.d, r);
+      await this.remove(r.Id, { force: false, volumes: false }).then(() => {
+        deleted.push(r.Id);
+        reclaimed += rw;
+      }, (err: unknown) => {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       });
     }
-    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
 
   /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */

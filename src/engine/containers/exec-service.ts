@@ -2,16 +2,17 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../../core/atomic-write.js';
-import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { BerthError, ConflictError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import { connectAttach, monitorBinaryPath, sendControl, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
+import { connectAttach, monitorBinaryPath, sendControl, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { KNOWN_CAPABILITIES } from '../../oci/runtime/capabilities.js';
 import type { Process } from '../../oci/runtime/runtime-spec-types.js';
 import { runDir } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
+import type { ContainerRecord } from './container-types.js';
 import { mergeEnv } from './create-request.js';
 import { resolveUser } from './user-lookup.js';
 
@@ -77,6 +78,20 @@ export class ExecService {
     const r = this.d.registry.get(e.ContainerID);
     if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
     e.started = true;
+    try {
+      return await this.launch(e, r, opts);
+    } catch (err) {
+      // docker (daemon/exec.go): a process that never ran exits 126, or 127 when the command is
+      // not there, and the CLI reads that from the exec's inspect once the stream has ended.
+      const message = errorMessage(err);
+      e.ExitCode = startFailureExitCode(message) ?? 126;
+      e.exited = Promise.resolve();
+      if (err instanceof BerthError && /^exec failed:/.test(message)) err.message = `OCI runtime exec failed: ${message}`;
+      throw err;
+    }
+  }
+
+  private async launch(e: ExecRecord, r: ContainerRecord, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<Socket | undefined> {
     const tty = opts.tty ?? e.config.Tty === true;
     const dir = this.stateDir(e);
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -13,7 +13,9 @@ import { isWhiteoutDevice, mtimeSeconds, readMetaOrNull } from './file-meta.js';
 import { naiveChanges } from './naive-changes.js';
 import { OPAQUE_XATTR, readXattrs, readXattrTree } from './read-xattrs.js';
 import { packTar } from './tar-packer.js';
-import { walkTree } from './walk-tree.js';
+import { isInitDir, isInitFile } from './init-paths.js';
+import { LowerView, type LowerDir, type LowerEntry } from './lower-view.js';
+import { sortedNames, walkTree, type TreeEntry } from './walk-tree.js';
 
 /** The digest of a tar with no entries (two zero blocks): docker's layer.DigestSHA256EmptyTar. */
 export const EMPTY_TAR_DIGEST = sha256Digest(Buffer.alloc(1024));
@@ -28,15 +30,22 @@ const OPAQUE_MARKER = '.wh..wh..opq';
  * fixed order, so an unchanged container gives the same bytes each time.
  */
 export function changesTar(source: ChangesSource, log?: (msg: string) => void): Readable {
-  return 'upperDir' in source ? upperDirTar(resolve(source.upperDir), log) : naiveTar(resolve(source.rootfs), source.baseDir, log);
+  return 'upperDir' in source
+    ? upperDirTar(resolve(source.upperDir), new LowerView(source.lowerDirs.map((d) => resolve(d))), log)
+    : naiveTar(resolve(source.rootfs), source.baseDir, log);
 }
 
-/** overlay2: the upper dir holds exactly the changes; only whiteouts need translating (as docker's overlay2 Diff). */
-function upperDirTar(upperDir: string, log: ((msg: string) => void) | undefined): Readable {
+/**
+ * overlay2: the upper dir holds exactly the changes; only whiteouts need translating (as docker's
+ * overlay2 Diff), and the runtime's mount points for what the image lacked are left out (docker
+ * keeps those in its init layer, see init-paths.ts).
+ */
+function upperDirTar(upperDir: string, lower: LowerView, log: ((msg: string) => void) | undefined): Readable {
   return packTar({ confineTo: upperDir, ...(log ? { log } : {}) }, async (packer) => {
     const xattrs = await readXattrTree(upperDir);
     for await (const entry of walkTree(upperDir)) {
       const { meta } = entry;
+      if (await isAddedMountPoint(entry, lower)) continue;
       const times = { uid: meta.uid, gid: meta.gid, mtime: mtimeSeconds(meta) };
       if (isWhiteoutDevice(meta)) {
         await packer.addEmptyFile(whiteoutName(entry.rel), { mode: 0o600, ...times });
@@ -68,6 +77,20 @@ function naiveTar(rootfs: string, baseDir: string | null, log: ((msg: string) =>
       if (meta !== null) await packer.addPath(abs, change.Path.slice(1), meta, xattrs.get(abs));
     }
   });
+}
+
+/** A placeholder file, or an empty init directory, that the image does not have. */
+async function isAddedMountPoint(entry: TreeEntry, lower: LowerView): Promise<boolean> {
+  const path = `/${entry.rel}`;
+  const candidate = isInitFile(path, entry.meta) || (isInitDir(path, entry.meta) && (await sortedNames(entry.abs)).length === 0);
+  if (!candidate) return false;
+  let dir: LowerDir | null = lower.root;
+  for (const name of entry.rel.split('/')) {
+    const found: LowerEntry | null = dir === null ? null : await lower.lookup(dir, name);
+    if (found === null) return true;
+    dir = found.dir;
+  }
+  return false;
 }
 
 function whiteoutName(rel: string): string {

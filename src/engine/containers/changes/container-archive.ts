@@ -5,7 +5,8 @@ import { resolveInRoot } from '../../../drivers/snapshotter/resolve-in-root.js';
 import { decompressInput } from '../../images/archive/compression.js';
 import { extractArchive } from './extract-archive.js';
 import { readMetaOrNull, type FileMeta } from './file-meta.js';
-import { readXattrTree } from './read-xattrs.js';
+import type { LiveMounts } from './live-mounts.js';
+import { readXattrs, readXattrTree } from './read-xattrs.js';
 import { goFileMode, rfc3339Nano } from './stat-format.js';
 import { packTar } from './tar-packer.js';
 import { walkTree } from './walk-tree.js';
@@ -50,17 +51,24 @@ export async function getArchive(
   path: string,
   containerName: string,
   log?: (msg: string) => void,
+  /** Set when `rootPath` is a running container's `/proc/<pid>/root` (see live-mounts.ts). */
+  live?: LiveMounts,
 ): Promise<{ stat: ContainerPathStat; tar: Readable }> {
   const root = resolve(rootPath);
   const found = await locate(root, path, containerName);
   const source = resolve(found.host); // drops the trailing `/` or `/.`
-  const tar = packTar({ confineTo: root, ...(log ? { log } : {}) }, async (packer) => {
-    const xattrs = await readXattrTree(source);
-    if (found.meta.kind !== 'directory') return await packer.addPath(source, found.stat.name, found.meta, xattrs.get(source));
+  const tar = packTar({ confineTo: root, mountIds: live?.ids, ...(log ? { log } : {}) }, async (packer) => {
+    if (found.meta.kind !== 'directory') {
+      const xattrs = await readXattrs([source]);
+      return await packer.addPath(source, found.stat.name, found.meta, xattrs.get(source));
+    }
     // The root's rebase name `/` is replaced by nothing, so its entries are `/`, `/bin`… as in docker.
     const base = found.stat.name === '/' ? '' : found.stat.name;
-    await packer.addPath(source, base, found.meta, xattrs.get(source));
-    for await (const entry of walkTree(source)) await packer.addPath(entry.abs, `${base}/${entry.rel}`, entry.meta, xattrs.get(entry.abs));
+    const entries = [{ abs: source, rel: '', meta: found.meta }];
+    if (!live?.pruned.has(source)) for await (const entry of walkTree(source, '', live?.pruned)) entries.push(entry);
+    // Listed first, then read per file: getfattr -R would descend into the pruned kernel filesystems.
+    const xattrs = live ? await readXattrs(entries.map((e) => e.abs)) : await readXattrTree(source);
+    for (const e of entries) await packer.addPath(e.abs, e.rel === '' ? base : `${base}/${e.rel}`, e.meta, xattrs.get(e.abs));
   });
   return { stat: found.stat, tar };
 }

@@ -72,9 +72,24 @@ describe('diffChanges on a full copy (vfs, naive diff)', () => {
     ]);
   });
 
-  it('lists everything as added without a base', async () => {
+  it('lists everything as added without a base, but /etc which docker keeps in its init layer', async () => {
     const all = show(await diffChanges({ rootfs: image, baseDir: null }));
-    assert.ok(all.length > 0 && all.every((line) => line.startsWith('A /')));
+    assert.deepEqual(all.filter((line) => !line.startsWith('A /')), ['C /etc']);
     assert.ok(all.includes('A /srv/tree/deep/x'));
+    assert.ok(all.includes('A /etc/passwd'));
+  });
+
+  it("leaves out the runtime's mount points for what the image lacked", async () => {
+    const base = join(dir ?? '', 'bare-image');
+    const ctr = join(dir ?? '', 'bare-rootfs');
+    await mkdir(join(base, 'bin'), { recursive: true });
+    await runCommand('cp', ['-a', base, ctr]);
+    // What runc makes to mount onto: empty files and directories.
+    for (const d of ['proc', 'sys', 'dev/pts', 'etc']) await mkdir(join(ctr, d), { recursive: true });
+    for (const f of ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']) await writeFile(join(ctr, f), '');
+    await writeFile(join(ctr, 'new'), 'n');
+    assert.deepEqual(show(await diffChanges({ rootfs: ctr, baseDir: base })), ['A /new']);
+    await writeFile(join(ctr, 'etc/hosts'), 'written while stopped');
+    assert.deepEqual(show(await diffChanges({ rootfs: ctr, baseDir: base })), ['C /etc', 'A /etc/hosts', 'A /new']);
   });
 });

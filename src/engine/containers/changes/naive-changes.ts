@@ -2,6 +2,7 @@ import { readlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED, type Change } from './change-types.js';
 import { metadataDiffers, readMetaOrNull, type FileMeta } from './file-meta.js';
+import { isInitDir, isInitFile } from './init-paths.js';
 import { readXattrTree, type XattrIndex } from './read-xattrs.js';
 import { sortedNames } from './walk-tree.js';
 
@@ -20,7 +21,8 @@ interface Compare {
  * A container's changes by comparing its full tree with the image's (docker's naive diff, used for
  * vfs), unsorted. An entry is `C` when its metadata differs (see metadataDiffers), its symlink
  * target or its capabilities changed; a directory also when anything inside it changed. Below an
- * added directory everything is `A`; below a deleted one nothing more is listed.
+ * added directory everything is `A`; below a deleted one nothing more is listed. The runtime's
+ * mount points (init-paths.ts) count as if the image had them.
  */
 export async function naiveChanges(rootfsPath: string, basePath: string | null): Promise<Change[]> {
   // Absolute, without a trailing slash: paths are built by appending and matched with getfattr's.
@@ -47,6 +49,13 @@ async function compareDir(cmp: Compare, path: string, hadDir: boolean): Promise<
     const after = await readMetaOrNull(cmp.newRoot + childPath);
     if (after === null) continue;
     const before = oldNames.has(name) && cmp.oldRoot !== null ? await readMetaOrNull(cmp.oldRoot + childPath) : null;
+    if (before === null && isInitFile(childPath, after)) continue;
+    if (before === null && isInitDir(childPath, after)) {
+      const start = cmp.out.length;
+      await compareDir(cmp, childPath, false);
+      if (cmp.out.length > start) cmp.out.splice(start, 0, { Path: childPath, Kind: CHANGE_MODIFIED });
+      continue;
+    }
     if (before === null) {
       cmp.out.push({ Path: childPath, Kind: CHANGE_ADDED });
       if (after.kind === 'directory') await compareDir(cmp, childPath, false);

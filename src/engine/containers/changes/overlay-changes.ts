@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED, type Change } from './change-types.js';
 import { isWhiteoutDevice, metadataDiffers, readMetaOrNull } from './file-meta.js';
+import { isInitDir, isInitFile } from './init-paths.js';
 import { LowerView, type LowerDir } from './lower-view.js';
 import { OPAQUE_XATTR, readXattrTree, type XattrIndex } from './read-xattrs.js';
 import { sortedNames } from './walk-tree.js';
@@ -19,7 +20,8 @@ interface Walk {
  * - a non-directory is `C` if the image had the name (overlay copied it up to change it), else `A`;
  * - a directory new to the image is `A`, and so is everything in it;
  * - an opaque directory (`rm -rf d; mkdir d`) reports what the image had in it as `D`;
- * - a directory the image had is `C` when its owner or mode changed or anything inside changed.
+ * - a directory the image had is `C` when its owner or mode changed or anything inside changed;
+ * - the runtime's mount points (init-paths.ts) count as if the image had them.
  */
 export async function overlayChanges(upperPath: string, lowerDirs: readonly string[]): Promise<Change[]> {
   // Absolute, without a trailing slash: paths are built by appending and matched with getfattr's.
@@ -42,7 +44,12 @@ async function diffDir(walk: Walk, abs: string, path: string, lower: LowerDir | 
     if (isWhiteoutDevice(meta)) {
       if (before !== null) walk.out.push({ Path: childPath, Kind: CHANGE_DELETED });
     } else if (meta.kind !== 'directory') {
+      if (before === null && isInitFile(childPath, meta)) continue;
       walk.out.push({ Path: childPath, Kind: before === null ? CHANGE_ADDED : CHANGE_MODIFIED });
+    } else if (before === null && isInitDir(childPath, meta)) {
+      const start = walk.out.length;
+      await diffDir(walk, childAbs, childPath, null);
+      if (walk.out.length > start) walk.out.splice(start, 0, { Path: childPath, Kind: CHANGE_MODIFIED });
     } else if (before === null) {
       walk.out.push({ Path: childPath, Kind: CHANGE_ADDED });
       await diffDir(walk, childAbs, childPath, null);

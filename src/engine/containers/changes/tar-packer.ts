@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import tarStream, { type Header, type Pack } from 'tar-stream';
 import { SystemError, errnoCode } from '../../../core/errors.js';
 import { devMajor, devMinor, mtimeSeconds, type FileKind, type FileMeta } from './file-meta.js';
+import { mountIdOfFd } from './live-mounts.js';
 import type { Xattrs } from './read-xattrs.js';
 
 type HeaderArgument = Partial<Header> & Pick<Header, 'name'>;
@@ -28,8 +29,16 @@ export interface PackerOptions {
    * that swaps a directory for a symlink to `/` mid-walk gets an error, never a host file's bytes.
    */
   confineTo: string;
+  /**
+   * Set when `confineTo` is a running container's `/proc/<pid>/root`: confinement then means
+   * lying on one of these mounts (see live-mounts.ts).
+   */
+  mountIds?: ReadonlySet<number> | undefined;
   log?: (msg: string) => void;
 }
+
+/** Where an opened file must lie: below a real path, or on one of a set of mounts. */
+type Confinement = { root: string } | { mountIds: ReadonlySet<number> };
 
 /**
  * Writes files from disk as tar entries the way docker's archive package does: PAX format, times
@@ -40,7 +49,7 @@ export class TarPacker {
   private readonly firstNameOfInode = new Map<string, string>();
   private readonly log: (msg: string) => void;
 
-  constructor(private readonly pack: Pack, private readonly confineTo: string, log?: (msg: string) => void) {
+  constructor(private readonly pack: Pack, private readonly confinement: Confinement, log?: (msg: string) => void) {
     this.log = log ?? (() => undefined);
   }
 
@@ -123,15 +132,18 @@ export class TarPacker {
     });
     try {
       const st = await fh.stat({ bigint: true });
-      const where = await readlink(`/proc/self/fd/${fh.fd}`);
-      if (!st.isFile() || st.ino !== meta.ino || st.dev !== meta.dev || !where.startsWith(`${this.confineTo}/`)) {
-        throw replaced(abs);
-      }
+      if (!st.isFile() || st.ino !== meta.ino || st.dev !== meta.dev || !(await this.confined(fh.fd))) throw replaced(abs);
       return fh;
     } catch (err) {
       await fh.close();
       throw err;
     }
+  }
+
+  private async confined(fd: number): Promise<boolean> {
+    if ('root' in this.confinement) return (await readlink(`/proc/self/fd/${fd}`)).startsWith(`${this.confinement.root}/`);
+    const id = await mountIdOfFd(fd);
+    return id !== undefined && this.confinement.mountIds.has(id);
   }
 
   /** One entry; with a file handle, exactly `size` bytes of it (zero-padded if it shrank). */
@@ -203,8 +215,13 @@ function drained(sink: Sink): Promise<void> {
 export function packTar(opts: PackerOptions, produce: (packer: TarPacker) => Promise<void>): Readable {
   const pack = tarStream.pack();
   const run = async (): Promise<void> => {
-    const root = await realpath(opts.confineTo);
-    await produce(new TarPacker(pack, root === '/' ? '' : root, opts.log));
+    let confinement: Confinement;
+    if (opts.mountIds !== undefined) confinement = { mountIds: opts.mountIds };
+    else {
+      const root = await realpath(opts.confineTo);
+      confinement = { root: root === '/' ? '' : root };
+    }
+    await produce(new TarPacker(pack, confinement, opts.log));
   };
   run().then(
     () => pack.finalize(),

@@ -28,9 +28,10 @@ export interface TreeEntry {
 /**
  * Every entry below `root` (not `root` itself), parents before children and each directory's
  * entries in byte order, like Go's filepath.WalkDir that docker's tars follow: the same tree always
- * gives the same tar. Symlinks are listed, never followed.
+ * gives the same tar. Symlinks are listed, never followed. Directories in `prune` (absolute
+ * paths) are listed but not entered.
  */
-export async function* walkTree(root: string, rel = ''): AsyncGenerator<TreeEntry> {
+export async function* walkTree(root: string, rel = '', prune?: ReadonlySet<string>): AsyncGenerator<TreeEntry> {
   const dir = rel === '' ? root : `${root}/${rel}`;
   for (const name of await sortedNames(dir)) {
     const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -38,6 +39,6 @@ export async function* walkTree(root: string, rel = ''): AsyncGenerator<TreeEntr
     const meta = await readMetaOrNull(abs);
     if (meta === null) continue;
     yield { rel: childRel, abs, meta };
-    if (meta.kind === 'directory') yield* walkTree(root, childRel);
+    if (meta.kind === 'directory' && !prune?.has(abs)) yield* walkTree(root, childRel, prune);
   }
 }
