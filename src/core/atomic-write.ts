@@ -6,14 +6,15 @@ import { randomBytes } from 'node:crypto';
  * Writes a file so that a crash at any point leaves either the old or the new content:
  * temp file in the same directory, fsync, rename, fsync of the directory.
  */
-export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);
@@ -26,7 +27,15 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
+}
+
+/**
+ * For files derived again at every use (a container's generated /etc files, its OCI bundle):
+ * readers never see a torn file, but no fsync is paid since a crash loses nothing of value.
+ */
+export async function writeDerivedFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  await atomicWriteFile(path, data, mode, { durable: false });
 }
 
 export async function atomicWriteJson(path: string, value: unknown, mode = 0o644): Promise<void> {

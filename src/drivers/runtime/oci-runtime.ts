@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
 
@@ -34,6 +36,16 @@ export class OciRuntime {
       if (/not running|process already finished|container not running|no such process/i.test(errorMessage(err))) return;
       throw err;
     }
+  }
+
+  /** Whether the runtime still keeps state for `id` (runc and crun both use `<root>/<id>/`). */
+  async hasState(id: string): Promise<boolean> {
+    return access(join(this.root, id)).then(() => true, () => false);
+  }
+
+  /** `delete --force`, skipped when there is no state: each runtime call costs a process spawn. */
+  async deleteIfPresent(id: string): Promise<void> {
+    if (await this.hasState(id)) await this.delete(id);
   }
 
   async delete(id: string): Promise<void> {

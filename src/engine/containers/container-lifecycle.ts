@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.js';
-import { atomicWriteFile } from '../../core/atomic-write.js';
+import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
@@ -56,7 +56,7 @@ export class ContainerLifecycle {
     await rm(dir, { recursive: true, force: true });
     await mkdir(state, { recursive: true, mode: 0o700 });
     // A stale runtime entry (from a crash) would make create fail with "already exists".
-    await runtime.delete(record.Id).catch(() => undefined);
+    await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       const rootfs = await this.d.snapshotter.mountRootfs(record.Id);
       const user = await resolveUser(rootfs, record.Config.User);
@@ -67,7 +67,7 @@ export class ContainerLifecycle {
         hostNetwork: record.HostConfig.NetworkMode === 'host',
       });
       const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host));
-      await atomicWriteFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
+      await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
       const [rows, cols] = record.HostConfig.ConsoleSize;
       const started = await startMonitor({
         binary: monitorBinaryPath(),

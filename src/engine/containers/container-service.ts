@@ -174,7 +174,7 @@ export class ContainerService {
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
       r.State.Status = 'removing';
-      await this.d.runtimes.get(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined);
+      await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
       await this.d.snapshotter.removeRootfs(r.Id);
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
       await this.d.registry.forget(r);

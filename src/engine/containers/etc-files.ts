@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWriteFile } from '../../core/atomic-write.js';
+import { writeDerivedFile } from '../../core/atomic-write.js';
 import { InvalidParameterError } from '../../core/errors.js';
 
 export interface EtcFiles {
@@ -17,7 +17,7 @@ export interface EtcFiles {
 export async function writeEtcFiles(dir: string, opts: { hostname: string; domainname: string; extraHosts: readonly string[]; hostNetwork: boolean }): Promise<EtcFiles> {
   const files = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') };
   const fqdn = opts.domainname ? `${opts.hostname}.${opts.domainname}` : opts.hostname;
-  await atomicWriteFile(files.hostname, `${opts.hostname}\n`);
+  await writeDerivedFile(files.hostname, `${opts.hostname}\n`);
   let hosts: string;
   if (opts.hostNetwork) hosts = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n');
   else {
@@ -36,8 +36,8 @@ export async function writeEtcFiles(dir: string, opts: { hostname: string; domai
     if (sep <= 0) throw new InvalidParameterError(`invalid add-host "${entry}": use HOST:IP`);
     hosts += `${entry.slice(sep + 1)}\t${entry.slice(0, sep)}\n`;
   }
-  await atomicWriteFile(files.hosts, hosts);
-  await atomicWriteFile(files.resolvConf, await containerResolvConf());
+  await writeDerivedFile(files.hosts, hosts);
+  await writeDerivedFile(files.resolvConf, await containerResolvConf());
   return files;
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { atomicWriteFile } from '../../core/atomic-write.js';
+import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -113,7 +113,7 @@ export class ExecService {
     if (tty && size && size[0] > 0 && size[1] > 0) proc.consoleSize = { height: size[0], width: size[1] };
     else delete proc.consoleSize;
     const processFile = join(dir, 'process.json');
-    await atomicWriteFile(processFile, JSON.stringify(proc));
+    await writeDerivedFile(processFile, JSON.stringify(proc));
     const runtime = this.d.runtimes.get(r.HostConfig.Runtime);
     const started = await startMonitor({
       binary: monitorBinaryPath(),
