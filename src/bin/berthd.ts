@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
 import { createLogger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
-import { parseDaemonArgs, readConfigFile } from '../daemon/daemon-options.js';
+import { EarlyExit, parseDaemonArgs, readConfigFile } from '../daemon/daemon-options.js';
 import { startDaemon } from '../daemon/daemon.js';
 
 async function main(): Promise<void> {
@@ -10,7 +9,10 @@ async function main(): Promise<void> {
   try {
     opts = await parseDaemonArgs(process.argv.slice(2));
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 125);
+    if (err instanceof EarlyExit) {
+      process.stdout.write(err.output);
+      process.exit(0);
+    }
     process.stderr.write(`berthd: ${errorMessage(err)}\n`);
     process.exit(125);
   }

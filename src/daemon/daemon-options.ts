@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { parseArgs } from 'node:util';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 
@@ -78,40 +78,76 @@ export async function readConfigFile(path: string, required: boolean): Promise<C
   return parsed.data;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+const USAGE = `Usage: berthd [OPTIONS]
+
+Berth container engine daemon (Docker Engine API on a Unix socket)
+
+Options:
+  -H, --host unix:///PATH        daemon socket to listen on (repeatable; default ${DEFAULTS.host})
+      --data-root DIR            root of persistent state (default ${DEFAULTS.dataRoot})
+      --exec-root DIR            root of runtime state (default ${DEFAULTS.execRoot})
+  -p, --pidfile FILE             daemon PID file (default <exec-root>/berthd.pid)
+  -l, --log-level LEVEL          ${LOG_LEVELS.join('|')} (default info)
+      --config-file FILE         daemon configuration file (default ${DEFAULTS.configFile})
+  -s, --storage-driver NAME      overlay2 or vfs (default: overlay2 when the host supports it)
+      --default-runtime NAME     crun or runc (default ${DEFAULTS.defaultRuntime})
+  -D, --debug                    enable debug mode
+  -v, --version                  print the version and quit
+  -h, --help                     print this help
+`;
+
+/** What `main` should do instead of starting the daemon. */
+export class EarlyExit extends Error {
+  constructor(readonly output: string) {
+    super(output);
+    this.name = 'EarlyExit';
+  }
 }
 
 /** dockerd's flags; values given on the command line win over the config file. */
 export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
-  const program = new Command('berthd')
-    .description('Berth container engine daemon (Docker Engine API on a Unix socket)')
-    .option('-H, --host <socket>', 'daemon socket to listen on (unix:///path)', collect)
-    .option('--data-root <dir>', `root of persistent state (default ${DEFAULTS.dataRoot})`)
-    .option('--exec-root <dir>', `root of runtime state (default ${DEFAULTS.execRoot})`)
-    .option('-p, --pidfile <file>', 'path of the daemon PID file (default <exec-root>/berthd.pid)')
-    .addOption(new Option('-l, --log-level <level>', 'log level').choices(LOG_LEVELS))
-    .option('--config-file <file>', `daemon configuration file (default ${DEFAULTS.configFile})`)
-    .option('-s, --storage-driver <name>', 'storage driver: overlay2 or vfs (default: overlay2 when the host supports it)')
-    .option('--default-runtime <name>', `default OCI runtime: crun or runc (default ${DEFAULTS.defaultRuntime})`)
-    .option('-D, --debug', 'enable debug mode')
-    .version('0.1.0', '-v, --version')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program.parse(argv, { from: 'user' });
-  const flags = program.opts<{
-    host?: string[];
-    dataRoot?: string;
-    execRoot?: string;
-    pidfile?: string;
-    logLevel?: LogLevel;
-    configFile?: string;
-    storageDriver?: string;
-    defaultRuntime?: string;
-    debug?: boolean;
-  }>();
-  const configFile = flags.configFile ?? DEFAULTS.configFile;
-  const file = await readConfigFile(configFile, flags.configFile !== undefined);
+  let values;
+  try {
+    // Node's own parser: berthd keeps its resident size small, and needs no CLI framework.
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        host: { type: 'string', short: 'H', multiple: true },
+        'data-root': { type: 'string' },
+        'exec-root': { type: 'string' },
+        pidfile: { type: 'string', short: 'p' },
+        'log-level': { type: 'string', short: 'l' },
+        'config-file': { type: 'string' },
+        'storage-driver': { type: 'string', short: 's' },
+        'default-runtime': { type: 'string' },
+        debug: { type: 'boolean', short: 'D' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new InvalidParameterError(`${(err as Error).message}\nSee 'berthd --help'.`);
+  }
+  if (values.help) throw new EarlyExit(USAGE);
+  if (values.version) throw new EarlyExit('Berth daemon version 0.1.0\n');
+  const level = values['log-level'];
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InvalidParameterError(`invalid log level "${level}": use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const flags = {
+    ...(values.host ? { host: values.host } : {}),
+    ...(values['data-root'] !== undefined ? { dataRoot: values['data-root'] } : {}),
+    ...(values['exec-root'] !== undefined ? { execRoot: values['exec-root'] } : {}),
+    ...(values.pidfile !== undefined ? { pidfile: values.pidfile } : {}),
+    ...(level !== undefined ? { logLevel: level as LogLevel } : {}),
+    ...(values['storage-driver'] !== undefined ? { storageDriver: values['storage-driver'] } : {}),
+    ...(values['default-runtime'] !== undefined ? { defaultRuntime: values['default-runtime'] } : {}),
+    ...(values.debug !== undefined ? { debug: values.debug } : {}),
+  };
+  const configFile = values['config-file'] ?? DEFAULTS.configFile;
+  const file = await readConfigFile(configFile, values['config-file'] !== undefined);
   return mergeOptions(flags, file, configFile);
 }
 

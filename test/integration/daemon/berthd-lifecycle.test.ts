@@ -47,6 +47,21 @@ describe('berthd lifecycle', () => {
     assert.equal(r.stdout.trim(), '1.50');
   });
 
+  test('flags: unknown ones and bad values are refused with 125; --version and --help exit 0', async () => {
+    const unknown = await run(NODE, [BERTHD_JS, '--no-such-flag'], { timeoutMs: 20_000 });
+    assert.equal(unknown.code, 125);
+    assert.match(unknown.stderr, /Unknown option '--no-such-flag'/);
+    const level = await run(NODE, [BERTHD_JS, '--log-level', 'loud'], { timeoutMs: 20_000 });
+    assert.equal(level.code, 125);
+    assert.match(level.stderr, /invalid log level "loud"/);
+    const version = await run(NODE, [BERTHD_JS, '--version'], { timeoutMs: 20_000 });
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^Berth daemon version \d/);
+    const help = await run(NODE, [BERTHD_JS, '-h'], { timeoutMs: 20_000 });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--data-root DIR/);
+  });
+
   test('config file values apply and flags win over them; bad files are refused', async () => {
     const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
     cleanup.push(() => rm(root, { recursive: true, force: true }));
