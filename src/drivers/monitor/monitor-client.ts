@@ -73,6 +73,9 @@ export function monitorArgs(opts: MonitorOptions): string[] {
  * command does not exist, 126 when it cannot be run (moby's translateContainerdStartErr).
  */
 export function startFailureExitCode(message: string): 126 | 127 | undefined {
+  // A working directory that does not exist also says "no such file or directory", but it is
+  // not a missing command: docker leaves it at the default code.
+  if (/chdir to cwd/.test(message)) return undefined;
   if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
   if (message.includes('permission denied')) return 126;
   return undefined;
