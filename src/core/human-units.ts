@@ -1,5 +1,8 @@
-/** docker's units.HumanSizeWithPrecision(size, 3): decimal units, three significant digits. */
-export function humanSize(bytes: number): string {
+/**
+ * docker's units.HumanSizeWithPrecision: decimal units; listings use 3 significant digits, the
+ * "reclaimed space" of prune commands units.HumanSize's 4.
+ */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
   let size = bytes;
   let i = 0;
@@ -7,7 +10,7 @@ export function humanSize(bytes: number): string {
     size /= 1000;
     i++;
   }
-  return `${formatG(size, 3)}${units[i]}`;
+  return `${formatG(size, precision)}${units[i]}`;
 }
 
 /** Go's %.Ng: N significant digits, trailing zeros dropped. */

@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, filtersJson } from '../command-kit.js';
+import { confirm } from '../confirm-prompt.js';
 import { formatForCli } from '../format/table.js';
 import { inspectEach } from './inspect-output.js';
 import { humanSize, sinceText, truncateId } from '../../core/human-units.js';
@@ -117,20 +117,8 @@ export function defineImagePrune(parent: Command, ctx: CliContext, name: string)
         for (const i of deleted) ctx.out(i.Untagged !== undefined ? `untagged: ${i.Untagged}` : `deleted: ${i.Deleted ?? ''}`);
         ctx.out('');
       }
-      ctx.out(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+      ctx.out(`Total reclaimed space: ${humanSize(report.SpaceReclaimed, 4)}`);
     });
-}
-
-/** docker's prompt: anything but y/Y (or no input at all) answers no. */
-async function confirm(ctx: CliContext, question: string): Promise<boolean> {
-  ctx.stdout.write(question);
-  const rl = createInterface({ input: process.stdin });
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
 }
 
 /** `repo:tag` → parts; a `:` inside a registry host (`localhost:5000/x`) is not a tag. */
