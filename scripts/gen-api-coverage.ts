@@ -29,7 +29,8 @@ export async function generateCoverage(): Promise<string> {
     for (const method of Object.keys(methods)) {
       const m = method.toUpperCase();
       if (!['GET', 'HEAD', 'POST', 'PUT', 'DELETE'].includes(m)) continue;
-      const sample = path.replace(/\{name\}/g, 'example/name').replace(/\{[^}]+\}/g, 'x');
+      // Image and distribution names may hold slashes; volume names never do.
+      const sample = (path.startsWith('/volumes/') ? path : path.replace(/\{name\}/g, 'example/name')).replace(/\{[^}]+\}/g, 'x');
       const found = router.find(m as 'GET', sample);
       const route = (found?.store as { route: (typeof routes)[number] } | undefined)?.route;
       let state: State = 'not yet';

@@ -5,6 +5,8 @@ import type { ImageService } from '../engine/images/image-service.js';
 import type { ImageArchives } from '../engine/images/image-archives.js';
 import type { SystemService } from '../engine/system/system-service.js';
 
+import { volumeRoutes } from './routes/volumes.js';
+import type { VolumeService } from '../engine/volumes/volume-service.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { containerFileRoutes } from './routes/container-files.js';
@@ -19,14 +21,15 @@ export interface ApiServices {
   system: SystemService;
   images: ImageService;
   archives: ImageArchives;
+  volumes: VolumeService;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never });
 }

@@ -5,6 +5,7 @@ import { UsageError } from './command-kit.js';
 import { registerImageCommands } from './commands/image-commands.js';
 import { registerContainerCommands } from './commands/container-commands.js';
 import { registerSystemCommands } from './commands/system-commands.js';
+import { registerVolumeCommands } from './commands/volume-commands.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   registerSystemCommands(program, ctx);
   registerImageCommands(program, ctx);
   registerContainerCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }

@@ -21,6 +21,9 @@ import { ContainerRegistry } from '../engine/containers/container-registry.js';
 import { ContainerService } from '../engine/containers/container-service.js';
 import { ExecService } from '../engine/containers/exec-service.js';
 import { ContainerChanges } from '../engine/containers/container-changes.js';
+import { VolumeStore } from '../store/metadata/volume-store.js';
+import { VolumeService } from '../engine/volumes/volume-service.js';
+import { volumeUsage } from '../engine/containers/container-mounts.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
@@ -54,9 +57,13 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
+    await volumes.init();
+    volumes.setUsage(() => volumeUsage(registry.all()));
     const containers = new ContainerService({
       registry,
       images: imageService,
+      volumes,
       snapshotter,
       runtimes,
       dataRoot: opts.dataRoot,
@@ -88,7 +95,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

@@ -15,6 +15,7 @@ import { writeEtcFiles } from './etc-files.js';
 import type { ExitNotifier } from './exit-notifier.js';
 import { parseSignal } from './signals.js';
 import { specInputFor, type HostSpecFacts } from './spec-input.js';
+import { prepareMounts } from './mount-setup.js';
 import { resolveUser } from './user-lookup.js';
 
 export interface LifecycleDeps {
@@ -68,6 +69,7 @@ export class ContainerLifecycle {
           hostNetwork: record.HostConfig.NetworkMode === 'host',
         }),
       ]);
+      if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User);
       const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host));
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));

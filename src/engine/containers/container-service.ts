@@ -7,6 +7,8 @@ import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { chainIds, digestHex } from '../../core/digest.js';
+import type { VolumeService } from '../volumes/volume-service.js';
+import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../images/image-filters.js';
 import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
@@ -28,6 +30,7 @@ import { sendControl } from '../../drivers/monitor/monitor-client.js';
 export interface ContainerServiceDeps {
   registry: ContainerRegistry;
   images: ImageService;
+  volumes: VolumeService;
   snapshotter: Snapshotter;
   runtimes: RuntimeCatalog;
   dataRoot: string;
@@ -83,6 +86,7 @@ export class ContainerService {
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config);
     this.d.runtimes.get(resolved.hostConfig.Runtime);
+    const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
     const id = newId();
     let fullName: string;
     if (name) fullName = validateName(name);
@@ -93,7 +97,9 @@ export class ContainerService {
     }
     this.d.registry.reserveName(fullName, id);
     const dir = join(this.d.dataRoot, 'containers', id);
+    let newVolumes: string[] = [];
     try {
+      newVolumes = await ensureVolumes(mounts, this.d.volumes);
       await mkdir(dir, { recursive: true, mode: 0o710 });
       const chains = chainIds(image.record.layers.map((l) => l.diffId));
       const top = chains[chains.length - 1];
@@ -116,20 +122,29 @@ export class ContainerService {
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
         ExecIDs: null,
+        Mounts: mounts,
       };
       await this.d.registry.save(record);
       return { Id: id, Warnings: [] };
     } catch (err) {
       this.d.registry.releaseName(fullName, id);
+      await removeVolumes(newVolumes, this.d.volumes);
       await this.d.snapshotter.removeRootfs(id).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
+  /** Volumes that need a kernel mount of their own (tmpfs) get it before their container starts. */
+  private async prepareVolumes(r: ContainerRecord): Promise<void> {
+    const names = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string);
+    await this.d.volumes.prepare(names);
+  }
+
   async start(ref: string): Promise<void> {
     const r = this.get(ref);
     try {
+      await this.prepareVolumes(r);
       await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
     } catch (err) {
       // As docker: a --rm container that cannot start is removed (`run --rm` waits for that).
@@ -148,6 +163,7 @@ export class ContainerService {
   async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
+    await this.prepareVolumes(r);
     await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
   }
 
@@ -179,6 +195,11 @@ export class ContainerService {
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
       await this.d.registry.forget(r);
     });
+    if (opts.volumes) {
+      // Anonymous volumes go with their container (`rm -v`), unless another container still uses them.
+      const anonymous = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && this.d.volumes.isAnonymous(m.Name)).map((m) => m.Name as string);
+      for (const name of anonymous) await this.d.volumes.remove(name, false).catch((err: unknown) => this.d.log.warn({ err, volume: name }, 'keeping an anonymous volume'));
+    }
     this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
     for (const l of this.removedListeners) l(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);

@@ -1,3 +1,5 @@
+import type { MountPoint } from './mount-plan.js';
+
 /** Container shapes as the Engine API shows them (docker's field names), kept in the record. */
 
 export interface ContainerConfig {
@@ -89,6 +91,8 @@ export interface ContainerRecord {
   HostnamePath: string;
   HostsPath: string;
   ExecIDs: string[] | null;
+  /** Binds, volumes and tmpfs in docker's inspect shape (absent in records made before volumes). */
+  Mounts?: MountPoint[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -1,4 +1,5 @@
 import { humanDuration } from '../../core/human-units.js';
+import { mountsView } from './container-mounts.js';
 import type { ContainerRecord } from './container-types.js';
 
 /** docker's `Status` text: `Up 5 minutes`, `Exited (0) 2 hours ago`, `Created`. */
@@ -34,7 +35,7 @@ export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number 
     Status: statusText(r),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: mountsView(r),
   };
 }
 
@@ -61,7 +62,7 @@ export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Dat
     HostConfig: r.HostConfig,
     GraphDriver: graphDriver,
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
-    Mounts: [],
+    Mounts: mountsView(r),
     Config: r.Config,
     NetworkSettings: {
       Bridge: '',

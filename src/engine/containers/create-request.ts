@@ -21,6 +21,7 @@ const SUPPORTED_HOST_KEYS = new Set([
   'AutoRemove', 'CapAdd', 'CapDrop', 'ConsoleSize', 'Init', 'IpcMode', 'PidMode', 'UTSMode', 'Privileged',
   'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
   'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
+  'Binds', 'Mounts', 'Tmpfs', 'VolumesFrom',
 ]);
 const SUPPORTED_CONFIG_KEYS = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
@@ -28,10 +29,6 @@ const SUPPORTED_CONFIG_KEYS = new Set([
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
 ]);
 const WHY_LATER: Record<string, string> = {
-  Binds: 'volumes and bind mounts come with the volumes issue',
-  Mounts: 'volumes and bind mounts come with the volumes issue',
-  Tmpfs: 'tmpfs mounts come with the volumes issue',
-  VolumesFrom: 'volumes come with the volumes issue',
   PortBindings: 'published ports come with the networking issue',
   PublishAllPorts: 'published ports come with the networking issue',
   Dns: 'DNS options come with the networking issue',
@@ -125,7 +122,8 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Env: env,
     Cmd: cmd,
     Image: imageName,
-    Volumes: (body.Volumes as Record<string, object> | null | undefined) ?? ic.Volumes ?? null,
+    // docker merges the image's VOLUMEs with the request's (`-v /path` lands here).
+    Volumes: body.Volumes || ic.Volumes ? { ...(ic.Volumes ?? {}), ...((body.Volumes as Record<string, object> | null | undefined) ?? {}) } : null,
     WorkingDir: typeof body.WorkingDir === 'string' && body.WorkingDir !== '' ? body.WorkingDir : (ic.WorkingDir ?? ''),
     Entrypoint: entrypoint,
     OnBuild: null,
@@ -138,7 +136,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
   }
   const hostConfig: HostConfig = {
     ...host,
-    Binds: null,
+    Binds: strings(host.Binds, 'HostConfig.Binds') ?? null,
     NetworkMode: String(host.NetworkMode ?? '') === '' ? 'bridge' : String(host.NetworkMode),
     PortBindings: {},
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },

@@ -2,6 +2,7 @@ import { InvalidParameterError, NotImplementedError } from '../../core/errors.js
 import type { ContainerSpecInput } from '../../oci/runtime/build-spec.js';
 import { parseSeccompProfile } from '../../oci/runtime/seccomp-profile-parse.js';
 import type { ContainerRecord } from './container-types.js';
+import { ociMounts } from './mount-setup.js';
 import type { EtcFiles } from './etc-files.js';
 import type { ResolvedUser } from './user-lookup.js';
 
@@ -71,6 +72,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...(hc.Init === true && host.initBinary ? { init: host.initBinary } : {}),
     ...(typeof hc.ShmSize === 'number' && hc.ShmSize > 0 ? { shmSize: hc.ShmSize } : {}),
     ...(typeof hc.OomScoreAdj === 'number' ? { oomScoreAdj: hc.OomScoreAdj } : {}),
+    ...(record.Mounts && record.Mounts.length > 0 ? { mounts: ociMounts(record.Mounts) } : {}),
     hostsFile: etc.hosts,
     resolvConf: etc.resolvConf,
     hostnameFile: etc.hostname,
