@@ -24,6 +24,7 @@ import { ContainerChanges } from '../engine/containers/container-changes.js';
 import { VolumeStore } from '../store/metadata/volume-store.js';
 import { VolumeService } from '../engine/volumes/volume-service.js';
 import { volumeUsage } from '../engine/containers/container-mounts.js';
+import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
@@ -92,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       imageService,
     );
     system.setContainerCounter(async () => containers.counts());
+    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({

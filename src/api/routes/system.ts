@@ -20,5 +20,11 @@ export function systemRoutes(system: SystemService): Route[] {
     { method: 'GET', path: '/_ping', handler: ping },
     { method: 'GET', path: '/version', handler: async ({ res }) => sendJson(res, 200, await system.version(API_VERSION, MIN_API_VERSION)) },
     { method: 'GET', path: '/info', handler: async ({ res }) => sendJson(res, 200, await system.info()) },
+    {
+      method: 'GET',
+      path: '/system/df',
+      coverage: () => ({ state: 'partial', note: 'images, containers and volumes; no build cache yet' }),
+      handler: async ({ res }) => sendJson(res, 200, await system.diskUsage()),
+    },
   ];
 }

@@ -3,10 +3,13 @@ import { CLIENT_API_VERSION } from '../../client/engine-client.js';
 import type { CliContext } from '../cli-context.js';
 import { compileTemplate } from '../format/go-template.js';
 import { humanSize } from '../../core/human-units.js';
+import { defineSystemDf } from './system-df.js';
 
 type Obj = Record<string, unknown>;
 
 export function registerSystemCommands(program: Command, ctx: CliContext): void {
+  const system = program.command('system').description('Manage Berth');
+  defineSystemDf(system, ctx);
   program
     .command('version')
     .description('Show the Berth version information')

@@ -205,6 +205,11 @@ export class ImageService {
     return collectGarbage(this.deps, this.leases, this.unpacker.inflightIds());
   }
 
+  /** Bytes all unpacked layers take, each counted once (`system df`'s LayersSize). */
+  async layersSize(): Promise<number> {
+    return (await this.deps.layers.list()).reduce((sum, l) => sum + l.size, 0);
+  }
+
   async imageSize(record: ImageRecord): Promise<number> {
     return (await this.layerSizes(record)).reduce((a, b) => a + b, 0);
   }

@@ -34,6 +34,16 @@ export class SystemService {
     this.containerCounts = counter;
   }
 
+  private diskUsageSource: () => Promise<Record<string, unknown>> = async () => ({ LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] });
+
+  setDiskUsage(source: () => Promise<Record<string, unknown>>): void {
+    this.diskUsageSource = source;
+  }
+
+  diskUsage(): Promise<Record<string, unknown>> {
+    return this.diskUsageSource();
+  }
+
   addWarnings(warnings: string[]): void {
     this.extraWarnings.push(...warnings);
   }
