@@ -12,6 +12,7 @@ export interface DaemonOptions {
   configFile: string;
   storageDriver: string | undefined;
   defaultRuntime: string;
+  cgroupParent: string;
   debug: boolean;
 }
 
@@ -21,6 +22,7 @@ export const DEFAULTS = {
   execRoot: '/run/berth',
   configFile: '/etc/berth/daemon.json',
   defaultRuntime: 'crun',
+  cgroupParent: '/berth',
 } as const;
 
 /** daemon.json keys Berth understands, with dockerd's names. Unknown keys are refused, as dockerd does. */
@@ -32,6 +34,7 @@ export interface ConfigFileValues {
   'log-level'?: LogLevel | undefined;
   'storage-driver'?: string | undefined;
   'default-runtime'?: string | undefined;
+  'cgroup-parent'?: string | undefined;
   debug?: boolean | undefined;
 }
 
@@ -50,6 +53,7 @@ async function configSchema() {
       'log-level': z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
       'storage-driver': z.string().optional(),
       'default-runtime': z.string().optional(),
+      'cgroup-parent': z.string().optional(),
       debug: z.boolean().optional(),
     })
     .strict();
@@ -91,6 +95,7 @@ Options:
       --config-file FILE         daemon configuration file (default ${DEFAULTS.configFile})
   -s, --storage-driver NAME      overlay2 or vfs (default: overlay2 when the host supports it)
       --default-runtime NAME     crun or runc (default ${DEFAULTS.defaultRuntime})
+      --cgroup-parent PATH       parent cgroup of every container (default ${DEFAULTS.cgroupParent})
   -D, --debug                    enable debug mode
   -v, --version                  print the version and quit
   -h, --help                     print this help
@@ -122,6 +127,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'config-file': { type: 'string' },
         'storage-driver': { type: 'string', short: 's' },
         'default-runtime': { type: 'string' },
+        'cgroup-parent': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -144,6 +150,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(level !== undefined ? { logLevel: level as LogLevel } : {}),
     ...(values['storage-driver'] !== undefined ? { storageDriver: values['storage-driver'] } : {}),
     ...(values['default-runtime'] !== undefined ? { defaultRuntime: values['default-runtime'] } : {}),
+    ...(values['cgroup-parent'] !== undefined ? { cgroupParent: values['cgroup-parent'] } : {}),
     ...(values.debug !== undefined ? { debug: values.debug } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
@@ -151,8 +158,16 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
   return mergeOptions(flags, file, configFile);
 }
 
+/** An absolute cgroup path without `..`: it is joined under every controller's mount. */
+function checkCgroupParent(path: string): string {
+  if (!/^\/[A-Za-z0-9_.\/-]*$/.test(path) || path.split('/').includes('..')) {
+    throw new InvalidParameterError(`invalid cgroup parent "${path}": use an absolute path like /berth`);
+  }
+  return path;
+}
+
 export function mergeOptions(
-  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; debug?: boolean },
+  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean },
   file: ConfigFileValues,
   configFile: string,
 ): DaemonOptions {
@@ -171,6 +186,7 @@ export function mergeOptions(
     configFile,
     storageDriver: flags.storageDriver ?? file['storage-driver'],
     defaultRuntime: flags.defaultRuntime ?? file['default-runtime'] ?? DEFAULTS.defaultRuntime,
+    cgroupParent: checkCgroupParent(flags.cgroupParent ?? file['cgroup-parent'] ?? DEFAULTS.cgroupParent),
     debug,
   };
 }

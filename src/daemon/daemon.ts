@@ -69,7 +69,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       runtimes,
       dataRoot: opts.dataRoot,
       execRoot: opts.execRoot,
-      host: { cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
+      host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
       log,
     });
     imageService.setUsage(containers);

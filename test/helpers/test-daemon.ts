@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineClient } from '../../src/client/engine-client.js';
 import { unmountUnder } from './mounts.js';
+import { removeCgroupParent } from './cgroups.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -44,12 +45,17 @@ export class TestDaemon {
     return d;
   }
 
+  /** Containers of this daemon get cgroups under a parent of its own, removed by stop(). */
+  get cgroupParent(): string {
+    return `/${basename(this.root)}`;
+  }
+
   get host(): string {
     return `unix://${this.socket}`;
   }
 
   async launch(): Promise<void> {
-    const args = [BERTHD_JS, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
+    const args = [BERTHD_JS, '--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -83,6 +89,7 @@ export class TestDaemon {
   /** Stops the daemon and removes every trace of this test daemon. */
   async stop(): Promise<void> {
     await this.halt();
+    await removeCgroupParent(this.cgroupParent);
     await unmountUnder(this.root);
     await rm(this.root, { recursive: true, force: true });
   }

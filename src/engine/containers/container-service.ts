@@ -22,7 +22,7 @@ import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
 import { containerStats, type StatsSample } from './container-stats.js';
 import { AttachHub } from './attach-hub.js';
 import { randomName } from './name-generator.js';
-import type { HostSpecFacts } from './spec-input.js';
+import { containerCgroupPath, type HostSpecFacts } from './spec-input.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
@@ -311,7 +311,8 @@ export class ContainerService {
 
   /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */
   stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
-    return containerStats(this.get(ref), this.d.host.cgroupV2, prev);
+    const r = this.get(ref);
+    return containerStats(r, containerCgroupPath(this.d.host.cgroupParent, r.Id), this.d.host.cgroupV2, prev);
   }
 
   /** Which containers use an image (images in use are not deleted). */

@@ -20,9 +20,9 @@ export interface StatsSample {
 }
 
 /** One `GET /containers/{id}/stats` object in docker's shape. `pre` is the previous sample. */
-export async function containerStats(r: ContainerRecord, v2: boolean, pre?: StatsSample): Promise<StatsSample> {
+export async function containerStats(r: ContainerRecord, cgroupPath: string, v2: boolean, pre?: StatsSample): Promise<StatsSample> {
   if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
-  const sample = await readCgroupSample(`/berth/${r.Id}`, v2);
+  const sample = await readCgroupSample(cgroupPath, v2);
   const system = await systemCpuUsageNs();
   const online = cpus().length;
   const read = new Date().toISOString();

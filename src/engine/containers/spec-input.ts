@@ -7,10 +7,17 @@ import type { EtcFiles } from './etc-files.js';
 import type { ResolvedUser } from './user-lookup.js';
 
 export interface HostSpecFacts {
+  /** The cgroup every container's cgroup is made under (dockerd's --cgroup-parent). */
+  cgroupParent: string;
   cgroupV2: boolean;
   kernelRelease: string;
   /** Host path of a static init (docker-init is tini) for `--init`. */
   initBinary: string | undefined;
+}
+
+/** `<parent>/<id>`: the container's cgroup, the same path under every v1 controller or in v2. */
+export function containerCgroupPath(parent: string, id: string): string {
+  return `${parent.replace(/\/+$/, '')}/${id}`;
 }
 
 function securityOptions(opts: readonly string[]): Pick<ContainerSpecInput, 'seccomp' | 'noNewPrivileges'> {
@@ -60,7 +67,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     readonlyRootfs: hc.ReadonlyRootfs,
     ...securityOptions(hc.SecurityOpt ?? []),
     kernelRelease: host.kernelRelease,
-    cgroupsPath: `/berth/${record.Id}`,
+    cgroupsPath: containerCgroupPath(host.cgroupParent, record.Id),
     resources: {
       ...(hc.Memory > 0 ? { memory: hc.Memory } : {}),
       ...(hc.NanoCpus > 0 ? { nanoCpus: hc.NanoCpus } : {}),

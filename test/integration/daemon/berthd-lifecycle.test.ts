@@ -54,6 +54,9 @@ describe('berthd lifecycle', () => {
     const level = await run(NODE, [BERTHD_JS, '--log-level', 'loud'], { timeoutMs: 20_000 });
     assert.equal(level.code, 125);
     assert.match(level.stderr, /invalid log level "loud"/);
+    const cgroup = await run(NODE, [BERTHD_JS, '--cgroup-parent', 'relative/../x'], { timeoutMs: 20_000 });
+    assert.equal(cgroup.code, 125);
+    assert.match(cgroup.stderr, /invalid cgroup parent "relative\/\.\.\/x"/);
     const version = await run(NODE, [BERTHD_JS, '--version'], { timeoutMs: 20_000 });
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^Berth daemon version \d/);
