@@ -59,8 +59,13 @@ export function imageRows(images: ImageSummary[], opts: { noTrunc: boolean; dige
       rows.push({ ...base, Repository: repo, Tag: t.slice(colon + 1), Digest: digestOf(repo) });
     }
   }
-  // docker marshals its formatter context as a map: `{{json .}}` prints keys sorted.
-  return rows.map((r) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b))));
+  // docker marshals its formatter context with json.Marshal: keys sorted, and <, >, & escaped
+  // (`"Digest":"\u003cnone\u003e"`); a toJSON method is how the template engine is told so.
+  return rows.map((r) => {
+    const row = Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+    Object.defineProperty(row, 'toJSON', { value: () => ({ ...row }), enumerable: false });
+    return row;
+  });
 }
 
 export function defineImageList(parent: Command, ctx: CliContext, name: string): Command {
