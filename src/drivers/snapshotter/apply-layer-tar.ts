@@ -1,7 +1,8 @@
+import { tarEntryHeader, type RawTarHeader } from './tar-entry-header.js';
 import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import type { Header } from 'tar-stream';
+
 import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../core/errors.js';
 import { cleanInRoot, resolveInRoot } from './resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from './write-tar-entry.js';
@@ -23,7 +24,6 @@ export interface WhiteoutHandler {
 }
 
 /** What tar-stream really hands out: unknown type flags come as null, PAX records as strings. */
-type RawHeader = Omit<Header, 'type' | 'pax'> & { type: string | null; pax?: Record<string, string> | null };
 
 const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
@@ -58,7 +58,7 @@ export async function applyLayerTar(
   let size = 0;
   try {
     for await (const entry of extract) {
-      size += await applyEntry(entry.header as RawHeader, entry, ctx, written, whiteouts);
+      size += await applyEntry(entry.header as RawTarHeader, entry, ctx, written, whiteouts);
     }
     await restoreDirTimes(ctx.dirTimes);
     return size;
@@ -97,7 +97,7 @@ function classify(err: unknown, inputError: unknown, tarError: unknown): Error {
 
 /** Applies one entry; returns the regular-file bytes it wrote. */
 async function applyEntry(
-  header: RawHeader,
+  header: RawTarHeader,
   content: EntryContent,
   ctx: EntryContext,
   written: Set<string>,
@@ -124,7 +124,7 @@ async function applyEntry(
     return 0;
   }
   const abs = `${parentAbs}/${base}`;
-  const entryHeader = toEntryHeader(path, type as TarEntryHeader['kind'], header);
+  const entryHeader = tarEntryHeader(path, type as TarEntryHeader['kind'], header);
   await writeTarEntry(abs, entryHeader, content, ctx);
   if (entryHeader.kind !== 'file') content.resume();
   written.add(abs);
@@ -149,31 +149,3 @@ async function applyWhiteout(
   await whiteouts.onWhiteout(dirAbs, name, written);
 }
 
-function toEntryHeader(path: string, kind: TarEntryHeader['kind'], h: RawHeader): TarEntryHeader {
-  const pax = h.pax ?? {};
-  const xattrs = new Map<string, string>();
-  for (const [key, value] of Object.entries(pax)) {
-    if (key.startsWith('SCHILY.xattr.')) xattrs.set(key.slice('SCHILY.xattr.'.length), value);
-  }
-  // PAX carries ids above the octal field's limit and sub-second times; tar-stream ignores both.
-  const mtime = paxNumber(pax['mtime']) ?? (h.mtime ? h.mtime.getTime() / 1000 : 0);
-  return {
-    path,
-    kind,
-    mode: h.mode ?? (kind === 'directory' ? 0o755 : 0o644),
-    uid: paxNumber(pax['uid']) ?? h.uid ?? 0,
-    gid: paxNumber(pax['gid']) ?? h.gid ?? 0,
-    mtime,
-    atime: paxNumber(pax['atime']) ?? mtime,
-    linkname: h.linkname ?? '',
-    devmajor: h.devmajor ?? 0,
-    devminor: h.devminor ?? 0,
-    xattrs,
-  };
-}
-
-function paxNumber(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}

@@ -1,7 +1,8 @@
+import { tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
 import { link, lstat, mkdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import tarStream, { type Header } from 'tar-stream';
+import tarStream from 'tar-stream';
 import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../../core/errors.js';
 import { resolveInRoot } from '../../../drivers/snapshotter/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from '../../../drivers/snapshotter/write-tar-entry.js';
@@ -21,7 +22,6 @@ export interface ExtractOptions {
 }
 
 /** What tar-stream really hands out: unknown type flags come as null, PAX records as strings. */
-type RawHeader = Omit<Header, 'type' | 'pax'> & { type: string | null; pax?: Record<string, string> | null };
 
 const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
@@ -48,7 +48,7 @@ export async function extractArchive(target: ExtractTarget, tar: Readable, opts:
   tar.pipe(extract);
   const ctx: EntryContext = { root: target.root, dirTimes: [], log: opts.log };
   try {
-    for await (const entry of extract) await extractEntry(target, entry.header as RawHeader, entry, ctx, opts);
+    for await (const entry of extract) await extractEntry(target, entry.header as RawTarHeader, entry, ctx, opts);
     await restoreDirTimes(ctx.dirTimes);
   } catch (err) {
     tar.unpipe(extract);
@@ -64,7 +64,7 @@ export async function extractArchive(target: ExtractTarget, tar: Readable, opts:
   }
 }
 
-async function extractEntry(target: ExtractTarget, h: RawHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
+async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
   const rel = relativeName(h.name, target.destPath);
   const type = h.type === 'contiguous-file' ? 'file' : h.type;
   // The directory itself stays as it is (docker skips "."); unknown types (sparse, vendor) are skipped.
@@ -85,7 +85,7 @@ async function extractEntry(target: ExtractTarget, h: RawHeader, content: EntryC
     await writeHardlink(target, abs, path, h.linkname ?? '');
     return;
   }
-  await writeTarEntry(abs, toEntryHeader(rel, type as TarEntryHeader['kind'], h, opts.owner), content, ctx);
+  await writeTarEntry(abs, tarEntryHeader(rel, type as TarEntryHeader['kind'], h, opts.owner ?? undefined), content, ctx);
   if (type !== 'file') content.resume();
 }
 
@@ -134,34 +134,6 @@ async function writeHardlink(target: ExtractTarget, abs: string, path: string, l
   }
 }
 
-function toEntryHeader(path: string, kind: TarEntryHeader['kind'], h: RawHeader, owner: ExtractOptions['owner']): TarEntryHeader {
-  const pax = h.pax ?? {};
-  const xattrs = new Map<string, string>();
-  for (const [key, value] of Object.entries(pax)) {
-    if (key.startsWith('SCHILY.xattr.')) xattrs.set(key.slice('SCHILY.xattr.'.length), value);
-  }
-  // PAX carries ids above the octal field's limit and sub-second times; tar-stream ignores both.
-  const mtime = paxNumber(pax['mtime']) ?? (h.mtime ? h.mtime.getTime() / 1000 : 0);
-  return {
-    path,
-    kind,
-    mode: h.mode ?? (kind === 'directory' ? 0o755 : 0o644),
-    uid: owner?.uid ?? paxNumber(pax['uid']) ?? h.uid ?? 0,
-    gid: owner?.gid ?? paxNumber(pax['gid']) ?? h.gid ?? 0,
-    mtime,
-    atime: paxNumber(pax['atime']) ?? mtime,
-    linkname: h.linkname ?? '',
-    devmajor: h.devmajor ?? 0,
-    devminor: h.devminor ?? 0,
-    xattrs,
-  };
-}
-
-function paxNumber(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 function classify(err: unknown, inputError: unknown, tarError: unknown): Error {
   if (isBerthError(err)) return err;
