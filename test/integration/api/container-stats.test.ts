@@ -1,11 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
+import { TestDaemon } from '../../helpers/test-daemon.js';
+import { ok } from '../../helpers/expect.js';
 
 describe('container stats from the cgroup', () => {
   let d: TestDaemon;

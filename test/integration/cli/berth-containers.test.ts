@@ -3,22 +3,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
-import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { TestDaemon } from '../../helpers/test-daemon.js';
+import { ok, until } from '../../helpers/expect.js';
 
 /** The container workflows of containers.test.ts, through the berth CLI instead of docker's. */
 describe('containers with the berth CLI', () => {

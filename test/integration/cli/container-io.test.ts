@@ -7,11 +7,7 @@ import { join } from 'node:path';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
 import { PtySession, shellQuote } from '../../helpers/pty-session.js';
 import { BERTH_JS, DOCKER, NODE, run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
+import { ok } from '../../helpers/expect.js';
 
 type CliName = 'docker' | 'berth';
 const CLIS: CliName[] = ['docker', 'berth'];

@@ -2,23 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { mountsUnder } from '../../helpers/mounts.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { ok, until } from '../../helpers/expect.js';
 
 /** Containers through the real docker CLI against berthd, with a real OCI runtime. */
 describe('containers with the docker CLI', () => {

@@ -3,14 +3,10 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import { REPO_ROOT, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { REPO_ROOT, TestDaemon } from '../../helpers/test-daemon.js';
 import { storeSnapshot } from '../../helpers/store-snapshot.js';
 import { firstLayerOf } from '../../helpers/layer-of-archive.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
+import { ok } from '../../helpers/expect.js';
 
 /**
  * Images through both clients: the real docker CLI (v28) and berth, against one berthd.

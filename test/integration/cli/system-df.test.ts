@@ -1,13 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { TestDaemon } from '../../helpers/test-daemon.js';
 import { unmountUnder } from '../../helpers/mounts.js';
-
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
+import { ok } from '../../helpers/expect.js';
 
 describe('system df and a host reboot', () => {
   let d: TestDaemon;

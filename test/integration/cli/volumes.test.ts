@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
 import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { ok } from '../../helpers/expect.js';
 
-const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
 const fails = (r: RunResult, what: string, message: RegExp): void => {
   assert.notEqual(r.code, 0, `${what} should fail: ${r.stdout}`);
   assert.match(r.stderr, message, what);
