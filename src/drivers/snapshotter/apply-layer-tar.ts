@@ -1,9 +1,9 @@
 import { tarEntryHeader, type RawTarHeader } from './tar-entry-header.js';
 import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { readTarEntries } from './read-tar-entries.js';
 
-import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../core/errors.js';
+import { InvalidParameterError } from '../../core/errors.js';
 import { cleanInRoot, resolveInRoot } from './resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from './write-tar-entry.js';
 
@@ -41,59 +41,17 @@ export async function applyLayerTar(
   whiteouts: WhiteoutHandler,
   log: (msg: string) => void = () => undefined,
 ): Promise<number> {
-  const extract = tarStream.extract();
-  let tarError: unknown = null;
-  let inputError: unknown = null;
-  extract.on('error', (err: unknown) => {
-    tarError ??= err;
-  });
-  tar.on('error', (err) => {
-    inputError ??= err;
-    extract.destroy(err);
-  });
-  tar.pipe(extract);
-
   const ctx: EntryContext = { root, dirTimes: [], log };
   const written = new Set<string>();
   let size = 0;
-  try {
-    for await (const entry of extract) {
-      size += await applyEntry(entry.header as RawTarHeader, entry, ctx, written, whiteouts);
-    }
-    await restoreDirTimes(ctx.dirTimes);
-    return size;
-  } catch (err) {
-    tar.unpipe(extract);
-    tar.destroy();
-    // Wait for the extractor to close: a truncated tar can surface first as an error of the entry
-    // stream we were copying, and only then as the extractor's own error, which names the cause.
-    if (!extract.destroyed) {
-      await new Promise((resolve) => {
-        extract.once('close', () => resolve(undefined));
-        extract.destroy();
-      });
-    }
-    throw classify(err, inputError, tarError);
-  }
+  await readTarEntries(tar, LAYER_WORDS, async (header, content) => {
+    size += await applyEntry(header, content, ctx, written, whiteouts);
+  });
+  await restoreDirTimes(ctx.dirTimes);
+  return size;
 }
 
-function classify(err: unknown, inputError: unknown, tarError: unknown): Error {
-  if (isBerthError(err)) return err;
-  // The stream we read failed (network, decompression, digest check): the caller's error to type.
-  if (inputError !== null) {
-    if (isBerthError(inputError)) return inputError;
-    return new SystemError(`cannot read layer tar: ${errorMessage(inputError)}`, { cause: inputError });
-  }
-  if (tarError !== null) {
-    if (isBerthError(tarError)) return tarError;
-    return new InvalidParameterError(`invalid layer tar: ${errorMessage(tarError)}`, { cause: tarError });
-  }
-  if (errnoCode(err) === 'ENOTDIR') {
-    // The tar itself is inconsistent: `a` is a file (here or in a parent layer) and `a/b` follows.
-    return new InvalidParameterError(`invalid layer tar: ${errorMessage(err)}`, { cause: err });
-  }
-  return new SystemError(`cannot unpack layer: ${errorMessage(err)}`, { cause: err });
-}
+const LAYER_WORDS = { invalid: 'invalid layer tar', unreadable: 'cannot read layer tar', failed: 'cannot unpack layer', inconsistentCodes: ['ENOTDIR'] };
 
 /** Applies one entry; returns the regular-file bytes it wrote. */
 async function applyEntry(

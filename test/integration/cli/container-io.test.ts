@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
 import { PtySession, shellQuote } from '../../helpers/pty-session.js';
 import { BERTH_JS, DOCKER, NODE, run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 
 type CliName = 'docker' | 'berth';
 const CLIS: CliName[] = ['docker', 'berth'];
@@ -46,9 +47,13 @@ describe('container I/O with the docker and berth CLIs', () => {
         await s.expect(/\r\n33 99\r\n/);
         // Resizing the outer terminal sends the CLI SIGWINCH; the container's terminal follows.
         ok(await run('stty', ['-F', s.tty, 'rows', '40', 'cols', '100']), 'stty -F');
+        // The new size travels CLI (SIGWINCH) → daemon → monitor; ask again until it has arrived.
         const mark = s.text.length;
-        s.type('stty size\r');
-        await s.expect(/\r\n40 100\r\n/, 15_000, mark);
+        await until(async () => {
+          s.type('stty size\r');
+          await sleep(300);
+          return /\r\n40 100\r\n/.test(s.text.slice(mark)) ? true : undefined;
+        }, 'the resized terminal', 15_000);
         s.type('exit 3\r');
         assert.equal(await s.exit(), 3);
         // Output post-processing is off on the raw terminal, so the container's "\r\n" is not doubled.
@@ -170,7 +175,7 @@ describe('container I/O with the docker and berth CLIs', () => {
       const local = join(work, `escape-${name}`);
       await writeFile(local, 'stays inside\n');
       const id = ok(await cli(name, ['run', '-d', '--hostname', 'inside', 'busybox', 'sh', '-c', 'ln -s / /evil; ln -s ../../../../ /up; sleep 60']), 'run -d').stdout.trim();
-      await until(async () => (await cli(name, ['exec', id, 'test', '-L', '/up'])).code === 0);
+      await until(async () => ((await cli(name, ['exec', id, 'test', '-L', '/up'])).code === 0 ? true : undefined), 'the /up link');
       ok(await cli(name, ['cp', local, `${id}:/evil/tmp/${unique}`]), 'cp via /evil');
       ok(await cli(name, ['cp', local, `${id}:/up/tmp/${unique}-up`]), 'cp via /up');
       assert.equal(existsSync(hostTmp), false, 'nothing was written to the host /tmp');
@@ -198,11 +203,3 @@ describe('container I/O with the docker and berth CLIs', () => {
     });
   }
 });
-
-async function until(fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

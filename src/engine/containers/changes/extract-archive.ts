@@ -2,8 +2,8 @@ import { tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/
 import { link, lstat, mkdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
-import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../../core/errors.js';
+import { readTarEntries } from '../../../drivers/snapshotter/read-tar-entries.js';
+import { InvalidParameterError, errnoCode } from '../../../core/errors.js';
 import { resolveInRoot } from '../../../drivers/snapshotter/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from '../../../drivers/snapshotter/write-tar-entry.js';
 
@@ -35,34 +35,12 @@ const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'lin
  * Entries written before a failure stay, as in docker.
  */
 export async function extractArchive(target: ExtractTarget, tar: Readable, opts: ExtractOptions): Promise<void> {
-  const extract = tarStream.extract();
-  let tarError: unknown = null;
-  let inputError: unknown = null;
-  extract.on('error', (err: unknown) => {
-    tarError ??= err;
-  });
-  tar.on('error', (err) => {
-    inputError ??= err;
-    extract.destroy(err);
-  });
-  tar.pipe(extract);
   const ctx: EntryContext = { root: target.root, dirTimes: [], log: opts.log };
-  try {
-    for await (const entry of extract) await extractEntry(target, entry.header as RawTarHeader, entry, ctx, opts);
-    await restoreDirTimes(ctx.dirTimes);
-  } catch (err) {
-    tar.unpipe(extract);
-    tar.destroy();
-    // A truncated tar can fail the entry stream first; the extractor's own error names the cause.
-    if (!extract.destroyed) {
-      await new Promise((resolve) => {
-        extract.once('close', () => resolve(undefined));
-        extract.destroy();
-      });
-    }
-    throw classify(err, inputError, tarError);
-  }
+  await readTarEntries(tar, ARCHIVE_WORDS, (header, content) => extractEntry(target, header, content, ctx, opts));
+  await restoreDirTimes(ctx.dirTimes);
 }
+
+const ARCHIVE_WORDS = { invalid: 'invalid archive', unreadable: 'cannot read archive', failed: 'cannot extract archive', inconsistentCodes: ['ENOTDIR', 'EEXIST'] };
 
 async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
   const rel = relativeName(h.name, target.destPath);
@@ -135,18 +113,3 @@ async function writeHardlink(target: ExtractTarget, abs: string, path: string, l
 }
 
 
-function classify(err: unknown, inputError: unknown, tarError: unknown): Error {
-  if (isBerthError(err)) return err;
-  if (inputError !== null) {
-    if (isBerthError(inputError)) return inputError;
-    return new SystemError(`cannot read archive: ${errorMessage(inputError)}`, { cause: inputError });
-  }
-  if (tarError !== null) {
-    if (isBerthError(tarError)) return tarError;
-    return new InvalidParameterError(`invalid archive: ${errorMessage(tarError)}`, { cause: tarError });
-  }
-  // `a` is a file and the archive then has `a/b`.
-  const code = errnoCode(err);
-  if (code === 'ENOTDIR' || code === 'EEXIST') return new InvalidParameterError(`invalid archive: ${errorMessage(err)}`, { cause: err });
-  return new SystemError(`cannot extract archive: ${errorMessage(err)}`, { cause: err });
-}
