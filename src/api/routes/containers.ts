@@ -6,7 +6,7 @@ import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
 import { writeLogs } from '../../engine/containers/logs/log-stream.js';
 import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoContent, type RequestContext } from '../http-context.js';
 import type { HijackContext, Route } from '../route.js';
-import { splice, writeUpgrade } from '../streams/hijack.js';
+import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -150,7 +150,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         ctx.res.writeHead(200, { 'Content-Type': record.Config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
         ctx.res.flushHeaders();
         const monitor = await stream;
-        await splice(ctx.res as unknown as import('node:stream').Duplex, monitor, { tty: record.Config.Tty, stdin: false, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
+        await streamOutput(ctx.res, monitor, { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
       },
     },
     {

@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { Demuxer, frame } from './multiplex.js';
 
@@ -24,24 +24,49 @@ export interface SpliceOptions {
   beforeEnd?: () => Promise<void>;
 }
 
+/** Copies the monitor's output to `out`, keeping only the streams the client asked for. */
+function forwardOutput(out: Writable, monitor: Socket, opts: Pick<SpliceOptions, 'tty' | 'stdout' | 'stderr'>): void {
+  const demux = !opts.tty && !(opts.stdout && opts.stderr) ? new Demuxer() : undefined;
+  monitor.on('data', (chunk: Buffer) => {
+    if (!demux) {
+      if (opts.stdout || opts.stderr) out.write(chunk);
+      return;
+    }
+    for (const f of demux.push(chunk)) {
+      if (f.stream === 0) continue;
+      if ((f.stream === 1 && opts.stdout) || (f.stream === 2 && opts.stderr) || f.stream === 3) out.write(frame(f.stream, f.payload));
+    }
+  });
+}
+
+/**
+ * Output only, on a plain (not upgraded) response: what dockerode's attach without `hijack`
+ * asks for. Ends the response when the container's output ends; a client that leaves closes
+ * the monitor connection.
+ */
+export function streamOutput(res: Writable, monitor: Socket, opts: Pick<SpliceOptions, 'tty' | 'stdout' | 'stderr'>): Promise<void> {
+  // No half-close towards the monitor: it would read as an empty stdin and close the container's.
+  forwardOutput(res, monitor, opts);
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      if (!monitor.destroyed) monitor.destroy();
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    monitor.on('close', finish);
+    monitor.on('error', finish);
+    res.on('close', finish);
+    if (monitor.destroyed) finish();
+  });
+}
+
 /**
  * Joins a hijacked client connection to a monitor's attach socket: output to the client (only
  * the streams it asked for), stdin to the monitor, a client half-close passed on, and the end of
  * the container's output ending the client's stream. Resolves when both sides are done.
  */
 export function splice(client: Duplex, monitor: Socket, opts: SpliceOptions): Promise<void> {
-  const filter = !opts.tty && !(opts.stdout && opts.stderr);
-  const demux = filter ? new Demuxer() : undefined;
-  monitor.on('data', (chunk: Buffer) => {
-    if (!demux) {
-      if (opts.stdout || opts.stderr) client.write(chunk);
-      return;
-    }
-    for (const f of demux.push(chunk)) {
-      if (f.stream === 0) continue;
-      if ((f.stream === 1 && opts.stdout) || (f.stream === 2 && opts.stderr) || f.stream === 3) client.write(frame(f.stream, f.payload));
-    }
-  });
+  forwardOutput(client, monitor, opts);
   if (opts.stdin) {
     if (opts.head && opts.head.length > 0) monitor.write(opts.head);
     client.on('data', (chunk: Buffer) => monitor.write(chunk));
