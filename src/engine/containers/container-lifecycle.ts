@@ -5,7 +5,7 @@ import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
-import { isMonitorAlive, monitorBinaryPath, readExit, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
+import { isMonitorAlive, monitorBinaryPath, readExit, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
 import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
 import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
 import type { AttachHub } from './attach-hub.js';
@@ -114,7 +114,7 @@ export class ContainerLifecycle {
         err.message = `OCI runtime create failed: ${message}`;
       }
       // docker records 127/126 for a command that cannot be found or run.
-      record.State.ExitCode = /executable file not found|no such file or directory/i.test(message) ? 127 : /permission denied/i.test(message) ? 126 : 128;
+      record.State.ExitCode = startFailureExitCode(message) ?? 128;
       await this.d.registry.save(record).catch(() => undefined);
       // A failed start ends the run as an exit would: `wait` callers (the docker CLI) return.
       this.d.notifier.exited(record.Id, record.State.ExitCode);
