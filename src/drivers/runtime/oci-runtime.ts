@@ -33,7 +33,8 @@ export class OciRuntime {
     try {
       await this.exec(['kill', ...(all ? ['--all'] : []), id, signal]);
     } catch (err) {
-      if (/not running|process already finished|container not running|no such process/i.test(errorMessage(err))) return;
+      // The container can end between our check and the signal: nothing left to signal is success.
+      if (/not running|process already finished|container not running|no such process|does not exist/i.test(errorMessage(err))) return;
       throw err;
     }
   }
