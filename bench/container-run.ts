@@ -1,7 +1,8 @@
 /**
  * Container start latency and density: `run --rm IMG true`, 20 × `run -d` then `rm -f`, and memory
  * (berthd idle, per running container). berthd through berth's CLI and the docker CLI, beside a
- * private dockerd and podman when installed, with raw `runc run` of a prepared bundle as the floor.
+ * private dockerd and podman when installed, with raw `crun run` (and `runc run`) of a prepared
+ * bundle as the floor.
  * Every engine uses `--network none`, so all of them do the same work. Run as root.
  */
 import { createWriteStream } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { mountToHideOnCreate } from '../src/drivers/runtime/runtime-catalog.js';
 import { podmanPeer, startDockerd, type Peer } from './peers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -54,23 +56,35 @@ async function measure(name: string, cli: (a: string[]) => Promise<RunResult>, i
   return { name, runRm: median(times), density };
 }
 
-/** A runc bundle of the same rootfs, run directly: what any engine must add its work to. */
-async function rawRuncFloor(dir: string): Promise<Row> {
+/**
+ * A bundle of the same rootfs, run directly by crun and by runc: what any engine must add its
+ * work to. On a hybrid cgroup host crun runs in a mount namespace without the cgroup2 mount, as
+ * Berth runs it (drivers/runtime/runtime-catalog.ts), which costs the floor an unshare and a sh.
+ */
+async function rawFloors(dir: string): Promise<Row[]> {
   const bundle = join(dir, 'bundle');
   await mkdir(join(bundle, 'rootfs'), { recursive: true });
   const tarPath = join(dir, 'rootfs.tar');
   await pipeline(await busyboxRootfsTar(), createWriteStream(tarPath));
   await run('tar', ['-C', join(bundle, 'rootfs'), '-xf', tarPath]);
-  const spec = JSON.parse((await run('sh', ['-c', `cd ${bundle} && runc spec && cat config.json`])).stdout) as { process: { terminal: boolean; args: string[] } };
+  const spec = JSON.parse((await run('sh', ['-c', `cd ${bundle} && runc spec && cat config.json`])).stdout) as { ociVersion: string; process: { terminal: boolean; args: string[] } };
+  spec.ociVersion = '1.1.0'; // crun 1.8 refuses 1.2
   spec.process.terminal = false;
   spec.process.args = ['true'];
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-  const root = join(dir, 'runc-root');
-  const times: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    times.push(await timed(() => run('runc', ['--root', root, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`])));
+  const hide = await mountToHideOnCreate('crun');
+  const rows: Row[] = [];
+  for (const runtime of ['crun', 'runc']) {
+    const root = join(dir, `${runtime}-root`);
+    const times: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const argv = [runtime, '--root', root, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`];
+      const cmd = runtime === 'crun' && hide ? (): Promise<RunResult> => run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount ${hide} && exec "$@"`, 'sh', ...argv]) : (): Promise<RunResult> => run(argv[0] as string, argv.slice(1));
+      times.push(await timed(cmd));
+    }
+    rows.push({ name: `raw ${runtime} run (floor)`, runRm: median(times) });
   }
-  return { name: 'raw runc run (floor)', runRm: median(times) };
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -118,15 +132,15 @@ async function main(): Promise<void> {
         notes.push(`${peer.name}: ${(err as Error).message.split('\n')[0]}`);
       }
     }
-    rows.push(await rawRuncFloor(join(d.root, 'floor')));
+    rows.push(...(await rawFloors(join(d.root, 'floor'))));
   } finally {
     for (const p of peers.reverse()) await p.stop().catch(() => undefined);
     await d.stop();
   }
   const docker = rows.find((r) => r.name === 'docker CLI → dockerd');
-  const floor = rows.find((r) => r.name.startsWith('raw runc'));
+  const floor = rows.find((r) => r.name.startsWith('raw crun'));
   process.stdout.write(`\nrun --rm true: median of ${ROUNDS}; run -d: ${DENSITY} containers, total seconds\n`);
-  process.stdout.write(`${'engine'.padEnd(24)}${'run --rm s'.padStart(12)}${'÷ dockerd'.padStart(11)}${'÷ runc'.padStart(9)}${`${DENSITY}× run -d s`.padStart(15)}${'÷ dockerd'.padStart(11)}\n`);
+  process.stdout.write(`${'engine'.padEnd(24)}${'run --rm s'.padStart(12)}${'÷ dockerd'.padStart(11)}${'÷ crun'.padStart(9)}${`${DENSITY}× run -d s`.padStart(15)}${'÷ dockerd'.padStart(11)}\n`);
   for (const r of rows) {
     const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b ? (a / b).toFixed(2) : '-');
     process.stdout.write(

@@ -23,6 +23,7 @@ enum {
   OPT_EXEC_PROCESS,
   OPT_EXIT_FILE,
   OPT_CONSOLE_SIZE,
+  OPT_HIDE_MOUNT,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
     {"exec-process", required_argument, NULL, OPT_EXEC_PROCESS},
     {"exit-file", required_argument, NULL, OPT_EXIT_FILE},
     {"console-size", required_argument, NULL, OPT_CONSOLE_SIZE},
+    {"hide-mount", required_argument, NULL, OPT_HIDE_MOUNT},
     {NULL, 0, NULL, 0},
 };
 
@@ -92,6 +94,13 @@ static int apply(int opt, const char *arg, struct options *o) {
     case OPT_HOLD_OUTPUT: o->hold_output = true; return 0;
     case OPT_EXEC_PROCESS: return set_path(&o->exec_process, arg, "exec-process");
     case OPT_EXIT_FILE: o->exit_file = arg; return 0;
+    case OPT_HIDE_MOUNT:
+      if (arg[0] == '/') {
+        o->hide_mount = arg;
+        return 0;
+      }
+      set_error("invalid --hide-mount \"%s\": want an absolute path", arg);
+      return -1;
     case OPT_CONSOLE_SIZE:
       if (parse_size(arg, o) == 0) return 0;
       set_error("invalid --console-size \"%s\": want ROWSxCOLS, each 1-65535", arg);

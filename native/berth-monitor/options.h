@@ -13,6 +13,10 @@ struct options {
   const char *log_path;     /* NULL: no json-file log */
   const char *exec_process; /* NULL: create mode; else exec mode with this process.json */
   const char *exit_file;    /* a file name inside state_dir */
+  /* Create mode: run the runtime in a private mount namespace without this mount. crun refuses a
+   * hybrid cgroup host whose cgroup2 mount holds a controller; without that mount it sees a plain
+   * v1 host, and the container it creates is the same. */
+  const char *hide_mount;
   bool tty;
   bool stdin_open;
   bool stdin_once;

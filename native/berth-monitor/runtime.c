@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,8 +66,16 @@ static void build_argv(const struct runtime_request *req, const struct paths *p,
   argv[n] = NULL;
 }
 
+/* The runtime's own mount namespace, private so that nothing leaks back, minus `path`. */
+static int hide_mount(const char *path) {
+  if (unshare(CLONE_NEWNS) < 0) return -1;
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
+  if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return -1;
+  return 0;
+}
+
 /* In the forked child: undo the monitor's signal setup, install stdio, exec. */
-static void exec_child(const char *const argv[], const int stdio[3], int err_fd) {
+static void exec_child(const char *const argv[], const int stdio[3], const char *hide, int err_fd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -74,6 +84,7 @@ static void exec_child(const char *const argv[], const int stdio[3], int err_fd)
   for (int i = 0; i < 3; i++) {
     if (dup2(stdio[i], i) < 0) goto fail;
   }
+  if (hide && hide_mount(hide) < 0) goto fail;
   execvp(argv[0], (char *const *)argv);
 fail:;
   int e = errno;
@@ -81,7 +92,7 @@ fail:;
   _exit(127);
 }
 
-static pid_t spawn_runtime(const char *const argv[], const int stdio[3]) {
+static pid_t spawn_runtime(const char *const argv[], const int stdio[3], const char *hide) {
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) < 0) {
     set_syserror("cannot create a pipe");
@@ -94,7 +105,7 @@ static pid_t spawn_runtime(const char *const argv[], const int stdio[3]) {
     close(err_pipe[1]);
     return -1;
   }
-  if (pid == 0) exec_child(argv, stdio, err_pipe[1]);
+  if (pid == 0) exec_child(argv, stdio, hide, err_pipe[1]);
   close(err_pipe[1]);
   int e;
   ssize_t n = read_retry(err_pipe[0], &e, sizeof e);
@@ -189,7 +200,9 @@ int runtime_run(const struct runtime_request *req, struct runtime_result *out) {
   state_remove(req->dirfd, pid_file_name(req->opts));
   off_t log_offset = runtime_log_offset(req->dirfd);
   build_argv(req, &paths, argv);
-  pid_t pid = spawn_runtime(argv, req->stdio);
+  /* Only create needs it: crun keeps the cgroup layout it chose in its state for later calls. */
+  const char *hide = req->opts->exec_process ? NULL : req->opts->hide_mount;
+  pid_t pid = spawn_runtime(argv, req->stdio, hide);
   if (pid < 0) return -1;
   int status = wait_runtime(req, pid, out);
   if (status < 0) return -1;

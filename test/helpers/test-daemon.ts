@@ -10,6 +10,8 @@ import { removeCgroupParent } from './cgroups.js';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
 export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.js');
+/** The launcher users run: it picks the Node and the V8 flags berthd runs with. */
+export const BERTHD_BIN = join(REPO_ROOT, 'bin/berthd');
 export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.js');
 export const DOCKER = '/usr/local/bin/docker';
 
@@ -55,10 +57,10 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = [BERTHD_JS, '--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
-    const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BERTHD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (b: Buffer) => (this.logs += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (this.logs += b.toString()));

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidParameterError, SystemError } from '../../core/errors.js';
+import { asRuncMessage } from '../runtime/runtime-messages.js';
 
 export { connectAttach, sendControl } from './monitor-sockets.js';
 export { readExit, waitExit } from './monitor-exit.js';
@@ -40,6 +41,8 @@ export interface MonitorOptions {
   consoleSize?: readonly [number, number];
   /** Keep output for the first attach client and wait for it (an exec may end before we attach). */
   holdOutput?: boolean;
+  /** Create mode: run the runtime in a private mount namespace without this mount (OciRuntime.hideOnCreate). */
+  hideMount?: string;
 }
 
 export interface MonitorStarted {
@@ -65,6 +68,7 @@ export function monitorArgs(opts: MonitorOptions): string[] {
   if (opts.exitFile !== undefined) args.push('--exit-file', opts.exitFile);
   if (opts.consoleSize) args.push('--console-size', `${opts.consoleSize[0]}x${opts.consoleSize[1]}`);
   if (opts.holdOutput) args.push('--hold-output');
+  if (opts.hideMount !== undefined) args.push('--hide-mount', opts.hideMount);
   return args;
 }
 
@@ -95,7 +99,7 @@ function parseReport(stdout: string, stderr: string, code: number | null): Monit
     throw new SystemError(`berth-monitor exited with ${code ?? 'a signal'} without a report: ${(stderr || stdout).trim()}`);
   }
   const r = report as { pid?: unknown; monitorPid?: unknown; error?: unknown };
-  if (typeof r.error === 'string') throw startError(r.error);
+  if (typeof r.error === 'string') throw startError(asRuncMessage(r.error));
   if (typeof r.pid !== 'number' || typeof r.monitorPid !== 'number') {
     throw new SystemError(`berth-monitor sent an invalid report: ${line}`);
   }

@@ -63,7 +63,7 @@ export async function sendControl(stateDir: string, line: string): Promise<void>
   if (command.includes('\n') || command === '') throw new InvalidParameterError(`invalid monitor control command ${JSON.stringify(line)}`);
   const socket = await connect(stateDir, CONTROL_SOCKET);
   try {
-    const answer = await readAnswer(socket, command);
+    const answer = await readAnswer(socket, command, stateDir);
     if (answer !== 'ok') {
       throw new SystemError(`monitor control command "${command}" failed: ${answer.replace(/^error /, '')}`);
     }
@@ -72,7 +72,12 @@ export async function sendControl(stateDir: string, line: string): Promise<void>
   }
 }
 
-async function readAnswer(socket: Socket, command: string): Promise<string> {
+/** A monitor that hangs up instead of answering is exiting with its container: not running. */
+function hangUpError(stateDir: string, command: string, cause?: unknown): Error {
+  return new ConflictError(`the monitor of ${stateDir} ended before answering "${command}": its process has exited`, cause ? { cause } : undefined);
+}
+
+async function readAnswer(socket: Socket, command: string, stateDir: string): Promise<string> {
   return await new Promise<string>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new SystemError(`monitor control command "${command}" got no answer`)), CONTROL_TIMEOUT_MS);
@@ -86,8 +91,11 @@ async function readAnswer(socket: Socket, command: string): Promise<string> {
       const nl = text.indexOf('\n');
       if (nl >= 0) done(() => resolve(text.slice(0, nl)));
     });
-    socket.once('end', () => done(() => reject(new SystemError(`monitor closed the control socket before answering "${command}"`))));
-    socket.once('error', (err) => done(() => reject(new SystemError(`monitor control command "${command}" failed: ${err.message}`, { cause: err }))));
+    socket.once('end', () => done(() => reject(hangUpError(stateDir, command))));
+    socket.once('error', (err) => done(() => {
+      const code = errnoCode(err);
+      reject(code === 'ECONNRESET' || code === 'EPIPE' ? hangUpError(stateDir, command, err) : new SystemError(`monitor control command "${command}" failed: ${err.message}`, { cause: err }));
+    }));
     socket.write(`${command}\n`);
   });
 }

@@ -13,7 +13,11 @@ export interface RuntimeState {
  * per-container monitor runs it, so that it owns the container's stdio and exit status.
  */
 export class OciRuntime {
-  constructor(readonly name: string, readonly binary: string, readonly root: string) {}
+  /**
+   * @param hideOnCreate a mount the runtime must not see when it creates a container (the
+   *   cgroup2 mount of a hybrid host, for crun); it runs `create` in a mount namespace without it.
+   */
+  constructor(readonly name: string, readonly binary: string, readonly root: string, readonly hideOnCreate?: string) {}
 
   private async exec(args: string[]): Promise<string> {
     try {

@@ -5,28 +5,35 @@ import { OciRuntime } from './oci-runtime.js';
 
 export const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/bin/runc' };
 
-/**
- * Why a runtime cannot run containers on this host, or undefined when it can. crun 1.8 refuses
- * to run at all on a hybrid cgroup host whose cgroup2 mount lists a controller ("cgroups in
- * hybrid mode not supported"), as on hosts where hugetlb has no v1 hierarchy.
- */
-export async function runtimeProblem(name: string, binary: string, cgroupRoot = '/sys/fs/cgroup'): Promise<string | undefined> {
+/** Why a runtime cannot run containers on this host, or undefined when it can. */
+export async function runtimeProblem(name: string, binary: string): Promise<string | undefined> {
   try {
     await access(binary);
   } catch {
     return `OCI runtime ${name} is not installed at ${binary}: apt-get install ${name}`;
   }
-  if (name !== 'crun') return undefined;
-  const controllers = await readFile(join(cgroupRoot, 'unified', 'cgroup.controllers'), 'utf8').catch(() => '');
-  if (controllers.trim() !== '') {
-    return `crun cannot run containers on this host: it uses a hybrid cgroup layout and the cgroup2 hierarchy holds controllers (${controllers.trim()}) that crun refuses; boot with a pure cgroup v2 or v1 layout to use crun, or use --runtime runc`;
-  }
   return undefined;
+}
+
+/**
+ * The mount crun must not see when it creates a container, if any. crun 1.8 refuses a hybrid
+ * cgroup host whose cgroup2 mount lists a controller ("cgroups in hybrid mode not supported", as
+ * on hosts where hugetlb has no v1 hierarchy). Created in a mount namespace without that mount,
+ * it sees a v1 host and puts the container in the v1 controllers, which is all a hybrid host
+ * limits with anyway; every later call (start, kill, update, delete) reads the layout from its
+ * state and works from the host's namespace.
+ */
+export async function mountToHideOnCreate(name: string, cgroupRoot = '/sys/fs/cgroup'): Promise<string | undefined> {
+  if (name !== 'crun') return undefined;
+  const unified = join(cgroupRoot, 'unified');
+  const controllers = await readFile(join(unified, 'cgroup.controllers'), 'utf8').catch(() => '');
+  return controllers.trim() !== '' ? unified : undefined;
 }
 
 /** The runtimes of this daemon, each with its own state root under the exec root. */
 export class RuntimeCatalog {
   private readonly problems = new Map<string, string | undefined>();
+  private readonly hidden = new Map<string, string | undefined>();
   defaultName: string;
 
   constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void) {
@@ -35,7 +42,10 @@ export class RuntimeCatalog {
 
   /** Checks every runtime once; a default that cannot run here falls back to one that can. */
   async init(): Promise<void> {
-    for (const [name, binary] of Object.entries(KNOWN_RUNTIMES)) this.problems.set(name, await runtimeProblem(name, binary));
+    for (const [name, binary] of Object.entries(KNOWN_RUNTIMES)) {
+      this.problems.set(name, await runtimeProblem(name, binary));
+      this.hidden.set(name, await mountToHideOnCreate(name));
+    }
     if (!(this.defaultName in KNOWN_RUNTIMES)) throw new InvalidParameterError(`unknown default runtime "${this.defaultName}": use crun or runc`);
     const problem = this.problems.get(this.defaultName);
     if (problem) {
@@ -56,7 +66,7 @@ export class RuntimeCatalog {
     if (!binary) throw new InvalidParameterError(`unknown or invalid runtime name: ${n}`);
     const problem = this.problems.get(n);
     if (problem) throw new UnavailableError(problem);
-    return new OciRuntime(n, binary, join(this.execRoot, 'runtime', n));
+    return new OciRuntime(n, binary, join(this.execRoot, 'runtime', n), this.hidden.get(n));
   }
 
   paths(): Record<string, string> {

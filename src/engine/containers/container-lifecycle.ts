@@ -80,6 +80,7 @@ export class ContainerLifecycle {
         bundle: dir,
         runtime: runtime.binary,
         runtimeRoot: runtime.root,
+        ...(runtime.hideOnCreate !== undefined ? { hideMount: runtime.hideOnCreate } : {}),
         stateDir: state,
         logPath: record.LogPath,
         tty: record.Config.Tty,

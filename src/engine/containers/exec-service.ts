@@ -86,7 +86,7 @@ export class ExecService {
       const message = errorMessage(err);
       e.ExitCode = startFailureExitCode(message) ?? 126;
       e.exited = Promise.resolve();
-      if (err instanceof BerthError && /^exec failed:/.test(message)) err.message = `OCI runtime exec failed: ${message}`;
+      if (err instanceof BerthError && !message.startsWith('OCI runtime exec failed')) err.message = `OCI runtime exec failed: ${message}`;
       throw err;
     }
   }

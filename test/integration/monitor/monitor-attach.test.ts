@@ -96,7 +96,9 @@ describe('berth-monitor attach, stdin and state directory', () => {
     await mkdir(execDir);
     const started = await fx.start(
       { ...c, stateDir: execDir, logPath: join(execDir, 'exec.log') },
-      { tty: true, consoleSize: [30, 100], execProcessFile: await fx.processFile(c, ['stty', 'size'], { tty: true }) },
+      { tty: true, consoleSize: [30, 100], // The monitor sizes the pty once the runtime hands it over, which can be after the process
+      // started: wait for the size rather than race it (berthd also gives the runtime the size).
+      execProcessFile: await fx.processFile(c, ['sh', '-c', 'while [ "$(stty size 2>/dev/null)" != "30 100" ]; do sleep 0.05; done; stty size'], { tty: true }) },
     );
     assert.ok(started.pid > 0);
     assert.equal((await waitExit(execDir)).exitCode, 0);
