@@ -40,6 +40,13 @@ async function walk(dir: string, out: LinuxDevice[]): Promise<void> {
   }
 }
 
+/** A block device's numbers (`--device-read-bps /dev/vda:1mb` needs them for the blkio rules). */
+export async function blockDeviceNumbers(path: string): Promise<{ major: number; minor: number }> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st || (st.mode & S_IFMT) !== S_IFBLK) throw new InvalidParameterError(`${path} is not a block device on this host: block I/O limits need one (see lsblk)`);
+  return majorMinor(st.rdev);
+}
+
 /** Every char and block device under /dev, as `--privileged` gives them. */
 export async function hostDevices(root = '/dev'): Promise<LinuxDevice[]> {
   const out: LinuxDevice[] = [];

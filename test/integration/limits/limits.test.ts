@@ -80,7 +80,7 @@ describe('resource limits', () => {
     ok(await d.berth(['run', '--rm', 'busybox', 'true']), 'a container still runs after the bomb');
   });
 
-  test('--cpus 0.5 holds a busy loop to about half a core (cgroup CPU time and throttling)', async () => {
+  test('--cpus 0.5 holds a busy loop to about half a core (CPU time from the cgroup, quota in its file)', async () => {
     const id = ok(await d.berth(['run', '-d', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']), 'run').stdout.trim();
     try {
       const quota = V2 ? await cgroupFile(d, id, ['cpu', ''], 'cpu.max') : await cgroupFile(d, id, ['cpu', 'cpu.cfs_quota_us'], '');
@@ -143,6 +143,7 @@ describe('resource limits', () => {
       [['--cpus', '0.5', '--cpu-quota', '20000'], /Conflicting options: Nano CPUs and CPU Quota cannot both be set/],
       [['--security-opt', `seccomp=${badProfile}`], /compacting json for seccomp profile \(.*bad-seccomp.json\) failed/],
       [['--sysctl', 'kernel.shmmax=1', '--ipc', 'host'], /sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace/],
+      [['--device-read-bps', '/dev/berth-no-such-disk:1mb'], /\/dev\/berth-no-such-disk is not a block device on this host/],
       [['--device', '/dev/berth-no-such-device'], /error gathering device information while adding custom device "\/dev\/berth-no-such-device": no such file or directory/],
     ];
     const before = ok(await d.docker(['ps', '-aq']), 'ps').stdout;
@@ -162,6 +163,31 @@ describe('resource limits', () => {
     assert.equal(raw?.status, 400);
     assert.match(raw?.message ?? '', /Decoding seccomp profile failed/);
     assert.equal(ok(await d.docker(['ps', '-aq']), 'ps').stdout, before, 'no container was created');
+  });
+
+  test('every limit flag reaches the cgroup files', { skip: V2 ? 'the v1 file names; the v2 writer is unit-tested' : false }, async () => {
+    const disk = ['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/xvda'].find((p) => existsSync(p));
+    const id = ok(await d.berth(['run', '-d', '-m', '32m', '--memory-swap', '48m', '--oom-kill-disable', '--memory-reservation', '16m', '--memory-swappiness', '10',
+      '--cpu-period', '50000', '--cpu-quota', '25000', '--cpuset-cpus', '0', '--cpu-shares', '512',
+      ...(disk ? ['--device-read-bps', `${disk}:1mb`, '--device-write-iops', `${disk}:100`] : []), 'busybox', 'sleep', '60']), 'run').stdout.trim();
+    try {
+      const f = (controller: string, file: string): Promise<string> => cgroupFile(d, id, [controller, file], '');
+      assert.equal(await f('memory', 'memory.limit_in_bytes'), String(32 << 20));
+      assert.equal(await f('memory', 'memory.memsw.limit_in_bytes'), String(48 << 20));
+      assert.match(await f('memory', 'memory.oom_control'), /oom_kill_disable 1/);
+      assert.equal(await f('memory', 'memory.soft_limit_in_bytes'), String(16 << 20));
+      assert.equal(await f('memory', 'memory.swappiness'), '10');
+      assert.equal(await f('cpu', 'cpu.cfs_period_us'), '50000');
+      assert.equal(await f('cpu', 'cpu.cfs_quota_us'), '25000');
+      assert.equal(await f('cpu', 'cpu.shares'), '512');
+      assert.equal(await f('cpuset', 'cpuset.cpus'), '0');
+      if (disk) {
+        assert.match(await f('blkio', 'blkio.throttle.read_bps_device'), /^\d+:\d+ 1048576$/);
+        assert.match(await f('blkio', 'blkio.throttle.write_iops_device'), /^\d+:\d+ 100$/);
+      }
+    } finally {
+      await d.berth(['rm', '-f', id]);
+    }
   });
 
   test('inspect shows the limits in HostConfig as docker does', async () => {

@@ -6,7 +6,7 @@
  */
 import { InvalidParameterError } from '../../../core/errors.js';
 import type { CgroupSupport } from '../../../drivers/cgroups/cgroup-support.js';
-import { devicesFor } from '../../../drivers/host/host-devices.js';
+import { blockDeviceNumbers, devicesFor } from '../../../drivers/host/host-devices.js';
 import type { HostSecurity } from '../../../drivers/host/host-security.js';
 import { normalizeCapabilities } from '../../../oci/runtime/capabilities.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_SHM_SIZE } from '../../../oci/runtime/default-spec.js';
@@ -99,6 +99,10 @@ export async function checkCreateHostConfig(hc: HostConfig, cgroups: CgroupSuppo
   parseSecurityOptions(hc.SecurityOpt ?? [], security);
   if (hc.Sysctls) {
     validateSysctls(hc.Sysctls, { ipc: hc.IpcMode !== 'host', network: hc.NetworkMode !== 'host', uts: hc.UTSMode !== 'host' });
+  }
+  for (const key of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'] as const) {
+    const list = hc[key];
+    if (Array.isArray(list)) for (const d of list as Array<{ Path?: unknown }>) await blockDeviceNumbers(String(d?.Path ?? ''));
   }
   const devices = checkDeviceMappings(hc.Devices);
   for (const d of devices) await devicesFor(d.PathOnHost, d.PathInContainer);

@@ -3,9 +3,7 @@
  * builder's terms, then what needs the host (device nodes, block-device numbers) added to
  * the built spec.
  */
-import { stat } from 'node:fs/promises';
-import { InvalidParameterError } from '../../../core/errors.js';
-import { devicesFor, hostDevices } from '../../../drivers/host/host-devices.js';
+import { blockDeviceNumbers, devicesFor, hostDevices } from '../../../drivers/host/host-devices.js';
 import type { ContainerResources } from '../../../oci/runtime/container-spec-input.js';
 import type { LinuxThrottleDevice, LinuxWeightDevice, RuntimeSpec } from '../../../oci/runtime/runtime-spec-types.js';
 import type { HostConfig } from '../container-types.js';
@@ -34,16 +32,9 @@ export function specResources(hc: HostConfig): ContainerResources {
   return r;
 }
 
-/** A block device's numbers, for the blkio throttle and weight rules. */
-async function blockDevice(path: string): Promise<{ major: number; minor: number }> {
-  const st = await stat(path).catch(() => undefined);
-  if (!st || !st.isBlockDevice()) throw new InvalidParameterError(`${path} is not a block device on this host`);
-  return { major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | (Math.floor(st.rdev / 4096) & 0xfff00) };
-}
-
 async function throttles(list: unknown): Promise<LinuxThrottleDevice[]> {
   const out: LinuxThrottleDevice[] = [];
-  for (const t of (Array.isArray(list) ? list : []) as Array<{ Path: string; Rate: number }>) out.push({ ...(await blockDevice(t.Path)), rate: t.Rate });
+  for (const t of (Array.isArray(list) ? list : []) as Array<{ Path: string; Rate: number }>) out.push({ ...(await blockDeviceNumbers(t.Path)), rate: t.Rate });
   return out;
 }
 
@@ -68,7 +59,7 @@ export async function addHostSpecParts(spec: RuntimeSpec, hc: HostConfig): Promi
   }
   const weights: LinuxWeightDevice[] = [];
   for (const w of (Array.isArray(hc.BlkioWeightDevice) ? hc.BlkioWeightDevice : []) as Array<{ Path: string; Weight: number }>) {
-    weights.push({ ...(await blockDevice(w.Path)), weight: w.Weight });
+    weights.push({ ...(await blockDeviceNumbers(w.Path)), weight: w.Weight });
   }
   const [rb, wb, ri, wi] = await Promise.all([throttles(hc.BlkioDeviceReadBps), throttles(hc.BlkioDeviceWriteBps), throttles(hc.BlkioDeviceReadIOps), throttles(hc.BlkioDeviceWriteIOps)]);
   if (weights.length + rb.length + wb.length + ri.length + wi.length === 0) return;
