@@ -190,6 +190,17 @@ describe('resource limits', () => {
     }
   });
 
+  test('info reports what the host\'s cgroups can limit, with docker\'s warning for each gap', async () => {
+    const info = await d.client.json<{ SwapLimit: boolean; PidsLimit: boolean; OomKillDisable: boolean; Warnings: string[] }>({ method: 'GET', path: '/info' });
+    assert.equal(info.SwapLimit, V2 || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'));
+    assert.equal(info.OomKillDisable, !V2);
+    assert.equal(info.PidsLimit, true);
+    if (!V2) {
+      const weight = existsSync('/sys/fs/cgroup/blkio/blkio.weight') || existsSync('/sys/fs/cgroup/blkio/blkio.bfq.weight');
+      assert.equal(info.Warnings.includes('WARNING: No blkio weight support'), !weight);
+    }
+  });
+
   test('inspect shows the limits in HostConfig as docker does', async () => {
     const id = ok(await d.docker(['create', '-m', '32m', '--memory-reservation', '16m', '--cpus', '0.5', '--cpuset-cpus', '0', '--cpu-shares', '512',
       '--pids-limit', '64', '--ulimit', 'nofile=1024:2048', '--shm-size', '128m', '--oom-kill-disable', 'busybox', 'true']), 'create').stdout.trim();
