@@ -14,6 +14,10 @@ export interface Peer {
   name: string;
   cli: (args: string[]) => Promise<RunResult>;
   stop: () => Promise<void>;
+  /** The daemon's process (dockerd), for CPU and memory measurements; absent for daemonless engines. */
+  pid?: number;
+  /** The environment its CLI runs with (DOCKER_HOST…), for long-running CLI processes. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A private dockerd (no iptables, no bridge) when /usr/sbin/dockerd exists. */
@@ -33,6 +37,8 @@ export async function startDockerd(root: string): Promise<Peer | undefined> {
       return {
         name: 'docker CLI → dockerd',
         cli,
+        ...(child.pid !== undefined ? { pid: child.pid } : {}),
+        env,
         stop: async () => {
           const exited = new Promise<void>((r) => child.once('exit', () => r()));
           child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoConten
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
+import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
 
@@ -113,11 +114,14 @@ export function containerRoutes(containers: ContainerService): Route[] {
         if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
         // Throws at once for an unknown container, while a 404 can still be sent.
         const waiting = containers.wait(id(ctx), condition);
+        const record = containers.get(id(ctx));
         // The docker CLI blocks on the headers of this call before it starts the container.
         ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
         ctx.res.flushHeaders();
         const code = await waiting;
-        ctx.res.end(JSON.stringify({ StatusCode: code }) + '\n');
+        // OOMKilled is Berth's addition (clients ignore unknown fields): `run --rm` can say why
+        // the container died although it is removed by the time the answer arrives.
+        ctx.res.end(JSON.stringify({ StatusCode: code, ...(record.State.OOMKilled && !record.State.Running ? { OOMKilled: true } : {}) }) + '\n');
       },
     },
     {
@@ -153,33 +157,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         await streamOutput(ctx.res, monitor, { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
       },
     },
-    {
-      method: 'GET',
-      path: '/containers/:id/stats',
-      coverage: () => ({ state: 'partial', note: 'cpu, memory and pids from the cgroup; no network or block I/O yet' }),
-      handler: async (ctx) => {
-        const stream = queryBool(ctx.query, 'stream', true);
-        const oneShot = queryBool(ctx.query, 'one-shot');
-        const r = containers.get(id(ctx));
-        let prev = oneShot ? undefined : await containers.stats(r.Id);
-        if (!stream) {
-          // docker waits for a second sample so the client can compute CPU %.
-          if (prev) await new Promise((res) => setTimeout(res, 500));
-          const cur = await containers.stats(r.Id, prev);
-          return sendJson(ctx.res, 200, cur.json);
-        }
-        ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-        while (!ctx.res.destroyed && containers.get(r.Id).State.Running) {
-          await new Promise((res) => setTimeout(res, 1000));
-          if (ctx.res.destroyed) break;
-          const cur = await containers.stats(r.Id, prev).catch(() => undefined);
-          if (!cur) break;
-          ctx.res.write(JSON.stringify(cur.json) + '\n');
-          prev = cur;
-        }
-        ctx.res.end();
-      },
-    },
+    ...containerLimitRoutes(containers),
     {
       method: 'GET',
       path: '/containers/:id/logs',

@@ -61,6 +61,8 @@ export function detachKeyBytes(ctx: CliContext, spec: string | undefined): Buffe
 export interface WaitHandle {
   /** The container's exit status; 125 (after printing why) when waiting failed. */
   readonly status: Promise<number>;
+  /** Whether the daemon reported the container OOM-killed (Berth daemons only). */
+  readonly oomKilled: Promise<boolean>;
   /** Hangs up the wait (the CLI is done without needing the status). */
   cancel(): void;
 }
@@ -68,9 +70,11 @@ export interface WaitHandle {
 interface WaitResponse {
   StatusCode?: number;
   Error?: { Message?: string } | null;
+  /** Berth's addition: the kernel's OOM killer struck in the container. */
+  OOMKilled?: boolean;
 }
 
-type WaitResult = { code: number } | { error: string };
+type WaitResult = { code: number; oomKilled: boolean } | { error: string };
 
 /**
  * `POST /containers/{id}/wait[?condition=…]`, resolved once the daemon has sent its headers,
@@ -88,7 +92,7 @@ export async function waitForContainer(ctx: CliContext, id: string, condition: s
     result = readAll(res).then(
       (buf): WaitResult => {
         const body = JSON.parse(buf.toString('utf8') || '{}') as WaitResponse;
-        return body.Error?.Message ? { error: body.Error.Message } : { code: body.StatusCode ?? 0 };
+        return body.Error?.Message ? { error: body.Error.Message } : { code: body.StatusCode ?? 0, oomKilled: body.OOMKilled === true };
       },
       (err: unknown): WaitResult => ({ error: (err as Error).message }),
     );
@@ -104,6 +108,9 @@ export async function waitForContainer(ctx: CliContext, id: string, condition: s
         return 125;
       });
       return status;
+    },
+    get oomKilled() {
+      return result.then((r) => 'oomKilled' in r && r.oomKilled);
     },
     cancel: () => {
       cancelled = true;

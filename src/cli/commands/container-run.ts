@@ -19,9 +19,16 @@ import {
 import { createContainer, errorText, flagFailure, parseRunFlags } from './container-create.js';
 import type { CreateBody } from './run-create-body.js';
 import { addContainerFlags, type RunFlags } from './run-flags.js';
+import { bytesSize } from './container-stats.js';
 import { detachBody } from './run-options.js';
 
 const trimDot = (s: string): string => s.replace(/\.$/, '');
+
+/** What `run` says when the container died of the kernel's OOM killer, instead of a silent 137. */
+function oomMessage(id: string, memory: number | undefined): string {
+  const limit = memory && memory > 0 ? `its memory limit (-m ${bytesSize(memory)})` : 'the memory available to it';
+  return `berth: container ${id.slice(0, 12)} was killed by the kernel's OOM killer: it ran out of ${limit}. Give it more memory with -m/--memory (or \`berth update -m\`), or make it use less.`;
+}
 
 async function openSession(ctx: CliContext, id: string, body: CreateBody, flags: RunFlags): Promise<Session | undefined> {
   if (!body.AttachStdin && !body.AttachStdout && !body.AttachStderr) return undefined;
@@ -74,7 +81,9 @@ async function attachStartWait(ctx: CliContext, id: string, body: CreateBody, fl
       wait.cancel();
       return 0;
     }
-    return await wait.status;
+    const code = await wait.status;
+    if (await wait.oomKilled) ctx.err(oomMessage(id, body.HostConfig.Memory));
+    return code;
   } finally {
     stopResize();
   }

@@ -1,8 +1,10 @@
 /**
  * `berth container stats` (docker stats.go + stats_helpers.go): one sample per container from
- * `GET /containers/{id}/stats?stream=0`, computed and printed as docker's table. Without
- * --no-stream the table is redrawn every second until interrupted.
+ * `GET /containers/{id}/stats?stream=0` (all containers at once), computed and printed as
+ * docker's table. Without --no-stream each container's stats stream feeds a table redrawn every
+ * second until interrupted.
  */
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
@@ -116,22 +118,56 @@ interface StatsFlags {
   trunc: boolean;
 }
 
-async function sampleAll(ctx: CliContext, names: string[], flags: StatsFlags): Promise<{ rows: StatsRow[]; errors: string[] }> {
-  const targets = names.length > 0
-    ? names
-    : (await ctx.client.json<Array<{ Id: string }>>({ method: 'GET', path: '/containers/json', query: { all: flags.all === true || undefined } })).map((c) => c.Id);
+async function targetsOf(ctx: CliContext, names: string[], flags: StatsFlags): Promise<string[]> {
+  if (names.length > 0) return names;
+  const list = await ctx.client.json<Array<{ Id: string }>>({ method: 'GET', path: '/containers/json', query: { all: flags.all === true || undefined } });
+  return list.map((c) => c.Id);
+}
+
+/** One sample per container, all asked for at once (50 containers answer together, not in turn). */
+async function sampleAll(ctx: CliContext, targets: string[], flags: StatsFlags): Promise<{ rows: StatsRow[]; errors: string[] }> {
+  const results = await Promise.allSettled(targets.map((t) => ctx.client.json<StatsSample>({ method: 'GET', path: containerPath(t, 'stats'), query: { stream: false } })));
   const rows: StatsRow[] = [];
   const errors: string[] = [];
-  for (const t of targets) {
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') {
+      rows.push(statsRow(targets[i] ?? '', r.value, !flags.trunc));
+      return;
+    }
+    if (!(r.reason instanceof ApiError)) throw r.reason;
+    errors.push(errorText(r.reason));
+  });
+  return { rows, errors };
+}
+
+/**
+ * docker's live view: one streaming stats connection per container, the latest sample of each
+ * kept, the table redrawn every second. A container that stops drops out of the table.
+ */
+async function streamAll(ctx: CliContext, targets: string[], flags: StatsFlags): Promise<never> {
+  const latest = new Map<string, StatsRow>();
+  const errors = new Map<string, string>();
+  const follow = async (t: string): Promise<void> => {
     try {
-      const s = await ctx.client.json<StatsSample>({ method: 'GET', path: containerPath(t, 'stats'), query: { stream: false } });
-      rows.push(statsRow(t, s, !flags.trunc));
+      const res = await ctx.client.raw({ method: 'GET', path: containerPath(t, 'stats'), query: { stream: true } });
+      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+        if (line.trim() !== '') latest.set(t, statsRow(t, JSON.parse(line) as StatsSample, !flags.trunc));
+      }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      errors.push(errorText(err));
+      errors.set(t, errorText(err));
     }
+    latest.delete(t);
+  };
+  for (const t of targets) void follow(t).catch((err: unknown) => errors.set(t, (err as Error).message));
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // On a terminal the table is redrawn in place, as docker does.
+    if (isTTY(ctx.stdout)) ctx.stdout.write('\x1b[2J\x1b[H');
+    ctx.out(formatForCli(flags.format, DEFAULT_TABLE, targets.flatMap((t) => latest.get(t) ?? []), HEADERS));
+    for (const e of errors.values()) ctx.err(e);
+    errors.clear();
   }
-  return { rows, errors };
 }
 
 export function defineStats(parent: Command, ctx: CliContext, name: string): Command {
@@ -145,18 +181,11 @@ export function defineStats(parent: Command, ctx: CliContext, name: string): Com
     .option('--no-stream', 'Disable streaming stats and only pull the first result')
     .option('--no-trunc', "Do not truncate output")
     .action(async (names: string[], flags: StatsFlags) => {
-      for (;;) {
-        const { rows, errors } = await sampleAll(ctx, names, flags);
-        if (!flags.stream && errors.length > 0 && rows.length === 0) throw new CliExit(1, errors.join('\n'));
-        // On a terminal the table is redrawn in place, as docker does.
-        if (flags.stream && isTTY(ctx.stdout)) ctx.stdout.write('\x1b[2J\x1b[H');
-        ctx.out(formatForCli(flags.format, DEFAULT_TABLE, rows, HEADERS));
-        for (const e of errors) ctx.err(e);
-        if (!flags.stream) {
-          if (errors.length > 0) throw new CliExit(1);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      const targets = await targetsOf(ctx, names, flags);
+      if (flags.stream) await streamAll(ctx, targets, flags);
+      const { rows, errors } = await sampleAll(ctx, targets, flags);
+      if (errors.length > 0 && rows.length === 0) throw new CliExit(1, errors.join('\n'));
+      ctx.out(formatForCli(flags.format, DEFAULT_TABLE, rows, HEADERS));
+      if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
     });
 }

@@ -31,7 +31,8 @@ function flagValue<T>(flag: string, value: string, parse: (v: string) => T): T {
     throw err;
   }
 }
-const optional = <T>(flag: string, value: string | undefined, parse: (v: string) => T, dflt: T): T => (value === undefined ? dflt : flagValue(flag, value, parse));
+/** A flag's parsed value, or `dflt` when the flag was not given. */
+export const optional = <T>(flag: string, value: string | undefined, parse: (v: string) => T, dflt: T): T => (value === undefined ? dflt : flagValue(flag, value, parse));
 const orNull = (v: string[] | undefined): string[] | null => (v && v.length > 0 ? v : null);
 const int = (flag: string, v: string | undefined, dflt = 0): number => (v === undefined ? dflt : parseIntFlag(flag, v));
 const bytes = (flag: string, v: string | undefined): number => optional(flag, v, ramInBytes, 0);

@@ -1,66 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 
+/** One block-device counter as docker's blkio_stats lists it. */
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+/** A container's resource use, read from its cgroup files in one pass. */
 export interface CgroupSample {
   cpuUsageNs: number;
   cpuUserNs: number;
   cpuSystemNs: number;
+  /** Per-CPU usage (v1 cpuacct.usage_percpu); empty on v2, which has none. */
+  perCpuNs: number[];
+  throttling: { periods: number; throttledPeriods: number; throttledTimeNs: number };
   memoryUsage: number;
+  memoryMaxUsage: number;
+  memoryFailcnt: number;
+  /** 0 when unlimited. */
   memoryLimit: number;
   memoryStats: Record<string, number>;
   pids: number;
+  /** 0 when unlimited. */
   pidsLimit: number;
+  ioServiceBytes: BlkioEntry[];
+  ioServiced: BlkioEntry[];
 }
 
-async function readNumber(path: string): Promise<number> {
+/** A number file; `max` (v2's unlimited), empty or missing read as 0. */
+export async function readNumber(path: string): Promise<number> {
   const text = (await readFile(path, 'utf8').catch(() => '')).trim();
   if (text === '' || text === 'max') return 0;
-  return Number(text);
-}
-
-async function readKeyed(path: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const line of (await readFile(path, 'utf8').catch(() => '')).split('\n')) {
-    const [k, v] = line.trim().split(/\s+/);
-    if (k && v !== undefined) out[k] = Number(v);
-  }
-  return out;
-}
-
-/**
- * Reads a container's resource use straight from its cgroup files (cheap enough to poll many
- * containers): v1 controller hierarchies (also on hybrid hosts) or the v2 unified tree.
- */
-export async function readCgroupSample(cgroupPath: string, v2: boolean, root = '/sys/fs/cgroup'): Promise<CgroupSample> {
-  if (v2) {
-    const dir = join(root, cgroupPath);
-    const cpu = await readKeyed(join(dir, 'cpu.stat'));
-    const memStats = await readKeyed(join(dir, 'memory.stat'));
-    return {
-      cpuUsageNs: (cpu.usage_usec ?? 0) * 1000,
-      cpuUserNs: (cpu.user_usec ?? 0) * 1000,
-      cpuSystemNs: (cpu.system_usec ?? 0) * 1000,
-      memoryUsage: await readNumber(join(dir, 'memory.current')),
-      memoryLimit: await readNumber(join(dir, 'memory.max')),
-      memoryStats: memStats,
-      pids: await readNumber(join(dir, 'pids.current')),
-      pidsLimit: await readNumber(join(dir, 'pids.max')),
-    };
-  }
-  const acct = join(root, 'cpuacct', cgroupPath);
-  const mem = join(root, 'memory', cgroupPath);
-  const cpuStat = await readKeyed(join(acct, 'cpuacct.stat'));
-  // cpuacct.stat counts USER_HZ ticks (100 per second on Linux).
-  return {
-    cpuUsageNs: await readNumber(join(acct, 'cpuacct.usage')),
-    cpuUserNs: (cpuStat.user ?? 0) * 10_000_000,
-    cpuSystemNs: (cpuStat.system ?? 0) * 10_000_000,
-    memoryUsage: await readNumber(join(mem, 'memory.usage_in_bytes')),
-    memoryLimit: await readNumber(join(mem, 'memory.limit_in_bytes')),
-    memoryStats: await readKeyed(join(mem, 'memory.stat')),
-    pids: await readNumber(join(root, 'pids', cgroupPath, 'pids.current')),
-    pidsLimit: await readNumber(join(root, 'pids', cgroupPath, 'pids.max')),
-  };
+  const n = Number(text);
+  return Number.isFinite(n) ? n : 0;
 }
 
 /** Host CPU time in nanoseconds, as docker's system_cpu_usage (from /proc/stat, USER_HZ ticks). */

@@ -38,7 +38,8 @@ export class OciRuntime {
       await this.exec(['kill', ...(all ? ['--all'] : []), id, signal]);
     } catch (err) {
       // The container can end between our check and the signal: nothing left to signal is success.
-      if (/not running|process already finished|container not running|no such process|does not exist/i.test(errorMessage(err))) return;
+      // crun says so with its state file gone: "error opening file `<root>/<id>/status`: No such file or directory".
+      if (/not running|process already finished|container not running|no such process|does not exist|no such file or directory/i.test(errorMessage(err))) return;
       throw err;
     }
   }
@@ -67,7 +68,7 @@ export class OciRuntime {
       const out = JSON.parse(await this.exec(['state', id])) as { status: string; pid: number };
       return { status: out.status, pid: out.pid };
     } catch (err) {
-      if (err instanceof SystemError && /does not exist|not found/i.test(err.message)) return undefined;
+      if (err instanceof SystemError && /does not exist|not found|no such file or directory/i.test(err.message)) return undefined;
       throw err;
     }
   }

@@ -14,7 +14,10 @@ import type { ContainerRecord } from './container-types.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ExitNotifier } from './exit-notifier.js';
 import { parseSignal } from './signals.js';
-import { specInputFor, type HostSpecFacts } from './spec-input.js';
+import { recordCgroupPath, specInputFor, type HostSpecFacts } from './spec-input.js';
+import { hostLimits } from './limits/host-limits.js';
+import { oomVerdict } from './limits/oom-verdict.js';
+import { addHostSpecParts } from './limits/spec-limits.js';
 import { prepareMounts } from './mount-setup.js';
 import { resolveUser } from './user-lookup.js';
 
@@ -70,8 +73,9 @@ export class ContainerLifecycle {
         }),
       ]);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
-      const user = await resolveUser(rootfs, record.Config.User);
+      const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
       const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host));
+      await addHostSpecParts(spec, record.HostConfig);
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
       const [rows, cols] = record.HostConfig.ConsoleSize;
       const started = await startMonitor({
@@ -142,6 +146,8 @@ export class ContainerLifecycle {
     if (!record) return;
     await this.d.registry.exclusive(id, async () => {
       const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+      // Read before the runtime deletes the cgroup, which holds the OOM-kill counter.
+      const oom = await oomVerdict((await hostLimits()).driver, recordCgroupPath(record, this.d.host.cgroupParent), record, exitCode);
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
@@ -153,7 +159,8 @@ export class ContainerLifecycle {
         Paused: false,
         Pid: 0,
         ExitCode: exitCode,
-        Error: error,
+        OOMKilled: oom.oomKilled,
+        Error: error || oom.explanation,
         FinishedAt: new Date().toISOString(),
       };
       await this.d.registry.save(record);

@@ -22,7 +22,10 @@ import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
 import { containerStats, type StatsSample } from './container-stats.js';
 import { AttachHub } from './attach-hub.js';
 import { randomName } from './name-generator.js';
-import { containerCgroupPath, type HostSpecFacts } from './spec-input.js';
+import { recordCgroupPath, type HostSpecFacts } from './spec-input.js';
+import { checkCreateHostConfig } from './limits/create-checks.js';
+import { updateContainer, type UpdateRequest } from './limits/container-update.js';
+import { hostLimits } from './limits/host-limits.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
@@ -86,6 +89,8 @@ export class ContainerService {
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config);
     this.d.runtimes.get(resolved.hostConfig.Runtime);
+    const limits = await hostLimits();
+    const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
     const id = newId();
     let fullName: string;
@@ -125,7 +130,7 @@ export class ContainerService {
         Mounts: mounts,
       };
       await this.d.registry.save(record);
-      return { Id: id, Warnings: [] };
+      return { Id: id, Warnings: warnings };
     } catch (err) {
       this.d.registry.releaseName(fullName, id);
       await removeVolumes(newVolumes, this.d.volumes);
@@ -310,9 +315,19 @@ export class ContainerService {
   }
 
   /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */
-  stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
+  async stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
     const r = this.get(ref);
-    return containerStats(r, containerCgroupPath(this.d.host.cgroupParent, r.Id), this.d.host.cgroupV2, prev);
+    return containerStats(r, (await hostLimits()).driver, recordCgroupPath(r, this.d.host.cgroupParent), prev);
+  }
+
+  /** `docker update`: new limits, written into the running container's cgroup. */
+  async update(ref: string, req: UpdateRequest): Promise<{ Warnings: string[] }> {
+    const r = this.get(ref);
+    const limits = await hostLimits();
+    const warnings = await this.d.registry.exclusive(r.Id, () =>
+      updateContainer(r, req, { driver: limits.driver, support: limits.cgroups, cgroupPath: recordCgroupPath(r, this.d.host.cgroupParent), save: (rec) => this.d.registry.save(rec) }),
+    );
+    return { Warnings: warnings };
   }
 
   /** Which containers use an image (images in use are not deleted). */

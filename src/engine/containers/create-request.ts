@@ -22,6 +22,11 @@ const SUPPORTED_HOST_KEYS = new Set([
   'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
   'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
   'Binds', 'Mounts', 'Tmpfs', 'VolumesFrom',
+  // Limits and security: checked in limits/create-checks.ts.
+  'MemorySwap', 'MemoryReservation', 'MemorySwappiness', 'KernelMemory', 'KernelMemoryTCP', 'OomKillDisable', 'CpuPeriod',
+  'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'CpuPercent', 'BlkioWeight', 'BlkioWeightDevice',
+  'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'IOMaximumBandwidth', 'IOMaximumIOps',
+  'Devices', 'DeviceCgroupRules', 'MaskedPaths', 'ReadonlyPaths', 'CgroupParent',
 ]);
 const SUPPORTED_CONFIG_KEYS = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
@@ -51,7 +56,6 @@ function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): 
   for (const [key, value] of Object.entries(host)) {
     // The docker CLI sends -1 for "leave the host's swappiness".
     if (SUPPORTED_HOST_KEYS.has(key) || isZero(value) || (key === 'MemorySwappiness' && value === -1)) continue;
-    if (key === 'Devices' || key === 'DeviceCgroupRules') throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet`);
     throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet${WHY_LATER[key] ? `: ${WHY_LATER[key]}` : ''}`);
   }
   const restart = host.RestartPolicy as { Name?: string } | undefined;

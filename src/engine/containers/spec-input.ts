@@ -1,6 +1,8 @@
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { NotImplementedError } from '../../core/errors.js';
+import { hostSecurity } from '../../drivers/host/host-security.js';
 import type { ContainerSpecInput } from '../../oci/runtime/build-spec.js';
-import { parseSeccompProfile } from '../../oci/runtime/seccomp-profile-parse.js';
+import { parseSecurityOptions } from './limits/security-options.js';
+import { specResources } from './limits/spec-limits.js';
 import type { ContainerRecord } from './container-types.js';
 import { ociMounts } from './mount-setup.js';
 import type { EtcFiles } from './etc-files.js';
@@ -20,18 +22,10 @@ export function containerCgroupPath(parent: string, id: string): string {
   return `${parent.replace(/\/+$/, '')}/${id}`;
 }
 
-function securityOptions(opts: readonly string[]): Pick<ContainerSpecInput, 'seccomp' | 'noNewPrivileges'> {
-  const out: Pick<ContainerSpecInput, 'seccomp' | 'noNewPrivileges'> = {};
-  for (const opt of opts) {
-    const eq = opt.indexOf('=');
-    const key = eq < 0 ? opt : opt.slice(0, eq);
-    const value = eq < 0 ? '' : opt.slice(eq + 1);
-    if (key === 'no-new-privileges') out.noNewPrivileges = value === '' || value === 'true';
-    else if (key === 'seccomp') out.seccomp = value === 'unconfined' ? 'unconfined' : parseSeccompProfile(value);
-    else if (key === 'apparmor' || key === 'label') throw new NotImplementedError(`security option "${key}" is not available: this host has no ${key === 'apparmor' ? 'AppArmor' : 'SELinux'} support in Berth yet`);
-    else throw new InvalidParameterError(`invalid --security-opt: "${opt}"`);
-  }
-  return out;
+/** The container's own cgroup: under its `--cgroup-parent` when set, else the daemon's. */
+export function recordCgroupPath(record: ContainerRecord, daemonParent: string): string {
+  const own = typeof record.HostConfig.CgroupParent === 'string' ? record.HostConfig.CgroupParent : '';
+  return containerCgroupPath(own === '' ? daemonParent : own.startsWith('/') ? own : `/${own}`, record.Id);
 }
 
 /** Everything the OCI spec builder needs, from the record and what start prepared. */
@@ -65,15 +59,14 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...(hc.CapDrop ? { capDrop: hc.CapDrop } : {}),
     privileged: hc.Privileged,
     readonlyRootfs: hc.ReadonlyRootfs,
-    ...securityOptions(hc.SecurityOpt ?? []),
+    ...parseSecurityOptions(hc.SecurityOpt ?? [], hostSecurity()),
+    availableCapabilities: hostSecurity().capabilities,
     kernelRelease: host.kernelRelease,
-    cgroupsPath: containerCgroupPath(host.cgroupParent, record.Id),
-    resources: {
-      ...(hc.Memory > 0 ? { memory: hc.Memory } : {}),
-      ...(hc.NanoCpus > 0 ? { nanoCpus: hc.NanoCpus } : {}),
-      ...(hc.CpuShares > 0 ? { cpuShares: hc.CpuShares } : {}),
-      ...(hc.PidsLimit !== null && hc.PidsLimit > 0 ? { pidsLimit: hc.PidsLimit } : {}),
-    },
+    cgroupsPath: recordCgroupPath(record, host.cgroupParent),
+    resources: specResources(hc),
+    ...(hc.DeviceCgroupRules ? { deviceCgroupRules: hc.DeviceCgroupRules as string[] } : {}),
+    ...(Array.isArray(hc.MaskedPaths) ? { maskedPaths: hc.MaskedPaths as string[] } : {}),
+    ...(Array.isArray(hc.ReadonlyPaths) ? { readonlyPaths: hc.ReadonlyPaths as string[] } : {}),
     ...(hc.Ulimits ? { ulimits: hc.Ulimits.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })) } : {}),
     ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
     ...(hc.Init === true && host.initBinary ? { init: host.initBinary } : {}),

@@ -1,5 +1,6 @@
 import { hostPlatform } from '../../oci/image-types.js';
 import type { ImageService } from '../images/image-service.js';
+import { cgroupWarnings, hostLimits } from '../containers/limits/host-limits.js';
 import { readHostFacts, type HostFacts } from './host-facts.js';
 
 export const BERTH_VERSION = '0.1.0';
@@ -79,6 +80,8 @@ export class SystemService {
     const images = await this.images.list({ all: true });
     const { architecture } = hostPlatform();
     const cgroupVersion = facts.cgroupLayout === 'v2' ? '2' : '1';
+    // What the host's cgroups can limit, as create and update see it (docker info prints a warning for each gap).
+    const cg = (await hostLimits()).cgroups;
     return {
       ID: '',
       Containers: counts.total,
@@ -89,17 +92,17 @@ export class SystemService {
       Driver: this.images.storageDriver,
       DriverStatus: [['Backing Filesystem', 'extfs']],
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
-      MemoryLimit: true,
-      SwapLimit: false,
-      CpuCfsPeriod: true,
-      CpuCfsQuota: true,
-      CPUShares: true,
-      CPUSet: true,
-      PidsLimit: true,
+      MemoryLimit: cg.memoryLimit,
+      SwapLimit: cg.swapLimit,
+      CpuCfsPeriod: cg.cpuCfs,
+      CpuCfsQuota: cg.cpuCfs,
+      CPUShares: cg.cpuShares,
+      CPUSet: cg.cpuset,
+      PidsLimit: cg.pidsLimit,
       IPv4Forwarding: true,
       Debug: this.settings.debug,
       NFd: 0,
-      OomKillDisable: cgroupVersion === '1',
+      OomKillDisable: cg.oomKillDisable,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
@@ -133,6 +136,7 @@ export class SystemService {
       Warnings: [
         ...(facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : []),
         ...this.extraWarnings,
+        ...cgroupWarnings(cg),
       ],
     };
   }

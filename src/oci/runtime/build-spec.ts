@@ -109,6 +109,7 @@ function buildProcess(input: ContainerSpecInput, args: string[], caps: string[])
   const rlimits = buildRlimits(input.ulimits ?? []);
   if (rlimits.length > 0) proc.rlimits = rlimits;
   if (input.noNewPrivileges) proc.noNewPrivileges = true;
+  if (input.apparmorProfile) proc.apparmorProfile = input.apparmorProfile;
   // Docker always writes oomScoreAdj, 0 included, so the runtime does not inherit the daemon's.
   proc.oomScoreAdj = input.oomScoreAdj ?? 0;
   return proc;

@@ -90,6 +90,8 @@ export interface ContainerSpecInput {
   privileged?: boolean;
   readonlyRootfs?: boolean;
   noNewPrivileges?: boolean;
+  /** AppArmor profile name (`--security-opt apparmor=NAME`), only where the host has AppArmor. */
+  apparmorProfile?: string;
   /** Default 'default'. */
   seccomp?: 'default' | 'unconfined' | DockerSeccompProfile;
   /** libseccomp arch name ('amd64', 'arm64'…); default: the arch Node runs on. */

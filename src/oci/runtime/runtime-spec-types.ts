@@ -165,8 +165,25 @@ export interface LinuxPids {
   limit: number;
 }
 
+export interface LinuxWeightDevice {
+  major: number;
+  minor: number;
+  weight?: number;
+}
+
+export interface LinuxThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
 export interface LinuxBlockIo {
   weight?: number;
+  weightDevice?: LinuxWeightDevice[];
+  throttleReadBpsDevice?: LinuxThrottleDevice[];
+  throttleWriteBpsDevice?: LinuxThrottleDevice[];
+  throttleReadIOPSDevice?: LinuxThrottleDevice[];
+  throttleWriteIOPSDevice?: LinuxThrottleDevice[];
 }
 
 export type SeccompAction =
