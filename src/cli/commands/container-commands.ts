@@ -15,6 +15,7 @@ import { defineContainerPrune } from './container-prune.js';
 import { defineRun } from './container-run.js';
 import { defineStart } from './container-start.js';
 import { defineStats } from './container-stats.js';
+import { defineUpdate } from './container-update.js';
 
 type Define = (parent: Command, ctx: CliContext, name: string) => Command;
 
@@ -39,6 +40,7 @@ const SHARED: Array<[string, Define]> = [
   ['stop', (p, c, n) => defineStop(p, c, n, 'stop')],
   ['top', defineTop],
   ['unpause', (p, c, n) => definePause(p, c, n, 'unpause')],
+  ['update', defineUpdate],
   ['wait', defineWait],
 ];
 

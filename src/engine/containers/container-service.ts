@@ -26,6 +26,10 @@ import { containerCgroupPath, type HostSpecFacts } from './spec-input.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
+import type { PublishEvent } from '../events/event-types.js';
+import { publishContainerEvent } from '../events/container-events.js';
+import { logPathFor } from './log-paths.js';
+import { validateRestartPolicy } from './restart-policy.js';
 
 export interface ContainerServiceDeps {
   registry: ContainerRegistry;
@@ -37,6 +41,7 @@ export interface ContainerServiceDeps {
   execRoot: string;
   host: HostSpecFacts;
   log: Logger;
+  events?: PublishEvent;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -61,6 +66,12 @@ export class ContainerService {
       log: d.log,
       attach: this.attachHub,
       autoRemove: (id) => this.remove(id, { force: true, volumes: true }),
+      restartContainer: async (id) => {
+        const r = this.get(id);
+        await this.prepareVolumes(r);
+        await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+      },
+      ...(d.events ? { events: d.events } : {}),
     };
     this.lifecycle = new ContainerLifecycle(deps);
   }
@@ -117,7 +128,7 @@ export class ContainerService {
         State: initialState(),
         Driver: this.d.snapshotter.name,
         RestartCount: 0,
-        LogPath: join(dir, `${id}-json.log`),
+        LogPath: logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
         ResolvConfPath: join(dir, 'resolv.conf'),
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
@@ -125,6 +136,7 @@ export class ContainerService {
         Mounts: mounts,
       };
       await this.d.registry.save(record);
+      publishContainerEvent(this.d.events, record, 'create');
       return { Id: id, Warnings: [] };
     } catch (err) {
       this.d.registry.releaseName(fullName, id);
@@ -145,7 +157,10 @@ export class ContainerService {
     const r = this.get(ref);
     try {
       await this.prepareVolumes(r);
-      await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+      await this.d.registry.exclusive(r.Id, () => {
+        if (!r.State.Running || r.State.Restarting) this.lifecycle.resetRestarts(r);
+        return this.lifecycle.start(r);
+      });
     } catch (err) {
       // As docker: a --rm container that cannot start is removed (`run --rm` waits for that).
       if (r.HostConfig.AutoRemove && !r.State.Running) {
@@ -164,7 +179,22 @@ export class ContainerService {
     const r = this.get(ref);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
-    await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+    await this.d.registry.exclusive(r.Id, () => {
+      this.lifecycle.resetRestarts(r);
+      return this.lifecycle.start(r);
+    });
+    publishContainerEvent(this.d.events, r, 'restart');
+  }
+
+  /** `docker update --restart`: the one part of update that is about keeping containers running. */
+  async updateRestartPolicy(ref: string, policy: unknown): Promise<void> {
+    const r = this.get(ref);
+    const next = validateRestartPolicy(policy, r.HostConfig.AutoRemove);
+    await this.d.registry.exclusive(r.Id, async () => {
+      r.HostConfig = { ...r.HostConfig, RestartPolicy: next };
+      await this.d.registry.save(r);
+    });
+    publishContainerEvent(this.d.events, r, 'update');
   }
 
   async kill(ref: string, signal: string | undefined): Promise<void> {
@@ -178,6 +208,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
     const r = this.get(ref);
+    if (r.State.Restarting && opts.force) await this.lifecycle.forgetRestart(r);
     if (r.State.Running) {
       if (!opts.force) {
         throw new ConflictError(`cannot remove container "${r.Name.slice(1)}": container is ${r.State.Paused ? 'paused' : 'running'}: stop the container before removing or force remove`);
@@ -201,6 +232,7 @@ export class ContainerService {
       for (const name of anonymous) await this.d.volumes.remove(name, false).catch((err: unknown) => this.d.log.warn({ err, volume: name }, 'keeping an anonymous volume'));
     }
     this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
+    publishContainerEvent(this.d.events, r, 'destroy');
     for (const l of this.removedListeners) l(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);
   }
@@ -211,6 +243,7 @@ export class ContainerService {
    */
   attach(ref: string): { record: ContainerRecord; stream: Promise<Socket> } {
     const r = this.get(ref);
+    publishContainerEvent(this.d.events, r, 'attach');
     const stream = r.State.Running ? this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) : this.attachHub.waitForStart(r.Id);
     return { record: r, stream };
   }
@@ -237,6 +270,7 @@ export class ContainerService {
       throw err;
     }
     this.d.registry.releaseName(old, r.Id);
+    publishContainerEvent(this.d.events, r, 'rename', { oldName: old });
   }
 
   /**
