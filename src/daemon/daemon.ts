@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { atomicWriteFile } from '../core/atomic-write.js';
@@ -29,6 +28,7 @@ import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { listenAll } from './api-listeners.js';
 import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
@@ -119,31 +119,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
     cleanups.push(() => rm(opts.pidfile, { force: true }));
-    const servers: Server[] = [];
-    for (const host of opts.hosts) {
-      const path = host.slice('unix://'.length);
-      await mkdir(join(path, '..'), { recursive: true });
-      // The lock guarantees no live daemon of this data root owns it; a stale socket blocks listen.
-      await rm(path, { force: true });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      await chmod(path, 0o660);
-      servers.push(server);
-      cleanups.push(() => rm(path, { force: true }));
-      log.info({ socket: path }, 'API listening');
-    }
-
+    const listeners = await listenAll(server, opts, log);
     return {
       async stop() {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        })));
+        await Promise.all(listeners.map((l) => l.close()));
         for (const c of cleanups.reverse()) await c().catch(() => undefined);
       },
       reloaded(attributes) {
