@@ -305,6 +305,19 @@ export class ContainerLifecycle {
     publishContainerEvent(this.d.events, record, paused ? 'pause' : 'unpause');
   }
 
+  /**
+   * A start the daemon did not finish (killed between mounting and recording): its rootfs mount
+   * and a created-but-never-started runtime container are leftovers of no record.
+   */
+  private async sweepInterruptedStart(record: ContainerRecord): Promise<void> {
+    const state = join(runDir(this.d.execRoot, record.Id), 'monitor');
+    if (await isMonitorAlive(state)) {
+      this.d.log.warn({ id: record.Id }, 'removing a container process whose start did not finish');
+      await this.d.runtimes.get(record.HostConfig.Runtime).delete(record.Id).catch(() => undefined);
+    }
+    await this.d.snapshotter.unmountRootfs(record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmount failed'));
+  }
+
   /** rm -f of a container waiting for its restart: it is not restarted. */
   async forgetRestart(record: ContainerRecord): Promise<void> {
     if (record.State.Restarting) await this.abandonRestart(record);
@@ -317,6 +330,7 @@ export class ContainerLifecycle {
    */
   async restore(record: ContainerRecord): Promise<void> {
     if (!record.State.Running) {
+      await this.sweepInterruptedStart(record);
       // A container the user stopped, or that exited while no daemon watched: its policy decides
       // at daemon start as docker's does (`always` even after a stop), if it ever ran.
       const policy = record.HostConfig.RestartPolicy;

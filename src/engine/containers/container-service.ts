@@ -84,6 +84,13 @@ export class ContainerService {
       await rm(join(this.d.dataRoot, 'containers', orphan), { recursive: true, force: true });
     }
     for (const r of this.d.registry.all()) {
+      if (r.State.Status === 'removing') {
+        // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
+        this.d.log.warn({ id: r.Id }, 'finishing the removal of a container');
+        await this.d.snapshotter.removeRootfs(r.Id).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'removing the rootfs failed'));
+        await this.d.registry.forget(r);
+        continue;
+      }
       await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
     }
   }
@@ -220,8 +227,10 @@ export class ContainerService {
     }
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
-      r.State.Status = 'removing';
       await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
+      // Recorded before anything is deleted: a crash from here on is finished at the next start.
+      r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
+      await this.d.registry.save(r);
       await this.d.snapshotter.removeRootfs(r.Id);
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
       await this.d.registry.forget(r);
