@@ -11,6 +11,7 @@ import type { VolumeService } from '../volumes/volume-service.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../images/image-filters.js';
+import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
@@ -341,6 +342,7 @@ export class ContainerService {
     for (const r of this.d.registry.all()) {
       if (r.State.Running || r.State.Status === 'paused') continue;
       if (filters.label && !containerMatches(r, { label: filters.label }, undefined, new Map())) continue;
+      if (filters.until?.[0] !== undefined && Date.parse(r.Created) >= parseUntil(filters.until[0])) continue;
       const { rw } = await containerSizes(this.d, r);
       await this.remove(r.Id, { force: false, volumes: false }).then(() => {
         deleted.push(r.Id);
