@@ -135,6 +135,19 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.notEqual(bad.code, 0);
   });
 
+  test("an image's HEALTHCHECK applies unless --no-healthcheck; commit keeps it and is an event", async () => {
+    ok(await d.docker(['run', '-d', '--name', 'hcsrc', '--health-cmd', 'true', '--health-interval', '200ms', 'busybox', 'sleep', '300']), 'run');
+    ok(await d.docker(['commit', 'hcsrc', 'hcimg:1']), 'commit');
+    const commit = (await history(['container=hcsrc', 'event=commit']))[0];
+    assert.equal(commit?.Actor.Attributes.imageRef, 'hcimg:1');
+    ok(await d.docker(['run', '-d', '--name', 'hcimg', 'hcimg:1']), 'run the image');
+    ok(await d.docker(['run', '-d', '--name', 'hcnone', '--no-healthcheck', 'hcimg:1']), 'run without the check');
+    await until(async () => (ok(await d.docker(['inspect', '-f', '{{.State.Health.Status}}', 'hcimg']), 'inspect').stdout.trim() === 'healthy' ? true : undefined), 'image healthcheck', 15_000);
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{json .State.Health}}', 'hcnone']), 'inspect').stdout.trim(), 'null');
+    assert.match(ok(await d.docker(['ps', '--filter', 'health=none', '--format', '{{.Names}}']), 'ps').stdout, /hcnone/);
+    for (const n of ['hcsrc', 'hcimg', 'hcnone']) ok(await d.docker(['rm', '-f', n]), 'rm');
+  });
+
   test('inspect of a dead container says why it ended and shows its last lines', async () => {
     const r = await d.docker(['run', '--name', 'dead', 'busybox', 'sh', '-c', 'echo starting; echo giving up >&2; exit 7']);
     assert.equal(r.code, 7);
