@@ -94,6 +94,14 @@ for entry in dist/src/bin/berthd.js dist/src/bin/berth.js; do
   [[ -f "$entry" ]] || log "warning: the build did not produce $entry yet"
 done
 
+# --- socket group -----------------------------------------------------------------------
+# berthd gives its socket to root:berth 0660: members of this group may use Berth.
+step="group berth"
+if ! getent group berth >/dev/null; then
+  groupadd --system berth
+  log "created group berth (add users with: usermod -aG berth USER)"
+fi
+
 # --- commands on PATH -------------------------------------------------------------------
 step="link /usr/local/bin/berth and berthd"
 for cmd in berth berthd; do

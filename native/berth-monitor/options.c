@@ -24,6 +24,9 @@ enum {
   OPT_EXIT_FILE,
   OPT_CONSOLE_SIZE,
   OPT_HIDE_MOUNT,
+  OPT_LOG_MAX_SIZE,
+  OPT_LOG_MAX_FILE,
+  OPT_LOG_COMPRESS,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +44,9 @@ static const struct option long_options[] = {
     {"exit-file", required_argument, NULL, OPT_EXIT_FILE},
     {"console-size", required_argument, NULL, OPT_CONSOLE_SIZE},
     {"hide-mount", required_argument, NULL, OPT_HIDE_MOUNT},
+    {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
+    {"log-max-file", required_argument, NULL, OPT_LOG_MAX_FILE},
+    {"log-compress", no_argument, NULL, OPT_LOG_COMPRESS},
     {NULL, 0, NULL, 0},
 };
 
@@ -101,6 +107,27 @@ static int apply(int opt, const char *arg, struct options *o) {
       }
       set_error("invalid --hide-mount \"%s\": want an absolute path", arg);
       return -1;
+    case OPT_LOG_MAX_SIZE: {
+      char *end;
+      long long v = strtoll(arg, &end, 10);
+      if (end == arg || *end != '\0' || v < 0) {
+        set_error("invalid --log-max-size \"%s\": want a number of bytes", arg);
+        return -1;
+      }
+      o->log_max_size = v;
+      return 0;
+    }
+    case OPT_LOG_MAX_FILE: {
+      char *end;
+      long v = strtol(arg, &end, 10);
+      if (end == arg || *end != '\0' || v < 1 || v > 1000) {
+        set_error("invalid --log-max-file \"%s\": want 1-1000", arg);
+        return -1;
+      }
+      o->log_max_files = (int)v;
+      return 0;
+    }
+    case OPT_LOG_COMPRESS: o->log_compress = true; return 0;
     case OPT_CONSOLE_SIZE:
       if (parse_size(arg, o) == 0) return 0;
       set_error("invalid --console-size \"%s\": want ROWSxCOLS, each 1-65535", arg);
@@ -123,6 +150,7 @@ static int validate(const struct options *o) {
 int parse_options(int argc, char **argv, struct options *o) {
   memset(o, 0, sizeof *o);
   o->exit_file = "exit.json";
+  o->log_max_files = 1;
   opterr = 0;
   for (;;) {
     int opt = getopt_long(argc, argv, "", long_options, NULL);

@@ -11,6 +11,9 @@ struct options {
   const char *runtime_root; /* NULL: the runtime's default --root */
   const char *state_dir;    /* exists; holds the monitor's sockets, pid and exit files */
   const char *log_path;     /* NULL: no json-file log */
+  long long log_max_size;   /* rotate at this many bytes; 0: never */
+  int log_max_files;        /* files kept, the live one included */
+  bool log_compress;        /* gzip rotated files */
   const char *exec_process; /* NULL: create mode; else exec mode with this process.json */
   const char *exit_file;    /* a file name inside state_dir */
   /* Create mode: run the runtime in a private mount namespace without this mount. crun refuses a

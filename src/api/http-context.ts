@@ -31,15 +31,24 @@ export function sendText(res: ServerResponse, status: number, text: string, type
 }
 
 const MAX_JSON_BODY = 16 * 1024 * 1024;
+const JSON_BODY_TIMEOUT_MS = 30_000;
 
 /** Reads a JSON request body; an empty body is `undefined`, malformed JSON a 400. */
 export async function readJsonBody<T>(req: IncomingMessage): Promise<T | undefined> {
+  const declared = Number(req.headers?.['content-length'] ?? 0);
+  if (declared > MAX_JSON_BODY) throw new InvalidParameterError(`request body is larger than ${MAX_JSON_BODY} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BODY) throw new InvalidParameterError(`request body is larger than ${MAX_JSON_BODY} bytes`);
-    chunks.push(chunk as Buffer);
+  // A client that dribbles its body must not hold a request (and its memory) open forever.
+  const timer = setTimeout(() => req.destroy(new InvalidParameterError(`request body not received within ${JSON_BODY_TIMEOUT_MS / 1000} s`)), JSON_BODY_TIMEOUT_MS);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_JSON_BODY) throw new InvalidParameterError(`request body is larger than ${MAX_JSON_BODY} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text.length === 0) return undefined;

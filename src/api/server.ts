@@ -110,8 +110,19 @@ export function createApiServer(opts: ApiServerOptions): Server {
   });
 
   // Uploads (load, import, build contexts) and followed logs run for as long as they need.
+  // A client gets 20 s to send its headers (slow-loris), and idle keep-alive connections close.
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  server.maxRequestsPerSocket = 1000;
+  // Bytes that are not HTTP get a 400 and the connection closed, never an exception.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   return server;
 }

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
         // Said before the change, so that the line is kept even when the new level hides info.
         log.info({ configFile: opts.configFile, logLevel: level }, 'configuration reloaded');
         log.level = level;
+        daemon.reloaded({ 'log-level': level, 'config-file': opts.configFile });
       },
       (err: unknown) => log.error({ err }, 'configuration reload failed; keeping the current one'),
     );

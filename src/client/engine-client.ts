@@ -153,6 +153,21 @@ export interface JsonMessage {
   errorDetail?: { code?: number; message: string };
 }
 
+/** Each non-empty line of a JSON-lines stream (events, progress), parsed. */
+export async function* jsonLinesOf<T>(stream: Readable): AsyncGenerator<T> {
+  let buffered = '';
+  for await (const chunk of stream) {
+    buffered += (chunk as Buffer).toString('utf8');
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim() !== '') yield JSON.parse(line) as T;
+    }
+  }
+  if (buffered.trim() !== '') yield JSON.parse(buffered) as T;
+}
+
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);

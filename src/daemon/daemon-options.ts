@@ -14,6 +14,8 @@ export interface DaemonOptions {
   defaultRuntime: string;
   cgroupParent: string;
   debug: boolean;
+  /** TCP listeners need all three, and clients must present a certificate signed by the CA. */
+  tls?: { verify: boolean; ca?: string; cert?: string; key?: string };
 }
 
 export const DEFAULTS = {
@@ -87,7 +89,8 @@ const USAGE = `Usage: berthd [OPTIONS]
 Berth container engine daemon (Docker Engine API on a Unix socket)
 
 Options:
-  -H, --host unix:///PATH        daemon socket to listen on (repeatable; default ${DEFAULTS.host})
+  -H, --host unix:///PATH        daemon socket to listen on (repeatable; default ${DEFAULTS.host});
+                                 tcp://HOST:PORT only with --tlsverify and certificates
       --data-root DIR            root of persistent state (default ${DEFAULTS.dataRoot})
       --exec-root DIR            root of runtime state (default ${DEFAULTS.execRoot})
   -p, --pidfile FILE             daemon PID file (default <exec-root>/berthd.pid)
@@ -96,6 +99,10 @@ Options:
   -s, --storage-driver NAME      overlay2 or vfs (default: overlay2 when the host supports it)
       --default-runtime NAME     crun or runc (default ${DEFAULTS.defaultRuntime})
       --cgroup-parent PATH       parent cgroup of every container (default ${DEFAULTS.cgroupParent})
+      --tlsverify                use TLS and require client certificates signed by --tlscacert
+      --tlscacert FILE           CA that signed the client certificates
+      --tlscert FILE             the daemon's TLS certificate
+      --tlskey FILE              the daemon's TLS key
   -D, --debug                    enable debug mode
   -v, --version                  print the version and quit
   -h, --help                     print this help
@@ -129,6 +136,10 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'default-runtime': { type: 'string' },
         'cgroup-parent': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
+        tlsverify: { type: 'boolean' },
+        tlscacert: { type: 'string' },
+        tlscert: { type: 'string' },
+        tlskey: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -152,6 +163,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['default-runtime'] !== undefined ? { defaultRuntime: values['default-runtime'] } : {}),
     ...(values['cgroup-parent'] !== undefined ? { cgroupParent: values['cgroup-parent'] } : {}),
     ...(values.debug !== undefined ? { debug: values.debug } : {}),
+    ...(values.tlsverify !== undefined || values.tlscacert !== undefined ? { tls: tlsFlags(values) } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -167,16 +179,14 @@ function checkCgroupParent(path: string): string {
 }
 
 export function mergeOptions(
-  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean },
+  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean; tls?: DaemonOptions['tls'] },
   file: ConfigFileValues,
   configFile: string,
 ): DaemonOptions {
   const execRoot = flags.execRoot ?? file['exec-root'] ?? DEFAULTS.execRoot;
   const debug = flags.debug ?? file.debug ?? false;
   const hosts = flags.host ?? file.hosts ?? [DEFAULTS.host];
-  for (const h of hosts) {
-    if (!h.startsWith('unix://')) throw new InvalidParameterError(`unsupported host "${h}": only unix:///path sockets are supported`);
-  }
+  for (const h of hosts) checkHost(h, flags.tls);
   return {
     hosts,
     dataRoot: flags.dataRoot ?? file['data-root'] ?? DEFAULTS.dataRoot,
@@ -188,5 +198,25 @@ export function mergeOptions(
     defaultRuntime: flags.defaultRuntime ?? file['default-runtime'] ?? DEFAULTS.defaultRuntime,
     cgroupParent: checkCgroupParent(flags.cgroupParent ?? file['cgroup-parent'] ?? DEFAULTS.cgroupParent),
     debug,
+    ...(flags.tls ? { tls: flags.tls } : {}),
   };
+}
+
+function tlsFlags(v: { tlsverify?: boolean | undefined; tlscacert?: string | undefined; tlscert?: string | undefined; tlskey?: string | undefined }): NonNullable<DaemonOptions['tls']> {
+  return { verify: v.tlsverify === true, ...(v.tlscacert ? { ca: v.tlscacert } : {}), ...(v.tlscert ? { cert: v.tlscert } : {}), ...(v.tlskey ? { key: v.tlskey } : {}) };
+}
+
+/**
+ * A TCP listener without client certificates gives root on this host to anyone who can reach
+ * the port, so it is refused unless --tlsverify, --tlscacert, --tlscert and --tlskey are given.
+ */
+function checkHost(h: string, tls: DaemonOptions['tls']): void {
+  if (h.startsWith('unix://')) return;
+  if (!h.startsWith('tcp://')) throw new InvalidParameterError(`unsupported host "${h}": use unix:///path, or tcp://HOST:PORT with --tlsverify`);
+  if (!/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(h)) throw new InvalidParameterError(`invalid host "${h}": want tcp://HOST:PORT`);
+  if (!tls?.verify || !tls.ca || !tls.cert || !tls.key) {
+    throw new InvalidParameterError(
+      `refusing to listen on ${h} without --tlsverify, --tlscacert, --tlscert and --tlskey: anyone who can reach that port would control this host as root`,
+    );
+  }
 }

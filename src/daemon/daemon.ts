@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { atomicWriteFile } from '../core/atomic-write.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
@@ -28,9 +28,15 @@ import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { listenAll } from './api-listeners.js';
+import { EventJournal } from '../store/events/event-journal.js';
+import { EventService } from '../engine/events/event-service.js';
+import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
+  /** The configuration was reloaded (SIGHUP): docker's daemon `reload` event. */
+  reloaded(attributes: Record<string, string>): void;
 }
 
 /** The composition root: builds stores, drivers, services and the API, then listens. */
@@ -51,7 +57,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const snapshotter = await chooseSnapshotter(opts.dataRoot, opts.storageDriver, (msg) => log.warn(msg));
     log.info({ driver: snapshotter.name }, 'storage driver ready');
 
+    const events = new EventService(new EventJournal(join(opts.dataRoot, 'events')), log);
+    cleanups.push(async () => events.close());
     const imageService = new ImageService({ content, images, refs, layers, snapshotter, log });
+    imageService.publish = events.publish;
     const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
     await runtimes.init();
     const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));
@@ -60,6 +69,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const registry = new ContainerRegistry(containerStore);
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
     await volumes.init();
+    volumes.publish = events.publish;
     volumes.setUsage(() => volumeUsage(registry.all()));
     const containers = new ContainerService({
       registry,
@@ -71,9 +81,14 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       execRoot: opts.execRoot,
       host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
       log,
+      events: events.publish,
     });
     imageService.setUsage(containers);
-    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log });
+    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
+    const health = new HealthMonitor({ registry, execs, log, events: events.publish });
+    containers.lifecycle.startedListeners.push((r, restored) => health.follow(r, restored));
+    containers.lifecycle.exitedListeners.push((r) => health.stop(r.Id));
+    cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
     const changes = new ContainerChanges({ containers, images: imageService, content, snapshotter, log });
     await containers.init();
@@ -97,39 +112,21 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });
     // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
     cleanups.push(() => rm(opts.pidfile, { force: true }));
-    const servers: Server[] = [];
-    for (const host of opts.hosts) {
-      const path = host.slice('unix://'.length);
-      await mkdir(join(path, '..'), { recursive: true });
-      // The lock guarantees no live daemon of this data root owns it; a stale socket blocks listen.
-      await rm(path, { force: true });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      await chmod(path, 0o660);
-      servers.push(server);
-      cleanups.push(() => rm(path, { force: true }));
-      log.info({ socket: path }, 'API listening');
-    }
-
+    const listeners = await listenAll(server, opts, log);
     return {
       async stop() {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        })));
+        await Promise.all(listeners.map((l) => l.close()));
         for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      },
+      reloaded(attributes) {
+        events.publish({ type: 'daemon', action: 'reload', id: 'berthd', attributes: { name: hostname(), ...attributes } });
       },
     };
   } catch (err) {

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../core/errors.js';
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
@@ -163,6 +163,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/logs',
       handler: async (ctx) => {
         const r = containers.get(id(ctx));
+        if (r.LogPath === '') throw new NotImplementedError('configured logging driver does not support reading');
         const stdout = queryBool(ctx.query, 'stdout');
         const stderr = queryBool(ctx.query, 'stderr');
         if (!stdout && !stderr) throw new InvalidParameterError('Bad parameters: you must choose at least one stream');

@@ -3,6 +3,7 @@ import { InvalidParameterError } from '../../core/errors.js';
 
 /** Larger bodies are no exec-start JSON: refuse rather than buffer whatever a client sends. */
 const MAX_UPGRADE_BODY = 1024 * 1024;
+const UPGRADE_BODY_TIMEOUT_MS = 30_000;
 
 /**
  * The request body of an upgrade request (exec start's `{"Detach":false,"Tty":…}`) and the
@@ -20,7 +21,14 @@ export async function readUpgradeBody(socket: Duplex, head: Buffer, contentLengt
     data = await new Promise<Buffer>((resolve, reject) => {
       const parts = [head];
       let have = head.length;
+      // A client that never sends the body it announced must not hold the socket forever.
+      const timer = setTimeout(() => {
+        cleanup();
+        socket.destroy();
+        reject(new InvalidParameterError(`upgrade request body not received within ${UPGRADE_BODY_TIMEOUT_MS / 1000} s`));
+      }, UPGRADE_BODY_TIMEOUT_MS);
       const cleanup = (): void => {
+        clearTimeout(timer);
         socket.removeListener('data', onData);
         socket.removeListener('end', onEnd);
         socket.removeListener('error', reject);

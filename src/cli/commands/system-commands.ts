@@ -4,12 +4,17 @@ import type { CliContext } from '../cli-context.js';
 import { compileTemplate } from '../format/go-template.js';
 import { humanSize } from '../../core/human-units.js';
 import { defineSystemDf } from './system-df.js';
+import { defineEvents } from './system-events.js';
+import { defineSystemPrune } from './system-prune.js';
 
 type Obj = Record<string, unknown>;
 
 export function registerSystemCommands(program: Command, ctx: CliContext): void {
   const system = program.command('system').description('Manage Berth');
   defineSystemDf(system, ctx);
+  defineEvents(system, ctx, 'events');
+  defineSystemPrune(system, ctx);
+  defineEvents(program, ctx, 'events');
   program
     .command('version')
     .description('Show the Berth version information')

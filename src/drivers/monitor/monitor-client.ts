@@ -28,6 +28,12 @@ export interface MonitorOptions {
   stateDir: string;
   /** The json-file log to append to; no log when absent. */
   logPath?: string;
+  /** Rotate the log when it reaches this many bytes (0: never). */
+  logMaxSize?: number;
+  /** Files kept, the live one included (`<log>.1` … `<log>.N-1`). */
+  logMaxFiles?: number;
+  /** gzip rotated files (`<log>.1.gz`), in a child process so the container never waits. */
+  logCompress?: boolean;
   tty: boolean;
   /** Keep the container's stdin open for attach clients. */
   stdin: boolean;
@@ -61,6 +67,8 @@ export function monitorArgs(opts: MonitorOptions): string[] {
   const args = ['--id', opts.id, '--bundle', opts.bundle, '--runtime', opts.runtime, '--runtime-root', opts.runtimeRoot];
   args.push('--state-dir', opts.stateDir);
   if (opts.logPath !== undefined) args.push('--log-path', opts.logPath);
+  if (opts.logMaxSize) args.push('--log-max-size', String(opts.logMaxSize), '--log-max-file', String(opts.logMaxFiles ?? 1));
+  if (opts.logMaxSize && opts.logCompress) args.push('--log-compress');
   if (opts.tty) args.push('--tty');
   if (opts.stdin) args.push('--stdin');
   if (opts.stdinOnce) args.push('--stdin-once');

@@ -1,10 +1,11 @@
 import { access } from 'node:fs/promises';
+import { publishContainerEvent } from '../events/container-events.js';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 import { InvalidParameterError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
-import { parseReference } from '../../oci/reference.js';
+import { familiarString, parseReference } from '../../oci/reference.js';
 import type { ImageRunConfig } from '../../oci/image-types.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from '../images/image-service.js';
@@ -76,6 +77,7 @@ export class ContainerChanges {
       OnBuild: null,
       Labels: c.Labels,
       ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck as NonNullable<ImageRunConfig['Healthcheck']> } : {}),
     };
     const pausable = opts.pause && r.State.Running && !r.State.Paused;
     const id = await this.withRootfs(r, async () =>
@@ -95,6 +97,7 @@ export class ContainerChanges {
       ),
     );
     if (opts.repo) await this.d.images.tag(id, opts.repo, opts.tag);
+    publishContainerEvent(this.d.images.publish, r, 'commit', { comment: opts.comment ?? '', imageID: id, imageRef: opts.repo ? familiarString(parseReference(`${opts.repo}:${opts.tag || 'latest'}`)) : '' });
     return id;
   }
 

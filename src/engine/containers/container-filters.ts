@@ -20,6 +20,10 @@ export function containerMatches(r: ContainerRecord, f: Filters, ancestorIds: Se
     if (!f.exited.some((c) => Number(c) === r.State.ExitCode)) return false;
   }
   if (ancestorIds && !ancestorIds.has(r.Image)) return false;
+  if (f.health) {
+    for (const h of f.health) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw new InvalidParameterError(`Unrecognised filter value for health: ${h}`);
+    if (!f.health.includes(r.State.Health?.Status ?? 'none')) return false;
+  }
   if (f['is-task'] && parseBool('is-task', f['is-task'][0] ?? 'false')) return false;
   const pos = order.get(r.Id) ?? 0;
   for (const [key, cmp] of [['before', (p: number, q: number) => p < q], ['since', (p: number, q: number) => p > q]] as const) {

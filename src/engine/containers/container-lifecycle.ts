@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { constants } from 'node:os';
 import type { Logger } from '../../core/logger.js';
 import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
@@ -20,6 +21,11 @@ import { oomVerdict } from './limits/oom-verdict.js';
 import { addHostSpecParts } from './limits/spec-limits.js';
 import { prepareMounts } from './mount-setup.js';
 import { resolveUser } from './user-lookup.js';
+import type { PublishEvent } from '../events/event-types.js';
+import { publishContainerEvent } from '../events/container-events.js';
+import { explainExit, lastLogLines, type ExitCause } from './exit-explanation.js';
+import { nextRestartDelay, restartsOnBoot, shouldRestart } from './restart-policy.js';
+import { logSettings } from './log-config.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -32,6 +38,9 @@ export interface LifecycleDeps {
   attach: AttachHub;
   /** Called after a container with AutoRemove exits. */
   autoRemove: (id: string) => Promise<void>;
+  /** Starts a container again for its restart policy (volumes prepared, under its lock). */
+  restartContainer: (id: string) => Promise<void>;
+  events?: PublishEvent;
 }
 
 /** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
@@ -45,11 +54,45 @@ export function runDir(execRoot: string, id: string): string {
  */
 export class ContainerLifecycle {
   private readonly watching = new Set<string>();
+  /** The user's stop or kill in flight per container: its exit is theirs, not a crash. */
+  private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string }>();
+  /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
+  private readonly backoff = new Map<string, number>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  /** Called after each start and each exit (health checks follow these). */
+  readonly startedListeners: Array<(r: ContainerRecord, restored: boolean) => void> = [];
+  readonly exitedListeners: Array<(r: ContainerRecord) => void> = [];
 
   constructor(private readonly d: LifecycleDeps) {}
 
+  /** A start by the user: the restart count and back-off begin again (docker's ResetRestartManager). */
+  resetRestarts(record: ContainerRecord): void {
+    this.cancelRestart(record.Id);
+    this.backoff.delete(record.Id);
+    record.RestartCount = 0;
+    record.HasBeenManuallyStopped = false;
+  }
+
+  private cancelRestart(id: string): boolean {
+    const timer = this.restartTimers.get(id);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.restartTimers.delete(id);
+    return true;
+  }
+
+  /** A container waiting for its restart is stopped instead (stop, kill, rm -f during the back-off). */
+  private async abandonRestart(record: ContainerRecord): Promise<void> {
+    this.cancelRestart(record.Id);
+    record.HasBeenManuallyStopped = true;
+    record.State = { ...record.State, Status: 'exited', Running: false, Restarting: false, Paused: false, Pid: 0 };
+    await this.d.registry.save(record);
+    this.d.notifier.exited(record.Id, record.State.ExitCode);
+  }
+
   async start(record: ContainerRecord): Promise<void> {
-    if (record.State.Running) {
+    if (record.State.Restarting) this.cancelRestart(record.Id);
+    else if (record.State.Running) {
       if (record.State.Paused) throw new ConflictError(`cannot start a paused container, try unpause instead`);
       throw new NotModifiedError('container already started');
     }
@@ -59,13 +102,14 @@ export class ContainerLifecycle {
     const state = join(dir, 'monitor');
     await rm(dir, { recursive: true, force: true });
     await mkdir(state, { recursive: true, mode: 0o700 });
+    if (record.LogPath !== '') await mkdir(dirname(record.LogPath), { recursive: true, mode: 0o710 });
     // A stale runtime entry (from a crash) would make create fail with "already exists".
     await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
       const [rootfs, etc] = await Promise.all([
         this.d.snapshotter.mountRootfs(record.Id),
-        writeEtcFiles(join(record.LogPath, '..'), {
+        writeEtcFiles(join(record.HostsPath, '..'), {
           hostname: record.Config.Hostname,
           domainname: record.Config.Domainname,
           extraHosts: record.HostConfig.ExtraHosts ?? [],
@@ -86,11 +130,11 @@ export class ContainerLifecycle {
         runtimeRoot: runtime.root,
         ...(runtime.hideOnCreate !== undefined ? { hideMount: runtime.hideOnCreate } : {}),
         stateDir: state,
-        logPath: record.LogPath,
         tty: record.Config.Tty,
         stdin: record.Config.OpenStdin,
         stdinOnce: record.Config.StdinOnce,
         ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
+        ...logOptions(record),
       });
       await this.d.attach.monitorReady(record.Id, state);
       await runtime.start(record.Id);
@@ -99,6 +143,7 @@ export class ContainerLifecycle {
         Status: 'running',
         Running: true,
         Paused: false,
+        Restarting: false,
         Pid: started.pid,
         ExitCode: 0,
         Error: '',
@@ -108,6 +153,11 @@ export class ContainerLifecycle {
       };
       await this.d.registry.save(record);
       this.watch(record.Id);
+      for (const m of record.Mounts ?? []) {
+        if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
+      }
+      publishContainerEvent(this.d.events, record, 'start');
+      for (const l of this.startedListeners) l(record, false);
     } catch (err) {
       this.d.attach.cancel(record.Id, err);
       await runtime.delete(record.Id).catch(() => undefined);
@@ -120,6 +170,8 @@ export class ContainerLifecycle {
       }
       // docker records 127/126 for a command that cannot be found or run.
       record.State.ExitCode = startFailureExitCode(message) ?? 128;
+      record.State = { ...record.State, Status: record.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0 };
+      record.LastExit = { ...explainExit(record, { exitCode: record.State.ExitCode, signal: null }, []), Reason: 'start-failed', Message: `the container could not start: ${message}` };
       await this.d.registry.save(record).catch(() => undefined);
       // A failed start ends the run as an exit would: `wait` callers (the docker CLI) return.
       this.d.notifier.exited(record.Id, record.State.ExitCode);
@@ -134,16 +186,23 @@ export class ContainerLifecycle {
     const state = join(runDir(this.d.execRoot, id), 'monitor');
     void waitExit(state)
       .then(
-        (exit) => this.onExit(id, exit.exitCode, ''),
-        (err: unknown) => this.onExit(id, 255, `the container monitor ended without recording an exit status: ${errorMessage(err)}`),
+        (exit) => this.onExit(id, { exitCode: exit.exitCode, signal: exit.signal }, ''),
+        (err: unknown) => this.onExit(id, { exitCode: 255, signal: null, lost: `the container monitor ended without recording an exit status: ${errorMessage(err)}` }, `the container monitor ended without recording an exit status: ${errorMessage(err)}`),
       )
       .catch((err: unknown) => this.d.log.error({ err, id }, 'recording container exit failed'))
       .finally(() => this.watching.delete(id));
   }
 
-  private async onExit(id: string, exitCode: number, error: string): Promise<void> {
+  private async onExit(id: string, given: ExitCause, error: string, boot = false): Promise<void> {
     const record = this.d.registry.find(id);
     if (!record) return;
+    const cause: ExitCause = { ...given };
+    const user = this.userStops.get(id);
+    if (user) cause.user = user;
+    this.userStops.delete(id);
+    const exitCode = cause.exitCode;
+    const logs = await lastLogLines(record.LogPath);
+    let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
       const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter.
@@ -152,21 +211,55 @@ export class ContainerLifecycle {
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
       ]);
+      const policy = record.HostConfig.RestartPolicy;
+      const manual = record.HasBeenManuallyStopped === true;
+      const restart = !record.HostConfig.AutoRemove && (boot ? restartsOnBoot(policy, exitCode, manual, record.RestartCount) : shouldRestart(policy, exitCode, manual, record.RestartCount));
+      const finishedAt = new Date().toISOString();
+      record.LastExit = explainExit(record, cause, logs);
+      if (restart) {
+        restartIn = boot ? 0 : nextRestartDelay(this.backoff.get(id) ?? 0, Date.now() - Date.parse(record.State.StartedAt));
+        this.backoff.set(id, restartIn);
+      }
       record.State = {
         ...record.State,
-        Status: 'exited',
-        Running: false,
+        Status: restart ? 'restarting' : 'exited',
+        Running: restart,
+        Restarting: restart,
         Paused: false,
         Pid: 0,
         ExitCode: exitCode,
         OOMKilled: oom.oomKilled,
         Error: error || oom.explanation,
-        FinishedAt: new Date().toISOString(),
+        FinishedAt: finishedAt,
       };
       await this.d.registry.save(record);
     });
+    for (const m of record.Mounts ?? []) {
+      if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: 'local' } });
+    }
+    if (record.State.OOMKilled) publishContainerEvent(this.d.events, record, 'oom');
+    const ran = Math.max(0, Math.round((Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt)) / 1000));
+    publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
+    if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop');
+    for (const l of this.exitedListeners) l(record);
     this.d.notifier.exited(id, exitCode);
-    if (record.HostConfig.AutoRemove) await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
+    if (restartIn !== undefined) this.scheduleRestart(record, restartIn);
+    else if (record.HostConfig.AutoRemove) await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
+  }
+
+  private scheduleRestart(record: ContainerRecord, ms: number): void {
+    this.cancelRestart(record.Id);
+    this.d.log.info({ id: record.Id, inMs: ms, restartCount: record.RestartCount + 1 }, 'restarting the container for its restart policy');
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(record.Id);
+      if (!this.d.registry.find(record.Id) || !record.State.Restarting) return;
+      record.RestartCount++;
+      this.d.restartContainer(record.Id).catch(async (err: unknown) => {
+        this.d.log.warn({ err, id: record.Id }, 'restart for the restart policy failed');
+        if (record.State.Restarting) await this.abandonRestart(record).catch(() => undefined);
+      });
+    }, ms);
+    this.restartTimers.set(record.Id, timer);
   }
 
   /** docker stop: the stop signal, then SIGKILL after the timeout. */
@@ -175,8 +268,16 @@ export class ContainerLifecycle {
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     const signal = parseSignal(opts.signal ?? record.Config.StopSignal ?? 'SIGTERM');
     const timeout = opts.timeout ?? record.Config.StopTimeout ?? 10;
+    if (record.State.Restarting) {
+      await this.abandonRestart(record);
+      publishContainerEvent(this.d.events, record, 'stop');
+      return;
+    }
+    record.HasBeenManuallyStopped = true;
+    this.userStops.set(record.Id, { action: 'stop', signal: `SIG${signal.replace(/^SIG/, '')}` });
     const exited = this.d.notifier.add(record.Id, 'not-running');
     if (record.State.Paused) await runtime.resume(record.Id).catch(() => undefined);
+    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(signal)) });
     if (timeout !== 0) await runtime.kill(record.Id, signal);
     const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
     if (!inTime) {
@@ -188,18 +289,47 @@ export class ContainerLifecycle {
   async kill(record: ContainerRecord, signal: string | undefined): Promise<void> {
     if (!record.State.Running) throw new ConflictError(`cannot kill container: ${record.Id}: container ${record.Id} is not running`);
     const sig = parseSignal(signal ?? 'KILL');
+    if (record.State.Restarting) {
+      // docker: a kill during the back-off only makes sure the restart does not happen.
+      await this.abandonRestart(record);
+      return;
+    }
+    record.HasBeenManuallyStopped = true;
+    this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}` });
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)) });
     await runtime.kill(record.Id, sig);
   }
 
   async pause(record: ContainerRecord, paused: boolean): Promise<void> {
     if (!record.State.Running) throw new ConflictError(`container ${record.Id} is not running`);
+    if (record.State.Restarting) throw new ConflictError(`Container ${record.Id} is restarting, wait until the container is running`);
     if (paused && record.State.Paused) throw new ConflictError(`container ${record.Id} is already paused`);
     if (!paused && !record.State.Paused) throw new ConflictError(`container ${record.Id} is not paused`);
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     await (paused ? runtime.pause(record.Id) : runtime.resume(record.Id));
     record.State = { ...record.State, Paused: paused, Status: paused ? 'paused' : 'running' };
     await this.d.registry.save(record);
+    publishContainerEvent(this.d.events, record, paused ? 'pause' : 'unpause');
+  }
+
+  /**
+   * A start the daemon did not finish (killed between mounting and recording): its rootfs mount
+   * and a created-but-never-started runtime container are leftovers of no record.
+   */
+  private async sweepInterruptedStart(record: ContainerRecord): Promise<void> {
+    const state = join(runDir(this.d.execRoot, record.Id), 'monitor');
+    if (await isMonitorAlive(state)) {
+      this.d.log.warn({ id: record.Id }, 'removing a container process whose start did not finish');
+      await this.d.runtimes.get(record.HostConfig.Runtime).delete(record.Id).catch(() => undefined);
+    }
+    await this.d.snapshotter.unmountRootfs(record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmount failed'));
+  }
+
+  /** rm -f of a container waiting for its restart: it is not restarted. */
+  async forgetRestart(record: ContainerRecord): Promise<void> {
+    if (record.State.Restarting) await this.abandonRestart(record);
+    this.backoff.delete(record.Id);
   }
 
   /**
@@ -207,19 +337,42 @@ export class ContainerLifecycle {
    * exited meanwhile get the exit code their monitor recorded.
    */
   async restore(record: ContainerRecord): Promise<void> {
-    if (!record.State.Running) return;
+    if (!record.State.Running) {
+      await this.sweepInterruptedStart(record);
+      // A container the user stopped, or that exited while no daemon watched: its policy decides
+      // at daemon start as docker's does (`always` even after a stop), if it ever ran.
+      const policy = record.HostConfig.RestartPolicy;
+      if (record.State.Status === 'exited' && !record.HostConfig.AutoRemove && restartsOnBoot(policy, record.State.ExitCode, record.HasBeenManuallyStopped === true, record.RestartCount)) {
+        record.State = { ...record.State, Status: 'restarting', Running: true, Restarting: true };
+        this.scheduleRestart(record, 0);
+      }
+      return;
+    }
     const state = join(runDir(this.d.execRoot, record.Id), 'monitor');
     const exit = await readExit(state);
     if (exit) {
-      await this.onExit(record.Id, exit.exitCode, '');
+      await this.onExit(record.Id, { exitCode: exit.exitCode, signal: exit.signal }, '', true);
       return;
     }
     if (await isMonitorAlive(state)) {
       this.watch(record.Id);
+      for (const l of this.startedListeners) l(record, true);
       return;
     }
-    await this.onExit(record.Id, 255, 'the container was lost while the daemon was down (host reboot or monitor killed)');
+    const why = 'the container was lost while the daemon was down (host reboot, or its monitor was killed)';
+    await this.onExit(record.Id, { exitCode: 255, signal: null, lost: why }, why, true);
   }
+}
+
+function signalNumber(name: string): number {
+  return (constants.signals as Record<string, number>)[`SIG${name.replace(/^SIG/, '')}`] ?? 0;
+}
+
+/** The monitor's log flags for the container's log driver. */
+function logOptions(record: ContainerRecord): { logPath?: string; logMaxSize?: number; logMaxFiles?: number; logCompress?: boolean } {
+  const s = logSettings(record.HostConfig.LogConfig);
+  if (s.driver === 'none') return {};
+  return { logPath: record.LogPath, logMaxSize: s.maxSize, logMaxFiles: s.maxFiles, logCompress: s.compress };
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../core/digest.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import { newId, shortId } from '../../core/ids.js';
 import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -11,6 +11,7 @@ import type { VolumeService } from '../volumes/volume-service.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../images/image-filters.js';
+import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
@@ -29,6 +30,10 @@ import { hostLimits } from './limits/host-limits.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
+import type { PublishEvent } from '../events/event-types.js';
+import { publishContainerEvent } from '../events/container-events.js';
+import { logPathFor } from './log-paths.js';
+import { validateRestartPolicy } from './restart-policy.js';
 
 export interface ContainerServiceDeps {
   registry: ContainerRegistry;
@@ -40,6 +45,7 @@ export interface ContainerServiceDeps {
   execRoot: string;
   host: HostSpecFacts;
   log: Logger;
+  events?: PublishEvent;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -64,6 +70,12 @@ export class ContainerService {
       log: d.log,
       attach: this.attachHub,
       autoRemove: (id) => this.remove(id, { force: true, volumes: true }),
+      restartContainer: async (id) => {
+        const r = this.get(id);
+        await this.prepareVolumes(r);
+        await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+      },
+      ...(d.events ? { events: d.events } : {}),
     };
     this.lifecycle = new ContainerLifecycle(deps);
   }
@@ -76,6 +88,13 @@ export class ContainerService {
       await rm(join(this.d.dataRoot, 'containers', orphan), { recursive: true, force: true });
     }
     for (const r of this.d.registry.all()) {
+      if (r.State.Status === 'removing') {
+        // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
+        this.d.log.warn({ id: r.Id }, 'finishing the removal of a container');
+        await this.d.snapshotter.removeRootfs(r.Id).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'removing the rootfs failed'));
+        await this.d.registry.forget(r);
+        continue;
+      }
       await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
     }
   }
@@ -122,7 +141,7 @@ export class ContainerService {
         State: initialState(),
         Driver: this.d.snapshotter.name,
         RestartCount: 0,
-        LogPath: join(dir, `${id}-json.log`),
+        LogPath: logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
         ResolvConfPath: join(dir, 'resolv.conf'),
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
@@ -130,6 +149,7 @@ export class ContainerService {
         Mounts: mounts,
       };
       await this.d.registry.save(record);
+      publishContainerEvent(this.d.events, record, 'create');
       return { Id: id, Warnings: warnings };
     } catch (err) {
       this.d.registry.releaseName(fullName, id);
@@ -150,7 +170,10 @@ export class ContainerService {
     const r = this.get(ref);
     try {
       await this.prepareVolumes(r);
-      await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+      await this.d.registry.exclusive(r.Id, () => {
+        if (!r.State.Running || r.State.Restarting) this.lifecycle.resetRestarts(r);
+        return this.lifecycle.start(r);
+      });
     } catch (err) {
       // As docker: a --rm container that cannot start is removed (`run --rm` waits for that).
       if (r.HostConfig.AutoRemove && !r.State.Running) {
@@ -169,7 +192,11 @@ export class ContainerService {
     const r = this.get(ref);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
-    await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
+    await this.d.registry.exclusive(r.Id, () => {
+      this.lifecycle.resetRestarts(r);
+      return this.lifecycle.start(r);
+    });
+    publishContainerEvent(this.d.events, r, 'restart');
   }
 
   async kill(ref: string, signal: string | undefined): Promise<void> {
@@ -183,6 +210,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
     const r = this.get(ref);
+    if (r.State.Restarting && opts.force) await this.lifecycle.forgetRestart(r);
     if (r.State.Running) {
       if (!opts.force) {
         throw new ConflictError(`cannot remove container "${r.Name.slice(1)}": container is ${r.State.Paused ? 'paused' : 'running'}: stop the container before removing or force remove`);
@@ -194,8 +222,10 @@ export class ContainerService {
     }
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
-      r.State.Status = 'removing';
       await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
+      // Recorded before anything is deleted: a crash from here on is finished at the next start.
+      r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
+      await this.d.registry.save(r);
       await this.d.snapshotter.removeRootfs(r.Id);
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
       await this.d.registry.forget(r);
@@ -206,6 +236,7 @@ export class ContainerService {
       for (const name of anonymous) await this.d.volumes.remove(name, false).catch((err: unknown) => this.d.log.warn({ err, volume: name }, 'keeping an anonymous volume'));
     }
     this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
+    publishContainerEvent(this.d.events, r, 'destroy');
     for (const l of this.removedListeners) l(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);
   }
@@ -216,6 +247,7 @@ export class ContainerService {
    */
   attach(ref: string): { record: ContainerRecord; stream: Promise<Socket> } {
     const r = this.get(ref);
+    publishContainerEvent(this.d.events, r, 'attach');
     const stream = r.State.Running ? this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) : this.attachHub.waitForStart(r.Id);
     return { record: r, stream };
   }
@@ -242,6 +274,7 @@ export class ContainerService {
       throw err;
     }
     this.d.registry.releaseName(old, r.Id);
+    publishContainerEvent(this.d.events, r, 'rename', { oldName: old });
   }
 
   /**
@@ -303,6 +336,7 @@ export class ContainerService {
     for (const r of this.d.registry.all()) {
       if (r.State.Running || r.State.Status === 'paused') continue;
       if (filters.label && !containerMatches(r, { label: filters.label }, undefined, new Map())) continue;
+      if (filters.until?.[0] !== undefined && Date.parse(r.Created) >= parseUntil(filters.until[0])) continue;
       const { rw } = await containerSizes(this.d, r);
       await this.remove(r.Id, { force: false, volumes: false }).then(() => {
         deleted.push(r.Id);
@@ -320,13 +354,23 @@ export class ContainerService {
     return containerStats(r, (await hostLimits()).driver, recordCgroupPath(r, this.d.host.cgroupParent), prev);
   }
 
-  /** `docker update`: new limits, written into the running container's cgroup. */
+  /** `docker update`: new limits, written into the running container's cgroup, and the restart policy. */
   async update(ref: string, req: UpdateRequest): Promise<{ Warnings: string[] }> {
     const r = this.get(ref);
+    if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new InvalidParameterError('update config must be a JSON object');
+    const { RestartPolicy: restart, ...resources } = req;
+    // The docker CLI always sends a RestartPolicy; an empty name leaves the policy as it is.
+    const policy = restart?.Name ? validateRestartPolicy(restart, r.HostConfig.AutoRemove) : undefined;
     const limits = await hostLimits();
-    const warnings = await this.d.registry.exclusive(r.Id, () =>
-      updateContainer(r, req, { driver: limits.driver, support: limits.cgroups, cgroupPath: recordCgroupPath(r, this.d.host.cgroupParent), save: (rec) => this.d.registry.save(rec) }),
-    );
+    const warnings = await this.d.registry.exclusive(r.Id, async () => {
+      const w = await updateContainer(r, resources, { driver: limits.driver, support: limits.cgroups, cgroupPath: recordCgroupPath(r, this.d.host.cgroupParent), save: (rec) => this.d.registry.save(rec) });
+      if (policy) {
+        r.HostConfig = { ...r.HostConfig, RestartPolicy: policy };
+        await this.d.registry.save(r);
+      }
+      return w;
+    });
+    publishContainerEvent(this.d.events, r, 'update');
     return { Warnings: warnings };
   }
 

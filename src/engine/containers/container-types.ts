@@ -69,6 +69,15 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Only for containers with a health check (docker's shape). */
+  Health?: HealthState;
+}
+
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  /** The last 5 probes. */
+  Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
 }
 
 /** What the daemon keeps per container (`<data-root>/containers/<id>/container.json`). */
@@ -93,6 +102,22 @@ export interface ContainerRecord {
   ExecIDs: string[] | null;
   /** Binds, volumes and tmpfs in docker's inspect shape (absent in records made before volumes). */
   Mounts?: MountPoint[];
+  /** docker's HasBeenManuallyStopped: the user stopped or killed it, so no restart policy applies. */
+  HasBeenManuallyStopped?: boolean;
+  /** Why the last run ended, in words, with its last log lines (Berth's own inspect field). */
+  LastExit?: ExitExplanation;
+}
+
+export interface ExitExplanation {
+  /** exited | signal | oom | unhealthy | stopped | killed | daemon-lost | start-failed */
+  Reason: string;
+  Message: string;
+  ExitCode: number;
+  Signal: string | null;
+  OOMKilled: boolean;
+  FinishedAt: string;
+  /** The last lines the container wrote (at most 10). */
+  LastLogLines: string[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

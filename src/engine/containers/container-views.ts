@@ -5,9 +5,12 @@ import type { ContainerRecord } from './container-types.js';
 /** docker's `Status` text: `Up 5 minutes`, `Exited (0) 2 hours ago`, `Created`. */
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const s = r.State;
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Running) {
     const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
-    return s.Paused ? `${up} (Paused)` : up;
+    if (s.Paused) return `${up} (Paused)`;
+    const health = s.Health?.Status;
+    return health === 'starting' ? `${up} (health: starting)` : health ? `${up} (${health})` : up;
   }
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Dead) return 'Dead';
@@ -59,6 +62,7 @@ export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Dat
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: r.ExecIDs,
+    ...(r.LastExit && !r.State.Running ? { BerthLastExit: r.LastExit } : {}),
     HostConfig: r.HostConfig,
     GraphDriver: graphDriver,
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),

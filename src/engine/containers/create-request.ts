@@ -1,6 +1,9 @@
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { ImageConfig } from '../../oci/image-types.js';
 import type { ContainerConfig, HostConfig } from './container-types.js';
+import { validateRestartPolicy } from './restart-policy.js';
+import { validateLogConfig } from './log-config.js';
+import { resolveHealthcheck } from './health/health-config.js';
 
 /** The body of `POST /containers/create`: Config fields at the top, plus HostConfig. */
 export interface CreateRequest {
@@ -58,10 +61,6 @@ function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): 
     if (SUPPORTED_HOST_KEYS.has(key) || isZero(value) || (key === 'MemorySwappiness' && value === -1)) continue;
     throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet${WHY_LATER[key] ? `: ${WHY_LATER[key]}` : ''}`);
   }
-  const restart = host.RestartPolicy as { Name?: string } | undefined;
-  if (restart?.Name && restart.Name !== 'no') throw new NotImplementedError(`restart policy "${restart.Name}" is not supported by this Berth version yet: restart policies come with the keep-running issue`);
-  const log = host.LogConfig as { Type?: string } | undefined;
-  if (log?.Type && log.Type !== 'json-file') throw new NotImplementedError(`log driver "${log.Type}" is not supported: Berth writes json-file logs`);
   const net = String(host.NetworkMode ?? '');
   if (net !== '' && !['default', 'bridge', 'none', 'host'].includes(net)) {
     throw new NotImplementedError(`network mode "${net}" is not supported by this Berth version yet: user networks come with the networking issue`);
@@ -134,6 +133,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Labels: labels,
     ...(typeof body.StopSignal === 'string' && body.StopSignal !== '' ? { StopSignal: body.StopSignal } : ic.StopSignal ? { StopSignal: ic.StopSignal } : {}),
     ...(typeof stopTimeout === 'number' ? { StopTimeout: stopTimeout } : {}),
+    ...resolveHealthcheck(body.Healthcheck, ic.Healthcheck),
   };
   if (config.WorkingDir !== '' && !config.WorkingDir.startsWith('/')) {
     throw new InvalidParameterError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
@@ -143,7 +143,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Binds: strings(host.Binds, 'HostConfig.Binds') ?? null,
     NetworkMode: String(host.NetworkMode ?? '') === '' ? 'bridge' : String(host.NetworkMode),
     PortBindings: {},
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    RestartPolicy: validateRestartPolicy(host.RestartPolicy, host.AutoRemove === true),
     AutoRemove: host.AutoRemove === true,
     CapAdd: strings(host.CapAdd, 'HostConfig.CapAdd') ?? null,
     CapDrop: strings(host.CapDrop, 'HostConfig.CapDrop') ?? null,
@@ -162,7 +162,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     CpuShares: Number(host.CpuShares ?? 0),
     PidsLimit: host.PidsLimit === undefined || host.PidsLimit === null ? null : Number(host.PidsLimit),
     Ulimits: (host.Ulimits as HostConfig['Ulimits']) ?? null,
-    LogConfig: { Type: 'json-file', Config: {} },
+    LogConfig: validateLogConfig(host.LogConfig),
   };
   for (const [k, v] of [['IpcMode', hostConfig.IpcMode], ['PidMode', hostConfig.PidMode], ['UTSMode', hostConfig.UTSMode]] as const) {
     const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) : ['', 'host'].includes(v);

@@ -15,6 +15,8 @@ import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
 import { mergeEnv } from './create-request.js';
 import { resolveUser } from './user-lookup.js';
+import type { PublishEvent } from '../events/event-types.js';
+import { publishContainerEvent } from '../events/container-events.js';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -45,16 +47,18 @@ interface ExecRecord {
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
 
-  constructor(private readonly d: { registry: ContainerRegistry; runtimes: RuntimeCatalog; snapshotter: Snapshotter; execRoot: string; log: Logger }) {}
+  constructor(private readonly d: { registry: ContainerRegistry; runtimes: RuntimeCatalog; snapshotter: Snapshotter; execRoot: string; log: Logger; events?: PublishEvent }) {}
 
   create(containerRef: string, config: ExecConfig): { Id: string } {
     const r = this.d.registry.get(containerRef);
     if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    if (r.State.Restarting) throw new ConflictError(`Container ${r.Id} is restarting, wait until the container is running`);
     if (r.State.Paused) throw new ConflictError(`container ${r.Id} is paused, unpause the container before exec`);
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new InvalidParameterError('no exec command specified');
     const ID = newId();
     this.execs.set(ID, { ID, ContainerID: r.Id, config, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined });
     r.ExecIDs = [...(r.ExecIDs ?? []), ID];
+    publishContainerEvent(this.d.events, r, `exec_create: ${config.Cmd.join(' ')}`, { execID: ID });
     return { Id: ID };
   }
 
@@ -131,10 +135,12 @@ export class ExecService {
     });
     e.Running = true;
     e.Pid = started.pid;
+    publishContainerEvent(this.d.events, r, `exec_start: ${(e.config.Cmd ?? []).join(' ')}`, { execID: e.ID });
     const attach = opts.detach ? undefined : await connectAttach(dir);
     e.exited = waitExit(dir).then(async (exit) => {
       e.Running = false;
       e.ExitCode = exit?.exitCode ?? 126;
+      publishContainerEvent(this.d.events, r, 'exec_die', { execID: e.ID, exitCode: String(e.ExitCode) });
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     });
     return attach;
@@ -167,6 +173,28 @@ export class ExecService {
       Running: e.Running,
       Pid: e.Pid,
     };
+  }
+
+  /** Forgets one finished exec (health probes are not kept, as in docker). */
+  discard(id: string): void {
+    const e = this.execs.get(id);
+    if (!e) return;
+    this.execs.delete(id);
+    const r = this.d.registry.find(e.ContainerID);
+    if (r?.ExecIDs) r.ExecIDs = r.ExecIDs.filter((x) => x !== id);
+    if (r?.ExecIDs?.length === 0) r.ExecIDs = null;
+  }
+
+  /** Kills a running exec's process (a health probe past its timeout). */
+  killProcess(id: string): void {
+    const e = this.execs.get(id);
+    if (e?.Running && e.Pid > 0) {
+      try {
+        process.kill(e.Pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
   }
 
   /** Forgets the execs of a removed container. */

@@ -14,17 +14,26 @@ import type { ProgressMessage } from './archive/progress.js';
 export class ImageArchives {
   constructor(private readonly deps: { images: ImageService; content: ContentStore }) {}
 
-  load(input: Readable, opts: { quiet: boolean; onProgress: (m: ProgressMessage) => void }): Promise<string[]> {
-    return loadImages(this.deps, input, opts);
+  async load(input: Readable, opts: { quiet: boolean; onProgress: (m: ProgressMessage) => void }): Promise<string[]> {
+    const names = await loadImages(this.deps, input, opts);
+    for (const name of names) this.event('load', name);
+    return names;
   }
 
-  save(names: string[]): Promise<Readable> {
-    return saveImages(this.deps, names);
+  async save(names: string[]): Promise<Readable> {
+    const out = await saveImages(this.deps, names);
+    for (const name of names) this.event('save', name);
+    return out;
   }
 
   /** `source` is the request body (`fromSrc=-`) or a URL to fetch the tarball from. */
   async import(source: Readable | string, opts: ImportOptions): Promise<Digest> {
-    if (typeof source === 'string') return importImage(this.deps, await fetchImportSource(source), { ...opts, source });
-    return importImage(this.deps, source, opts);
+    const id = typeof source === 'string' ? await importImage(this.deps, await fetchImportSource(source), { ...opts, source }) : await importImage(this.deps, source, opts);
+    this.event('import', id);
+    return id;
+  }
+
+  private event(action: string, name: string): void {
+    this.deps.images.publish({ type: 'image', action, id: name, attributes: { name } });
   }
 }

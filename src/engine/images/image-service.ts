@@ -10,6 +10,7 @@ import { checkFilterKeys, labelsMatch, parseBool, referenceMatches, type Filters
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
 import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
+import type { PublishEvent } from '../events/event-types.js';
 
 export interface DeleteResponseItem {
   Untagged?: string;
@@ -45,6 +46,9 @@ export class ImageService {
   setUsage(usage: ImageUsage): void {
     this.usage = usage;
   }
+
+  /** Where image events (tag, untag, delete, pull, load…) go. */
+  publish: PublishEvent = () => undefined;
 
   resolve(name: string): Promise<ResolvedImage> {
     return this.catalog.resolve(name);
@@ -129,6 +133,7 @@ export class ImageService {
     await this.deps.refs.set(formatReference(ref), img.id);
     img.record.lastTagTime = new Date().toISOString();
     await this.deps.images.put(img.record);
+    this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
   }
 
   /** `docker rmi`, with docker's untag-vs-delete rules and conflicts. */
@@ -168,6 +173,7 @@ export class ImageService {
     for (const ref of refs) await this.untag(ref, out);
     await this.deps.images.delete(img.id);
     out.push({ Deleted: img.id });
+    this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id } });
     const removedLayers = await this.gc();
     for (const layer of removedLayers) out.push({ Deleted: layer });
     return out;
@@ -221,8 +227,10 @@ export class ImageService {
   }
 
   private async untag(ref: string, out: DeleteResponseItem[]): Promise<void> {
+    const id = this.deps.refs.get(ref);
     await this.deps.refs.delete(ref);
     out.push({ Untagged: familiarString(parseReference(ref)) });
+    this.publish({ type: 'image', action: 'untag', id: String(id ?? ref), attributes: { name: familiarString(parseReference(ref)) } });
   }
 }
 

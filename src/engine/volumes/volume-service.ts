@@ -5,6 +5,7 @@ import { ensureTmpfsMounted, unmountTmpfs } from '../../drivers/mounts/tmpfs-mou
 import type { Logger } from '../../core/logger.js';
 import type { VolumeRecord, VolumeStore } from '../../store/metadata/volume-store.js';
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import type { PublishEvent } from '../events/event-types.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_FILTERS = new Set(['dangling', 'name', 'label', 'driver', 'all']);
@@ -48,6 +49,9 @@ export class VolumeService {
   setUsage(usage: VolumeUsage): void {
     this.usage = usage;
   }
+
+  /** Where volume events (create, destroy; mount and unmount come from containers) go. */
+  publish: PublishEvent = () => undefined;
 
   async init(): Promise<void> {
     await this.store.init();
@@ -121,6 +125,7 @@ export class VolumeService {
       throw err;
     }
     this.records.set(name, record);
+    this.publish({ type: 'volume', action: 'create', id: name, attributes: { driver } });
     return this.view(record);
   }
 
@@ -142,6 +147,7 @@ export class VolumeService {
     if (r.Options.type === 'tmpfs') await unmountTmpfs(this.store.dataDir(name));
     this.records.delete(name);
     await this.store.delete(name);
+    this.publish({ type: 'volume', action: 'destroy', id: name, attributes: { driver: r.Driver } });
   }
 
   /** Unused anonymous volumes; with `all=true`, unused named ones too (docker 23+). */

@@ -4,7 +4,7 @@
  * current value), written into the running container's cgroup through the host's cgroup
  * driver, and only then saved: a value the kernel refuses leaves the container as it was.
  */
-import { ConflictError, InvalidParameterError, NotImplementedError } from '../../../core/errors.js';
+import { ConflictError, InvalidParameterError } from '../../../core/errors.js';
 import type { CgroupDriver, CgroupLimits } from '../../../drivers/cgroups/cgroup-driver.js';
 import type { CgroupSupport } from '../../../drivers/cgroups/cgroup-support.js';
 import type { ContainerRecord, HostConfig } from '../container-types.js';
@@ -86,10 +86,6 @@ export interface UpdateDeps {
 /** Applies `req` to the container; returns docker's warnings. */
 export async function updateContainer(record: ContainerRecord, req: UpdateRequest, d: UpdateDeps): Promise<string[]> {
   if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new InvalidParameterError('update config must be a JSON object');
-  const restart = req.RestartPolicy?.Name;
-  if (restart && restart !== 'no') {
-    throw new NotImplementedError(`restart policy "${restart}" is not supported by this Berth version yet: restart policies come with the keep-running issue`);
-  }
   const checked: UpdateRequest = { ...req };
   const warnings = checkResources(checked, d.support, true);
   if (record.State.Status === 'removing' || record.State.Dead) throw new ConflictError(`Cannot update container ${record.Id}: container is marked for removal and cannot be "update"`);

@@ -1,6 +1,7 @@
 import { FileChangeWaiter } from './file-change-waiter.js';
 import { LogFileCursor, openIfExists, tailStart } from './log-file-cursor.js';
 import { formatAttrs, parseLogLine, secondsToNs } from './log-entry.js';
+import { rotatedLogLines } from './rotated-logs.js';
 
 /**
  * Reads a container's json-file log with `docker logs` semantics (moby
@@ -49,6 +50,14 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
   let cursor: LogFileCursor | undefined;
   const waiter = opts.follow ? new FileChangeWaiter(path, POLL_MS, opts.signal) : undefined;
   try {
+    const tailWanted = opts.tail === undefined || opts.tail === 'all' || opts.tail < 0 ? undefined : Math.floor(opts.tail);
+    // Rotated files first (max-size/max-file): the history spans them.
+    for await (const raw of rotatedLogLines(path, tailWanted)) {
+      if (aborted()) return;
+      const out = select(raw);
+      if (out === UNTIL_REACHED) return;
+      if (out) yield out;
+    }
     const fh = await openIfExists(path);
     if (fh) {
       // Like moby, the history is what the file held when the read began; follow picks up after it.

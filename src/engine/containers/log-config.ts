@@ -1,0 +1,72 @@
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+
+export interface LogConfig {
+  Type: string;
+  Config: Record<string, string>;
+}
+
+/** What the monitor needs to write and rotate a container's log. */
+export interface LogSettings {
+  driver: 'json-file' | 'local' | 'none';
+  /** Bytes; 0 means never rotate. */
+  maxSize: number;
+  maxFiles: number;
+  compress: boolean;
+}
+
+const JSON_FILE_OPTS = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
+const LOCAL_OPTS = new Set(['max-size', 'max-file', 'compress']);
+
+/** json-file reads max-size with units.FromHumanSize (10m = 10^7), local with RAMInBytes (2^20). */
+function parseSize(text: string, binary: boolean): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(text.trim());
+  if (!m) throw new InvalidParameterError(`invalid size: '${text}'`);
+  const base = binary || (m[3] ?? '').toLowerCase() === 'ib' ? 1024 : 1000;
+  const power = ['', 'k', 'm', 'g', 't', 'p'].indexOf((m[2] ?? '').toLowerCase());
+  return Math.floor(Number(m[1]) * base ** power);
+}
+
+function parseBoolOpt(name: string, v: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw new InvalidParameterError(`error parsing ${name} option: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+/** HostConfig.LogConfig checked with docker's rules; the default driver is json-file. */
+export function validateLogConfig(value: unknown): LogConfig {
+  const v = (value ?? {}) as { Type?: unknown; Config?: unknown };
+  const type = typeof v.Type === 'string' && v.Type !== '' ? v.Type : 'json-file';
+  const config = (v.Config ?? {}) as Record<string, unknown>;
+  if (typeof config !== 'object' || Array.isArray(config) || Object.values(config).some((x) => typeof x !== 'string')) {
+    throw new InvalidParameterError('LogConfig.Config must be a map of strings');
+  }
+  const opts = config as Record<string, string>;
+  if (type === 'none') {
+    if (Object.keys(opts).length > 0) throw new InvalidParameterError('configured logging driver does not support log options: none');
+  } else if (type === 'json-file' || type === 'local') {
+    const allowed = type === 'local' ? LOCAL_OPTS : JSON_FILE_OPTS;
+    for (const key of Object.keys(opts)) if (!allowed.has(key)) throw new InvalidParameterError(`unknown log opt '${key}' for ${type} log driver`);
+    logSettings({ Type: type, Config: opts });
+  } else {
+    throw new NotImplementedError(`log driver "${type}" is not supported by Berth: use json-file, local or none`);
+  }
+  return { Type: type, Config: opts };
+}
+
+/** The rotation settings of a (validated) LogConfig, with each driver's defaults. */
+export function logSettings(c: LogConfig): LogSettings {
+  if (c.Type === 'none') return { driver: 'none', maxSize: 0, maxFiles: 1, compress: false };
+  const local = c.Type === 'local';
+  const o = c.Config;
+  const maxSize = o['max-size'] !== undefined ? parseSize(o['max-size'], local) : local ? 20 * 1024 * 1024 : 0;
+  let maxFiles = local ? 5 : 1;
+  if (o['max-file'] !== undefined) {
+    if (!/^-?\d+$/.test(o['max-file'])) throw new InvalidParameterError(`invalid value for max-file: ${o['max-file']}`);
+    maxFiles = Number(o['max-file']);
+    if (maxFiles < 1) throw new InvalidParameterError('max-file cannot be less than 1');
+  }
+  if (o['max-size'] !== undefined && maxSize <= 0) throw new InvalidParameterError('max-size must be a positive number');
+  const compress = o.compress !== undefined ? parseBoolOpt('compress', o.compress) : local;
+  if (compress && !local && (maxFiles === 1 || maxSize === 0)) throw new InvalidParameterError('compress cannot be true when max-file is less than 2 or max-size is not set');
+  return { driver: local ? 'local' : 'json-file', maxSize, maxFiles, compress };
+}
