@@ -215,6 +215,8 @@ export class ContainerLifecycle {
       const manual = record.HasBeenManuallyStopped === true;
       const restart = !record.HostConfig.AutoRemove && (boot ? restartsOnBoot(policy, exitCode, manual, record.RestartCount) : shouldRestart(policy, exitCode, manual, record.RestartCount));
       const finishedAt = new Date().toISOString();
+      // The explanation reads OOMKilled from the state: give it this exit's verdict.
+      record.State = { ...record.State, OOMKilled: oom.oomKilled };
       record.LastExit = explainExit(record, cause, logs);
       if (restart) {
         restartIn = boot ? 0 : nextRestartDelay(this.backoff.get(id) ?? 0, Date.now() - Date.parse(record.State.StartedAt));
