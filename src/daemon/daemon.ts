@@ -28,6 +28,7 @@ import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { buildNetworking } from './networking.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -58,6 +59,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    const networking = await buildNetworking(opts, registry, log);
+    cleanups.push(() => networking.networks.dns.closeAll());
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
     await volumes.init();
     volumes.setUsage(() => volumeUsage(registry.all()));
@@ -71,6 +74,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       execRoot: opts.execRoot,
       host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
       log,
+      endpoints: networking.endpoints,
+      hostGateway: () => networking.networks.hostGateway(),
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log });
@@ -97,7 +102,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, networks: networking.api }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

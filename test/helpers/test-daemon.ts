@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineClient } from '../../src/client/engine-client.js';
 import { unmountUnder } from './mounts.js';
 import { removeCgroupParent } from './cgroups.js';
+import { pickTestNetwork, removeTestNetworking, type TestNetwork } from './test-network.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -29,6 +30,8 @@ export class TestDaemon {
   readonly dataRoot: string;
   readonly execRoot: string;
   readonly client: EngineClient;
+  /** This daemon's own default bridge, subnet and nft table: never berth0, never another run's. */
+  net: TestNetwork | undefined;
   logs = '';
 
   private constructor(readonly root: string, readonly extraArgs: string[]) {
@@ -41,6 +44,7 @@ export class TestDaemon {
   static async start(extraArgs: string[] = []): Promise<TestDaemon> {
     const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
     const d = new TestDaemon(root, extraArgs);
+    d.net = await pickTestNetwork();
     await d.launch();
     return d;
   }
@@ -55,7 +59,7 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = [BERTHD_JS, '--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
+    const args = [BERTHD_JS, '--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -90,6 +94,7 @@ export class TestDaemon {
   async stop(): Promise<void> {
     await this.halt();
     await removeCgroupParent(this.cgroupParent);
+    if (this.net) await removeTestNetworking(this.net, this.dataRoot);
     await unmountUnder(this.root);
     await rm(this.root, { recursive: true, force: true });
   }

@@ -17,6 +17,7 @@ import { parseSignal } from './signals.js';
 import { specInputFor, type HostSpecFacts } from './spec-input.js';
 import { prepareMounts } from './mount-setup.js';
 import { resolveUser } from './user-lookup.js';
+import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -29,6 +30,8 @@ export interface LifecycleDeps {
   attach: AttachHub;
   /** Called after a container with AutoRemove exits. */
   autoRemove: (id: string) => Promise<void>;
+  endpoints: ContainerEndpoints;
+  hostGateway: () => string;
 }
 
 /** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
@@ -60,18 +63,25 @@ export class ContainerLifecycle {
     await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
-      const [rootfs, etc] = await Promise.all([
-        this.d.snapshotter.mountRootfs(record.Id),
-        writeEtcFiles(join(record.LogPath, '..'), {
+      const [rootfs, net] = await Promise.all([this.d.snapshotter.mountRootfs(record.Id), this.d.endpoints.attach(record)]);
+      const hc = record.HostConfig;
+      const etc = net.sharedFrom
+        ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
+        : await writeEtcFiles(join(record.LogPath, '..'), {
           hostname: record.Config.Hostname,
           domainname: record.Config.Domainname,
-          extraHosts: record.HostConfig.ExtraHosts ?? [],
-          hostNetwork: record.HostConfig.NetworkMode === 'host',
-        }),
-      ]);
+          extraHosts: hc.ExtraHosts ?? [],
+          hostNetwork: hc.NetworkMode === 'host',
+          addresses: net.addresses,
+          hostGateway: this.d.hostGateway(),
+          dns: (hc.Dns as string[] | undefined) ?? [],
+          dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
+          dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
+          ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
+        });
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User);
-      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host));
+      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
       const [rows, cols] = record.HostConfig.ConsoleSize;
       const started = await startMonitor({
@@ -107,6 +117,7 @@ export class ContainerLifecycle {
       this.d.attach.cancel(record.Id, err);
       await runtime.delete(record.Id).catch(() => undefined);
       await this.d.snapshotter.unmountRootfs(record.Id).catch(() => undefined);
+      await this.d.endpoints.detach(record).catch(() => undefined);
       const message = errorMessage(err);
       record.State.Error = message;
       if (err instanceof BerthError && /runc create failed|crun|OCI runtime/i.test(message) && !/^OCI runtime/.test(message)) {
@@ -144,6 +155,7 @@ export class ContainerLifecycle {
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
+        this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
       ]);
       record.State = {
         ...record.State,
@@ -207,6 +219,7 @@ export class ContainerLifecycle {
       return;
     }
     if (await isMonitorAlive(state)) {
+      await this.d.endpoints.restore(record).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'restoring published ports failed'));
       this.watch(record.Id);
       return;
     }

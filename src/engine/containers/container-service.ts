@@ -25,6 +25,7 @@ import { randomName } from './name-generator.js';
 import { containerCgroupPath, type HostSpecFacts } from './spec-input.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
+import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
 
 export interface ContainerServiceDeps {
@@ -37,6 +38,9 @@ export interface ContainerServiceDeps {
   execRoot: string;
   host: HostSpecFacts;
   log: Logger;
+  endpoints: ContainerEndpoints;
+  /** `--add-host x:host-gateway` points here. */
+  hostGateway: () => string;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -61,6 +65,8 @@ export class ContainerService {
       log: d.log,
       attach: this.attachHub,
       autoRemove: (id) => this.remove(id, { force: true, volumes: true }),
+      endpoints: d.endpoints,
+      hostGateway: d.hostGateway,
     };
     this.lifecycle = new ContainerLifecycle(deps);
   }
@@ -75,6 +81,8 @@ export class ContainerService {
     for (const r of this.d.registry.all()) {
       await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
     }
+    // Namespaces, veths, leases and rules a crash left behind go; running containers keep theirs.
+    await this.d.endpoints.reconcile(this.d.registry.all()).catch((err: unknown) => this.d.log.error({ err }, 'reconciling networking failed'));
   }
 
   get(ref: string): ContainerRecord {
@@ -87,6 +95,7 @@ export class ContainerService {
     const resolved = resolveCreate(body, imageName, image.config);
     this.d.runtimes.get(resolved.hostConfig.Runtime);
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
+    const networking = this.d.endpoints.plan(resolved.hostConfig.NetworkMode, body.NetworkingConfig, typeof body.MacAddress === 'string' ? body.MacAddress : undefined);
     const id = newId();
     let fullName: string;
     if (name) fullName = validateName(name);
@@ -123,6 +132,7 @@ export class ContainerService {
         HostsPath: join(dir, 'hosts'),
         ExecIDs: null,
         Mounts: mounts,
+        NetworkSettings: networking,
       };
       await this.d.registry.save(record);
       return { Id: id, Warnings: [] };
@@ -193,6 +203,8 @@ export class ContainerService {
       await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
       await this.d.snapshotter.removeRootfs(r.Id);
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
+      await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
+      await this.d.endpoints.release(r);
       await this.d.registry.forget(r);
     });
     if (opts.volumes) {

@@ -1,3 +1,4 @@
+import type { ContainerNetworking } from '../networks/network-types.js';
 import type { MountPoint } from './mount-plan.js';
 
 /** Container shapes as the Engine API shows them (docker's field names), kept in the record. */
@@ -93,6 +94,8 @@ export interface ContainerRecord {
   ExecIDs: string[] | null;
   /** Binds, volumes and tmpfs in docker's inspect shape (absent in records made before volumes). */
   Mounts?: MountPoint[];
+  /** Networks joined, addresses and published ports (absent in records made before networking). */
+  NetworkSettings?: ContainerNetworking;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
