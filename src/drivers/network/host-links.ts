@@ -2,6 +2,7 @@
  * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
  * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, SystemError } from '../../core/errors.js';
@@ -52,7 +53,8 @@ export async function deleteLink(name: string): Promise<void> {
 /** A network namespace kept alive by a bind mount at `path`: it outlives berthd, not a reboot. */
 export async function createNetns(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await deleteNetns(path);
+  // Each tool run costs milliseconds on every start: only a leftover needs the unmount.
+  if (existsSync(path)) await deleteNetns(path);
   await writeFile(path, '');
   try {
     await runCommand('unshare', [`--net=${path}`, 'true']);
@@ -87,9 +89,16 @@ export interface VethSpec {
 /** A veth pair: the host end enslaved to the bridge, the other end configured inside the namespace. */
 export async function attachVeth(v: VethSpec): Promise<void> {
   const peer = `${v.hostName}p`.slice(0, 15);
-  await runCommand('ip', ['link', 'add', v.hostName, 'mtu', String(v.mtu), 'type', 'veth', 'peer', 'name', peer, 'mtu', String(v.mtu), 'netns', v.netns]);
+  const host = [
+    `link add ${v.hostName} mtu ${v.mtu} type veth peer name ${peer} mtu ${v.mtu} netns ${v.netns}`,
+    `link set dev ${v.hostName} master ${v.bridge}`,
+    `link set dev ${v.hostName} up`,
+  ];
+  await runCommand('ip', ['-batch', '-'], { input: host.join('\n') + '\n' }).catch(async (err: unknown) => {
+    await deleteLink(v.hostName).catch(() => undefined);
+    throw err;
+  });
   try {
-    await runCommand('ip', ['-batch', '-'], { input: `link set dev ${v.hostName} master ${v.bridge}\nlink set dev ${v.hostName} up\n` });
     await inNetns(v.netns, [
       `link set dev ${peer} name ${v.ifName}`,
       `link set dev ${v.ifName} address ${v.mac}`,

@@ -246,8 +246,10 @@ export class ContainerEndpoints {
     if (hadPorts) await this.d.networks.syncRules().catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing port rules failed'));
     const ns = r.NetworkSettings;
     if (!ns || !isBridgeMode(r.HostConfig.NetworkMode)) return;
-    for (const itf of Object.values(ns.Interfaces ?? {})) await deleteLink(itf.HostVeth).catch(() => undefined);
-    if (ns.SandboxKey) await deleteNetns(this.netnsPath(r.Id)).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing the network namespace failed'));
+    await Promise.all([
+      ...Object.values(ns.Interfaces ?? {}).map((itf) => deleteLink(itf.HostVeth).catch(() => undefined)),
+      ns.SandboxKey ? deleteNetns(this.netnsPath(r.Id)).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing the network namespace failed')) : undefined,
+    ]);
     ns.Interfaces = {};
     ns.SandboxKey = '';
     ns.Ports = {};
