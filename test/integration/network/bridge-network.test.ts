@@ -72,7 +72,10 @@ describe('bridge networking', () => {
   });
 
   test('-P publishes EXPOSEd ports on random host ports; ranges and udp map', async () => {
-    await runD(['--name', 'expose-all', '--expose', '80', '-P', 'busybox', 'httpd', '-f', '-p', '80']);
+    // An image whose config EXPOSEs 80 (as a Dockerfile's EXPOSE would).
+    ok(await d.docker(['create', '--name', 'expose-src', 'busybox', 'true']), 'create');
+    ok(await d.docker(['commit', '--change', 'EXPOSE 80', 'expose-src', 'exposing:1']), 'commit');
+    await runD(['--name', 'expose-all', '-P', 'exposing:1', 'httpd', '-f', '-p', '80']);
     const line = ok(await d.docker(['port', 'expose-all', '80/tcp']), 'port').stdout.trim();
     const m = /^0\.0\.0\.0:(\d+)$/.exec(line);
     assert.ok(m, line);
@@ -120,6 +123,18 @@ describe('bridge networking', () => {
   test('published ports keep working across a daemon restart', async () => {
     const port = ok(await d.docker(['port', 'web', '80']), 'port').stdout.trim().split(':')[1];
     assert.equal(await hostFetch('127.0.0.1', Number(port)), '404');
+  });
+
+  test('--mac-address sets the MAC; --ip on the default bridge and legacy --link are refused', async () => {
+    await runD(['--name', 'mac', '--mac-address', '02:42:de:ad:be:ef', 'busybox', 'sleep', '60']);
+    const link = ok(await d.docker(['exec', 'mac', 'cat', '/sys/class/net/eth0/address']), 'mac').stdout.trim();
+    assert.equal(link, '02:42:de:ad:be:ef');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.MacAddress}}', 'mac']), 'inspect').stdout.trim(), '02:42:de:ad:be:ef');
+    const ip = await d.docker(['run', '--rm', '--ip', `10.${d.net?.octet}.0.99`, 'busybox', 'true']);
+    assert.match(ip.stderr, /user defined networks only/);
+    const linked = await d.docker(['run', '--rm', '--link', 'mac:m', 'busybox', 'true']);
+    assert.notEqual(linked.code, 0);
+    assert.match(linked.stderr, /links/);
   });
 
   test('--network none has only lo; --network host sees the host links; container:<id> shares a namespace', async () => {
