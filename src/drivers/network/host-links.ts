@@ -92,6 +92,8 @@ export async function attachVeth(v: VethSpec): Promise<void> {
   const host = [
     `link add ${v.hostName} mtu ${v.mtu} type veth peer name ${peer} mtu ${v.mtu} netns ${v.netns}`,
     `link set dev ${v.hostName} master ${v.bridge}`,
+    // Hairpin: a container reaching its own published port through the host gets the answer back.
+    `link set dev ${v.hostName} type bridge_slave hairpin on`,
     `link set dev ${v.hostName} up`,
   ];
   await runCommand('ip', ['-batch', '-'], { input: host.join('\n') + '\n' }).catch(async (err: unknown) => {

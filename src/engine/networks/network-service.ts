@@ -90,7 +90,11 @@ export class NetworkService {
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!this.findByName(name)) await this.save(this.baseRecord(name, driver, {}, [], false, {}));
     }
-    await this.ensureDefaultBridge();
+    // dockerd's `-b none`: no default bridge; containers must name a network.
+    if (this.options.bridge === 'none') {
+      const old = this.findByName('bridge');
+      if (old) await this.dropNetwork(old);
+    } else await this.ensureDefaultBridge();
     for (const r of this.records.values()) {
       if (r.Driver !== 'bridge') continue;
       await this.bringUp(r).catch((err: unknown) => this.log.error({ err, network: r.Name }, 'cannot set up network'));

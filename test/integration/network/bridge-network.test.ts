@@ -53,6 +53,8 @@ describe('bridge networking', () => {
     assert.equal(await hostFetch('127.0.0.1', port), '404');
     assert.match(await fromContainer(gateway, port), /^HTTP\/1\.[01] 404/);
     assert.equal(await outside?.fetch(outside.hostIp, port), '404');
+    const self = ok(await d.docker(['exec', 'web', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${gateway} ${port} | head -1`]), 'hairpin').stdout;
+    assert.match(self, /^HTTP\/1\.[01] 404/, 'a container reaches its own published port (hairpin)');
     const mapping = ok(await d.docker(['port', 'web']), 'port').stdout.trim();
     assert.equal(mapping, `80/tcp -> 0.0.0.0:${port}`);
     assert.match(ok(await d.docker(['ps', '--format', '{{.Ports}}', '-f', 'name=web']), 'ps').stdout, new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`));

@@ -46,6 +46,9 @@ describe('user-defined networks', () => {
     assert.ok(lookup.includes(ip), lookup);
     const resolv = ok(await d.docker(['exec', 'client', 'cat', '/etc/resolv.conf']), 'resolv').stdout;
     assert.match(resolv, new RegExp(`^nameserver 10\\.${o}\\.10\\.254$`, 'm'));
+    const members = JSON.parse(ok(await d.docker(['network', 'inspect', '-f', '{{json .Containers}}', 'front']), 'inspect').stdout) as Record<string, { Name: string; IPv4Address: string }>;
+    assert.deepEqual(Object.values(members).map((m) => m.Name).sort(), ['api', 'client']);
+    assert.ok(Object.values(members).some((m) => m.IPv4Address === `${ip}/24`));
     const mtu = ok(await d.docker(['exec', 'client', 'cat', '/sys/class/net/eth0/mtu']), 'mtu').stdout.trim();
     assert.equal(mtu, '1400');
   });
