@@ -17,7 +17,7 @@ describe('EmbeddedDns.answer', () => {
     assert.equal(rcode(a), 'NOERROR');
     assert.deepEqual(a.answers?.map((x) => (x as { data: string }).data), ['10.0.0.5']);
     const aaaa = dnsPacket.decode((await dns.answer('n1', query('web', 'AAAA'))) as Buffer);
-    assert.equal(aaarcode(a), 'NOERROR');
+    assert.equal(rcode(aaaa), 'NOERROR');
     assert.equal(aaaa.answers?.length, 0);
   });
 
