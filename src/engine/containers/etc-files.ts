@@ -84,7 +84,8 @@ export async function containerResolvConf(path = '/etc/resolv.conf', opts: Pick<
   let options = lines.map((l) => /^\s*options\s+(.*)$/.exec(l)?.[1]).filter((s): s is string => s !== undefined).flatMap((s) => s.trim().split(/\s+/));
   let servers = opts.dns && opts.dns.length > 0 ? [...opts.dns] : hostServers;
   if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];
-  if (opts.embeddedDns && opts.embeddedDns.length > 0) servers = [...opts.embeddedDns, ...(opts.dns ?? [])];
+  // As docker's 127.0.0.11: the embedded server alone; it forwards to `--dns` itself.
+  if (opts.embeddedDns && opts.embeddedDns.length > 0) servers = [...opts.embeddedDns];
   if (opts.dnsSearch && opts.dnsSearch.length > 0) search = opts.dnsSearch.filter((s) => s !== '.');
   if (opts.dnsOptions && opts.dnsOptions.length > 0) options = [...opts.dnsOptions];
   const out = [

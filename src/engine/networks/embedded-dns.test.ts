@@ -10,6 +10,7 @@ const query = (name: string, type: 'A' | 'AAAA'): Buffer => dnsPacket.encode({ t
 
 describe('EmbeddedDns.answer', () => {
   const dns = new EmbeddedDns((net, name) => (net === 'n1' && name === 'web' ? ['10.0.0.5'] : []), () => [], silentLogger());
+  // Port 53 of 127.0.0.1 is not ours to use in a unit test; forwarding is tested in user-networks.
 
   it('answers names of its network with A records, and AAAA with an empty NOERROR', async () => {
     const a = dnsPacket.decode((await dns.answer('n1', query('Web.', 'A'))) as Buffer);

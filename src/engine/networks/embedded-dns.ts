@@ -1,8 +1,8 @@
 /**
  * The DNS server containers on user-defined networks use: it listens on the network's
  * gateway address (UDP and TCP port 53) and answers the names of containers on that network
- * (name, aliases, short ID), forwarding every other question to the host's resolvers — from the
- * host, so a systemd-resolved 127.0.0.53 upstream works too.
+ * (name, aliases, short ID), forwarding every other question to the asking container's `--dns`
+ * servers, else the host's resolvers — from the host, so a systemd-resolved 127.0.0.53 works too.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
@@ -10,6 +10,8 @@ import dnsPacket from 'dns-packet';
 import type { Logger } from '../../core/logger.js';
 
 export type NameLookup = (networkId: string, name: string) => string[];
+/** The servers to forward to for a query from `source` on a network. */
+export type UpstreamsFor = (networkId: string, source: string) => string[];
 
 const FORWARD_TIMEOUT_MS = 3000;
 
@@ -18,7 +20,7 @@ export class EmbeddedDns {
 
   constructor(
     private readonly lookup: NameLookup,
-    private readonly upstreams: () => string[],
+    private readonly upstreams: UpstreamsFor,
     private readonly log: Logger,
   ) {}
 
@@ -26,7 +28,7 @@ export class EmbeddedDns {
     if (this.servers.has(networkId)) return;
     const udp = createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
-      void this.answer(networkId, msg).then((reply) => {
+      void this.answer(networkId, msg, rinfo.address).then((reply) => {
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       });
     });
@@ -69,7 +71,7 @@ export class EmbeddedDns {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.answer(networkId, msg).then((reply) => {
+        void this.answer(networkId, msg, c.remoteAddress ?? '').then((reply) => {
           if (!reply) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);
@@ -80,7 +82,7 @@ export class EmbeddedDns {
   }
 
   /** Our names get an authoritative answer; anything else goes upstream unchanged. */
-  async answer(networkId: string, msg: Buffer): Promise<Buffer | undefined> {
+  async answer(networkId: string, msg: Buffer, source = ''): Promise<Buffer | undefined> {
     let query: dnsPacket.Packet;
     try {
       query = dnsPacket.decode(msg);
@@ -101,7 +103,7 @@ export class EmbeddedDns {
         });
       }
     }
-    for (const upstream of this.upstreams()) {
+    for (const upstream of this.upstreams(networkId, source.replace(/^::ffff:/, ''))) {
       const reply = await forward(msg, upstream).catch(() => undefined);
       if (reply) return reply;
     }

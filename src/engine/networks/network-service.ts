@@ -70,7 +70,7 @@ export class NetworkService {
   constructor(private readonly dataRoot: string, readonly options: NetworkOptions, private readonly log: Logger) {
     this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
-    this.dns = new EmbeddedDns((net, name) => this.lookupName(net, name), () => this.upstreams, log);
+    this.dns = new EmbeddedDns((net, name) => this.lookupName(net, name), (net, source) => this.upstreamsFor(net, source), log);
   }
 
   setContainers(containers: AttachedContainers): void {
@@ -351,6 +351,13 @@ export class NetworkService {
       }
     }
     return ips;
+  }
+
+  /** A container's own `--dns` servers when it has some, else the host's resolvers. */
+  private upstreamsFor(networkId: string, source: string): string[] {
+    const asking = this.containers().find((c) => Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === networkId && e.IPAddress === source));
+    const own = (asking?.HostConfig.Dns as string[] | undefined) ?? [];
+    return own.length > 0 ? own : this.upstreams;
   }
 
   setPorts(containerId: string, ports: NftPort[] | undefined): void {

@@ -1,12 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, TestDaemon } from '../../helpers/test-daemon.js';
+import { join } from 'node:path';
+import { NODE, REPO_ROOT, run, TestDaemon } from '../../helpers/test-daemon.js';
+import { OutsideClient } from '../../helpers/outside-client.js';
 import { ok } from '../../helpers/expect.js';
 
 /** User-defined networks: create/ls/inspect/rm/prune/connect/disconnect, names by DNS, isolation. */
 describe('user-defined networks', () => {
   let d: TestDaemon;
   let o = 0;
+  let outside: OutsideClient | undefined;
   before(async () => {
     d = await TestDaemon.start();
     o = d.net?.octet as number;
@@ -16,6 +19,7 @@ describe('user-defined networks', () => {
     const ids = (await d.docker(['ps', '-aq']).catch(() => undefined))?.stdout.split('\n').filter(Boolean) ?? [];
     if (ids.length > 0) await d.docker(['rm', '-f', ...ids]);
     await d.docker(['network', 'prune', '-f']).catch(() => undefined);
+    await outside?.remove();
     await d?.stop();
   });
 
@@ -51,6 +55,28 @@ describe('user-defined networks', () => {
     assert.ok(Object.values(members).some((m) => m.IPv4Address === `${ip}/24`));
     const mtu = ok(await d.docker(['exec', 'client', 'cat', '/sys/class/net/eth0/mtu']), 'mtu').stdout.trim();
     assert.equal(mtu, '1400');
+  });
+
+  test("other names are forwarded to the container's --dns server by the embedded DNS", async () => {
+    outside = await OutsideClient.make(o);
+    const dnsPacket = join(REPO_ROOT, 'node_modules/dns-packet/index.js');
+    const script = `const p=require(${JSON.stringify(dnsPacket)});const s=require('dgram').createSocket('udp4');` +
+      `s.on('message',(m,r)=>{const q=p.decode(m);s.send(p.encode({type:'response',id:q.id,flags:p.RECURSION_AVAILABLE,questions:q.questions,answers:q.questions.filter(x=>x.type==='A').map(x=>({type:'A',name:x.name,ttl:5,data:'10.9.9.9'}))}),r.port,r.address)});` +
+      `s.bind(53,'${outside.clientIp}');setTimeout(()=>process.exit(0),20000).unref()`;
+    const server = outside.exec(NODE, ['-e', script], 30_000);
+    try {
+      await runD(['--name', 'asker', '--network', 'front', '--dns', outside.clientIp, 'busybox', 'sleep', '120']);
+      const resolv = ok(await d.docker(['exec', 'asker', 'cat', '/etc/resolv.conf']), 'resolv').stdout;
+      assert.match(resolv, new RegExp(`^nameserver 10\\.${o}\\.10\\.254$`, 'm'));
+      assert.doesNotMatch(resolv, new RegExp(outside.clientIp.replaceAll('.', '\\.')));
+      let answer = '';
+      for (let i = 0; i < 5 && !answer.includes('10.9.9.9'); i++) answer = (await d.docker(['exec', 'asker', 'nslookup', 'far.example.test'])).stdout;
+      assert.match(answer, /10\.9\.9\.9/);
+      assert.match(ok(await d.docker(['exec', 'asker', 'nslookup', 'api']), 'own names still').stdout, new RegExp(`10\\.${o}\\.10\\.`));
+    } finally {
+      await d.docker(['rm', '-f', 'asker']);
+      await server.catch(() => undefined);
+    }
   });
 
   test('--ip picks the address; containers on different networks cannot reach each other', async () => {
