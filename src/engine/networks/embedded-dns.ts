@@ -28,9 +28,12 @@ export class EmbeddedDns {
     if (this.servers.has(networkId)) return;
     const udp = createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
-      void this.answer(networkId, msg, rinfo.address).then((reply) => {
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
-      });
+      void this.answer(networkId, msg, rinfo.address).then(
+        (reply) => {
+          if (reply) udp.send(reply, rinfo.port, rinfo.address);
+        },
+        (err: unknown) => this.log.warn({ err, networkId }, 'embedded DNS could not answer'),
+      );
     });
     udp.on('error', (err) => this.log.warn({ err, networkId }, 'embedded DNS socket error'));
     await new Promise<void>((resolve, reject) => {
@@ -71,12 +74,15 @@ export class EmbeddedDns {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.answer(networkId, msg, c.remoteAddress ?? '').then((reply) => {
-          if (!reply) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(reply.length);
-          c.write(Buffer.concat([len, reply]));
-        });
+        void this.answer(networkId, msg, c.remoteAddress ?? '').then(
+          (reply) => {
+            if (!reply) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            c.write(Buffer.concat([len, reply]));
+          },
+          (err: unknown) => this.log.warn({ err, networkId }, 'embedded DNS could not answer'),
+        );
       }
     });
   }

@@ -93,8 +93,10 @@ describe('user-defined networks', () => {
 
   test('connect and disconnect a running container', async () => {
     ok(await d.docker(['network', 'connect', '--alias', 'bridgehead', 'front', 'fixed']), 'connect');
-    const r = ok(await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'bridgehead']), 'ping alias after connect');
-    assert.match(r.stdout, /1 packets received/);
+    // Under a loaded machine (the full suite shares 2 cores) one resolver timeout has been seen: retry once.
+    let r = await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'bridgehead']);
+    if (r.code !== 0) r = await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'bridgehead']);
+    assert.match(ok(r, 'ping alias after connect').stdout, /1 packets received/);
     const links = ok(await d.docker(['exec', 'fixed', 'ip', '-o', 'link']), 'links').stdout;
     assert.match(links, /eth1/);
     ok(await d.docker(['network', 'disconnect', 'front', 'fixed']), 'disconnect');
