@@ -110,6 +110,15 @@ describe('user-defined networks', () => {
     assert.doesNotMatch(route, /default/);
   });
 
+  test('names still resolve and isolation holds after a daemon restart', async () => {
+    await d.halt();
+    await d.launch();
+    const r = ok(await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'service']), 'ping alias after daemon restart');
+    assert.match(r.stdout, /1 packets received/);
+    const apiIp = ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'api']), 'inspect').stdout.trim();
+    assert.notEqual((await d.docker(['exec', 'fixed', 'ping', '-c', '1', '-W', '1', apiIp])).code, 0);
+  });
+
   test('bad input: overlapping subnet, duplicate name, removing a used network, unknown network', async () => {
     const overlap = await d.docker(['network', 'create', '--subnet', `10.${o}.10.0/25`, 'clash']);
     assert.notEqual(overlap.code, 0);
