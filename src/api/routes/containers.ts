@@ -156,7 +156,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
     {
       method: 'GET',
       path: '/containers/:id/stats',
-      coverage: () => ({ state: 'partial', note: 'cpu, memory and pids from the cgroup; no network or block I/O yet' }),
+      coverage: () => ({ state: 'partial', note: 'cpu, memory and pids from the cgroup, network from the veths; no block I/O yet' }),
       handler: async (ctx) => {
         const stream = queryBool(ctx.query, 'stream', true);
         const oneShot = queryBool(ctx.query, 'one-shot');

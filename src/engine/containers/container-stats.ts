@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { ConflictError } from '../../core/errors.js';
 import { readCgroupSample, systemCpuUsageNs, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
+import { vethStats, type InterfaceStats } from '../../drivers/network/link-stats.js';
 import type { ContainerRecord } from './container-types.js';
 
 function cpuStats(s: CgroupSample | undefined, system: number, online: number): Record<string, unknown> {
@@ -26,6 +27,8 @@ export async function containerStats(r: ContainerRecord, cgroupPath: string, v2:
   const system = await systemCpuUsageNs();
   const online = cpus().length;
   const read = new Date().toISOString();
+  const networks: Record<string, InterfaceStats> = {};
+  for (const itf of Object.values(r.NetworkSettings?.Interfaces ?? {})) networks[itf.Name] = await vethStats(itf.HostVeth);
   // An unlimited v1 cgroup reports a huge number; docker shows the host's memory instead.
   const limit = sample.memoryLimit > 0 && sample.memoryLimit < totalmem() ? sample.memoryLimit : totalmem();
   return {
@@ -44,6 +47,8 @@ export async function containerStats(r: ContainerRecord, cgroupPath: string, v2:
       cpu_stats: cpuStats(sample, system, online),
       precpu_stats: pre ? cpuStats(pre.sample, pre.system, online) : cpuStats(undefined, 0, online),
       memory_stats: { usage: sample.memoryUsage, stats: sample.memoryStats, limit },
+      // Bridge endpoints only, as docker: host and none networking report no networks.
+      ...(Object.keys(networks).length > 0 ? { networks } : {}),
     },
   };
 }

@@ -45,6 +45,8 @@ describe('bridge networking', () => {
     assert.match(ping.stdout, /1 packets received/);
     const ipA = ok(await d.docker(['exec', 'ping-a', 'ip', '-o', '-4', 'addr', 'show', 'eth0']), 'ip addr').stdout;
     assert.ok(ipA.includes(`${a}/24`));
+    const stats = JSON.parse(ok(await d.docker(['stats', '--no-stream', '--format', '{{json .}}', 'ping-a']), 'stats').stdout) as { NetIO: string };
+    assert.match(stats.NetIO, /^[1-9][\d.]*k?B \/ [1-9][\d.]*k?B$/, 'the ping shows in docker stats NET I/O');
   });
 
   test('-p P:80 answers on 127.0.0.1, via the bridge gateway from a container, and from outside', async () => {
