@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { NODE, run, type RunResult } from './test-daemon.js';
 
@@ -29,6 +30,8 @@ export class OutsideClient {
         throw new Error(`ip ${s.join(' ')}: ${r.stderr}`);
       }
     }
+    // Replies coming back from "outside" are forwarded to the bridges: forwarding on this link only.
+    await writeFile(`/proc/sys/net/ipv4/conf/${c.hostVeth}/forwarding`, '1');
     return c;
   }
 

@@ -27,7 +27,8 @@ export async function pickTestNetwork(): Promise<TestNetwork> {
       bridge,
       nftTable: `berth_${bridge}`,
       octet,
-      daemonArgs: ['--bridge', bridge, '--bip', `10.${octet}.0.1/24`, '--default-address-pool', `base=10.${octet}.0.0/16,size=24`],
+      // The host's global ip_forward stays as it is: Berth's bridges forward by themselves.
+      daemonArgs: ['--ip-forward=false', '--bridge', bridge, '--bip', `10.${octet}.0.1/24`, '--default-address-pool', `base=10.${octet}.0.0/16,size=24`],
     };
   }
   throw new Error('no free 10.N.0.0/16 for a test daemon');

@@ -43,6 +43,9 @@ export async function ensureBridge(name: string, gatewayCidr: string | undefined
   const batch = [`link set dev ${name} mtu ${mtu}`, ...(gatewayCidr ? [`addr replace ${gatewayCidr} dev ${name}`] : []), `link set dev ${name} up`];
   await runCommand('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
+  // Forwarding for what enters by this bridge (containers' traffic out), even when the host's
+  // global ip_forward is left alone (--ip-forward=false).
+  await writeFile(`/proc/sys/net/ipv4/conf/${name}/forwarding`, '1').catch(() => undefined);
 }
 
 export async function deleteLink(name: string): Promise<void> {
