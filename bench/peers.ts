@@ -20,15 +20,18 @@ export interface Peer {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A private dockerd (no iptables, no bridge) when /usr/sbin/dockerd exists. */
-export async function startDockerd(root: string): Promise<Peer | undefined> {
+/**
+ * A private dockerd when /usr/sbin/dockerd exists: no iptables and no bridge, or with `bridge`
+ * (made by the caller) as its default bridge, published ports then going through docker-proxy.
+ */
+export async function startDockerd(root: string, opts: { bridge?: string } = {}): Promise<Peer | undefined> {
   if (!existsSync('/usr/sbin/dockerd')) return undefined;
   const dir = join(root, 'dockerd');
   await mkdir(dir, { recursive: true });
   const sock = join(dir, 'docker.sock');
   const child: ChildProcess = spawn('/usr/sbin/dockerd', [
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', `unix://${sock}`, '--pidfile', join(dir, 'docker.pid'),
-    '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+    '--iptables=false', '--ip-forward=false', '--ip-masq=false', `--bridge=${opts.bridge ?? 'none'}`,
   ], { stdio: 'ignore' });
   const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'cli') };
   const cli = (args: string[]): Promise<RunResult> => run('/usr/local/bin/docker', args, { env, timeoutMs: 600_000 });

@@ -3,7 +3,9 @@
 //   1. processes started with `--data-root /tmp/berth-test-…` (test daemons): SIGTERM, then
 //      SIGKILL after 5 s;
 //   2. mounts under /tmp/berth-test-*, deepest first (lazy unmount if busy);
-//   3. the /tmp/berth-test-* directories, each only once nothing is mounted under it (a
+//   3. the bridges and nft table of those test daemons, named in their own network records
+//      (`<data-root>/network/networks/*.json`; the table is `berth_<default bridge>`);
+//   4. the /tmp/berth-test-* directories, each only once nothing is mounted under it (a
 //      recursive delete through a leftover bind mount would delete host files).
 // Nothing else is touched. `--dry-run` prints what it would do. Needs root for most of it.
 // It cannot tell a live test run from a dead one: don't run it while tests run on this machine.
@@ -116,6 +118,38 @@ function unmountAll() {
   if (left.length) warn(`mounts still present after 10 passes: ${left.join(', ')}`);
 }
 
+/** Bridges and the nft table a test daemon keeps on purpose (its containers outlive it). */
+function removeNetworking() {
+  for (const name of readdirSync('/tmp')) {
+    if (!name.startsWith('berth-test-')) continue;
+    const dir = `/tmp/${name}/data/network/networks`;
+    let files = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      let rec;
+      try {
+        rec = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
+      } catch {
+        continue;
+      }
+      if (rec.Driver !== 'bridge' || typeof rec.Id !== 'string') continue;
+      const bridge = rec.Options?.['com.docker.network.bridge.name'] ?? `br-${rec.Id.slice(0, 12)}`;
+      const steps = [['ip', ['link', 'del', 'dev', bridge]]];
+      if (rec.Name === 'bridge' && bridge !== 'berth0') steps.push(['nft', ['delete', 'table', 'ip', `berth_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`]]);
+      for (const [cmd, args] of steps) {
+        if (cmd === 'ip' && spawnSync('ip', ['link', 'show', 'dev', bridge]).status !== 0) continue;
+        if (cmd === 'nft' && spawnSync('nft', ['list', 'table', 'ip', args[3]]).status !== 0) continue;
+        console.log(`clean-test: ${dryRun ? 'would run' : 'running'} ${cmd} ${args.join(' ')}`);
+        if (!dryRun && spawnSync(cmd, args).status !== 0) warn(`${cmd} ${args.join(' ')} failed`);
+      }
+    }
+  }
+}
+
 function removeDirs() {
   const mounted = dryRun ? [] : testMounts();
   for (const name of readdirSync('/tmp')) {
@@ -136,6 +170,7 @@ function removeDirs() {
 }
 
 await killTestProcesses();
+removeNetworking();
 unmountAll();
 removeDirs();
 if (problems) {

@@ -15,6 +15,8 @@ import type { ExecService } from '../engine/containers/exec-service.js';
 import type { ContainerService } from '../engine/containers/container-service.js';
 import type { EventService } from '../engine/events/event-service.js';
 import { eventRoutes } from './routes/events.js';
+import { networkRoutes } from './routes/networks.js';
+import type { NetworkApi } from '../engine/networks/network-api.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -25,14 +27,15 @@ export interface ApiServices {
   archives: ImageArchives;
   volumes: VolumeService;
   events: EventService;
+  networks: NetworkApi;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never });
 }

@@ -16,6 +16,18 @@ export interface DaemonOptions {
   debug: boolean;
   /** TCP listeners need all three, and clients must present a certificate signed by the CA. */
   tls?: { verify: boolean; ca?: string; cert?: string; key?: string };
+  network: DaemonNetworkOptions;
+}
+
+/** dockerd's bridge-network flags. */
+export interface DaemonNetworkOptions {
+  bridge: string;
+  bip: string | undefined;
+  fixedCidr: string | undefined;
+  defaultAddressPools: string[];
+  iptables: boolean;
+  ipForward: boolean;
+  mtu: number;
 }
 
 export const DEFAULTS = {
@@ -25,6 +37,8 @@ export const DEFAULTS = {
   configFile: '/etc/berth/daemon.json',
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
+  bridge: 'berth0',
+  mtu: 1500,
 } as const;
 
 /** daemon.json keys Berth understands, with dockerd's names. Unknown keys are refused, as dockerd does. */
@@ -38,6 +52,13 @@ export interface ConfigFileValues {
   'default-runtime'?: string | undefined;
   'cgroup-parent'?: string | undefined;
   debug?: boolean | undefined;
+  bridge?: string | undefined;
+  bip?: string | undefined;
+  'fixed-cidr'?: string | undefined;
+  'default-address-pools'?: Array<{ base: string; size: number }> | undefined;
+  iptables?: boolean | undefined;
+  'ip-forward'?: boolean | undefined;
+  mtu?: number | undefined;
 }
 
 /**
@@ -57,6 +78,13 @@ async function configSchema() {
       'default-runtime': z.string().optional(),
       'cgroup-parent': z.string().optional(),
       debug: z.boolean().optional(),
+      bridge: z.string().optional(),
+      bip: z.string().optional(),
+      'fixed-cidr': z.string().optional(),
+      'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().int() })).optional(),
+      iptables: z.boolean().optional(),
+      'ip-forward': z.boolean().optional(),
+      mtu: z.number().int().optional(),
     })
     .strict();
 }
@@ -103,6 +131,14 @@ Options:
       --tlscacert FILE           CA that signed the client certificates
       --tlscert FILE             the daemon's TLS certificate
       --tlskey FILE              the daemon's TLS key
+  -b, --bridge NAME              the default bridge's interface (default ${DEFAULTS.bridge}); Berth's nft
+                                 table is named after it (berth, or berth_NAME)
+      --bip CIDR                 the default bridge's own address, e.g. 10.20.0.1/24
+      --fixed-cidr CIDR          give default-bridge containers addresses from this range only
+      --default-address-pool base=CIDR,size=BITS   pools for networks without --subnet (repeatable)
+      --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
+      --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
+      --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
   -D, --debug                    enable debug mode
   -v, --version                  print the version and quit
   -h, --help                     print this help
@@ -122,7 +158,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
   try {
     // Node's own parser: berthd keeps its resident size small, and needs no CLI framework.
     ({ values } = parseArgs({
-      args: argv,
+      args: argv.map(boolFlagValue),
+      allowNegative: true,
       allowPositionals: false,
       strict: true,
       options: {
@@ -135,6 +172,13 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'storage-driver': { type: 'string', short: 's' },
         'default-runtime': { type: 'string' },
         'cgroup-parent': { type: 'string' },
+        bridge: { type: 'string', short: 'b' },
+        bip: { type: 'string' },
+        'fixed-cidr': { type: 'string' },
+        'default-address-pool': { type: 'string', multiple: true },
+        iptables: { type: 'boolean' },
+        'ip-forward': { type: 'boolean' },
+        mtu: { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
         tlsverify: { type: 'boolean' },
         tlscacert: { type: 'string' },
@@ -164,10 +208,24 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['cgroup-parent'] !== undefined ? { cgroupParent: values['cgroup-parent'] } : {}),
     ...(values.debug !== undefined ? { debug: values.debug } : {}),
     ...(values.tlsverify !== undefined || values.tlscacert !== undefined ? { tls: tlsFlags(values) } : {}),
+    ...(values.bridge !== undefined ? { bridge: values.bridge } : {}),
+    ...(values.bip !== undefined ? { bip: values.bip } : {}),
+    ...(values['fixed-cidr'] !== undefined ? { fixedCidr: values['fixed-cidr'] } : {}),
+    ...(values['default-address-pool'] ? { defaultAddressPools: values['default-address-pool'] } : {}),
+    ...(values.iptables !== undefined ? { iptables: values.iptables } : {}),
+    ...(values['ip-forward'] !== undefined ? { ipForward: values['ip-forward'] } : {}),
+    ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
   return mergeOptions(flags, file, configFile);
+}
+
+/** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
+function boolFlagValue(arg: string): string {
+  const m = /^--(iptables|ip-forward|debug)=(true|false|1|0)$/.exec(arg);
+  if (!m) return arg;
+  return m[2] === 'true' || m[2] === '1' ? `--${m[1]}` : `--no-${m[1]}`;
 }
 
 /** An absolute cgroup path without `..`: it is joined under every controller's mount. */
@@ -179,7 +237,11 @@ function checkCgroupParent(path: string): string {
 }
 
 export function mergeOptions(
-  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean; tls?: DaemonOptions['tls'] },
+  flags: {
+    host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
+    tls?: DaemonOptions['tls'];
+    bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
+  },
   file: ConfigFileValues,
   configFile: string,
 ): DaemonOptions {
@@ -199,6 +261,23 @@ export function mergeOptions(
     cgroupParent: checkCgroupParent(flags.cgroupParent ?? file['cgroup-parent'] ?? DEFAULTS.cgroupParent),
     debug,
     ...(flags.tls ? { tls: flags.tls } : {}),
+    network: networkOptions(flags, file),
+  };
+}
+
+function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigFileValues): DaemonNetworkOptions {
+  const bridge = flags.bridge ?? file.bridge ?? DEFAULTS.bridge;
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidParameterError(`invalid bridge name "${bridge}": up to 15 of [A-Za-z0-9_.-]`);
+  const mtu = flags.mtu ?? file.mtu ?? DEFAULTS.mtu;
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InvalidParameterError(`invalid --mtu "${mtu}": use a number of bytes between 68 and 65535`);
+  return {
+    bridge,
+    bip: flags.bip ?? file.bip,
+    fixedCidr: flags.fixedCidr ?? file['fixed-cidr'],
+    defaultAddressPools: flags.defaultAddressPools ?? (file['default-address-pools'] ?? []).map((p) => `base=${p.base},size=${p.size}`),
+    iptables: flags.iptables ?? file.iptables ?? true,
+    ipForward: flags.ipForward ?? file['ip-forward'] ?? true,
+    mtu,
   };
 }
 

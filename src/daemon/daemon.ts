@@ -32,6 +32,7 @@ import { listenAll } from './api-listeners.js';
 import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
+import { buildNetworking } from './networking.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -67,6 +68,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    const networking = await buildNetworking(opts, registry, log);
+    cleanups.push(() => networking.networks.dns.closeAll());
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
     await volumes.init();
     volumes.publish = events.publish;
@@ -82,6 +85,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
       log,
       events: events.publish,
+      endpoints: networking.endpoints,
+      hostGateway: () => networking.networks.hostGateway(),
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
@@ -112,7 +117,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

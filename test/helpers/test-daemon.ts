@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineClient } from '../../src/client/engine-client.js';
 import { unmountUnder } from './mounts.js';
 import { removeCgroupParent } from './cgroups.js';
+import { pickTestNetwork, removeTestNetworking, type TestNetwork } from './test-network.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -31,6 +32,8 @@ export class TestDaemon {
   readonly dataRoot: string;
   readonly execRoot: string;
   readonly client: EngineClient;
+  /** This daemon's own default bridge, subnet and nft table: never berth0, never another run's. */
+  net: TestNetwork | undefined;
   logs = '';
 
   private constructor(readonly root: string, readonly extraArgs: string[]) {
@@ -43,6 +46,7 @@ export class TestDaemon {
   static async start(extraArgs: string[] = []): Promise<TestDaemon> {
     const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
     const d = new TestDaemon(root, extraArgs);
+    d.net = await pickTestNetwork();
     await d.launch();
     return d;
   }
@@ -57,7 +61,7 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...this.extraArgs];
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     const child = spawn(BERTHD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,6 +96,7 @@ export class TestDaemon {
   async stop(): Promise<void> {
     await this.halt();
     await removeCgroupParent(this.cgroupParent);
+    if (this.net) await removeTestNetworking(this.net, this.dataRoot);
     await unmountUnder(this.root);
     await rm(this.root, { recursive: true, force: true });
   }

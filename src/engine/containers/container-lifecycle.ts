@@ -26,6 +26,7 @@ import { publishContainerEvent } from '../events/container-events.js';
 import { explainExit, lastLogLines, type ExitCause } from './exit-explanation.js';
 import { nextRestartDelay, restartsOnBoot, shouldRestart } from './restart-policy.js';
 import { logSettings } from './log-config.js';
+import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -41,6 +42,8 @@ export interface LifecycleDeps {
   /** Starts a container again for its restart policy (volumes prepared, under its lock). */
   restartContainer: (id: string) => Promise<void>;
   events?: PublishEvent;
+  endpoints: ContainerEndpoints;
+  hostGateway: () => string;
 }
 
 /** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
@@ -107,18 +110,25 @@ export class ContainerLifecycle {
     await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
-      const [rootfs, etc] = await Promise.all([
-        this.d.snapshotter.mountRootfs(record.Id),
-        writeEtcFiles(join(record.HostsPath, '..'), {
+      const [rootfs, net] = await Promise.all([this.d.snapshotter.mountRootfs(record.Id), this.d.endpoints.attach(record)]);
+      const hc = record.HostConfig;
+      const etc = net.sharedFrom
+        ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
+        : await writeEtcFiles(join(record.HostsPath, '..'), {
           hostname: record.Config.Hostname,
           domainname: record.Config.Domainname,
-          extraHosts: record.HostConfig.ExtraHosts ?? [],
-          hostNetwork: record.HostConfig.NetworkMode === 'host',
-        }),
-      ]);
+          extraHosts: hc.ExtraHosts ?? [],
+          hostNetwork: hc.NetworkMode === 'host',
+          addresses: net.addresses,
+          hostGateway: this.d.hostGateway(),
+          dns: (hc.Dns as string[] | undefined) ?? [],
+          dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
+          dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
+          ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
+        });
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
-      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host));
+      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
       await addHostSpecParts(spec, record.HostConfig);
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
       const [rows, cols] = record.HostConfig.ConsoleSize;
@@ -162,6 +172,7 @@ export class ContainerLifecycle {
       this.d.attach.cancel(record.Id, err);
       await runtime.delete(record.Id).catch(() => undefined);
       await this.d.snapshotter.unmountRootfs(record.Id).catch(() => undefined);
+      await this.d.endpoints.detach(record).catch(() => undefined);
       const message = errorMessage(err);
       record.State.Error = message;
       if (err instanceof BerthError && /runc create failed|crun|OCI runtime/i.test(message) && !/^OCI runtime/.test(message)) {
@@ -210,6 +221,7 @@ export class ContainerLifecycle {
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
+        this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
       ]);
       const policy = record.HostConfig.RestartPolicy;
       const manual = record.HasBeenManuallyStopped === true;
@@ -357,6 +369,7 @@ export class ContainerLifecycle {
       return;
     }
     if (await isMonitorAlive(state)) {
+      await this.d.endpoints.restore(record).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'restoring published ports failed'));
       this.watch(record.Id);
       for (const l of this.startedListeners) l(record, true);
       return;

@@ -29,6 +29,7 @@ import { updateContainer, type UpdateRequest } from './limits/container-update.j
 import { hostLimits } from './limits/host-limits.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
+import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import { sendControl } from '../../drivers/monitor/monitor-client.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
@@ -46,6 +47,9 @@ export interface ContainerServiceDeps {
   host: HostSpecFacts;
   log: Logger;
   events?: PublishEvent;
+  endpoints: ContainerEndpoints;
+  /** `--add-host x:host-gateway` points here. */
+  hostGateway: () => string;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -76,6 +80,8 @@ export class ContainerService {
         await this.d.registry.exclusive(r.Id, () => this.lifecycle.start(r));
       },
       ...(d.events ? { events: d.events } : {}),
+      endpoints: d.endpoints,
+      hostGateway: d.hostGateway,
     };
     this.lifecycle = new ContainerLifecycle(deps);
   }
@@ -97,6 +103,8 @@ export class ContainerService {
       }
       await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
     }
+    // Namespaces, veths, leases and rules a crash left behind go; running containers keep theirs.
+    await this.d.endpoints.reconcile(this.d.registry.all()).catch((err: unknown) => this.d.log.error({ err }, 'reconciling networking failed'));
   }
 
   get(ref: string): ContainerRecord {
@@ -111,6 +119,7 @@ export class ContainerService {
     const limits = await hostLimits();
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
+    const networking = this.d.endpoints.plan(resolved.hostConfig.NetworkMode, body.NetworkingConfig, typeof body.MacAddress === 'string' ? body.MacAddress : undefined);
     const id = newId();
     let fullName: string;
     if (name) fullName = validateName(name);
@@ -147,6 +156,7 @@ export class ContainerService {
         HostsPath: join(dir, 'hosts'),
         ExecIDs: null,
         Mounts: mounts,
+        NetworkSettings: networking,
       };
       await this.d.registry.save(record);
       publishContainerEvent(this.d.events, record, 'create');
@@ -228,6 +238,8 @@ export class ContainerService {
       await this.d.registry.save(r);
       await this.d.snapshotter.removeRootfs(r.Id);
       await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
+      await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
+      await this.d.endpoints.release(r);
       await this.d.registry.forget(r);
     });
     if (opts.volumes) {

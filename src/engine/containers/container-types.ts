@@ -1,3 +1,4 @@
+import type { ContainerNetworking } from '../networks/network-types.js';
 import type { MountPoint } from './mount-plan.js';
 
 /** Container shapes as the Engine API shows them (docker's field names), kept in the record. */
@@ -106,6 +107,8 @@ export interface ContainerRecord {
   HasBeenManuallyStopped?: boolean;
   /** Why the last run ended, in words, with its last log lines (Berth's own inspect field). */
   LastExit?: ExitExplanation;
+  /** Networks joined, addresses and published ports (absent in records made before networking). */
+  NetworkSettings?: ContainerNetworking;
 }
 
 export interface ExitExplanation {

@@ -31,13 +31,13 @@ export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number 
     ImageID: r.Image,
     Command: commandText(r),
     Created: Math.floor(Date.parse(r.Created) / 1000),
-    Ports: [],
+    Ports: portsSummary(r),
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootFs } : {}),
     Labels: r.Config.Labels ?? {},
     State: r.State.Status,
     Status: statusText(r),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: r.NetworkSettings?.Networks ?? {} },
     Mounts: mountsView(r),
   };
 }
@@ -68,25 +68,45 @@ export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Dat
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
     Mounts: mountsView(r),
     Config: r.Config,
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettingsView(r),
   };
+}
+
+/** inspect's NetworkSettings: the record's endpoints, with the default bridge's repeated at the top as docker does. */
+function networkSettingsView(r: ContainerRecord): Record<string, unknown> {
+  const ns = r.NetworkSettings;
+  const bridge = ns?.Networks.bridge;
+  const running = r.State.Running;
+  return {
+    Bridge: '',
+    SandboxID: running && ns?.SandboxKey ? r.Id : '',
+    SandboxKey: running ? (ns?.SandboxKey ?? '') : '',
+    Ports: running ? (ns?.Ports ?? {}) : {},
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '',
+    Gateway: bridge?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: ns?.Networks ?? {},
+  };
+}
+
+/** ps's Ports: one row per published binding, exposed-only ports without a public side. */
+function portsSummary(r: ContainerRecord): Array<Record<string, unknown>> {
+  if (!r.State.Running) return [];
+  const out: Array<Record<string, unknown>> = [];
+  for (const [key, list] of Object.entries(r.NetworkSettings?.Ports ?? {})) {
+    const [port, type = 'tcp'] = key.split('/');
+    if (!list || list.length === 0) out.push({ PrivatePort: Number(port), Type: type });
+    else for (const b of list) out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { ImageConfig } from '../../oci/image-types.js';
 import type { ContainerConfig, HostConfig } from './container-types.js';
@@ -24,7 +25,7 @@ const SUPPORTED_HOST_KEYS = new Set([
   'AutoRemove', 'CapAdd', 'CapDrop', 'ConsoleSize', 'Init', 'IpcMode', 'PidMode', 'UTSMode', 'Privileged',
   'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
   'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
-  'Binds', 'Mounts', 'Tmpfs', 'VolumesFrom',
+  'Binds', 'Mounts', 'Tmpfs', 'VolumesFrom', 'PortBindings', 'PublishAllPorts', 'Dns', 'DnsSearch', 'DnsOptions',
   // Limits and security: checked in limits/create-checks.ts.
   'MemorySwap', 'MemoryReservation', 'MemorySwappiness', 'KernelMemory', 'KernelMemoryTCP', 'OomKillDisable', 'CpuPeriod',
   'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'CpuPercent', 'BlkioWeight', 'BlkioWeightDevice',
@@ -37,12 +38,7 @@ const SUPPORTED_CONFIG_KEYS = new Set([
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
 ]);
 const WHY_LATER: Record<string, string> = {
-  PortBindings: 'published ports come with the networking issue',
-  PublishAllPorts: 'published ports come with the networking issue',
-  Dns: 'DNS options come with the networking issue',
-  DnsSearch: 'DNS options come with the networking issue',
-  DnsOptions: 'DNS options come with the networking issue',
-  Links: 'links come with the networking issue',
+  Links: 'legacy links are not supported: on a user-defined network containers reach each other by name',
 };
 
 function isZero(v: unknown): boolean {
@@ -60,10 +56,6 @@ function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): 
     // The docker CLI sends -1 for "leave the host's swappiness".
     if (SUPPORTED_HOST_KEYS.has(key) || isZero(value) || (key === 'MemorySwappiness' && value === -1)) continue;
     throw new NotImplementedError(`HostConfig.${key} is not supported by this Berth version yet${WHY_LATER[key] ? `: ${WHY_LATER[key]}` : ''}`);
-  }
-  const net = String(host.NetworkMode ?? '');
-  if (net !== '' && !['default', 'bridge', 'none', 'host'].includes(net)) {
-    throw new NotImplementedError(`network mode "${net}" is not supported by this Berth version yet: user networks come with the networking issue`);
   }
 }
 
@@ -141,8 +133,12 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
   const hostConfig: HostConfig = {
     ...host,
     Binds: strings(host.Binds, 'HostConfig.Binds') ?? null,
-    NetworkMode: String(host.NetworkMode ?? '') === '' ? 'bridge' : String(host.NetworkMode),
-    PortBindings: {},
+    NetworkMode: body.NetworkDisabled === true ? 'none' : ['', 'default'].includes(String(host.NetworkMode ?? '')) ? 'bridge' : String(host.NetworkMode),
+    PortBindings: (host.PortBindings as Record<string, unknown> | null | undefined) ?? {},
+    PublishAllPorts: host.PublishAllPorts === true,
+    Dns: strings(host.Dns, 'HostConfig.Dns') ?? [],
+    DnsSearch: strings(host.DnsSearch, 'HostConfig.DnsSearch') ?? [],
+    DnsOptions: strings(host.DnsOptions, 'HostConfig.DnsOptions') ?? [],
     RestartPolicy: validateRestartPolicy(host.RestartPolicy, host.AutoRemove === true),
     AutoRemove: host.AutoRemove === true,
     CapAdd: strings(host.CapAdd, 'HostConfig.CapAdd') ?? null,
@@ -164,6 +160,17 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Ulimits: (host.Ulimits as HostConfig['Ulimits']) ?? null,
     LogConfig: validateLogConfig(host.LogConfig),
   };
+  for (const ip of hostConfig.Dns as string[]) if (isIP(ip) === 0) throw new InvalidParameterError(`invalid --dns "${ip}": it must be an IP address`);
+  if (hostConfig.NetworkMode.startsWith('container:')) {
+    if (config.Hostname !== '' || config.Domainname !== '') throw new InvalidParameterError('conflicting options: hostname and the network mode');
+    if ((hostConfig.Dns as string[]).length > 0 || (hostConfig.ExtraHosts ?? []).length > 0) throw new InvalidParameterError('conflicting options: dns and the network mode');
+    if (Object.keys(hostConfig.PortBindings).length > 0 || hostConfig.PublishAllPorts) throw new InvalidParameterError('conflicting options: port publishing and the container type network mode');
+  }
+  if (hostConfig.NetworkMode === 'host' && (Object.keys(hostConfig.PortBindings).length > 0 || hostConfig.PublishAllPorts)) {
+    // docker warns and ignores: a host-network container's ports are the host's.
+    hostConfig.PortBindings = {};
+    hostConfig.PublishAllPorts = false;
+  }
   for (const [k, v] of [['IpcMode', hostConfig.IpcMode], ['PidMode', hostConfig.PidMode], ['UTSMode', hostConfig.UTSMode]] as const) {
     const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) : ['', 'host'].includes(v);
     if (!ok) throw new NotImplementedError(`HostConfig.${k} "${v}" is not supported by this Berth version yet`);

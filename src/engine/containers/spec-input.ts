@@ -7,6 +7,7 @@ import type { ContainerRecord } from './container-types.js';
 import { ociMounts } from './mount-setup.js';
 import type { EtcFiles } from './etc-files.js';
 import type { ResolvedUser } from './user-lookup.js';
+import type { NetnsChoice } from '../networks/container-endpoints.js';
 
 export interface HostSpecFacts {
   /** The cgroup every container's cgroup is made under (dockerd's --cgroup-parent). */
@@ -16,6 +17,8 @@ export interface HostSpecFacts {
   /** Host path of a static init (docker-init is tini) for `--init`. */
   initBinary: string | undefined;
 }
+
+const BRIDGE_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' };
 
 /** `<parent>/<id>`: the container's cgroup, the same path under every v1 controller or in v2. */
 export function containerCgroupPath(parent: string, id: string): string {
@@ -29,7 +32,7 @@ export function recordCgroupPath(record: ContainerRecord, daemonParent: string):
 }
 
 /** Everything the OCI spec builder needs, from the record and what start prepared. */
-export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts): ContainerSpecInput {
+export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts, netns: NetnsChoice): ContainerSpecInput {
   const hc = record.HostConfig;
   const cfg = record.Config;
   const ipc = hc.IpcMode === 'host' ? 'host' : hc.IpcMode === 'none' ? 'none' : 'private';
@@ -49,7 +52,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
       pid: hc.PidMode === 'host' ? 'host' : 'private',
       ipc,
       uts: hc.UTSMode === 'host' ? 'host' : 'private',
-      net: hc.NetworkMode === 'host' ? 'host' : 'private',
+      net: netns.kind === 'path' ? { path: netns.path } : netns.kind,
       mnt: 'private',
       user: 'host',
       // Docker's default on cgroup v1 hosts is the host cgroup namespace.
@@ -68,7 +71,8 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...(Array.isArray(hc.MaskedPaths) ? { maskedPaths: hc.MaskedPaths as string[] } : {}),
     ...(Array.isArray(hc.ReadonlyPaths) ? { readonlyPaths: hc.ReadonlyPaths as string[] } : {}),
     ...(hc.Ulimits ? { ulimits: hc.Ulimits.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })) } : {}),
-    ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+    // A bridge container joins the namespace Berth made, yet docker treats it as private: same sysctls.
+    ...(hc.Sysctls || netns.kind === 'path' ? { sysctls: { ...(netns.kind === 'path' && !hc.NetworkMode.startsWith('container:') ? BRIDGE_SYSCTLS : {}), ...(hc.Sysctls ?? {}) } } : {}),
     ...(hc.Init === true && host.initBinary ? { init: host.initBinary } : {}),
     ...(typeof hc.ShmSize === 'number' && hc.ShmSize > 0 ? { shmSize: hc.ShmSize } : {}),
     ...(typeof hc.OomScoreAdj === 'number' ? { oomScoreAdj: hc.OomScoreAdj } : {}),

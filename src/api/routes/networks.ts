@@ -1,0 +1,40 @@
+import type { NetworkApi } from '../../engine/networks/network-api.js';
+import { queryFilters, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
+import type { Route } from '../route.js';
+
+export function networkRoutes(networks: NetworkApi): Route[] {
+  return [
+    { method: 'GET', path: '/networks', handler: async ({ res, query }) => sendJson(res, 200, networks.list(queryFilters(query))) },
+    { method: 'GET', path: '/networks/:id', handler: async ({ res, params }) => sendJson(res, 200, networks.inspect(params.id ?? '')) },
+    {
+      method: 'POST',
+      path: '/networks/create',
+      handler: async ({ req, res }) => sendJson(res, 201, await networks.create((await readJsonBody(req)) ?? {})),
+    },
+    { method: 'POST', path: '/networks/prune', handler: async ({ res, query }) => sendJson(res, 200, await networks.prune(queryFilters(query))) },
+    {
+      method: 'POST',
+      path: '/networks/:id/connect',
+      handler: async ({ req, res, params }) => {
+        await networks.connect(params.id ?? '', (await readJsonBody(req)) ?? {});
+        sendNoContent(res, 200);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/networks/:id/disconnect',
+      handler: async ({ req, res, params }) => {
+        await networks.disconnect(params.id ?? '', (await readJsonBody(req)) ?? {});
+        sendNoContent(res, 200);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/networks/:id',
+      handler: async ({ res, params }) => {
+        await networks.remove(params.id ?? '');
+        sendNoContent(res);
+      },
+    },
+  ];
+}

@@ -1,0 +1,33 @@
+import { parseAddressPool } from '../drivers/network/ipv4.js';
+import type { Logger } from '../core/logger.js';
+import type { ContainerRegistry } from '../engine/containers/container-registry.js';
+import { hostNameservers } from '../engine/containers/etc-files.js';
+import { ContainerEndpoints } from '../engine/networks/container-endpoints.js';
+import { NetworkApi } from '../engine/networks/network-api.js';
+import { DEFAULT_ADDRESS_POOLS, NetworkService } from '../engine/networks/network-service.js';
+import type { DaemonOptions } from './daemon-options.js';
+
+/** Berth's nft table: `berth` for the default bridge, `berth_<bridge>` for any other (one per daemon). */
+export function nftTableFor(bridge: string): string {
+  return bridge === 'berth0' ? 'berth' : `berth_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** The network service, container endpoints and their API facade, from the daemon's flags. */
+export async function buildNetworking(opts: DaemonOptions, registry: ContainerRegistry, log: Logger): Promise<{ networks: NetworkService; endpoints: ContainerEndpoints; api: NetworkApi }> {
+  const n = opts.network;
+  const networks = new NetworkService(opts.dataRoot, {
+    bridge: n.bridge,
+    bip: n.bip,
+    fixedCidr: n.fixedCidr,
+    addressPools: n.defaultAddressPools.length > 0 ? n.defaultAddressPools.map(parseAddressPool) : DEFAULT_ADDRESS_POOLS,
+    iptables: n.iptables,
+    ipForward: n.ipForward,
+    mtu: n.mtu,
+    nftTable: nftTableFor(n.bridge),
+  }, log);
+  networks.setContainers(() => registry.all());
+  networks.setUpstreams(await hostNameservers());
+  await networks.init();
+  const endpoints = new ContainerEndpoints({ networks, execRoot: opts.execRoot, log, find: (ref) => registry.find(ref), save: (r) => registry.save(r) });
+  return { networks, endpoints, api: new NetworkApi(networks, endpoints) };
+}

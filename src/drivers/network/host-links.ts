@@ -1,0 +1,127 @@
+/**
+ * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
+ * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { errorMessage, SystemError } from '../../core/errors.js';
+import { runCommand } from '../../core/run-command.js';
+
+export interface HostLink {
+  ifname: string;
+  master?: string;
+  kind?: string;
+}
+
+export async function listLinks(): Promise<HostLink[]> {
+  const { stdout } = await runCommand('ip', ['-j', '-d', 'link', 'show']);
+  const rows = JSON.parse(stdout || '[]') as Array<{ ifname: string; master?: string; linkinfo?: { info_kind?: string } }>;
+  return rows.map((r) => ({ ifname: r.ifname, ...(r.master ? { master: r.master } : {}), ...(r.linkinfo?.info_kind ? { kind: r.linkinfo.info_kind } : {}) }));
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return (await runCommand('ip', ['link', 'show', 'dev', name], { allowFailure: true })).code === 0;
+}
+
+/** The host's IPv4 routes as prefixes (`default` left out): subnets Berth must not take. */
+export async function hostRoutes(): Promise<string[]> {
+  const { stdout } = await runCommand('ip', ['-j', '-4', 'route', 'show', 'table', 'all']);
+  const rows = JSON.parse(stdout || '[]') as Array<{ dst: string; type?: string }>;
+  return rows.filter((r) => r.dst !== 'default' && (r.type === undefined || r.type === 'unicast') && /^\d/.test(r.dst)).map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`));
+}
+
+/**
+ * Makes (or adopts) a bridge with the gateway address; `route_localnet` lets the host's own
+ * 127.0.0.1 reach published ports after DNAT (the source is masqueraded on the way out).
+ */
+export async function ensureBridge(name: string, gatewayCidr: string | undefined, mtu: number): Promise<void> {
+  if (!(await linkExists(name))) {
+    const made = await runCommand('ip', ['link', 'add', 'name', name, 'mtu', String(mtu), 'type', 'bridge'], { allowFailure: true });
+    if (made.code !== 0 && !(await linkExists(name))) throw new SystemError(`cannot create bridge ${name}: ${made.stderr.trim()}`);
+  }
+  const batch = [`link set dev ${name} mtu ${mtu}`, ...(gatewayCidr ? [`addr replace ${gatewayCidr} dev ${name}`] : []), `link set dev ${name} up`];
+  await runCommand('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });
+  await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
+  // Forwarding for what enters by this bridge (containers' traffic out), even when the host's
+  // global ip_forward is left alone (--ip-forward=false).
+  await writeFile(`/proc/sys/net/ipv4/conf/${name}/forwarding`, '1').catch(() => undefined);
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  const r = await runCommand('ip', ['link', 'del', 'dev', name], { allowFailure: true });
+  if (r.code !== 0 && (await linkExists(name))) throw new SystemError(`cannot delete ${name}: ${r.stderr.trim()}`);
+}
+
+/** A network namespace kept alive by a bind mount at `path`: it outlives berthd, not a reboot. */
+export async function createNetns(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // Each tool run costs milliseconds on every start: only a leftover needs the unmount.
+  if (existsSync(path)) await deleteNetns(path);
+  await writeFile(path, '');
+  try {
+    await runCommand('unshare', [`--net=${path}`, 'true']);
+  } catch (err) {
+    await rm(path, { force: true });
+    throw new SystemError(`cannot create a network namespace: ${errorMessage(err)}`);
+  }
+}
+
+export async function deleteNetns(path: string): Promise<void> {
+  await runCommand('umount', ['--lazy', path], { allowFailure: true });
+  await rm(path, { force: true });
+}
+
+/** `ip` commands run inside the namespace, as one batch. */
+export async function inNetns(path: string, commands: readonly string[]): Promise<void> {
+  await runCommand('nsenter', [`--net=${path}`, 'ip', '-batch', '-'], { input: commands.join('\n') + '\n' });
+}
+
+export interface VethSpec {
+  netns: string;
+  bridge: string;
+  hostName: string;
+  /** The interface name inside the container (eth0, eth1…). */
+  ifName: string;
+  addressCidr: string;
+  gateway: string | undefined;
+  mac: string;
+  mtu: number;
+}
+
+/** A veth pair: the host end enslaved to the bridge, the other end configured inside the namespace. */
+export async function attachVeth(v: VethSpec): Promise<void> {
+  const peer = `${v.hostName}p`.slice(0, 15);
+  const host = [
+    `link add ${v.hostName} mtu ${v.mtu} type veth peer name ${peer} mtu ${v.mtu} netns ${v.netns}`,
+    `link set dev ${v.hostName} master ${v.bridge}`,
+    // Hairpin: a container reaching its own published port through the host gets the answer back.
+    `link set dev ${v.hostName} type bridge_slave hairpin on`,
+    `link set dev ${v.hostName} up`,
+  ];
+  await runCommand('ip', ['-batch', '-'], { input: host.join('\n') + '\n' }).catch(async (err: unknown) => {
+    await deleteLink(v.hostName).catch(() => undefined);
+    throw err;
+  });
+  try {
+    await inNetns(v.netns, [
+      `link set dev ${peer} name ${v.ifName}`,
+      `link set dev ${v.ifName} address ${v.mac}`,
+      `addr add ${v.addressCidr} dev ${v.ifName}`,
+      `link set dev ${v.ifName} up`,
+      'link set dev lo up',
+      ...(v.gateway ? [`route replace default via ${v.gateway} dev ${v.ifName}`] : []),
+    ]);
+  } catch (err) {
+    await deleteLink(v.hostName).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function setLoopbackUp(netns: string): Promise<void> {
+  await inNetns(netns, ['link set dev lo up']);
+}
+
+export async function setSysctl(key: string, value: string): Promise<void> {
+  await writeFile(`/proc/sys/${key.replaceAll('.', '/')}`, value);
+}

@@ -1,0 +1,341 @@
+/**
+ * A container's side of networking: which networks it joins (planned at create), its network
+ * namespace, veths, addresses and published ports while it runs (set up at start, torn down
+ * at exit), and its leases (released at rm). The namespace is a bind mount under the exec root
+ * made before `runc create`, so it outlives berthd; the leases live on the data root, so a
+ * container keeps its address across restarts and host reboots.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { attachVeth, createNetns, deleteLink, deleteNetns, listLinks } from '../../drivers/network/host-links.js';
+import { ipToInt, parseCidr } from '../../drivers/network/ipv4.js';
+import type { NftPort } from '../../drivers/network/nft-ruleset.js';
+import { holdPort, type HeldPort } from '../../drivers/network/port-reservation.js';
+import type { ContainerRecord } from '../containers/container-types.js';
+import type { NetworkService } from './network-service.js';
+import type { ContainerNetworking, EndpointSettings, NetworkRecord, PortMapping } from './network-types.js';
+import { planPorts, type PlannedPort } from './published-ports.js';
+
+export type NetnsChoice = { kind: 'host' } | { kind: 'private' } | { kind: 'path'; path: string };
+
+export interface AttachResult {
+  netns: NetnsChoice;
+  /** The container's addresses, for its /etc/hosts. */
+  addresses: string[];
+  /** Set on user-defined networks: the embedded DNS server. */
+  nameservers?: string[];
+  /** `container:<id>` mode shares the target's generated files. */
+  sharedFrom?: ContainerRecord;
+}
+
+export interface EndpointDeps {
+  networks: NetworkService;
+  execRoot: string;
+  log: Logger;
+  find: (ref: string) => ContainerRecord | undefined;
+  save: (r: ContainerRecord) => Promise<void>;
+}
+
+const isUserNetwork = (mode: string): boolean => !['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');
+
+function emptyEndpoint(networkId: string): EndpointSettings {
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    DriverOpts: null,
+    GwPriority: 0,
+    NetworkID: networkId,
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}
+
+/** docker's classic MAC: 02:42 then the four address bytes. */
+function macFor(ip: string): string {
+  const n = ipToInt(ip);
+  return ['02', '42', ...[24, 16, 8, 0].map((s) => ((n >>> s) & 255).toString(16).padStart(2, '0'))].join(':');
+}
+
+function samePortClaim(a: NftPort, b: { proto: string; hostIp: string; hostPort: number }): boolean {
+  const ipA = a.hostIp === '' ? '0.0.0.0' : a.hostIp;
+  const ipB = b.hostIp === '' ? '0.0.0.0' : b.hostIp;
+  return a.proto === b.proto && a.hostPort === b.hostPort && (ipA === ipB || ipA === '0.0.0.0' || ipB === '0.0.0.0');
+}
+
+export class ContainerEndpoints {
+  private readonly held = new Map<string, HeldPort[]>();
+
+  constructor(private readonly d: EndpointDeps) {}
+
+  netnsPath(id: string): string {
+    return join(this.d.execRoot, 'netns', id);
+  }
+
+  /** At create: the networks the container joins, checked, with what the request asked of each. */
+  plan(mode: string, networkingConfig: unknown, macAddress: string | undefined): ContainerNetworking {
+    const eps = ((networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | undefined)?.EndpointsConfig ?? {}) as Record<string, Partial<EndpointSettings> | null>;
+    const out: ContainerNetworking = { Networks: {}, Ports: {}, SandboxKey: '' };
+    if (mode.startsWith('container:')) {
+      const target = this.d.find(mode.slice('container:'.length));
+      if (!target) throw new NotFoundError(`No such container: ${mode.slice('container:'.length)}`);
+      return out;
+    }
+    const primary = mode === 'default' ? 'bridge' : mode;
+    const names = [primary, ...Object.keys(eps).filter((n) => n !== primary && n !== mode && n !== 'default')];
+    for (const name of names) {
+      const net = this.knownNetwork(name);
+      const req = eps[name] ?? (name === primary ? (eps[mode] ?? eps.default) : undefined) ?? {};
+      if (names.length > 1 && (net.Driver !== 'bridge' || net.Name === 'bridge')) throw new InvalidParameterError('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+      out.Networks[net.Name] = this.endpointFrom(net, req, name === primary ? macAddress : undefined);
+    }
+    return out;
+  }
+
+  /** At create an unknown network is bad input (400): a 404 would make the docker CLI try to pull the image. */
+  private knownNetwork(name: string): NetworkRecord {
+    try {
+      return this.d.networks.get(name);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new InvalidParameterError(err.message);
+      throw err;
+    }
+  }
+
+  private endpointFrom(net: NetworkRecord, req: Partial<EndpointSettings>, macAddress: string | undefined): EndpointSettings {
+    const ep = emptyEndpoint(net.Id);
+    const user = isUserNetwork(net.Name);
+    const wanted = req.IPAMConfig?.IPv4Address;
+    if ((wanted || req.IPAMConfig?.IPv6Address) && !user) throw new InvalidParameterError('user specified IP address is supported on user defined networks only');
+    if (req.IPAMConfig?.IPv6Address) throw new InvalidParameterError('IPv6 addresses need an IPv6 network, which Berth does not make yet');
+    if (wanted) {
+      const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '0.0.0.0/32');
+      if ((ipToInt(wanted) & ~(2 ** (32 - subnet.bits) - 1)) >>> 0 !== subnet.base) throw new InvalidParameterError(`invalid IPv4 address ${wanted}: it is not in network ${net.Name}'s subnet ${net.IPAM.Config[0]?.Subnet}`);
+      ep.IPAMConfig = { IPv4Address: wanted };
+    }
+    if ((req.Aliases ?? []).length > 0 && !user) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
+    if ((req.Links ?? []).length > 0) throw new InvalidParameterError('links are not supported by this Berth version: containers on a user-defined network reach each other by name');
+    ep.Aliases = req.Aliases && req.Aliases.length > 0 ? [...req.Aliases] : null;
+    const mac = req.MacAddress || macAddress || '';
+    if (mac && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) throw new InvalidParameterError(`invalid MAC address ${mac}`);
+    if (mac && net.Driver !== 'bridge') throw new InvalidParameterError('conflicting options: mac-address and the network mode');
+    ep.MacAddress = mac.toLowerCase();
+    return ep;
+  }
+
+  /** At start: namespace, veths and addresses, then published ports; all undone if any step fails. */
+  async attach(r: ContainerRecord): Promise<AttachResult> {
+    const mode = r.HostConfig.NetworkMode;
+    if (mode === 'host') return { netns: { kind: 'host' }, addresses: [] };
+    if (mode === 'none') return { netns: { kind: 'private' }, addresses: [] };
+    if (mode.startsWith('container:')) {
+      const target = this.d.find(mode.slice('container:'.length));
+      if (!target) throw new NotFoundError(`No such container: ${mode.slice('container:'.length)}`);
+      if (!target.State.Running) throw new ConflictError(`cannot join network namespace of a non running container: container ${target.Id} is not running`);
+      if (target.HostConfig.NetworkMode === 'host') return { netns: { kind: 'host' }, addresses: [], sharedFrom: target };
+      const path = target.NetworkSettings?.SandboxKey || `/proc/${target.State.Pid}/ns/net`;
+      return { netns: { kind: 'path', path }, addresses: [], sharedFrom: target };
+    }
+    const ns = (r.NetworkSettings ??= this.plan(mode, undefined, undefined));
+    const path = this.netnsPath(r.Id);
+    await createNetns(path);
+    ns.SandboxKey = path;
+    ns.Interfaces = {};
+    try {
+      let i = 0;
+      for (const [name, ep] of Object.entries(ns.Networks)) await this.attachOne(r, name, ep, i++);
+      await this.publish(r);
+    } catch (err) {
+      await this.detach(r);
+      throw err;
+    }
+    const first = Object.entries(ns.Networks)[0];
+    const net = first ? this.d.networks.get(first[1].NetworkID || first[0]) : undefined;
+    return {
+      netns: { kind: 'path', path },
+      addresses: Object.values(ns.Networks).map((e) => e.IPAddress).filter((a) => a !== ''),
+      ...(net && isUserNetwork(net.Name) && first?.[1].Gateway ? { nameservers: [first[1].Gateway] } : {}),
+    };
+  }
+
+  private async attachOne(r: ContainerRecord, name: string, ep: EndpointSettings, index: number): Promise<void> {
+    const ns = r.NetworkSettings as ContainerNetworking;
+    const net = this.d.networks.get(ep.NetworkID || name);
+    const cfg = net.IPAM.Config[0];
+    if (!cfg) throw new ForbiddenError(`network ${net.Name} has no IPv4 pool`);
+    const ip = await this.d.networks.ipam.allocate(net.Id, { subnet: cfg.Subnet, gateway: cfg.Gateway, ...(cfg.IPRange ? { ipRange: cfg.IPRange } : {}) }, r.Id, ep.IPAMConfig?.IPv4Address);
+    const bits = parseCidr(cfg.Subnet).bits;
+    const used = new Set(Object.values(ns.Interfaces ?? {}).map((x) => x.Name));
+    let ifName = `eth${index}`;
+    for (let n = 0; used.has(ifName); n++) ifName = `eth${n}`;
+    const hostVeth = `vb${r.Id.slice(0, 10)}${ifName.slice(3)}`.slice(0, 15);
+    const mac = ep.MacAddress || macFor(ip);
+    await attachVeth({ netns: this.netnsPath(r.Id), bridge: this.d.networks.bridgeOf(net), hostName: hostVeth, ifName, addressCidr: `${ip}/${bits}`, gateway: index === 0 && !net.Internal ? cfg.Gateway : undefined, mac, mtu: this.d.networks.mtuOf(net) });
+    (ns.Interfaces ??= {})[name] = { HostVeth: hostVeth, Name: ifName };
+    Object.assign(ep, {
+      NetworkID: net.Id,
+      EndpointID: randomBytes(32).toString('hex'),
+      Gateway: cfg.Gateway,
+      IPAddress: ip,
+      IPPrefixLen: bits,
+      MacAddress: mac,
+      DNSNames: isUserNetwork(net.Name) ? [r.Name.slice(1), ...(ep.Aliases ?? []), r.Id.slice(0, 12)] : null,
+    });
+  }
+
+  /** Host ports are bound (held) first, then the DNAT rules go in with one ruleset swap. */
+  private async publish(r: ContainerRecord): Promise<void> {
+    const ns = r.NetworkSettings as ContainerNetworking;
+    const planned = planPorts(r.HostConfig.PortBindings as Record<string, unknown>, r.Config.ExposedPorts, r.HostConfig.PublishAllPorts === true);
+    const ports: Record<string, PortMapping[] | null> = {};
+    for (const key of Object.keys(r.Config.ExposedPorts ?? {})) ports[key] = null;
+    const first = Object.values(ns.Networks)[0];
+    const nft: NftPort[] = [];
+    const held: HeldPort[] = [];
+    this.held.set(r.Id, held);
+    if (first?.IPAddress) {
+      const others = this.d.networks.allPorts().filter(([id]) => id !== r.Id).flatMap(([, p]) => p);
+      for (const p of planned) {
+        const h = await this.bindOne(p, others, nft, r);
+        held.push(h);
+        nft.push({ proto: p.proto, hostIp: p.hostIp, hostPort: h.port, containerIp: first.IPAddress, containerPort: p.containerPort });
+        (ports[p.key] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(h.port) });
+      }
+    }
+    ns.Ports = ports;
+    this.d.networks.setPorts(r.Id, nft);
+    await this.d.networks.syncRules();
+  }
+
+  private async bindOne(p: PlannedPort, others: NftPort[], mine: NftPort[], r: ContainerRecord): Promise<HeldPort> {
+    const [lo, hi] = p.hostRange;
+    const candidates = lo === 0 ? [0] : Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    let last: unknown;
+    for (const port of candidates) {
+      if (port !== 0 && [...others, ...mine].some((o) => samePortClaim(o, { proto: p.proto, hostIp: p.hostIp, hostPort: port }))) {
+        last = new ConflictError(`Bind for ${p.hostIp || '0.0.0.0'}:${port} failed: port is already allocated`);
+        continue;
+      }
+      try {
+        return await holdPort(p.proto, p.hostIp, port);
+      } catch (err) {
+        last = err;
+      }
+    }
+    const msg = errorMessage(last);
+    throw Object.assign(last instanceof Error ? last : new Error(msg), { message: `driver failed programming external connectivity on endpoint ${r.Name.slice(1)} (${r.Id.slice(0, 12)}): ${msg}` });
+  }
+
+  /** At exit (or a failed start): ports, rules, veths and the namespace go; leases stay. */
+  async detach(r: ContainerRecord): Promise<void> {
+    const held = this.held.get(r.Id) ?? [];
+    this.held.delete(r.Id);
+    await Promise.all(held.map((h) => h.close().catch(() => undefined)));
+    const hadPorts = this.d.networks.allPorts().some(([id]) => id === r.Id);
+    this.d.networks.setPorts(r.Id, undefined);
+    if (hadPorts) await this.d.networks.syncRules().catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing port rules failed'));
+    const ns = r.NetworkSettings;
+    if (!ns || !isBridgeMode(r.HostConfig.NetworkMode)) return;
+    await Promise.all([
+      ...Object.values(ns.Interfaces ?? {}).map((itf) => deleteLink(itf.HostVeth).catch(() => undefined)),
+      ns.SandboxKey ? deleteNetns(this.netnsPath(r.Id)).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing the network namespace failed')) : undefined,
+    ]);
+    ns.Interfaces = {};
+    ns.SandboxKey = '';
+    ns.Ports = {};
+    for (const ep of Object.values(ns.Networks)) Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null });
+  }
+
+  /** At rm: the container's addresses go back to the pools. */
+  async release(r: ContainerRecord): Promise<void> {
+    for (const ep of Object.values(r.NetworkSettings?.Networks ?? {})) if (ep.NetworkID) await this.d.networks.ipam.release(ep.NetworkID, r.Id);
+  }
+
+  /** After a daemon restart, for a container still running: hold its ports again, keep its rules. */
+  async restore(r: ContainerRecord): Promise<void> {
+    const ns = r.NetworkSettings;
+    if (!ns) return;
+    const ip = Object.values(ns.Networks)[0]?.IPAddress;
+    if (!ip) return;
+    const nft: NftPort[] = [];
+    const held: HeldPort[] = [];
+    for (const [key, list] of Object.entries(ns.Ports)) {
+      const [port, proto = 'tcp'] = key.split('/');
+      for (const b of list ?? []) {
+        const p = { proto: proto as NftPort['proto'], hostIp: b.HostIp === '0.0.0.0' ? '' : b.HostIp, hostPort: Number(b.HostPort), containerIp: ip, containerPort: Number(port) };
+        nft.push(p);
+        await holdPort(p.proto, p.hostIp, p.hostPort).then((h) => held.push(h), (err: unknown) => this.d.log.warn({ err, id: r.Id, port: p.hostPort }, 'cannot hold a published port again'));
+      }
+    }
+    this.held.set(r.Id, held);
+    this.d.networks.setPorts(r.Id, nft);
+  }
+
+  /** At daemon start, after restore: what a crash left (namespaces, veths, leases, rules) goes. */
+  async reconcile(records: ContainerRecord[]): Promise<void> {
+    const running = new Set(records.filter((r) => r.State.Running).map((r) => r.Id));
+    const dir = join(this.d.execRoot, 'netns');
+    for (const id of await readdir(dir).catch(() => [] as string[])) {
+      if (!running.has(id)) await deleteNetns(join(dir, id)).catch(() => undefined);
+    }
+    const bridges = new Set(this.d.networks.all().filter((n) => n.Driver === 'bridge').map((n) => this.d.networks.bridgeOf(n)));
+    const keep = new Set(records.filter((r) => r.State.Running).flatMap((r) => Object.values(r.NetworkSettings?.Interfaces ?? {}).map((i) => i.HostVeth)));
+    for (const link of await listLinks().catch(() => [])) {
+      if (link.master && bridges.has(link.master) && link.ifname.startsWith('vb') && !keep.has(link.ifname)) await deleteLink(link.ifname).catch(() => undefined);
+    }
+    const ids = new Set(records.map((r) => r.Id));
+    for (const n of this.d.networks.all()) await this.d.networks.ipam.prune(n.Id, (owner) => ids.has(owner));
+    await this.d.networks.syncRules();
+  }
+
+  /** `network connect`: recorded now, and plugged in at once when the container runs. */
+  async connect(netRef: string, containerRef: string, config: Partial<EndpointSettings> | undefined): Promise<void> {
+    const net = this.d.networks.get(netRef);
+    const r = this.d.find(containerRef);
+    if (!r) throw new NotFoundError(`No such container: ${containerRef}`);
+    if (!isBridgeMode(r.HostConfig.NetworkMode)) throw new ForbiddenError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+    if (net.Driver !== 'bridge') throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
+    const ns = (r.NetworkSettings ??= { Networks: {}, Ports: {}, SandboxKey: '' });
+    if (ns.Networks[net.Name]) throw new ForbiddenError(`endpoint with name ${r.Name.slice(1)} already exists in network ${net.Name}`);
+    const ep = this.endpointFrom(net, config ?? {}, undefined);
+    ns.Networks[net.Name] = ep;
+    if (r.State.Running) {
+      try {
+        await this.attachOne(r, net.Name, ep, Object.keys(ns.Networks).length - 1);
+      } catch (err) {
+        delete ns.Networks[net.Name];
+        await this.d.networks.ipam.release(net.Id, r.Id);
+        throw err;
+      }
+    }
+    await this.d.save(r);
+  }
+
+  async disconnect(netRef: string, containerRef: string): Promise<void> {
+    const net = this.d.networks.get(netRef);
+    const r = this.d.find(containerRef);
+    if (!r) throw new NotFoundError(`No such container: ${containerRef}`);
+    const ns = r.NetworkSettings;
+    if (!ns?.Networks[net.Name]) throw new ForbiddenError(`container ${r.Id} is not connected to network ${net.Name}`);
+    const itf = ns.Interfaces?.[net.Name];
+    if (itf) await deleteLink(itf.HostVeth);
+    delete ns.Interfaces?.[net.Name];
+    delete ns.Networks[net.Name];
+    await this.d.networks.ipam.release(net.Id, r.Id);
+    await this.d.save(r);
+  }
+}
+
+export function isBridgeMode(mode: string): boolean {
+  return mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+}

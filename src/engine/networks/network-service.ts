@@ -1,0 +1,395 @@
+import { join } from 'node:path';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { deleteLink, ensureBridge, hostRoutes, setSysctl } from '../../drivers/network/host-links.js';
+import { Ipam } from '../../drivers/network/ipam.js';
+import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf, type Cidr } from '../../drivers/network/ipv4.js';
+import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
+import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
+import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import type { ContainerRecord } from '../containers/container-types.js';
+import { EmbeddedDns } from './embedded-dns.js';
+import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type IpamConfig, type NetworkRecord } from './network-types.js';
+
+export interface NetworkOptions {
+  /** The default bridge's interface name (dockerd's -b/--bridge). */
+  bridge: string;
+  /** The default bridge's gateway address with prefix (--bip). */
+  bip: string | undefined;
+  fixedCidr: string | undefined;
+  addressPools: Array<{ base: Cidr; size: number }>;
+  iptables: boolean;
+  ipForward: boolean;
+  mtu: number;
+  /** Berth's own nftables table (ip family). */
+  nftTable: string;
+}
+
+export interface NetworkCreateRequest {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  CheckDuplicate?: boolean;
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }>; Options?: Record<string, string> };
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+}
+
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+const NETWORK_FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** docker0's default subnet: Berth's default bridge never takes it, so both can run on one host. */
+const DOCKER0_DEFAULT = parseCidr('172.17.0.0/16');
+
+export const DEFAULT_ADDRESS_POOLS = [
+  { base: parseCidr('172.16.0.0/12'), size: 16 },
+  { base: parseCidr('192.168.0.0/16'), size: 20 },
+];
+
+/** Who is attached where: given by the container side. */
+export type AttachedContainers = () => ContainerRecord[];
+
+/**
+ * Networks: the predefined `bridge`, `host` and `none`, and user-defined bridge networks, each
+ * a Linux bridge with an IPAM pool, an embedded DNS server and its part of Berth's nft table.
+ */
+export class NetworkService {
+  private readonly records = new Map<string, NetworkRecord>();
+  private readonly store: JsonRecordDir<NetworkRecord>;
+  readonly ipam: Ipam;
+  readonly dns: EmbeddedDns;
+  /** Published ports of running containers, by container ID: the input of the nft ruleset. */
+  private readonly ports = new Map<string, NftPort[]>();
+  private nftChain: Promise<unknown> = Promise.resolve();
+  private containers: AttachedContainers = () => [];
+  private upstreams: string[] = [];
+
+  constructor(private readonly dataRoot: string, readonly options: NetworkOptions, private readonly log: Logger) {
+    this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
+    this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
+    this.dns = new EmbeddedDns((net, name) => this.lookupName(net, name), (net, source) => this.upstreamsFor(net, source), log);
+  }
+
+  setContainers(containers: AttachedContainers): void {
+    this.containers = containers;
+  }
+
+  setUpstreams(servers: string[]): void {
+    this.upstreams = servers;
+  }
+
+  /** Loads networks, makes the predefined ones and every bridge; the ruleset comes with reconcile(). */
+  async init(): Promise<void> {
+    await this.store.init();
+    await this.ipam.init();
+    for (const r of await this.store.all()) this.records.set(r.Id, r);
+    if (this.options.ipForward) await setSysctl('net.ipv4.ip_forward', '1').catch((err: unknown) => this.log.warn({ err }, 'cannot enable IP forwarding'));
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!this.findByName(name)) await this.save(this.baseRecord(name, driver, {}, [], false, {}));
+    }
+    // dockerd's `-b none`: no default bridge; containers must name a network.
+    if (this.options.bridge === 'none') {
+      const old = this.findByName('bridge');
+      if (old) await this.dropNetwork(old);
+    } else await this.ensureDefaultBridge();
+    for (const r of this.records.values()) {
+      if (r.Driver !== 'bridge') continue;
+      await this.bringUp(r).catch((err: unknown) => this.log.error({ err, network: r.Name }, 'cannot set up network'));
+    }
+  }
+
+  private async bringUp(r: NetworkRecord): Promise<void> {
+    const cfg = r.IPAM.Config[0];
+    await ensureBridge(this.bridgeOf(r), cfg ? `${cfg.Gateway}/${parseCidr(cfg.Subnet).bits}` : undefined, this.mtuOf(r));
+    if (r.Name !== 'bridge' && cfg) await this.dns.listen(r.Id, cfg.Gateway).catch((err: unknown) => this.log.warn({ err, network: r.Name }, 'embedded DNS cannot listen: names will not resolve on this network'));
+  }
+
+  private async ensureDefaultBridge(): Promise<void> {
+    const o = this.options;
+    const existing = this.findByName('bridge');
+    let subnet: string;
+    let gateway: string;
+    if (o.bip) {
+      const host = parseCidr(o.bip, { allowHost: true });
+      const gw = ipToInt(o.bip.split('/')[0] as string);
+      if (gw === host.base) throw new InvalidParameterError(`--bip ${o.bip}: give the bridge's own address, e.g. ${intToIp(host.base + 1)}/${host.bits}`);
+      subnet = formatCidr(host);
+      gateway = intToIp(gw);
+    } else if (existing && existing.Options[BRIDGE_NAME_OPTION] === o.bridge && existing.IPAM.Config[0]) {
+      ({ Subnet: subnet, Gateway: gateway } = existing.IPAM.Config[0]);
+    } else {
+      const picked = await this.pickSubnet([...this.records.values()].filter((r) => r.Name !== 'bridge'), true);
+      subnet = formatCidr(picked);
+      gateway = intToIp(picked.base + 1);
+    }
+    if (o.fixedCidr && !contains(parseCidr(subnet), parseCidr(o.fixedCidr).base)) throw new InvalidParameterError(`--fixed-cidr ${o.fixedCidr} is not inside the bridge's subnet ${subnet}`);
+    const config: IpamConfig = { Subnet: subnet, Gateway: gateway, ...(o.fixedCidr ? { IPRange: o.fixedCidr } : {}) };
+    const options = {
+      'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+      [MASQUERADE_OPTION]: 'true',
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      [BRIDGE_NAME_OPTION]: o.bridge,
+      [MTU_OPTION]: String(o.mtu),
+    };
+    const record = existing
+      ? { ...existing, IPAM: { ...existing.IPAM, Config: [config] }, Options: options }
+      : this.baseRecord('bridge', 'bridge', options, [config], false, {});
+    if (existing && existing.Options[BRIDGE_NAME_OPTION] && existing.Options[BRIDGE_NAME_OPTION] !== o.bridge) {
+      await deleteLink(existing.Options[BRIDGE_NAME_OPTION]).catch(() => undefined);
+    }
+    await this.save(record);
+  }
+
+  /** The first subnet of the address pools clashing with no network of ours and no host route. */
+  private async pickSubnet(others: NetworkRecord[], forDefault: boolean): Promise<Cidr> {
+    const taken = others.flatMap((r) => r.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+    const routes = (await hostRoutes()).map((r) => parseCidr(r, { allowHost: true }));
+    const ours = new Set(taken.map(formatCidr));
+    for (const pool of this.options.addressPools) {
+      for (const s of subnetsOf(pool.base, pool.size)) {
+        if (taken.some((t) => overlaps(t, s))) continue;
+        // Our own bridges' routes are in the host table too; they are already in `taken`.
+        if (routes.some((r) => !ours.has(formatCidr(r)) && overlaps(r, s))) continue;
+        if (forDefault && overlaps(s, DOCKER0_DEFAULT)) continue;
+        return s;
+      }
+    }
+    throw new ForbiddenError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+  }
+
+  private baseRecord(name: string, driver: NetworkRecord['Driver'], options: Record<string, string>, config: IpamConfig[], internal: boolean, labels: Record<string, string>): NetworkRecord {
+    return {
+      Name: name,
+      Id: newId(),
+      Created: new Date().toISOString(),
+      Scope: 'local',
+      Driver: driver,
+      EnableIPv4: true,
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: config },
+      Internal: internal,
+      Attachable: false,
+      Ingress: false,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+      Options: options,
+      Labels: labels,
+    };
+  }
+
+  private async save(r: NetworkRecord): Promise<void> {
+    await this.store.put(r.Id, r);
+    this.records.set(r.Id, r);
+  }
+
+  bridgeOf(r: NetworkRecord): string {
+    return r.Options[BRIDGE_NAME_OPTION] ?? `br-${r.Id.slice(0, 12)}`;
+  }
+
+  mtuOf(r: NetworkRecord): number {
+    const m = Number(r.Options[MTU_OPTION]);
+    return Number.isInteger(m) && m > 0 ? m : this.options.mtu;
+  }
+
+  all(): NetworkRecord[] {
+    return [...this.records.values()];
+  }
+
+  findByName(name: string): NetworkRecord | undefined {
+    return [...this.records.values()].find((r) => r.Name === name);
+  }
+
+  /** By full name, full ID, or unique ID prefix, as docker resolves them. */
+  get(ref: string): NetworkRecord {
+    const byId = this.records.get(ref);
+    if (byId) return byId;
+    const byName = this.findByName(ref);
+    if (byName) return byName;
+    const prefix = [...this.records.values()].filter((r) => ref !== '' && r.Id.startsWith(ref));
+    if (prefix.length > 1) throw new NotFoundError(`network ${ref} is ambiguous (${prefix.length} matches found on ID prefix)`);
+    if (prefix[0]) return prefix[0];
+    throw new NotFoundError(`network ${ref} not found`);
+  }
+
+  /** The default bridge's gateway: what `--add-host name:host-gateway` points at. */
+  hostGateway(): string {
+    return this.findByName('bridge')?.IPAM.Config[0]?.Gateway ?? '127.0.0.1';
+  }
+
+  async create(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+    const name = typeof body.Name === 'string' ? body.Name : '';
+    if (!NAME_RE.test(name)) throw new InvalidParameterError(`invalid network name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]`);
+    if (this.findByName(name)) throw new ConflictError(`network with name ${name} already exists`);
+    const driver = body.Driver || 'bridge';
+    if (driver !== 'bridge') throw new NotImplementedError(`network driver "${driver}" is not supported: Berth makes bridge networks`);
+    if (body.EnableIPv6) throw new NotImplementedError('IPv6 networks are not supported by this Berth version yet');
+    if (body.IPAM?.Driver && body.IPAM.Driver !== 'default') throw new NotImplementedError(`IPAM driver "${body.IPAM.Driver}" is not supported`);
+    const configs = body.IPAM?.Config ?? [];
+    if (configs.length > 1) throw new NotImplementedError('more than one IPAM pool per network is not supported by this Berth version yet');
+    const options = { ...(body.Options ?? {}) };
+    for (const key of Object.keys(options)) {
+      if (![BRIDGE_NAME_OPTION, MTU_OPTION, MASQUERADE_OPTION, 'com.docker.network.bridge.enable_icc', 'com.docker.network.bridge.host_binding_ipv4'].includes(key)) {
+        throw new NotImplementedError(`bridge driver option "${key}" is not supported by this Berth version`);
+      }
+    }
+    if (options[MTU_OPTION] !== undefined && !(Number(options[MTU_OPTION]) >= 68 && Number(options[MTU_OPTION]) <= 65535)) throw new InvalidParameterError(`invalid MTU "${options[MTU_OPTION]}"`);
+    const bridge = options[BRIDGE_NAME_OPTION];
+    if (bridge !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidParameterError(`invalid bridge name "${bridge}": up to 15 of [A-Za-z0-9_.-]`);
+    if (bridge !== undefined && [...this.records.values()].some((r) => r.Options[BRIDGE_NAME_OPTION] === bridge)) throw new ConflictError(`bridge name ${bridge} is already used by another network`);
+    const others = [...this.records.values()];
+    const req = configs[0] ?? {};
+    let subnet: Cidr;
+    if (req.Subnet) {
+      subnet = parseCidr(req.Subnet);
+      if (subnet.bits > 30) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /30 or shorter`);
+      const clash = others.find((r) => r.IPAM.Config.some((c) => overlaps(parseCidr(c.Subnet), subnet)));
+      if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${clash.IPAM.Config[0]?.Subnet} of network ${clash.Name})`);
+    } else {
+      if (req.Gateway || req.IPRange) throw new InvalidParameterError('a gateway or IP range needs a --subnet');
+      subnet = await this.pickSubnet(others, false);
+    }
+    const gateway = req.Gateway ?? intToIp(subnet.base + 1);
+    const gw = ipToInt(gateway);
+    if (!contains(subnet, gw) || gw === subnet.base) throw new InvalidParameterError(`invalid gateway ${gateway}: it is not a host address of subnet ${formatCidr(subnet)}`);
+    if (req.IPRange) {
+      const range = parseCidr(req.IPRange);
+      if (!contains(subnet, range.base) || range.bits < subnet.bits) throw new InvalidParameterError(`invalid ip-range ${req.IPRange}: it is not inside subnet ${formatCidr(subnet)}`);
+    }
+    const config: IpamConfig = { Subnet: formatCidr(subnet), Gateway: gateway, ...(req.IPRange ? { IPRange: req.IPRange } : {}) };
+    const record = this.baseRecord(name, 'bridge', options, [config], body.Internal === true, body.Labels ?? {});
+    record.Attachable = body.Attachable === true;
+    await this.save(record);
+    try {
+      await this.bringUp(record);
+      await this.syncRules();
+    } catch (err) {
+      await this.dropNetwork(record).catch(() => undefined);
+      throw err;
+    }
+    return { Id: record.Id, Warning: '' };
+  }
+
+  private async dropNetwork(r: NetworkRecord): Promise<void> {
+    await this.dns.close(r.Id);
+    await deleteLink(this.bridgeOf(r)).catch((err: unknown) => this.log.warn({ err, network: r.Name }, 'cannot delete bridge'));
+    await this.ipam.dropNetwork(r.Id);
+    await this.store.delete(r.Id);
+    this.records.delete(r.Id);
+    await this.syncRules();
+  }
+
+  /** Containers attached to a network (by the record's endpoints). */
+  attached(r: NetworkRecord, runningOnly: boolean): ContainerRecord[] {
+    return this.containers().filter((c) => (!runningOnly || c.State.Running) && Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === r.Id));
+  }
+
+  async remove(ref: string): Promise<void> {
+    const r = this.get(ref);
+    if (PREDEFINED.has(r.Name)) throw new ForbiddenError(`${r.Name} is a pre-defined network and cannot be removed`);
+    const active = this.attached(r, true);
+    if (active.length > 0) throw new ConflictError(`error while removing network: network ${r.Name} id ${r.Id} has active endpoints (${active.map((c) => c.Name.slice(1)).join(', ')}): stop or disconnect them first`);
+    await this.dropNetwork(r);
+  }
+
+  async prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
+    checkFilterKeys(filters, new Set(['label', 'until']));
+    const deleted: string[] = [];
+    for (const r of [...this.records.values()]) {
+      if (PREDEFINED.has(r.Name) || this.attached(r, false).length > 0) continue;
+      if (filters.label && !labelsMatch(r.Labels, filters.label)) continue;
+      await this.dropNetwork(r);
+      deleted.push(r.Name);
+    }
+    return { NetworksDeleted: deleted };
+  }
+
+  list(filters: Filters): Array<Record<string, unknown>> {
+    checkFilterKeys(filters, NETWORK_FILTERS);
+    const out = [...this.records.values()].filter((r) => {
+      if (filters.name && !filters.name.some((n) => r.Name.includes(n))) return false;
+      if (filters.id && !filters.id.some((i) => r.Id.startsWith(i))) return false;
+      if (filters.driver && !filters.driver.includes(r.Driver)) return false;
+      if (filters.scope && !filters.scope.includes('local')) return false;
+      if (filters.type && !filters.type.includes(PREDEFINED.has(r.Name) ? 'builtin' : 'custom')) return false;
+      if (filters.label && !labelsMatch(r.Labels, filters.label)) return false;
+      if (filters.dangling) {
+        const want = filters.dangling.includes('true') || filters.dangling.includes('1');
+        if (PREDEFINED.has(r.Name) || (this.attached(r, false).length === 0) !== want) return false;
+      }
+      return true;
+    });
+    return out.sort((a, b) => a.Name.localeCompare(b.Name)).map((r) => this.view(r, false));
+  }
+
+  inspect(ref: string): Record<string, unknown> {
+    return this.view(this.get(ref), true);
+  }
+
+  private view(r: NetworkRecord, withContainers: boolean): Record<string, unknown> {
+    const containers: Record<string, unknown> = {};
+    for (const c of this.attached(r, true)) {
+      const ep = Object.values(c.NetworkSettings?.Networks ?? {}).find((e) => e.NetworkID === r.Id);
+      if (!ep) continue;
+      containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: '' };
+    }
+    return { ...r, Containers: withContainers ? containers : {}, Peers: undefined };
+  }
+
+  /** Container names, aliases and short IDs of running containers on a network, for its DNS. */
+  private lookupName(networkId: string, name: string): string[] {
+    const ips: string[] = [];
+    for (const c of this.containers()) {
+      if (!c.State.Running) continue;
+      for (const ep of Object.values(c.NetworkSettings?.Networks ?? {})) {
+        if (ep.NetworkID !== networkId || !ep.IPAddress) continue;
+        const names = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])].map((n) => n.toLowerCase());
+        if (names.includes(name)) ips.push(ep.IPAddress);
+      }
+    }
+    return ips;
+  }
+
+  /** A container's own `--dns` servers when it has some, else the host's resolvers. */
+  private upstreamsFor(networkId: string, source: string): string[] {
+    const asking = this.containers().find((c) => Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === networkId && e.IPAddress === source));
+    const own = (asking?.HostConfig.Dns as string[] | undefined) ?? [];
+    return own.length > 0 ? own : this.upstreams;
+  }
+
+  setPorts(containerId: string, ports: NftPort[] | undefined): void {
+    if (ports && ports.length > 0) this.ports.set(containerId, ports);
+    else this.ports.delete(containerId);
+  }
+
+  allPorts(): Array<[string, NftPort[]]> {
+    return [...this.ports.entries()];
+  }
+
+  /** Renders Berth's whole table from state and swaps it in one transaction (serialised). */
+  syncRules(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (!this.options.iptables) return;
+      const nets: NftNetwork[] = [...this.records.values()].filter((r) => r.Driver === 'bridge' && r.IPAM.Config[0]).map((r) => ({
+        bridge: this.bridgeOf(r),
+        subnet: r.IPAM.Config[0]?.Subnet as string,
+        internal: r.Internal,
+        masquerade: r.Options[MASQUERADE_OPTION] !== 'false',
+      }));
+      await applyRuleset(renderRuleset(this.options.nftTable, nets, [...this.ports.values()].flat()));
+    };
+    const next = this.nftChain.then(run, run);
+    this.nftChain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function labelsMatch(labels: Record<string, string>, wanted: string[]): boolean {
+  return wanted.every((w) => {
+    const eq = w.indexOf('=');
+    return eq < 0 ? w in labels : labels[w.slice(0, eq)] === w.slice(eq + 1);
+  });
+}
