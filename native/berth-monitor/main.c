@@ -193,6 +193,9 @@ static int finish(void) {
   output_close();
   logfile_close();
   stdin_sink_shutdown();
+  /* Control commands mean nothing once the process is gone; whoever saw the exit file must not
+   * reach a listener that is about to close (a reset) but find no socket (a clear "not running"). */
+  control_stop_listening();
   int rc = write_exit_file();
   if (opts.hold_output) run_until(attach_had_client, HOLD_MS);
   remove_sockets();

@@ -96,6 +96,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
     const changes = new ContainerChanges({ containers, images: imageService, content, snapshotter, log });
+    // Restores containers and starts those whose restart policy says so (host reboot) through the
+    // normal start path: whatever start needs (volumes, networks) must be ready before this.
     await containers.init();
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();

@@ -58,7 +58,7 @@ export function runDir(execRoot: string, id: string): string {
 export class ContainerLifecycle {
   private readonly watching = new Set<string>();
   /** The user's stop or kill in flight per container: its exit is theirs, not a crash. */
-  private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string }>();
+  private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string; at: number }>();
   /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
   private readonly backoff = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
@@ -209,7 +209,8 @@ export class ContainerLifecycle {
     if (!record) return;
     const cause: ExitCause = { ...given };
     const user = this.userStops.get(id);
-    if (user) cause.user = user;
+    // A kill with a signal the process survives (HUP to reload) is not why it ends much later.
+    if (user && (user.action === 'stop' || Date.now() - user.at < KILL_CAUSE_MS)) cause.user = { action: user.action, signal: user.signal };
     this.userStops.delete(id);
     const exitCode = cause.exitCode;
     const logs = await lastLogLines(record.LogPath);
@@ -257,17 +258,19 @@ export class ContainerLifecycle {
     if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop');
     for (const l of this.exitedListeners) l(record);
     this.d.notifier.exited(id, exitCode);
-    if (restartIn !== undefined) this.scheduleRestart(record, restartIn);
+    if (restartIn !== undefined) this.scheduleRestart(record, restartIn, boot);
     else if (record.HostConfig.AutoRemove) await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
   }
 
-  private scheduleRestart(record: ContainerRecord, ms: number): void {
+  /** At daemon start the count begins again (moby starts with ResetRestartManager). */
+  private scheduleRestart(record: ContainerRecord, ms: number, boot = false): void {
     this.cancelRestart(record.Id);
     this.d.log.info({ id: record.Id, inMs: ms, restartCount: record.RestartCount + 1 }, 'restarting the container for its restart policy');
     const timer = setTimeout(() => {
       this.restartTimers.delete(record.Id);
       if (!this.d.registry.find(record.Id) || !record.State.Restarting) return;
-      record.RestartCount++;
+      if (boot) this.resetRestarts(record);
+      else record.RestartCount++;
       this.d.restartContainer(record.Id).catch(async (err: unknown) => {
         this.d.log.warn({ err, id: record.Id }, 'restart for the restart policy failed');
         if (record.State.Restarting) await this.abandonRestart(record).catch(() => undefined);
@@ -288,7 +291,7 @@ export class ContainerLifecycle {
       return;
     }
     record.HasBeenManuallyStopped = true;
-    this.userStops.set(record.Id, { action: 'stop', signal: `SIG${signal.replace(/^SIG/, '')}` });
+    this.userStops.set(record.Id, { action: 'stop', signal: `SIG${signal.replace(/^SIG/, '')}`, at: Date.now() });
     const exited = this.d.notifier.add(record.Id, 'not-running');
     if (record.State.Paused) await runtime.resume(record.Id).catch(() => undefined);
     publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(signal)) });
@@ -309,7 +312,7 @@ export class ContainerLifecycle {
       return;
     }
     record.HasBeenManuallyStopped = true;
-    this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}` });
+    this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now() });
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)) });
     await runtime.kill(record.Id, sig);
@@ -358,7 +361,7 @@ export class ContainerLifecycle {
       const policy = record.HostConfig.RestartPolicy;
       if (record.State.Status === 'exited' && !record.HostConfig.AutoRemove && restartsOnBoot(policy, record.State.ExitCode, record.HasBeenManuallyStopped === true, record.RestartCount)) {
         record.State = { ...record.State, Status: 'restarting', Running: true, Restarting: true };
-        this.scheduleRestart(record, 0);
+        this.scheduleRestart(record, 0, true);
       }
       return;
     }
@@ -378,6 +381,9 @@ export class ContainerLifecycle {
     await this.onExit(record.Id, { exitCode: 255, signal: null, lost: why }, why, true);
   }
 }
+
+/** How long after a user's kill an exit is still put down to it. */
+const KILL_CAUSE_MS = 30_000;
 
 function signalNumber(name: string): number {
   return (constants.signals as Record<string, number>)[`SIG${name.replace(/^SIG/, '')}`] ?? 0;

@@ -30,6 +30,9 @@ export class EventService {
 
   constructor(private readonly journal: EventJournal, private readonly log: Logger) {
     this.live.setMaxListeners(0);
+    // Times stay increasing across daemon restarts too (a burst may have run ahead of the clock).
+    const last = journal.readAll<EngineEvent>().at(-1)?.timeNano;
+    if (typeof last === 'number') this.lastNanos = BigInt(last);
   }
 
   readonly publish = (input: EventInput): void => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -29,8 +29,14 @@ export class EventJournal {
   }
 
   private endsWithNewline(): boolean {
-    const text = readFileSync(this.current);
-    return text.length === 0 || text[text.length - 1] === 0x0a;
+    const last = Buffer.alloc(1);
+    const fd = openSync(this.current, 'r');
+    try {
+      readSync(fd, last, 0, 1, this.size - 1);
+    } finally {
+      closeSync(fd);
+    }
+    return last[0] === 0x0a;
   }
 
   private write(text: string): void {

@@ -61,10 +61,35 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.match(bad.stderr, /invalid filter 'colour'/);
   });
 
+  test('more event kinds: volume mount/unmount, pause, rename, exec, kill, stop, save, load, daemon reload', async () => {
+    ok(await d.docker(['run', '--rm', '-v', 'mnt:/d', 'busybox', 'true']), 'run with a volume');
+    const vol = (await history(['volume=mnt'])).map((e) => e.Action);
+    assert.deepEqual(vol, ['create', 'mount', 'unmount']);
+    ok(await d.docker(['run', '-d', '--name', 'kinds', 'busybox', 'sleep', '300']), 'run');
+    ok(await d.docker(['pause', 'kinds']), 'pause');
+    ok(await d.docker(['unpause', 'kinds']), 'unpause');
+    ok(await d.docker(['rename', 'kinds', 'kinds2']), 'rename');
+    ok(await d.docker(['exec', 'kinds2', 'true']), 'exec');
+    ok(await d.docker(['kill', '-s', 'USR1', 'kinds2']), 'kill USR1');
+    ok(await d.docker(['stop', '-t', '1', 'kinds2']), 'stop');
+    ok(await d.docker(['rm', 'kinds2']), 'rm');
+    const actions = (await history(['container=kinds2'])).map((e) => e.Action.replace(/^(exec_\w+): .*/, '$1'));
+    for (const a of ['rename', 'exec_create', 'exec_start', 'exec_die', 'kill', 'die', 'stop', 'destroy']) assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+    const paused = (await history(['event=pause', 'event=unpause'])).map((e) => e.Action);
+    assert.deepEqual(paused, ['pause', 'unpause']);
+    const tar = `${d.root}/ev.tar`;
+    ok(await d.docker(['save', '-o', tar, 'busybox']), 'save');
+    ok(await d.docker(['load', '-i', tar]), 'load');
+    const img = (await history(['type=image', 'event=save', 'event=load'])).map((e) => `${e.Action} ${e.Actor.ID}`);
+    assert.deepEqual(img, ['save busybox', 'load busybox:latest']);
+    process.kill(await d.pidFromFile(), 'SIGHUP');
+    await until(async () => ((await history(['type=daemon'])).some((e) => e.Action === 'reload') ? true : undefined), 'reload event');
+  });
+
   test('a live stream delivers events as they happen and ends at --until', async () => {
     const end = String(Math.floor(Date.now() / 1000) + 6);
     const seen = d.logs.split('/events?').length;
-    const stream = d.docker(['events', '--until', end, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']);
+    const stream = d.docker(['events', '--since', String(Math.floor(Date.now() / 1000)), '--until', end, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']);
     await until(async () => (d.logs.split('/events?').length > seen ? true : undefined), 'the events request');
     ok(await d.docker(['volume', 'create', 'livevol']), 'create');
     ok(await d.docker(['volume', 'rm', 'livevol']), 'rm');
@@ -105,6 +130,11 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.equal(dies, 3);
     const run = await d.docker(['run', '--rm', '--restart', 'always', 'busybox', 'true']);
     assert.notEqual(run.code, 0, '--rm with --restart is refused');
+    ok(await d.docker(['run', '-d', '--name', 'killme', '--restart', 'always', 'busybox', 'sleep', '300']), 'run always');
+    ok(await d.docker(['kill', 'killme']), 'kill');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.State.Status}} {{.RestartCount}}', 'killme']), 'inspect').stdout.trim(), 'exited 0', 'docker kill suppresses the restart');
+    ok(await d.docker(['rm', 'killme']), 'rm');
   });
 
   test('health checks flip healthy → unhealthy → healthy, show in ps, filter and events, also after a restart', async () => {
@@ -188,6 +218,6 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.equal(ok(await d.docker(['exec', 'boot1', 'cat', '/data/runs']), 'volume').stdout, 'kept\nkept\n');
     const why = JSON.parse(ok(await d.docker(['inspect', '-f', '{{json .BerthLastExit}}', 'boot3']), 'inspect').stdout) as { Reason: string };
     assert.equal(why.Reason, 'daemon-lost');
-    assert.equal(ok(await d.docker(['inspect', '-f', '{{.RestartCount}}', 'boot1']), 'count').stdout.trim(), '1');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.RestartCount}}', 'boot1']), 'count').stdout.trim(), '0', 'a start at boot begins the count again, as docker');
   });
 });

@@ -15,6 +15,7 @@ import {
   type MonitorStarted,
 } from '../../../src/drivers/monitor/monitor-client.js';
 import { demux, MonitorFixture, readLog } from './monitor-fixture.js';
+import { until } from '../../helpers/expect.js';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 const T = { timeout: 30_000 };
@@ -121,7 +122,8 @@ describe('berth-monitor with runc', () => {
     const exit = await waitExit(c.stateDir);
     assert.equal(exit.exitCode, 137);
     assert.equal(exit.signal, 9);
-    assert.equal(await isMonitorAlive(c.stateDir), false);
+    // The exit file comes first; the monitor then removes its sockets and pid file and ends.
+    await until(async () => ((await isMonitorAlive(c.stateDir)) ? undefined : true), 'the monitor to end', 5000);
     assert.deepEqual((await readdir(c.stateDir)).filter((f) => /\.sock$|^monitor\.pid$/.test(f)), []);
   });
 

@@ -92,6 +92,11 @@ export class HealthMonitor {
     const s = this.settings(r);
     const wait = r.State.Health?.Status === 'starting' && this.inStartPeriod(r, s.startPeriod) ? s.startInterval : s.interval;
     f.timer = setTimeout(() => {
+      // A paused container cannot run a probe: that is not a failure of the service.
+      if (r.State.Paused) {
+        if (!f.stopped) this.schedule(r, f);
+        return;
+      }
       void this.probe(r, s.timeout)
         .then((result) => (f.stopped ? undefined : this.record(r, result)))
         .catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'health probe failed to run'))
