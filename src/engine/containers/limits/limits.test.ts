@@ -12,7 +12,7 @@ import { parseSecurityOptions } from './security-options.js';
 
 const HOST: CgroupSupport = {
   version: 1, ncpu: 2, memoryLimit: true, swapLimit: true, memoryReservation: true, memorySwappiness: true, oomKillDisable: true,
-  pidsLimit: true, cpuShares: true, cpuCfs: true, cpuset: true, cpus: '0-1', mems: '0', blkioWeight: false, blkioWeightDevice: false,
+  pidsLimit: true, cpuShares: true, cpuCfs: true, cpuRealtime: true, cpuset: true, cpus: '0-1', mems: '0', blkioWeight: false, blkioWeightDevice: false,
   blkioReadBps: true, blkioWriteBps: true, blkioReadIOps: true, blkioWriteIOps: true,
 };
 
@@ -37,6 +37,8 @@ describe('checkResources (docker daemon messages)', () => {
     refused({ MemorySwappiness: 101 }, 'Invalid value: 101, valid memory swappiness range is 0-100');
     refused({ IOMaximumIOps: 5 }, /does not support Maximum IO/);
     refused({ Memory: 1.5 }, /must be an integer/);
+    refused({ CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 2000 }, 'cpu-rt-runtime cannot be higher than cpu-rt-period');
+    refused({ CpuRealtimeRuntime: 1000 }, 'Your kernel does not support CPU real-time scheduler', { ...HOST, cpuRealtime: false });
   });
 
   it('discards what the host cannot do, with docker warnings', () => {
