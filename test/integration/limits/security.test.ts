@@ -90,6 +90,15 @@ describe('security defaults', () => {
     assert.match(out, /no \/proc\/sys remount/);
     assert.match(out, /device present/);
     assert.doesNotMatch(out, /keys 0\b/);
+    // --cap-add ALL is the same set; a capability root lacks can be dropped but not added.
+    assert.equal(statusField(await run(['--cap-add', 'ALL'], 'cat /proc/self/status'), 'CapEff'), statusField(host, 'CapBnd'));
+    const rootLacks = (BigInt(`0x${statusField(host, 'CapBnd')}`) & (1n << 24n)) === 0n;
+    if (rootLacks) {
+      await run(['--cap-drop', 'SYS_RESOURCE'], 'true');
+      const r = await d.docker(['run', '--rm', '--cap-add', 'SYS_RESOURCE', 'busybox', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /invalid CapAdd: capability not supported by your kernel or not available in the current environment: "CAP_SYS_RESOURCE"/);
+    }
   });
 
   test('--cap-drop ALL, --cap-add, --read-only, no-new-privileges and seccomp=unconfined', async () => {

@@ -91,7 +91,8 @@ export async function checkCreateHostConfig(hc: HostConfig, cgroups: CgroupSuppo
   if (hc.PidsLimit !== null && hc.PidsLimit <= 0) hc.PidsLimit = null;
   for (const [field, list] of [['CapAdd', hc.CapAdd], ['CapDrop', hc.CapDrop]] as const) {
     try {
-      normalizeCapabilities(list ?? []);
+      // Against root's real bounding set: a capability berthd lacks cannot be granted (docker fails at start).
+      normalizeCapabilities(list ?? [], field === 'CapAdd' ? security.capabilities : undefined);
     } catch (err) {
       throw new InvalidParameterError(`invalid ${field}: ${(err as Error).message}`);
     }
