@@ -90,6 +90,15 @@ describe('security defaults', () => {
     assert.match(out, /no \/proc\/sys remount/);
     assert.match(out, /device present/);
     assert.doesNotMatch(out, /keys 0\b/);
+    // exec --privileged gets the same set (and keeps --group-add's groups).
+    const cid = ok(await d.berth(['run', '-d', '--group-add', '4321', 'busybox', 'sleep', '30']), 'run').stdout.trim();
+    try {
+      const ex = ok(await d.docker(['exec', '--privileged', cid, 'sh', '-c', 'cat /proc/self/status; id -G']), 'exec --privileged').stdout;
+      assert.equal(statusField(ex, 'CapEff'), statusField(host, 'CapBnd'));
+      assert.match(ex, /\b4321\b/);
+    } finally {
+      await d.berth(['rm', '-f', cid]);
+    }
     // --cap-add ALL is the same set; a capability root lacks can be dropped but not added.
     assert.equal(statusField(await run(['--cap-add', 'ALL'], 'cat /proc/self/status'), 'CapEff'), statusField(host, 'CapBnd'));
     const rootLacks = (BigInt(`0x${statusField(host, 'CapBnd')}`) & (1n << 24n)) === 0n;
