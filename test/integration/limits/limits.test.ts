@@ -212,6 +212,8 @@ describe('resource limits', () => {
         { Memory: 33554432, MemorySwap: 67108864, MemoryReservation: 16777216, NanoCpus: 500000000, CpusetCpus: '0', CpuShares: 512, PidsLimit: 64, ShmSize: 134217728, OomKillDisable: !V2, MemorySwappiness: null, Ulimits: [{ Name: 'nofile', Hard: 2048, Soft: 1024 }], CpuQuota: 0 },
       );
       assert.equal('KernelMemory' in hc, false, 'API 1.42+ omits KernelMemory');
+      const km = ok(await d.berth(['run', '--rm', '--kernel-memory', '10m', 'busybox', 'true']), 'run --kernel-memory');
+      assert.match(km.stderr, /WARNING: Kernel memory limits are not supported .*Limitation discarded/);
       const bare = (await d.client.json<{ HostConfig: Record<string, unknown> }>({ method: 'GET', path: `/containers/${plain}/json` })).HostConfig;
       for (const [key, value] of Object.entries({ Memory: 0, MemorySwap: 0, CpuPeriod: 0, CpusetCpus: '', BlkioWeight: 0, BlkioDeviceReadBps: null, Devices: null, OomKillDisable: false, PidsLimit: null, MemorySwappiness: null, ShmSize: 67108864, CgroupnsMode: V2 ? 'private' : 'host', CgroupParent: '' })) {
         assert.deepEqual(bare[key], value, `HostConfig.${key} of a container created with none`);
