@@ -8,6 +8,7 @@ import { DEFAULT_CAPABILITIES } from '../../../oci/runtime/capabilities.js';
 import { initialState, type ContainerRecord, type HostConfig } from '../container-types.js';
 import { updateContainer } from './container-update.js';
 import { checkResources, parseCpuList, type ResourceFields } from './resource-checks.js';
+import { oomVerdict } from './oom-verdict.js';
 import { parseSecurityOptions } from './security-options.js';
 
 const HOST: CgroupSupport = {
@@ -139,5 +140,18 @@ describe('updateContainer', () => {
     await assert.rejects(updateContainer(r, { Memory: 1024 }, deps), /Minimum memory limit allowed is 6MB/);
     assert.equal(driver.writes.length, 0);
     assert.equal(r.HostConfig.Memory, 32 << 20);
+  });
+});
+
+describe('oomVerdict', () => {
+  const driver = (kills: number): CgroupDriver => ({ version: 2, update: async () => undefined, oomKills: async () => kills, sample: () => { throw new Error('not used'); } });
+  it('explains a kill with the memory limit in binary units', async () => {
+    const v = await oomVerdict(driver(1), '/x', record({ Memory: 32 << 20 }, false), 137);
+    assert.equal(v.oomKilled, true);
+    assert.match(v.explanation, /^the container was killed by the kernel's OOM killer: it ran out of its memory limit of 32MiB \(-m\/--memory\)/);
+  });
+  it('names killed child processes when the main process survived, and nothing when there were no kills', async () => {
+    assert.match((await oomVerdict(driver(2), '/x', record({}, false), 0)).explanation, /^2 processes of the container were killed .* the memory available to it/);
+    assert.deepEqual(await oomVerdict(driver(0), '/x', record({}, false), 137), { oomKilled: false, explanation: '' });
   });
 });
