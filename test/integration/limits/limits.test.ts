@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../../helpers/test-daemon.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 
 const V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 
@@ -57,6 +57,23 @@ describe('resource limits', () => {
       assert.equal(ok(await d.docker(['inspect', '--format', '{{.State.OOMKilled}}', 'fits']), 'inspect').stdout.trim(), 'false');
     } finally {
       await d.berth(['rm', '-f', 'hog', 'fits']);
+    }
+  });
+
+  test('an OOM kill while berthd is down is still reported when it comes back', async () => {
+    const id = ok(await d.berth(['run', '-d', '-m', '32m', 'busybox', 'sh', '-c', 'sleep 1; x=$(head -c 200000000 /dev/zero | tr "\\0" a)']), 'run').stdout.trim();
+    try {
+      await d.halt();
+      await sleep(4000);
+      await d.launch();
+      // On a slow host the hog may still be running at restart; then the watcher records it.
+      const state = await until(async () => {
+        const s = JSON.parse(ok(await d.docker(['inspect', '--format', '{{json .State}}', id]), 'inspect').stdout) as { OOMKilled: boolean; ExitCode: number; Running: boolean };
+        return s.Running ? undefined : s;
+      }, 'the hog to end', 20_000);
+      assert.deepEqual({ OOMKilled: state.OOMKilled, ExitCode: state.ExitCode }, { OOMKilled: true, ExitCode: 137 });
+    } finally {
+      await d.berth(['rm', '-f', id]);
     }
   });
 
