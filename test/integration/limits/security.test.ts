@@ -139,6 +139,12 @@ describe('security defaults', () => {
     ok(await d.docker(['run', '--rm', '--security-opt', 'label=disable', '--security-opt', 'apparmor=unconfined', 'busybox', 'true']), 'the "off" values are accepted everywhere');
   });
 
+  test('--cgroupns private gives the container its own cgroup root', async () => {
+    assert.match(await run(['--cgroupns', 'private'], 'cat /proc/self/cgroup'), /^\d+:[^:\n]*:\/$/m);
+    const hostNs = await run(['--cgroupns', 'host'], 'cat /proc/self/cgroup');
+    assert.match(hostNs, new RegExp(`:${d.cgroupParent}/[0-9a-f]{64}$`, 'm'));
+  });
+
   test('--device, --group-add and namespaced --sysctl reach the container; host-wide sysctls are refused', async () => {
     const out = await run(['--device', '/dev/null:/dev/berth-null', '--group-add', '1234', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.msgmax=4096'], [
       'test -c /dev/berth-null && echo ok > /dev/berth-null && echo "device ok"',
