@@ -20,7 +20,6 @@ const DOCKER_DEFAULTS: Readonly<Record<string, unknown>> = {
   ContainerIDFile: '',
   VolumeDriver: '',
   VolumesFrom: null,
-  CgroupnsMode: 'host',
   Dns: null,
   DnsOptions: null,
   DnsSearch: null,

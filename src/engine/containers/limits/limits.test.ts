@@ -8,6 +8,7 @@ import { DEFAULT_CAPABILITIES } from '../../../oci/runtime/capabilities.js';
 import { initialState, type ContainerRecord, type HostConfig } from '../container-types.js';
 import { updateContainer } from './container-update.js';
 import { checkResources, parseCpuList, type ResourceFields } from './resource-checks.js';
+import { checkCreateHostConfig } from './create-checks.js';
 import { oomVerdict } from './oom-verdict.js';
 import { parseSecurityOptions } from './security-options.js';
 
@@ -153,5 +154,26 @@ describe('oomVerdict', () => {
   it('names killed child processes when the main process survived, and nothing when there were no kills', async () => {
     assert.match((await oomVerdict(driver(2), '/x', record({}, false), 0)).explanation, /^2 processes of the container were killed .* the memory available to it/);
     assert.deepEqual(await oomVerdict(driver(0), '/x', record({}, false), 137), { oomKilled: false, explanation: '' });
+  });
+});
+
+describe('checkCreateHostConfig', () => {
+  const security = { capabilities: [...DEFAULT_CAPABILITIES], appArmor: false, selinux: false };
+  it('fills docker\'s defaults for the host\'s layout', async () => {
+    const v1 = { Memory: 32 << 20, PidsLimit: 0 } as unknown as HostConfig;
+    await checkCreateHostConfig(v1, HOST, security);
+    assert.deepEqual([v1.CgroupnsMode, v1.MemorySwap, v1.ShmSize, v1.PidsLimit, v1.BlkioDeviceReadBps], ['host', 64 << 20, 64 << 20, null, null]);
+    assert.ok((v1.MaskedPaths as string[]).includes('/proc/kcore'));
+    const v2 = { Memory: 0, PidsLimit: null } as unknown as HostConfig;
+    await checkCreateHostConfig(v2, { ...HOST, version: 2 }, security);
+    assert.equal(v2.CgroupnsMode, 'private');
+    const privileged = { Memory: 0, PidsLimit: null, Privileged: true } as unknown as HostConfig;
+    await checkCreateHostConfig(privileged, HOST, security);
+    assert.equal(privileged.MaskedPaths, undefined);
+  });
+  it('refuses a capability the host lacks and a bad cgroupns mode', async () => {
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CapAdd: ['SYS_ADMIN'] } as unknown as HostConfig, HOST, security), /invalid CapAdd: capability not supported/);
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CapAdd: ['NOPE'] } as unknown as HostConfig, HOST, security), /invalid CapAdd: unknown capability: "CAP_NOPE"/);
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CgroupnsMode: 'x' } as unknown as HostConfig, HOST, security), /invalid cgroup namespace mode/);
   });
 });
