@@ -207,6 +207,12 @@ describe('resource limits', () => {
     }
   });
 
+  test('--ulimit and --shm-size reach the container', async () => {
+    const out = ok(await d.berth(['run', '--rm', '--ulimit', 'nofile=100:200', '--shm-size', '10m', 'busybox', 'sh', '-c', 'echo "soft $(ulimit -n) hard $(ulimit -Hn)"; df -k /dev/shm | tail -1']), 'run').stdout;
+    assert.match(out, /soft 100 hard 200/);
+    assert.match(out, /^shm\s+10240\s/m);
+  });
+
   test('info reports what the host\'s cgroups can limit, with docker\'s warning for each gap', async () => {
     const info = await d.client.json<{ SwapLimit: boolean; PidsLimit: boolean; OomKillDisable: boolean; Warnings: string[] }>({ method: 'GET', path: '/info' });
     assert.equal(info.SwapLimit, V2 || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'));
