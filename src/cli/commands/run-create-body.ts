@@ -74,6 +74,8 @@ export interface HostConfig {
   ReadonlyRootfs: boolean;
   SecurityOpt: string[] | null;
   StorageOpt?: Record<string, string>;
+  /** Only when --kernel-memory is given: the daemon drops it with a warning (API 1.42 removed it). */
+  KernelMemory?: number;
   Tmpfs?: Record<string, string>;
   UTSMode: string;
   UsernsMode: string;

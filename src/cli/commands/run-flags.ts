@@ -23,7 +23,7 @@ export interface RunFlags {
   gpus?: string; groupAdd?: string[];
   healthCmd?: string; healthInterval?: string; healthRetries?: string; healthStartPeriod?: string; healthStartInterval?: string;
   healthTimeout?: string; healthcheck?: boolean;
-  hostname?: string; init?: boolean; interactive?: boolean; ip?: string; ip6?: string; ipc?: string; isolation?: string;
+  hostname?: string; init?: boolean; interactive?: boolean; ip?: string; ip6?: string; ipc?: string; isolation?: string; kernelMemory?: string;
   label?: string[]; labelFile?: string[]; link?: string[]; linkLocalIp?: string[]; logDriver?: string; logOpt?: string[];
   macAddress?: string; memory?: string; memoryReservation?: string; memorySwap?: string; memorySwappiness?: string; mount?: string[];
   name?: string; network?: string[]; net?: string[]; networkAlias?: string[]; netAlias?: string[];

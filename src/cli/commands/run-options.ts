@@ -204,6 +204,8 @@ function hostConfig(flags: RunFlags, ctx: BuildContext, networkMode: string): Ho
   if (list(flags.sysctl).length > 0) hc.Sysctls = parseKeyValueMap(list(flags.sysctl), 'sysctl');
   if (list(flags.storageOpt).length > 0) hc.StorageOpt = parseKeyValueMap(list(flags.storageOpt), 'storage');
   if (list(flags.annotation).length > 0) hc.Annotations = parseKeyValueMap(list(flags.annotation), 'annotation');
+  // Sent only when given, so the daemon can say it is ignored (docker drops it silently since API 1.42).
+  if (flags.kernelMemory !== undefined) hc.KernelMemory = bytes('--kernel-memory', flags.kernelMemory);
   // Only an explicit --init is sent; otherwise the daemon's default applies.
   if (flags.init !== undefined) hc.Init = flags.init;
   return hc;

@@ -21,6 +21,8 @@ export interface CgroupSupport {
   pidsLimit: boolean;
   cpuShares: boolean;
   cpuCfs: boolean;
+  /** Real-time CPU budgets (v1 cpu.rt_runtime_us; v2 has none). */
+  cpuRealtime: boolean;
   cpuset: boolean;
   /** The CPUs and memory nodes containers may use ("0-1", "0"). */
   cpus: string;
@@ -38,7 +40,7 @@ const text = (p: string): Promise<string> => readFile(p, 'utf8').then((t) => t.t
 
 async function v1Support(root: string): Promise<CgroupSupport> {
   const has = (controller: string, file: string): Promise<boolean> => exists(join(root, controller, file));
-  const [memoryLimit, swapLimit, memoryReservation, memorySwappiness, oomKillDisable, pidsLimit, cpuShares, cpuCfs] = await Promise.all([
+  const [memoryLimit, swapLimit, memoryReservation, memorySwappiness, oomKillDisable, pidsLimit, cpuShares, cpuCfs, cpuRealtime] = await Promise.all([
     has('memory', 'memory.limit_in_bytes'),
     has('memory', 'memory.memsw.limit_in_bytes'),
     has('memory', 'memory.soft_limit_in_bytes'),
@@ -47,6 +49,7 @@ async function v1Support(root: string): Promise<CgroupSupport> {
     exists(join(root, 'pids')),
     has('cpu', 'cpu.shares'),
     has('cpu', 'cpu.cfs_quota_us'),
+    has('cpu', 'cpu.rt_runtime_us'),
   ]);
   const [weight, bfqWeight, weightDevice, readBps, writeBps, readIOps, writeIOps] = await Promise.all([
     has('blkio', 'blkio.weight'),
@@ -62,7 +65,7 @@ async function v1Support(root: string): Promise<CgroupSupport> {
   return {
     version: 1,
     ncpu: cpus().length,
-    memoryLimit, swapLimit, memoryReservation, memorySwappiness, oomKillDisable, pidsLimit, cpuShares, cpuCfs,
+    memoryLimit, swapLimit, memoryReservation, memorySwappiness, oomKillDisable, pidsLimit, cpuShares, cpuCfs, cpuRealtime,
     cpuset: cpusText !== '',
     cpus: cpusText,
     mems,
@@ -89,6 +92,7 @@ async function v2Support(root: string): Promise<CgroupSupport> {
     pidsLimit: controllers.has('pids'),
     cpuShares: cpu,
     cpuCfs: cpu,
+    cpuRealtime: false,
     cpuset: controllers.has('cpuset'),
     cpus: (await text(join(root, 'cpuset.cpus.effective'))) || `0-${cpus().length - 1}`,
     mems: (await text(join(root, 'cpuset.mems.effective'))) || '0',

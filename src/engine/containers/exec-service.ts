@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import { connectAttach, monitorBinaryPath, sendControl, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
-import { KNOWN_CAPABILITIES } from '../../oci/runtime/capabilities.js';
+import { hostSecurity } from '../../drivers/host/host-security.js';
 import type { Process } from '../../oci/runtime/runtime-spec-types.js';
 import { runDir } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
@@ -101,8 +101,9 @@ export class ExecService {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const bundle = JSON.parse(await readFile(join(runDir(this.d.execRoot, r.Id), 'config.json'), 'utf8')) as { process: Process };
     const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
-    const user = await resolveUser(rootfs, e.config.User ?? r.Config.User);
-    const caps = e.config.Privileged ? [...KNOWN_CAPABILITIES] : undefined;
+    const user = await resolveUser(rootfs, e.config.User ?? r.Config.User, (r.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
+    // Root's real bounding set: granting one it lacks (CAP_SYS_RESOURCE here) fails the exec.
+    const caps = e.config.Privileged ? [...hostSecurity().capabilities] : undefined;
     const proc: Process = {
       ...bundle.process,
       terminal: tty,

@@ -55,8 +55,8 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
       net: netns.kind === 'path' ? { path: netns.path } : netns.kind,
       mnt: 'private',
       user: 'host',
-      // Docker's default on cgroup v1 hosts is the host cgroup namespace.
-      cgroup: host.cgroupV2 ? 'private' : 'host',
+      // --cgroupns; docker's default is the host's namespace on cgroup v1, a private one on v2.
+      cgroup: hc.CgroupnsMode === 'private' || hc.CgroupnsMode === 'host' ? hc.CgroupnsMode : host.cgroupV2 ? 'private' : 'host',
     },
     ...(hc.CapAdd ? { capAdd: hc.CapAdd } : {}),
     ...(hc.CapDrop ? { capDrop: hc.CapDrop } : {}),

@@ -66,3 +66,12 @@ describe('tweakCapabilities', () => {
     );
   });
 });
+
+describe('capabilities the host lacks', () => {
+  const available = KNOWN_CAPABILITIES.filter((c) => c !== 'CAP_SYS_RESOURCE');
+  it('can be dropped (a no-op) but not added', () => {
+    assert.deepEqual(tweakCapabilities(DEFAULT_CAPABILITIES, { drop: ['SYS_RESOURCE'], available }), [...DEFAULT_CAPABILITIES]);
+    assert.throws(() => tweakCapabilities(DEFAULT_CAPABILITIES, { add: ['SYS_RESOURCE'], available }), /not available in the current environment/);
+    assert.ok(!tweakCapabilities(DEFAULT_CAPABILITIES, { add: ['ALL'], available }).includes('CAP_SYS_RESOURCE'));
+  });
+});

@@ -120,7 +120,8 @@ export function tweakCapabilities(basics: readonly string[], tweaks: CapabilityT
   const drops = tweaks.drop ?? [];
   if (adds.length === 0 && drops.length === 0) return [...basics];
 
-  const capDrop = normalizeCapabilities(drops, available);
+  // Dropping a capability the host lacks is a no-op, not an error.
+  const capDrop = normalizeCapabilities(drops);
   const capAdd = normalizeCapabilities(adds, available);
   let caps: string[];
   if (capAdd.includes(ALL)) {

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon } from '../../helpers/test-daemon.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 
 const V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 
@@ -57,6 +57,23 @@ describe('resource limits', () => {
       assert.equal(ok(await d.docker(['inspect', '--format', '{{.State.OOMKilled}}', 'fits']), 'inspect').stdout.trim(), 'false');
     } finally {
       await d.berth(['rm', '-f', 'hog', 'fits']);
+    }
+  });
+
+  test('an OOM kill while berthd is down is still reported when it comes back', async () => {
+    const id = ok(await d.berth(['run', '-d', '-m', '32m', 'busybox', 'sh', '-c', 'sleep 1; x=$(head -c 200000000 /dev/zero | tr "\\0" a)']), 'run').stdout.trim();
+    try {
+      await d.halt();
+      await sleep(4000);
+      await d.launch();
+      // On a slow host the hog may still be running at restart; then the watcher records it.
+      const state = await until(async () => {
+        const s = JSON.parse(ok(await d.docker(['inspect', '--format', '{{json .State}}', id]), 'inspect').stdout) as { OOMKilled: boolean; ExitCode: number; Running: boolean };
+        return s.Running ? undefined : s;
+      }, 'the hog to end', 20_000);
+      assert.deepEqual({ OOMKilled: state.OOMKilled, ExitCode: state.ExitCode }, { OOMKilled: true, ExitCode: 137 });
+    } finally {
+      await d.berth(['rm', '-f', id]);
     }
   });
 
@@ -190,6 +207,12 @@ describe('resource limits', () => {
     }
   });
 
+  test('--ulimit and --shm-size reach the container', async () => {
+    const out = ok(await d.berth(['run', '--rm', '--ulimit', 'nofile=100:200', '--shm-size', '10m', 'busybox', 'sh', '-c', 'echo "soft $(ulimit -n) hard $(ulimit -Hn)"; df -k /dev/shm | tail -1']), 'run').stdout;
+    assert.match(out, /soft 100 hard 200/);
+    assert.match(out, /^shm\s+10240\s/m);
+  });
+
   test('info reports what the host\'s cgroups can limit, with docker\'s warning for each gap', async () => {
     const info = await d.client.json<{ SwapLimit: boolean; PidsLimit: boolean; OomKillDisable: boolean; Warnings: string[] }>({ method: 'GET', path: '/info' });
     assert.equal(info.SwapLimit, V2 || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'));
@@ -212,6 +235,8 @@ describe('resource limits', () => {
         { Memory: 33554432, MemorySwap: 67108864, MemoryReservation: 16777216, NanoCpus: 500000000, CpusetCpus: '0', CpuShares: 512, PidsLimit: 64, ShmSize: 134217728, OomKillDisable: !V2, MemorySwappiness: null, Ulimits: [{ Name: 'nofile', Hard: 2048, Soft: 1024 }], CpuQuota: 0 },
       );
       assert.equal('KernelMemory' in hc, false, 'API 1.42+ omits KernelMemory');
+      const km = ok(await d.berth(['run', '--rm', '--kernel-memory', '10m', 'busybox', 'true']), 'run --kernel-memory');
+      assert.match(km.stderr, /WARNING: Kernel memory limits are not supported .*Limitation discarded/);
       const bare = (await d.client.json<{ HostConfig: Record<string, unknown> }>({ method: 'GET', path: `/containers/${plain}/json` })).HostConfig;
       for (const [key, value] of Object.entries({ Memory: 0, MemorySwap: 0, CpuPeriod: 0, CpusetCpus: '', BlkioWeight: 0, BlkioDeviceReadBps: null, Devices: null, OomKillDisable: false, PidsLimit: null, MemorySwappiness: null, ShmSize: 67108864, CgroupnsMode: V2 ? 'private' : 'host', CgroupParent: '' })) {
         assert.deepEqual(bare[key], value, `HostConfig.${key} of a container created with none`);

@@ -90,6 +90,24 @@ describe('security defaults', () => {
     assert.match(out, /no \/proc\/sys remount/);
     assert.match(out, /device present/);
     assert.doesNotMatch(out, /keys 0\b/);
+    // exec --privileged gets the same set (and keeps --group-add's groups).
+    const cid = ok(await d.berth(['run', '-d', '--group-add', '4321', 'busybox', 'sleep', '30']), 'run').stdout.trim();
+    try {
+      const ex = ok(await d.docker(['exec', '--privileged', cid, 'sh', '-c', 'cat /proc/self/status; id -G']), 'exec --privileged').stdout;
+      assert.equal(statusField(ex, 'CapEff'), statusField(host, 'CapBnd'));
+      assert.match(ex, /\b4321\b/);
+    } finally {
+      await d.berth(['rm', '-f', cid]);
+    }
+    // --cap-add ALL is the same set; a capability root lacks can be dropped but not added.
+    assert.equal(statusField(await run(['--cap-add', 'ALL'], 'cat /proc/self/status'), 'CapEff'), statusField(host, 'CapBnd'));
+    const rootLacks = (BigInt(`0x${statusField(host, 'CapBnd')}`) & (1n << 24n)) === 0n;
+    if (rootLacks) {
+      await run(['--cap-drop', 'SYS_RESOURCE'], 'true');
+      const r = await d.docker(['run', '--rm', '--cap-add', 'SYS_RESOURCE', 'busybox', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /invalid CapAdd: capability not supported by your kernel or not available in the current environment: "CAP_SYS_RESOURCE"/);
+    }
   });
 
   test('--cap-drop ALL, --cap-add, --read-only, no-new-privileges and seccomp=unconfined', async () => {
@@ -119,6 +137,12 @@ describe('security defaults', () => {
       assert.match(r.stderr, /SELinux is not enabled on this host/);
     }
     ok(await d.docker(['run', '--rm', '--security-opt', 'label=disable', '--security-opt', 'apparmor=unconfined', 'busybox', 'true']), 'the "off" values are accepted everywhere');
+  });
+
+  test('--cgroupns private gives the container its own cgroup root', async () => {
+    assert.match(await run(['--cgroupns', 'private'], 'cat /proc/self/cgroup'), /^\d+:[^:\n]*:\/$/m);
+    const hostNs = await run(['--cgroupns', 'host'], 'cat /proc/self/cgroup');
+    assert.match(hostNs, new RegExp(`:${d.cgroupParent}/[0-9a-f]{64}$`, 'm'));
   });
 
   test('--device, --group-add and namespaced --sysctl reach the container; host-wide sysctls are refused', async () => {

@@ -20,7 +20,6 @@ const DOCKER_DEFAULTS: Readonly<Record<string, unknown>> = {
   ContainerIDFile: '',
   VolumeDriver: '',
   VolumesFrom: null,
-  CgroupnsMode: 'host',
   Dns: null,
   DnsOptions: null,
   DnsSearch: null,
@@ -86,12 +85,14 @@ export async function checkCreateHostConfig(hc: HostConfig, cgroups: CgroupSuppo
   if (oomScore < -1000 || oomScore > 1000) throw new InvalidParameterError(`Invalid value ${oomScore}, range for oom score adj is [-1000, 1000]`);
   // docker's default cgroup namespace: the host's on v1, a private one on v2.
   if (!hc.CgroupnsMode) hc.CgroupnsMode = cgroups.version === 2 ? 'private' : 'host';
+  if (hc.CgroupnsMode !== 'host' && hc.CgroupnsMode !== 'private') throw new InvalidParameterError(`invalid cgroup namespace mode: ${String(hc.CgroupnsMode)}`);
   if (hc.Memory > 0 && (hc.MemorySwap ?? 0) === 0) hc.MemorySwap = hc.Memory * 2;
   const warnings = checkResources(hc, cgroups);
   if (hc.PidsLimit !== null && hc.PidsLimit <= 0) hc.PidsLimit = null;
   for (const [field, list] of [['CapAdd', hc.CapAdd], ['CapDrop', hc.CapDrop]] as const) {
     try {
-      normalizeCapabilities(list ?? []);
+      // Against root's real bounding set: a capability berthd lacks cannot be granted (docker fails at start).
+      normalizeCapabilities(list ?? [], field === 'CapAdd' ? security.capabilities : undefined);
     } catch (err) {
       throw new InvalidParameterError(`invalid ${field}: ${(err as Error).message}`);
     }

@@ -8,11 +8,13 @@ import { DEFAULT_CAPABILITIES } from '../../../oci/runtime/capabilities.js';
 import { initialState, type ContainerRecord, type HostConfig } from '../container-types.js';
 import { updateContainer } from './container-update.js';
 import { checkResources, parseCpuList, type ResourceFields } from './resource-checks.js';
+import { checkCreateHostConfig } from './create-checks.js';
+import { oomVerdict } from './oom-verdict.js';
 import { parseSecurityOptions } from './security-options.js';
 
 const HOST: CgroupSupport = {
   version: 1, ncpu: 2, memoryLimit: true, swapLimit: true, memoryReservation: true, memorySwappiness: true, oomKillDisable: true,
-  pidsLimit: true, cpuShares: true, cpuCfs: true, cpuset: true, cpus: '0-1', mems: '0', blkioWeight: false, blkioWeightDevice: false,
+  pidsLimit: true, cpuShares: true, cpuCfs: true, cpuRealtime: true, cpuset: true, cpus: '0-1', mems: '0', blkioWeight: false, blkioWeightDevice: false,
   blkioReadBps: true, blkioWriteBps: true, blkioReadIOps: true, blkioWriteIOps: true,
 };
 
@@ -37,6 +39,8 @@ describe('checkResources (docker daemon messages)', () => {
     refused({ MemorySwappiness: 101 }, 'Invalid value: 101, valid memory swappiness range is 0-100');
     refused({ IOMaximumIOps: 5 }, /does not support Maximum IO/);
     refused({ Memory: 1.5 }, /must be an integer/);
+    refused({ CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 2000 }, 'cpu-rt-runtime cannot be higher than cpu-rt-period');
+    refused({ CpuRealtimeRuntime: 1000 }, 'Your kernel does not support CPU real-time scheduler', { ...HOST, cpuRealtime: false });
   });
 
   it('discards what the host cannot do, with docker warnings', () => {
@@ -137,5 +141,39 @@ describe('updateContainer', () => {
     await assert.rejects(updateContainer(r, { Memory: 1024 }, deps), /Minimum memory limit allowed is 6MB/);
     assert.equal(driver.writes.length, 0);
     assert.equal(r.HostConfig.Memory, 32 << 20);
+  });
+});
+
+describe('oomVerdict', () => {
+  const driver = (kills: number): CgroupDriver => ({ version: 2, update: async () => undefined, oomKills: async () => kills, sample: () => { throw new Error('not used'); } });
+  it('explains a kill with the memory limit in binary units', async () => {
+    const v = await oomVerdict(driver(1), '/x', record({ Memory: 32 << 20 }, false), 137);
+    assert.equal(v.oomKilled, true);
+    assert.match(v.explanation, /^the container was killed by the kernel's OOM killer: it ran out of its memory limit of 32MiB \(-m\/--memory\)/);
+  });
+  it('names killed child processes when the main process survived, and nothing when there were no kills', async () => {
+    assert.match((await oomVerdict(driver(2), '/x', record({}, false), 0)).explanation, /^2 processes of the container were killed .* the memory available to it/);
+    assert.deepEqual(await oomVerdict(driver(0), '/x', record({}, false), 137), { oomKilled: false, explanation: '' });
+  });
+});
+
+describe('checkCreateHostConfig', () => {
+  const security = { capabilities: [...DEFAULT_CAPABILITIES], appArmor: false, selinux: false };
+  it('fills docker\'s defaults for the host\'s layout', async () => {
+    const v1 = { Memory: 32 << 20, PidsLimit: 0 } as unknown as HostConfig;
+    await checkCreateHostConfig(v1, HOST, security);
+    assert.deepEqual([v1.CgroupnsMode, v1.MemorySwap, v1.ShmSize, v1.PidsLimit, v1.BlkioDeviceReadBps], ['host', 64 << 20, 64 << 20, null, null]);
+    assert.ok((v1.MaskedPaths as string[]).includes('/proc/kcore'));
+    const v2 = { Memory: 0, PidsLimit: null } as unknown as HostConfig;
+    await checkCreateHostConfig(v2, { ...HOST, version: 2 }, security);
+    assert.equal(v2.CgroupnsMode, 'private');
+    const privileged = { Memory: 0, PidsLimit: null, Privileged: true } as unknown as HostConfig;
+    await checkCreateHostConfig(privileged, HOST, security);
+    assert.equal(privileged.MaskedPaths, undefined);
+  });
+  it('refuses a capability the host lacks and a bad cgroupns mode', async () => {
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CapAdd: ['SYS_ADMIN'] } as unknown as HostConfig, HOST, security), /invalid CapAdd: capability not supported/);
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CapAdd: ['NOPE'] } as unknown as HostConfig, HOST, security), /invalid CapAdd: unknown capability: "CAP_NOPE"/);
+    await assert.rejects(checkCreateHostConfig({ Memory: 0, PidsLimit: null, CgroupnsMode: 'x' } as unknown as HostConfig, HOST, security), /invalid cgroup namespace mode/);
   });
 });

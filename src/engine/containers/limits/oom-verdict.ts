@@ -18,7 +18,7 @@ export async function oomVerdict(driver: CgroupDriver, cgroupPath: string, recor
   const kills = await driver.oomKills(cgroupPath).catch(() => 0);
   if (kills === 0) return { oomKilled: false, explanation: '' };
   const limit = record.HostConfig.Memory > 0 ? `its memory limit of ${bytesText(record.HostConfig.Memory)} (-m/--memory)` : 'the memory available to it';
-  const who = exitCode === 137 ? 'the container was killed' : `${kills === 1 ? 'a process' : `${kills} processes`} of the container were killed`;
+  const who = exitCode === 137 ? 'the container was killed' : kills === 1 ? 'a process of the container was killed' : `${kills} processes of the container were killed`;
   return {
     oomKilled: true,
     explanation: `${who} by the kernel's OOM killer: it ran out of ${limit}; give it more memory (docker update -m) or make it use less`,

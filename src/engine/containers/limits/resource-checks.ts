@@ -42,6 +42,8 @@ const NUMERIC = [
   'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'BlkioWeight', 'IOMaximumBandwidth', 'IOMaximumIOps', 'ShmSize', 'OomScoreAdj',
 ] as const;
 
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
 /** Parses a cpuset list ("0-2,4") into its members, as moby's parsers.ParseUintList. */
 export function parseCpuList(value: string): Set<number> {
   const out = new Set<number>();
@@ -166,6 +168,10 @@ export function checkResources(r: ResourceFields, host: CgroupSupport, update = 
     throw new InvalidParameterError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if ((r.CpuQuota ?? 0) > 0 && (r.CpuQuota ?? 0) < 1000) throw new InvalidParameterError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  const rtPeriod = num(r.CpuRealtimePeriod);
+  const rtRuntime = num(r.CpuRealtimeRuntime);
+  if ((rtPeriod > 0 || rtRuntime > 0) && !host.cpuRealtime) throw new InvalidParameterError('Your kernel does not support CPU real-time scheduler');
+  if (rtPeriod !== 0 && rtRuntime !== 0 && rtRuntime > rtPeriod) throw new InvalidParameterError('cpu-rt-runtime cannot be higher than cpu-rt-period');
   if ((r.CpuPercent ?? 0) > 0) {
     warnings.push('linux does not support CPU percent. Percent discarded.');
     r.CpuPercent = 0;
