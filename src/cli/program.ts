@@ -6,6 +6,7 @@ import { registerImageCommands } from './commands/image-commands.js';
 import { registerContainerCommands } from './commands/container-commands.js';
 import { registerSystemCommands } from './commands/system-commands.js';
 import { registerVolumeCommands } from './commands/volume-commands.js';
+import { registerRegistryCommand } from './commands/registry-command.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   registerImageCommands(program, ctx);
   registerContainerCommands(program, ctx);
   registerVolumeCommands(program, ctx);
+  registerRegistryCommand(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }
