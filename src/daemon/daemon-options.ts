@@ -14,6 +14,8 @@ export interface DaemonOptions {
   defaultRuntime: string;
   cgroupParent: string;
   debug: boolean;
+  insecureRegistries: string[];
+  registryMirrors: string[];
 }
 
 export const DEFAULTS = {
@@ -36,6 +38,8 @@ export interface ConfigFileValues {
   'default-runtime'?: string | undefined;
   'cgroup-parent'?: string | undefined;
   debug?: boolean | undefined;
+  'insecure-registries'?: string[] | undefined;
+  'registry-mirrors'?: string[] | undefined;
 }
 
 /**
@@ -55,6 +59,8 @@ async function configSchema() {
       'default-runtime': z.string().optional(),
       'cgroup-parent': z.string().optional(),
       debug: z.boolean().optional(),
+      'insecure-registries': z.array(z.string()).optional(),
+      'registry-mirrors': z.array(z.string()).optional(),
     })
     .strict();
 }
@@ -97,6 +103,9 @@ Options:
       --default-runtime NAME     crun or runc (default ${DEFAULTS.defaultRuntime})
       --cgroup-parent PATH       parent cgroup of every container (default ${DEFAULTS.cgroupParent})
   -D, --debug                    enable debug mode
+      --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
+                                 127.0.0.0/8 always is)
+      --registry-mirror URL      Docker Hub mirror tried first for docker.io pulls (repeatable)
   -v, --version                  print the version and quit
   -h, --help                     print this help
 `;
@@ -129,6 +138,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'default-runtime': { type: 'string' },
         'cgroup-parent': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'registry-mirror': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -152,6 +163,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['default-runtime'] !== undefined ? { defaultRuntime: values['default-runtime'] } : {}),
     ...(values['cgroup-parent'] !== undefined ? { cgroupParent: values['cgroup-parent'] } : {}),
     ...(values.debug !== undefined ? { debug: values.debug } : {}),
+    ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
+    ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -167,7 +180,7 @@ function checkCgroupParent(path: string): string {
 }
 
 export function mergeOptions(
-  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean },
+  flags: { host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean; insecureRegistries?: string[]; registryMirrors?: string[] },
   file: ConfigFileValues,
   configFile: string,
 ): DaemonOptions {
@@ -188,5 +201,7 @@ export function mergeOptions(
     defaultRuntime: flags.defaultRuntime ?? file['default-runtime'] ?? DEFAULTS.defaultRuntime,
     cgroupParent: checkCgroupParent(flags.cgroupParent ?? file['cgroup-parent'] ?? DEFAULTS.cgroupParent),
     debug,
+    insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
+    registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
   };
 }

@@ -8,6 +8,7 @@ import { buildRoutes } from '../api/route-table.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
 import { ImageArchives } from '../engine/images/image-archives.js';
 import { ImageService } from '../engine/images/image-service.js';
+import { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import { SystemService } from '../engine/system/system-service.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { ImageStore } from '../store/metadata/image-store.js';
@@ -80,6 +81,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();
     const archives = new ImageArchives({ images: imageService, content });
+    const distribution = new DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors } });
     const system = new SystemService(
       {
         dataRoot: opts.dataRoot,
@@ -97,7 +99,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, distribution }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });
