@@ -77,6 +77,11 @@ export class RegistryServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://registry');
+    // The path as sent: URL parsing would resolve `..` and `%2e%2e` before the name check sees them.
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    if (rawPath.startsWith('/v2/') && (rawPath.includes('%') || /\/\.\.?(\/|$)/.test(rawPath))) {
+      throw new RegistryError('NAME_INVALID', 'invalid repository name: the path holds escapes or dot segments');
+    }
     const method = req.method ?? 'GET';
     if (url.pathname === '/token') {
       return json(res, 200, await this.opts.auth.issueToken(req, url.searchParams));
