@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { errnoCode, InvalidParameterError } from '../core/errors.js';
@@ -170,6 +170,7 @@ async function tokenKey(root: string): Promise<Buffer> {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
   const key = randomBytes(32);
+  await mkdir(root, { recursive: true });
   await writeFile(path, key, { mode: 0o600 });
   return key;
 }

@@ -1,6 +1,6 @@
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
-import { InvalidParameterError, NotFoundError } from '../../../core/errors.js';
+import { InvalidParameterError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import { shortId } from '../../../core/ids.js';
 import type { ImageConfig, ImageIndex, ImageManifest } from '../../../oci/image-types.js';
 import { familiarName, familiarString, type ImageReference } from '../../../oci/reference.js';
@@ -78,14 +78,22 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, opts: PullO
 }
 
 async function fetchManifest(http: RegistryHttp, path: string, reference: string, display: string): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
-  const res = await http.request('GET', `/v2/${path}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT }, scope: `repository:${path}:pull` });
+  const denied = (): NotFoundError => new NotFoundError(`pull access denied for ${display.replace(/[:@][^/]*$/, '')}, repository does not exist or may require 'docker login'`);
+  let res;
+  try {
+    res = await http.request('GET', `/v2/${path}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT }, scope: `repository:${path}:pull` });
+  } catch (err) {
+    // Without credentials a refusal reads as docker's; with wrong ones the registry's reason stays.
+    if (err instanceof UnauthorizedError && !http.hasCredentials) throw denied();
+    throw err;
+  }
   if (res.statusCode === 404) {
     await failure(res, '');
     throw new NotFoundError(`manifest for ${display} not found: manifest unknown`);
   }
   if (res.statusCode === 401) {
     res.resume();
-    throw new NotFoundError(`pull access denied for ${display.replace(/[:@].*$/, '')}, repository does not exist or may require 'docker login'`);
+    throw denied();
   }
   if (res.statusCode !== 200) throw await failure(res, `failed to fetch the manifest of ${display}`);
   const bytes = await readBytes(res, MAX_MANIFEST);

@@ -50,6 +50,10 @@ export class RegistryHttp {
 
   constructor(readonly host: string, private readonly creds: RegistryCredentials | undefined, private readonly settings: RegistrySettings) {}
 
+  get hasCredentials(): boolean {
+    return !!(this.creds?.username || this.creds?.registrytoken);
+  }
+
   get insecure(): boolean {
     return isInsecure(this.host, this.settings);
   }
