@@ -119,7 +119,7 @@ export class RegistryStorage {
   }
 
   blobStream(digest: Sha256, range?: { start: number; end: number }) {
-    return createReadStream(this.blobPath(digest), range ? { start: range.start, end: range.end } : {});
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async putManifest(name: string, bytes: Buffer, mediaType: string, tag: string | undefined, subject: Sha256 | undefined): Promise<Sha256> {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode } from '../core/errors.js';
 import { RegistryError } from './registry-errors.js';
@@ -18,6 +18,11 @@ const UUID = /^[a-f0-9-]{36}$/;
 export class UploadStore {
   /** Sessions a request is writing now: a second concurrent writer is refused, not interleaved. */
   private readonly busy = new Set<string>();
+  /**
+   * Running hashes of sessions whose every byte this process received in order, so finishing a
+   * large upload need not read it again. Absent (after a restart), finish() hashes the file.
+   */
+  private readonly hashes = new Map<string, { hash: Hash; size: number }>();
 
   constructor(private readonly storage: RegistryStorage, private readonly ttlMs: number) {}
 
@@ -30,6 +35,7 @@ export class UploadStore {
     await mkdir(this.dir(id), { recursive: true });
     await writeFile(join(this.dir(id), 'repo'), name);
     await writeFile(join(this.dir(id), 'data'), '');
+    this.hashes.set(id, { hash: createHash('sha256'), size: 0 });
     return id;
   }
 
@@ -68,8 +74,24 @@ export class UploadStore {
       throw new RegistryError('BLOB_UPLOAD_INVALID', `upload ${id} is being written by another request`);
     }
     this.busy.add(id);
+    const running = this.hashes.get(id);
+    const live = running && running.size === current ? running : undefined;
+    if (!live) this.hashes.delete(id);
+    const tee = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        if (live) {
+          live.hash.update(chunk);
+          live.size += chunk.length;
+        }
+        cb(null, chunk);
+      },
+    });
     try {
-      await pipeline(body, createWriteStream(join(this.dir(id), 'data'), { flags: 'a' }));
+      await pipeline(body, tee, createWriteStream(join(this.dir(id), 'data'), { flags: 'a', highWaterMark: 1 << 20 }));
+    } catch (err) {
+      // A chunk cut short leaves the file and the running hash out of step: hash the file at the end.
+      this.hashes.delete(id);
+      throw err;
     } finally {
       this.busy.delete(id);
     }
@@ -88,9 +110,15 @@ export class UploadStore {
     } finally {
       await fh.close();
     }
-    const hash = createHash('sha256');
-    await pipeline(createReadStream(data), hash);
-    const actual = `sha256:${hash.digest('hex')}`;
+    const running = this.hashes.get(id);
+    this.hashes.delete(id);
+    let actual: string;
+    if (running && running.size === size) actual = `sha256:${running.hash.digest('hex')}`;
+    else {
+      const hash = createHash('sha256');
+      for await (const c of createReadStream(data, { highWaterMark: 1 << 20 })) hash.update(c as Buffer);
+      actual = `sha256:${hash.digest('hex')}`;
+    }
     if (actual !== digest) {
       await this.cancel(name, id);
       throw new RegistryError('DIGEST_INVALID', `uploaded content hashes to ${actual}, not ${digest}; the upload was discarded`, { expected: digest, actual });
@@ -103,6 +131,7 @@ export class UploadStore {
 
   async cancel(name: string, id: string): Promise<void> {
     await this.size(name, id);
+    this.hashes.delete(id);
     await rm(this.dir(id), { recursive: true, force: true });
   }
 
@@ -115,6 +144,7 @@ export class UploadStore {
       const dataSt = await stat(join(this.dir(id), 'data')).catch(() => undefined);
       const last = Math.max(st?.mtimeMs ?? 0, dataSt?.mtimeMs ?? 0);
       if (now - last > this.ttlMs) {
+        this.hashes.delete(id);
         await rm(this.dir(id), { recursive: true, force: true });
         removed++;
       }
