@@ -147,7 +147,9 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
       todo.push(layer);
     }
   }
-  await runLimited(todo, opts.concurrency ?? 3, async (layer) => {
+  const concurrency = opts.concurrency ?? 3;
+  for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
+  await runLimited(todo, concurrency, async (layer) => {
     const id = shortId(layer.digest);
     const got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size));
     bytesReceived += got.received;
