@@ -60,7 +60,14 @@ export class ContentStore {
   /** Moves a partial download the caller has verified into the store. */
   async commitPartial(digest: Digest): Promise<void> {
     const path = this.partialPath(digest);
-    const fh = await open(path, 'r+');
+    let fh;
+    try {
+      fh = await open(path, 'r+');
+    } catch (err) {
+      // Another pull of the same blob committed it first.
+      if (errnoCode(err) === 'ENOENT' && (await this.has(digest))) return;
+      throw err;
+    }
     try {
       await fh.sync();
     } finally {

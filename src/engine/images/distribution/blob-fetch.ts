@@ -30,6 +30,21 @@ async function sizeOf(path: string): Promise<number> {
  * A mismatch deletes the partial file and fails with an error that names the blob.
  */
 export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+  // Two pulls needing one blob share its partial file: the second waits for the first's download.
+  for (let running = inflight.get(digest); running; running = inflight.get(digest)) await running.catch(() => undefined);
+  if (await content.has(digest)) return { received: 0, resumedFrom: size };
+  const job = download(http, repo, digest, size, content, onBytes);
+  inflight.set(digest, job);
+  try {
+    return await job;
+  } finally {
+    inflight.delete(digest);
+  }
+}
+
+const inflight = new Map<Digest, Promise<FetchedBlob>>();
+
+async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
   const path = content.partialPath(digest);
   let have = await sizeOf(path);
   if (have > size) {
