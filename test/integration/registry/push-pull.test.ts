@@ -101,6 +101,17 @@ describe("Berth's registry with berth, the docker CLI and skopeo", () => {
     assert.equal(await layers(`${reg.host}/sk/copied:2`), await layers('busybox'));
   });
 
+  test('two pulls of one image at once share the download and both succeed', async () => {
+    const name = `${reg.host}/team/box:v1`;
+    const images = ok(await d.berth(['images', '-q', '--no-trunc']), 'images').stdout.trim().split('\n').filter(Boolean);
+    for (const id of images) await d.berth(['rmi', '-f', id]);
+    const [a, b] = await Promise.all([d.berth(['pull', name]), d.berth(['pull', name])]);
+    ok(a!, 'first pull');
+    ok(b!, 'second pull');
+    assert.equal(ok(await d.berth(['image', 'inspect', '--format', '{{.Id}}', name]), 'inspect').stdout.trim(), busyboxId);
+    ok(await d.berth(['tag', name, 'busybox']), 'tag busybox back');
+  });
+
   test('a registry sending a blob that does not match its digest: a clear error, nothing stored', async () => {
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } }));
     const good = Buffer.from('the bytes the manifest promises');
