@@ -77,7 +77,12 @@ export class ContentStore {
       await rm(path, { force: true });
       return;
     }
-    await this.commitIngest(path, digest);
+    try {
+      await this.commitIngest(path, digest);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && (await this.has(digest))) return;
+      throw err;
+    }
   }
 
   blobPath(digest: Digest): string {

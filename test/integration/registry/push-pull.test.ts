@@ -60,7 +60,8 @@ describe("Berth's registry with berth, the docker CLI and skopeo", () => {
   test('pull -a, tags, catalog and search', async () => {
     ok(await d.berth(['tag', 'busybox', `${reg.host}/multi/x:a`]), 'tag a');
     ok(await d.berth(['tag', 'busybox', `${reg.host}/multi/x:b`]), 'tag b');
-    ok(await d.berth(['push', '-a', `${reg.host}/multi/x`]), 'push -a');
+    const pushAll = ok(await d.berth(['push', '-a', `${reg.host}/multi/x`]), 'push -a');
+    assert.match(pushAll.stdout, /: Mounted from team\/box/, 'blobs already in team/box are mounted, not sent again');
     ok(await d.berth(['rmi', `${reg.host}/multi/x:a`, `${reg.host}/multi/x:b`]), 'rmi');
     ok(await d.berth(['pull', '-a', `${reg.host}/multi/x`]), 'pull -a');
     const tags = ok(await d.berth(['images', '--format', '{{.Tag}}', `${reg.host}/multi/x`]), 'images').stdout.trim().split('\n').sort();

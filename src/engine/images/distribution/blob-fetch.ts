@@ -37,6 +37,10 @@ export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest
   inflight.set(digest, job);
   try {
     return await job;
+  } catch (err) {
+    // The other pull committed the complete partial file while this one was re-reading it.
+    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size };
+    throw err;
   } finally {
     inflight.delete(digest);
   }

@@ -71,12 +71,13 @@ export async function pushImage(deps: PushDeps, name: string, tag: string, opts:
     const unique = [...new Map(img.record.layers.map((l) => [l.digest, l])).values()];
     for (const l of unique) progress.status(shortId(l.digest), 'Preparing');
     for (const l of unique) progress.status(shortId(l.digest), 'Waiting');
+    const mountFrom = mountSource(deps.images, img.id, domain, path);
     await runLimited(unique, opts.concurrency ?? 5, async (l) => {
       const id = shortId(l.digest);
-      if (await uploadBlob(http, deps.content, path, l.digest, l.size, scope, (current) => progress.bytes(id, 'Pushing', current, l.size))) progress.status(id, 'Pushed');
-      else progress.status(id, 'Layer already exists');
+      const result = await uploadBlob(http, deps.content, path, l.digest, l.size, scope, (current) => progress.bytes(id, 'Pushing', current, l.size), mountFrom);
+      progress.status(id, result === 'pushed' ? 'Pushed' : result === 'mounted' ? `Mounted from ${mountFrom}` : 'Layer already exists');
     });
-    await uploadBlob(http, deps.content, path, img.id, configInfo.size, scope, () => undefined);
+    await uploadBlob(http, deps.content, path, img.id, configInfo.size, scope, () => undefined, mountFrom);
     const manifest = buildManifest({ digest: img.id, size: configInfo.size }, img.record.layers);
     const res = await http.request('PUT', `/v2/${path}/manifests/${tag}`, { body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType }, scope });
     if (res.statusCode !== 201 && res.statusCode !== 200) throw await failure(res, `failed to push the manifest of ${familiarName(ref.repository)}:${tag}`);
@@ -91,11 +92,27 @@ export async function pushImage(deps: PushDeps, name: string, tag: string, opts:
   }
 }
 
-/** Uploads one blob unless the repository has it; true when it was sent. */
-async function uploadBlob(http: RegistryHttp, content: ContentStore, path: string, digest: Digest, size: number, scope: string, onBytes: (n: number) => void): Promise<boolean> {
+/** Another repository of the same registry this image came from or went to: its blobs can be mounted. */
+function mountSource(images: ImageService, id: Digest, domain: string, path: string): string | undefined {
+  for (const ref of images.catalog.namesOf(id).repoDigests) {
+    const repo = splitRepository(parseReference(ref).repository);
+    if (repo.domain === domain && repo.path !== path) return repo.path;
+  }
+  return undefined;
+}
+
+/** Uploads one blob unless the repository has it, or mounts it from `mountFrom` on the same registry. */
+async function uploadBlob(http: RegistryHttp, content: ContentStore, path: string, digest: Digest, size: number, scope: string, onBytes: (n: number) => void, mountFrom?: string): Promise<'exists' | 'mounted' | 'pushed'> {
   const head = await http.request('HEAD', `/v2/${path}/blobs/${digest}`, { scope });
   head.resume();
-  if (head.statusCode === 200) return false;
+  if (head.statusCode === 200) return 'exists';
+  if (mountFrom) {
+    const mount = await http.request('POST', `/v2/${path}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`, { scope: `${scope} repository:${mountFrom}:pull`, body: Buffer.alloc(0) });
+    mount.resume();
+    if (mount.statusCode === 201) return 'mounted';
+    // 202: the registry opened an upload instead; close it rather than leave it to expire.
+    if (mount.statusCode === 202 && mount.headers.location) (await http.request('DELETE', mount.headers.location, { scope })).resume();
+  }
   // The POST carries no body, so a 401 is answered (token fetched) before any bytes stream.
   const start = await http.request('POST', `/v2/${path}/blobs/uploads/`, { scope, body: Buffer.alloc(0) });
   if (start.statusCode !== 202) throw await failure(start, `failed to start uploading ${digest}`);
@@ -115,5 +132,5 @@ async function uploadBlob(http: RegistryHttp, content: ContentStore, path: strin
   const put = await http.request('PUT', withDigest(next, digest), { scope, body: Buffer.alloc(0) });
   if (put.statusCode !== 201) throw await failure(put, `failed to finish uploading ${digest}`);
   put.resume();
-  return true;
+  return 'pushed';
 }

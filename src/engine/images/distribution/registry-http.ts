@@ -124,7 +124,8 @@ export class RegistryHttp {
     if (!realm || !/^https?:\/\//.test(realm)) throw new UnauthorizedError(`${this.host} asked for a token from an invalid realm "${realm ?? ''}"`);
     const url = new URL(realm);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    const scopes = new Set([scope, challenge.params.scope].filter((s): s is string => !!s));
+    // Several scopes travel as several `scope` parameters (the token spec's form).
+    const scopes = new Set([scope, challenge.params.scope].flatMap((s) => (s ? s.split(' ') : [])).filter((s) => s !== ''));
     for (const s of scopes) url.searchParams.append('scope', s);
     if (this.creds?.username) url.searchParams.set('account', this.creds.username);
     const res = await this.send('GET', url.toString(), { auth: this.basic() });
