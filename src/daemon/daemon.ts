@@ -97,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setContainerCounter(async () => containers.counts());
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
+    system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const server = createApiServer({
       routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, distribution }),

@@ -64,5 +64,7 @@ describe('client configuration: credential helpers and registry mirrors', () => 
     const id = ok(await mirrorDaemon.berth(['image', 'inspect', '--format', '{{.Id}}', 'busybox']), 'inspect').stdout.trim();
     assert.equal(id, ok(await d.berth(['image', 'inspect', '--format', '{{.Id}}', 'busybox']), 'inspect').stdout.trim());
     assert.match(reg.logs, /"path":"\/v2\/library\/busybox\/manifests\/latest","status":200/);
+    const info = ok(await mirrorDaemon.docker(['info', '--format', '{{json .RegistryConfig.Mirrors}} {{json .RegistryConfig.InsecureRegistryCIDRs}}']), 'docker info');
+    assert.equal(info.stdout.trim(), `["http://${reg.host}"] ["127.0.0.0/8"]`);
   });
 });
