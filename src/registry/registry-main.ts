@@ -34,7 +34,8 @@ export async function registryMain(argv: string[]): Promise<number> {
     }
     return print(USAGE, cmd === undefined || cmd === '--help' ? 0 : 125);
   } catch (err) {
-    process.stderr.write(`berth registry: ${errorMessage(err)}\n`);
+    const hint = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? `\nSee 'berth registry ${cmd ?? ''} --help'.` : '';
+    process.stderr.write(`berth registry: ${errorMessage(err)}${hint}\n`);
     return 125;
   }
 }
