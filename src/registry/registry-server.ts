@@ -86,6 +86,7 @@ export class RegistryServer {
     if (url.pathname === '/token') {
       return json(res, 200, await this.opts.auth.issueToken(req, url.searchParams));
     }
+    if (url.pathname === '/v1/search' && method === 'GET') return this.search(req, res, url.searchParams);
     if (!url.pathname.startsWith('/v2')) throw new RegistryError('NAME_UNKNOWN', 'page not found', undefined, 404);
     const route = parseRegistryPath(url.pathname);
     if (!route) throw new RegistryError('NAME_UNKNOWN', `no such endpoint ${url.pathname.slice(0, 200)}`, undefined, 404);
@@ -138,6 +139,21 @@ export class RegistryServer {
   private async catalog(res: ServerResponse, q: URLSearchParams): Promise<void> {
     const page = paginate(await this.storage.repositories(), q, '/v2/_catalog');
     json(res, 200, { repositories: page.items }, page.link);
+  }
+
+  /**
+   * docker's v1 search API (`docker search host/term`): repositories whose name holds the term,
+   * only those the caller may pull (Basic credentials count; anonymous callers see public ones).
+   */
+  private async search(req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+    const term = q.get('q') ?? '';
+    const n = Math.min(Math.max(Number(q.get('n') ?? 25) || 25, 1), 100);
+    const user = this.opts.auth.mode === 'none' ? undefined : await this.opts.auth.basicUser(req);
+    const results = (await this.storage.repositories())
+      .filter((r) => r.includes(term) && this.opts.auth.allowedActions(user, r).includes('pull'))
+      .slice(0, n)
+      .map((name) => ({ name, description: '', star_count: 0, is_official: false, is_automated: false }));
+    json(res, 200, { num_results: results.length, query: term, results });
   }
 
   private async tagList(res: ServerResponse, name: string, q: URLSearchParams): Promise<void> {

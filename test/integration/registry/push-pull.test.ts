@@ -67,6 +67,7 @@ describe("Berth's registry with berth, the docker CLI and skopeo", () => {
     const tags = ok(await d.berth(['images', '--format', '{{.Tag}}', `${reg.host}/multi/x`]), 'images').stdout.trim().split('\n').sort();
     assert.deepEqual(tags, ['a', 'b']);
     const search = ok(await d.berth(['search', `${reg.host}/multi`]), 'search');
+    assert.match(reg.logs, /"path":"\/v1\/search\?q=multi&n=25","status":200/, "Berth's registry answers the v1 search API");
     assert.match(search.stdout, new RegExp(`${reg.host.replace(/\./g, '\\.')}/multi/x`));
     const docker = ok(await d.docker(['search', `${reg.host}/multi`]), 'docker search');
     assert.match(docker.stdout, /multi\/x/);

@@ -56,13 +56,18 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     have = 0;
   }
   const hash = createHash('sha256');
+  // What was hashed is what is verified: the file may be renamed by a concurrent pull meanwhile.
+  let hashed = 0;
   let received = 0;
   let resumedFrom = 0;
   if (have < size) {
     const res = await http.request('GET', `/v2/${repo}/blobs/${digest}`, { scope: `repository:${repo}:pull`, headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
     if (res.statusCode === 206 && have > 0 && new RegExp(`^bytes ${have}-`).test(res.headers['content-range'] ?? '')) {
       resumedFrom = have;
-      for await (const c of createReadStream(path, { end: have - 1 })) hash.update(c as Buffer);
+      for await (const c of createReadStream(path, { end: have - 1 })) {
+        hash.update(c as Buffer);
+        hashed += (c as Buffer).length;
+      }
     } else if (res.statusCode === 200) {
       have = 0;
     } else {
@@ -76,15 +81,19 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
           return;
         }
         hash.update(chunk);
+        hashed += chunk.length;
         onBytes(have + received);
         cb(null, chunk);
       },
     });
     await pipeline(res, counter, createWriteStream(path, { flags: have > 0 ? 'a' : 'w' }));
   } else {
-    for await (const c of createReadStream(path)) hash.update(c as Buffer);
+    for await (const c of createReadStream(path)) {
+      hash.update(c as Buffer);
+      hashed += (c as Buffer).length;
+    }
   }
-  const total = await sizeOf(path);
+  const total = hashed;
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== digest || total !== size) {
     await rm(path, { force: true });

@@ -97,7 +97,7 @@ export class DistributionService {
     const v1 = await http.request('GET', `/v1/search?q=${encodeURIComponent(query)}&n=${limit}`);
     if (v1.statusCode === 200) {
       const body = JSON.parse(await readText(v1)) as { results?: SearchResult[] };
-      return (body.results ?? []).slice(0, limit);
+      return (body.results ?? []).slice(0, limit).map((r) => (explicit && !r.name.startsWith(`${host}/`) ? { ...r, name: `${host}/${r.name}` } : r));
     }
     v1.resume();
     const res = await http.request('GET', '/v2/_catalog', { scope: 'registry:catalog:*' });
