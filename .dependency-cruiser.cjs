@@ -18,6 +18,7 @@ module.exports = {
     layer('client', ['api/types', 'core']),
     layer('cli', ['client', 'api/types', 'core']),
     layer('daemon', ['api', 'engine', 'drivers', 'store', 'core', 'oci']),
+    layer('registry', ['core', 'oci']),
     layer('monitor', ['drivers/runtime', 'oci', 'core']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

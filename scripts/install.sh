@@ -26,7 +26,8 @@ fi
 
 # --- Debian packages --------------------------------------------------------------------
 packages=(crun runc busybox-static iproute2 nftables util-linux mount attr coreutils tar
-  mmdebstrap debian-archive-keyring procps tini python3 make gcc g++ libc6-dev)
+  mmdebstrap debian-archive-keyring procps tini python3 make gcc g++ libc6-dev
+  skopeo docker-registry)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
@@ -46,6 +47,16 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   log "Debian packages already installed"
+fi
+
+# Debian starts docker-registry.service on :5000 when it installs it; Berth's tests run their
+# own instances on private ports, and :5000 is where `berth registry serve` listens by default.
+step="keep docker-registry's own service off"
+if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+  if systemctl is-enabled --quiet docker-registry 2>/dev/null || systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    log "stopped and disabled docker-registry.service (it would hold port 5000)"
+  fi
 fi
 
 # --- npm dependencies -------------------------------------------------------------------

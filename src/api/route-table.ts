@@ -6,6 +6,8 @@ import type { ImageArchives } from '../engine/images/image-archives.js';
 import type { SystemService } from '../engine/system/system-service.js';
 
 import { volumeRoutes } from './routes/volumes.js';
+import { distributionRoutes } from './routes/distribution.js';
+import type { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import type { VolumeService } from '../engine/volumes/volume-service.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
@@ -28,14 +30,15 @@ export interface ApiServices {
   volumes: VolumeService;
   events: EventService;
   networks: NetworkApi;
+  distribution: DistributionService;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never });
 }

@@ -7,6 +7,7 @@ import { registerContainerCommands } from './commands/container-commands.js';
 import { registerSystemCommands } from './commands/system-commands.js';
 import { registerVolumeCommands } from './commands/volume-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
+import { registerRegistryCommand } from './commands/registry-command.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   registerContainerCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
+  registerRegistryCommand(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }

@@ -17,6 +17,8 @@ export interface DaemonOptions {
   /** TCP listeners need all three, and clients must present a certificate signed by the CA. */
   tls?: { verify: boolean; ca?: string; cert?: string; key?: string };
   network: DaemonNetworkOptions;
+  insecureRegistries: string[];
+  registryMirrors: string[];
 }
 
 /** dockerd's bridge-network flags. */
@@ -59,6 +61,8 @@ export interface ConfigFileValues {
   iptables?: boolean | undefined;
   'ip-forward'?: boolean | undefined;
   mtu?: number | undefined;
+  'insecure-registries'?: string[] | undefined;
+  'registry-mirrors'?: string[] | undefined;
 }
 
 /**
@@ -85,6 +89,8 @@ async function configSchema() {
       iptables: z.boolean().optional(),
       'ip-forward': z.boolean().optional(),
       mtu: z.number().int().optional(),
+      'insecure-registries': z.array(z.string()).optional(),
+      'registry-mirrors': z.array(z.string()).optional(),
     })
     .strict();
 }
@@ -140,6 +146,9 @@ Options:
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
   -D, --debug                    enable debug mode
+      --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
+                                 127.0.0.0/8 always is)
+      --registry-mirror URL      Docker Hub mirror tried first for docker.io pulls (repeatable)
   -v, --version                  print the version and quit
   -h, --help                     print this help
 `;
@@ -184,6 +193,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         tlscacert: { type: 'string' },
         tlscert: { type: 'string' },
         tlskey: { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'registry-mirror': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -215,6 +226,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.iptables !== undefined ? { iptables: values.iptables } : {}),
     ...(values['ip-forward'] !== undefined ? { ipForward: values['ip-forward'] } : {}),
     ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
+    ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
+    ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -241,6 +254,7 @@ export function mergeOptions(
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
+    insecureRegistries?: string[]; registryMirrors?: string[];
   },
   file: ConfigFileValues,
   configFile: string,
@@ -262,6 +276,8 @@ export function mergeOptions(
     debug,
     ...(flags.tls ? { tls: flags.tls } : {}),
     network: networkOptions(flags, file),
+    insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
+    registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
   };
 }
 

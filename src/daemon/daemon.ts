@@ -8,6 +8,7 @@ import { buildRoutes } from '../api/route-table.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
 import { ImageArchives } from '../engine/images/image-archives.js';
 import { ImageService } from '../engine/images/image-service.js';
+import { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import { SystemService } from '../engine/system/system-service.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { ImageStore } from '../store/metadata/image-store.js';
@@ -70,6 +71,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const registry = new ContainerRegistry(containerStore);
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
+    networking.api.publish = events.publish;
+    networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
     await volumes.init();
     volumes.publish = events.publish;
@@ -102,6 +105,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();
     const archives = new ImageArchives({ images: imageService, content });
+    const distribution = new DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors } });
     const system = new SystemService(
       {
         dataRoot: opts.dataRoot,
@@ -117,9 +121,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setContainerCounter(async () => containers.counts());
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
+    system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

@@ -1,6 +1,9 @@
-import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import type { RegistryCredentials } from '../../engine/images/distribution/registry-http.js';
 import type { ImageService } from '../../engine/images/image-service.js';
 import type { ImageArchives } from '../../engine/images/image-archives.js';
+import type { DistributionService } from '../../engine/images/distribution/distribution-service.js';
+import { registryAuth } from './distribution.js';
 import { queryBool, queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
@@ -17,7 +20,7 @@ function splitNamed(rest: string, method: string): { name: string; action: Named
   return { name: decodeURIComponent(rest.slice(0, slash)), action };
 }
 
-export function imageRoutes(images: ImageService, archives: ImageArchives): Route[] {
+export function imageRoutes(images: ImageService, archives: ImageArchives, distribution: DistributionService): Route[] {
   const named = async (ctx: RequestContext): Promise<void> => {
     const { name, action } = splitNamed(ctx.params['*'] ?? '', ctx.req.method ?? 'GET');
     const { res, query } = ctx;
@@ -39,7 +42,7 @@ export function imageRoutes(images: ImageService, archives: ImageArchives): Rout
       case 'get':
         return sendArchive(ctx, archives, [name]);
       case 'push':
-        throw new NotImplementedError(`pushing images is not supported by this Berth version yet`);
+        return progressStream(ctx, (onProgress) => distribution.push(name, query.get('tag') ?? '', { onProgress, ...credsOf(ctx) }));
     }
   };
 
@@ -69,12 +72,14 @@ export function imageRoutes(images: ImageService, archives: ImageArchives): Rout
     {
       method: 'POST',
       path: '/images/create',
-      coverage: () => ({ state: 'partial', note: 'import (`fromSrc`) done; pull (`fromImage`) answers 501 until the registry issue' }),
-      handler: async ({ req, res, query }) => {
+      handler: async (ctx) => {
+        const { req, res, query } = ctx;
         const fromSrc = query.get('fromSrc');
         if (fromSrc === null) {
-          const from = query.get('fromImage') ?? '';
-          throw new NotImplementedError(`pull access denied for ${from}: pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
+          const platform = query.get('platform');
+          return progressStream(ctx, (onProgress) =>
+            distribution.pull(query.get('fromImage') ?? '', query.get('tag') ?? '', { onProgress, ...credsOf(ctx), ...(platform ? { platform } : {}) }),
+          );
         }
         const out = new JsonLines(res);
         const repoParam = query.get('repo') ?? '';
@@ -98,22 +103,27 @@ export function imageRoutes(images: ImageService, archives: ImageArchives): Rout
         sendJson(res, 200, await images.prune({ filters }));
       },
     },
-    {
-      method: 'GET',
-      path: '/images/search',
-      coverage: () => ({ state: 'not yet', note: 'registries come with the registry issue (501)' }),
-      handler: async () => {
-        throw new NotImplementedError('searching registries is not supported by this Berth version yet');
-      },
-    },
     { method: 'GET', path: '/images/*', handler: named },
-    { method: 'POST', path: '/images/*', handler: named, coverage: namedCoverage },
+    { method: 'POST', path: '/images/*', handler: named },
     { method: 'DELETE', path: '/images/*', handler: named },
   ];
 }
 
-function namedCoverage(_method: string, path: string): { state: 'done' | 'not yet'; note?: string } {
-  return path.endsWith('/push') ? { state: 'not yet', note: 'registries come with the registry issue (501)' } : { state: 'done' };
+function credsOf(ctx: RequestContext): { creds?: RegistryCredentials } {
+  const creds = registryAuth(ctx.req);
+  return creds ? { creds } : {};
+}
+
+/** Pull and push: errors before the first progress line are plain HTTP errors (the CLI prints them as such). */
+async function progressStream(ctx: RequestContext, run: (onProgress: (m: object) => void) => Promise<unknown>): Promise<void> {
+  const out = new JsonLines(ctx.res);
+  try {
+    await run((m) => out.write(m));
+  } catch (err) {
+    if (!ctx.res.headersSent) throw err;
+    out.fail(err);
+  }
+  out.end();
 }
 
 async function sendArchive(ctx: RequestContext, archives: ImageArchives, names: string[]): Promise<void> {

@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.js';
 import { defineImageList } from './image-list.js';
 import { defineHistory, defineImageInspect, defineImagePrune, defineRmi, defineTag } from './image-manage.js';
 import { defineInspect } from './object-inspect.js';
+import { defineLogin, defineLogout, definePull, definePush, defineSearch } from './registry-client-commands.js';
 import { defineBootstrap, defineImport, defineLoad, defineSave } from './image-transfer.js';
 
 /** docker's image commands, both as `berth image VERB` and as the classic top-level aliases. */
@@ -18,6 +19,8 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
   defineSave(image, ctx, 'save');
   defineLoad(image, ctx, 'load');
   defineBootstrap(image, ctx, 'bootstrap');
+  definePull(image, ctx, 'pull');
+  definePush(image, ctx, 'push');
 
   defineImageList(program, ctx, 'images');
   defineHistory(program, ctx, 'history');
@@ -27,4 +30,9 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
   defineSave(program, ctx, 'save');
   defineLoad(program, ctx, 'load');
   defineInspect(program, ctx, 'inspect');
+  definePull(program, ctx, 'pull');
+  definePush(program, ctx, 'push');
+  defineLogin(program, ctx);
+  defineLogout(program, ctx);
+  defineSearch(program, ctx);
 }

@@ -6,6 +6,7 @@
 import type { CliContext } from '../cli-context.js';
 import type { JsonMessage } from '../../client/engine-client.js';
 import { parseImageRef } from './run-image-ref.js';
+import { registryAuthHeader } from '../docker-config.js';
 
 /** An error line inside the progress stream: printed without "Error response from daemon". */
 export class PullStreamError extends Error {
@@ -29,7 +30,7 @@ export async function pullImage(ctx: CliContext, image: string, opts: { platform
     method: 'POST',
     path: '/images/create',
     query: { fromImage: ref.fullName, tag: ref.digest ?? ref.tag ?? 'latest', platform: opts.platform },
-    headers: { 'X-Registry-Auth': 'e30=' },
+    headers: { 'X-Registry-Auth': await registryAuthHeader(ref.fullName.slice(0, ref.fullName.indexOf('/'))) },
   });
   let buffered = '';
   let failure: string | undefined;

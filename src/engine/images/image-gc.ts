@@ -7,7 +7,7 @@ import type { ImageDeps } from './image-catalog.js';
  */
 export async function collectGarbage(
   deps: Pick<ImageDeps, 'content' | 'images' | 'layers' | 'snapshotter'>,
-  leases: ReadonlySet<Digest>,
+  leases: Iterable<Digest>,
   extraLayers: ReadonlySet<string> = new Set(),
 ): Promise<Digest[]> {
   const blobs = new Set<Digest>(leases);

@@ -11,6 +11,7 @@ import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageI
 import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
 import type { PublishEvent } from '../events/event-types.js';
+import { BlobLeases } from './blob-leases.js';
 
 export interface DeleteResponseItem {
   Untagged?: string;
@@ -31,7 +32,7 @@ export class ImageService {
   private readonly unpacker: LayerUnpacker;
   private usage: ImageUsage;
   /** Blobs written by operations still in progress, which garbage collection must not take. */
-  readonly leases = new Set<Digest>();
+  readonly leases = new BlobLeases();
 
   constructor(private readonly deps: ImageDeps) {
     this.catalog = new ImageCatalog(deps);
@@ -97,7 +98,9 @@ export class ImageService {
       if (filters.reference) {
         // docker lists only the tags that match, not every tag of a matching image.
         names.repoTags = names.repoTags.filter((t) => filters.reference!.some((p) => referenceMatches(p, [t])));
-        if (names.repoTags.length === 0) continue;
+        // As dockerd: the digests shown are the matching repository's too.
+        names.repoDigests = names.repoDigests.filter((t) => filters.reference!.some((p) => referenceMatches(p, [t])));
+        if (names.repoTags.length === 0 && names.repoDigests.length === 0) continue;
       }
       if (!labelsMatch(filters.label, config.config?.Labels)) continue;
       const created = Date.parse(config.created ?? '') || 0;
@@ -134,6 +137,11 @@ export class ImageService {
     img.record.lastTagTime = new Date().toISOString();
     await this.deps.images.put(img.record);
     this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
+  }
+
+  /** Records `repository@digest` (a manifest digest after pull or push): the image's RepoDigests. */
+  async addRepoDigest(id: Digest, repository: string, manifestDigest: Digest): Promise<void> {
+    await this.deps.refs.set(`${repository}@${manifestDigest}`, id);
   }
 
   /** `docker rmi`, with docker's untag-vs-delete rules and conflicts. */

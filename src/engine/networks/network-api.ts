@@ -3,10 +3,23 @@ import type { Filters } from '../images/image-filters.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
 import type { NetworkCreateRequest, NetworkService } from './network-service.js';
 import type { EndpointSettings } from './network-types.js';
+import type { PublishEvent } from '../events/event-types.js';
 
-/** What the `/networks` routes call: the network service plus container attachments. */
+/**
+ * What the `/networks` routes call: the network service plus container attachments, each change
+ * announced as docker's `network` event (create, connect, disconnect, destroy).
+ */
 export class NetworkApi {
+  publish: PublishEvent = () => undefined;
+  /** A container's full ID from a name or ID, for the events' `container` attribute. */
+  containerId: (ref: string) => string = (ref) => ref;
+
   constructor(private readonly networks: NetworkService, private readonly endpoints: ContainerEndpoints) {}
+
+  private announce(action: string, ref: string, extra: Record<string, string> = {}): void {
+    const n = this.networks.inspect(ref) as { Id?: string; Name?: string; Driver?: string };
+    this.publish({ type: 'network', action, id: n.Id ?? ref, attributes: { name: n.Name ?? ref, type: n.Driver ?? 'bridge', ...extra } });
+  }
 
   list(filters: Filters): Array<Record<string, unknown>> {
     return this.networks.list(filters);
@@ -16,26 +29,35 @@ export class NetworkApi {
     return this.networks.inspect(ref);
   }
 
-  create(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+  async create(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('network config must be a JSON object');
-    return this.networks.create(body);
+    const created = await this.networks.create(body);
+    this.announce('create', created.Id);
+    return created;
   }
 
-  remove(ref: string): Promise<void> {
-    return this.networks.remove(ref);
+  async remove(ref: string): Promise<void> {
+    const n = this.networks.inspect(ref) as { Id: string; Name: string; Driver?: string };
+    await this.networks.remove(ref);
+    this.publish({ type: 'network', action: 'destroy', id: n.Id, attributes: { name: n.Name, type: n.Driver ?? 'bridge' } });
   }
 
-  prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
-    return this.networks.prune(filters);
+  async prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
+    const before = new Map(this.networks.list({}).map((n) => [n.Name as string, n.Id as string]));
+    const pruned = await this.networks.prune(filters);
+    for (const name of pruned.NetworksDeleted ?? []) this.publish({ type: 'network', action: 'destroy', id: before.get(name) ?? name, attributes: { name, type: 'bridge' } });
+    return pruned;
   }
 
-  connect(ref: string, body: { Container?: string; EndpointConfig?: Partial<EndpointSettings> }): Promise<void> {
+  async connect(ref: string, body: { Container?: string; EndpointConfig?: Partial<EndpointSettings> }): Promise<void> {
     if (!body.Container) throw new InvalidParameterError('a container name or ID is required');
-    return this.endpoints.connect(ref, body.Container, body.EndpointConfig);
+    await this.endpoints.connect(ref, body.Container, body.EndpointConfig);
+    this.announce('connect', ref, { container: this.containerId(body.Container) });
   }
 
-  disconnect(ref: string, body: { Container?: string; Force?: boolean }): Promise<void> {
+  async disconnect(ref: string, body: { Container?: string; Force?: boolean }): Promise<void> {
     if (!body.Container) throw new InvalidParameterError('a container name or ID is required');
-    return this.endpoints.disconnect(ref, body.Container);
+    await this.endpoints.disconnect(ref, body.Container);
+    this.announce('disconnect', ref, { container: this.containerId(body.Container) });
   }
 }

@@ -45,6 +45,16 @@ export class SystemService {
     return this.diskUsageSource();
   }
 
+  private registryConfig: Record<string, unknown> = { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] };
+
+  /** `docker info`'s Insecure Registries and Registry Mirrors, in dockerd's RegistryConfig shape. */
+  setRegistrySettings(insecure: string[], mirrors: string[]): void {
+    const cidrs = ['127.0.0.0/8', ...insecure.filter((e) => e.includes('/'))];
+    const indexConfigs: Record<string, unknown> = { 'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true } };
+    for (const host of insecure.filter((e) => !e.includes('/'))) indexConfigs[host] = { Name: host, Mirrors: [], Secure: false, Official: false };
+    this.registryConfig = { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: cidrs, Mirrors: mirrors };
+  }
+
   addWarnings(warnings: string[]): void {
     this.extraWarnings.push(...warnings);
   }
@@ -115,7 +125,7 @@ export class SystemService {
       OSType: 'linux',
       Architecture: architecture === 'amd64' ? 'x86_64' : architecture,
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      RegistryConfig: this.registryConfig,
       NCPU: facts.ncpu,
       MemTotal: facts.memTotal,
       DockerRootDir: this.settings.dataRoot,

@@ -8,6 +8,8 @@ import { fsyncDir } from '../../core/atomic-write.js';
 import { digestHex, isDigest, type Digest } from '../../core/digest.js';
 import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 
+const PARTIAL_TTL_MS = 7 * 24 * 3600 * 1000;
+
 export interface BlobInfo {
   digest: Digest;
   size: number;
@@ -26,17 +28,61 @@ export interface ExpectedBlob {
 export class ContentStore {
   private readonly blobDir: string;
   private readonly ingestDir: string;
+  private readonly partialDir: string;
 
   constructor(readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
+    this.partialDir = join(root, 'partial');
   }
 
   async init(): Promise<void> {
     await mkdir(this.blobDir, { recursive: true });
     await mkdir(this.ingestDir, { recursive: true });
+    await mkdir(this.partialDir, { recursive: true });
     // Leftovers of writes interrupted by a crash were never acknowledged.
     for (const name of await readdir(this.ingestDir)) await rm(join(this.ingestDir, name), { force: true });
+    // Partial downloads are kept for the next pull to resume, but not for ever.
+    for (const name of await readdir(this.partialDir)) {
+      const st = await stat(join(this.partialDir, name)).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs > PARTIAL_TTL_MS) await rm(join(this.partialDir, name), { force: true });
+    }
+  }
+
+  /**
+   * Where a download of `digest` collects its bytes: keyed by digest, so a pull interrupted by a
+   * crash resumes from what it has. Never read as a blob: it becomes one only through commitPartial.
+   */
+  partialPath(digest: Digest): string {
+    return join(this.partialDir, digestHex(digest));
+  }
+
+  /** Moves a partial download the caller has verified into the store. */
+  async commitPartial(digest: Digest): Promise<void> {
+    const path = this.partialPath(digest);
+    let fh;
+    try {
+      fh = await open(path, 'r+');
+    } catch (err) {
+      // Another pull of the same blob committed it first.
+      if (errnoCode(err) === 'ENOENT' && (await this.has(digest))) return;
+      throw err;
+    }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (await this.has(digest)) {
+      await rm(path, { force: true });
+      return;
+    }
+    try {
+      await this.commitIngest(path, digest);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && (await this.has(digest))) return;
+      throw err;
+    }
   }
 
   blobPath(digest: Digest): string {

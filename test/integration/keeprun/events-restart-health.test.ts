@@ -4,6 +4,8 @@ import { rm } from 'node:fs/promises';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 import { unmountUnder } from '../../helpers/mounts.js';
 import { ok, until } from '../../helpers/expect.js';
+import { removeTestNetworking } from '../../helpers/test-network.js';
+import { createServer } from 'node:net';
 
 interface Ev { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; status?: string; id?: string; from?: string; time: number; timeNano: number; scope: string }
 
@@ -196,8 +198,19 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.equal(killed.Signal, 'SIGKILL');
   });
 
-  test('after a simulated host reboot, containers whose policy says so are running again with their volumes and hosts entries', async () => {
-    ok(await d.docker(['run', '-d', '--name', 'boot1', '--restart', 'always', '-v', 'bootvol:/data', '--add-host', 'db.example:10.1.2.3', 'busybox', 'sh', '-c', 'echo kept >> /data/runs; exec sleep 300']), 'run always');
+  test('after a simulated host reboot, containers whose policy says so are running again with their IP, ports, volumes and hosts entries', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const a = srv.address();
+        srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+      });
+    });
+    ok(await d.docker(['run', '-d', '--name', 'boot1', '--restart', 'always', '-p', `127.0.0.1:${port}:80`, '-v', 'bootvol:/data', '--add-host', 'db.example:10.1.2.3', 'busybox', 'sh', '-c', 'echo kept >> /data/runs; echo hello > /tmp/index.html; exec httpd -f -p 80 -h /tmp']), 'run always');
+    const ipOf = async (): Promise<string> => ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'boot1']), 'ip').stdout.trim();
+    const ip = await ipOf();
+    assert.match(ip, /^10\./);
+    const page = async (): Promise<string | undefined> => fetch(`http://127.0.0.1:${port}/index.html`).then(async (r) => (r.ok ? await r.text() : undefined), () => undefined);
+    assert.equal(await until(page, 'published port answers'), 'hello\n');
     ok(await d.docker(['run', '-d', '--name', 'boot2', '--restart', 'unless-stopped', 'busybox', 'sleep', '300']), 'run unless-stopped');
     ok(await d.docker(['run', '-d', '--name', 'boot3', '--restart', 'no', 'busybox', 'sleep', '300']), 'run no');
     ok(await d.docker(['stop', '-t', '0', 'boot2']), 'stop boot2');
@@ -208,6 +221,8 @@ describe('events, restart policies, health checks, exit explanations', () => {
     await new Promise((r) => setTimeout(r, 500));
     await unmountUnder(d.root);
     await rm(d.execRoot, { recursive: true, force: true });
+    // A reboot also takes the bridges and Berth's nft table with it.
+    if (d.net) await removeTestNetworking(d.net, d.dataRoot);
     await d.launch();
     const state = async (n: string): Promise<string> => ok(await d.docker(['inspect', '-f', '{{.State.Status}}', n]), 'inspect').stdout.trim();
     await until(async () => ((await state('boot1')) === 'running' ? true : undefined), 'boot1 running again');
@@ -215,6 +230,9 @@ describe('events, restart policies, health checks, exit explanations', () => {
     assert.equal(await state('boot3'), 'exited', 'no policy stays down');
     const hosts = ok(await d.docker(['exec', 'boot1', 'cat', '/etc/hosts']), 'hosts').stdout;
     assert.match(hosts, /10\.1\.2\.3\s+db\.example/);
+    assert.equal(await ipOf(), ip, 'the same address after the reboot');
+    assert.equal(ok(await d.docker(['port', 'boot1', '80']), 'port').stdout.trim(), `127.0.0.1:${port}`);
+    assert.equal(await until(page, 'published port answers after the reboot'), 'hello\n');
     assert.equal(ok(await d.docker(['exec', 'boot1', 'cat', '/data/runs']), 'volume').stdout, 'kept\nkept\n');
     const why = JSON.parse(ok(await d.docker(['inspect', '-f', '{{json .BerthLastExit}}', 'boot3']), 'inspect').stdout) as { Reason: string };
     assert.equal(why.Reason, 'daemon-lost');

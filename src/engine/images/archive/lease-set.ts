@@ -1,22 +1,20 @@
 import type { Digest } from '../../../core/digest.js';
+import type { BlobLeases } from '../blob-leases.js';
 
-/**
- * One operation's share of ImageService.leases. The service keeps a plain set, not counts, so a
- * digest another operation leased already is left for that operation to release.
- */
+/** One operation's share of ImageService.leases: each blob acquired once, all released together. */
 export class LeaseSet {
   private readonly mine = new Set<Digest>();
 
-  constructor(private readonly shared: Set<Digest>) {}
+  constructor(private readonly shared: BlobLeases) {}
 
   add(digest: Digest): void {
-    if (this.shared.has(digest)) return;
-    this.shared.add(digest);
+    if (this.mine.has(digest)) return;
+    this.shared.acquire(digest);
     this.mine.add(digest);
   }
 
   release(): void {
-    for (const d of this.mine) this.shared.delete(d);
+    for (const d of this.mine) this.shared.release(d);
     this.mine.clear();
   }
 }

@@ -3,6 +3,8 @@ export type ProgressMessage = {
   status?: string;
   id?: string;
   progressDetail?: { current?: number; total?: number };
+  /** docker's rendered bar, for clients that do not draw progressDetail themselves. */
+  progress?: string;
   stream?: string;
   aux?: unknown;
   error?: string;

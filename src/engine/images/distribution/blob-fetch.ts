@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat, truncate } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Digest } from '../../../core/digest.js';
+import { errnoCode, InvalidParameterError } from '../../../core/errors.js';
+import type { ContentStore } from '../../../store/content/content-store.js';
+import { failure, type RegistryHttp } from './registry-http.js';
+
+export interface FetchedBlob {
+  /** Bytes this call received from the registry (less than the size when it resumed). */
+  received: number;
+  resumedFrom: number;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+/**
+ * Downloads a blob into its partial file (keyed by digest), resuming with `Range` from what an
+ * earlier, interrupted pull left, and verifies the whole file against the digest and size. The
+ * blob is not in the store yet: the caller commits it once every blob of the image is verified.
+ * A mismatch deletes the partial file and fails with an error that names the blob.
+ */
+export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+  // Two pulls needing one blob share its partial file: the second waits for the first's download.
+  for (let running = inflight.get(digest); running; running = inflight.get(digest)) await running.catch(() => undefined);
+  if (await content.has(digest)) return { received: 0, resumedFrom: size };
+  const job = download(http, repo, digest, size, content, onBytes);
+  inflight.set(digest, job);
+  try {
+    return await job;
+  } catch (err) {
+    // The other pull committed the complete partial file while this one was re-reading it.
+    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size };
+    throw err;
+  } finally {
+    inflight.delete(digest);
+  }
+}
+
+const inflight = new Map<Digest, Promise<FetchedBlob>>();
+
+async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+  const path = content.partialPath(digest);
+  let have = await sizeOf(path);
+  if (have > size) {
+    await truncate(path, 0);
+    have = 0;
+  }
+  const hash = createHash('sha256');
+  // What was hashed is what is verified: the file may be renamed by a concurrent pull meanwhile.
+  let hashed = 0;
+  let received = 0;
+  let resumedFrom = 0;
+  if (have < size) {
+    const res = await http.request('GET', `/v2/${repo}/blobs/${digest}`, { scope: `repository:${repo}:pull`, headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
+    if (res.statusCode === 206 && have > 0 && new RegExp(`^bytes ${have}-`).test(res.headers['content-range'] ?? '')) {
+      resumedFrom = have;
+      for await (const c of createReadStream(path, { end: have - 1 })) {
+        hash.update(c as Buffer);
+        hashed += (c as Buffer).length;
+      }
+    } else if (res.statusCode === 200) {
+      have = 0;
+    } else {
+      throw await failure(res, `failed to fetch blob ${digest} from ${http.host}/${repo}`);
+    }
+    const counter = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        received += chunk.length;
+        if (have + received > size) {
+          cb(new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`));
+          return;
+        }
+        hash.update(chunk);
+        hashed += chunk.length;
+        onBytes(have + received);
+        cb(null, chunk);
+      },
+    });
+    await pipeline(res, counter, createWriteStream(path, { flags: have > 0 ? 'a' : 'w' }));
+  } else {
+    for await (const c of createReadStream(path)) {
+      hash.update(c as Buffer);
+      hashed += (c as Buffer).length;
+    }
+  }
+  const total = hashed;
+  const actual = `sha256:${hash.digest('hex')}`;
+  if (actual !== digest || total !== size) {
+    await rm(path, { force: true });
+    throw new InvalidParameterError(`filesystem layer verification failed for digest ${digest}: the registry ${http.host} sent ${total} bytes hashing to ${actual}; nothing was stored`);
+  }
+  return { received, resumedFrom };
+}

@@ -1,0 +1,178 @@
+import type { Digest } from '../../../core/digest.js';
+import { sha256Digest } from '../../../core/digest.js';
+import { InvalidParameterError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
+import { shortId } from '../../../core/ids.js';
+import type { ImageConfig, ImageIndex, ImageManifest } from '../../../oci/image-types.js';
+import { familiarName, familiarString, type ImageReference } from '../../../oci/reference.js';
+import type { ContentStore } from '../../../store/content/content-store.js';
+import type { LayerBlobRef } from '../../../store/metadata/image-store.js';
+import type { ProgressSink } from '../archive/progress.js';
+import { LeaseSet } from '../archive/lease-set.js';
+import type { ImageService } from '../image-service.js';
+import { fetchBlob } from './blob-fetch.js';
+import { checkImageManifest, isIndex, MANIFEST_ACCEPT, parsePlatform, selectManifest } from './manifest-select.js';
+import { LayerProgress, runLimited } from './progress-bar.js';
+import { apiHost, type RegistrySettings } from './registry-hosts.js';
+import { failure, readBytes, RegistryHttp, type RegistryCredentials } from './registry-http.js';
+
+export interface PullDeps {
+  images: ImageService;
+  content: ContentStore;
+  settings: RegistrySettings;
+}
+
+export interface PullOptions {
+  platform?: string;
+  creds?: RegistryCredentials;
+  onProgress: ProgressSink;
+  /** Blobs downloaded at once (dockerd's max-concurrent-downloads). */
+  concurrency?: number;
+}
+
+export interface PullResult {
+  id: Digest;
+  manifestDigest: Digest;
+  /** Bytes received from the registry by this pull (resumed blobs count only their rest). */
+  bytesReceived: number;
+}
+
+const MAX_MANIFEST = 8 * 1024 * 1024;
+const MAX_CONFIG = 16 * 1024 * 1024;
+
+/** Splits `localhost:5000/a/b` into the registry host and the repository path on it. */
+export function splitRepository(repository: string): { domain: string; path: string } {
+  const slash = repository.indexOf('/');
+  return { domain: repository.slice(0, slash), path: repository.slice(slash + 1) };
+}
+
+/** The hosts to try for a repository: Docker Hub's mirrors first, then the registry itself. */
+function endpoints(domain: string, settings: RegistrySettings): string[] {
+  if (domain !== 'docker.io') return [domain];
+  return [...settings.mirrors.map((m) => new URL(m.includes('://') ? m : `https://${m}`).host), apiHost(domain)];
+}
+
+/**
+ * One `docker pull` of one reference. Blobs download in parallel into partial files (resumable
+ * after a crash), each verified against its digest; only when all are verified do they enter the
+ * store, leased, and the image is added and tagged. Until then nothing of the pull is visible.
+ */
+export async function pullImage(deps: PullDeps, ref: ImageReference, opts: PullOptions): Promise<PullResult> {
+  const { domain, path } = splitRepository(ref.repository);
+  const shown = ref.digest ?? ref.tag ?? 'latest';
+  const reference = ref.digest ?? ref.tag ?? 'latest';
+  const display = familiarString(ref);
+  let lastError: unknown;
+  for (const host of endpoints(domain, deps.settings)) {
+    const http = new RegistryHttp(host, opts.creds, deps.settings);
+    let manifest;
+    try {
+      manifest = await fetchManifest(http, path, reference, display);
+    } catch (err) {
+      lastError = err;
+      continue;
+    }
+    opts.onProgress({ status: `Pulling from ${familiarName(ref.repository)}`, id: shown });
+    return pullFrom(deps, http, ref, path, manifest, opts);
+  }
+  throw lastError;
+}
+
+async function fetchManifest(http: RegistryHttp, path: string, reference: string, display: string): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
+  const denied = (): NotFoundError => new NotFoundError(`pull access denied for ${display.replace(/[:@][^/]*$/, '')}, repository does not exist or may require 'docker login'`);
+  let res;
+  try {
+    res = await http.request('GET', `/v2/${path}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT }, scope: `repository:${path}:pull` });
+  } catch (err) {
+    // Without credentials a refusal reads as docker's; with wrong ones the registry's reason stays.
+    if (err instanceof UnauthorizedError && !http.hasCredentials) throw denied();
+    throw err;
+  }
+  if (res.statusCode === 404) {
+    await failure(res, '');
+    throw new NotFoundError(`manifest for ${display} not found: manifest unknown`);
+  }
+  if (res.statusCode === 401) {
+    res.resume();
+    throw denied();
+  }
+  if (res.statusCode !== 200) throw await failure(res, `failed to fetch the manifest of ${display}`);
+  const bytes = await readBytes(res, MAX_MANIFEST);
+  const digest = sha256Digest(bytes);
+  if (reference.startsWith('sha256:') && digest !== reference) {
+    throw new InvalidParameterError(`manifest verification failed for ${display}: the registry sent content hashing to ${digest}`);
+  }
+  const headerType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const bodyType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
+  return { bytes, mediaType: bodyType ?? headerType, digest };
+}
+
+async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference, path: string, top: { bytes: Buffer; mediaType: string; digest: Digest }, opts: PullOptions): Promise<PullResult> {
+  const display = familiarString(ref);
+  let manifestBytes = top.bytes;
+  if (isIndex(top.mediaType)) {
+    const chosen = selectManifest(JSON.parse(top.bytes.toString('utf8')) as ImageIndex, parsePlatform(opts.platform));
+    manifestBytes = (await fetchManifest(http, path, chosen.digest, `${ref.repository}@${chosen.digest}`)).bytes;
+  } else if (opts.platform) {
+    // A single-platform image is taken as it is; its config says what it runs on.
+  }
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
+  checkImageManifest(manifest);
+  const configDigest = manifest.config.digest as Digest;
+  const cfgRes = await http.request('GET', `/v2/${path}/blobs/${configDigest}`, { scope: `repository:${path}:pull` });
+  if (cfgRes.statusCode !== 200) throw await failure(cfgRes, `failed to fetch the image config ${configDigest} of ${display}`);
+  const configBytes = await readBytes(cfgRes, MAX_CONFIG);
+  if (sha256Digest(configBytes) !== configDigest) throw new InvalidParameterError(`image config verification failed for ${display}: the registry sent content that does not hash to ${configDigest}; nothing was stored`);
+  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) throw new InvalidParameterError(`image ${display} is invalid: its config lists ${diffIds.length} layers, its manifest ${manifest.layers.length}`);
+  if (opts.platform) {
+    const want = parsePlatform(opts.platform);
+    if (config.os !== want.os || config.architecture !== want.architecture) {
+      throw new InvalidParameterError(`image ${display} is ${config.os}/${config.architecture}, not the requested ${want.os}/${want.architecture}`);
+    }
+  }
+  const layers: LayerBlobRef[] = manifest.layers.map((l, i) => ({ diffId: diffIds[i] as Digest, digest: l.digest as Digest, mediaType: l.mediaType, size: l.size }));
+  const progress = new LayerProgress(opts.onProgress);
+  const previous = ref.tag !== undefined ? await deps.images.catalog.tryResolve(`${ref.repository}:${ref.tag}`) : undefined;
+  const present = await deps.images.catalog.tryResolve(configDigest);
+  let bytesReceived = 0;
+  const todo: LayerBlobRef[] = [];
+  const seen = new Set<string>();
+  for (const layer of layers) {
+    if (seen.has(layer.digest)) continue;
+    seen.add(layer.digest);
+    if (present || (await deps.content.has(layer.digest))) progress.status(shortId(layer.digest), 'Already exists');
+    else {
+      progress.status(shortId(layer.digest), 'Pulling fs layer');
+      todo.push(layer);
+    }
+  }
+  const concurrency = opts.concurrency ?? 3;
+  for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
+  await runLimited(todo, concurrency, async (layer) => {
+    const id = shortId(layer.digest);
+    const got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size));
+    bytesReceived += got.received;
+    progress.status(id, 'Verifying Checksum');
+    progress.status(id, 'Download complete');
+  });
+  bytesReceived += configBytes.length;
+  // Everything is verified: now the blobs enter the store, leased until the image holds them.
+  const leases = new LeaseSet(deps.images.leases);
+  try {
+    for (const layer of layers) leases.add(layer.digest);
+    leases.add(configDigest);
+    for (const layer of todo) await deps.content.commitPartial(layer.digest);
+    for (const layer of todo) progress.status(shortId(layer.digest), 'Extracting');
+    const id = await deps.images.addImage({ config: configBytes, layers });
+    for (const layer of todo) progress.status(shortId(layer.digest), 'Pull complete');
+    await deps.images.addRepoDigest(id, ref.repository, top.digest);
+    if (ref.tag !== undefined) await deps.images.tag(id, ref.repository, ref.tag);
+    opts.onProgress({ status: `Digest: ${top.digest}` });
+    const upToDate = previous?.id === id;
+    opts.onProgress({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${display}` });
+    return { id, manifestDigest: top.digest, bytesReceived };
+  } finally {
+    leases.release();
+  }
+}
