@@ -58,7 +58,10 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async ({ req, res, query }) => {
         const body = await readJsonBody<CreateRequest>(req);
         if (!body) throw new InvalidParameterError('config cannot be empty in order to create a container');
-        sendJson(res, 201, await containers.create(body, query.get('name') || undefined));
+        const name = query.get('name') || undefined;
+        // dockerode sends the name in the body as well as in the query, where docker reads it.
+        if (body.name !== undefined && body.name === name) delete body.name;
+        sendJson(res, 201, await containers.create(body, name));
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'))) },
