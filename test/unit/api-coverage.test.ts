@@ -9,6 +9,10 @@ test('docs/api-coverage.md matches the route table (run `npm run docs:api` after
   assert.equal(actual, expected);
   assert.match(actual, /\| GET \| `\/images\/json` \| done \|/);
   assert.match(actual, /\| POST \| `\/images\/\{name\}\/push` \| not yet \|/);
+  // Field states come from the code: create-request's key sets and the handlers' reads.
+  assert.match(actual, /\| `HostConfig\.Memory` \| body \| done \|/);
+  assert.match(actual, /\| `HostConfig\.PortBindings` \| body \| refused \(501\) \| published ports/);
+  assert.match(actual, /\| `all` \| query \| done \|/);
 });
 
 test('src/api/engine-endpoints.ts matches the swagger (run `npm run docs:api`)', async () => {

@@ -17,18 +17,18 @@ export function validateName(name: string): string {
 }
 
 /** HostConfig keys Berth honours now; any other key set to a non-zero value is refused, never ignored. */
-const SUPPORTED_HOST_KEYS = new Set([
+export const SUPPORTED_HOST_KEYS: ReadonlySet<string> = new Set([
   'AutoRemove', 'CapAdd', 'CapDrop', 'ConsoleSize', 'Init', 'IpcMode', 'PidMode', 'UTSMode', 'Privileged',
   'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
   'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
   'Binds', 'Mounts', 'Tmpfs', 'VolumesFrom',
 ]);
-const SUPPORTED_CONFIG_KEYS = new Set([
+export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
   'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
 ]);
-const WHY_LATER: Record<string, string> = {
+export const WHY_LATER: Readonly<Record<string, string>> = {
   PortBindings: 'published ports come with the networking issue',
   PublishAllPorts: 'published ports come with the networking issue',
   Dns: 'DNS options come with the networking issue',
