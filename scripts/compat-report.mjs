@@ -3,9 +3,11 @@
 // the per-case result table into docs/compatibility.md between its results markers (the text
 // around them, such as the known differences, is kept). Usage (root, after `npm run build`):
 //   node scripts/compat-report.mjs            both targets, then write the table
-//   node scripts/compat-report.mjs berth      one target only: print its summary, write nothing
+//   node scripts/compat-report.mjs berth      one target only: print its summary, keep its results
+//                                            in dist/compat-berth.tap, write nothing
+//   node scripts/compat-report.mjs --saved    write the table from both targets' kept results
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +31,10 @@ function runTarget(target) {
     const child = spawn(node, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...files()], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (b) => (text += b.toString()));
-    child.on('close', () => resolve(text));
+    child.on('close', () => {
+      writeFileSync(join(root, `dist/compat-${target}.tap`), text);
+      resolve(text);
+    });
   });
 }
 
@@ -102,15 +107,16 @@ function table(berth, docker, date) {
 }
 
 const only = process.argv[2];
-if (only) {
+if (only && only !== '--saved') {
   const r = parseTap(await runTarget(only));
   const c = count(r);
   console.log(`${only}: ${c.pass} passed, ${c.fail} failed, ${c.skip} skipped`);
   for (const [a, cases] of r) for (const [n, s] of cases) if (s === 'FAIL') console.log(`FAIL ${a}: ${n}`);
   process.exit(c.fail > 0 ? 1 : 0);
 }
-const berth = parseTap(await runTarget('berth'));
-const docker = parseTap(await runTarget('docker'));
+const saved = (target) => readFileSync(join(root, `dist/compat-${target}.tap`), 'utf8');
+const berth = parseTap(only === '--saved' ? saved('berth') : await runTarget('berth'));
+const docker = parseTap(only === '--saved' ? saved('docker') : await runTarget('docker'));
 const doc = await readFile(DOC, 'utf8').catch(() => `# Compatibility\n\n${START}\n${END}\n`);
 const from = doc.indexOf(START);
 const to = doc.indexOf(END);

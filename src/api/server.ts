@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
-import { errorMessage, NotFoundError, NotImplementedError } from '../core/errors.js';
-import { unimplementedEndpoint } from './unimplemented-endpoint.js';
+import { errorMessage, NotFoundError } from '../core/errors.js';
+import { unimplementedEndpointError } from './unimplemented-endpoint.js';
 import { API_VERSION, splitVersion, versionNumber } from './api-version.js';
 import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
@@ -42,9 +42,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const found = router.find(method, path);
     const store = found?.store as { route: Route } | undefined;
     if (!found || !store) {
-      const endpoint = unimplementedEndpoint(method, path);
-      if (endpoint) throw new NotImplementedError(`${endpoint} is not implemented by this Berth version`);
-      throw new NotFoundError(`page not found`);
+      throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
     }
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;

@@ -8,6 +8,7 @@ describe('unimplemented endpoints', () => {
   let d: TestDaemon;
   before(async () => {
     d = await TestDaemon.start();
+    assert.equal((await d.berth(['image', 'bootstrap', 'busybox'])).code, 0);
   });
   after(async () => {
     await d?.stop();
@@ -28,6 +29,17 @@ describe('unimplemented endpoints', () => {
     assert.deepEqual(await status('GET', '/v1.50/plugins'), { code: 501, message: 'PluginList (GET /plugins) is not implemented by this Berth version' });
     assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
     assert.deepEqual(await status('GET', '/v1.41/services/abc/logs'), { code: 501, message: 'ServiceLogs (GET /services/{id}/logs) is not implemented by this Berth version' });
+  });
+
+  test('inspecting one object of a kind Berth lacks is 404, so docker inspect probes on', async () => {
+    assert.deepEqual(await status('GET', '/v1.50/networks/web'), { code: 404, message: 'network web not found: NetworkInspect (GET /networks/{id}) is not implemented by this Berth version' });
+    const name = 'inspect-probe';
+    assert.equal((await d.docker(['create', '--name', name, 'busybox', 'true'])).code, 0);
+    const r = await d.docker(['inspect', '-f', '{{.Name}}', name, 'nosuchthing']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, `/${name}\n`);
+    assert.match(r.stderr, /No such object: nosuchthing/);
+    assert.equal((await d.docker(['rm', name])).code, 0);
   });
 
   test('image names with slashes match {name} endpoints', async () => {
