@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../core/errors.js';
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
@@ -10,6 +10,16 @@ import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
+
+const HOST_ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
+
+/** `docker create --platform`: Berth runs the host's platform only, and says so rather than ignore it. */
+function refuseForeignPlatform(platform: string | null): void {
+  if (!platform) return;
+  const [os, arch] = platform.toLowerCase().split('/');
+  if (os === 'linux' && (arch === undefined || arch === HOST_ARCH || (HOST_ARCH === 'amd64' && arch === 'x86_64'))) return;
+  throw new NotImplementedError(`container option platform "${platform}" is not supported by this Berth version: it runs linux/${HOST_ARCH} containers`);
+}
 
 function parseTime(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
@@ -61,6 +71,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         const name = query.get('name') || undefined;
         // dockerode sends the name in the body as well as in the query, where docker reads it.
         if (body.name !== undefined && body.name === name) delete body.name;
+        refuseForeignPlatform(query.get('platform'));
         sendJson(res, 201, await containers.create(body, name));
       },
     },

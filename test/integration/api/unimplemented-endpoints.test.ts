@@ -51,6 +51,15 @@ describe('unimplemented endpoints', () => {
     assert.equal((await status('PATCH', '/containers/json')).code, 404);
   });
 
+  test('create --platform of another platform is refused, naming the option; the host\'s is accepted', async () => {
+    const r = await d.docker(['create', '--platform', 'linux/arm64', 'busybox', 'true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /container option platform "linux\/arm64" is not supported by this Berth version: it runs linux\/amd64 containers/);
+    const ok = await d.docker(['create', '--platform', 'linux/amd64', 'busybox', 'true']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((await d.docker(['rm', ok.stdout.trim()])).code, 0);
+  });
+
   test('the docker CLI shows the 501 message', async () => {
     const r = await d.docker(['plugin', 'ls']);
     assert.equal(r.code, 1);
