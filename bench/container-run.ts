@@ -13,6 +13,7 @@ import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { mountToHideOnCreate } from '../src/drivers/runtime/runtime-catalog.js';
 import { podmanPeer, startDockerd, type Peer } from './peers.js';
+import { recordNote, recordResult } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const DENSITY = Number(process.env.BENCH_DENSITY ?? 20);
@@ -110,6 +111,9 @@ async function main(): Promise<void> {
     const busy = await rssKiB(pid);
     await d.berth(['rm', '-f', ...ids]);
     notes.push(`berthd RSS idle ${(idle / 1024).toFixed(1)} MiB, with ${DENSITY} running ${(busy / 1024).toFixed(1)} MiB`);
+    recordResult({ bench: 'container-run', metric: 'daemon RSS, idle', engine: 'berthd', value: idle / 1024, unit: 'MiB' });
+    recordResult({ bench: 'container-run', metric: `daemon RSS, ${DENSITY} containers running`, engine: 'berthd', value: busy / 1024, unit: 'MiB' });
+    recordResult({ bench: 'container-run', metric: 'monitor RSS per running container', engine: 'berthd', value: monitors / ids.length / 1024, unit: 'MiB' });
     notes.push(`berth-monitor RSS per running container ${(monitors / ids.length / 1024).toFixed(2)} MiB (targets: idle ≤ 60 MiB, ≤ 2 MiB per container)`);
     const tarPath = join(d.root, 'busybox-rootfs.tar');
     await pipeline(await busyboxRootfsTar(), createWriteStream(tarPath));
@@ -147,7 +151,14 @@ async function main(): Promise<void> {
       `${r.name.padEnd(24)}${r.runRm.toFixed(3).padStart(12)}${ratio(r.runRm, docker?.runRm).padStart(11)}${ratio(r.runRm, floor?.runRm).padStart(9)}${(r.density?.toFixed(2) ?? '-').padStart(15)}${ratio(r.density, docker?.density).padStart(11)}\n`,
     );
   }
-  for (const n of notes) process.stdout.write(`${n}\n`);
+  for (const n of notes) {
+    process.stdout.write(`${n}\n`);
+    recordNote('container-run', n);
+  }
+  for (const r of rows) {
+    recordResult({ bench: 'container-run', metric: `run --rm true (median of ${ROUNDS})`, engine: r.name, value: r.runRm, unit: 's' });
+    if (r.density !== undefined) recordResult({ bench: 'container-run', metric: `${DENSITY} × run -d, total`, engine: r.name, value: r.density, unit: 's' });
+  }
 }
 
 await main();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { recordResult } from './results.js';
 import { podmanPeer, startDockerd } from './peers.js';
 
 const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
@@ -93,6 +94,10 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await d.stop();
+  }
+  for (const r of results) {
+    recordResult({ bench: 'image-load-save', metric: `docker save of a ${SIZE_MB} MB image (median of ${ROUNDS})`, engine: r.name, value: r.save, unit: 's' });
+    recordResult({ bench: 'image-load-save', metric: `docker load of a ${SIZE_MB} MB image (median of ${ROUNDS})`, engine: r.name, value: r.load, unit: 's' });
   }
   const base = results[0];
   process.stdout.write(`\n${'engine'.padEnd(24)}${'save s'.padStart(10)}${'load s'.padStart(10)}${'save ×'.padStart(10)}${'load ×'.padStart(10)}\n`);

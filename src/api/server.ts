@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errorMessage, NotFoundError } from '../core/errors.js';
+import { unimplementedEndpointError } from './unimplemented-endpoint.js';
 import { API_VERSION, splitVersion, versionNumber } from './api-version.js';
 import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
@@ -40,7 +41,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const method = (req.method ?? 'GET') as HttpMethod;
     const found = router.find(method, path);
     const store = found?.store as { route: Route } | undefined;
-    if (!found || !store) throw new NotFoundError(`page not found`);
+    if (!found || !store) {
+      throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
+    }
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
     return { route: store.route, params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 /** The newest API version this client speaks (it uses the daemon's when that is older). */
 export const CLIENT_API_VERSION = '1.50';
 
+/** A non-2xx answer: `status` is the HTTP status, `message` the daemon's own message. */
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -19,8 +20,10 @@ export class ConnectionError extends Error {
   }
 }
 
+/** Query parameters; arrays repeat the key, booleans become 1/0, undefined is left out. */
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
+/** One API request: path without the version prefix (the client adds the negotiated one). */
 export interface RequestSpec {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   path: string;
@@ -38,6 +41,7 @@ export function resolveSocketPath(host?: string): string {
   return h.slice('unix://'.length);
 }
 
+/** `?a=1&b=x` from a Query, as the daemon reads it (docker's bool and list conventions). */
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -106,12 +110,14 @@ export class EngineClient {
     throw new ApiError(status, message || `status ${status}`);
   }
 
+  /** Sends a request and parses the JSON answer (undefined for an empty body). */
   async json<T>(spec: RequestSpec): Promise<T> {
     const res = await this.raw(spec);
     const text = (await readAll(res)).toString('utf8');
     return (text.trim() ? JSON.parse(text) : undefined) as T;
   }
 
+  /** Sends a request whose answer has no body worth reading (start, stop, kill...); returns the status. */
   async noContent(spec: RequestSpec): Promise<number> {
     const res = await this.raw(spec);
     await readAll(res);
@@ -142,6 +148,7 @@ export class EngineClient {
   }
 }
 
+/** One line of a progress stream (load, import, pull, build), docker's `jsonmessage`. */
 export interface JsonMessage {
   status?: string;
   id?: string;
@@ -168,12 +175,14 @@ export async function* jsonLinesOf<T>(stream: Readable): AsyncGenerator<T> {
   if (buffered.trim() !== '') yield JSON.parse(buffered) as T;
 }
 
+/** Reads a response (or any stream) to its end. */
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
+/** Orders API versions ("1.41" < "1.50"): negative, zero or positive. */
 export function compareVersions(a: string, b: string): number {
   const [am = 0, an = 0] = a.split('.').map(Number);
   const [bm = 0, bn = 0] = b.split('.').map(Number);

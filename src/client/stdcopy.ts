@@ -26,6 +26,7 @@ export class StreamError extends Error {
   }
 }
 
+/** Incremental demultiplexer: `push()` chunks as they come; it returns the sinks that need a drain. */
 export class StdDemuxer {
   private readonly header = Buffer.alloc(HEADER_SIZE);
   private headerFill = 0;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { COVERAGE_DOC, generateCoverage } from '../../scripts/gen-api-coverage.js';
+import { COVERAGE_DOC, ENDPOINTS_MODULE, generateCoverage, generateEndpointTable } from '../../scripts/gen-api-coverage.js';
 
 test('docs/api-coverage.md matches the route table (run `npm run docs:api` after adding routes)', async () => {
   const expected = await generateCoverage();
@@ -9,4 +9,13 @@ test('docs/api-coverage.md matches the route table (run `npm run docs:api` after
   assert.equal(actual, expected);
   assert.match(actual, /\| GET \| `\/images\/json` \| done \|/);
   assert.match(actual, /\| POST \| `\/images\/\{name\}\/push` \| done \|/);
+  // Field states come from the code: create-request's key sets and the handlers' reads.
+  assert.match(actual, /\| `HostConfig\.Memory` \| body \| done \|/);
+  assert.match(actual, /\| `HostConfig\.PortBindings` \| body \| done \|/);
+  assert.match(actual, /\| `HostConfig\.Links` \| body \| refused \(501\) \| legacy links/);
+  assert.match(actual, /\| `all` \| query \| done \|/);
+});
+
+test('src/api/engine-endpoints.ts matches the swagger (run `npm run docs:api`)', async () => {
+  assert.equal(await readFile(ENDPOINTS_MODULE, 'utf8'), await generateEndpointTable());
 });

@@ -12,6 +12,16 @@ import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
 
+const HOST_ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
+
+/** `docker create --platform`: Berth runs the host's platform only, and says so rather than ignore it. */
+function refuseForeignPlatform(platform: string | null): void {
+  if (!platform) return;
+  const [os, arch] = platform.toLowerCase().split('/');
+  if (os === 'linux' && (arch === undefined || arch === HOST_ARCH || (HOST_ARCH === 'amd64' && arch === 'x86_64'))) return;
+  throw new NotImplementedError(`container option platform "${platform}" is not supported by this Berth version: it runs linux/${HOST_ARCH} containers`);
+}
+
 function parseTime(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   const n = Number(v);
@@ -59,7 +69,11 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async ({ req, res, query }) => {
         const body = await readJsonBody<CreateRequest>(req);
         if (!body) throw new InvalidParameterError('config cannot be empty in order to create a container');
-        sendJson(res, 201, await containers.create(body, query.get('name') || undefined));
+        const name = query.get('name') || undefined;
+        // dockerode sends the name in the body as well as in the query, where docker reads it.
+        if (body.name !== undefined && body.name === name) delete body.name;
+        refuseForeignPlatform(query.get('platform'));
+        sendJson(res, 201, await containers.create(body, name));
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'))) },

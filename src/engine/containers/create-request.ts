@@ -21,7 +21,7 @@ export function validateName(name: string): string {
 }
 
 /** HostConfig keys Berth honours now; any other key set to a non-zero value is refused, never ignored. */
-const SUPPORTED_HOST_KEYS = new Set([
+export const SUPPORTED_HOST_KEYS: ReadonlySet<string> = new Set([
   'AutoRemove', 'CapAdd', 'CapDrop', 'ConsoleSize', 'Init', 'IpcMode', 'PidMode', 'UTSMode', 'Privileged',
   'ReadonlyRootfs', 'SecurityOpt', 'Runtime', 'Memory', 'NanoCpus', 'CpuShares', 'PidsLimit', 'Ulimits', 'Sysctls',
   'NetworkMode', 'RestartPolicy', 'LogConfig', 'ExtraHosts', 'GroupAdd', 'OomScoreAdj', 'ShmSize', 'CgroupnsMode',
@@ -32,12 +32,12 @@ const SUPPORTED_HOST_KEYS = new Set([
   'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'IOMaximumBandwidth', 'IOMaximumIOps',
   'Devices', 'DeviceCgroupRules', 'MaskedPaths', 'ReadonlyPaths', 'CgroupParent',
 ]);
-const SUPPORTED_CONFIG_KEYS = new Set([
+export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
   'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
 ]);
-const WHY_LATER: Record<string, string> = {
+export const WHY_LATER: Readonly<Record<string, string>> = {
   Links: 'legacy links are not supported: on a user-defined network containers reach each other by name',
 };
 

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TestDaemon } from '../../helpers/test-daemon.js';
+import { ApiError } from '../../../src/client/engine-client.js';
+
+/** Every Engine API endpoint Berth has no route for answers 501 naming it; other paths 404. */
+describe('unimplemented endpoints', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await TestDaemon.start();
+    assert.equal((await d.berth(['image', 'bootstrap', 'busybox'])).code, 0);
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  const status = async (method: string, path: string): Promise<{ code: number; message: string }> => {
+    try {
+      const res = await d.client.raw({ method: method as 'GET', path }, false);
+      res.resume();
+      return { code: res.statusCode ?? 0, message: '' };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return { code: err.status, message: err.message };
+    }
+  };
+
+  test('an endpoint of the API Berth lacks answers 501 with its operation, method and path', async () => {
+    assert.deepEqual(await status('GET', '/v1.50/plugins'), { code: 501, message: 'PluginList (GET /plugins) is not implemented by this Berth version' });
+    assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
+    assert.deepEqual(await status('GET', '/v1.41/services/abc/logs'), { code: 501, message: 'ServiceLogs (GET /services/{id}/logs) is not implemented by this Berth version' });
+  });
+
+  test('inspecting one object of a kind Berth lacks is 404, so docker inspect probes on', async () => {
+    assert.deepEqual(await status('GET', '/v1.50/networks/web'), { code: 404, message: 'network web not found: NetworkInspect (GET /networks/{id}) is not implemented by this Berth version' });
+    const name = 'inspect-probe';
+    assert.equal((await d.docker(['create', '--name', name, 'busybox', 'true'])).code, 0);
+    const r = await d.docker(['inspect', '-f', '{{.Name}}', name, 'nosuchthing']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, `/${name}\n`);
+    assert.match(r.stderr, /No such object: nosuchthing/);
+    assert.equal((await d.docker(['rm', name])).code, 0);
+  });
+
+  test('image names with slashes match {name} endpoints', async () => {
+    assert.deepEqual(await status('GET', '/distribution/registry.example/ns/img/json'), { code: 501, message: 'DistributionInspect (GET /distribution/{name}/json) is not implemented by this Berth version' });
+  });
+
+  test('a path that is no Engine API endpoint is 404 page not found', async () => {
+    assert.deepEqual(await status('GET', '/v1.50/nothing/here'), { code: 404, message: 'page not found' });
+    assert.equal((await status('PATCH', '/containers/json')).code, 404);
+  });
+
+  test('create --platform of another platform is refused, naming the option; the host\'s is accepted', async () => {
+    const r = await d.docker(['create', '--platform', 'linux/arm64', 'busybox', 'true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /container option platform "linux\/arm64" is not supported by this Berth version: it runs linux\/amd64 containers/);
+    const ok = await d.docker(['create', '--platform', 'linux/amd64', 'busybox', 'true']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((await d.docker(['rm', ok.stdout.trim()])).code, 0);
+  });
+
+  test('the docker CLI shows the 501 message', async () => {
+    const r = await d.docker(['plugin', 'ls']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /PluginList \(GET \/plugins\) is not implemented by this Berth version/);
+  });
+});
