@@ -13,6 +13,8 @@ import { containerFileRoutes } from './routes/container-files.js';
 import type { ContainerChanges } from '../engine/containers/container-changes.js';
 import type { ExecService } from '../engine/containers/exec-service.js';
 import type { ContainerService } from '../engine/containers/container-service.js';
+import { buildRoutes as buildImageRoutes } from './routes/build.js';
+import type { BuildService } from '../engine/build/build-service.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -22,14 +24,15 @@ export interface ApiServices {
   images: ImageService;
   archives: ImageArchives;
   volumes: VolumeService;
+  builds: BuildService;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...buildImageRoutes(s.builds)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, builds: undefined as never });
 }

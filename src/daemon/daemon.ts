@@ -28,6 +28,7 @@ import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { BuildService } from '../engine/build/build-service.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -96,8 +97,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
 
+    const builds = new BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') });
+    // Contexts of builds a crash interrupted.
+    await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, builds }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

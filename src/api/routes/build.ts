@@ -1,0 +1,84 @@
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
+import { RunFailedError } from '../../engine/build/build-run.js';
+import { queryBool, queryInt } from '../http-context.js';
+import type { Route } from '../route.js';
+import { JsonLines } from '../streams/json-lines.js';
+
+function jsonParam<T>(query: URLSearchParams, name: string, check: (v: unknown) => v is T, fallback: T): T {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameterError(`invalid ${name} parameter: ${raw}: expected JSON`);
+  }
+  if (!check(parsed)) throw new InvalidParameterError(`invalid ${name} parameter: ${raw}`);
+  return parsed;
+}
+
+const isStringMap = (v: unknown): v is Record<string, string | null> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'string');
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The legacy builder's query (`docker build` without BuildKit) as build options. */
+export function buildOptions(query: URLSearchParams): BuildOptions {
+  if (query.get('version') === '2') throw new NotImplementedError('BuildKit builds (version=2) are not supported by this Berth version yet: build with the legacy builder (DOCKER_BUILDKIT=0)');
+  if (query.get('remote')) throw new NotImplementedError('remote build contexts are not supported by this Berth version yet: send the context as a tar');
+  const platform = query.get('platform');
+  if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new NotImplementedError(`building for platform "${platform}" is not supported: Berth builds for this machine only`);
+  const buildArgs = new Map<string, string | null>(Object.entries(jsonParam(query, 'buildargs', isStringMap, {})));
+  for (const k of buildArgs.keys()) if (k === '' || /[\s=]/.test(k)) throw new InvalidParameterError(`invalid build-arg name "${k}"`);
+  const labels = jsonParam(query, 'labels', isStringMap, {});
+  const host: Record<string, unknown> = {};
+  const network = query.get('networkmode');
+  if (network) host.NetworkMode = network === 'default' ? 'bridge' : network;
+  const hosts = query.getAll('extrahosts').flatMap((h) => h.split(',')).filter((h) => h !== '');
+  if (hosts.length > 0) host.ExtraHosts = hosts;
+  for (const [param, field] of [['memory', 'Memory'], ['memswap', 'MemorySwap'], ['cpushares', 'CpuShares'], ['cpuperiod', 'CpuPeriod'], ['cpuquota', 'CpuQuota'], ['shmsize', 'ShmSize']] as const) {
+    const v = queryInt(query, param);
+    if (v) host[field] = v;
+  }
+  for (const [param, field] of [['cpusetcpus', 'CpusetCpus'], ['cpusetmems', 'CpusetMems']] as const) {
+    const v = query.get(param);
+    if (v) host[field] = v;
+  }
+  const target = query.get('target');
+  return {
+    dockerfile: query.get('dockerfile') || 'Dockerfile',
+    tags: query.getAll('t').filter((t) => t !== ''),
+    ...(target ? { target } : {}),
+    noCache: queryBool(query, 'nocache'),
+    cacheFrom: jsonParam(query, 'cachefrom', isStringList, []),
+    rm: queryBool(query, 'rm', true),
+    forceRm: queryBool(query, 'forcerm'),
+    buildArgs,
+    labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),
+    runHostConfig: host,
+  };
+}
+
+export function buildRoutes(builds: BuildService): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/build',
+      coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx); no remote contexts, RUN --mount, or BuildKit sessions' }),
+      handler: async ({ req, res, query }) => {
+        const opts = buildOptions(query);
+        const quiet = queryBool(query, 'q');
+        const out = new JsonLines(res);
+        try {
+          await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }) });
+        } catch (err) {
+          // Before any output the CLI prints a plain error response; after, only an in-band error works.
+          if (!res.headersSent) throw err;
+          if (err instanceof RunFailedError) out.write({ errorDetail: { code: err.code, message: err.message }, error: err.message });
+          else out.fail(err);
+        }
+        out.end();
+      },
+    },
+  ];
+}

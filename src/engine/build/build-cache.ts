@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWriteFile } from '../../core/atomic-write.js';
+import type { Digest } from '../../core/digest.js';
+
+/**
+ * The build cache: which image a step produced, keyed by everything the step's result depends
+ * on (the parent image, the instruction as expanded, the args and env it ran with, and for
+ * COPY/ADD a digest of every source file's content and metadata). Lookups are a map read; the
+ * caller checks the image still exists. Kept in `<data-root>/build/cache.json`, written atomically.
+ */
+export class BuildCache {
+  private entries = new Map<string, Digest>();
+  private loaded = false;
+  private dirty = false;
+
+  constructor(private readonly dir: string) {}
+
+  static key(parts: readonly unknown[]): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    const text = await readFile(join(this.dir, 'cache.json'), 'utf8').catch(() => undefined);
+    if (text === undefined) return;
+    try {
+      this.entries = new Map(Object.entries(JSON.parse(text) as Record<string, Digest>));
+    } catch {
+      this.entries = new Map(); // a damaged index only costs cache misses
+    }
+  }
+
+  async get(key: string): Promise<Digest | undefined> {
+    await this.load();
+    return this.entries.get(key);
+  }
+
+  async set(key: string, id: Digest): Promise<void> {
+    await this.load();
+    this.entries.set(key, id);
+    this.dirty = true;
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.load();
+    this.dirty = this.entries.delete(key) || this.dirty;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await atomicWriteFile(join(this.dir, 'cache.json'), JSON.stringify(Object.fromEntries(this.entries)));
+  }
+}

@@ -1,0 +1,418 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import { DockerfileError, groupStages, toInstruction, type Instruction, type Stage } from '../../oci/dockerfile/instructions.js';
+import { DockerfileSyntaxError, nodeFromLine, parseDockerfile } from '../../oci/dockerfile/parser.js';
+import { processWord } from '../../oci/dockerfile/shell-lex.js';
+import { hostPlatform, type ImageConfig } from '../../oci/image-types.js';
+import { familiarString, parseReferenceWithDefaultTag } from '../../oci/reference.js';
+import type { ContentStore } from '../../store/content/content-store.js';
+import { buildCommitConfig } from '../containers/changes/commit-config.js';
+import { commitContainer } from '../containers/changes/commit-layer.js';
+import type { ContainerService } from '../containers/container-service.js';
+import { resolveUser } from '../containers/user-lookup.js';
+import type { ImageService } from '../images/image-service.js';
+import { BuildCache } from './build-cache.js';
+import { BuildContext, SourceTree, type SourceItem } from './build-context.js';
+import { copyInto } from './build-copy.js';
+import { runStep } from './build-run.js';
+import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
+import { fetchUrlSource } from './build-url.js';
+
+export interface BuildOptions {
+  dockerfile: string;
+  tags: string[];
+  target?: string;
+  noCache: boolean;
+  cacheFrom: string[];
+  rm: boolean;
+  forceRm: boolean;
+  buildArgs: Map<string, string | null>;
+  labels: Record<string, string>;
+  /** HostConfig fields for RUN containers (NetworkMode, ExtraHosts, Memory, CpuShares…). */
+  runHostConfig: Record<string, unknown>;
+}
+
+/** Where the legacy builder's output goes: `{"stream": …}` and `{"aux": …}` lines. */
+export interface BuildOutput {
+  stream(text: string): void;
+  aux(value: object): void;
+}
+
+export interface BuildDeps {
+  containers: ContainerService;
+  images: ImageService;
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  log: Logger;
+  /** `<data-root>/build`: the cache index and the unpacked contexts. */
+  dir: string;
+}
+
+interface BuildRun {
+  opts: BuildOptions;
+  out: BuildOutput;
+  ctx: BuildContext;
+  meta: Map<string, string | undefined>;
+  usedArgs: Set<string>;
+  escape: string;
+  /** Each finished stage's image, by index; names map to indexes. */
+  results: Array<Digest | null>;
+  names: Map<string, number>;
+  /** --cache-from: only these images and their ancestors may be reused. */
+  cacheSources: Set<Digest> | null;
+}
+
+const short = (id: Digest): string => digestHex(id).slice(0, 12);
+
+/** Dockerfile builds as docker's legacy builder (`POST /build`) does them. */
+export class BuildService {
+  private readonly cache: BuildCache;
+
+  constructor(private readonly d: BuildDeps) {
+    this.cache = new BuildCache(d.dir);
+  }
+
+  async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
+    const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), body, opts.dockerfile, (m) => this.d.log.warn(m));
+    try {
+      return await this.buildInContext(ctx, opts, out);
+    } finally {
+      await ctx.remove();
+      await this.cache.flush().catch((err: unknown) => this.d.log.warn({ err }, 'saving the build cache index failed'));
+    }
+  }
+
+  private async buildInContext(ctx: BuildContext, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
+    const text = await ctx.dockerfile(opts.dockerfile);
+    let parsed;
+    let df;
+    try {
+      parsed = parseDockerfile(text);
+      df = groupStages(parsed.nodes);
+    } catch (err) {
+      if (err instanceof DockerfileSyntaxError) throw new InvalidParameterError(err.line > 0 ? `dockerfile parse error on line ${err.line}: ${err.message}` : err.message);
+      if (err instanceof DockerfileError) throw new InvalidParameterError(err.message);
+      throw err;
+    }
+    for (const w of parsed.warnings) out.stream(`${w}\n`);
+    if (df.stages.length === 0) throw new InvalidParameterError('no build stage in current context');
+    let targetIndex = df.stages.length - 1;
+    if (opts.target) {
+      targetIndex = df.stages.findIndex((s) => s.name === opts.target?.toLowerCase());
+      if (targetIndex < 0) throw new InvalidParameterError(`failed to reach build target ${opts.target} in Dockerfile`);
+    }
+    const stages = df.stages.slice(0, targetIndex + 1);
+    const labels = Object.entries(opts.labels);
+    if (labels.length > 0) {
+      // As docker's legacy builder: --label becomes a LABEL instruction at the end of the target stage.
+      const line = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}='${v.replace(/'/g, "'\\''")}'`).join(' ')}`;
+      (stages[stages.length - 1] as Stage).commands.push(toInstruction(nodeFromLine(line, parsed.escapeToken, 0)));
+    }
+    const run: BuildRun = {
+      opts,
+      out,
+      ctx,
+      meta: new Map(),
+      usedArgs: new Set(),
+      escape: parsed.escapeToken,
+      results: [],
+      names: new Map(),
+      cacheSources: opts.cacheFrom.length > 0 ? await this.cacheSources(opts.cacheFrom) : null,
+    };
+    for (const ins of df.metaArgs) {
+      for (const word of ins.node.next) {
+        const eq = word.indexOf('=');
+        const name = eq < 0 ? word : word.slice(0, eq);
+        const given = opts.buildArgs.get(name);
+        const lookup = (n: string): string | undefined => run.meta.get(n);
+        run.meta.set(name, given !== undefined && given !== null ? given : eq < 0 ? undefined : processWord(word.slice(eq + 1), lookup, run.escape));
+        run.usedArgs.add(name);
+      }
+    }
+    const total = stages.reduce((n, s) => n + 1 + s.commands.length, 0);
+    let step = 0;
+    let state: StageState | undefined;
+    for (const [index, stage] of stages.entries()) {
+      out.stream(`Step ${++step}/${total} : ${stage.from.node.original}\n`);
+      state = await this.from(run, stage);
+      for (const ins of stage.commands) {
+        out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
+        await this.dispatch(run, state, ins);
+      }
+      run.results[index] = state.imageId;
+      if (stage.name !== undefined) run.names.set(stage.name, index);
+    }
+    const unused = [...opts.buildArgs.keys()].filter((k) => !run.usedArgs.has(k) && !PROXY_ARGS.has(k)).sort();
+    if (unused.length > 0) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    const final = state?.imageId;
+    if (!final) throw new InvalidParameterError('No image was generated. Is your Dockerfile empty?');
+    out.aux({ ID: final });
+    out.stream(`Successfully built ${short(final)}\n`);
+    for (const t of opts.tags) {
+      await this.d.images.tag(final, t, undefined);
+      out.stream(`Successfully tagged ${familiarString(parseReferenceWithDefaultTag(t))}\n`);
+    }
+    return final;
+  }
+
+  /** Images named by --cache-from and all their ancestors. */
+  private async cacheSources(names: readonly string[]): Promise<Set<Digest>> {
+    const out = new Set<Digest>();
+    for (const name of names) {
+      let img = await this.d.images.catalog.tryResolve(name).catch(() => undefined);
+      while (img && !out.has(img.id)) {
+        out.add(img.id);
+        img = img.record.parent ? await this.d.images.catalog.tryResolve(img.record.parent) : undefined;
+      }
+    }
+    return out;
+  }
+
+  private async from(run: BuildRun, stage: Stage): Promise<StageState> {
+    const base = processWord(stage.base, (n) => run.meta.get(n), run.escape);
+    if (base === '') throw new InvalidParameterError(`base name (${stage.base}) should not be blank`);
+    const stageIndex = run.names.get(base.toLowerCase());
+    let id: Digest | null = null;
+    let config: ImageConfig | null = null;
+    if (stageIndex !== undefined) {
+      id = run.results[stageIndex] ?? null;
+      if (id) config = (await this.d.images.resolve(id)).config;
+    } else if (base !== 'scratch') {
+      const img = await this.d.images.catalog.tryResolve(base);
+      if (!img) throw new NotFoundError(`pull access denied for ${base}: the image is not here and pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
+      id = img.id;
+      config = img.config;
+    }
+    if (id) run.out.stream(` ---> ${short(id)}\n`);
+    const state = new StageState(run.escape, run.opts.buildArgs, run.usedArgs, id, config);
+    const triggers = state.runConfig.OnBuild ?? [];
+    if (triggers.length > 0) {
+      run.out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+      state.runConfig.OnBuild = null;
+      for (const t of triggers) await this.dispatch(run, state, toInstruction(nodeFromLine(t, run.escape, 0)));
+    }
+    return state;
+  }
+
+  private async lookupCache(run: BuildRun, key: string): Promise<Digest | undefined> {
+    if (run.opts.noCache) return undefined;
+    const id = await this.cache.get(key);
+    if (!id) return undefined;
+    if (run.cacheSources && !run.cacheSources.has(id)) return undefined;
+    if (!(await this.d.images.catalog.tryResolve(id))) {
+      await this.cache.forget(key);
+      return undefined;
+    }
+    return id;
+  }
+
+  /** Reuses a cached result or makes it; either way the stage moves to the new image. */
+  private async step(run: BuildRun, state: StageState, key: string, make: () => Promise<Digest>): Promise<void> {
+    const cached = await this.lookupCache(run, key);
+    if (cached) {
+      run.out.stream(` ---> Using cache\n`);
+      state.imageId = cached;
+    } else {
+      state.imageId = await make();
+      await this.cache.set(key, state.imageId);
+    }
+    run.out.stream(` ---> ${short(state.imageId)}\n`);
+  }
+
+  private async dispatch(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
+    switch (ins.name) {
+      case 'RUN':
+        return this.run(run, state, ins);
+      case 'COPY':
+      case 'ADD':
+        return this.copy(run, state, ins);
+      default: {
+        const parent = state.imageId;
+        const comment = applyMetadata(state, ins, run.meta);
+        const config = structuredClone(state.runConfig);
+        const key = BuildCache.key(['meta', parent, comment, config]);
+        await this.step(run, state, key, () => this.commitConfig(parent, state, comment));
+      }
+    }
+  }
+
+  /** A step that changes only the config: a new image with an empty-layer history entry, no container. */
+  private async commitConfig(parentId: Digest | null, state: StageState, comment: string): Promise<Digest> {
+    const parent = parentId ? await this.d.images.resolve(parentId) : null;
+    const parentConfig: ImageConfig = parent?.config ?? { ...hostPlatform(), rootfs: { type: 'layers', diff_ids: [] } };
+    const bytes = buildCommitConfig({
+      parent: parentConfig,
+      diffId: null,
+      containerConfig: { ...state.runConfig, Cmd: [...state.shell, '#(nop) ', comment] },
+      config: state.runConfig,
+      containerId: '',
+      author: state.maintainer,
+      comment: undefined,
+      created: new Date().toISOString(),
+    });
+    return this.d.images.addImage({ config: bytes, layers: parent?.record.layers ?? [], ...(parentId ? { parent: parentId } : {}) });
+  }
+
+  private async run(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
+    if (ins.flags.has('mount') || ins.flags.has('security')) {
+      throw new InvalidParameterError(`the --${ins.flags.has('mount') ? 'mount' : 'security'} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+    }
+    const parent = state.imageId;
+    if (!parent) throw new InvalidParameterError('Please provide a source image with `from` prior to run');
+    let cmd = commandLine(ins, state.shell);
+    const heredoc = ins.node.heredocs[0];
+    if (heredoc && !ins.node.json) {
+      const line = ins.node.next.join(' ').trim();
+      cmd = /^<<-?\s*["']?[A-Za-z0-9_.-]+["']?$/.test(line)
+        ? [...state.shell, heredoc.content]
+        : [...state.shell, `${line}\n${ins.node.heredocs.map((h) => `${h.content}${h.name}\n`).join('')}`];
+    }
+    const history = state.historyArgs();
+    const savedCmd = history.length > 0 ? [`|${history.length}`, ...history, ...cmd] : cmd;
+    const network = ins.flags.get('network')?.[0];
+    const hostConfig = { ...run.opts.runHostConfig, ...(network ? { NetworkMode: network === 'default' ? 'bridge' : network } : {}) };
+    const key = BuildCache.key(['run', parent, state.runConfig, savedCmd, network ?? '']);
+    await this.step(run, state, key, () =>
+      runStep(this.d, {
+        parent,
+        cmd,
+        savedCmd,
+        runConfig: state.runConfig,
+        author: state.maintainer,
+        argEnv: state.runArgs(),
+        hostConfig,
+        remove: run.opts.rm,
+        forceRemove: run.opts.forceRm,
+        output: (t) => run.out.stream(t),
+      }),
+    );
+  }
+
+  /** A throwaway rootfs of an image (or empty), mounted for the duration of `fn`. */
+  private async withRootfs<T>(imageId: Digest | null, fn: (root: string) => Promise<T>): Promise<T> {
+    const id = newId();
+    let top: Digest | undefined;
+    if (imageId) {
+      const img = await this.d.images.resolve(imageId);
+      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
+    }
+    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+    try {
+      return await fn(await this.d.snapshotter.mountRootfs(id));
+    } finally {
+      await this.d.snapshotter.unmountRootfs(id).catch(() => undefined);
+      await this.d.snapshotter.removeRootfs(id).catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed'));
+    }
+  }
+
+  private async copy(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
+    const isAdd = ins.name === 'ADD';
+    const flag = (name: string): string | undefined => {
+      const v = ins.flags.get(name)?.[0];
+      return v === undefined ? undefined : state.expand(v, ins);
+    };
+    const from = flag('from');
+    const chown = flag('chown');
+    const chmodText = flag('chmod');
+    const checksum = flag('checksum');
+    let mode: number | undefined;
+    if (chmodText !== undefined && chmodText !== '') {
+      if (!/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidParameterError(`invalid chmod parameter: '${chmodText}'. it should be octal string and between 0 and 07777`);
+      mode = parseInt(chmodText, 8);
+    }
+    if (checksum !== undefined && !isAdd) throw new InvalidParameterError('Unknown flag: checksum');
+    const words = ins.node.next.map((w) => state.expand(w, ins));
+    const rawDest = words[words.length - 1] as string;
+    let dest = rawDest;
+    if (!dest.startsWith('/')) dest = join('/', state.runConfig.WorkingDir ?? '/', dest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
+    const srcs = words.slice(0, -1);
+    const doWork = async (tree: SourceTree, extra: { dir: string }): Promise<void> => {
+      const items: SourceItem[] = [];
+      let tempTree: SourceTree | undefined;
+      for (const src of srcs) {
+        const heredoc = ins.node.heredocs.find((h) => new RegExp(`^<<-?["']?${h.name}["']?$`).test(src));
+        if (heredoc) {
+          tempTree ??= new SourceTree(extra.dir, null, false);
+          await mkdir(extra.dir, { recursive: true });
+          const content = heredoc.expand ? processWord(heredoc.content.replace(/[\\"']/g, '\\$&'), state.lookup(), run.escape) : heredoc.content;
+          await writeFile(join(extra.dir, heredoc.name), content, { mode: 0o644 });
+          items.push(...(await tempTree.resolve(heredoc.name, ins.name)));
+        } else if (isAdd && /^https?:\/\//.test(src)) {
+          tempTree ??= new SourceTree(extra.dir, null, false);
+          await mkdir(extra.dir, { recursive: true });
+          const name = await fetchUrlSource(src, extra.dir, checksum);
+          items.push(...(await tempTree.resolve(name, ins.name)));
+        } else items.push(...(await tree.resolve(src, ins.name)));
+      }
+      const hashes = await Promise.all(items.map(async (i) => `${i.isDir ? 'dir' : 'file'}:${await (i.abs.startsWith(tree.root) ? tree : (tempTree as SourceTree)).hashItem(i)}`));
+      const srcHash = hashes.length === 1 ? (hashes[0] as string) : `multi:${createHash('sha256').update(hashes.join(',')).digest('hex')}`;
+      const comment = `${ins.name} ${srcHash} in ${rawDest} `;
+      const parent = state.imageId;
+      const key = BuildCache.key(['copy', parent, state.runConfig, comment, dest, chown ?? '', mode ?? '', isAdd]);
+      await this.step(run, state, key, () =>
+        this.withLiveStep(parent, async (root) => {
+          const owner = chown ? await chownIds(root, chown) : { uid: 0, gid: 0 };
+          await copyInto(root, tree, items, dest, { owner, ...(mode !== undefined ? { mode } : {}), extractArchives: isAdd, log: (m) => this.d.log.warn(m) });
+          return [...state.shell, `#(nop) ${comment}`];
+        }, state),
+      );
+    };
+    const extra = { dir: join(run.ctx.dir, '..', `${newId()}-sources`) };
+    try {
+      if (from === undefined) return await doWork(run.ctx.tree, extra);
+      const stageIndex = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
+      let image: Digest | null;
+      if (stageIndex !== undefined && stageIndex < run.results.length) image = run.results[stageIndex] ?? null;
+      else {
+        const img = await this.d.images.catalog.tryResolve(from);
+        if (!img) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${from}`);
+        image = img.id;
+      }
+      await this.withRootfs(image, (root) => doWork(new SourceTree(root, null, false), extra));
+    } finally {
+      const { rm } = await import('node:fs/promises');
+      await rm(extra.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** A COPY/ADD onto the stage's image: a rootfs changed in place, committed as one layer. */
+  private async withLiveStep(parent: Digest | null, change: (root: string) => Promise<string[]>, state: StageState): Promise<Digest> {
+    const id = newId();
+    let top: Digest | undefined;
+    if (parent) {
+      const img = await this.d.images.resolve(parent);
+      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
+    }
+    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+    try {
+      const root = await this.d.snapshotter.mountRootfs(id);
+      const cmd = await change(root);
+      const upper = this.d.snapshotter.rootfsChangesDir(id);
+      const lower = this.d.snapshotter.rootfsData(id).LowerDir;
+      const changes = upper ? { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] } : { rootfs: root, baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
+      return await commitContainer(
+        { images: this.d.images, content: this.d.content },
+        { parentImageId: parent, changes, containerId: '', containerConfig: { ...state.runConfig, Cmd: cmd }, imageConfig: state.runConfig, changeInstructions: [], author: state.maintainer, log: (m) => this.d.log.warn(m) },
+      );
+    } finally {
+      await this.d.snapshotter.unmountRootfs(id).catch(() => undefined);
+      await this.d.snapshotter.removeRootfs(id).catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed'));
+    }
+  }
+}
+
+/** `--chown=user[:group]`: names looked up in the image; a user alone gives the same numeric GID. */
+async function chownIds(root: string, spec: string): Promise<{ uid: number; gid: number }> {
+  const [user = '', group] = spec.split(':', 2);
+  const uid = /^\d+$/.test(user) ? Number(user) : (await resolveUser(root, user)).uid;
+  if (group === undefined) return { uid, gid: uid };
+  const gid = /^\d+$/.test(group) ? Number(group) : (await resolveUser(root, `${uid}:${group}`)).gid;
+  return { uid, gid };
+}
