@@ -70,7 +70,9 @@ export function buildRoutes(builds: BuildService): Route[] {
         const quiet = queryBool(query, 'q');
         const out = new JsonLines(res);
         try {
-          await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }) });
+          const id = await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }) });
+          // Quiet: the ID is the only output, which is what the docker CLI prints.
+          if (quiet) out.write({ stream: `${id}\n` });
         } catch (err) {
           // Before any output the CLI prints a plain error response; after, only an in-band error works.
           if (!res.headersSent) throw err;

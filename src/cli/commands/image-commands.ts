@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.js';
 import { defineImageList } from './image-list.js';
 import { defineHistory, defineImageInspect, defineImagePrune, defineRmi, defineTag } from './image-manage.js';
 import { defineInspect } from './object-inspect.js';
+import { defineBuild } from './image-build.js';
 import { defineBootstrap, defineImport, defineLoad, defineSave } from './image-transfer.js';
 
 /** docker's image commands, both as `berth image VERB` and as the classic top-level aliases. */
@@ -18,8 +19,10 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
   defineSave(image, ctx, 'save');
   defineLoad(image, ctx, 'load');
   defineBootstrap(image, ctx, 'bootstrap');
+  defineBuild(image, ctx, 'build');
 
   defineImageList(program, ctx, 'images');
+  defineBuild(program, ctx, 'build');
   defineHistory(program, ctx, 'history');
   defineRmi(program, ctx, 'rmi');
   defineTag(program, ctx, 'tag');
