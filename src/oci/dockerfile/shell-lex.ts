@@ -67,7 +67,19 @@ class Lexer {
       } else if (ch === '"') {
         word += this.doubleQuoted();
       } else if (ch === '$') {
-        word += this.dollar();
+        const value = this.dollar();
+        if (!split) word += value;
+        else {
+          // An unquoted expansion is split on its whitespace, as the shell does.
+          for (const c of value) {
+            if (!/\s/.test(c)) word += c;
+            else if (word !== '') {
+              words.push(word);
+              word = '';
+            }
+          }
+          inWord = word !== '';
+        }
       } else {
         this.pos++;
         word += ch;
