@@ -52,6 +52,7 @@ export class RunFailedError extends Error {
  */
 export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Digest> {
   const c = input.runConfig;
+  const t0 = performance.now();
   const { Id } = await d.containers.create(
     {
       Image: input.parent,
@@ -70,7 +71,9 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
   let ok = false;
   try {
     const exited = d.containers.notifier.add(Id, 'not-running');
+    const t1 = performance.now();
     await d.containers.start(Id);
+    const t2 = performance.now();
     const record = d.containers.get(Id);
     const ended = exited.then(() => undefined);
     for await (const l of readLogs(record.LogPath, { stdout: true, stderr: true, follow: true, timestamps: false, details: false, isRunning: () => d.containers.get(Id).State.Running, waitForExit: ended })) {
@@ -78,6 +81,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     }
     const code = await exited;
     if (code !== 0) throw new RunFailedError(input.cmd, code);
+    const t3 = performance.now();
     const after = d.containers.get(Id);
     const id = await commitContainer(
       { images: d.images, content: d.content },
@@ -93,6 +97,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
       },
     );
     if (!d.snapshotter.rootfsChangesDir(Id)) await d.snapshotter.unmountRootfs(Id).catch(() => undefined);
+    d.log.debug({ createMs: Math.round(t1 - t0), startMs: Math.round(t2 - t1), runMs: Math.round(t3 - t2), commitMs: Math.round(performance.now() - t3) }, 'build run step');
     ok = true;
     return id;
   } finally {

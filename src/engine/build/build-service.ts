@@ -390,10 +390,14 @@ export class BuildService {
       const img = await this.d.images.resolve(parent);
       top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
     }
+    const t0 = performance.now();
     await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
     try {
       const root = await this.d.snapshotter.mountRootfs(id);
+      const t1 = performance.now();
       const cmd = await change(root);
+      const t2 = performance.now();
+      this.d.log.debug({ prepareMs: Math.round(t1 - t0), copyMs: Math.round(t2 - t1) }, 'build copy step');
       const upper = this.d.snapshotter.rootfsChangesDir(id);
       const lower = this.d.snapshotter.rootfsData(id).LowerDir;
       const changes = upper ? { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] } : { rootfs: root, baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
