@@ -103,7 +103,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
   } finally {
     if (input.forceRemove || (ok && input.remove)) {
       await d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed'));
-      input.output(` ---> Removed intermediate container ${Id.slice(0, 12)}\n`);
+      input.output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
     }
   }
 }

@@ -97,7 +97,7 @@ export class BuildService {
       parsed = parseDockerfile(text);
       df = groupStages(parsed.nodes);
     } catch (err) {
-      if (err instanceof DockerfileSyntaxError) throw new InvalidParameterError(err.line > 0 ? `dockerfile parse error on line ${err.line}: ${err.message}` : err.message);
+      if (err instanceof DockerfileSyntaxError) throw new InvalidParameterError(`failed to parse Dockerfile: ${err.message}`);
       if (err instanceof DockerfileError) throw new InvalidParameterError(err.message);
       throw err;
     }
@@ -238,19 +238,21 @@ export class BuildService {
         const comment = applyMetadata(state, ins, run.meta);
         const config = structuredClone(state.runConfig);
         const key = BuildCache.key(['meta', parent, comment, config]);
-        await this.step(run, state, key, () => this.commitConfig(parent, state, comment));
+        // docker records WORKDIR as a single command string (one space after #(nop)), the rest as two words.
+        const cmd = ins.name === 'WORKDIR' ? [...state.shell, `#(nop) ${comment}`] : [...state.shell, '#(nop) ', comment];
+        await this.step(run, state, key, () => this.commitConfig(parent, state, cmd));
       }
     }
   }
 
   /** A step that changes only the config: a new image with an empty-layer history entry, no container. */
-  private async commitConfig(parentId: Digest | null, state: StageState, comment: string): Promise<Digest> {
+  private async commitConfig(parentId: Digest | null, state: StageState, cmd: string[]): Promise<Digest> {
     const parent = parentId ? await this.d.images.resolve(parentId) : null;
     const parentConfig: ImageConfig = parent?.config ?? { ...hostPlatform(), rootfs: { type: 'layers', diff_ids: [] } };
     const bytes = buildCommitConfig({
       parent: parentConfig,
       diffId: null,
-      containerConfig: { ...state.runConfig, Cmd: [...state.shell, '#(nop) ', comment] },
+      containerConfig: { ...state.runConfig, Cmd: cmd },
       config: state.runConfig,
       containerId: '',
       author: state.maintainer,

@@ -204,7 +204,7 @@ export function applyMetadata(state: StageState, ins: Instruction, meta: Readonl
       const ports = n.next.map(x);
       c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
       for (const p of ports) for (const port of parseExposed(p)) c.ExposedPorts[port] = {};
-      return `EXPOSE ${ports.join(' ')}`;
+      return `EXPOSE ${[...ports].sort().join(' ')}`;
     }
     case 'VOLUME': {
       const vols = n.next.map(x);
@@ -242,7 +242,8 @@ export function applyMetadata(state: StageState, ins: Instruction, meta: Readonl
     case 'HEALTHCHECK': {
       const hc = healthcheck(ins);
       c.Healthcheck = hc;
-      return `HEALTHCHECK &{${goQuoteList(hc.Test ?? [])} "${fmtDuration(hc.Interval)}" "${fmtDuration(hc.Timeout)}" "${fmtDuration(hc.StartPeriod)}" "${fmtDuration(hc.StartInterval)}" '${String.fromCharCode(hc.Retries ?? 0)}'}`;
+      // Go's %q of docker's HealthConfig struct, as its legacy builder writes it into history.
+      return `HEALTHCHECK &{${goQuoteList(hc.Test ?? [])} "${fmtDuration(hc.Interval)}" "${fmtDuration(hc.Timeout)}" "${fmtDuration(hc.StartPeriod)}" ${goQuoteRune(hc.Retries ?? 0)}}`;
     }
     case 'ONBUILD': {
       const trigger = n.original.replace(/^\s*onbuild\s+/i, '');
@@ -255,6 +256,13 @@ export function applyMetadata(state: StageState, ins: Instruction, meta: Readonl
     }
   }
   throw new InvalidParameterError(`${ins.name} is not a metadata instruction`);
+}
+
+/** Go's %q of an integer: a quoted character literal ('\x00', 'A'). */
+function goQuoteRune(n: number): string {
+  if (n >= 0x20 && n < 0x7f) return n === 0x27 || n === 0x5c ? `'\\${String.fromCharCode(n)}'` : `'${String.fromCharCode(n)}'`;
+  if (n < 0x100) return `'\\x${n.toString(16).padStart(2, '0')}'`;
+  return `'\\u${n.toString(16).padStart(4, '0')}'`;
 }
 
 /** Go's time.Duration String() for whole units (0s, 30s, 1m30s, 500ms). */

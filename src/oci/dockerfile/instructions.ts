@@ -40,10 +40,10 @@ const ALLOWED_FLAGS: Record<string, Record<string, 'string' | 'bool' | 'strings'
 
 const KNOWN = ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 
-/** The error docker prints for a bad instruction: `dockerfile parse error on line N: …`. */
+/** The error docker's legacy builder prints for a bad instruction: `dockerfile parse error line N: …`. */
 export class DockerfileError extends Error {
   constructor(message: string, readonly line: number) {
-    super(line > 0 ? `dockerfile parse error on line ${line}: ${message}` : message);
+    super(line > 0 ? `dockerfile parse error line ${line}: ${message}` : message);
   }
 }
 
@@ -70,24 +70,9 @@ function parseFlags(name: string, node: Node): Map<string, string[]> {
   return out;
 }
 
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[];
-      const prev = d[i - 1] as number[];
-      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return (d[a.length] as number[])[b.length] as number;
-}
-
 function unknownInstruction(node: Node): DockerfileError {
   const word = node.original.split(/\s+/)[0] ?? node.value;
-  const upper = word.toUpperCase();
-  const close = KNOWN.filter((k) => levenshtein(k, upper) <= Math.max(1, Math.floor(k.length / 3))).sort((a, b) => levenshtein(a, upper) - levenshtein(b, upper))[0];
-  return new DockerfileError(`unknown instruction: ${word}${close ? ` (did you mean ${close.toLowerCase()}?)` : ''}`, node.startLine);
+  return new DockerfileError(`unknown instruction: ${word.toUpperCase()}`, node.startLine);
 }
 
 function checkArity(ins: Instruction): void {
@@ -160,7 +145,7 @@ export function groupStages(nodes: readonly Node[]): ParsedDockerfile {
     try {
       ins = toInstruction(node);
     } catch (err) {
-      if (err instanceof DockerfileSyntaxError) throw new DockerfileError(err.message, err.line);
+      if (err instanceof DockerfileSyntaxError) throw new DockerfileError(`failed to parse Dockerfile: ${err.message}`, 0);
       throw err;
     }
     if (ins.name === 'FROM') {

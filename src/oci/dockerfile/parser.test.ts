@@ -68,16 +68,16 @@ describe('Dockerfile parser', () => {
     assert.equal(r.nodes[3]?.startLine, 9);
   });
 
-  test('errors name the line: unknown instruction (with a suggestion), missing FROM, bad arity', () => {
+  test('errors name the line as docker\'s legacy builder does: unknown instruction, missing FROM, bad arity', () => {
     const stages = (text: string): unknown => groupStages(parseDockerfile(text).nodes);
-    assert.throws(() => stages('FROM x\n\nRUNN echo\n'), (e: Error) => e instanceof DockerfileError && e.message === 'dockerfile parse error on line 3: unknown instruction: RUNN (did you mean run?)');
-    assert.throws(() => stages('FROM x\nFOOBAR\n'), { message: 'dockerfile parse error on line 2: unknown instruction: FOOBAR' });
+    assert.throws(() => stages('FROM x\n\nRUNN echo\n'), (e: Error) => e instanceof DockerfileError && e.message === 'dockerfile parse error line 3: unknown instruction: RUNN');
+    assert.throws(() => stages('FROM x\nfoobar x\n'), { message: 'dockerfile parse error line 2: unknown instruction: FOOBAR' });
     assert.throws(() => stages('RUN echo\n'), { message: 'no build stage in current context' });
-    assert.throws(() => stages('FROM a b\n'), { message: 'dockerfile parse error on line 1: FROM requires either one or three arguments' });
-    assert.throws(() => stages('FROM x\nCOPY onlyone\n'), { message: 'dockerfile parse error on line 2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.' });
-    assert.throws(() => stages('FROM x\nCOPY --form=a b c\n'), { message: 'dockerfile parse error on line 2: Unknown flag: form' });
-    assert.throws(() => stages('FROM x\nWORKDIR\n'), { message: 'dockerfile parse error on line 2: WORKDIR requires exactly one argument' });
-    assert.throws(() => stages('FROM x\nSHELL /bin/bash\n'), { message: 'dockerfile parse error on line 2: SHELL requires the arguments to be in JSON form' });
+    assert.throws(() => stages('FROM a b\n'), { message: 'dockerfile parse error line 1: FROM requires either one or three arguments' });
+    assert.throws(() => stages('FROM x\nCOPY onlyone\n'), { message: 'dockerfile parse error line 2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.' });
+    assert.throws(() => stages('FROM x\nCOPY --form=a b c\n'), { message: 'dockerfile parse error line 2: Unknown flag: form' });
+    assert.throws(() => stages('FROM x\nWORKDIR\n'), { message: 'dockerfile parse error line 2: WORKDIR requires exactly one argument' });
+    assert.throws(() => stages('FROM x\nSHELL /bin/bash\n'), { message: 'dockerfile parse error line 2: SHELL requires the arguments to be in JSON form' });
     assert.throws(() => parseDockerfile('\n# only a comment\n'), /file with no instructions/);
     assert.throws(() => parseDockerfile('FROM x\nCMD ["a", 1]\n'), /arrays must be comprised of strings only/);
   });

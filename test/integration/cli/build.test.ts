@@ -52,7 +52,7 @@ describe('build', () => {
     const dir = await ctxDir(tutorialFiles);
     const r = ok(await d.docker(['build', '-t', 'tutorial:docker', dir]), 'docker build');
     assert.match(r.stdout, /Step 1\/8 : FROM busybox\n ---> [0-9a-f]{12}\n/);
-    assert.match(r.stdout, /Step 3\/8 : RUN mkdir -p \/var\/www && echo built > \/var\/www\/marker\n ---> Running in [0-9a-f]{12}\n ---> Removed intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
+    assert.match(r.stdout, /Step 3\/8 : RUN mkdir -p \/var\/www && echo built > \/var\/www\/marker\n ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
     assert.match(r.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged tutorial:docker\n/);
     const cfg = JSON.parse(ok(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'tutorial:docker']), 'inspect').stdout);
     assert.deepEqual(cfg.Cmd, ['/run.sh']);
@@ -66,6 +66,7 @@ describe('build', () => {
     assert.deepEqual(files, ['/usr/local/dir', '/usr/local/dir/a.txt', '/usr/local/dir/sub', '/usr/local/dir/sub/b.txt', '/var/www/marker']);
     const history = ok(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'tutorial:docker']), 'history').stdout.split('\n');
     assert.equal(history[0], '/bin/sh -c #(nop)  CMD ["/run.sh"]');
+    assert.equal(history[1], '/bin/sh -c #(nop)  EXPOSE 8080');
     assert.match(history[4] as string, /^\/bin\/sh -c #\(nop\) ADD dir:[0-9a-f]{64} in \/usr\/local\/dir $/);
     assert.equal(history[5], '/bin/sh -c mkdir -p /var/www && echo built > /var/www/marker');
     assert.equal(ok(await d.docker(['ps', '-aq']), 'ps').stdout, '', 'no intermediate container is left');
@@ -183,7 +184,9 @@ ENTRYPOINT ["/bin/sh", "-c"]
   test('bad input gets docker\'s errors and leaves no container or mount behind', async () => {
     const unknown = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\n\nRUNN echo hi\n' })]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /dockerfile parse error on line 3: unknown instruction: RUNN \(did you mean run\?\)/);
+    assert.match(unknown.stderr, /Error response from daemon: dockerfile parse error line 3: unknown instruction: RUNN$/m);
+    const badEnv = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\nENV A\n' })]);
+    assert.match(badEnv.stderr, /Error response from daemon: failed to parse Dockerfile: ENV must have two arguments/);
     const noFrom = await d.docker(['build', await ctxDir({ Dockerfile: 'RUN echo hi\n' })]);
     assert.match(noFrom.stderr, /no build stage in current context/);
     const outside = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\nCOPY ../x /x\n' })]);
