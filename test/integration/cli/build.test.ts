@@ -4,6 +4,9 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
 import { mountsUnder } from '../../helpers/mounts.js';
@@ -179,6 +182,59 @@ ENTRYPOINT ["/bin/sh", "-c"]
     const tar = spawnSync('tar', ['-C', dir, '-czf', '-', '.']).stdout;
     ok(await d.docker(['build', '-t', 'tarball', '-'], { input: tar }), 'docker build -');
     assert.equal(ok(await d.docker(['run', '--rm', 'tarball']), 'run').stdout, 'from a tarball\n');
+  });
+
+  test('ADD unpacks local tar archives and fetches URLs (--checksum); COPY --chown, wildcards; ARG scope; ONBUILD; SHELL and USER reach RUN', async () => {
+    const served = 'served over loopback\n';
+    const server: Server = createServer((req, res) => {
+      res.writeHead(req.url === '/file.txt' ? 200 : 404, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+      res.end(req.url === '/file.txt' ? served : 'no');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/file.txt`;
+      const sum = createHash('sha256').update(served).digest('hex');
+      const dir = await ctxDir({
+        Dockerfile: `ARG OUTER=outer-value
+FROM busybox
+ARG OUTER
+ARG LATE
+ENV LATE=from-env
+ARG LATE=from-arg
+ADD archive.tar.gz /unpacked/
+ADD --checksum=sha256:${sum} ${url} /downloads/
+COPY --chown=1000:1001 src/*.txt /texts/
+SHELL ["/bin/sh", "-xc"]
+RUN echo "outer=$OUTER late=$LATE" > /args
+USER 1000
+RUN id -u > /tmp/uid
+ONBUILD RUN echo triggered > /tmp/onbuild
+`,
+        'src/one.txt': '1',
+        'src/two.txt': '2',
+        'src/skip.md': 'no',
+      });
+      const payload = join(work, 'payload');
+      await write(payload, { 'inner/file.txt': 'inside the archive\n' });
+      spawnSync('tar', ['-C', payload, '-czf', join(dir, 'archive.tar.gz'), 'inner']);
+      const r = ok(await d.docker(['build', '-t', 'features', dir]), 'build');
+      assert.match(r.stdout, /\+ echo 'outer=outer-value late=from-env'/);
+      const show = (cmd: string): Promise<string> => d.docker(['run', '--rm', '-u', '0', 'features', 'sh', '-c', cmd]).then((x) => ok(x, cmd).stdout);
+      assert.equal(await show('cat /unpacked/inner/file.txt'), 'inside the archive\n');
+      assert.equal(await show('cat /downloads/file.txt; stat -c %a:%Y /downloads/file.txt'), `${served}600:1445412480\n`);
+      assert.equal(await show('stat -c "%n %u:%g" /texts/* | sort'), '/texts/one.txt 1000:1001\n/texts/two.txt 1000:1001\n');
+      assert.equal(await show('cat /args /tmp/uid'), 'outer=outer-value late=from-env\n1000\n');
+      const child = await ctxDir({ Dockerfile: 'FROM features\nRUN cat /tmp/onbuild\n' });
+      const c = ok(await d.docker(['build', child]), 'onbuild child');
+      assert.match(c.stdout, /# Executing 1 build trigger\n/);
+      assert.match(c.stdout, /triggered\n/);
+      const bad = await ctxDir({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} ${url} /x\n` });
+      const mismatch = await d.docker(['build', bad]);
+      assert.notEqual(mismatch.code, 0);
+      assert.match(mismatch.stderr, /digest mismatch sha256:0{64}: sha256:[0-9a-f]{64}/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   test('bad input gets docker\'s errors and leaves no container or mount behind', async () => {
