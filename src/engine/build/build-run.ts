@@ -32,6 +32,8 @@ export interface RunStepInput {
   remove: boolean;
   forceRemove: boolean;
   output: (text: string) => void;
+  /** Work the build must finish before it ends but the next step need not wait for. */
+  background: (work: Promise<unknown>) => void;
 }
 
 /** A RUN step that ended with a non-zero code: docker's message and the code the CLI exits with. */
@@ -102,8 +104,9 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     return id;
   } finally {
     if (input.forceRemove || (ok && input.remove)) {
-      await d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed'));
       input.output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
+      // The next step does not need the container gone; the build waits for it before it ends.
+      input.background(d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed')));
     }
   }
 }

@@ -67,6 +67,8 @@ interface BuildRun {
   names: Map<string, number>;
   /** --cache-from: only these images and their ancestors may be reused. */
   cacheSources: Set<Digest> | null;
+  /** Cleanups running beside later steps (intermediate containers, throwaway rootfs). */
+  background: Array<Promise<unknown>>;
 }
 
 const short = (id: Digest): string => digestHex(id).slice(0, 12);
@@ -90,6 +92,15 @@ export class BuildService {
   }
 
   private async buildInContext(ctx: BuildContext, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
+    const background: Array<Promise<unknown>> = [];
+    try {
+      return await this.runBuild(ctx, opts, out, background);
+    } finally {
+      await Promise.all(background);
+    }
+  }
+
+  private async runBuild(ctx: BuildContext, opts: BuildOptions, out: BuildOutput, background: Array<Promise<unknown>>): Promise<Digest> {
     const text = await ctx.dockerfile(opts.dockerfile);
     let parsed;
     let df;
@@ -125,6 +136,7 @@ export class BuildService {
       results: [],
       names: new Map(),
       cacheSources: opts.cacheFrom.length > 0 ? await this.cacheSources(opts.cacheFrom) : null,
+      background,
     };
     for (const ins of df.metaArgs) {
       for (const word of ins.node.next) {
@@ -293,6 +305,7 @@ export class BuildService {
         remove: run.opts.rm,
         forceRemove: run.opts.forceRm,
         output: (t) => run.out.stream(t),
+        background: (p) => run.background.push(p),
       }),
     );
   }
@@ -359,7 +372,7 @@ export class BuildService {
       const parent = state.imageId;
       const key = BuildCache.key(['copy', parent, state.runConfig, comment, dest, chown ?? '', mode ?? '', isAdd]);
       await this.step(run, state, key, () =>
-        this.withLiveStep(parent, async (root) => {
+        this.withLiveStep(run, parent, async (root) => {
           const owner = chown ? await chownIds(root, chown) : { uid: 0, gid: 0 };
           await copyInto(root, tree, items, dest, { owner, ...(mode !== undefined ? { mode } : {}), extractArchives: isAdd, log: (m) => this.d.log.warn(m) });
           return [...state.shell, `#(nop) ${comment}`];
@@ -385,7 +398,7 @@ export class BuildService {
   }
 
   /** A COPY/ADD onto the stage's image: a rootfs changed in place, committed as one layer. */
-  private async withLiveStep(parent: Digest | null, change: (root: string) => Promise<string[]>, state: StageState): Promise<Digest> {
+  private async withLiveStep(run: BuildRun, parent: Digest | null, change: (root: string) => Promise<string[]>, state: StageState): Promise<Digest> {
     const id = newId();
     let top: Digest | undefined;
     if (parent) {
@@ -408,8 +421,13 @@ export class BuildService {
         { parentImageId: parent, changes, containerId: '', containerConfig: { ...state.runConfig, Cmd: cmd }, imageConfig: state.runConfig, changeInstructions: [], author: state.maintainer, log: (m) => this.d.log.warn(m) },
       );
     } finally {
-      await this.d.snapshotter.unmountRootfs(id).catch(() => undefined);
-      await this.d.snapshotter.removeRootfs(id).catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed'));
+      run.background.push(
+        this.d.snapshotter
+          .unmountRootfs(id)
+          .catch(() => undefined)
+          .then(() => this.d.snapshotter.removeRootfs(id))
+          .catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed')),
+      );
     }
   }
 }
