@@ -24,6 +24,7 @@ import { copyInto } from './build-copy.js';
 import { runStep } from './build-run.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
 import { fetchUrlSource } from './build-url.js';
+import { parseRunMount, runMountPlan } from './run-mounts.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -275,9 +276,11 @@ export class BuildService {
   }
 
   private async run(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
-    if (ins.flags.has('mount') || ins.flags.has('security')) {
-      throw new InvalidParameterError(`the --${ins.flags.has('mount') ? 'mount' : 'security'} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+    if (ins.flags.has('security')) {
+      throw new InvalidParameterError('the --security option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled');
     }
+    // docker's legacy builder refuses --mount; BuildKit's cache, bind and tmpfs mounts work here.
+    const mountPlan = await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.ctx.tree, join(this.d.dir, 'cache-mounts'));
     const parent = state.imageId;
     if (!parent) throw new InvalidParameterError('Please provide a source image with `from` prior to run');
     let cmd = commandLine(ins, state.shell);
@@ -291,8 +294,8 @@ export class BuildService {
     const history = state.historyArgs();
     const savedCmd = history.length > 0 ? [`|${history.length}`, ...history, ...cmd] : cmd;
     const network = ins.flags.get('network')?.[0];
-    const hostConfig = { ...run.opts.runHostConfig, ...(network ? { NetworkMode: network === 'default' ? 'bridge' : network } : {}) };
-    const key = BuildCache.key(['run', parent, state.runConfig, savedCmd, network ?? '']);
+    const hostConfig = { ...run.opts.runHostConfig, ...(network ? { NetworkMode: network === 'default' ? 'bridge' : network } : {}), ...(mountPlan.mounts.length > 0 ? { Mounts: mountPlan.mounts } : {}) };
+    const key = BuildCache.key(['run', parent, state.runConfig, savedCmd, network ?? '', ...mountPlan.key]);
     await this.step(run, state, key, () =>
       runStep(this.d, {
         parent,

@@ -237,6 +237,19 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     }
   });
 
+  test('RUN --mount: a cache mount persists between builds, a bind mount reads the context, a tmpfs mount is scratch space', async () => {
+    const first = await ctxDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo kept > /cache/file\n' });
+    ok(await d.docker(['build', first]), 'first build');
+    const dir = await ctxDir({
+      Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/cache cp /cache/file /from-cache\nRUN --mount=type=bind,source=data,target=/mnt cat /mnt/in.txt > /from-bind\nRUN --mount=type=tmpfs,target=/scratch grep -q " /scratch tmpfs" /proc/mounts && touch /scratch/x\n',
+      'data/in.txt': 'bound\n',
+    });
+    ok(await d.docker(['build', '-t', 'mounts', dir]), 'build');
+    assert.equal(ok(await d.docker(['run', '--rm', 'mounts', 'cat', '/from-cache', '/from-bind']), 'run').stdout, 'kept\nbound\n');
+    const secret = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=secret,id=x cat /run/secrets/x\n' })]);
+    assert.match(secret.stderr, /RUN --mount=type=secret is not supported by this Berth version yet/);
+  });
+
   test('bad input gets docker\'s errors and leaves no container or mount behind', async () => {
     const unknown = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\n\nRUNN echo hi\n' })]);
     assert.equal(unknown.code, 1);
