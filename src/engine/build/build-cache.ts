@@ -10,8 +10,11 @@ import type { Digest } from '../../core/digest.js';
  * COPY/ADD a digest of every source file's content and metadata). Lookups are a map read; the
  * caller checks the image still exists. Kept in `<data-root>/build/cache.json`, written atomically.
  */
+const MAX_RESULTS = 4;
+
 export class BuildCache {
-  private entries = new Map<string, Digest>();
+  /** Newest first: a --no-cache rebuild adds a result, older ones stay usable for --cache-from. */
+  private entries = new Map<string, Digest[]>();
   private loaded = false;
   private dirty = false;
 
@@ -27,26 +30,30 @@ export class BuildCache {
     const text = await readFile(join(this.dir, 'cache.json'), 'utf8').catch(() => undefined);
     if (text === undefined) return;
     try {
-      this.entries = new Map(Object.entries(JSON.parse(text) as Record<string, Digest>));
+      this.entries = new Map(Object.entries(JSON.parse(text) as Record<string, Digest[]>).filter(([, v]) => Array.isArray(v)));
     } catch {
       this.entries = new Map(); // a damaged index only costs cache misses
     }
   }
 
-  async get(key: string): Promise<Digest | undefined> {
+  async get(key: string): Promise<readonly Digest[]> {
     await this.load();
-    return this.entries.get(key);
+    return this.entries.get(key) ?? [];
   }
 
   async set(key: string, id: Digest): Promise<void> {
     await this.load();
-    this.entries.set(key, id);
+    this.entries.set(key, [id, ...(this.entries.get(key) ?? []).filter((x) => x !== id)].slice(0, MAX_RESULTS));
     this.dirty = true;
   }
 
-  async forget(key: string): Promise<void> {
+  /** Drops a result whose image is gone. */
+  async forget(key: string, id: Digest): Promise<void> {
     await this.load();
-    this.dirty = this.entries.delete(key) || this.dirty;
+    const left = (this.entries.get(key) ?? []).filter((x) => x !== id);
+    if (left.length > 0) this.entries.set(key, left);
+    else this.entries.delete(key);
+    this.dirty = true;
   }
 
   async flush(): Promise<void> {

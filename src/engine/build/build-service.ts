@@ -216,14 +216,12 @@ export class BuildService {
 
   private async lookupCache(run: BuildRun, key: string): Promise<Digest | undefined> {
     if (run.opts.noCache) return undefined;
-    const id = await this.cache.get(key);
-    if (!id) return undefined;
-    if (run.cacheSources && !run.cacheSources.has(id)) return undefined;
-    if (!(await this.d.images.catalog.tryResolve(id))) {
-      await this.cache.forget(key);
-      return undefined;
+    for (const id of await this.cache.get(key)) {
+      if (run.cacheSources && !run.cacheSources.has(id)) continue;
+      if (await this.d.images.catalog.tryResolve(id)) return id;
+      await this.cache.forget(key, id);
     }
-    return id;
+    return undefined;
   }
 
   /** Reuses a cached result or makes it; either way the stage moves to the new image. */

@@ -133,6 +133,11 @@ CMD ["cat", "/app/app.txt"]
     assert.equal(ok(await d.docker(['run', '--rm', 'cached', 'cat', '/both']), 'run').stdout, 'a\nb changed\n');
     const nocache = ok(await d.berth(['build', '--no-cache', dir]), 'no-cache');
     assert.doesNotMatch(nocache.stdout, /Using cache/);
+    // --cache-from: only the named images (and what they were built from) serve as cache.
+    const fromOther = ok(await d.docker(['build', '--cache-from', 'busybox', dir]), 'cache-from busybox');
+    assert.doesNotMatch(fromOther.stdout, /Using cache/);
+    const fromCached = ok(await d.docker(['build', '--cache-from', 'cached', dir]), 'cache-from cached');
+    assert.equal(fromCached.stdout.match(/ ---> Using cache/g)?.length, 5);
   });
 
   test('ARG and ENV substitution, .dockerignore, -f outside the context, -f -, --label, --iidfile', async () => {
