@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
 import { InvalidParameterError, NotFoundError, errnoCode } from '../../core/errors.js';
 import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
@@ -109,6 +109,21 @@ function globRegExp(pattern: string): RegExp {
   return new RegExp(re + '$');
 }
 
+/**
+ * The docker CLI's context tar for `-f -` ends right after the last file's data, without the
+ * block padding and the end-of-archive blocks (Go's ReplaceFileTarWrapper leaves them out;
+ * dockerd accepts that).
+ */
+async function* withEndPadding(tar: Readable): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of tar) {
+    total += (chunk as Buffer).length;
+    yield chunk as Buffer;
+  }
+  // The tar reader accepts an archive that stops at a block boundary; complete the last block.
+  if (total % 512 !== 0) yield Buffer.alloc(512 - (total % 512));
+}
+
 /** The build context: the request's tar unpacked into a directory of its own, removed at the end. */
 export class BuildContext {
   private constructor(
@@ -119,7 +134,7 @@ export class BuildContext {
   /** Unpacks the (possibly compressed) context tar and reads its .dockerignore. */
   static async extract(dir: string, body: Readable, dockerfileName: string, log: (m: string) => void): Promise<BuildContext> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await extractArchive({ root: dir, destPath: '/' }, await decompressInput(body), { noOverwriteDirNonDir: false, owner: null, log });
+    await extractArchive({ root: dir, destPath: '/' }, Readable.from(withEndPadding(await decompressInput(body))), { noOverwriteDirNonDir: false, owner: null, log });
     const specific = await readFile(posix.join(dir, `${dockerfileName}.dockerignore`), 'utf8').catch(() => undefined);
     const general = specific ?? (await readFile(posix.join(dir, '.dockerignore'), 'utf8').catch(() => undefined));
     const matcher = general === undefined ? null : new IgnoreMatcher(readIgnoreFile(general));

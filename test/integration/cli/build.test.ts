@@ -182,11 +182,16 @@ ENTRYPOINT ["/bin/sh", "-c"]
     assert.match(stdin.stdout, /^sha256:[0-9a-f]{64}\n$/);
   });
 
-  test('a tarball context on stdin', async () => {
+  test('a tarball context on stdin; a Dockerfile on stdin (-f -)', async () => {
     const dir = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY hello.txt /\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'from a tarball\n' });
     const tar = spawnSync('tar', ['-C', dir, '-czf', '-', '.']).stdout;
     ok(await d.docker(['build', '-t', 'tarball', '-'], { input: tar }), 'docker build -');
     assert.equal(ok(await d.docker(['run', '--rm', 'tarball']), 'run').stdout, 'from a tarball\n');
+    ok(await d.berth(['build', '-t', 'tarball-berth', '-'], { input: tar }), 'berth build -');
+    assert.equal(ok(await d.berth(['run', '--rm', 'tarball-berth']), 'run').stdout, 'from a tarball\n');
+    const viaStdin = ok(await d.docker(['build', '-q', '-f', '-', dir], { input: 'FROM busybox\nCOPY hello.txt /greeting\n' }), 'docker -f -');
+    const id = viaStdin.stdout.trim();
+    assert.equal(ok(await d.docker(['run', '--rm', id, 'cat', '/greeting']), 'run').stdout, 'from a tarball\n');
   });
 
   test('ADD unpacks local tar archives and fetches URLs (--checksum); COPY --chown, wildcards; ARG scope; ONBUILD; SHELL and USER reach RUN', async () => {
