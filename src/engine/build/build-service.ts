@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
-import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -139,6 +139,8 @@ export class BuildService {
       cacheSources: opts.cacheFrom.length > 0 ? await this.cacheSources(opts.cacheFrom) : null,
       background,
     };
+    // BuildKit's automatic platform args; a stage sees them after `ARG NAME`, like any global arg.
+    for (const [k, v] of Object.entries(platformArgs())) run.meta.set(k, v);
     for (const ins of df.metaArgs) {
       for (const word of ins.node.next) {
         const eq = word.indexOf('=');
@@ -190,6 +192,11 @@ export class BuildService {
 
   private async from(run: BuildRun, stage: Stage): Promise<StageState> {
     const base = processWord(stage.base, (n) => run.meta.get(n), run.escape);
+    if (stage.platform !== undefined) {
+      const platform = processWord(stage.platform, (n) => run.meta.get(n), run.escape);
+      const host = platformArgs().BUILDPLATFORM as string;
+      if (platform !== host && platform !== 'linux') throw new NotImplementedError(`FROM --platform=${platform}: Berth builds for this machine (${host}) only`);
+    }
     if (base === '') throw new InvalidParameterError(`base name (${stage.base}) should not be blank`);
     const stageIndex = run.names.get(base.toLowerCase());
     let id: Digest | null = null;
@@ -343,7 +350,9 @@ export class BuildService {
       if (!/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidParameterError(`invalid chmod parameter: '${chmodText}'. it should be octal string and between 0 and 07777`);
       mode = parseInt(chmodText, 8);
     }
-    if (checksum !== undefined && !isAdd) throw new InvalidParameterError('Unknown flag: checksum');
+    for (const unsupported of ['parents', 'exclude', 'keep-git-dir']) {
+      if (ins.flags.has(unsupported)) throw new NotImplementedError(`${ins.name} --${unsupported} is not supported by this Berth version yet`);
+    }
     const words = ins.node.next.map((w) => state.expand(w, ins));
     const rawDest = words[words.length - 1] as string;
     let dest = rawDest;
@@ -393,7 +402,6 @@ export class BuildService {
       }
       await this.withRootfs(image, (root) => doWork(new SourceTree(root, null, false), extra));
     } finally {
-      const { rm } = await import('node:fs/promises');
       await rm(extra.dir, { recursive: true, force: true });
     }
   }
@@ -431,6 +439,13 @@ export class BuildService {
       );
     }
   }
+}
+
+/** TARGETPLATFORM, BUILDARCH… for this machine (Berth builds for the platform it runs on). */
+function platformArgs(): Record<string, string> {
+  const { architecture, os } = hostPlatform();
+  const platform = `${os}/${architecture}`;
+  return { BUILDPLATFORM: platform, BUILDOS: os, BUILDARCH: architecture, BUILDVARIANT: '', TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: architecture, TARGETVARIANT: '' };
 }
 
 /** `--chown=user[:group]`: names looked up in the image; a user alone gives the same numeric GID. */

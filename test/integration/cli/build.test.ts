@@ -89,9 +89,10 @@ describe('build', () => {
   test('a multi-stage build copies an artifact between stages; --target stops at a stage', async () => {
     const dir = await ctxDir({
       Dockerfile: `ARG BASE=busybox
-FROM \${BASE} AS builder
+FROM --platform=$BUILDPLATFORM \${BASE} AS builder
 ARG VERSION=1.0
-RUN mkdir /out && echo "artifact $VERSION" > /out/app.txt
+ARG TARGETARCH
+RUN mkdir /out && echo "artifact $VERSION" > /out/app.txt && echo $TARGETARCH > /out/arch
 FROM builder AS tester
 RUN echo tested > /out/tested
 FROM busybox
@@ -101,10 +102,11 @@ CMD ["cat", "/app/app.txt"]
 `,
     });
     const r = ok(await d.docker(['build', '--build-arg', 'VERSION=2.5', '-t', 'multi', dir]), 'build');
-    assert.match(r.stdout, /Step 1\/9 : FROM \$\{BASE\} AS builder/);
+    assert.match(r.stdout, /Step 1\/10 : FROM --platform=\$BUILDPLATFORM \$\{BASE\} AS builder/);
     assert.equal(ok(await d.docker(['run', '--rm', 'multi']), 'run').stdout, 'artifact 2.5\n');
     const copied = ok(await d.docker(['run', '--rm', 'multi', 'ls', '/copied']), 'ls').stdout;
-    assert.equal(copied, 'app.txt\n');
+    assert.equal(copied, 'app.txt\narch\n');
+    assert.equal(ok(await d.docker(['run', '--rm', 'multi', 'cat', '/copied/arch']), 'arch').stdout, `${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
     const t = ok(await d.docker(['build', '--target', 'builder', '-q', dir]), 'target build');
     const id = t.stdout.trim();
     assert.match(id, /^sha256:[0-9a-f]{64}$/);
