@@ -262,6 +262,16 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     assert.match(secret.stderr, /RUN --mount=type=secret is not supported by this Berth version yet/);
   });
 
+  test('rmi of a built image removes its untagged intermediate images, as docker does', async () => {
+    const count = async (): Promise<number> => ok(await d.docker(['images', '-aq', '--no-trunc']), 'images').stdout.split('\n').filter(Boolean).length;
+    const before = await count();
+    ok(await d.docker(['build', '-t', 'short-lived', await ctxDir({ Dockerfile: 'FROM busybox\nENV ONLY=here-once\nLABEL short=lived\n' })]), 'build');
+    assert.equal(await count(), before + 2);
+    const r = ok(await d.docker(['rmi', 'short-lived']), 'rmi');
+    assert.match(r.stdout, /^Untagged: short-lived:latest\nDeleted: sha256:[0-9a-f]{64}\nDeleted: sha256:[0-9a-f]{64}\n$/);
+    assert.equal(await count(), before);
+  });
+
   test('bad input gets docker\'s errors and leaves no container or mount behind', async () => {
     const unknown = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\n\nRUNN echo hi\n' })]);
     assert.equal(unknown.code, 1);
