@@ -25,7 +25,6 @@ const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(
 /** The legacy builder's query (`docker build` without BuildKit) as build options. */
 export function buildOptions(query: URLSearchParams): BuildOptions {
   if (query.get('version') === '2') throw new NotImplementedError('BuildKit builds (version=2) are not supported by this Berth version yet: build with the legacy builder (DOCKER_BUILDKIT=0)');
-  if (query.get('remote')) throw new NotImplementedError('remote build contexts are not supported by this Berth version yet: send the context as a tar');
   const platform = query.get('platform');
   if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new NotImplementedError(`building for platform "${platform}" is not supported: Berth builds for this machine only`);
   const buildArgs = new Map<string, string | null>(Object.entries(jsonParam(query, 'buildargs', isStringMap, {})));
@@ -56,6 +55,7 @@ export function buildOptions(query: URLSearchParams): BuildOptions {
     buildArgs,
     labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),
     runHostConfig: host,
+    ...(query.get('remote') ? { remote: query.get('remote') as string } : {}),
   };
 }
 
@@ -64,7 +64,7 @@ export function buildRoutes(builds: BuildService): Route[] {
     {
       method: 'POST',
       path: '/build',
-      coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx); no remote contexts, RUN --mount, or BuildKit sessions' }),
+      coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx) plus BuildKit\'s RUN --mount and heredocs; no git contexts, secrets or BuildKit sessions' }),
       handler: async ({ req, res, query }) => {
         const opts = buildOptions(query);
         const quiet = queryBool(query, 'q');

@@ -108,7 +108,7 @@ async function contextTar(context: string, file: string | undefined): Promise<{ 
     void entry(p, { name: 'Dockerfile', mode: 0o600, mtime: new Date(), size: data.length }, data).then(() => p.finalize());
     return { stream: p as unknown as Readable, dockerfile: 'Dockerfile' };
   }
-  if (/^(https?|git):\/\//.test(context)) throw new UsageError('remote build contexts are not supported by this Berth version yet: use a local directory or a tarball on stdin');
+
   const root = resolve(context);
   const st = await lstat(root).catch(() => null);
   if (!st?.isDirectory()) throw new UsageError(`unable to prepare context: path "${context}" not found`);
@@ -165,9 +165,12 @@ export function defineBuild(parent: Command, ctx: CliContext, name: string): Com
     .option('--pull', 'always attempt to pull a newer version of the image')
     .option('--platform <platform>', 'set platform if server is multi-platform capable')
     .action(async (context: string, opts: BuildFlags) => {
-      const { stream, dockerfile } = await contextTar(context, opts.file);
+      // A URL is fetched by the daemon (a tarball context, or a Dockerfile alone), as with docker.
+      const remote = /^https?:\/\//.test(context) ? context : undefined;
+      const { stream, dockerfile } = remote ? { stream: undefined, dockerfile: opts.file ?? 'Dockerfile' } : await contextTar(context, opts.file);
       const query = {
         dockerfile,
+        remote,
         t: opts.tag ?? [],
         buildargs: buildArgsJson(opts.buildArg ?? [], process.env),
         labels: labelsJson(opts.label ?? []),
@@ -185,7 +188,7 @@ export function defineBuild(parent: Command, ctx: CliContext, name: string): Com
         platform: opts.platform,
         version: '1',
       };
-      const res = await ctx.client.raw({ method: 'POST', path: '/build', query, stream, headers: { 'Content-Type': 'application/x-tar' } });
+      const res = await ctx.client.raw({ method: 'POST', path: '/build', query, ...(stream ? { stream } : {}), headers: { 'Content-Type': 'application/x-tar' } });
       const tty = process.stdout.isTTY === true;
       let id: string | undefined;
       let failure: { message: string; code: number } | undefined;

@@ -25,6 +25,7 @@ import { runStep } from './build-run.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
 import { fetchUrlSource } from './build-url.js';
 import { parseRunMount, runMountPlan } from './run-mounts.js';
+import { remoteContext } from './remote-context.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -38,6 +39,8 @@ export interface BuildOptions {
   labels: Record<string, string>;
   /** HostConfig fields for RUN containers (NetworkMode, ExtraHosts, Memory, CpuShares…). */
   runHostConfig: Record<string, unknown>;
+  /** A URL to fetch the context (a tarball) or the Dockerfile from, instead of the request body. */
+  remote?: string;
 }
 
 /** Where the legacy builder's output goes: `{"stream": …}` and `{"aux": …}` lines. */
@@ -83,7 +86,9 @@ export class BuildService {
   }
 
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
-    const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), body, opts.dockerfile, (m) => this.d.log.warn(m));
+    if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
+    const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
+    const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), source, opts.dockerfile, (m) => this.d.log.warn(m));
     try {
       return await this.buildInContext(ctx, opts, out);
     } finally {

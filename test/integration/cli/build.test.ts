@@ -196,9 +196,13 @@ ENTRYPOINT ["/bin/sh", "-c"]
     assert.equal(ok(await d.docker(['run', '--rm', id, 'cat', '/greeting']), 'run').stdout, 'from a tarball\n');
   });
 
-  test('ADD unpacks local tar archives and fetches URLs (--checksum); COPY --chown, wildcards; ARG scope; ONBUILD; SHELL and USER reach RUN', async () => {
+  test('ADD unpacks local tar archives and fetches URLs (--checksum); URL contexts; COPY --chown, wildcards; ARG scope; ONBUILD; SHELL and USER reach RUN', async () => {
     const served = 'served over loopback\n';
+    const remoteDir = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY payload /from-remote\n', payload: 'remote context\n' });
+    const remoteTar = spawnSync('tar', ['-C', remoteDir, '-czf', '-', '.']).stdout;
     const server: Server = createServer((req, res) => {
+      if (req.url === '/context.tar.gz') return void res.end(remoteTar);
+      if (req.url === '/Dockerfile') return void res.end('FROM busybox\nCMD ["echo", "dockerfile only"]\n');
       res.writeHead(req.url === '/file.txt' ? 200 : 404, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
       res.end(req.url === '/file.txt' ? served : 'no');
     });
@@ -240,6 +244,12 @@ ONBUILD RUN echo triggered > /tmp/onbuild
       const c = ok(await d.docker(['build', child]), 'onbuild child');
       assert.match(c.stdout, /# Executing 1 build trigger\n/);
       assert.match(c.stdout, /triggered\n/);
+      // A URL context: a tarball is the context, any other file the Dockerfile.
+      const remote = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      ok(await d.docker(['build', '-t', 'remote-tar', `${remote}/context.tar.gz`]), 'docker build URL (tarball)');
+      assert.equal(ok(await d.docker(['run', '--rm', 'remote-tar', 'cat', '/from-remote']), 'run').stdout, 'remote context\n');
+      ok(await d.berth(['build', '-t', 'remote-df', `${remote}/Dockerfile`]), 'berth build URL (Dockerfile)');
+      assert.equal(ok(await d.berth(['run', '--rm', 'remote-df']), 'run').stdout, 'dockerfile only\n');
       const bad = await ctxDir({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} ${url} /x\n` });
       const mismatch = await d.docker(['build', bad]);
       assert.notEqual(mismatch.code, 0);
