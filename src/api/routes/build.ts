@@ -69,8 +69,12 @@ export function buildRoutes(builds: BuildService): Route[] {
         const opts = buildOptions(query);
         const quiet = queryBool(query, 'q');
         const out = new JsonLines(res);
+        const client = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) client.abort();
+        });
         try {
-          const id = await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }) });
+          const id = await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }), signal: client.signal });
           // Quiet: the ID is the only output, which is what the docker CLI prints.
           if (quiet) out.write({ stream: `${id}\n` });
         } catch (err) {

@@ -34,6 +34,8 @@ export interface RunStepInput {
   output: (text: string) => void;
   /** Work the build must finish before it ends but the next step need not wait for. */
   background: (work: Promise<unknown>) => void;
+  /** The client went away: the command is killed and the step fails. */
+  signal?: AbortSignal;
 }
 
 /** A RUN step that ended with a non-zero code: docker's message and the code the CLI exits with. */
@@ -77,11 +79,16 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     await d.containers.start(Id);
     const t2 = performance.now();
     const record = d.containers.get(Id);
+    const kill = (): void => void d.containers.kill(Id, 'KILL').catch(() => undefined);
+    input.signal?.addEventListener('abort', kill, { once: true });
+    void exited.finally(() => input.signal?.removeEventListener('abort', kill));
+    if (input.signal?.aborted) kill();
     const ended = exited.then(() => undefined);
     for await (const l of readLogs(record.LogPath, { stdout: true, stderr: true, follow: true, timestamps: false, details: false, isRunning: () => d.containers.get(Id).State.Running, waitForExit: ended })) {
       input.output(l.line.toString('utf8'));
     }
     const code = await exited;
+    if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
     if (code !== 0) throw new RunFailedError(input.cmd, code);
     const t3 = performance.now();
     const after = d.containers.get(Id);
@@ -103,7 +110,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     ok = true;
     return id;
   } finally {
-    if (input.forceRemove || (ok && input.remove)) {
+    if (input.forceRemove || (ok && input.remove) || input.signal?.aborted) {
       input.output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
       // The next step does not need the container gone; the build waits for it before it ends.
       input.background(d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed')));

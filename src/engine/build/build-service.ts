@@ -47,6 +47,8 @@ export interface BuildOptions {
 export interface BuildOutput {
   stream(text: string): void;
   aux(value: object): void;
+  /** Aborted when the client went away: the build stops (a running RUN is killed). */
+  signal?: AbortSignal;
 }
 
 export interface BuildDeps {
@@ -163,6 +165,7 @@ export class BuildService {
       out.stream(`Step ${++step}/${total} : ${stage.from.node.original}\n`);
       state = await this.from(run, stage);
       for (const ins of stage.commands) {
+        checkAborted(out.signal);
         out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
         await this.dispatch(run, state, ins);
       }
@@ -319,6 +322,7 @@ export class BuildService {
         forceRemove: run.opts.forceRm,
         output: (t) => run.out.stream(t),
         background: (p) => run.background.push(p),
+        ...(run.out.signal ? { signal: run.out.signal } : {}),
       }),
     );
   }
@@ -444,6 +448,10 @@ export class BuildService {
       );
     }
   }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InvalidParameterError('the build was canceled: the client disconnected');
 }
 
 /** TARGETPLATFORM, BUILDARCH… for this machine (Berth builds for the platform it runs on). */

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestDaemon } from '../../helpers/test-daemon.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 import { mountsUnder } from '../../helpers/mounts.js';
 
 const TUTORIAL = `FROM busybox
@@ -280,6 +280,20 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     const r = ok(await d.docker(['rmi', 'short-lived']), 'rmi');
     assert.match(r.stdout, /^Untagged: short-lived:latest\nDeleted: sha256:[0-9a-f]{64}\nDeleted: sha256:[0-9a-f]{64}\n$/);
     assert.equal(await count(), before);
+  });
+
+  test('a build whose client goes away stops: the running RUN is killed and its container removed', async () => {
+    const dir = await ctxDir({ Dockerfile: 'FROM busybox\nRUN echo started && sleep 60\nRUN echo never\n' });
+    const child = spawn('/usr/local/bin/docker', ['build', dir], { env: d.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    try {
+      await until(async () => (output.includes('started') ? true : undefined), 'the RUN to start', 20_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await until(async () => (ok(await d.docker(['ps', '-aq']), 'ps').stdout === '' ? true : undefined), 'the intermediate container to go', 20_000);
+    assert.doesNotMatch(output, /never/);
   });
 
   test('bad input gets docker\'s errors and leaves no container or mount behind', async () => {
