@@ -131,8 +131,12 @@ export class BuildService {
     const labels = Object.entries(opts.labels);
     if (labels.length > 0) {
       // As docker's legacy builder: --label becomes a LABEL instruction at the end of the target stage.
-      const line = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}='${v.replace(/'/g, "'\\''")}'`).join(' ')}`;
-      (stages[stages.length - 1] as Stage).commands.push(toInstruction(nodeFromLine(line, parsed.escapeToken, 0)));
+      // The pairs go in as written (escaped, so expansion gives them back unchanged).
+      const sorted = labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const quote = (t: string): string => t.replace(/[\\$"'`\s]/g, (c) => `${parsed.escapeToken}${c}`);
+      const node = nodeFromLine(`LABEL ${sorted.map(([k, v]) => `${quote(k)}=${quote(v)}`).join(' ')}`, parsed.escapeToken, 0);
+      node.original = `LABEL ${sorted.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      (stages[stages.length - 1] as Stage).commands.push(toInstruction(node));
     }
     const run: BuildRun = {
       opts,
@@ -158,8 +162,10 @@ export class BuildService {
         run.usedArgs.add(name);
       }
     }
-    const total = stages.reduce((n, s) => n + 1 + s.commands.length, 0);
+    // docker counts the ARGs before the first FROM as steps too.
+    const total = df.metaArgs.length + stages.reduce((n, s) => n + 1 + s.commands.length, 0);
     let step = 0;
+    for (const ins of df.metaArgs) out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
     let state: StageState | undefined;
     for (const [index, stage] of stages.entries()) {
       out.stream(`Step ${++step}/${total} : ${stage.from.node.original}\n`);

@@ -102,7 +102,7 @@ CMD ["cat", "/app/app.txt"]
 `,
     });
     const r = ok(await d.docker(['build', '--build-arg', 'VERSION=2.5', '-t', 'multi', dir]), 'build');
-    assert.match(r.stdout, /Step 1\/10 : FROM --platform=\$BUILDPLATFORM \$\{BASE\} AS builder/);
+    assert.match(r.stdout, /Step 1\/11 : ARG BASE=busybox\nStep 2\/11 : FROM --platform=\$BUILDPLATFORM \$\{BASE\} AS builder/);
     assert.equal(ok(await d.docker(['run', '--rm', 'multi']), 'run').stdout, 'artifact 2.5\n');
     const copied = ok(await d.docker(['run', '--rm', 'multi', 'ls', '/copied']), 'ls').stdout;
     assert.equal(copied, 'app.txt\narch\n');
@@ -165,13 +165,14 @@ ENTRYPOINT ["/bin/sh", "-c"]
       '.dockerignore': '# comment\n*.key\nlogs\n!logs/important.log\nbuild\n',
     });
     const iid = join(work, 'iid');
-    const r = ok(await d.docker(['build', '-f', join(dir, 'build/Dockerfile.custom'), '--build-arg', 'NAME=berth', '--build-arg', 'UNUSED=1', '--label', 'extra=lbl', '--iidfile', iid, '-t', 'subst', dir]), 'build');
+    const r = ok(await d.docker(['build', '-f', join(dir, 'build/Dockerfile.custom'), '--build-arg', 'NAME=berth', '--build-arg', 'UNUSED=1', '--label', 'extra=lbl', '--label', 'spaced=a $b "c"', '--iidfile', iid, '-t', 'subst', dir]), 'build');
+    assert.match(r.stdout, /Step 14\/14 : LABEL extra=lbl spaced=a \$b "c"\n/);
     assert.match(r.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
     const id = (await readFile(iid, 'utf8')).trim();
     const cfg = JSON.parse(ok(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', id]), 'inspect').stdout);
     assert.deepEqual(cfg.Env.slice(1), ['GREET=hi-berth', 'ALT=fallback', 'PLUS=set', 'ESC=$NAME']);
     assert.equal(cfg.WorkingDir, '/data/sub');
-    assert.deepEqual(cfg.Labels, { 'com.example.name': 'berth', plain: 'yes', extra: 'lbl' });
+    assert.deepEqual(cfg.Labels, { 'com.example.name': 'berth', plain: 'yes', extra: 'lbl', spaced: 'a $b "c"' });
     assert.equal(cfg.User, '1000:1000');
     assert.equal(cfg.StopSignal, 'SIGINT');
     assert.deepEqual(cfg.Volumes, { '/vol': {} });
