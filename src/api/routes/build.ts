@@ -1,7 +1,7 @@
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
 import { RunFailedError } from '../../engine/build/build-run.js';
-import { queryBool, queryInt } from '../http-context.js';
+import { queryBool, queryInt, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
 
@@ -61,6 +61,18 @@ export function buildOptions(query: URLSearchParams): BuildOptions {
 
 export function buildRoutes(builds: BuildService): Route[] {
   return [
+    {
+      method: 'POST',
+      path: '/build/prune',
+      coverage: () => ({ state: 'partial', note: 'forgets the build cache and empties RUN cache mounts; keep-storage and filters are not applied' }),
+      handler: async ({ res, query }) => {
+        for (const p of ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space', 'filters']) {
+          const v = query.get(p);
+          if (v && v !== '0' && v !== '{}') throw new NotImplementedError(`build cache prune with ${p} is not supported by this Berth version yet`);
+        }
+        sendJson(res, 200, await builds.prune());
+      },
+    },
     {
       method: 'POST',
       path: '/build',

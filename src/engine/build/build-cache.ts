@@ -56,6 +56,16 @@ export class BuildCache {
     this.dirty = true;
   }
 
+  /** Forgets every entry; returns their keys. */
+  async clear(): Promise<string[]> {
+    await this.load();
+    const keys = [...this.entries.keys()];
+    this.entries.clear();
+    this.dirty = true;
+    await this.flush();
+    return keys;
+  }
+
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
@@ -189,6 +189,22 @@ export class BuildService {
       out.stream(`Successfully tagged ${familiarString(parseReferenceWithDefaultTag(t))}\n`);
     }
     return final;
+  }
+
+  /**
+   * `docker builder prune`: forgets which images serve as cache and empties the RUN cache mounts.
+   * The step images themselves are ordinary images (`image prune` removes the unused ones).
+   */
+  async prune(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+    const mounts = join(this.d.dir, 'cache-mounts');
+    const names = await readdir(mounts).catch(() => [] as string[]);
+    let reclaimed = 0;
+    for (const name of names) {
+      reclaimed += await dirSize(join(mounts, name));
+      await rm(join(mounts, name), { recursive: true, force: true });
+    }
+    const keys = await this.cache.clear();
+    return { CachesDeleted: [...names, ...keys], SpaceReclaimed: reclaimed };
   }
 
   /** Images named by --cache-from and all their ancestors. */
@@ -454,6 +470,15 @@ export class BuildService {
       );
     }
   }
+}
+
+async function dirSize(path: string): Promise<number> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += await dirSize(join(path, name));
+  return total;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {

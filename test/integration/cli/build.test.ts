@@ -260,7 +260,7 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     }
   });
 
-  test('RUN --mount: a cache mount persists between builds, a bind mount reads the context, a tmpfs mount is scratch space', async () => {
+  test('RUN --mount: a cache mount persists between builds, a bind mount reads the context, a tmpfs mount is scratch space; builder prune', async () => {
     const first = await ctxDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo kept > /cache/file\n' });
     ok(await d.docker(['build', first]), 'first build');
     const dir = await ctxDir({
@@ -269,6 +269,11 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     });
     ok(await d.docker(['build', '-t', 'mounts', dir]), 'build');
     assert.equal(ok(await d.docker(['run', '--rm', 'mounts', 'cat', '/from-cache', '/from-bind']), 'run').stdout, 'kept\nbound\n');
+    // docker builder prune: the step cache is forgotten and the cache mounts emptied.
+    const pruned = ok(await d.docker(['builder', 'prune', '-f']), 'builder prune');
+    assert.match(pruned.stdout, /Total reclaimed space: \d/);
+    const rebuilt = ok(await d.docker(['build', first]), 'rebuild after prune');
+    assert.doesNotMatch(rebuilt.stdout, /Using cache/);
     const secret = await d.docker(['build', await ctxDir({ Dockerfile: 'FROM busybox\nRUN --mount=type=secret,id=x cat /run/secrets/x\n' })]);
     assert.match(secret.stderr, /RUN --mount=type=secret is not supported by this Berth version yet/);
   });
