@@ -56,6 +56,7 @@ export function buildOptions(query: URLSearchParams): BuildOptions {
     labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),
     runHostConfig: host,
     ...(query.get('remote') ? { remote: query.get('remote') as string } : {}),
+    pull: queryBool(query, 'pull'),
   };
 }
 

@@ -41,6 +41,8 @@ export interface BuildOptions {
   runHostConfig: Record<string, unknown>;
   /** A URL to fetch the context (a tarball) or the Dockerfile from, instead of the request body. */
   remote?: string;
+  /** --pull: always look for a newer base image (there is no registry yet: said, not ignored). */
+  pull?: boolean;
 }
 
 /** Where the legacy builder's output goes: `{"stream": …}` and `{"aux": …}` lines. */
@@ -239,6 +241,7 @@ export class BuildService {
       if (!img) throw new NotFoundError(`pull access denied for ${base}: the image is not here and pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
       id = img.id;
       config = img.config;
+      if (run.opts.pull) run.out.stream(`[Warning] --pull: pulling from registries is not supported by this Berth version yet; using the local ${base}\n`);
     }
     if (id) run.out.stream(` ---> ${short(id)}\n`);
     const state = new StageState(run.escape, run.opts.buildArgs, run.usedArgs, id, config);
