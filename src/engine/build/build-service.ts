@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import { digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -14,16 +13,13 @@ import { hostPlatform, type ImageConfig } from '../../oci/image-types.js';
 import { familiarString, parseReferenceWithDefaultTag } from '../../oci/reference.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import { buildCommitConfig } from '../containers/changes/commit-config.js';
-import { commitContainer } from '../containers/changes/commit-layer.js';
 import type { ContainerService } from '../containers/container-service.js';
-import { resolveUser } from '../containers/user-lookup.js';
 import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';
-import { BuildContext, SourceTree, type SourceItem } from './build-context.js';
-import { copyInto } from './build-copy.js';
+import { BuildContext } from './build-context.js';
 import { runStep } from './build-run.js';
+import { CopyStep } from './copy-step.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
-import { fetchUrlSource } from './build-url.js';
 import { parseRunMount, runMountPlan } from './run-mounts.js';
 import { remoteContext } from './remote-context.js';
 
@@ -84,9 +80,11 @@ const short = (id: Digest): string => digestHex(id).slice(0, 12);
 /** Dockerfile builds as docker's legacy builder (`POST /build`) does them. */
 export class BuildService {
   private readonly cache: BuildCache;
+  private readonly copyStep: CopyStep;
 
   constructor(private readonly d: BuildDeps) {
     this.cache = new BuildCache(d.dir);
+    this.copyStep = new CopyStep(d);
   }
 
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
@@ -283,7 +281,19 @@ export class BuildService {
         return this.run(run, state, ins);
       case 'COPY':
       case 'ADD':
-        return this.copy(run, state, ins);
+        return this.copyStep.run({
+          state,
+          ins,
+          escape: run.escape,
+          context: run.ctx.tree,
+          scratchDir: join(run.ctx.dir, '..'),
+          stageImage: (from) => {
+            const index = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
+            return index !== undefined && index < run.results.length ? (run.results[index] ?? null) : undefined;
+          },
+          step: (key, make) => this.step(run, state, key, make),
+          background: (p) => run.background.push(p),
+        });
       default: {
         const parent = state.imageId;
         const comment = applyMetadata(state, ins, run.meta);
@@ -352,127 +362,6 @@ export class BuildService {
     );
   }
 
-  /** A throwaway rootfs of an image (or empty), mounted for the duration of `fn`. */
-  private async withRootfs<T>(imageId: Digest | null, fn: (root: string) => Promise<T>): Promise<T> {
-    const id = newId();
-    let top: Digest | undefined;
-    if (imageId) {
-      const img = await this.d.images.resolve(imageId);
-      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
-    }
-    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
-    try {
-      return await fn(await this.d.snapshotter.mountRootfs(id));
-    } finally {
-      await this.d.snapshotter.unmountRootfs(id).catch(() => undefined);
-      await this.d.snapshotter.removeRootfs(id).catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed'));
-    }
-  }
-
-  private async copy(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
-    const isAdd = ins.name === 'ADD';
-    const flag = (name: string): string | undefined => {
-      const v = ins.flags.get(name)?.[0];
-      return v === undefined ? undefined : state.expand(v, ins);
-    };
-    const from = flag('from');
-    const chown = flag('chown');
-    const chmodText = flag('chmod');
-    const checksum = flag('checksum');
-    let mode: number | undefined;
-    if (chmodText !== undefined && chmodText !== '') {
-      if (!/^[0-7]{1,4}$/.test(chmodText)) throw new InvalidParameterError(`invalid chmod parameter: '${chmodText}'. it should be octal string and between 0 and 07777`);
-      mode = parseInt(chmodText, 8);
-    }
-    for (const unsupported of ['parents', 'exclude', 'keep-git-dir']) {
-      if (ins.flags.has(unsupported)) throw new NotImplementedError(`${ins.name} --${unsupported} is not supported by this Berth version yet`);
-    }
-    const words = ins.node.next.map((w) => state.expand(w, ins));
-    const rawDest = words[words.length - 1] as string;
-    let dest = rawDest;
-    if (!dest.startsWith('/')) dest = join('/', state.runConfig.WorkingDir ?? '/', dest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
-    const srcs = words.slice(0, -1);
-    const doWork = async (tree: SourceTree, extra: { dir: string }): Promise<void> => {
-      const items: SourceItem[] = [];
-      let tempTree: SourceTree | undefined;
-      for (const src of srcs) {
-        const heredoc = ins.node.heredocs.find((h) => new RegExp(`^<<-?["']?${h.name}["']?$`).test(src));
-        if (heredoc) {
-          tempTree ??= new SourceTree(extra.dir, null, false);
-          await mkdir(extra.dir, { recursive: true });
-          const content = heredoc.expand ? processWord(heredoc.content.replace(/[\\"']/g, '\\$&'), state.lookup(), run.escape) : heredoc.content;
-          await writeFile(join(extra.dir, heredoc.name), content, { mode: 0o644 });
-          items.push(...(await tempTree.resolve(heredoc.name, ins.name)));
-        } else if (isAdd && /^https?:\/\//.test(src)) {
-          tempTree ??= new SourceTree(extra.dir, null, false);
-          await mkdir(extra.dir, { recursive: true });
-          const name = await fetchUrlSource(src, extra.dir, checksum);
-          items.push(...(await tempTree.resolve(name, ins.name)));
-        } else items.push(...(await tree.resolve(src, ins.name)));
-      }
-      const hashes = await Promise.all(items.map(async (i) => `${i.isDir ? 'dir' : 'file'}:${await (i.abs.startsWith(tree.root) ? tree : (tempTree as SourceTree)).hashItem(i)}`));
-      const srcHash = hashes.length === 1 ? (hashes[0] as string) : `multi:${createHash('sha256').update(hashes.join(',')).digest('hex')}`;
-      const comment = `${ins.name} ${srcHash} in ${rawDest} `;
-      const parent = state.imageId;
-      const key = BuildCache.key(['copy', parent, state.runConfig, comment, dest, chown ?? '', mode ?? '', isAdd]);
-      await this.step(run, state, key, () =>
-        this.withLiveStep(run, parent, async (root) => {
-          const owner = chown ? await chownIds(root, chown) : { uid: 0, gid: 0 };
-          await copyInto(root, tree, items, dest, { owner, ...(mode !== undefined ? { mode } : {}), extractArchives: isAdd, log: (m) => this.d.log.warn(m) });
-          return [...state.shell, `#(nop) ${comment}`];
-        }, state),
-      );
-    };
-    const extra = { dir: join(run.ctx.dir, '..', `${newId()}-sources`) };
-    try {
-      if (from === undefined) return await doWork(run.ctx.tree, extra);
-      const stageIndex = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
-      let image: Digest | null;
-      if (stageIndex !== undefined && stageIndex < run.results.length) image = run.results[stageIndex] ?? null;
-      else {
-        const img = await this.d.images.catalog.tryResolve(from);
-        if (!img) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${from}`);
-        image = img.id;
-      }
-      await this.withRootfs(image, (root) => doWork(new SourceTree(root, null, false), extra));
-    } finally {
-      await rm(extra.dir, { recursive: true, force: true });
-    }
-  }
-
-  /** A COPY/ADD onto the stage's image: a rootfs changed in place, committed as one layer. */
-  private async withLiveStep(run: BuildRun, parent: Digest | null, change: (root: string) => Promise<string[]>, state: StageState): Promise<Digest> {
-    const id = newId();
-    let top: Digest | undefined;
-    if (parent) {
-      const img = await this.d.images.resolve(parent);
-      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
-    }
-    const t0 = performance.now();
-    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
-    try {
-      const root = await this.d.snapshotter.mountRootfs(id);
-      const t1 = performance.now();
-      const cmd = await change(root);
-      const t2 = performance.now();
-      this.d.log.debug({ prepareMs: Math.round(t1 - t0), copyMs: Math.round(t2 - t1) }, 'build copy step');
-      const upper = this.d.snapshotter.rootfsChangesDir(id);
-      const lower = this.d.snapshotter.rootfsData(id).LowerDir;
-      const changes = upper ? { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] } : { rootfs: root, baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
-      return await commitContainer(
-        { images: this.d.images, content: this.d.content },
-        { parentImageId: parent, changes, containerId: '', containerConfig: { ...state.runConfig, Cmd: cmd }, imageConfig: state.runConfig, changeInstructions: [], author: state.maintainer, log: (m) => this.d.log.warn(m) },
-      );
-    } finally {
-      run.background.push(
-        this.d.snapshotter
-          .unmountRootfs(id)
-          .catch(() => undefined)
-          .then(() => this.d.snapshotter.removeRootfs(id))
-          .catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed')),
-      );
-    }
-  }
 }
 
 async function dirSize(path: string): Promise<number> {
@@ -493,13 +382,4 @@ function platformArgs(): Record<string, string> {
   const { architecture, os } = hostPlatform();
   const platform = `${os}/${architecture}`;
   return { BUILDPLATFORM: platform, BUILDOS: os, BUILDARCH: architecture, BUILDVARIANT: '', TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: architecture, TARGETVARIANT: '' };
-}
-
-/** `--chown=user[:group]`: names looked up in the image; a user alone gives the same numeric GID. */
-async function chownIds(root: string, spec: string): Promise<{ uid: number; gid: number }> {
-  const [user = '', group] = spec.split(':', 2);
-  const uid = /^\d+$/.test(user) ? Number(user) : (await resolveUser(root, user)).uid;
-  if (group === undefined) return { uid, gid: uid };
-  const gid = /^\d+$/.test(group) ? Number(group) : (await resolveUser(root, `${uid}:${group}`)).gid;
-  return { uid, gid };
 }
