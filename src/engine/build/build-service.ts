@@ -90,7 +90,9 @@ export class BuildService {
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
     if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
     const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
+    const started = performance.now();
     const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), source, opts.dockerfile, (m) => this.d.log.warn(m));
+    this.d.log.debug({ extractMs: Math.round(performance.now() - started) }, 'build context unpacked');
     try {
       return await this.buildInContext(ctx, opts, out);
     } finally {
