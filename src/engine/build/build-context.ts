@@ -72,23 +72,33 @@ export class SourceTree {
    * mtimes, which docker's tarsum leaves out too), so any change to a source misses the cache.
    */
   async hashItem(item: SourceItem): Promise<string> {
-    const h = createHash('sha256');
-    const add = async (abs: string, rel: string): Promise<void> => {
-      const st = await lstat(abs);
-      h.update(`${rel}\0${st.mode}\0${st.uid}\0${st.gid}\0${st.size}\0`);
-      if (st.isSymbolicLink()) h.update(await readlink(abs));
-      else if (st.isFile()) for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
-    };
-    await add(item.abs, '.');
+    const paths: Array<[string, string]> = [[item.abs, '.']];
     if (item.isDir) {
       const base = item.abs.slice(this.root.length + 1);
       for await (const e of walkTree(item.abs)) {
-        if (this.excluded(base === '' ? e.rel : `${base}/${e.rel}`)) continue;
-        await add(e.abs, e.rel);
+        if (!this.excluded(base === '' ? e.rel : `${base}/${e.rel}`)) paths.push([e.abs, e.rel]);
       }
     }
-    return h.digest('hex');
+    // Each file is digested on its own, in parallel (a cached build spends its time here), then combined in order.
+    const parts: string[] = [];
+    for (let i = 0; i < paths.length; i += HASH_PARALLEL) {
+      parts.push(...(await Promise.all(paths.slice(i, i + HASH_PARALLEL).map(([abs, rel]) => entryDigest(abs, rel)))));
+    }
+    return createHash('sha256').update(parts.join('\n')).digest('hex');
   }
+}
+
+const HASH_PARALLEL = 16;
+/** Files up to this size are read at once; bigger ones streamed, so memory stays bounded. */
+const SMALL_FILE = 4 << 20;
+
+async function entryDigest(abs: string, rel: string): Promise<string> {
+  const st = await lstat(abs);
+  const h = createHash('sha256').update(`${rel}\0${st.mode}\0${st.uid}\0${st.gid}\0${st.size}\0`);
+  if (st.isSymbolicLink()) h.update(await readlink(abs));
+  else if (st.isFile() && st.size <= SMALL_FILE) h.update(await readFile(abs));
+  else if (st.isFile()) for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 /** filepath.Match as a RegExp: `*` and `?` stay within one path component. */
