@@ -19,6 +19,8 @@ import type { EventService } from '../engine/events/event-service.js';
 import { eventRoutes } from './routes/events.js';
 import { networkRoutes } from './routes/networks.js';
 import type { NetworkApi } from '../engine/networks/network-api.js';
+import { buildRoutes as buildImageRoutes } from './routes/build.js';
+import type { BuildService } from '../engine/build/build-service.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -31,14 +33,15 @@ export interface ApiServices {
   events: EventService;
   networks: NetworkApi;
   distribution: DistributionService;
+  builds: BuildService;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never });
 }

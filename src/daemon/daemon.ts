@@ -34,6 +34,7 @@ import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
 import { buildNetworking } from './networking.js';
+import { BuildService } from '../engine/build/build-service.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -123,8 +124,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
+    const builds = new BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') });
+    // Contexts of builds a crash interrupted.
+    await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
     });

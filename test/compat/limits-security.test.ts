@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compatArea, fails, ok, pending, uniq } from './compat.js';
+import { compatArea, fails, ok, uniq } from './compat.js';
 
 /** Resource limits and security options as run flags and in inspect (more with issue 4). */
 compatArea('limits and security', (t) => {

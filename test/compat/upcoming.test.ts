@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compatArea, fails, lines, ok, pending, uniq } from './compat.js';
+import { compatArea, fails, lines, ok, uniq } from './compat.js';
 
 /**
  * Areas other issues are bringing to Berth: networks (5), build (7), push/pull (8), events,
@@ -43,25 +43,25 @@ compatArea('upcoming areas', (t) => {
   // build (issue 7): the legacy builder API (POST /build), as `DOCKER_BUILDKIT=0 docker build` uses it.
   const build = (args: string[], dockerfile: string) => t().docker(['build', ...args, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
 
-  test('build -t from a Dockerfile on stdin, then run it', pending(7, 'build'), async () => {
+  test('build -t from a Dockerfile on stdin, then run it', async () => {
     const ref = `${uniq('built')}:v1`;
     ok(await build(['-t', ref], 'FROM busybox\nRUN echo built > /b\nCMD ["cat", "/b"]\n'), 'build');
     assert.equal(ok(await t().docker(['run', '--rm', ref]), 'run').stdout, 'built\n');
   });
 
-  test('build --build-arg and LABEL', pending(7, 'build'), async () => {
+  test('build --build-arg and LABEL', async () => {
     const ref = `${uniq('built-arg')}:v1`;
     ok(await build(['-t', ref, '--build-arg', 'V=42'], 'FROM busybox\nARG V\nLABEL v=$V\n'), 'build');
     assert.equal(ok(await t().docker(['image', 'inspect', '-f', '{{index .Config.Labels "v"}}', ref]), 'inspect').stdout, '42\n');
   });
 
-  test('build with a failing RUN exits with its code naming the step', pending(7, 'build'), async () => {
+  test('build with a failing RUN exits with its code naming the step', async () => {
     const r = await build([], 'FROM busybox\nRUN exit 3\n');
     assert.equal(r.code, 3);
     assert.match(r.stderr, /returned a non-zero code: 3/);
   });
 
-  test('build with an unknown instruction fails', pending(7, 'build'), async () => {
+  test('build with an unknown instruction fails', async () => {
     const r = await build([], 'FROM busybox\nFROBNICATE x\n');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /unknown instruction: FROBNICATE/i);

@@ -4,6 +4,7 @@ import { defineImageList } from './image-list.js';
 import { defineHistory, defineImageInspect, defineImagePrune, defineRmi, defineTag } from './image-manage.js';
 import { defineInspect } from './object-inspect.js';
 import { defineLogin, defineLogout, definePull, definePush, defineSearch } from './registry-client-commands.js';
+import { defineBuild } from './image-build.js';
 import { defineBootstrap, defineImport, defineLoad, defineSave } from './image-transfer.js';
 
 /** docker's image commands, both as `berth image VERB` and as the classic top-level aliases. */
@@ -21,8 +22,10 @@ export function registerImageCommands(program: Command, ctx: CliContext): void {
   defineBootstrap(image, ctx, 'bootstrap');
   definePull(image, ctx, 'pull');
   definePush(image, ctx, 'push');
+  defineBuild(image, ctx, 'build');
 
   defineImageList(program, ctx, 'images');
+  defineBuild(program, ctx, 'build');
   defineHistory(program, ctx, 'history');
   defineRmi(program, ctx, 'rmi');
   defineTag(program, ctx, 'tag');

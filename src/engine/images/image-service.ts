@@ -182,9 +182,26 @@ export class ImageService {
     await this.deps.images.delete(img.id);
     out.push({ Deleted: img.id });
     this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id } });
+    if (!opts.noPrune && img.record.parent) await this.pruneParents(img.record.parent, out);
     const removedLayers = await this.gc();
     for (const layer of removedLayers) out.push({ Deleted: layer });
     return out;
+  }
+
+  /**
+   * As docker's rmi without --no-prune: the parent chain goes too (a build's intermediate
+   * images), up to the first parent that is tagged, has other children or is used by a container.
+   */
+  private async pruneParents(id: Digest, out: DeleteResponseItem[]): Promise<void> {
+    for (let current: Digest | undefined = id; current; ) {
+      const record = await this.deps.images.get(current);
+      if (!record || this.deps.refs.referencesTo(current).length > 0) return;
+      if ((await this.deps.images.list()).some((r) => r.parent === current)) return;
+      if ((await this.usage.containersUsing(current)).length > 0) return;
+      await this.deps.images.delete(current);
+      out.push({ Deleted: current });
+      current = record.parent;
+    }
   }
 
   /** `docker image prune`: dangling images, or with `all` every image no container uses. */

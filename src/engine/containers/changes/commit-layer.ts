@@ -1,7 +1,7 @@
 import { posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256Digest, type Digest } from '../../../core/digest.js';
-import { MEDIA_TYPES, type ImageRunConfig } from '../../../oci/image-types.js';
+import { MEDIA_TYPES, hostPlatform, type ImageConfig, type ImageRunConfig } from '../../../oci/image-types.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
 import type { ImageService } from '../../images/image-service.js';
 import { applyChanges } from '../../images/archive/change-parser.js';
@@ -110,13 +110,16 @@ export interface CommitPause {
 }
 
 export interface CommitInput {
-  parentImageId: Digest;
+  /** null: a layer on nothing (a build `FROM scratch`). */
+  parentImageId: Digest | null;
   changes: ChangesSource;
   containerId: string;
   /** The container's config; with `changeInstructions` applied it becomes the image's config. */
   containerConfig: ImageRunConfig;
   /** `--change` Dockerfile lines (CMD, ENV, LABEL…). */
   changeInstructions: readonly string[];
+  /** The new image's config when it is not the container's (a build step keeps the stage's CMD). */
+  imageConfig?: ImageRunConfig | undefined;
   author?: string | undefined;
   comment?: string | undefined;
   pause?: CommitPause | undefined;
@@ -130,8 +133,8 @@ export interface CommitInput {
  * are checked before anything is read or stored.
  */
 export async function commitContainer(deps: CommitDeps, input: CommitInput): Promise<Digest> {
-  const config = applyChanges(input.containerConfig, input.changeInstructions);
-  const parent = await deps.images.resolve(input.parentImageId);
+  const config = input.imageConfig ?? applyChanges(input.containerConfig, input.changeInstructions);
+  const parent = input.parentImageId === null ? scratchParent() : await deps.images.resolve(input.parentImageId);
   const leases = new LeaseSet(deps.images.leases);
   try {
     const layer = await storeLayer(deps.content, input);
@@ -149,7 +152,7 @@ export async function commitContainer(deps: CommitDeps, input: CommitInput): Pro
     });
     leases.add(sha256Digest(bytes));
     const ref = { diffId: layer.digest, digest: layer.digest, mediaType: MEDIA_TYPES.ociLayer, size: layer.size };
-    return await deps.images.addImage({ config: bytes, layers: [...parent.record.layers, ...(empty ? [] : [ref])], parent: parent.id });
+    return await deps.images.addImage({ config: bytes, layers: [...parent.record.layers, ...(empty ? [] : [ref])], ...(parent.id ? { parent: parent.id } : {}) });
   } catch (err) {
     leases.release();
     await deps.images.gc().catch(() => undefined); // the blobs this commit stored
@@ -157,6 +160,11 @@ export async function commitContainer(deps: CommitDeps, input: CommitInput): Pro
   } finally {
     leases.release();
   }
+}
+
+/** The parent of a first layer: no layers, the daemon's platform. */
+function scratchParent(): { id: undefined; record: { layers: [] }; config: ImageConfig } {
+  return { id: undefined, record: { layers: [] }, config: { ...hostPlatform(), rootfs: { type: 'layers', diff_ids: [] } } };
 }
 
 /** Writes the changes tar to the content store; uncompressed, so its digest is the diff ID. */

@@ -1,0 +1,100 @@
+/**
+ * Dockerfile builds: a cold (--no-cache) and a cached build of a 10-step Dockerfile through the
+ * docker CLI and berth's CLI against berthd, beside docker's legacy builder (DOCKER_BUILDKIT=0,
+ * on a private dockerd) and podman when installed, printed as ratios.
+ * Run: `npm run bench` (or `node dist/bench/build.js`), as root. Targets: cold ≤ 0.5 s, cached ≤ docker's.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { podmanPeer, startDockerd } from './peers.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+const DOCKERFILE = `FROM busybox
+ENV APP=/app
+WORKDIR /app
+COPY a.txt /app/a.txt
+COPY dir /app/dir
+RUN echo built > /app/built
+RUN for i in 1 2 3; do echo $i >> /app/n; done
+LABEL bench=yes
+EXPOSE 8080
+CMD ["cat", "/app/built"]
+`;
+
+async function makeContext(dir: string): Promise<void> {
+  await mkdir(join(dir, 'dir/sub'), { recursive: true });
+  await writeFile(join(dir, 'Dockerfile'), DOCKERFILE);
+  await writeFile(join(dir, 'a.txt'), 'a\n');
+  for (let i = 0; i < 20; i++) await writeFile(join(dir, 'dir/sub', `f${i}.txt`), `file ${i}\n`.repeat(100));
+}
+
+async function timed(fn: () => Promise<RunResult>): Promise<number> {
+  const t0 = performance.now();
+  const r = await fn();
+  if (r.code !== 0) throw new Error(`build failed (${r.code}): ${r.stderr}\n${r.stdout}`);
+  return (performance.now() - t0) / 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+async function measure(cli: (a: string[]) => Promise<RunResult>, ctx: string, tag: string): Promise<{ cold: number; cached: number }> {
+  const cold: number[] = [];
+  const cached: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    cold.push(await timed(() => cli(['build', '--no-cache', '-q', '-t', tag, ctx])));
+    cached.push(await timed(() => cli(['build', '-q', '-t', tag, ctx])));
+  }
+  return { cold: median(cold), cached: median(cached) };
+}
+
+async function main(): Promise<void> {
+  // The docker CLI without buildx uses the legacy builder anyway; this also silences its fallback notice.
+  process.env.DOCKER_BUILDKIT = '0';
+  const d = await TestDaemon.start();
+  const ctx = join(d.root, 'context');
+  const results: Array<{ name: string; cold: number; cached: number }> = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    await makeContext(ctx);
+    if ((await d.berth(['image', 'bootstrap', 'busybox'])).code !== 0) throw new Error('bootstrap failed');
+    const busybox = join(d.root, 'busybox.tar');
+    if ((await d.berth(['save', '-o', busybox, 'busybox'])).code !== 0) throw new Error('save failed');
+    process.stdout.write(`10-step Dockerfile (2 RUN, 2 COPY), ${ROUNDS} rounds, medians\n`);
+    results.push({ name: 'docker CLI → berthd', ...(await measure((a) => d.docker(a), ctx, 'bench-build')) });
+    results.push({ name: 'berth CLI → berthd', ...(await measure((a) => d.berth(a), ctx, 'bench-build')) });
+    for (const start of [startDockerd, podmanPeer]) {
+      const peer = await start(d.root);
+      if (!peer) {
+        process.stdout.write(`${start === startDockerd ? 'dockerd' : 'podman'}: not installed\n`);
+        continue;
+      }
+      cleanups.push(() => peer.stop());
+      const loaded = await peer.cli(['load', '-i', busybox]);
+      if (loaded.code !== 0) throw new Error(`${peer.name} load failed: ${loaded.stderr}`);
+      const name = peer.name === 'podman' ? 'podman' : 'docker legacy builder';
+      try {
+        results.push({ name, ...(await measure((a) => peer.cli(a), ctx, 'bench-build')) });
+      } catch (err) {
+        // A peer that cannot build on this host (podman's runtime on hybrid cgroups) is reported, not fatal.
+        process.stdout.write(`${name}: cannot build here: ${((err as Error).message.split('\n').find((l) => /error/i.test(l)) ?? (err as Error).message).slice(0, 200)}\n`);
+      }
+    }
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await d.stop();
+  }
+  const base = results[0];
+  process.stdout.write(`\n${'engine'.padEnd(24)}${'cold s'.padStart(10)}${'cached s'.padStart(10)}${'cold ×'.padStart(10)}${'cached ×'.padStart(10)}\n`);
+  for (const r of results) {
+    const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
+    process.stdout.write(`${r.name.padEnd(24)}${r.cold.toFixed(3).padStart(10)}${r.cached.toFixed(3).padStart(10)}${ratio(r.cold, base?.cold).padStart(10)}${ratio(r.cached, base?.cached).padStart(10)}\n`);
+  }
+  process.stdout.write('(× = time relative to docker CLI → berthd; lower is faster)\n');
+}
+
+await main();

@@ -1,0 +1,103 @@
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
+import { RunFailedError } from '../../engine/build/build-run.js';
+import { queryBool, queryInt, sendJson } from '../http-context.js';
+import type { Route } from '../route.js';
+import { JsonLines } from '../streams/json-lines.js';
+
+function jsonParam<T>(query: URLSearchParams, name: string, check: (v: unknown) => v is T, fallback: T): T {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameterError(`invalid ${name} parameter: ${raw}: expected JSON`);
+  }
+  if (!check(parsed)) throw new InvalidParameterError(`invalid ${name} parameter: ${raw}`);
+  return parsed;
+}
+
+const isStringMap = (v: unknown): v is Record<string, string | null> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'string');
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The legacy builder's query (`docker build` without BuildKit) as build options. */
+export function buildOptions(query: URLSearchParams): BuildOptions {
+  if (query.get('version') === '2') throw new NotImplementedError('BuildKit builds (version=2) are not supported by this Berth version yet: build with the legacy builder (DOCKER_BUILDKIT=0)');
+  const platform = query.get('platform');
+  if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new NotImplementedError(`building for platform "${platform}" is not supported: Berth builds for this machine only`);
+  const buildArgs = new Map<string, string | null>(Object.entries(jsonParam(query, 'buildargs', isStringMap, {})));
+  for (const k of buildArgs.keys()) if (k === '' || /[\s=]/.test(k)) throw new InvalidParameterError(`invalid build-arg name "${k}"`);
+  const labels = jsonParam(query, 'labels', isStringMap, {});
+  const host: Record<string, unknown> = {};
+  const network = query.get('networkmode');
+  if (network) host.NetworkMode = network === 'default' ? 'bridge' : network;
+  const hosts = query.getAll('extrahosts').flatMap((h) => h.split(',')).filter((h) => h !== '');
+  if (hosts.length > 0) host.ExtraHosts = hosts;
+  for (const [param, field] of [['memory', 'Memory'], ['memswap', 'MemorySwap'], ['cpushares', 'CpuShares'], ['cpuperiod', 'CpuPeriod'], ['cpuquota', 'CpuQuota'], ['shmsize', 'ShmSize']] as const) {
+    const v = queryInt(query, param);
+    if (v) host[field] = v;
+  }
+  for (const [param, field] of [['cpusetcpus', 'CpusetCpus'], ['cpusetmems', 'CpusetMems']] as const) {
+    const v = query.get(param);
+    if (v) host[field] = v;
+  }
+  const target = query.get('target');
+  return {
+    dockerfile: query.get('dockerfile') || 'Dockerfile',
+    tags: query.getAll('t').filter((t) => t !== ''),
+    ...(target ? { target } : {}),
+    noCache: queryBool(query, 'nocache'),
+    cacheFrom: jsonParam(query, 'cachefrom', isStringList, []),
+    rm: queryBool(query, 'rm', true),
+    forceRm: queryBool(query, 'forcerm'),
+    buildArgs,
+    labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),
+    runHostConfig: host,
+    ...(query.get('remote') ? { remote: query.get('remote') as string } : {}),
+    pull: queryBool(query, 'pull'),
+  };
+}
+
+export function buildRoutes(builds: BuildService): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/build/prune',
+      coverage: () => ({ state: 'partial', note: 'forgets the build cache and empties RUN cache mounts; keep-storage and filters are not applied' }),
+      handler: async ({ res, query }) => {
+        for (const p of ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space', 'filters']) {
+          const v = query.get(p);
+          if (v && v !== '0' && v !== '{}') throw new NotImplementedError(`build cache prune with ${p} is not supported by this Berth version yet`);
+        }
+        sendJson(res, 200, await builds.prune());
+      },
+    },
+    {
+      method: 'POST',
+      path: '/build',
+      coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx) plus BuildKit\'s RUN --mount and heredocs; no git contexts, secrets or BuildKit sessions' }),
+      handler: async ({ req, res, query }) => {
+        const opts = buildOptions(query);
+        const quiet = queryBool(query, 'q');
+        const out = new JsonLines(res);
+        const client = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) client.abort();
+        });
+        try {
+          const id = await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }), signal: client.signal });
+          // Quiet: the ID is the only output, which is what the docker CLI prints.
+          if (quiet) out.write({ stream: `${id}\n` });
+        } catch (err) {
+          // Before any output the CLI prints a plain error response; after, only an in-band error works.
+          if (!res.headersSent) throw err;
+          if (err instanceof RunFailedError) out.write({ errorDetail: { code: err.code, message: err.message }, error: err.message });
+          else out.fail(err);
+        }
+        out.end();
+      },
+    },
+  ];
+}

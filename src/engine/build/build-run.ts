@@ -1,0 +1,119 @@
+import type { Digest } from '../../core/digest.js';
+import type { Logger } from '../../core/logger.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import type { ImageRunConfig } from '../../oci/image-types.js';
+import type { ContentStore } from '../../store/content/content-store.js';
+import { changesSourceOf } from '../containers/changes/changes-source.js';
+import { commitContainer } from '../containers/changes/commit-layer.js';
+import type { ContainerService } from '../containers/container-service.js';
+import { readLogs } from '../containers/logs/json-file-reader.js';
+import type { ImageService } from '../images/image-service.js';
+
+export interface RunStepDeps {
+  containers: ContainerService;
+  images: ImageService;
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  log: Logger;
+}
+
+export interface RunStepInput {
+  parent: Digest;
+  /** The command as it runs (shell form wrapped in the stage's shell). */
+  cmd: string[];
+  /** What history shows and the cache keys on: `|N A=1 … cmd` when build args are in play. */
+  savedCmd: string[];
+  runConfig: ImageRunConfig;
+  author: string | undefined;
+  /** Build args in scope, as extra env for this command only. */
+  argEnv: string[];
+  hostConfig: Record<string, unknown>;
+  /** --rm (after success) and --force-rm (always). */
+  remove: boolean;
+  forceRemove: boolean;
+  output: (text: string) => void;
+  /** Work the build must finish before it ends but the next step need not wait for. */
+  background: (work: Promise<unknown>) => void;
+  /** The client went away: the command is killed and the step fails. */
+  signal?: AbortSignal;
+}
+
+/** A RUN step that ended with a non-zero code: docker's message and the code the CLI exits with. */
+export class RunFailedError extends Error {
+  constructor(
+    readonly cmd: string[],
+    readonly code: number,
+  ) {
+    super(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
+  }
+}
+
+/**
+ * Runs one RUN step as docker's legacy builder does: an intermediate container from the
+ * previous image with the stage's config (its ENTRYPOINT ignored), its output streamed into the
+ * build output, then committed: the new image keeps the stage's config (CMD and all), and its
+ * history entry records the command.
+ */
+export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Digest> {
+  const c = input.runConfig;
+  const t0 = performance.now();
+  const { Id } = await d.containers.create(
+    {
+      Image: input.parent,
+      Cmd: input.cmd,
+      Entrypoint: [''],
+      Env: [...(c.Env ?? []), ...input.argEnv],
+      ...(c.User ? { User: c.User } : {}),
+      ...(c.WorkingDir ? { WorkingDir: c.WorkingDir } : {}),
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: input.hostConfig,
+    },
+    undefined,
+  );
+  input.output(` ---> Running in ${Id.slice(0, 12)}\n`);
+  let ok = false;
+  try {
+    const exited = d.containers.notifier.add(Id, 'not-running');
+    const t1 = performance.now();
+    await d.containers.start(Id);
+    const t2 = performance.now();
+    const record = d.containers.get(Id);
+    const kill = (): void => void d.containers.kill(Id, 'KILL').catch(() => undefined);
+    input.signal?.addEventListener('abort', kill, { once: true });
+    void exited.finally(() => input.signal?.removeEventListener('abort', kill));
+    if (input.signal?.aborted) kill();
+    const ended = exited.then(() => undefined);
+    for await (const l of readLogs(record.LogPath, { stdout: true, stderr: true, follow: true, timestamps: false, details: false, isRunning: () => d.containers.get(Id).State.Running, waitForExit: ended })) {
+      input.output(l.line.toString('utf8'));
+    }
+    const code = await exited;
+    if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
+    if (code !== 0) throw new RunFailedError(input.cmd, code);
+    const t3 = performance.now();
+    const after = d.containers.get(Id);
+    const id = await commitContainer(
+      { images: d.images, content: d.content },
+      {
+        parentImageId: input.parent,
+        changes: await changesSourceOf(d, after),
+        containerId: Id,
+        containerConfig: { ...c, Cmd: input.savedCmd },
+        imageConfig: c,
+        changeInstructions: [],
+        author: input.author,
+        log: (m) => d.log.warn({ id: Id }, m),
+      },
+    );
+    if (!d.snapshotter.rootfsChangesDir(Id)) await d.snapshotter.unmountRootfs(Id).catch(() => undefined);
+    d.log.debug({ createMs: Math.round(t1 - t0), startMs: Math.round(t2 - t1), runMs: Math.round(t3 - t2), commitMs: Math.round(performance.now() - t3) }, 'build run step');
+    ok = true;
+    return id;
+  } finally {
+    if (input.forceRemove || (ok && input.remove) || input.signal?.aborted) {
+      input.output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
+      // The next step does not need the container gone; the build waits for it before it ends.
+      input.background(d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed')));
+    }
+  }
+}

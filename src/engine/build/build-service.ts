@@ -1,0 +1,387 @@
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { digestHex, type Digest } from '../../core/digest.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import { DockerfileError, groupStages, toInstruction, type Instruction, type Stage } from '../../oci/dockerfile/instructions.js';
+import { DockerfileSyntaxError, nodeFromLine, parseDockerfile } from '../../oci/dockerfile/parser.js';
+import { processWord } from '../../oci/dockerfile/shell-lex.js';
+import { hostPlatform, type ImageConfig } from '../../oci/image-types.js';
+import { familiarString, parseReferenceWithDefaultTag } from '../../oci/reference.js';
+import type { ContentStore } from '../../store/content/content-store.js';
+import { buildCommitConfig } from '../containers/changes/commit-config.js';
+import type { ContainerService } from '../containers/container-service.js';
+import type { ImageService } from '../images/image-service.js';
+import { BuildCache } from './build-cache.js';
+import { BuildContext } from './build-context.js';
+import { runStep } from './build-run.js';
+import { CopyStep } from './copy-step.js';
+import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
+import { parseRunMount, runMountPlan } from './run-mounts.js';
+import { remoteContext } from './remote-context.js';
+
+export interface BuildOptions {
+  dockerfile: string;
+  tags: string[];
+  target?: string;
+  noCache: boolean;
+  cacheFrom: string[];
+  rm: boolean;
+  forceRm: boolean;
+  buildArgs: Map<string, string | null>;
+  labels: Record<string, string>;
+  /** HostConfig fields for RUN containers (NetworkMode, ExtraHosts, Memory, CpuShares…). */
+  runHostConfig: Record<string, unknown>;
+  /** A URL to fetch the context (a tarball) or the Dockerfile from, instead of the request body. */
+  remote?: string;
+  /** --pull: always look for a newer base image (there is no registry yet: said, not ignored). */
+  pull?: boolean;
+}
+
+/** Where the legacy builder's output goes: `{"stream": …}` and `{"aux": …}` lines. */
+export interface BuildOutput {
+  stream(text: string): void;
+  aux(value: object): void;
+  /** Aborted when the client went away: the build stops (a running RUN is killed). */
+  signal?: AbortSignal;
+}
+
+export interface BuildDeps {
+  containers: ContainerService;
+  images: ImageService;
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  log: Logger;
+  /** `<data-root>/build`: the cache index and the unpacked contexts. */
+  dir: string;
+}
+
+interface BuildRun {
+  opts: BuildOptions;
+  out: BuildOutput;
+  ctx: BuildContext;
+  meta: Map<string, string | undefined>;
+  usedArgs: Set<string>;
+  escape: string;
+  /** Each finished stage's image, by index; names map to indexes. */
+  results: Array<Digest | null>;
+  names: Map<string, number>;
+  /** --cache-from: only these images and their ancestors may be reused. */
+  cacheSources: Set<Digest> | null;
+  /** Cleanups running beside later steps (intermediate containers, throwaway rootfs). */
+  background: Array<Promise<unknown>>;
+}
+
+const short = (id: Digest): string => digestHex(id).slice(0, 12);
+
+/** Dockerfile builds as docker's legacy builder (`POST /build`) does them. */
+export class BuildService {
+  private readonly cache: BuildCache;
+  private readonly copyStep: CopyStep;
+
+  constructor(private readonly d: BuildDeps) {
+    this.cache = new BuildCache(d.dir);
+    this.copyStep = new CopyStep(d);
+  }
+
+  async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
+    if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
+    const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
+    const started = performance.now();
+    const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), source, opts.dockerfile, (m) => this.d.log.warn(m));
+    this.d.log.debug({ extractMs: Math.round(performance.now() - started) }, 'build context unpacked');
+    try {
+      return await this.buildInContext(ctx, opts, out);
+    } finally {
+      await ctx.remove();
+      await this.cache.flush().catch((err: unknown) => this.d.log.warn({ err }, 'saving the build cache index failed'));
+    }
+  }
+
+  private async buildInContext(ctx: BuildContext, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
+    const background: Array<Promise<unknown>> = [];
+    try {
+      return await this.runBuild(ctx, opts, out, background);
+    } finally {
+      await Promise.all(background);
+    }
+  }
+
+  private async runBuild(ctx: BuildContext, opts: BuildOptions, out: BuildOutput, background: Array<Promise<unknown>>): Promise<Digest> {
+    const text = await ctx.dockerfile(opts.dockerfile);
+    let parsed;
+    let df;
+    try {
+      parsed = parseDockerfile(text);
+      df = groupStages(parsed.nodes);
+    } catch (err) {
+      if (err instanceof DockerfileSyntaxError) throw new InvalidParameterError(`failed to parse Dockerfile: ${err.message}`);
+      if (err instanceof DockerfileError) throw new InvalidParameterError(err.message);
+      throw err;
+    }
+    for (const w of parsed.warnings) out.stream(`${w}\n`);
+    if (df.stages.length === 0) throw new InvalidParameterError('no build stage in current context');
+    let targetIndex = df.stages.length - 1;
+    if (opts.target) {
+      targetIndex = df.stages.findIndex((s) => s.name === opts.target?.toLowerCase());
+      if (targetIndex < 0) throw new InvalidParameterError(`failed to reach build target ${opts.target} in Dockerfile`);
+    }
+    const stages = df.stages.slice(0, targetIndex + 1);
+    const labels = Object.entries(opts.labels);
+    if (labels.length > 0) {
+      // As docker's legacy builder: --label becomes a LABEL instruction at the end of the target stage.
+      // The pairs go in as written (escaped, so expansion gives them back unchanged).
+      const sorted = labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const quote = (t: string): string => t.replace(/[\\$"'`\s]/g, (c) => `${parsed.escapeToken}${c}`);
+      const node = nodeFromLine(`LABEL ${sorted.map(([k, v]) => `${quote(k)}=${quote(v)}`).join(' ')}`, parsed.escapeToken, 0);
+      node.original = `LABEL ${sorted.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      (stages[stages.length - 1] as Stage).commands.push(toInstruction(node));
+    }
+    const run: BuildRun = {
+      opts,
+      out,
+      ctx,
+      meta: new Map(),
+      usedArgs: new Set(),
+      escape: parsed.escapeToken,
+      results: [],
+      names: new Map(),
+      cacheSources: opts.cacheFrom.length > 0 ? await this.cacheSources(opts.cacheFrom) : null,
+      background,
+    };
+    // BuildKit's automatic platform args; a stage sees them after `ARG NAME`, like any global arg.
+    for (const [k, v] of Object.entries(platformArgs())) run.meta.set(k, v);
+    for (const ins of df.metaArgs) {
+      for (const word of ins.node.next) {
+        const eq = word.indexOf('=');
+        const name = eq < 0 ? word : word.slice(0, eq);
+        const given = opts.buildArgs.get(name);
+        const lookup = (n: string): string | undefined => run.meta.get(n);
+        run.meta.set(name, given !== undefined && given !== null ? given : eq < 0 ? undefined : processWord(word.slice(eq + 1), lookup, run.escape));
+        run.usedArgs.add(name);
+      }
+    }
+    // docker counts the ARGs before the first FROM as steps too.
+    const total = df.metaArgs.length + stages.reduce((n, s) => n + 1 + s.commands.length, 0);
+    let step = 0;
+    for (const ins of df.metaArgs) out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
+    let state: StageState | undefined;
+    for (const [index, stage] of stages.entries()) {
+      out.stream(`Step ${++step}/${total} : ${stage.from.node.original}\n`);
+      state = await this.from(run, stage);
+      for (const ins of stage.commands) {
+        checkAborted(out.signal);
+        out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
+        await this.dispatch(run, state, ins);
+      }
+      run.results[index] = state.imageId;
+      if (stage.name !== undefined) run.names.set(stage.name, index);
+    }
+    const unused = [...opts.buildArgs.keys()].filter((k) => !run.usedArgs.has(k) && !PROXY_ARGS.has(k)).sort();
+    if (unused.length > 0) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    const final = state?.imageId;
+    if (!final) throw new InvalidParameterError('No image was generated. Is your Dockerfile empty?');
+    out.aux({ ID: final });
+    out.stream(`Successfully built ${short(final)}\n`);
+    for (const t of opts.tags) {
+      await this.d.images.tag(final, t, undefined);
+      out.stream(`Successfully tagged ${familiarString(parseReferenceWithDefaultTag(t))}\n`);
+    }
+    return final;
+  }
+
+  /**
+   * `docker builder prune`: forgets which images serve as cache and empties the RUN cache mounts.
+   * The step images themselves are ordinary images (`image prune` removes the unused ones).
+   */
+  async prune(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+    const mounts = join(this.d.dir, 'cache-mounts');
+    const names = await readdir(mounts).catch(() => [] as string[]);
+    let reclaimed = 0;
+    for (const name of names) {
+      reclaimed += await dirSize(join(mounts, name));
+      await rm(join(mounts, name), { recursive: true, force: true });
+    }
+    const keys = await this.cache.clear();
+    return { CachesDeleted: [...names, ...keys], SpaceReclaimed: reclaimed };
+  }
+
+  /** Images named by --cache-from and all their ancestors. */
+  private async cacheSources(names: readonly string[]): Promise<Set<Digest>> {
+    const out = new Set<Digest>();
+    for (const name of names) {
+      let img = await this.d.images.catalog.tryResolve(name).catch(() => undefined);
+      while (img && !out.has(img.id)) {
+        out.add(img.id);
+        img = img.record.parent ? await this.d.images.catalog.tryResolve(img.record.parent) : undefined;
+      }
+    }
+    return out;
+  }
+
+  private async from(run: BuildRun, stage: Stage): Promise<StageState> {
+    const base = processWord(stage.base, (n) => run.meta.get(n), run.escape);
+    if (stage.platform !== undefined) {
+      const platform = processWord(stage.platform, (n) => run.meta.get(n), run.escape);
+      const host = platformArgs().BUILDPLATFORM as string;
+      if (platform !== host && platform !== 'linux') throw new NotImplementedError(`FROM --platform=${platform}: Berth builds for this machine (${host}) only`);
+    }
+    if (base === '') throw new InvalidParameterError(`base name (${stage.base}) should not be blank`);
+    const stageIndex = run.names.get(base.toLowerCase());
+    let id: Digest | null = null;
+    let config: ImageConfig | null = null;
+    if (stageIndex !== undefined) {
+      id = run.results[stageIndex] ?? null;
+      if (id) config = (await this.d.images.resolve(id)).config;
+    } else if (base !== 'scratch') {
+      const img = await this.d.images.catalog.tryResolve(base);
+      if (!img) throw new NotFoundError(`pull access denied for ${base}: the image is not here and pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
+      id = img.id;
+      config = img.config;
+      if (run.opts.pull) run.out.stream(`[Warning] --pull: pulling from registries is not supported by this Berth version yet; using the local ${base}\n`);
+    }
+    if (id) run.out.stream(` ---> ${short(id)}\n`);
+    const state = new StageState(run.escape, run.opts.buildArgs, run.usedArgs, id, config);
+    const triggers = state.runConfig.OnBuild ?? [];
+    if (triggers.length > 0) {
+      run.out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+      state.runConfig.OnBuild = null;
+      for (const t of triggers) await this.dispatch(run, state, toInstruction(nodeFromLine(t, run.escape, 0)));
+    }
+    return state;
+  }
+
+  private async lookupCache(run: BuildRun, key: string): Promise<Digest | undefined> {
+    if (run.opts.noCache) return undefined;
+    for (const id of await this.cache.get(key)) {
+      if (run.cacheSources && !run.cacheSources.has(id)) continue;
+      if (await this.d.images.catalog.tryResolve(id)) return id;
+      await this.cache.forget(key, id);
+    }
+    return undefined;
+  }
+
+  /** Reuses a cached result or makes it; either way the stage moves to the new image. */
+  private async step(run: BuildRun, state: StageState, key: string, make: () => Promise<Digest>): Promise<void> {
+    const cached = await this.lookupCache(run, key);
+    if (cached) {
+      run.out.stream(` ---> Using cache\n`);
+      state.imageId = cached;
+    } else {
+      state.imageId = await make();
+      await this.cache.set(key, state.imageId);
+    }
+    run.out.stream(` ---> ${short(state.imageId)}\n`);
+  }
+
+  private async dispatch(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
+    switch (ins.name) {
+      case 'RUN':
+        return this.run(run, state, ins);
+      case 'COPY':
+      case 'ADD':
+        return this.copyStep.run({
+          state,
+          ins,
+          escape: run.escape,
+          context: run.ctx.tree,
+          scratchDir: join(run.ctx.dir, '..'),
+          stageImage: (from) => {
+            const index = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
+            return index !== undefined && index < run.results.length ? (run.results[index] ?? null) : undefined;
+          },
+          step: (key, make) => this.step(run, state, key, make),
+          background: (p) => run.background.push(p),
+        });
+      default: {
+        const parent = state.imageId;
+        const comment = applyMetadata(state, ins, run.meta);
+        const config = structuredClone(state.runConfig);
+        const key = BuildCache.key(['meta', parent, comment, config]);
+        // docker records WORKDIR as a single command string (one space after #(nop)), the rest as two words.
+        const cmd = ins.name === 'WORKDIR' ? [...state.shell, `#(nop) ${comment}`] : [...state.shell, '#(nop) ', comment];
+        await this.step(run, state, key, () => this.commitConfig(parent, state, cmd));
+      }
+    }
+  }
+
+  /** A step that changes only the config: a new image with an empty-layer history entry, no container. */
+  private async commitConfig(parentId: Digest | null, state: StageState, cmd: string[]): Promise<Digest> {
+    const parent = parentId ? await this.d.images.resolve(parentId) : null;
+    const parentConfig: ImageConfig = parent?.config ?? { ...hostPlatform(), rootfs: { type: 'layers', diff_ids: [] } };
+    const bytes = buildCommitConfig({
+      parent: parentConfig,
+      diffId: null,
+      containerConfig: { ...state.runConfig, Cmd: cmd },
+      config: state.runConfig,
+      containerId: '',
+      author: state.maintainer,
+      comment: undefined,
+      created: new Date().toISOString(),
+    });
+    return this.d.images.addImage({ config: bytes, layers: parent?.record.layers ?? [], ...(parentId ? { parent: parentId } : {}) });
+  }
+
+  private async run(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
+    if (ins.flags.has('security')) {
+      throw new InvalidParameterError('the --security option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled');
+    }
+    // docker's legacy builder refuses --mount; BuildKit's cache, bind and tmpfs mounts work here.
+    const mountPlan = await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.ctx.tree, join(this.d.dir, 'cache-mounts'));
+    const parent = state.imageId;
+    if (!parent) throw new InvalidParameterError('Please provide a source image with `from` prior to run');
+    let cmd = commandLine(ins, state.shell);
+    const heredoc = ins.node.heredocs[0];
+    if (heredoc && !ins.node.json) {
+      const line = ins.node.next.join(' ').trim();
+      cmd = /^<<-?\s*["']?[A-Za-z0-9_.-]+["']?$/.test(line)
+        ? [...state.shell, heredoc.content]
+        : [...state.shell, `${line}\n${ins.node.heredocs.map((h) => `${h.content}${h.name}\n`).join('')}`];
+    }
+    const history = state.historyArgs();
+    const savedCmd = history.length > 0 ? [`|${history.length}`, ...history, ...cmd] : cmd;
+    const network = ins.flags.get('network')?.[0];
+    const hostConfig = { ...run.opts.runHostConfig, ...(network ? { NetworkMode: network === 'default' ? 'bridge' : network } : {}), ...(mountPlan.mounts.length > 0 ? { Mounts: mountPlan.mounts } : {}) };
+    const key = BuildCache.key(['run', parent, state.runConfig, savedCmd, network ?? '', ...mountPlan.key]);
+    await this.step(run, state, key, () =>
+      runStep(this.d, {
+        parent,
+        cmd,
+        savedCmd,
+        runConfig: state.runConfig,
+        author: state.maintainer,
+        argEnv: state.runArgs(),
+        hostConfig,
+        remove: run.opts.rm,
+        forceRemove: run.opts.forceRm,
+        output: (t) => run.out.stream(t),
+        background: (p) => run.background.push(p),
+        ...(run.out.signal ? { signal: run.out.signal } : {}),
+      }),
+    );
+  }
+
+}
+
+async function dirSize(path: string): Promise<number> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += await dirSize(join(path, name));
+  return total;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InvalidParameterError('the build was canceled: the client disconnected');
+}
+
+/** TARGETPLATFORM, BUILDARCH… for this machine (Berth builds for the platform it runs on). */
+function platformArgs(): Record<string, string> {
+  const { architecture, os } = hostPlatform();
+  const platform = `${os}/${architecture}`;
+  return { BUILDPLATFORM: platform, BUILDOS: os, BUILDARCH: architecture, BUILDVARIANT: '', TARGETPLATFORM: platform, TARGETOS: os, TARGETARCH: architecture, TARGETVARIANT: '' };
+}
