@@ -4,13 +4,15 @@
  * "permission denied" in the message) know runc's wording; crun says the same things with
  * capitalised strerror texts and other phrasing. Messages that match nothing pass unchanged.
  */
+const START = 'unable to start container process: ';
+
 const REWRITES: ReadonlyArray<[RegExp, (m: RegExpExecArray) => string]> = [
   [/executable file `(.+?)` not found in \$PATH: No such file or directory/, (m) => {
     const cmd = m[1] as string;
-    return cmd.includes('/') ? `exec: "${cmd}": stat ${cmd}: no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`;
+    return cmd.includes('/') ? `${START}exec: "${cmd}": stat ${cmd}: no such file or directory` : `${START}exec: "${cmd}": executable file not found in $PATH`;
   }],
-  [/chdir (?:to )?`(.+?)`: No such file or directory/, (m) => `chdir to cwd ("${m[1]}") set in config.json failed: no such file or directory`],
-  [/open executable: Permission denied/, () => 'exec: open executable: permission denied'],
+  [/chdir (?:to )?`(.+?)`: No such file or directory/, (m) => `${START}chdir to cwd ("${m[1]}") set in config.json failed: no such file or directory`],
+  [/open executable: Permission denied/, () => `${START}exec: open executable: permission denied`],
 ];
 
 export function asRuncMessage(message: string): string {

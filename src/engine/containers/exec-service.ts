@@ -90,7 +90,8 @@ export class ExecService {
       const message = errorMessage(err);
       e.ExitCode = startFailureExitCode(message) ?? 126;
       e.exited = Promise.resolve();
-      if (err instanceof BerthError && !message.startsWith('OCI runtime exec failed')) err.message = `OCI runtime exec failed: ${message}`;
+      // runc's words, which docker passes on: "OCI runtime exec failed: exec failed: unable to start…".
+      if (err instanceof BerthError && !message.startsWith('OCI runtime exec failed')) err.message = `OCI runtime exec failed: ${message.startsWith('exec failed:') ? '' : 'exec failed: '}${message}`;
       throw err;
     }
   }

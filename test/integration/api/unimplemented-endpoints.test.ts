@@ -32,7 +32,7 @@ describe('unimplemented endpoints', () => {
   });
 
   test('inspecting one object of a kind Berth lacks is 404, so docker inspect probes on', async () => {
-    assert.deepEqual(await status('GET', '/v1.50/networks/web'), { code: 404, message: 'network web not found: NetworkInspect (GET /networks/{id}) is not implemented by this Berth version' });
+    assert.deepEqual(await status('GET', '/v1.50/plugins/web/json'), { code: 404, message: 'plugin web not found: PluginInspect (GET /plugins/{name}/json) is not implemented by this Berth version' });
     const name = 'inspect-probe';
     assert.equal((await d.docker(['create', '--name', name, 'busybox', 'true'])).code, 0);
     const r = await d.docker(['inspect', '-f', '{{.Name}}', name, 'nosuchthing']);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { NODE, REPO_ROOT, run, TestDaemon } from '../../helpers/test-daemon.js';
 import { OutsideClient } from '../../helpers/outside-client.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 
 /** User-defined networks: create/ls/inspect/rm/prune/connect/disconnect, names by DNS, isolation. */
 describe('user-defined networks', () => {
@@ -113,7 +113,11 @@ describe('user-defined networks', () => {
   test('names still resolve and isolation holds after a daemon restart', async () => {
     await d.halt();
     await d.launch();
-    const r = ok(await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'service']), 'ping alias after daemon restart');
+    // The restarted daemon's DNS server binds as it starts; give a loaded host a few tries.
+    const r = await until(async () => {
+      const p = await d.docker(['exec', 'client', 'ping', '-c', '1', '-W', '2', 'service']);
+      return p.code === 0 ? p : undefined;
+    }, 'ping alias after daemon restart', 15_000);
     assert.match(r.stdout, /1 packets received/);
     const apiIp = ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'api']), 'inspect').stdout.trim();
     assert.notEqual((await d.docker(['exec', 'fixed', 'ping', '-c', '1', '-W', '1', apiIp])).code, 0);
