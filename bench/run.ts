@@ -20,7 +20,7 @@ const DOC = join(REPO, 'docs/benchmarks.md');
 const args = new Set(process.argv.slice(2));
 
 /** Engines in the table's column order; the ratio columns divide by dockerd's value. */
-const COLUMNS = ['berth CLI → berthd', 'docker CLI → berthd', 'docker CLI → dockerd', 'podman', 'raw runc run (floor)'];
+const COLUMNS = ['berth CLI → berthd', 'docker CLI → berthd', 'docker CLI → dockerd', 'podman', 'raw crun run (floor)', 'raw runc run (floor)'];
 const BASELINE = 'docker CLI → dockerd';
 
 function installPeers(): void {
