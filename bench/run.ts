@@ -61,11 +61,16 @@ async function main(): Promise<void> {
   await writeFile(resultsFile, '');
   let failed = 0;
   const started = new Date();
+  // Benches that record no rows (they print their own comparison) go into the report as printed.
+  const printed: string[] = [];
   try {
     for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !['run.js', 'peers.js', 'results.js'].includes(f)).sort()) {
       process.stdout.write(`\n== ${file}\n`);
-      const r = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit', env: { ...process.env, BENCH_RESULTS: resultsFile } });
+      const before = (await readFile(resultsFile, 'utf8')).length;
+      const r = spawnSync(process.execPath, [join(here, file)], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BENCH_RESULTS: resultsFile } });
+      process.stdout.write(r.stdout ?? '');
       if (r.status !== 0) failed++;
+      if ((await readFile(resultsFile, 'utf8')).length === before && r.stdout?.trim()) printed.push(`### ${file.replace(/\.js$/, '')}\n\n\`\`\`\n${r.stdout.trim()}\n\`\`\`\n`);
     }
     const lines = (await readFile(resultsFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as BenchResult | { bench: string; note: string });
     const results = lines.filter((l): l is BenchResult => !('note' in l));
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
       table(results),
       '',
       ...(notes.length > 0 ? [...notes, ''] : []),
+      ...printed,
     ].join('\n');
     process.stdout.write(`\n${section}\n`);
     if (!args.has('--no-record')) {
