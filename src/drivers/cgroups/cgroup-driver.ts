@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupSample } from './cgroup-stats.js';
+import { readPseudoFile, type CgroupSample } from './cgroup-stats.js';
 
 /**
  * Limits in docker's API units. An absent field is left as it is; -1 lifts a limit where the
@@ -41,7 +41,7 @@ export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** `key value` lines (cpu.stat, memory.events, memory.oom_control…) as numbers. */
 export async function readKeyedFile(path: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const line of (await readFile(path, 'utf8').catch(() => '')).split('\n')) {
+  for (const line of readPseudoFile(path).split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
     if (k && v !== undefined) out[k] = Number(v);
   }

@@ -1,8 +1,8 @@
 /** Cgroup v1: one hierarchy per controller (`<root>/memory/<path>`, `<root>/cpu/<path>`…). */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CGROUP_ROOT, readKeyedFile, type CgroupDriver, type CgroupLimits } from './cgroup-driver.js';
-import { readNumber, type BlkioEntry, type CgroupSample } from './cgroup-stats.js';
+import { readNumber, readPseudoFile, type BlkioEntry, type CgroupSample } from './cgroup-stats.js';
 import { writeCgroupFile } from './cgroup-write.js';
 
 /** v1 reports "unlimited" as the largest page-aligned int64. */
@@ -87,7 +87,7 @@ export class CgroupV1Driver implements CgroupDriver {
     const [usage, cpuStat, perCpu, throttle, memUsage, memMax, failcnt, limit, memStats, pids, pidsMax, bytes, ios] = await Promise.all([
       readNumber(join(acct, 'cpuacct.usage')),
       readKeyedFile(join(acct, 'cpuacct.stat')),
-      readFile(join(acct, 'cpuacct.usage_percpu'), 'utf8').catch(() => ''),
+      readPseudoFile(join(acct, 'cpuacct.usage_percpu')),
       readKeyedFile(join(this.dir('cpu', path), 'cpu.stat')),
       readNumber(join(mem, 'memory.usage_in_bytes')),
       readNumber(join(mem, 'memory.max_usage_in_bytes')),
@@ -96,8 +96,8 @@ export class CgroupV1Driver implements CgroupDriver {
       readKeyedFile(join(mem, 'memory.stat')),
       readNumber(join(this.dir('pids', path), 'pids.current')),
       readNumber(join(this.dir('pids', path), 'pids.max')),
-      readFile(join(blkio, 'blkio.throttle.io_service_bytes_recursive'), 'utf8').catch(() => ''),
-      readFile(join(blkio, 'blkio.throttle.io_serviced_recursive'), 'utf8').catch(() => ''),
+      readPseudoFile(join(blkio, 'blkio.throttle.io_service_bytes_recursive')),
+      readPseudoFile(join(blkio, 'blkio.throttle.io_serviced_recursive')),
     ]);
     return {
       cpuUsageNs: usage,

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CGROUP_ROOT, readKeyedFile, type CgroupDriver, type CgroupLimits } from './cgroup-driver.js';
-import { readNumber, type BlkioEntry, type CgroupSample } from './cgroup-stats.js';
+import { readNumber, readPseudoFile, type BlkioEntry, type CgroupSample } from './cgroup-stats.js';
 import { writeCgroupFile } from './cgroup-write.js';
 
 /** The default CFS period (100 ms) cpu.max needs when only a quota is given. */
@@ -77,7 +77,7 @@ export class CgroupV2Driver implements CgroupDriver {
       readNumber(join(dir, 'memory.max')),
       readNumber(join(dir, 'pids.current')),
       readNumber(join(dir, 'pids.max')),
-      readFile(join(dir, 'io.stat'), 'utf8').catch(() => ''),
+      readPseudoFile(join(dir, 'io.stat')),
     ]);
     const { bytes, ios } = parseIoStat(io);
     return {

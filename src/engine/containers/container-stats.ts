@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { ConflictError } from '../../core/errors.js';
 import type { CgroupDriver } from '../../drivers/cgroups/cgroup-driver.js';
-import { systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
+import { readPseudoFile, systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
 import type { ContainerRecord } from './container-types.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -30,7 +29,7 @@ const entries = (e: BlkioEntry[]): BlkioEntry[] | null => (e.length > 0 ? e : nu
 
 /** Per-interface counters of the container's network namespace (/proc/<pid>/net/dev), loopback left out as docker does. */
 async function networkStats(pid: number): Promise<Record<string, Record<string, number>> | undefined> {
-  const text = await readFile(`/proc/${pid}/net/dev`, 'utf8').catch(() => '');
+  const text = readPseudoFile(`/proc/${pid}/net/dev`);
   const out: Record<string, Record<string, number>> = {};
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
