@@ -127,23 +127,11 @@ export class EngineClient {
   /** A JSON-lines progress stream: each message goes to `onMessage`; an in-band error throws. */
   async jsonLines(spec: RequestSpec, onMessage: (m: JsonMessage) => void): Promise<void> {
     const res = await this.raw(spec);
-    let buffered = '';
     let failure: string | undefined;
-    const handle = (line: string): void => {
-      if (!line.trim()) return;
-      const m = JSON.parse(line) as JsonMessage;
+    for await (const m of jsonLinesOf<JsonMessage>(res)) {
       if (m.errorDetail || m.error) failure ??= m.errorDetail?.message ?? m.error ?? 'unknown error';
       else onMessage(m);
-    };
-    for await (const chunk of res) {
-      buffered += (chunk as Buffer).toString('utf8');
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        handle(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
     }
-    handle(buffered);
     if (failure !== undefined) throw new ApiError(500, failure);
   }
 }

@@ -4,7 +4,7 @@
  * kept for the container ID), an in-band `error` line fails the pull with its message.
  */
 import type { CliContext } from '../cli-context.js';
-import type { JsonMessage } from '../../client/engine-client.js';
+import { jsonLinesOf, type JsonMessage } from '../../client/engine-client.js';
 import { parseImageRef } from './run-image-ref.js';
 import { registryAuthHeader } from '../docker-config.js';
 
@@ -32,28 +32,11 @@ export async function pullImage(ctx: CliContext, image: string, opts: { platform
     query: { fromImage: ref.fullName, tag: ref.digest ?? ref.tag ?? 'latest', platform: opts.platform },
     headers: { 'X-Registry-Auth': await registryAuthHeader(ref.fullName.slice(0, ref.fullName.indexOf('/'))) },
   });
-  let buffered = '';
   let failure: string | undefined;
-  const handle = (line: string): void => {
-    if (!line.trim()) return;
-    let m: JsonMessage;
-    try {
-      m = JSON.parse(line) as JsonMessage;
-    } catch {
-      return;
-    }
+  for await (const m of jsonLinesOf<JsonMessage>(res)) {
     if (m.errorDetail || m.error) failure ??= m.errorDetail?.message ?? m.error ?? 'unknown error';
     else if (opts.quiet !== true) printMessage(ctx, m);
-  };
-  for await (const chunk of res) {
-    buffered += (chunk as Buffer).toString('utf8');
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      handle(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
   }
-  handle(buffered);
   if (failure !== undefined) throw new PullStreamError(failure);
 }
 
