@@ -65,8 +65,23 @@ export class ContainerLifecycle {
   /** Called after each start and each exit (health checks follow these). */
   readonly startedListeners: Array<(r: ContainerRecord, restored: boolean) => void> = [];
   readonly exitedListeners: Array<(r: ContainerRecord) => void> = [];
+  /**
+   * Restarts due at daemon start wait for the daemon's own start to finish: its networking
+   * sweep takes every veth and namespace no running container owned when it began, and would
+   * take those of a container it watched restart meanwhile.
+   */
+  private bootDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: LifecycleDeps) {}
+
+  /** Holds back restarts at boot until the returned function is called. */
+  holdBootRestarts(): () => void {
+    let release = (): void => undefined;
+    this.bootDone = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return release;
+  }
 
   /** A start by the user: the restart count and back-off begin again (docker's ResetRestartManager). */
   resetRestarts(record: ContainerRecord): void {
@@ -268,15 +283,19 @@ export class ContainerLifecycle {
     this.d.log.info({ id: record.Id, inMs: ms, restartCount: record.RestartCount + 1 }, 'restarting the container for its restart policy');
     const timer = setTimeout(() => {
       this.restartTimers.delete(record.Id);
-      if (!this.d.registry.find(record.Id) || !record.State.Restarting) return;
-      if (boot) this.resetRestarts(record);
-      else record.RestartCount++;
-      this.d.restartContainer(record.Id).catch(async (err: unknown) => {
-        this.d.log.warn({ err, id: record.Id }, 'restart for the restart policy failed');
-        if (record.State.Restarting) await this.abandonRestart(record).catch(() => undefined);
-      });
+      void this.bootDone.then(() => this.restartNow(record, boot));
     }, ms);
     this.restartTimers.set(record.Id, timer);
+  }
+
+  private restartNow(record: ContainerRecord, boot: boolean): void {
+    if (!this.d.registry.find(record.Id) || !record.State.Restarting) return;
+    if (boot) this.resetRestarts(record);
+    else record.RestartCount++;
+    this.d.restartContainer(record.Id).catch(async (err: unknown) => {
+      this.d.log.warn({ err, id: record.Id }, 'restart for the restart policy failed');
+      if (record.State.Restarting) await this.abandonRestart(record).catch(() => undefined);
+    });
   }
 
   /** docker stop: the stop signal, then SIGKILL after the timeout. */

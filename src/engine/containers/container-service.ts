@@ -88,6 +88,15 @@ export class ContainerService {
 
   /** Loads records, sweeps half-made containers, and re-attaches to those still running. */
   async init(): Promise<void> {
+    const releaseRestarts = this.lifecycle.holdBootRestarts();
+    try {
+      await this.loadAndRestore();
+    } finally {
+      releaseRestarts();
+    }
+  }
+
+  private async loadAndRestore(): Promise<void> {
     for (const orphan of await this.d.registry.load()) {
       this.d.log.warn({ id: orphan }, 'removing a container whose create did not finish');
       await this.d.snapshotter.removeRootfs(orphan).catch(() => undefined);
