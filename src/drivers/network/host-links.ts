@@ -2,8 +2,9 @@
  * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
  * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, SystemError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
@@ -31,21 +32,48 @@ export async function hostRoutes(): Promise<string[]> {
   return rows.filter((r) => r.dst !== 'default' && (r.type === undefined || r.type === 'unicast') && /^\d/.test(r.dst)).map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`));
 }
 
+/** A random locally administered unicast MAC, as docker gives its bridges. */
+export function randomLocalMac(): string {
+  const b = randomBytes(6);
+  b[0] = ((b[0] ?? 0) & 0xfc) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** NET_ADDR_SET: the address was given, so the kernel will not swap it for a port's. */
+const ADDR_ASSIGNED = '3';
+
 /**
  * Makes (or adopts) a bridge with the gateway address; `route_localnet` lets the host's own
  * 127.0.0.1 reach published ports after DNAT (the source is masqueraded on the way out).
+ * The bridge gets a MAC of its own: a bridge without one takes its lowest port's, and changes
+ * it as veths come and go, which leaves every container's ARP entry for the gateway pointing
+ * nowhere (DNS and the way out dead for up to half a minute).
  */
 export async function ensureBridge(name: string, gatewayCidr: string | undefined, mtu: number): Promise<void> {
   if (!(await linkExists(name))) {
-    const made = await runCommand('ip', ['link', 'add', 'name', name, 'mtu', String(mtu), 'type', 'bridge'], { allowFailure: true });
+    const made = await runCommand('ip', ['link', 'add', 'name', name, 'mtu', String(mtu), 'address', randomLocalMac(), 'type', 'bridge'], { allowFailure: true });
     if (made.code !== 0 && !(await linkExists(name))) throw new SystemError(`cannot create bridge ${name}: ${made.stderr.trim()}`);
   }
-  const batch = [`link set dev ${name} mtu ${mtu}`, ...(gatewayCidr ? [`addr replace ${gatewayCidr} dev ${name}`] : []), `link set dev ${name} up`];
+  const batch = [
+    `link set dev ${name} mtu ${mtu}`,
+    ...(await pinMac(name)),
+    ...(gatewayCidr ? [`addr replace ${gatewayCidr} dev ${name}`] : []),
+    `link set dev ${name} up`,
+  ];
   await runCommand('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
   // Forwarding for what enters by this bridge (containers' traffic out), even when the host's
   // global ip_forward is left alone (--ip-forward=false).
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/forwarding`, '1').catch(() => undefined);
+}
+
+/** An adopted bridge keeps the MAC it has now (its containers know it); it is only pinned. */
+async function pinMac(bridge: string): Promise<string[]> {
+  const assigned = (await readFile(`/sys/class/net/${bridge}/addr_assign_type`, 'utf8').catch(() => ADDR_ASSIGNED)).trim();
+  if (assigned === ADDR_ASSIGNED) return [];
+  const now = (await readFile(`/sys/class/net/${bridge}/address`, 'utf8').catch(() => '')).trim();
+  const mac = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(now) && now !== '00:00:00:00:00:00' ? now : randomLocalMac();
+  return [`link set dev ${bridge} address ${mac}`];
 }
 
 export async function deleteLink(name: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NODE, run, TestDaemon } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
@@ -47,6 +47,23 @@ describe('bridge networking', () => {
     assert.ok(ipA.includes(`${a}/24`));
     const stats = JSON.parse(ok(await d.docker(['stats', '--no-stream', '--format', '{{json .}}', 'ping-a']), 'stats').stdout) as { NetIO: string };
     assert.match(stats.NetIO, /^[1-9][\d.]*k?B \/ [1-9][\d.]*k?B$/, 'the ping shows in docker stats NET I/O');
+  });
+
+  test("the bridge keeps its own MAC as containers come and go, so containers' ARP entry for the gateway stays right", async () => {
+    const bridge = d.net?.bridge as string;
+    const macOf = async (): Promise<string> => (await readFile(`/sys/class/net/${bridge}/address`, 'utf8')).trim();
+    assert.equal((await readFile(`/sys/class/net/${bridge}/addr_assign_type`, 'utf8')).trim(), '3', 'the MAC was set, not taken from a port');
+    const before = await macOf();
+    assert.notEqual(before, '00:00:00:00:00:00');
+    // MACs of the hosts' veth ends are random: a few of them come and go, the lowest included.
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await runD(['busybox', 'sleep', '60']));
+    assert.equal(await macOf(), before);
+    ok(await d.docker(['rm', '-f', ...ids.slice(0, 3)]), 'rm');
+    assert.equal(await macOf(), before);
+    const neigh = ok(await d.docker(['exec', ids[3] as string, 'sh', '-c', `ping -c 1 -W 2 ${gateway} >/dev/null; ip neigh show ${gateway}`]), 'neigh').stdout;
+    assert.ok(neigh.includes(before), neigh);
+    ok(await d.docker(['rm', '-f', ids[3] as string]), 'rm');
   });
 
   test('-p P:80 answers on 127.0.0.1, via the bridge gateway from a container, and from outside', async () => {
