@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
+import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface RuntimeState {
   status: 'creating' | 'created' | 'running' | 'paused' | 'stopped' | string;
@@ -17,7 +18,17 @@ export class OciRuntime {
    * @param hideOnCreate a mount the runtime must not see when it creates a container (the
    *   cgroup2 mount of a hybrid host, for crun); it runs `create` in a mount namespace without it.
    */
-  constructor(readonly name: string, readonly binary: string, readonly root: string, readonly hideOnCreate?: string) {}
+  constructor(readonly name: string, readonly binary: string, readonly root: string, readonly hideOnCreate?: string, private readonly seccompCache?: SeccompBpfCache) {}
+
+  /** Annotations for a bundle with this seccomp profile: a filter compiled before, where the runtime takes one. */
+  seccompAnnotations(seccomp: unknown): Record<string, string> {
+    return this.seccompCache?.annotationFor(seccomp) ?? {};
+  }
+
+  /** After a successful create, keeps what the runtime compiled for the next container. */
+  async learnSeccomp(id: string, seccomp: unknown): Promise<void> {
+    await this.seccompCache?.learn(this.root, id, seccomp);
+  }
 
   private async exec(args: string[]): Promise<string> {
     try {

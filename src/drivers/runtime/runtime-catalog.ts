@@ -2,6 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameterError, UnavailableError } from '../../core/errors.js';
 import { OciRuntime } from './oci-runtime.js';
+import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/bin/runc' };
 
@@ -34,6 +35,8 @@ export async function mountToHideOnCreate(name: string, cgroupRoot = '/sys/fs/cg
 export class RuntimeCatalog {
   private readonly problems = new Map<string, string | undefined>();
   private readonly hidden = new Map<string, string | undefined>();
+  /** crun alone takes a compiled filter (`run.oci.seccomp_bpf_data`); runc compiles each time. */
+  private readonly crunSeccomp = new SeccompBpfCache();
   defaultName: string;
 
   constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void) {
@@ -66,7 +69,7 @@ export class RuntimeCatalog {
     if (!binary) throw new InvalidParameterError(`unknown or invalid runtime name: ${n}`);
     const problem = this.problems.get(n);
     if (problem) throw new UnavailableError(problem);
-    return new OciRuntime(n, binary, join(this.execRoot, 'runtime', n), this.hidden.get(n));
+    return new OciRuntime(n, binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined);
   }
 
   paths(): Record<string, string> {

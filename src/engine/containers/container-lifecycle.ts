@@ -145,6 +145,9 @@ export class ContainerLifecycle {
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
       const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
       await addHostSpecParts(spec, record.HostConfig);
+      const seccomp = spec.linux?.seccomp;
+      const compiled = runtime.seccompAnnotations(seccomp);
+      if (Object.keys(compiled).length > 0) spec.annotations = { ...spec.annotations, ...compiled };
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
       const [rows, cols] = record.HostConfig.ConsoleSize;
       const started = await startMonitor({
@@ -161,6 +164,7 @@ export class ContainerLifecycle {
         ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
         ...logOptions(record),
       });
+      if (Object.keys(compiled).length === 0) void runtime.learnSeccomp(record.Id, seccomp);
       await this.d.attach.monitorReady(record.Id, state);
       await runtime.start(record.Id);
       record.State = {

@@ -56,6 +56,25 @@ describe('security defaults', () => {
     assert.match(out, /date: can't set date: Operation not permitted/);
   });
 
+  test("crun gets the default profile's filter compiled once: later bundles carry it, and it still blocks", async () => {
+    // Whether user namespaces work here at all decides what "allowed" looks like without the filter.
+    const unconfined = await run(['--security-opt', 'seccomp=unconfined', '--cap-drop', 'ALL'], 'unshare -U true 2>&1; echo "userns=$?"');
+    for (let i = 0; i < 2; i++) await run([], 'true');
+    const id = ok(await d.docker(['run', '-d', 'busybox', 'sleep', '30']), 'run').stdout.trim();
+    try {
+      const bundle = JSON.parse(await readFile(join(d.execRoot, 'containers', id, 'config.json'), 'utf8')) as { annotations?: Record<string, string>; linux: { seccomp?: unknown } };
+      assert.ok(bundle.linux.seccomp, 'the profile stays in the bundle');
+      assert.match(bundle.annotations?.['run.oci.seccomp_bpf_data'] ?? '', /^[A-Za-z0-9+/]+=*$/, 'the compiled filter is handed to crun');
+      const out = ok(await d.docker(['exec', id, 'sh', '-c', 'grep Seccomp: /proc/1/status; unshare -U true 2>&1; echo "userns=$?"']), 'exec').stdout;
+      assert.equal(statusField(out, 'Seccomp'), '2');
+      assert.match(out, /unshare: unshare\(0x10000000\): Operation not permitted[\s\S]*userns=1/, `filtered; without the filter: ${unconfined}`);
+      const inspect = ok(await d.docker(['inspect', '-f', '{{json .HostConfig.Annotations}}', id]), 'inspect').stdout.trim();
+      assert.doesNotMatch(inspect, /seccomp_bpf_data/, 'an internal annotation is not the user\'s');
+    } finally {
+      await d.docker(['rm', '-f', id]);
+    }
+  });
+
   test('/proc/sys and /sys are read-only and the masked /proc files read empty', async () => {
     const masked = ['/proc/keys', '/proc/timer_list', '/proc/kcore', '/proc/sched_debug', '/proc/latency_stats'].filter((p) => existsSync(p));
     const out = await run([], [
