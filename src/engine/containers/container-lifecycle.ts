@@ -116,6 +116,12 @@ export class ContainerLifecycle {
     }
     if (record.State.Status === 'removing' || record.State.Dead) throw new ConflictError(`container ${record.Id} is marked for removal and cannot be started`);
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    // Each start's phases go to the debug log: it is every `docker run`'s latency.
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string): void => {
+      phases[name] = Math.round((performance.now() - t0) * 10) / 10;
+    };
     const dir = runDir(this.d.execRoot, record.Id);
     const state = join(dir, 'monitor');
     await rm(dir, { recursive: true, force: true });
@@ -125,7 +131,9 @@ export class ContainerLifecycle {
     await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
+      mark('prepared');
       const [rootfs, net] = await Promise.all([this.d.snapshotter.mountRootfs(record.Id), this.d.endpoints.attach(record)]);
+      mark('mounted');
       const hc = record.HostConfig;
       const etc = net.sharedFrom
         ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
@@ -149,6 +157,7 @@ export class ContainerLifecycle {
       const compiled = runtime.seccompAnnotations(seccomp);
       if (Object.keys(compiled).length > 0) spec.annotations = { ...spec.annotations, ...compiled };
       await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
+      mark('bundle');
       const [rows, cols] = record.HostConfig.ConsoleSize;
       const started = await startMonitor({
         binary: monitorBinaryPath(),
@@ -164,9 +173,12 @@ export class ContainerLifecycle {
         ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
         ...logOptions(record),
       });
+      mark('created');
       if (Object.keys(compiled).length === 0) void runtime.learnSeccomp(record.Id, seccomp);
       await this.d.attach.monitorReady(record.Id, state);
+      mark('attached');
       await runtime.start(record.Id);
+      mark('started');
       record.State = {
         ...record.State,
         Status: 'running',
@@ -181,6 +193,8 @@ export class ContainerLifecycle {
         FinishedAt: record.State.FinishedAt,
       };
       await this.d.registry.save(record);
+      mark('saved');
+      this.d.log.debug({ id: record.Id, ms: phases }, 'container started');
       this.watch(record.Id);
       for (const m of record.Mounts ?? []) {
         if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
@@ -226,6 +240,11 @@ export class ContainerLifecycle {
   private async onExit(id: string, given: ExitCause, error: string, boot = false): Promise<void> {
     const record = this.d.registry.find(id);
     if (!record) return;
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string): void => {
+      phases[name] = Math.round((performance.now() - t0) * 10) / 10;
+    };
     const cause: ExitCause = { ...given };
     const user = this.userStops.get(id);
     // A kill with a signal the process survives (HUP to reload) is not why it ends much later.
@@ -243,6 +262,7 @@ export class ContainerLifecycle {
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
         this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
       ]);
+      mark('tornDown');
       const policy = record.HostConfig.RestartPolicy;
       const manual = record.HasBeenManuallyStopped === true;
       const restart = !record.HostConfig.AutoRemove && (boot ? restartsOnBoot(policy, exitCode, manual, record.RestartCount) : shouldRestart(policy, exitCode, manual, record.RestartCount));
@@ -276,9 +296,14 @@ export class ContainerLifecycle {
     publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
     if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop');
     for (const l of this.exitedListeners) l(record);
+    mark('recorded');
     this.d.notifier.exited(id, exitCode);
     if (restartIn !== undefined) this.scheduleRestart(record, restartIn, boot);
-    else if (record.HostConfig.AutoRemove) await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
+    else if (record.HostConfig.AutoRemove) {
+      await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
+      mark('removed');
+    }
+    this.d.log.debug({ id, ms: phases }, 'container exit handled');
   }
 
   /** At daemon start the count begins again (moby starts with ResetRestartManager). */
