@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../core/node-http.js';
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
@@ -72,7 +73,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     sendJson(res, status, { message: errorMessage(err) });
   };
 
-  const server = createServer(async (req, res) => {
+  const server = http.createServer(async (req, res) => {
     commonHeaders(res);
     opts.log.debug({ method: req.method, url: req.url }, 'request');
     try {

@@ -1,4 +1,5 @@
-import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { http } from '../core/node-http.js';
 import type { Readable } from 'node:stream';
 
 /** The newest API version this client speaks (it uses the daemon's when that is older). */
@@ -86,7 +87,7 @@ export class EngineClient {
     }
     const options: RequestOptions = { socketPath: this.socketPath, method: spec.method, path: prefix + spec.path + buildQuery(spec.query), headers };
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(options, resolve);
+      const req = http.request(options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
         reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES' ? new ConnectionError(this.socketPath, err) : err);
       });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import { configFileProblems } from './config-file-check.js';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -65,36 +66,6 @@ export interface ConfigFileValues {
   'registry-mirrors'?: string[] | undefined;
 }
 
-/**
- * zod costs berthd about 19 MB of memory once loaded, so it is loaded only when there is a
- * config file to check (most hosts run without one).
- */
-async function configSchema() {
-  const { z } = await import('zod');
-  return z
-    .object({
-      hosts: z.array(z.string()).optional(),
-      'data-root': z.string().optional(),
-      'exec-root': z.string().optional(),
-      pidfile: z.string().optional(),
-      'log-level': z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
-      'storage-driver': z.string().optional(),
-      'default-runtime': z.string().optional(),
-      'cgroup-parent': z.string().optional(),
-      debug: z.boolean().optional(),
-      bridge: z.string().optional(),
-      bip: z.string().optional(),
-      'fixed-cidr': z.string().optional(),
-      'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().int() })).optional(),
-      iptables: z.boolean().optional(),
-      'ip-forward': z.boolean().optional(),
-      mtu: z.number().int().optional(),
-      'insecure-registries': z.array(z.string()).optional(),
-      'registry-mirrors': z.array(z.string()).optional(),
-    })
-    .strict();
-}
-
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
   let text: string;
   try {
@@ -110,12 +81,9 @@ export async function readConfigFile(path: string, required: boolean): Promise<C
   } catch (err) {
     throw new InvalidParameterError(`unable to parse config file ${path}: ${(err as Error).message}`);
   }
-  const parsed = (await configSchema()).safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new InvalidParameterError(`invalid config file ${path}: ${issues}`);
-  }
-  return parsed.data;
+  const problems = configFileProblems(json);
+  if (problems.length > 0) throw new InvalidParameterError(`invalid config file ${path}: ${problems.join('; ')}`);
+  return json as ConfigFileValues;
 }
 
 const USAGE = `Usage: berthd [OPTIONS]

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../core/node-http.js';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -40,7 +41,7 @@ export class RegistryServer {
   async createServer(): Promise<Server> {
     await this.storage.init();
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
-    if (!this.opts.tls) return createHttpServer(handler);
+    if (!this.opts.tls) return http.createServer(handler);
     return createHttpsServer({ cert: await readFile(this.opts.tls.cert), key: await readFile(this.opts.tls.key) }, handler);
   }
 

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
+import { phaseTimer } from '../../core/phase-timer.js';
 import type { Logger } from '../../core/logger.js';
 import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
@@ -117,11 +118,7 @@ export class ContainerLifecycle {
     if (record.State.Status === 'removing' || record.State.Dead) throw new ConflictError(`container ${record.Id} is marked for removal and cannot be started`);
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     // Each start's phases go to the debug log: it is every `docker run`'s latency.
-    const t0 = performance.now();
-    const phases: Record<string, number> = {};
-    const mark = (name: string): void => {
-      phases[name] = Math.round((performance.now() - t0) * 10) / 10;
-    };
+    const { mark, phases } = phaseTimer();
     const dir = runDir(this.d.execRoot, record.Id);
     const state = join(dir, 'monitor');
     await rm(dir, { recursive: true, force: true });
@@ -240,11 +237,7 @@ export class ContainerLifecycle {
   private async onExit(id: string, given: ExitCause, error: string, boot = false): Promise<void> {
     const record = this.d.registry.find(id);
     if (!record) return;
-    const t0 = performance.now();
-    const phases: Record<string, number> = {};
-    const mark = (name: string): void => {
-      phases[name] = Math.round((performance.now() - t0) * 10) / 10;
-    };
+    const { mark, phases } = phaseTimer();
     const cause: ExitCause = { ...given };
     const user = this.userStops.get(id);
     // A kill with a signal the process survives (HUP to reload) is not why it ends much later.

@@ -1,4 +1,5 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { http } from '../../../core/node-http.js';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ForbiddenError, InvalidParameterError, NotFoundError, UnauthorizedError, UnavailableError } from '../../../core/errors.js';
@@ -145,7 +146,7 @@ export class RegistryHttp {
     if (opts.auth) headers.Authorization = opts.auth;
     if (Buffer.isBuffer(opts.body)) headers['Content-Length'] = opts.body.length;
     return new Promise((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(
+      const req = (secure ? httpsRequest : http.request)(
         u,
         { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(secure ? { rejectUnauthorized: !isInsecure(u.host, this.settings) } : {}) },
         resolve,
