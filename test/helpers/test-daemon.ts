@@ -13,7 +13,9 @@ export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
 export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.js');
 /** The launcher users run: it picks the Node and the V8 flags berthd runs with. */
 export const BERTHD_BIN = join(REPO_ROOT, 'bin/berthd');
-export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.js');
+/** The CLI as users run it: one bundle (scripts/bundle-cli.mjs), started by bin/berth. */
+export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.bundle.mjs');
+export const BERTH_BIN = join(REPO_ROOT, 'bin/berth');
 export const DOCKER = '/usr/local/bin/docker';
 
 export interface RunResult {
@@ -106,7 +108,7 @@ export class TestDaemon {
   }
 
   berth(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-    return run(NODE, [BERTH_JS, ...args], { env: this.env(opts.env), ...(opts.input !== undefined ? { input: opts.input } : {}) });
+    return run(BERTH_BIN, args, { env: this.env(opts.env), ...(opts.input !== undefined ? { input: opts.input } : {}) });
   }
 
   docker(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {

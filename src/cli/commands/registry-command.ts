@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { CliExit } from '../cli-context.js';
 
@@ -16,7 +16,10 @@ export function registerRegistryCommand(program: Command): void {
     .allowExcessArguments(true)
     .argument('[args...]')
     .action(async (args: string[]) => {
-      const entry = join(import.meta.dirname, '../../bin/berth-registry.js');
+      // Unbundled this module is dist/src/cli/commands/; in the CLI bundle (scripts/bundle-cli.mjs)
+      // it is part of dist/src/bin/berth.bundle.mjs, beside the registry's entry point.
+      const here = import.meta.dirname;
+      const entry = basename(here) === 'bin' ? join(here, 'berth-registry.js') : join(here, '../../bin/berth-registry.js');
       const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
       const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
       process.on('SIGINT', forward);
