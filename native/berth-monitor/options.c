@@ -20,6 +20,7 @@ enum {
   OPT_STDIN,
   OPT_STDIN_ONCE,
   OPT_HOLD_OUTPUT,
+  OPT_RUN,
   OPT_EXEC_PROCESS,
   OPT_EXIT_FILE,
   OPT_CONSOLE_SIZE,
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"stdin", no_argument, NULL, OPT_STDIN},
     {"stdin-once", no_argument, NULL, OPT_STDIN_ONCE},
     {"hold-output", no_argument, NULL, OPT_HOLD_OUTPUT},
+    {"run", no_argument, NULL, OPT_RUN},
     {"exec-process", required_argument, NULL, OPT_EXEC_PROCESS},
     {"exit-file", required_argument, NULL, OPT_EXIT_FILE},
     {"console-size", required_argument, NULL, OPT_CONSOLE_SIZE},
@@ -98,6 +100,7 @@ static int apply(int opt, const char *arg, struct options *o) {
     case OPT_STDIN: o->stdin_open = true; return 0;
     case OPT_STDIN_ONCE: o->stdin_once = true; return 0;
     case OPT_HOLD_OUTPUT: o->hold_output = true; return 0;
+    case OPT_RUN: o->run_now = true; return 0;
     case OPT_EXEC_PROCESS: return set_path(&o->exec_process, arg, "exec-process");
     case OPT_EXIT_FILE: o->exit_file = arg; return 0;
     case OPT_HIDE_MOUNT:
@@ -141,6 +144,7 @@ static int validate(const struct options *o) {
   else if (!o->runtime || !o->runtime[0]) set_error("--runtime is required");
   else if (!o->state_dir) set_error("--state-dir is required");
   else if (!o->exec_process && !o->bundle) set_error("--bundle is required unless --exec-process is given");
+  else if (o->exec_process && o->run_now) set_error("--run is for containers, not --exec-process");
   else if (!o->exit_file[0] || strchr(o->exit_file, '/') || o->exit_file[0] == '.')
     set_error("invalid --exit-file \"%s\": want a plain file name", o->exit_file);
   else return 0;

@@ -26,6 +26,7 @@ struct options {
   /* Keep output (1 MiB at most) for the first attach client, and wait for it before exiting:
    * an exec can finish before berthd has connected to it. */
   bool hold_output;
+  bool run_now; /* create mode: `run --detach`, the process starts at once (no separate start) */
   bool has_console_size;
   unsigned short rows;
   unsigned short cols;

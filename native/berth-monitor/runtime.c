@@ -29,6 +29,7 @@ static const char *pid_file_name(const struct options *o) {
 }
 
 /* RUNTIME [--root R] --log L --log-format json create --bundle B --pid-file P [--console-socket S] ID
+ * (run --detach instead of create with --run)
  * RUNTIME [--root R] --log L --log-format json exec --detach --pid-file P --process F
  *         [--tty --console-socket S] ID */
 static void build_argv(const struct runtime_request *req, const struct paths *p, const char *argv[24]) {
@@ -52,7 +53,8 @@ static void build_argv(const struct runtime_request *req, const struct paths *p,
     argv[n++] = o->exec_process;
     if (o->tty) argv[n++] = "--tty";
   } else {
-    argv[n++] = "create";
+    argv[n++] = o->run_now ? "run" : "create";
+    if (o->run_now) argv[n++] = "--detach";
     argv[n++] = "--bundle";
     argv[n++] = o->bundle;
     argv[n++] = "--pid-file";

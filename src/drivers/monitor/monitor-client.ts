@@ -47,6 +47,8 @@ export interface MonitorOptions {
   consoleSize?: readonly [number, number];
   /** Keep output for the first attach client and wait for it (an exec may end before we attach). */
   holdOutput?: boolean;
+  /** Create mode: the runtime's `run --detach` instead of `create`, so no `start` follows. */
+  runNow?: boolean;
   /** Create mode: run the runtime in a private mount namespace without this mount (OciRuntime.hideOnCreate). */
   hideMount?: string;
 }
@@ -76,6 +78,7 @@ export function monitorArgs(opts: MonitorOptions): string[] {
   if (opts.exitFile !== undefined) args.push('--exit-file', opts.exitFile);
   if (opts.consoleSize) args.push('--console-size', `${opts.consoleSize[0]}x${opts.consoleSize[1]}`);
   if (opts.holdOutput) args.push('--hold-output');
+  if (opts.runNow) args.push('--run');
   if (opts.hideMount !== undefined) args.push('--hide-mount', opts.hideMount);
   return args;
 }

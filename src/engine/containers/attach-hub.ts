@@ -28,6 +28,11 @@ export class AttachHub {
   }
 
   /** Called by start once the monitor listens and before the process runs. */
+  /** How many attach clients wait for this container's start. */
+  waiting(id: string): number {
+    return this.pending.get(id)?.length ?? 0;
+  }
+
   async monitorReady(id: string, stateDir: string): Promise<void> {
     const list = this.pending.get(id) ?? [];
     this.pending.delete(id);

@@ -164,6 +164,25 @@ describe('berth-monitor with runc', () => {
     assert.equal(await readExit(c.stateDir), undefined);
   });
 
+  it('--run starts the container at once; --hold-output keeps its first output for the first attach client', T, async () => {
+    const c = await fx.container(['sh', '-c', 'echo early; sleep 0.3; echo late']);
+    await fx.start(c, { runNow: true, holdOutput: true });
+    // No `runc start`: the process runs already, and its early line waits for us.
+    await sleep(150);
+    const socket = await connectAttach(c.stateDir);
+    const frames = demux(await collect(socket));
+    assert.deepEqual(frames.map((f) => [f.stream, f.payload]), [[1, 'early\n'], [1, 'late\n']]);
+    assert.equal((await waitExit(c.stateDir)).exitCode, 0);
+    assert.deepEqual((await readLog(c.logPath)).map((e) => e.log), ['early\n', 'late\n']);
+  });
+
+  it('--run is refused with --exec-process, and a missing command fails as with create', T, async () => {
+    const c = await fx.container(['/nonexistent']);
+    await assert.rejects(fx.start(c, { runNow: true }), /no such file or directory|executable file not found/);
+    const d = await fx.container(['true']);
+    await assert.rejects(fx.start(d, { runNow: true, execProcessFile: await fx.processFile(d, ['true']) }), /--run is for containers/);
+  });
+
   it('exec mode: runs a process in a running container with its own exit and log', T, async () => {
     const c = await fx.container(['sleep', '30']);
     const main = await fx.start(c);
