@@ -68,11 +68,18 @@ static void build_argv(const struct runtime_request *req, const struct paths *p,
   argv[n] = NULL;
 }
 
-/* The runtime's own mount namespace, private so that nothing leaks back, minus `path`. */
+/* The runtime's own mount namespace, private so that nothing leaks back, minus `path`. An empty
+ * tmpfs of this namespace alone then covers `path`: crun still makes the container's cgroup
+ * directory there, and without it that directory would land in the host's /sys/fs/cgroup tmpfs,
+ * under the mount point, where no `delete` sees it (one leaked directory per container). */
 static int hide_mount(const char *path) {
   if (unshare(CLONE_NEWNS) < 0) return -1;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
-  if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return -1;
+  if (umount2(path, MNT_DETACH) < 0) {
+    if (errno == EINVAL || errno == ENOENT) return 0;
+    return -1;
+  }
+  if (mount("berth-hidden", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=0755") < 0) return -1;
   return 0;
 }
 

@@ -149,6 +149,12 @@ describe('containers with the docker CLI', () => {
     await until(async () => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')) === '' ? true : undefined, 'the container process to go');
     const runtimeDirs = await run('sh', ['-c', `ls ${d.execRoot}/runtime/*/ 2>/dev/null | grep ${id} || true`]);
     assert.equal(runtimeDirs.stdout.trim(), '');
+    // No cgroup directory either: not in any hierarchy, and on a hybrid host not in the tmpfs
+    // under the cgroup2 mount point, where crun (run without that mount) could leave one that
+    // only a namespace without the mount can see.
+    const cgroupDirs = await run('unshare', ['-m', 'sh', '-c', `umount -l /sys/fs/cgroup/unified 2>/dev/null; find /sys/fs/cgroup -maxdepth 4 -name '${id}*'`]);
+    assert.equal(cgroupDirs.code, 0, cgroupDirs.stderr);
+    assert.equal(cgroupDirs.stdout.trim(), '');
   });
 
   test('containers survive kill -9 of berthd and a new berthd finds them', async () => {
