@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
-import { http } from '../core/node-http.js';
+import { http } from '../core/node-builtins.js';
 import type { Readable } from 'node:stream';
 
 /** The newest API version this client speaks (it uses the daemon's when that is older). */

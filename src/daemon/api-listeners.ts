@@ -1,6 +1,7 @@
 import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
+import { tls as nodeTls } from '../core/node-builtins.js';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { InvalidParameterError } from '../core/errors.js';
@@ -80,7 +81,7 @@ async function listenTls(server: Server, host: string, tls: DaemonOptions['tls']
   const [ca, cert, key] = await Promise.all([readFile(tls.ca), readFile(tls.cert), readFile(tls.key)]);
   const sockets = new Set<import('node:tls').TLSSocket>();
   // TLS in front, the same HTTP server behind: one set of routes, hijack included.
-  const tlsServer = createTlsServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, (socket) => {
+  const tlsServer = nodeTls().createServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     server.emit('connection', socket);

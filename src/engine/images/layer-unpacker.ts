@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import { MEDIA_TYPES } from '../../oci/image-types.js';
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
+import { zlib } from '../../core/node-builtins.js';
 import type { ImageDeps } from './image-catalog.js';
 
 /**
@@ -87,9 +87,9 @@ function decompress(stream: Readable, mediaType: string): Readable {
       return stream.pipe(new PassThrough());
     case MEDIA_TYPES.ociLayerGzip:
     case MEDIA_TYPES.dockerLayerGzip:
-      return stream.pipe(createGunzip());
+      return stream.pipe(zlib().createGunzip());
     case MEDIA_TYPES.ociLayerZstd:
-      return stream.pipe(createZstdDecompress());
+      return stream.pipe(zlib().createZstdDecompress());
     default:
       throw new NotImplementedError(`layer media type "${mediaType}" is not supported`);
   }

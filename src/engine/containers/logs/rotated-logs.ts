@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { errnoCode } from '../../../core/errors.js';
+import { zlib } from '../../../core/node-builtins.js';
 
 /** The most rotated files a reader looks for (docker's max-file has no upper bound; this is plenty). */
 const MAX_ROTATED = 1000;
@@ -10,7 +10,7 @@ async function readRotated(path: string, n: number): Promise<Buffer | undefined>
   for (const [name, gz] of [[`${path}.${n}`, false], [`${path}.${n}.gz`, true]] as const) {
     try {
       const data = await readFile(name);
-      return gz ? gunzipSync(data) : data;
+      return gz ? zlib().gunzipSync(data) : data;
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue;
       // A file being compressed right now may be truncated: skip it rather than fail the read.

@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import { PassThrough, Readable, type Transform } from 'node:stream';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
 import type { Digest } from '../../../core/digest.js';
 import { NotImplementedError } from '../../../core/errors.js';
 import { MEDIA_TYPES } from '../../../oci/image-types.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
+import { zlib } from '../../../core/node-builtins.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
 
@@ -27,9 +27,9 @@ export function decompressor(kind: Compression): Transform {
     case 'none':
       return new PassThrough();
     case 'gzip':
-      return createGunzip();
+      return zlib().createGunzip();
     case 'zstd':
-      return createZstdDecompress();
+      return zlib().createZstdDecompress();
     default:
       throw new NotImplementedError(`${kind}-compressed input is not supported: decompress it first, or use gzip or zstd`);
   }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { http } from '../../../core/node-http.js';
-import { request as httpsRequest } from 'node:https';
+import { http, https } from '../../../core/node-builtins.js';
 import type { Readable } from 'node:stream';
 import { ForbiddenError, InvalidParameterError, NotFoundError, UnauthorizedError, UnavailableError } from '../../../core/errors.js';
 import { isInsecure, type RegistrySettings } from './registry-hosts.js';
@@ -146,7 +145,7 @@ export class RegistryHttp {
     if (opts.auth) headers.Authorization = opts.auth;
     if (Buffer.isBuffer(opts.body)) headers['Content-Length'] = opts.body.length;
     return new Promise((resolve, reject) => {
-      const req = (secure ? httpsRequest : http.request)(
+      const req = (secure ? https().request : http.request)(
         u,
         { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(secure ? { rejectUnauthorized: !isInsecure(u.host, this.settings) } : {}) },
         resolve,
