@@ -4,7 +4,7 @@
  * An ESM import reads every export of a module, and three of node:http's (WebSocket,
  * CloseEvent, MessageEvent) are getters that load undici with its WebAssembly HTTP parser:
  * 11 MiB resident in a daemon that uses none of them (bench/container-run, berthd idle), and
- * start-up time in every CLI run. https/tls (2.7 MiB) and zlib (0.9 MiB) serve registries,
+ * start-up time in every CLI run. https/tls (2.6 MiB) and zlib (0.8 MiB) serve registries,
  * TLS listeners and compressed layers; a daemon that never meets one should not pay for them.
  * Types still come from `import type … from 'node:…'`, which costs nothing at run time.
  */
