@@ -285,7 +285,10 @@ export class ContainerLifecycle {
         Error: error || oom.explanation,
         FinishedAt: finishedAt,
       };
-      await this.d.registry.save(record);
+      // An --rm container's next record is "removing", written at once by its removal: the
+      // exit needs no fsync of its own (a crash between them ends the same way at the next
+      // start: the monitor's exit.json is read again and the container removed).
+      if (restart || !record.HostConfig.AutoRemove) await this.d.registry.save(record);
     });
     for (const m of record.Mounts ?? []) {
       if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: 'local' } });

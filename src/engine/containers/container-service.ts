@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { phaseTimer } from '../../core/phase-timer.js';
 import type { Digest } from '../../core/digest.js';
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import { newId, shortId } from '../../core/ids.js';
@@ -106,6 +107,7 @@ export class ContainerService {
       if (r.State.Status === 'removing') {
         // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
         this.d.log.warn({ id: r.Id }, 'finishing the removal of a container');
+        await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
         await this.d.snapshotter.removeRootfs(r.Id).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'removing the rootfs failed'));
         await this.d.registry.forget(r);
         continue;
@@ -239,18 +241,22 @@ export class ContainerService {
       await this.d.runtimes.get(r.HostConfig.Runtime).kill(r.Id, 'KILL', true);
       await exited;
     }
+    const { mark, phases } = phaseTimer();
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
       await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
       // Recorded before anything is deleted: a crash from here on is finished at the next start.
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
       await this.d.registry.save(r);
-      await this.d.snapshotter.removeRootfs(r.Id);
-      await rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
+      mark('marked');
+      await Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true })]);
+      mark('files');
       await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
       await this.d.endpoints.release(r);
       await this.d.registry.forget(r);
+      mark('forgotten');
     });
+    this.d.log.debug({ id: r.Id, ms: phases }, 'container removed');
     if (opts.volumes) {
       // Anonymous volumes go with their container (`rm -v`), unless another container still uses them.
       const anonymous = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && this.d.volumes.isAnonymous(m.Name)).map((m) => m.Name as string);

@@ -33,9 +33,12 @@ export interface EtcOptions {
  */
 export async function writeEtcFiles(dir: string, opts: EtcOptions): Promise<EtcFiles> {
   const files = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') };
-  await writeDerivedFile(files.hostname, `${opts.hostname}\n`);
-  await writeDerivedFile(files.hosts, await hostsFile(opts));
-  await writeDerivedFile(files.resolvConf, await containerResolvConf('/etc/resolv.conf', opts));
+  const [hosts, resolvConf] = await Promise.all([hostsFile(opts), containerResolvConf('/etc/resolv.conf', opts)]);
+  await Promise.all([
+    writeDerivedFile(files.hostname, `${opts.hostname}\n`),
+    writeDerivedFile(files.hosts, hosts),
+    writeDerivedFile(files.resolvConf, resolvConf),
+  ]);
   return files;
 }
 
