@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
 import { InvalidParameterError, NotFoundError, errnoCode } from '../../core/errors.js';
+import { pathMatchRegExp, PatternSyntaxError } from '../../core/path-match.js';
 import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
 import { extractArchive } from '../containers/changes/extract-archive.js';
 import { walkTree } from '../containers/changes/walk-tree.js';
@@ -101,22 +102,14 @@ async function entryDigest(abs: string, rel: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** filepath.Match as a RegExp: `*` and `?` stay within one path component. */
+/** COPY/ADD source wildcards are filepath.Match patterns. */
 function globRegExp(pattern: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw new InvalidParameterError(`syntax error in pattern: ${pattern}`);
-      re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else if (ch === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i] as string}`;
-    else re += ch.replace(/[.+^${}()|\]\\]/g, '\\$&');
+  try {
+    return pathMatchRegExp(pattern);
+  } catch (err) {
+    if (err instanceof PatternSyntaxError) throw new InvalidParameterError(`syntax error in pattern: ${pattern}`);
+    throw err;
   }
-  return new RegExp(re + '$');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.js';
+import { pathMatchRegExp, PatternSyntaxError } from '../../core/path-match.js';
 import { familiarName, parseReference } from '../../oci/reference.js';
 
 /** `filters` of a list call, already decoded from docker's JSON form: key → values. */
@@ -14,26 +15,12 @@ export function checkFilterKeys(filters: Filters, allowed: ReadonlySet<string> =
 
 /** Go's path.Match, as docker's reference filter uses it: `*` never crosses a `/`. */
 export function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw new InvalidParameterError(`invalid filter pattern "${pattern}": syntax error in pattern`);
-      let cls = pattern.slice(i + 1, end);
-      if (cls.startsWith('^')) cls = '^' + cls.slice(1).replace(/\\/g, '\\\\');
-      re += `[${cls.replace(/\]/g, '\\]')}]`;
-      i = end;
-    } else if (ch === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i] as string);
-    else re += escapeRe(ch);
+  try {
+    return pathMatchRegExp(pattern);
+  } catch (err) {
+    if (err instanceof PatternSyntaxError) throw new InvalidParameterError(`invalid filter pattern "${pattern}": syntax error in pattern`);
+    throw err;
   }
-  return new RegExp(`^${re}$`);
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** docker's FamiliarMatch: the pattern may match `name:tag` or just `name`. */
