@@ -12,3 +12,13 @@ export async function confirm(ctx: CliContext, question: string): Promise<boolea
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
+
+/**
+ * The docker CLI's prompt before a prune: "WARNING! This will remove <what>." (or a list of
+ * what) and the question. True when `force` is set or the user answers yes.
+ */
+export async function confirmRemoval(ctx: CliContext, what: string | readonly string[], force: boolean | undefined): Promise<boolean> {
+  if (force === true) return true;
+  const text = typeof what === 'string' ? ` ${what}.` : `:\n${what.map((l) => `  - ${l}`).join('\n')}\n`;
+  return await confirm(ctx, `WARNING! This will remove${text}\nAre you sure you want to continue? [y/N] `);
+}

@@ -53,6 +53,17 @@ export class TestDaemon {
     return d;
   }
 
+  /** A daemon with the busybox image, as most suites want one; stopped again if the bootstrap fails. */
+  static async startWithBusybox(extraArgs: string[] = []): Promise<TestDaemon> {
+    const d = await TestDaemon.start(extraArgs);
+    const r = await d.berth(['image', 'bootstrap', 'busybox']);
+    if (r.code !== 0) {
+      await d.stop();
+      throw new Error(`berth image bootstrap busybox failed (${r.code}): ${r.stderr}`);
+    }
+    return d;
+  }
+
   /** Containers of this daemon get cgroups under a parent of its own, removed by stop(). */
   get cgroupParent(): string {
     return `/${basename(this.root)}`;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson } from '../command-kit.js';
-import { confirm } from '../confirm-prompt.js';
+import { confirmRemoval } from '../confirm-prompt.js';
 import { humanSize } from '../../core/human-units.js';
 
 export function defineContainerPrune(parent: Command, ctx: CliContext, name: string): Command {
@@ -13,7 +13,7 @@ export function defineContainerPrune(parent: Command, ctx: CliContext, name: str
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect)
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { filter?: string[]; force?: boolean }) => {
-      if (opts.force !== true && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return;
+      if (!(await confirmRemoval(ctx, 'all stopped containers', opts.force))) return;
       const report = await ctx.client.json<{ ContainersDeleted?: string[] | null; SpaceReclaimed?: number }>({
         method: 'POST',
         path: '/containers/prune',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, filtersJson } from '../command-kit.js';
-import { confirm } from '../confirm-prompt.js';
+import { confirmRemoval } from '../confirm-prompt.js';
 import { formatForCli } from '../format/table.js';
 import { inspectEach } from './inspect-output.js';
 import { humanSize, sinceText, truncateId } from '../../core/human-units.js';
@@ -101,10 +101,8 @@ export function defineImagePrune(parent: Command, ctx: CliContext, name: string)
     .option('--filter <filter>', "provide filter values (e.g. 'until=<timestamp>')", collect)
     .option('-f, --force', 'do not prompt for confirmation')
     .action(async (opts: { all?: boolean; filter?: string[]; force?: boolean }) => {
-      if (!opts.force) {
-        const what = opts.all ? 'all images without at least one container associated to them' : 'all dangling images';
-        if (!(await confirm(ctx, `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `))) return;
-      }
+      const what = opts.all ? 'all images without at least one container associated to them' : 'all dangling images';
+      if (!(await confirmRemoval(ctx, what, opts.force))) return;
       const filters = [...(opts.filter ?? []), ...(opts.all ? ['dangling=false'] : ['dangling=true'])];
       const report = await ctx.client.json<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>({
         method: 'POST',

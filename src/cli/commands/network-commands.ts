@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
-import { confirm } from '../confirm-prompt.js';
+import { confirmRemoval } from '../confirm-prompt.js';
 import { formatForCli } from '../format/table.js';
 import { inspectEach } from './inspect-output.js';
 
@@ -138,7 +138,7 @@ function definePrune(parent: Command, ctx: CliContext): void {
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect)
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { filter?: string[]; force?: boolean }) => {
-      if (opts.force !== true && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return;
+      if (!(await confirmRemoval(ctx, 'all custom networks not used by at least one container', opts.force))) return;
       const report = await ctx.client.json<{ NetworksDeleted?: string[] | null }>({ method: 'POST', path: '/networks/prune', query: { filters: filtersJson(opts.filter) } });
       const deleted = report.NetworksDeleted ?? [];
       if (deleted.length > 0) ctx.out(`Deleted Networks:\n${deleted.join('\n')}\n`);

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson } from '../command-kit.js';
-import { confirm } from '../confirm-prompt.js';
+import { confirmRemoval } from '../confirm-prompt.js';
 import { humanSize } from '../../core/human-units.js';
 
 interface PruneFlags {
@@ -31,8 +31,7 @@ export function defineSystemPrune(parent: Command, ctx: CliContext): Command {
       if (flags.volumes) lines.push('all anonymous volumes not used by at least one container');
       lines.push(flags.all ? 'all images without at least one container associated to them' : 'all dangling images');
       lines.push('unused build cache');
-      const warning = `WARNING! This will remove:\n${lines.map((l) => `  - ${l}`).join('\n')}\n\nAre you sure you want to continue? [y/N] `;
-      if (flags.force !== true && !(await confirm(ctx, warning))) return;
+      if (!(await confirmRemoval(ctx, lines, flags.force))) return;
       const filter = flags.filter ?? [];
       let reclaimed = 0;
       const containers = await ctx.client.json<{ ContainersDeleted?: string[] | null; SpaceReclaimed?: number }>({ method: 'POST', path: '/containers/prune', query: { filters: filtersJson(filter) } });

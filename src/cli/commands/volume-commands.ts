@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
-import { confirm } from '../confirm-prompt.js';
+import { confirmRemoval } from '../confirm-prompt.js';
 import { humanSize } from '../../core/human-units.js';
 import { inspectEach } from './inspect-output.js';
 import { defineVolumeList, type VolumeView } from './volume-list.js';
@@ -79,7 +79,7 @@ function definePrune(parent: Command, ctx: CliContext): Command {
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { all?: boolean; filter?: string[]; force?: boolean }) => {
       const what = opts.all ? 'all local volumes' : 'anonymous local volumes';
-      if (opts.force !== true && !(await confirm(ctx, `WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `))) return;
+      if (!(await confirmRemoval(ctx, `${what} not used by at least one container`, opts.force))) return;
       const filters = [...(opts.filter ?? []), ...(opts.all ? ['all=true'] : [])];
       const report = await ctx.client.json<{ VolumesDeleted?: string[] | null; SpaceReclaimed?: number }>({ method: 'POST', path: '/volumes/prune', query: { filters: filtersJson(filters) } });
       const deleted = report.VolumesDeleted ?? [];

@@ -6,8 +6,7 @@ import { ok } from '../../helpers/expect.js';
 describe('container stats from the cgroup', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d?.stop();

@@ -10,8 +10,7 @@ import { ok, until } from '../../helpers/expect.js';
 describe('containers with the berth CLI', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(() => removeContainersAndStop(d));
 

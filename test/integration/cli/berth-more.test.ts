@@ -8,8 +8,7 @@ import { ok } from '../../helpers/expect.js';
 describe('more berth commands and API routes', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     for (const n of ['startme', 'ported', 'busy']) await d.berth(['rm', '-f', n]).catch(() => undefined);

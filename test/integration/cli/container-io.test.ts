@@ -21,8 +21,7 @@ describe('container I/O with the docker and berth CLIs', () => {
   let d: TestDaemon;
   let work: string;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     work = join(d.root, 'work');
     await mkdir(work);
   });

@@ -11,8 +11,7 @@ describe('containers with the docker CLI', () => {
   let d: TestDaemon;
   const made: string[] = [];
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     for (const id of made) await d.docker(['rm', '-f', id]).catch(() => undefined);

@@ -16,8 +16,7 @@ describe('images with the docker CLI and berth', () => {
   let d: TestDaemon;
   let busyboxId: string;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     busyboxId = ok(await d.berth(['image', 'inspect', '--format', '{{.Id}}', 'busybox']), 'inspect').stdout.trim();
   });
   after(async () => {

@@ -8,8 +8,7 @@ import { ok } from '../../helpers/expect.js';
 describe('system df and a host reboot', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d.docker(['rm', '-f', 'dfuser']).catch(() => undefined);

@@ -21,8 +21,7 @@ describe('volumes and mounts', () => {
   let d: TestDaemon;
   let host: string;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     host = await mkdtemp(join(tmpdir(), 'berth-vol-host-'));
   });
   after(async () => {

@@ -32,8 +32,7 @@ describe('crash injection: SIGKILL of berthd during every kind of operation', ()
   let d: TestDaemon;
   let tarPath: string;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     ok(await d.docker(['run', '--name', 'base', 'busybox', 'sh', '-c', 'echo layer > /made']), 'base container');
     ok(await d.docker(['commit', 'base', 'ldimg:1']), 'commit for load');
     tarPath = join(d.root, 'ldimg.tar');

@@ -13,8 +13,7 @@ describe('events, restart policies, health checks, exit explanations', () => {
   let d: TestDaemon;
   const t0 = Math.floor(Date.now() / 1000) - 1;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     for (const n of ['ev', 'rs', 'of', 'hc', 'boot1', 'boot2', 'boot3', 'dead', 'killed']) await d.docker(['rm', '-f', n]).catch(() => undefined);

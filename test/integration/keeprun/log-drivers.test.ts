@@ -8,8 +8,7 @@ import { ok } from '../../helpers/expect.js';
 describe('log drivers and rotation', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     for (const n of ['rot', 'gz', 'none', 'local', 'one']) await d.docker(['rm', '-f', n]).catch(() => undefined);

@@ -16,8 +16,7 @@ function percentile(xs: number[], p: number): number {
 describe('a container flooding stdout', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d.docker(['rm', '-f', 'flood']).catch(() => undefined);

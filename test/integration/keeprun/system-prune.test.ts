@@ -6,8 +6,7 @@ import { ok } from '../../helpers/expect.js';
 describe('system prune', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d?.stop();
@@ -32,5 +31,15 @@ describe('system prune', () => {
     assert.equal(ok(await d.docker(['ps', '-a', '--format', '{{.Names}}']), 'ps').stdout.trim(), 'alive');
     assert.match(ok(await d.docker(['images', '--format', '{{.Repository}}']), 'images').stdout, /busybox/, 'an image in use stays');
     ok(await d.docker(['rm', '-f', 'alive']), 'rm');
+  });
+
+  test("without -f the prunes ask as docker's do; only yes goes on", async () => {
+    ok(await d.docker(['run', '--name', 'stopped', 'busybox', 'true']), 'a stopped container');
+    const no = ok(await d.berth(['system', 'prune', '--volumes'], { input: 'n\n' }), 'system prune, answered no');
+    assert.equal(no.stdout, 'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n  - unused build cache\n\nAre you sure you want to continue? [y/N] ');
+    assert.match(ok(await d.docker(['ps', '-a', '--format', '{{.Names}}']), 'ps').stdout, /stopped/, 'nothing removed');
+    const yes = ok(await d.berth(['container', 'prune'], { input: 'y\n' }), 'container prune, answered yes').stdout;
+    assert.match(yes, /^WARNING! This will remove all stopped containers\.\nAre you sure you want to continue\? \[y\/N\] Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.equal(ok(await d.docker(['ps', '-aq']), 'ps').stdout.trim(), '');
   });
 });

@@ -29,8 +29,7 @@ interface Stats {
 describe('resource limits', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d?.stop();

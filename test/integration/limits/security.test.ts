@@ -21,8 +21,7 @@ const statusField = (text: string, field: string): string => new RegExp(`^${fiel
 describe('security defaults', () => {
   let d: TestDaemon;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     await d?.stop();

@@ -24,8 +24,7 @@ describe('stats', () => {
   let d: TestDaemon;
   let id = '';
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     id = ok(await d.berth(['run', '-d', '-m', '64m', '--pids-limit', '50', 'busybox', 'sh', '-c', 'while :; do :; done']), 'run').stdout.trim();
   });
   after(async () => {

@@ -14,8 +14,7 @@ describe('bridge networking', () => {
   let gateway = '';
   const servers: Server[] = [];
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     outside = await OutsideClient.make(d.net?.octet as number);
     gateway = `10.${d.net?.octet}.0.1`;
   });

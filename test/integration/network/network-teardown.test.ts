@@ -14,8 +14,7 @@ describe('network teardown and crash reconciliation', () => {
   let d: TestDaemon;
   let stopped = false;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
   });
   after(async () => {
     if (!stopped) {

@@ -18,8 +18,7 @@ describe('registry auth: htpasswd basic and bearer tokens, through berth and the
   let basic: RegistryProcess;
   let token: RegistryProcess;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     const file = await htpasswd(d.root);
     basic = await RegistryProcess.start(['--auth', `htpasswd:${file}`, '--public', 'pub/*']);
     token = await RegistryProcess.start(['--auth', `token:${file}`]);

@@ -23,8 +23,7 @@ describe('client configuration: credential helpers and registry mirrors', () => 
   let reg: RegistryProcess;
   let mirrorDaemon: TestDaemon | undefined;
   before(async () => {
-    d = await TestDaemon.start();
-    ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
+    d = await TestDaemon.startWithBusybox();
     const file = join(d.root, 'htpasswd');
     await writeFile(file, `carol:${bcrypt.hashSync('carol-secret', 5)}\n`);
     reg = await RegistryProcess.start(['--auth', `htpasswd:${file}`, '--public', 'library/*']);
