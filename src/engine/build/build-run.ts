@@ -1,3 +1,4 @@
+import { phaseTimer } from '../../core/phase-timer.js';
 import type { Digest } from '../../core/digest.js';
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -56,7 +57,7 @@ export class RunFailedError extends Error {
  */
 export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Digest> {
   const c = input.runConfig;
-  const t0 = performance.now();
+  const { mark, phases } = phaseTimer();
   const { Id } = await d.containers.create(
     {
       Image: input.parent,
@@ -75,9 +76,9 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
   let ok = false;
   try {
     const exited = d.containers.notifier.add(Id, 'not-running');
-    const t1 = performance.now();
+    mark('created');
     await d.containers.start(Id);
-    const t2 = performance.now();
+    mark('started');
     const record = d.containers.get(Id);
     const kill = (): void => void d.containers.kill(Id, 'KILL').catch(() => undefined);
     input.signal?.addEventListener('abort', kill, { once: true });
@@ -90,7 +91,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     const code = await exited;
     if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
     if (code !== 0) throw new RunFailedError(input.cmd, code);
-    const t3 = performance.now();
+    mark('ran');
     const after = d.containers.get(Id);
     const id = await commitContainer(
       { images: d.images, content: d.content },
@@ -106,7 +107,8 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
       },
     );
     if (!d.snapshotter.rootfsChangesDir(Id)) await d.snapshotter.unmountRootfs(Id).catch(() => undefined);
-    d.log.debug({ createMs: Math.round(t1 - t0), startMs: Math.round(t2 - t1), runMs: Math.round(t3 - t2), commitMs: Math.round(performance.now() - t3) }, 'build run step');
+    mark('committed');
+    d.log.debug({ id: Id, ms: phases }, 'build run step');
     ok = true;
     return id;
   } finally {

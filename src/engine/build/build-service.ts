@@ -1,6 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { phaseTimer } from '../../core/phase-timer.js';
 import { digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -90,9 +91,10 @@ export class BuildService {
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
     if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
     const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
-    const started = performance.now();
+    const { mark, phases } = phaseTimer();
     const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), source, opts.dockerfile, (m) => this.d.log.warn(m));
-    this.d.log.debug({ extractMs: Math.round(performance.now() - started) }, 'build context unpacked');
+    mark('extracted');
+    this.d.log.debug({ ms: phases }, 'build context unpacked');
     try {
       return await this.buildInContext(ctx, opts, out);
     } finally {

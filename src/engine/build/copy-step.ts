@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { phaseTimer } from '../../core/phase-timer.js';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -143,14 +144,14 @@ export class CopyStep {
       const img = await this.d.images.resolve(parent);
       top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
     }
-    const t0 = performance.now();
+    const { mark, phases } = phaseTimer();
     await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
     try {
       const root = await this.d.snapshotter.mountRootfs(id);
-      const t1 = performance.now();
+      mark('prepared');
       const cmd = await change(root);
-      const t2 = performance.now();
-      this.d.log.debug({ prepareMs: Math.round(t1 - t0), copyMs: Math.round(t2 - t1) }, 'build copy step');
+      mark('copied');
+      this.d.log.debug({ ms: phases }, 'build copy step');
       const upper = this.d.snapshotter.rootfsChangesDir(id);
       const lower = this.d.snapshotter.rootfsData(id).LowerDir;
       const changes = upper ? { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] } : { rootfs: root, baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
