@@ -10,29 +10,7 @@ import { CliExit, type CliContext } from '../cli-context.js';
 import { UsageError } from '../command-kit.js';
 import { containerPath } from './container-attach-io.js';
 import { errorText } from './container-create.js';
-
-/** Runs `op` for every name; prints what docker prints; throws CliExit(1) if any failed. */
-export async function forEachContainer(
-  ctx: CliContext,
-  names: string[],
-  op: (name: string) => Promise<string | undefined>,
-  opts: { ignoreNotFound?: boolean } = {},
-): Promise<void> {
-  const results = await Promise.allSettled(names.map((n) => op(n)));
-  const errors: string[] = [];
-  results.forEach((r, i) => {
-    if (r.status === 'fulfilled') {
-      ctx.out(r.value ?? names[i] ?? '');
-      return;
-    }
-    const err: unknown = r.reason;
-    if (!(err instanceof ApiError) && !(err instanceof UsageError)) throw err;
-    // rm -f of a missing container reports it but is not a failure.
-    if (opts.ignoreNotFound && err instanceof ApiError && err.status === 404) ctx.err(errorText(err));
-    else errors.push(errorText(err));
-  });
-  if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
-}
+import { forEachName } from './for-each-name.js';
 
 const post = (ctx: CliContext, name: string, verb: string, query: Record<string, string | undefined> = {}): Promise<number> =>
   ctx.client.noContent({ method: 'POST', path: containerPath(name, verb), query });
@@ -55,7 +33,7 @@ export function defineStop(parent: Command, ctx: CliContext, name: string, verb:
     .option('--time <int>', 'Seconds to wait before killing the container (deprecated: use --timeout)')
     .action(async (names: string[], opts: { signal?: string; timeout?: string; time?: string }) => {
       const t = timeoutOf(opts);
-      await forEachContainer(ctx, names, async (n) => {
+      await forEachName(ctx, names, async (n) => {
         await post(ctx, n, verb, { signal: opts.signal, t });
         return undefined;
       });
@@ -70,7 +48,7 @@ export function defineKill(parent: Command, ctx: CliContext, name: string): Comm
     .argument('<container...>')
     .option('-s, --signal <string>', 'Signal to send to the container')
     .action(async (names: string[], opts: { signal?: string }) => {
-      await forEachContainer(ctx, names, async (n) => {
+      await forEachName(ctx, names, async (n) => {
         await post(ctx, n, 'kill', { signal: opts.signal });
         return undefined;
       });
@@ -84,7 +62,7 @@ export function definePause(parent: Command, ctx: CliContext, name: string, verb
     .description(verb === 'pause' ? 'Pause all processes within one or more containers' : 'Unpause all processes within one or more containers')
     .argument('<container...>')
     .action(async (names: string[]) => {
-      await forEachContainer(ctx, names, async (n) => {
+      await forEachName(ctx, names, async (n) => {
         await post(ctx, n, verb);
         return undefined;
       });
@@ -102,7 +80,7 @@ export function defineRm(parent: Command, ctx: CliContext, name: string): Comman
     .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
     .action(async (names: string[], opts: { force?: boolean; link?: boolean; volumes?: boolean }) => {
       if (opts.link === true) throw new UsageError('--link is not supported: Berth has no legacy container links to remove');
-      await forEachContainer(
+      await forEachName(
         ctx,
         names,
         async (n) => {
@@ -115,7 +93,7 @@ export function defineRm(parent: Command, ctx: CliContext, name: string): Comman
           });
           return undefined;
         },
-        { ignoreNotFound: opts.force === true },
+        opts.force === true ? { notFound: 'report' } : {},
       );
     });
 }

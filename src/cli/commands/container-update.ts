@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { flagFailure } from './container-create.js';
 import { containerPath } from './container-attach-io.js';
-import { forEachContainer } from './container-lifecycle.js';
+import { forEachName } from './for-each-name.js';
 import { parseRestartPolicy } from './run-host-opts.js';
 import { optional } from './run-options.js';
 import { FlagError, memSwapBytes, parseIntFlag, parseNanoCpus, ramInBytes } from './run-units.js';
@@ -85,7 +85,7 @@ export function defineUpdate(parent: Command, ctx: CliContext, name: string): Co
         throw err;
       }
       const warnings = new Set<string>();
-      await forEachContainer(ctx, names, async (n) => {
+      await forEachName(ctx, names, async (n) => {
         const r = await ctx.client.json<{ Warnings?: string[] | null }>({ method: 'POST', path: containerPath(n, 'update'), body });
         for (const w of r.Warnings ?? []) warnings.add(w);
         return undefined;

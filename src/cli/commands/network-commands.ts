@@ -1,10 +1,10 @@
 /** docker's `network` command group: create, ls, inspect, rm, prune, connect, disconnect. */
 import type { Command } from 'commander';
-import { ApiError } from '../../client/engine-client.js';
-import { CliExit, type CliContext } from '../cli-context.js';
+import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
 import { confirmRemoval } from '../confirm-prompt.js';
 import { formatForCli } from '../format/table.js';
+import { forEachName } from './for-each-name.js';
 import { inspectEach } from './inspect-output.js';
 
 interface NetworkView {
@@ -115,18 +115,7 @@ function defineRemove(parent: Command, ctx: CliContext): void {
     .description('Remove one or more networks')
     .option('-f, --force', 'Do not error if the network does not exist')
     .action(async (names: string[], opts: { force?: boolean }) => {
-      const errors: string[] = [];
-      for (const n of names) {
-        try {
-          await ctx.client.json({ method: 'DELETE', path: `/networks/${encodeURIComponent(n)}` });
-          ctx.out(n);
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          if (opts.force && err.status === 404) continue;
-          errors.push(`Error response from daemon: ${err.message}`);
-        }
-      }
-      if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
+      await forEachName(ctx, names, async (n) => void (await ctx.client.json({ method: 'DELETE', path: `/networks/${encodeURIComponent(n)}` })), opts.force ? { notFound: 'ignore' } : {});
     });
 }
 

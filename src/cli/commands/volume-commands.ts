@@ -1,10 +1,10 @@
 /** `berth volume create|inspect|rm|prune` (ls is in volume-list.ts). */
 import type { Command } from 'commander';
-import { ApiError } from '../../client/engine-client.js';
-import { CliExit, type CliContext } from '../cli-context.js';
+import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
 import { confirmRemoval } from '../confirm-prompt.js';
 import { humanSize } from '../../core/human-units.js';
+import { forEachName } from './for-each-name.js';
 import { inspectEach } from './inspect-output.js';
 import { defineVolumeList, type VolumeView } from './volume-list.js';
 
@@ -55,17 +55,7 @@ function defineRemove(parent: Command, ctx: CliContext): Command {
     .description('Remove one or more volumes')
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action(async (names: string[], opts: { force?: boolean }) => {
-      const errors: string[] = [];
-      for (const n of names) {
-        try {
-          await ctx.client.json({ method: 'DELETE', path: `/volumes/${encodeURIComponent(n)}`, query: { force: opts.force ? '1' : undefined } });
-          ctx.out(n);
-        } catch (err) {
-          if (err instanceof ApiError) errors.push(`Error response from daemon: ${err.message}`);
-          else throw err;
-        }
-      }
-      if (errors.length > 0) throw new CliExit(1, errors.join('\n'));
+      await forEachName(ctx, names, async (n) => void (await ctx.client.json({ method: 'DELETE', path: `/volumes/${encodeURIComponent(n)}`, query: { force: opts.force ? '1' : undefined } })));
     });
 }
 

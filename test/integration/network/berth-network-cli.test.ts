@@ -37,6 +37,11 @@ describe('berth network CLI', () => {
     const missing = await d.berth(['network', 'rm', 'spare']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /network spare not found/);
+    // -f: a missing network is no error; the others are still removed and printed in order.
+    for (const n of ['rm-a', 'rm-b']) ok(await d.berth(['network', 'create', n]), `create ${n}`);
+    const forced = ok(await d.berth(['network', 'rm', '-f', 'rm-a', 'spare', 'rm-b']), 'rm -f');
+    assert.equal(forced.stdout, 'rm-a\nrm-b\n');
+    assert.equal(forced.stderr, '');
   });
 
   test('berth run -p and berth port', async () => {
