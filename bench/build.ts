@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { podmanPeer, startDockerd } from './peers.js';
+import { printTwoTimingTable } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -88,13 +89,7 @@ async function main(): Promise<void> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await d.stop();
   }
-  const base = results[0];
-  process.stdout.write(`\n${'engine'.padEnd(24)}${'cold s'.padStart(10)}${'cached s'.padStart(10)}${'cold ×'.padStart(10)}${'cached ×'.padStart(10)}\n`);
-  for (const r of results) {
-    const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
-    process.stdout.write(`${r.name.padEnd(24)}${r.cold.toFixed(3).padStart(10)}${r.cached.toFixed(3).padStart(10)}${ratio(r.cold, base?.cold).padStart(10)}${ratio(r.cached, base?.cached).padStart(10)}\n`);
-  }
-  process.stdout.write('(× = time relative to docker CLI → berthd; lower is faster)\n');
+  printTwoTimingTable(['cold', 'cached'], results.map((r) => ({ name: r.name, times: [r.cold, r.cached] })), 'docker CLI → berthd');
 }
 
 await main();

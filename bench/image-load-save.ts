@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
-import { recordResult } from './results.js';
+import { printTwoTimingTable, recordResult } from './results.js';
 import { podmanPeer, startDockerd } from './peers.js';
 
 const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
@@ -99,13 +99,7 @@ async function main(): Promise<void> {
     recordResult({ bench: 'image-load-save', metric: `docker save of a ${SIZE_MB} MB image (median of ${ROUNDS})`, engine: r.name, value: r.save, unit: 's' });
     recordResult({ bench: 'image-load-save', metric: `docker load of a ${SIZE_MB} MB image (median of ${ROUNDS})`, engine: r.name, value: r.load, unit: 's' });
   }
-  const base = results[0];
-  process.stdout.write(`\n${'engine'.padEnd(24)}${'save s'.padStart(10)}${'load s'.padStart(10)}${'save ×'.padStart(10)}${'load ×'.padStart(10)}\n`);
-  for (const r of results) {
-    const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
-    process.stdout.write(`${r.name.padEnd(24)}${r.save.toFixed(3).padStart(10)}${r.load.toFixed(3).padStart(10)}${ratio(r.save, base?.save).padStart(10)}${ratio(r.load, base?.load).padStart(10)}\n`);
-  }
-  process.stdout.write('(× = time relative to berth CLI → berthd; lower is faster)\n');
+  printTwoTimingTable(['save', 'load'], results.map((r) => ({ name: r.name, times: [r.save, r.load] })), 'berth CLI → berthd');
 }
 
 await main();

@@ -25,3 +25,19 @@ export function recordResult(r: BenchResult): void {
   const file = process.env.BENCH_RESULTS;
   if (file && Number.isFinite(r.value)) appendFileSync(file, `${JSON.stringify(r)}\n`);
 }
+
+/**
+ * The console table of a bench with two timings per engine: both in seconds, then each
+ * relative to the first row's.
+ */
+export function printTwoTimingTable(columns: readonly [string, string], rows: ReadonlyArray<{ name: string; times: readonly [number, number] }>, baseline: string): void {
+  const base = rows[0]?.times;
+  const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
+  const [c1, c2] = columns;
+  process.stdout.write(`\n${'engine'.padEnd(24)}${`${c1} s`.padStart(10)}${`${c2} s`.padStart(10)}${`${c1} ×`.padStart(10)}${`${c2} ×`.padStart(10)}\n`);
+  for (const r of rows) {
+    const [a, b] = r.times;
+    process.stdout.write(`${r.name.padEnd(24)}${a.toFixed(3).padStart(10)}${b.toFixed(3).padStart(10)}${ratio(a, base?.[0]).padStart(10)}${ratio(b, base?.[1]).padStart(10)}\n`);
+  }
+  process.stdout.write(`(× = time relative to ${baseline}; lower is faster)\n`);
+}
