@@ -5,9 +5,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import FindMyWay from 'find-my-way';
 import { parse } from 'yaml';
-import { allRouteDefinitions } from '../src/api/route-table.js';
+import { allRouteDefinitions, routerOf } from '../src/api/route-table.js';
 import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, WHY_LATER } from '../src/engine/containers/create-request.js';
 
 type State = 'done' | 'partial' | 'not yet';
@@ -147,12 +146,8 @@ async function fieldTables(spec: Swagger, routeFor: (m: string, path: string) =>
 
 export async function generateCoverage(): Promise<string> {
   const spec = parse(await readFile(SWAGGER, 'utf8')) as Swagger & { paths: Record<string, Record<string, unknown>> };
-  const router = FindMyWay();
   const routes = allRouteDefinitions();
-  for (const r of routes) {
-    router.on(r.method, r.path, () => undefined, { route: r });
-    if (r.method === 'GET') router.on('HEAD', r.path, () => undefined, { route: r });
-  }
+  const router = routerOf(routes);
   const rows: string[] = [];
   const counts: Record<State, number> = { done: 0, partial: 0, 'not yet': 0 };
   for (const [path, methods] of Object.entries(spec.paths)) {
@@ -161,8 +156,7 @@ export async function generateCoverage(): Promise<string> {
       if (!['GET', 'HEAD', 'POST', 'PUT', 'DELETE'].includes(m)) continue;
       // Image and distribution names may hold slashes; volume names never do.
       const sample = (path.startsWith('/volumes/') ? path : path.replace(/\{name\}/g, 'example/name')).replace(/\{[^}]+\}/g, 'x');
-      const found = router.find(m as 'GET', sample);
-      const route = (found?.store as { route: (typeof routes)[number] } | undefined)?.route;
+      const route = router.find(m, sample)?.value;
       let state: State = 'not yet';
       let note = '';
       if (route) {
@@ -176,7 +170,7 @@ export async function generateCoverage(): Promise<string> {
   }
   const routeFor = (m: string, path: string): (typeof routes)[number] | undefined => {
     const sample = (path.startsWith('/volumes/') ? path : path.replace(/\{name\}/g, 'example/name')).replace(/\{[^}]+\}/g, 'x');
-    return (router.find(m as 'GET', sample)?.store as { route: (typeof routes)[number] } | undefined)?.route;
+    return router.find(m, sample)?.value;
   };
   const fields = await fieldTables(spec, routeFor);
   return [

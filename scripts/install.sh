@@ -101,7 +101,7 @@ step="npm run build"
 log "npm run build (node $node_version)"
 npm run --silent build
 
-for entry in dist/src/bin/berthd.js dist/src/bin/berth.bundle.mjs; do
+for entry in dist/src/bin/berthd.bundle.mjs dist/src/bin/berth.bundle.mjs; do
   [[ -f "$entry" ]] || log "warning: the build did not produce $entry yet"
 done
 

@@ -1,4 +1,6 @@
 import type { Route } from './route.js';
+import { Router } from './router.js';
+import type { Lazy } from '../core/lazy.js';
 import { imageRoutes } from './routes/images.js';
 import { systemRoutes } from './routes/system.js';
 import type { ImageService } from '../engine/images/image-service.js';
@@ -25,15 +27,15 @@ import type { BuildService } from '../engine/build/build-service.js';
 export interface ApiServices {
   containers: ContainerService;
   execs: ExecService;
-  changes: ContainerChanges;
+  changes: Lazy<ContainerChanges>;
   system: SystemService;
   images: ImageService;
-  archives: ImageArchives;
+  archives: Lazy<ImageArchives>;
   volumes: VolumeService;
   events: EventService;
   networks: NetworkApi;
-  distribution: DistributionService;
-  builds: BuildService;
+  distribution: Lazy<DistributionService>;
+  builds: Lazy<BuildService>;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
@@ -44,4 +46,14 @@ export function buildRoutes(s: ApiServices): Route[] {
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
   return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never });
+}
+
+/** The router of a route table: every GET also answers HEAD, as docker's does. */
+export function routerOf(routes: Route[]): Router<Route> {
+  const router = new Router<Route>();
+  for (const route of routes) {
+    router.add(route.method, route.path, route);
+    if (route.method === 'GET') router.add('HEAD', route.path, route);
+  }
+  return router;
 }

@@ -19,7 +19,7 @@ export interface HijackContext {
 
 export interface Route {
   method: HttpMethod;
-  /** find-my-way pattern, e.g. `/containers/:id/json`, without the version prefix. */
+  /** A pattern for api/router.ts, e.g. `/containers/:id/json` or `/images/*`, without the version prefix. */
   path: string;
   handler: (ctx: RequestContext) => Promise<void>;
   /** For attach and exec start: called instead of `handler` when the client asks to upgrade. */

@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { http } from '../core/node-builtins.js';
 import type { Duplex } from 'node:stream';
-import FindMyWay from 'find-my-way';
 import type { Logger } from '../core/logger.js';
 import { errorMessage, NotFoundError } from '../core/errors.js';
 import { unimplementedEndpointError } from './unimplemented-endpoint.js';
@@ -10,6 +9,7 @@ import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
 import type { HttpMethod, Route } from './route.js';
 import { readUpgradeBody } from './streams/upgrade-body.js';
+import { routerOf } from './route-table.js';
 
 export interface ApiServerOptions {
   routes: Route[];
@@ -29,25 +29,15 @@ interface Matched {
  * typed-error → status mapping for every route. Handlers only parse and call services.
  */
 export function createApiServer(opts: ApiServerOptions): Server {
-  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 2048 });
-  for (const route of opts.routes) {
-    const store = { route };
-    router.on(route.method, route.path, () => undefined, store);
-    if (route.method === 'GET') router.on('HEAD', route.path, () => undefined, store);
-  }
+  const router = routerOf(opts.routes);
 
   const match = (req: IncomingMessage): Matched => {
     const url = new URL(req.url ?? '/', 'http://berth');
     const { version, path } = splitVersion(url.pathname);
     const method = (req.method ?? 'GET') as HttpMethod;
     const found = router.find(method, path);
-    const store = found?.store as { route: Route } | undefined;
-    if (!found || !store) {
-      throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
-    }
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
-    return { route: store.route, params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };
+    if (!found) throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
+    return { route: found.value, params: found.params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };
   };
 
   const commonHeaders = (res: ServerResponse): void => {

@@ -2,13 +2,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { atomicWriteFile } from '../core/atomic-write.js';
+import { lazy } from '../core/lazy.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
-import { ImageArchives } from '../engine/images/image-archives.js';
 import { ImageService } from '../engine/images/image-service.js';
-import { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import { SystemService } from '../engine/system/system-service.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { ImageStore } from '../store/metadata/image-store.js';
@@ -21,7 +20,6 @@ import type { ContainerRecord } from '../engine/containers/container-types.js';
 import { ContainerRegistry } from '../engine/containers/container-registry.js';
 import { ContainerService } from '../engine/containers/container-service.js';
 import { ExecService } from '../engine/containers/exec-service.js';
-import { ContainerChanges } from '../engine/containers/container-changes.js';
 import { VolumeStore } from '../store/metadata/volume-store.js';
 import { VolumeService } from '../engine/volumes/volume-service.js';
 import { volumeUsage } from '../engine/containers/container-mounts.js';
@@ -34,7 +32,6 @@ import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
 import { buildNetworking } from './networking.js';
-import { BuildService } from '../engine/build/build-service.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -99,14 +96,17 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     containers.lifecycle.exitedListeners.push((r) => health.stop(r.Id));
     cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
-    const changes = new ContainerChanges({ containers, images: imageService, content, snapshotter, log });
+    // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
+    const changes = lazy(async () => new (await import('../engine/containers/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
     // Restores containers and starts those whose restart policy says so (host reboot) through the
     // normal start path: whatever start needs (volumes, networks) must be ready before this.
     await containers.init();
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();
-    const archives = new ImageArchives({ images: imageService, content });
-    const distribution = new DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors } });
+    const archives = lazy(async () => new (await import('../engine/images/image-archives.js')).ImageArchives({ images: imageService, content }));
+    const distribution = lazy(
+      async () => new (await import('../engine/images/distribution/distribution-service.js')).DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors } }),
+    );
     const system = new SystemService(
       {
         dataRoot: opts.dataRoot,
@@ -124,7 +124,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.addWarnings(runtimes.warnings());
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
-    const builds = new BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') });
+    const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));
     // Contexts of builds a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     const server = createApiServer({

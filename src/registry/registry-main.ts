@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { pino } from 'pino';
+import { createLogger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { RegistryAuth } from './registry-auth.js';
 import { collectRegistryGarbage } from './registry-gc.js';
@@ -47,7 +47,7 @@ function print(text: string, code: number): number {
 
 async function serve(argv: string[]): Promise<void> {
   const opts = parseServeArgs(argv);
-  const log = pino({ level: opts.logLevel, base: { svc: 'berth-registry' } }, pino.destination(2));
+  const log = createLogger(opts.logLevel, 'berth-registry');
   const root = resolve(opts.root);
   const auth = await RegistryAuth.create(opts.auth, opts.htpasswd, opts.publicRepos, root);
   const registry = new RegistryServer({ root, auth, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}), uploadTtlMs: opts.uploadTtlMs, log });

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.js';
 import { RegistryError } from './registry-errors.js';
 import { checkDigest, checkName, isTag, parseRegistryPath, type RegistryRoute } from './registry-names.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from './registry-manifests.js';

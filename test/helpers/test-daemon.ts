@@ -10,10 +10,11 @@ import { pickTestNetwork, removeTestNetworking, type TestNetwork } from './test-
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
-export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.js');
+/** The daemon as bin/berthd runs it: one bundle (scripts/bundle.mjs). */
+export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.bundle.mjs');
 /** The launcher users run: it picks the Node and the V8 flags berthd runs with. */
 export const BERTHD_BIN = join(REPO_ROOT, 'bin/berthd');
-/** The CLI as users run it: one bundle (scripts/bundle-cli.mjs), started by bin/berth. */
+/** The CLI as users run it: one bundle (scripts/bundle.mjs), started by bin/berth. */
 export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.bundle.mjs');
 export const BERTH_BIN = join(REPO_ROOT, 'bin/berth');
 export const DOCKER = '/usr/local/bin/docker';

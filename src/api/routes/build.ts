@@ -1,6 +1,7 @@
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import type { Lazy } from '../../core/lazy.js';
 import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
-import { RunFailedError } from '../../engine/build/build-run.js';
+import { RunFailedError } from '../../engine/build/run-failed-error.js';
 import { queryBool, queryInt, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
@@ -60,7 +61,7 @@ export function buildOptions(query: URLSearchParams): BuildOptions {
   };
 }
 
-export function buildRoutes(builds: BuildService): Route[] {
+export function buildRoutes(builds: Lazy<BuildService>): Route[] {
   return [
     {
       method: 'POST',
@@ -71,7 +72,7 @@ export function buildRoutes(builds: BuildService): Route[] {
           const v = query.get(p);
           if (v && v !== '0' && v !== '{}') throw new NotImplementedError(`build cache prune with ${p} is not supported by this Berth version yet`);
         }
-        sendJson(res, 200, await builds.prune());
+        sendJson(res, 200, await (await builds()).prune());
       },
     },
     {
@@ -87,7 +88,7 @@ export function buildRoutes(builds: BuildService): Route[] {
           if (!res.writableFinished) client.abort();
         });
         try {
-          const id = await builds.build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }), signal: client.signal });
+          const id = await (await builds()).build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }), signal: client.signal });
           // Quiet: the ID is the only output, which is what the docker CLI prints.
           if (quiet) out.write({ stream: `${id}\n` });
         } catch (err) {

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.js';
+import type { Lazy } from '../../core/lazy.js';
 import type { ContainerChanges } from '../../engine/containers/container-changes.js';
 import { queryBool, sendJson, sendNoContent } from '../http-context.js';
 import type { Route } from '../route.js';
@@ -14,14 +15,14 @@ function pathParam(query: URLSearchParams): string {
 }
 
 /** diff, export, commit and the archive API (docker cp). */
-export function containerFileRoutes(changes: ContainerChanges): Route[] {
+export function containerFileRoutes(changes: Lazy<ContainerChanges>): Route[] {
   return [
-    { method: 'GET', path: '/containers/:id/changes', handler: async (ctx) => sendJson(ctx.res, 200, await changes.diff(ctx.params.id ?? '')) },
+    { method: 'GET', path: '/containers/:id/changes', handler: async (ctx) => sendJson(ctx.res, 200, await (await changes()).diff(ctx.params.id ?? '')) },
     {
       method: 'GET',
       path: '/containers/:id/export',
       handler: async (ctx) => {
-        const tar = await changes.export(ctx.params.id ?? '');
+        const tar = await (await changes()).export(ctx.params.id ?? '');
         ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
         tar.on('error', () => ctx.res.destroy());
         tar.pipe(ctx.res);
@@ -32,12 +33,12 @@ export function containerFileRoutes(changes: ContainerChanges): Route[] {
       path: '/containers/:id/archive',
       handler: async (ctx) => {
         if (ctx.req.method === 'HEAD') {
-          const stat = await changes.stat(ctx.params.id ?? '', pathParam(ctx.query));
+          const stat = await (await changes()).stat(ctx.params.id ?? '', pathParam(ctx.query));
           ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat) });
           ctx.res.end();
           return;
         }
-        const { stat, tar } = await changes.getArchive(ctx.params.id ?? '', pathParam(ctx.query));
+        const { stat, tar } = await (await changes()).getArchive(ctx.params.id ?? '', pathParam(ctx.query));
         ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': statHeader(stat) });
         tar.on('error', () => ctx.res.destroy());
         tar.pipe(ctx.res);
@@ -47,7 +48,7 @@ export function containerFileRoutes(changes: ContainerChanges): Route[] {
       method: 'PUT',
       path: '/containers/:id/archive',
       handler: async (ctx) => {
-        await changes.putArchive(ctx.params.id ?? '', pathParam(ctx.query), ctx.req, {
+        await (await changes()).putArchive(ctx.params.id ?? '', pathParam(ctx.query), ctx.req, {
           noOverwriteDirNonDir: queryBool(ctx.query, 'noOverwriteDirNonDir'),
           copyUIDGID: queryBool(ctx.query, 'copyUIDGID'),
         });
@@ -64,7 +65,7 @@ export function containerFileRoutes(changes: ContainerChanges): Route[] {
         const tag = ctx.query.get('tag') || undefined;
         const author = ctx.query.get('author') || undefined;
         const comment = ctx.query.get('comment') || undefined;
-        const id = await changes.commit(container, {
+        const id = await (await changes()).commit(container, {
           ...(repo ? { repo } : {}),
           ...(tag ? { tag } : {}),
           ...(author ? { author } : {}),

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidParameterError } from '../../core/errors.js';
+import type { Lazy } from '../../core/lazy.js';
 import type { DistributionService } from '../../engine/images/distribution/distribution-service.js';
 import type { RegistryCredentials } from '../../engine/images/distribution/registry-http.js';
 import { queryInt, readJsonBody, sendJson } from '../http-context.js';
@@ -22,14 +23,14 @@ export function registryAuth(req: IncomingMessage): RegistryCredentials | undefi
   }
 }
 
-export function distributionRoutes(distribution: DistributionService): Route[] {
+export function distributionRoutes(distribution: Lazy<DistributionService>): Route[] {
   return [
     {
       method: 'POST',
       path: '/auth',
       handler: async ({ req, res }) => {
         const body = (await readJsonBody<RegistryCredentials & { serveraddress?: string }>(req)) ?? {};
-        sendJson(res, 200, await distribution.login(body));
+        sendJson(res, 200, await (await distribution()).login(body));
       },
     },
     {
@@ -38,7 +39,7 @@ export function distributionRoutes(distribution: DistributionService): Route[] {
       coverage: () => ({ state: 'partial', note: 'the v1 search API where a registry has it, else its catalog; filters are ignored' }),
       handler: async ({ req, res, query }) => {
         const limit = queryInt(query, 'limit') ?? 25;
-        sendJson(res, 200, await distribution.search(query.get('term') ?? '', limit, registryAuth(req)));
+        sendJson(res, 200, await (await distribution()).search(query.get('term') ?? '', limit, registryAuth(req)));
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { RegistryCredentials } from '../../engine/images/distribution/registry-http.js';
 import type { ImageService } from '../../engine/images/image-service.js';
+import type { Lazy } from '../../core/lazy.js';
 import type { ImageArchives } from '../../engine/images/image-archives.js';
 import type { DistributionService } from '../../engine/images/distribution/distribution-service.js';
 import { registryAuth } from './distribution.js';
@@ -20,7 +21,7 @@ function splitNamed(rest: string, method: string): { name: string; action: Named
   return { name: decodeURIComponent(rest.slice(0, slash)), action };
 }
 
-export function imageRoutes(images: ImageService, archives: ImageArchives, distribution: DistributionService): Route[] {
+export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>, distribution: Lazy<DistributionService>): Route[] {
   const named = async (ctx: RequestContext): Promise<void> => {
     const { name, action } = splitNamed(ctx.params['*'] ?? '', ctx.req.method ?? 'GET');
     const { res, query } = ctx;
@@ -42,7 +43,7 @@ export function imageRoutes(images: ImageService, archives: ImageArchives, distr
       case 'get':
         return sendArchive(ctx, archives, [name]);
       case 'push':
-        return progressStream(ctx, (onProgress) => distribution.push(name, query.get('tag') ?? '', { onProgress, ...credsOf(ctx) }));
+        return progressStream(ctx, async (onProgress) => (await distribution()).push(name, query.get('tag') ?? '', { onProgress, ...credsOf(ctx) }));
     }
   };
 
@@ -60,7 +61,7 @@ export function imageRoutes(images: ImageService, archives: ImageArchives, distr
       handler: async ({ req, res, query }) => {
         const out = new JsonLines(res);
         try {
-          await archives.load(req, { quiet: queryBool(query, 'quiet'), onProgress: (m) => out.write(m) });
+          await (await archives()).load(req, { quiet: queryBool(query, 'quiet'), onProgress: (m) => out.write(m) });
         } catch (err) {
           // Before any output, a plain error status lets the CLI print the message directly.
           if (!res.headersSent) throw err;
@@ -77,14 +78,14 @@ export function imageRoutes(images: ImageService, archives: ImageArchives, distr
         const fromSrc = query.get('fromSrc');
         if (fromSrc === null) {
           const platform = query.get('platform');
-          return progressStream(ctx, (onProgress) =>
-            distribution.pull(query.get('fromImage') ?? '', query.get('tag') ?? '', { onProgress, ...credsOf(ctx), ...(platform ? { platform } : {}) }),
+          return progressStream(ctx, async (onProgress) =>
+            (await distribution()).pull(query.get('fromImage') ?? '', query.get('tag') ?? '', { onProgress, ...credsOf(ctx), ...(platform ? { platform } : {}) }),
           );
         }
         const out = new JsonLines(res);
         const repoParam = query.get('repo') ?? '';
         const tagParam = query.get('tag') ?? '';
-        const id = await archives.import(fromSrc === '-' ? req : fromSrc, {
+        const id = await (await archives()).import(fromSrc === '-' ? req : fromSrc, {
           ...(repoParam ? { repo: repoParam } : {}),
           ...(tagParam ? { tag: tagParam } : {}),
           ...(query.get('message') ? { message: query.get('message') as string } : {}),
@@ -126,9 +127,9 @@ async function progressStream(ctx: RequestContext, run: (onProgress: (m: object)
   out.end();
 }
 
-async function sendArchive(ctx: RequestContext, archives: ImageArchives, names: string[]): Promise<void> {
+async function sendArchive(ctx: RequestContext, archives: Lazy<ImageArchives>, names: string[]): Promise<void> {
   if (names.length === 0) throw new InvalidParameterError('no image names given to save');
-  const stream = await archives.save(names);
+  const stream = await (await archives()).save(names);
   ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   stream.on('error', () => ctx.res.destroy());
   stream.pipe(ctx.res);

@@ -16,7 +16,7 @@ export function registerRegistryCommand(program: Command): void {
     .allowExcessArguments(true)
     .argument('[args...]')
     .action(async (args: string[]) => {
-      // Unbundled this module is dist/src/cli/commands/; in the CLI bundle (scripts/bundle-cli.mjs)
+      // Unbundled this module is dist/src/cli/commands/; in the CLI bundle (scripts/bundle.mjs)
       // it is part of dist/src/bin/berth.bundle.mjs, beside the registry's entry point.
       const here = import.meta.dirname;
       const entry = basename(here) === 'bin' ? join(here, 'berth-registry.js') : join(here, '../../bin/berth-registry.js');

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { InvalidParameterError, SystemError } from '../../core/errors.js';
 import { asRuncMessage } from '../runtime/runtime-messages.js';
 
@@ -60,9 +61,13 @@ export interface MonitorStarted {
   monitorPid: number;
 }
 
-/** build/Release/berth-monitor at the repository root (from dist/src/drivers/monitor/). */
+/**
+ * build/Release/berth-monitor at the repository root: the root is what precedes dist/, whether
+ * this module runs from dist/src/drivers/monitor/ or inside the daemon's bundle in dist/src/bin/.
+ */
 export function monitorBinaryPath(): string {
-  return fileURLToPath(new URL('../../../../build/Release/berth-monitor', import.meta.url));
+  const here = fileURLToPath(import.meta.url);
+  return join(here.slice(0, here.lastIndexOf('/dist/')), 'build/Release/berth-monitor');
 }
 
 export function monitorArgs(opts: MonitorOptions): string[] {

@@ -9,6 +9,7 @@ import { commitContainer } from '../containers/changes/commit-layer.js';
 import type { ContainerService } from '../containers/container-service.js';
 import { readLogs } from '../containers/logs/json-file-reader.js';
 import type { ImageService } from '../images/image-service.js';
+import { RunFailedError } from './run-failed-error.js';
 
 export interface RunStepDeps {
   containers: ContainerService;
@@ -37,16 +38,6 @@ export interface RunStepInput {
   background: (work: Promise<unknown>) => void;
   /** The client went away: the command is killed and the step fails. */
   signal?: AbortSignal;
-}
-
-/** A RUN step that ended with a non-zero code: docker's message and the code the CLI exits with. */
-export class RunFailedError extends Error {
-  constructor(
-    readonly cmd: string[],
-    readonly code: number,
-  ) {
-    super(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
-  }
 }
 
 /**

@@ -23,6 +23,7 @@ import { CopyStep } from './copy-step.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
 import { parseRunMount, runMountPlan } from './run-mounts.js';
 import { remoteContext } from './remote-context.js';
+import { compareStrings } from '../../core/compare.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -136,7 +137,7 @@ export class BuildService {
     if (labels.length > 0) {
       // As docker's legacy builder: --label becomes a LABEL instruction at the end of the target stage.
       // The pairs go in as written (escaped, so expansion gives them back unchanged).
-      const sorted = labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const sorted = labels.sort(([a], [b]) => compareStrings(a, b));
       const quote = (t: string): string => t.replace(/[\\$"'`\s]/g, (c) => `${parsed.escapeToken}${c}`);
       const node = nodeFromLine(`LABEL ${sorted.map(([k, v]) => `${quote(k)}=${quote(v)}`).join(' ')}`, parsed.escapeToken, 0);
       node.original = `LABEL ${sorted.map(([k, v]) => `${k}=${v}`).join(' ')}`;

@@ -1,5 +1,6 @@
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import type { ImageDeps } from './image-catalog.js';
+import { compareStrings } from '../../core/compare.js';
 
 /**
  * Mark and sweep: everything reachable from an image record (config, layer blobs, unpacked
@@ -30,5 +31,5 @@ export async function collectGarbage(
     if (!known.has(id) && !extraLayers.has(`sha256:${id}`)) await deps.snapshotter.removeLayer(id);
   }
   for (const digest of await deps.content.list()) if (!blobs.has(digest)) await deps.content.delete(digest);
-  return removed.sort((a, b) => digestHex(a).localeCompare(digestHex(b)));
+  return removed.sort((a, b) => compareStrings(digestHex(a), digestHex(b)));
 }

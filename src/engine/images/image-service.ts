@@ -12,6 +12,7 @@ import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { BlobLeases } from './blob-leases.js';
+import { compareStrings } from '../../core/compare.js';
 
 export interface DeleteResponseItem {
   Untagged?: string;
@@ -109,7 +110,7 @@ export class ImageService {
       const users = await this.usage.containersUsing(record.id);
       out.push(buildSummary(record, config, names, await this.imageSize(record), users.length));
     }
-    return out.sort((a, b) => b.Created - a.Created || a.Id.localeCompare(b.Id));
+    return out.sort((a, b) => b.Created - a.Created || compareStrings(a.Id, b.Id));
   }
 
   async inspect(name: string): Promise<ImageInspect> {

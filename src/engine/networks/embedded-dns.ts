@@ -6,7 +6,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import dnsPacket from 'dns-packet';
+import type { Packet } from 'dns-packet';
+import { lazy } from '../../core/lazy.js';
 import type { Logger } from '../../core/logger.js';
 
 export type NameLookup = (networkId: string, name: string) => string[];
@@ -14,6 +15,9 @@ export type NameLookup = (networkId: string, name: string) => string[];
 export type UpstreamsFor = (networkId: string, source: string) => string[];
 
 const FORWARD_TIMEOUT_MS = 3000;
+
+/** The DNS codec, loaded with the first user network: a daemon without one does not carry it. */
+const dnsCodec = lazy(async () => (await import('dns-packet')).default);
 
 export class EmbeddedDns {
   private readonly servers = new Map<string, { udp: Socket; tcp: Server }>();
@@ -26,6 +30,7 @@ export class EmbeddedDns {
 
   async listen(networkId: string, address: string): Promise<void> {
     if (this.servers.has(networkId)) return;
+    await dnsCodec();
     const udp = createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
       void this.answer(networkId, msg, rinfo.address).then(
@@ -89,7 +94,8 @@ export class EmbeddedDns {
 
   /** Our names get an authoritative answer; anything else goes upstream unchanged. */
   async answer(networkId: string, msg: Buffer, source = ''): Promise<Buffer | undefined> {
-    let query: dnsPacket.Packet;
+    const dnsPacket = await dnsCodec();
+    let query: Packet;
     try {
       query = dnsPacket.decode(msg);
     } catch {

@@ -11,6 +11,7 @@ import { checkFilterKeys, type Filters } from '../images/image-filters.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type IpamConfig, type NetworkRecord } from './network-types.js';
+import { compareStrings } from '../../core/compare.js';
 
 export interface NetworkOptions {
   /** The default bridge's interface name (dockerd's -b/--bridge). */
@@ -322,7 +323,7 @@ export class NetworkService {
       }
       return true;
     });
-    return out.sort((a, b) => a.Name.localeCompare(b.Name)).map((r) => this.view(r, false));
+    return out.sort((a, b) => compareStrings(a.Name, b.Name)).map((r) => this.view(r, false));
   }
 
   inspect(ref: string): Record<string, unknown> {

@@ -2,6 +2,7 @@ import type { Digest } from '../../../core/digest.js';
 import { InvalidParameterError } from '../../../core/errors.js';
 import { familiarName, familiarString, formatReference, parseReference, type ImageReference } from '../../../oci/reference.js';
 import type { ArchiveDeps } from './archive-deps.js';
+import { compareStrings } from '../../../core/compare.js';
 
 /** Images to save, in the order first named, each with the full tag references to record for it. */
 export type SaveSelection = Map<Digest, string[]>;
@@ -53,5 +54,5 @@ async function tagsOfRepository(deps: ArchiveDeps, repository: string): Promise<
       if (ref.repository === repository) out.push({ id: image.Id as Digest, ref: formatReference(ref) });
     }
   }
-  return out.sort((a, b) => a.ref.localeCompare(b.ref));
+  return out.sort((a, b) => compareStrings(a.ref, b.ref));
 }
