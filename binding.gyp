@@ -23,10 +23,40 @@
         "native/berth-monitor/buf.c",
         "native/berth-monitor/util.c"
       ],
-      "defines": ["_GNU_SOURCE"],
-      "cflags!": ["-O3", "-pthread"],
-      "ldflags!": ["-rdynamic", "-pthread"],
-      "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"]
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags!": [
+        "-O3",
+        "-pthread"
+      ],
+      "ldflags!": [
+        "-rdynamic",
+        "-pthread"
+      ],
+      "cflags": [
+        "-std=c11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror"
+      ]
+    },
+    {
+      "target_name": "berth_mount",
+      "sources": [
+        "native/berth-mount/mount.c"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags": [
+        "-std=c11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror"
+      ]
     }
   ]
 }

@@ -63,6 +63,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     imageService.publish = events.publish;
     const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
     await runtimes.init();
+    cleanups.push(() => runtimes.close());
     const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));
     await containerStore.init();
     const facts = await readHostFacts();

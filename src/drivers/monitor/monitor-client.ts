@@ -4,9 +4,8 @@
  * runs the OCI runtime itself; this module never talks to the runtime.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { InvalidParameterError, SystemError } from '../../core/errors.js';
+import { nativeArtifactPath } from '../../core/native-artifacts.js';
 import { asRuncMessage } from '../runtime/runtime-messages.js';
 
 export { connectAttach, sendControl } from './monitor-sockets.js';
@@ -23,6 +22,8 @@ export interface MonitorOptions {
   bundle: string;
   /** The runtime executable (runc, crun). */
   runtime: string;
+  /** The environment the monitor runs (and so runs the runtime) with; berthd's by default. */
+  env?: NodeJS.ProcessEnv;
   /** The runtime's --root. */
   runtimeRoot: string;
   /** An existing directory of the monitor's own; one per monitor. */
@@ -61,13 +62,9 @@ export interface MonitorStarted {
   monitorPid: number;
 }
 
-/**
- * build/Release/berth-monitor at the repository root: the root is what precedes dist/, whether
- * this module runs from dist/src/drivers/monitor/ or inside the daemon's bundle in dist/src/bin/.
- */
+/** The berth-monitor executable that node-gyp builds (native/berth-monitor). */
 export function monitorBinaryPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  return join(here.slice(0, here.lastIndexOf('/dist/')), 'build/Release/berth-monitor');
+  return nativeArtifactPath('berth-monitor');
 }
 
 export function monitorArgs(opts: MonitorOptions): string[] {
@@ -130,7 +127,7 @@ function parseReport(stdout: string, stderr: string, code: number | null): Monit
  */
 export async function startMonitor(opts: MonitorOptions): Promise<MonitorStarted> {
   return await new Promise<MonitorStarted>((resolve, reject) => {
-    const child = spawn(opts.binary, monitorArgs(opts), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.binary, monitorArgs(opts), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

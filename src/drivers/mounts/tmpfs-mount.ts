@@ -1,6 +1,6 @@
 import { runCommand } from '../../core/run-command.js';
 import { isMountPoint } from '../snapshotter/mountinfo.js';
-import { unmountIfMounted } from '../snapshotter/overlay-mount.js';
+import { unmountIfMounted } from './mount-syscalls.js';
 
 /**
  * The kernel side of a tmpfs volume (`volume create -o type=tmpfs`): mounted on the volume's

@@ -18,7 +18,18 @@ export class OciRuntime {
    * @param hideOnCreate a mount the runtime must not see when it creates a container (the
    *   cgroup2 mount of a hybrid host, for crun); it runs `create` in a mount namespace without it.
    */
-  constructor(readonly name: string, readonly binary: string, readonly root: string, readonly hideOnCreate?: string, private readonly seccompCache?: SeccompBpfCache) {}
+  /**
+   * @param binary what to execute: the runtime's read-only mount where there is one
+   *   (read-only-runtime.ts), with `env` to say so, else its installed binary.
+   */
+  constructor(
+    readonly name: string,
+    readonly binary: string,
+    readonly root: string,
+    readonly hideOnCreate?: string,
+    private readonly seccompCache?: SeccompBpfCache,
+    readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** Annotations for a bundle with this seccomp profile: a filter compiled before, where the runtime takes one. */
   seccompAnnotations(seccomp: unknown): Record<string, string> {
@@ -32,7 +43,7 @@ export class OciRuntime {
 
   private async exec(args: string[]): Promise<string> {
     try {
-      return (await runCommand(this.binary, ['--root', this.root, ...args])).stdout;
+      return (await runCommand(this.binary, ['--root', this.root, ...args], { env: this.env })).stdout;
     } catch (err) {
       if (/ENOENT|cannot run/.test(errorMessage(err))) throw new UnavailableError(`OCI runtime ${this.name} (${this.binary}) is not installed: apt-get install ${this.name}`, { cause: err });
       throw err;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { InvalidParameterError, UnavailableError } from '../../core/errors.js';
 import { OciRuntime } from './oci-runtime.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
+import { readOnlyRuntime, type ReadOnlyRuntime } from './read-only-runtime.js';
+import { unmountIfMounted } from '../mounts/mount-syscalls.js';
 
 export const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/bin/runc' };
 
@@ -35,6 +37,7 @@ export async function mountToHideOnCreate(name: string, cgroupRoot = '/sys/fs/cg
 export class RuntimeCatalog {
   private readonly problems = new Map<string, string | undefined>();
   private readonly hidden = new Map<string, string | undefined>();
+  private readonly readOnly = new Map<string, ReadOnlyRuntime | undefined>();
   /** crun alone takes a compiled filter (`run.oci.seccomp_bpf_data`); runc compiles each time. */
   private readonly crunSeccomp = new SeccompBpfCache();
   defaultName: string;
@@ -46,8 +49,10 @@ export class RuntimeCatalog {
   /** Checks every runtime once; a default that cannot run here falls back to one that can. */
   async init(): Promise<void> {
     for (const [name, binary] of Object.entries(KNOWN_RUNTIMES)) {
-      this.problems.set(name, await runtimeProblem(name, binary));
+      const problem = await runtimeProblem(name, binary);
+      this.problems.set(name, problem);
       this.hidden.set(name, await mountToHideOnCreate(name));
+      if (!problem) this.readOnly.set(name, await readOnlyRuntime(binary, join(this.execRoot, 'runtime-bin'), this.warn));
     }
     if (!(this.defaultName in KNOWN_RUNTIMES)) throw new InvalidParameterError(`unknown default runtime "${this.defaultName}": use crun or runc`);
     const problem = this.problems.get(this.defaultName);
@@ -57,6 +62,12 @@ export class RuntimeCatalog {
       this.warn(`${problem}; using ${fallback} as the default runtime`);
       this.defaultName = fallback;
     }
+  }
+
+  /** Undoes init's read-only mounts (at daemon stop; a running container needs none of them). */
+  async close(): Promise<void> {
+    for (const ro of this.readOnly.values()) if (ro) await unmountIfMounted(ro.path);
+    this.readOnly.clear();
   }
 
   warnings(): string[] {
@@ -69,7 +80,8 @@ export class RuntimeCatalog {
     if (!binary) throw new InvalidParameterError(`unknown or invalid runtime name: ${n}`);
     const problem = this.problems.get(n);
     if (problem) throw new UnavailableError(problem);
-    return new OciRuntime(n, binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined);
+    const ro = this.readOnly.get(n);
+    return new OciRuntime(n, ro?.path ?? binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined, ro?.env);
   }
 
   paths(): Record<string, string> {

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SystemError, errorMessage } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
-import { isMountPoint } from './mountinfo.js';
+import { mountSyscall, unmountIfMounted } from '../mounts/mount-syscalls.js';
 
 /**
- * mount(2) takes its option string in one page. With ~100 layers, absolute lower paths would not
- * fit, so callers pass paths relative to `cwd` (short links such as `l/abc123`) and mount(8) runs
- * in `cwd`: the kernel resolves relative overlay paths against the caller's working directory.
+ * mount(2) takes its option string in one page. Absolute paths fit for dozens of layers, and
+ * berthd mounts with the syscall itself. With more, they would not fit: callers pass paths
+ * relative to `cwd` (short links such as `l/abc123`), and then mount(8) runs in `cwd`, since the
+ * kernel resolves relative overlay paths against the caller's working directory (berthd's
+ * threads share one, which they must not change).
  */
 const MOUNT_OPTIONS_MAX = 4095;
 
@@ -36,24 +38,34 @@ function extraOptions(): string[] {
   return out;
 }
 
+function optionString(lower: readonly string[], upper: string, work: string): string {
+  return [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...extraOptions()].join(',');
+}
+
+function fitsOnePage(options: string): boolean {
+  return Buffer.byteLength(options) <= MOUNT_OPTIONS_MAX;
+}
+
 export function overlayMountOptions(spec: OverlayMountSpec): string {
   if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
-  const options = [`lowerdir=${spec.lower.join(':')}`, `upperdir=${spec.upper}`, `workdir=${spec.work}`, ...extraOptions()].join(',');
-  if (Buffer.byteLength(options) > MOUNT_OPTIONS_MAX) {
+  const options = optionString(spec.lower, spec.upper, spec.work);
+  if (!fitsOnePage(options)) {
     throw new SystemError(`cannot mount overlay on ${spec.target}: ${spec.lower.length} layers exceed the mount options limit of one page`);
   }
   return options;
 }
 
 export async function mountOverlay(spec: OverlayMountSpec): Promise<void> {
-  await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', overlayMountOptions(spec), spec.target], { cwd: spec.cwd });
-}
-
-/** Unmounts `target` if it is mounted; lazily when busy, as docker does, so removal can go on. */
-export async function unmountIfMounted(target: string): Promise<void> {
-  if (!(await isMountPoint(target))) return;
-  const res = await runCommand('umount', [target], { allowFailure: true });
-  if (res.code !== 0) await runCommand('umount', ['--lazy', target]);
+  if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
+  const at = (path: string): string => resolve(spec.cwd, path);
+  const absolute = optionString(spec.lower.map(at), at(spec.upper), at(spec.work));
+  if (!fitsOnePage(absolute)) {
+    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', overlayMountOptions(spec), spec.target], { cwd: spec.cwd });
+    return;
+  }
+  await mountSyscall('overlay', spec.target, 'overlay', 0, absolute).catch((err: unknown) => {
+    throw new SystemError(`cannot mount overlay on ${spec.target}: ${errorMessage(err)}`, { cause: err });
+  });
 }
 
 /**

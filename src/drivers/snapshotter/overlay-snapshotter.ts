@@ -9,7 +9,8 @@ import { runCommand } from '../../core/run-command.js';
 import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
 import { asBerthError } from './host-error.js';
 import { isMountPoint } from './mountinfo.js';
-import { mountOverlay, unmountIfMounted } from './overlay-mount.js';
+import { mountOverlay } from './overlay-mount.js';
+import { unmountIfMounted } from '../mounts/mount-syscalls.js';
 import { ScratchDir, assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
 import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
 

@@ -126,6 +126,7 @@ export class ExecService {
       id: r.Id,
       bundle: runDir(this.d.execRoot, r.Id),
       runtime: runtime.binary,
+      env: runtime.env,
       runtimeRoot: runtime.root,
       stateDir: dir,
       tty,

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 import { ok, until } from '../../helpers/expect.js';
-import { mountsUnder } from '../../helpers/mounts.js';
+import { strayMountsUnder } from '../../helpers/mounts.js';
 
 const TUTORIAL = `FROM busybox
 MAINTAINER Jane Doe <jane@example.com>
@@ -336,7 +336,7 @@ ONBUILD RUN echo triggered > /tmp/onbuild
     const badArgBerth = await d.berth(['build', '--build-arg', '=x', await ctxDir({ Dockerfile: 'FROM busybox\n' })]);
     assert.match(badArgBerth.stderr, /invalid argument "=x" for "--build-arg" flag/);
     assert.equal(ok(await d.docker(['ps', '-aq']), 'ps').stdout, '');
-    const mounts = (await mountsUnder(d.root)).filter((m) => !m.includes('/volumes/'));
+    const mounts = (await strayMountsUnder(d.root)).filter((m) => !m.includes('/volumes/'));
     assert.deepEqual(mounts, []);
   });
 });

@@ -6,16 +6,12 @@ import { join } from 'node:path';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
 import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
+import { strayMountsUnder } from '../../helpers/mounts.js';
 
 const fails = (r: RunResult, what: string, message: RegExp): void => {
   assert.notEqual(r.code, 0, `${what} should fail: ${r.stdout}`);
   assert.match(r.stderr, message, what);
 };
-
-async function strayMounts(root: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(root));
-}
 
 describe('volumes and mounts', () => {
   let d: TestDaemon;
@@ -110,7 +106,7 @@ describe('volumes and mounts', () => {
     fails(await d.docker(['volume', 'create', '-o', 'type=tmpfs', '-o', 'o=bogus', 'badtmpfs']), 'bad tmpfs option', /unknown option "bogus"/);
     fails(await d.docker(['volume', 'create', '--driver', 'nfs', 'other']), 'other driver', /only the local driver/);
     assert.deepEqual(await readdir(join(d.dataRoot, 'volumes')), before);
-    assert.deepEqual(await strayMounts(d.root), []);
+    assert.deepEqual(await strayMountsUnder(d.root), []);
   });
 
   test('a tmpfs volume is a tmpfs of its size, unmounted when removed; an o=bind volume shows the device', async () => {
@@ -123,7 +119,7 @@ describe('volumes and mounts', () => {
     assert.equal(ok(await d.docker(['run', '--rm', '-v', 'bv:/b', 'busybox', 'cat', '/b/bound']), 'read').stdout, 'via device\n');
     ok(await d.docker(['volume', 'rm', 'bv']), 'rm bind volume');
     assert.equal(await readFile(join(host, 'bound'), 'utf8'), 'via device\n');
-    assert.deepEqual(await strayMounts(d.root), []);
+    assert.deepEqual(await strayMountsUnder(d.root), []);
   });
 
   test('volume prune removes unused anonymous volumes, and named ones with --all', async () => {

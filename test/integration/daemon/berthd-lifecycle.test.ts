@@ -4,6 +4,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTHD_JS, NODE, run, TestDaemon } from '../../helpers/test-daemon.js';
+import { mountsUnder } from '../../helpers/mounts.js';
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
@@ -24,16 +25,18 @@ describe('berthd lifecycle', () => {
     assert.equal(ping.statusCode, 200, 'the first daemon keeps serving');
   });
 
-  test('SIGTERM shuts down cleanly: socket, pidfile and lock are removed', async () => {
+  test('SIGTERM shuts down cleanly: socket, pidfile, lock and the runtimes\' read-only mounts are removed', async () => {
     const d = await TestDaemon.start();
     cleanup.push(() => d.stop());
     const pid = await d.pidFromFile();
     assert.ok(pid > 0);
     assert.ok(await exists(d.socket));
+    assert.deepEqual((await mountsUnder(d.execRoot)).sort(), [join(d.execRoot, 'runtime-bin/crun'), join(d.execRoot, 'runtime-bin/runc')]);
     await d.halt('SIGTERM');
     assert.equal(await exists(d.socket), false);
     assert.equal(await exists(join(d.execRoot, 'berthd.pid')), false);
     assert.equal(await exists(join(d.dataRoot, 'berthd.lock')), false);
+    assert.deepEqual(await mountsUnder(d.execRoot), []);
   });
 
   test('a daemon killed with SIGKILL leaves a stale lock that the next daemon takes over', async () => {

@@ -74,6 +74,19 @@ describe('security defaults', () => {
     }
   });
 
+  test('the runtimes run from read-only mounts of their binaries, which no one can write through', async () => {
+    const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+    for (const name of ['crun', 'runc']) {
+      const path = join(d.execRoot, 'runtime-bin', name);
+      const line = mountinfo.split('\n').find((l) => l.split(' ')[4] === path);
+      assert.ok(line, `${path} is a mount point`);
+      assert.match(line.split(' ')[5] ?? '', /^ro\b/, `${path} is mounted read-only`);
+      await assert.rejects(writeFile(path, 'x', { flag: 'r+' }), { code: 'EROFS' });
+    }
+    assert.equal((await run([], 'echo from-crun')).trim(), 'from-crun');
+    assert.equal((await run(['--runtime', 'runc'], 'echo from-runc')).trim(), 'from-runc');
+  });
+
   test('/proc/sys and /sys are read-only and the masked /proc files read empty', async () => {
     const masked = ['/proc/keys', '/proc/timer_list', '/proc/kcore', '/proc/sched_debug', '/proc/latency_stats'].filter((p) => existsSync(p));
     const out = await run([], [
