@@ -9,6 +9,7 @@ import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
 import type { HttpMethod, Route } from './route.js';
 import { readUpgradeBody } from './streams/upgrade-body.js';
+import { httpDate } from '../core/utc-time.js';
 import { routerOf } from './route-table.js';
 
 export interface ApiServerOptions {
@@ -41,6 +42,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
   };
 
   const commonHeaders = (res: ServerResponse): void => {
+    // node:http would write its own Date header with toUTCString (see core/utc-time.ts).
+    res.sendDate = false;
+    res.setHeader('Date', httpDate());
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Ostype', 'linux');
     res.setHeader('Server', opts.serverName);

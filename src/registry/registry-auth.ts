@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { errnoCode, InvalidParameterError } from '../core/errors.js';
 import { RegistryError } from './registry-errors.js';
+import { isoTime } from '../core/utc-time.js';
 
 export type AuthMode = 'none' | 'basic' | 'token';
 export type Action = 'pull' | 'push' | 'delete' | '*';
@@ -142,7 +143,7 @@ export class RegistryAuth {
     const payload = { iss: TOKEN_SERVICE, sub: user ?? '', aud: query.get('service') ?? TOKEN_SERVICE, iat: now, exp: now + TOKEN_TTL_S, access };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const token = `${body}.${createHmac('sha256', this.key).update(body).digest('base64url')}`;
-    return { token, access_token: token, expires_in: TOKEN_TTL_S, issued_at: new Date(now * 1000).toISOString() };
+    return { token, access_token: token, expires_in: TOKEN_TTL_S, issued_at: isoTime(now * 1000) };
   }
 
   private verifyToken(token: string): AccessEntry[] | undefined {

@@ -13,12 +13,13 @@ import { JsonLines } from '../streams/json-lines.js';
 const NAMED_ACTIONS = ['json', 'history', 'tag', 'push', 'get'] as const;
 type NamedAction = (typeof NAMED_ACTIONS)[number] | 'delete';
 
+/** `rest` comes percent-decoded from the router: decoding it again would turn `%25` into a URIError. */
 function splitNamed(rest: string, method: string): { name: string; action: NamedAction } {
-  if (method === 'DELETE') return { name: decodeURIComponent(rest), action: 'delete' };
+  if (method === 'DELETE') return { name: rest, action: 'delete' };
   const slash = rest.lastIndexOf('/');
   const action = rest.slice(slash + 1) as NamedAction;
   if (slash <= 0 || !(NAMED_ACTIONS as readonly string[]).includes(action)) throw new NotFoundError('page not found');
-  return { name: decodeURIComponent(rest.slice(0, slash)), action };
+  return { name: rest.slice(0, slash), action };
 }
 
 export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>, distribution: Lazy<DistributionService>): Route[] {

@@ -24,6 +24,7 @@ import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-stat
 import { parseRunMount, runMountPlan } from './run-mounts.js';
 import { remoteContext } from './remote-context.js';
 import { compareStrings } from '../../core/compare.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -323,7 +324,7 @@ export class BuildService {
       containerId: '',
       author: state.maintainer,
       comment: undefined,
-      created: new Date().toISOString(),
+      created: isoTime(),
     });
     return this.d.images.addImage({ config: bytes, layers: parent?.record.layers ?? [], ...(parentId ? { parent: parentId } : {}) });
   }

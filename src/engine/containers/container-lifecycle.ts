@@ -28,6 +28,7 @@ import { explainExit, lastLogLines, type ExitCause } from './exit-explanation.js
 import { nextRestartDelay, restartsOnBoot, shouldRestart } from './restart-policy.js';
 import { logSettings } from './log-config.js';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -193,7 +194,7 @@ export class ContainerLifecycle {
         ExitCode: 0,
         Error: '',
         OOMKilled: false,
-        StartedAt: new Date().toISOString(),
+        StartedAt: isoTime(),
         FinishedAt: record.State.FinishedAt,
       };
       await this.d.registry.save(record);
@@ -269,7 +270,7 @@ export class ContainerLifecycle {
       const policy = record.HostConfig.RestartPolicy;
       const manual = record.HasBeenManuallyStopped === true;
       const restart = !record.HostConfig.AutoRemove && (boot ? restartsOnBoot(policy, exitCode, manual, record.RestartCount) : shouldRestart(policy, exitCode, manual, record.RestartCount));
-      const finishedAt = new Date().toISOString();
+      const finishedAt = isoTime();
       // The explanation reads OOMKilled from the state: give it this exit's verdict.
       record.State = { ...record.State, OOMKilled: oom.oomKilled };
       record.LastExit = explainExit(record, cause, logs);

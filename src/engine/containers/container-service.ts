@@ -36,6 +36,7 @@ import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
 import { logPathFor } from './log-paths.js';
 import { validateRestartPolicy } from './restart-policy.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export interface ContainerServiceDeps {
   registry: ContainerRegistry;
@@ -151,7 +152,7 @@ export class ContainerService {
       if (resolved.config.Hostname === '') resolved.config.Hostname = shortId(id);
       const record: ContainerRecord = {
         Id: id,
-        Created: new Date().toISOString(),
+        Created: isoTime(),
         Name: fullName,
         Path: resolved.path,
         Args: resolved.args,

@@ -3,6 +3,7 @@ import { ConflictError } from '../../core/errors.js';
 import type { CgroupDriver } from '../../drivers/cgroups/cgroup-driver.js';
 import { readPseudoFile, systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
 import type { ContainerRecord } from './container-types.js';
+import { isoTime } from '../../core/utc-time.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -61,7 +62,7 @@ export async function containerStats(r: ContainerRecord, driver: CgroupDriver, c
     r.HostConfig.NetworkMode === 'host' ? Promise.resolve(undefined) : networkStats(r.State.Pid),
   ]);
   const online = cpus().length;
-  const read = new Date().toISOString();
+  const read = isoTime();
   // An unlimited cgroup has no limit of its own; docker shows the host's memory instead.
   const limit = sample.memoryLimit > 0 && sample.memoryLimit < totalmem() ? sample.memoryLimit : totalmem();
   const memory = driver.version === 1

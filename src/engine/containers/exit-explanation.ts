@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { ContainerRecord, ExitExplanation } from './container-types.js';
+import { isoTime } from '../../core/utc-time.js';
 
 /** What berthd knows about an exit besides the monitor's record. */
 export interface ExitCause {
@@ -20,7 +21,7 @@ function signalName(n: number): string {
 /** Why a container's run ended, in the words `inspect` shows (Berth's LastExit field). */
 export function explainExit(r: ContainerRecord, cause: ExitCause, lastLogLines: string[]): ExitExplanation {
   const sig = cause.signal !== null ? signalName(cause.signal) : null;
-  const base = { ExitCode: cause.exitCode, Signal: sig, OOMKilled: r.State.OOMKilled, FinishedAt: new Date().toISOString(), LastLogLines: lastLogLines };
+  const base = { ExitCode: cause.exitCode, Signal: sig, OOMKilled: r.State.OOMKilled, FinishedAt: isoTime(), LastLogLines: lastLogLines };
   const health = r.State.Health?.Status === 'unhealthy' ? r.State.Health : undefined;
   const healthNote = health ? `; it was unhealthy (${health.FailingStreak} failed health checks, last output: ${JSON.stringify((health.Log.at(-1)?.Output ?? '').trim().slice(0, 200))})` : '';
   if (cause.lost) return { ...base, Reason: 'daemon-lost', Message: cause.lost };

@@ -13,6 +13,7 @@ import { collectGarbage } from './image-gc.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { BlobLeases } from './blob-leases.js';
 import { compareStrings } from '../../core/compare.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export interface DeleteResponseItem {
   Untagged?: string;
@@ -69,7 +70,7 @@ export class ImageService {
     }
     await this.unpacker.ensureLayers(input.layers);
     const existing = await this.deps.images.get(info.digest);
-    const record: ImageRecord = existing ?? { id: info.digest, layers: input.layers, added: new Date().toISOString() };
+    const record: ImageRecord = existing ?? { id: info.digest, layers: input.layers, added: isoTime() };
     if (input.parent) record.parent = input.parent;
     if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
     await this.deps.images.put(record);
@@ -135,7 +136,7 @@ export class ImageService {
     if (ref.digest !== undefined) throw new InvalidParameterError(`refusing to create a tag with a digest reference: ${repo}`);
     if (ref.tag === undefined) ref.tag = 'latest';
     await this.deps.refs.set(formatReference(ref), img.id);
-    img.record.lastTagTime = new Date().toISOString();
+    img.record.lastTagTime = isoTime();
     await this.deps.images.put(img.record);
     this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
   }

@@ -12,6 +12,7 @@ import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type IpamConfig, type NetworkRecord } from './network-types.js';
 import { compareStrings } from '../../core/compare.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export interface NetworkOptions {
   /** The default bridge's interface name (dockerd's -b/--bridge). */
@@ -166,7 +167,7 @@ export class NetworkService {
     return {
       Name: name,
       Id: newId(),
-      Created: new Date().toISOString(),
+      Created: isoTime(),
       Scope: 'local',
       Driver: driver,
       EnableIPv4: true,

@@ -2,6 +2,7 @@ import { hostPlatform } from '../../oci/image-types.js';
 import type { ImageService } from '../images/image-service.js';
 import { cgroupWarnings, hostLimits } from '../containers/limits/host-limits.js';
 import { readHostFacts, type HostFacts } from './host-facts.js';
+import { isoTime } from '../../core/utc-time.js';
 
 export const BERTH_VERSION = '0.1.0';
 
@@ -114,7 +115,7 @@ export class SystemService {
       NFd: 0,
       OomKillDisable: cg.oomKillDisable,
       NGoroutines: 0,
-      SystemTime: new Date().toISOString(),
+      SystemTime: isoTime(),
       LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: cgroupVersion,

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { VolumeRecord, VolumeStore } from '../../store/metadata/volume-store.js';
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
 import type { PublishEvent } from '../events/event-types.js';
+import { isoTime } from '../../core/utc-time.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_FILTERS = new Set(['dangling', 'name', 'label', 'driver', 'all']);
@@ -115,7 +116,7 @@ export class VolumeService {
       // docker 23+ marks anonymous volumes with this label (prune and filters read it).
       Labels: anonymous ? { 'com.docker.volume.anonymous': '', ...(opts.Labels ?? {}) } : (opts.Labels ?? {}),
       Options: options,
-      CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      CreatedAt: isoTime().replace(/\.\d+Z$/, 'Z'),
       Anonymous: anonymous,
     };
     try {

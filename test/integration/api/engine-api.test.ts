@@ -40,6 +40,9 @@ describe('Engine API core', () => {
       assert.equal(r.headers['api-version'], '1.50');
       assert.equal(r.headers['ostype'], 'linux');
       assert.equal(r.headers['builder-version'], '1');
+      const date = String(r.headers['date']);
+      assert.match(date, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/, 'an HTTP date');
+      assert.ok(Math.abs(Date.parse(date) - Date.now()) < 5000, `the Date header is now: ${date}`);
       if (method === 'GET') assert.equal(r.body, 'OK');
     }
   });
@@ -98,6 +101,10 @@ describe('Engine API core', () => {
     assert.equal(JSON.parse(r.body).message, 'No such image: no-such-image:latest');
     const del = await rawRequest(d.socket, 'DELETE', '/v1.50/images/no-such-image');
     assert.equal(del.status, 404);
+    // The router decodes the name once; a second decoding made "%" a URIError and a 500.
+    const odd = await rawRequest(d.socket, 'GET', '/v1.50/images/a%25b/json');
+    assert.notEqual(odd.status, 500, odd.body);
+    assert.match(JSON.parse(odd.body).message, /a%b/);
   });
 
   test('import through the API, then tag with an invalid reference is a 400', async () => {

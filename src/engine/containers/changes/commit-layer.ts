@@ -16,6 +16,7 @@ import { packTar } from './tar-packer.js';
 import { isInitDir, isInitFile } from './init-paths.js';
 import { LowerView, type LowerDir, type LowerEntry } from './lower-view.js';
 import { sortedNames, walkTree, type TreeEntry } from './walk-tree.js';
+import { isoTime } from '../../../core/utc-time.js';
 
 /** The digest of a tar with no entries (two zero blocks): docker's layer.DigestSHA256EmptyTar. */
 export const EMPTY_TAR_DIGEST = sha256Digest(Buffer.alloc(1024));
@@ -148,7 +149,7 @@ export async function commitContainer(deps: CommitDeps, input: CommitInput): Pro
       containerId: input.containerId,
       author: input.author,
       comment: input.comment,
-      created: new Date().toISOString(),
+      created: isoTime(),
     });
     leases.add(sha256Digest(bytes));
     const ref = { diffId: layer.digest, digest: layer.digest, mediaType: MEDIA_TYPES.ociLayer, size: layer.size };

@@ -1,4 +1,5 @@
 import type { FileMeta } from './file-meta.js';
+import { isoTime } from '../../../core/utc-time.js';
 
 /*
  * The stat docker's archive API returns (X-Docker-Container-Path-Stat) is Go's os.FileInfo
@@ -43,7 +44,7 @@ export function rfc3339Nano(ns: bigint): string {
     fraction += second;
     seconds -= 1n;
   }
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const base = isoTime(Number(seconds) * 1000).slice(0, 19);
   const digits = fraction === 0n ? '' : `.${fraction.toString().padStart(9, '0').replace(/0+$/, '')}`;
   return `${base}${digits}Z`;
 }

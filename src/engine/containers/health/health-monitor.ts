@@ -7,6 +7,7 @@ import type { ContainerRegistry } from '../container-registry.js';
 import type { ContainerRecord, HealthState } from '../container-types.js';
 import type { ExecService } from '../exec-service.js';
 import { HEALTH_DEFAULTS, probeCommand } from './health-config.js';
+import { isoTime } from '../../../core/utc-time.js';
 
 /** docker keeps this much of a probe's output, and this many probes. */
 const MAX_OUTPUT = 4096;
@@ -146,7 +147,7 @@ export class HealthMonitor {
     const s = this.settings(r);
     const h: HealthState = r.State.Health ?? { Status: 'starting', FailingStreak: 0, Log: [] };
     const before = h.Status;
-    h.Log = [...h.Log, { Start: p.start.toISOString(), End: p.end.toISOString(), ExitCode: p.exitCode, Output: p.output }].slice(-KEEP_PROBES);
+    h.Log = [...h.Log, { Start: isoTime(p.start), End: isoTime(p.end), ExitCode: p.exitCode, Output: p.output }].slice(-KEEP_PROBES);
     if (p.exitCode === 0) {
       h.FailingStreak = 0;
       h.Status = 'healthy';

@@ -9,6 +9,7 @@ import { archiveError } from './archive-error.js';
 import { applyChanges } from './change-parser.js';
 import { decompressInput } from './compression.js';
 import { LeaseSet } from './lease-set.js';
+import { isoTime } from '../../../core/utc-time.js';
 
 export interface ImportOptions {
   /** Repository to tag the image with; may carry a tag (`repo:tag`), which `tag` overrides. */
@@ -41,7 +42,7 @@ export async function importImage(deps: ArchiveDeps, input: Readable, opts: Impo
       throw archiveError(err);
     });
     leases.add(layer.digest);
-    const created = new Date().toISOString();
+    const created = isoTime();
     const comment = opts.message || `Imported from ${opts.source ?? '-'}`;
     const config: ImageConfig = {
       architecture: platform.architecture,
