@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, SystemError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
+import { MNT_DETACH, umountSyscall } from '../mounts/mount-syscalls.js';
 
 export interface HostLink {
   ifname: string;
@@ -96,7 +97,7 @@ export async function createNetns(path: string): Promise<void> {
 }
 
 export async function deleteNetns(path: string): Promise<void> {
-  await runCommand('umount', ['--lazy', path], { allowFailure: true });
+  await umountSyscall(path, MNT_DETACH).catch(() => undefined); // not mounted, or gone: nothing to undo
   await rm(path, { force: true });
 }
 
