@@ -257,13 +257,10 @@ export class ContainerLifecycle {
     await this.d.registry.exclusive(id, async () => {
       const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter.
-      mark('logsRead');
       const oom = await oomVerdict((await hostLimits()).driver, recordCgroupPath(record, this.d.host.cgroupParent), record, exitCode);
-      mark('oomRead');
-      const t0 = performance.now();
       await Promise.all([
-        runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')).then(() => this.d.log.debug({ ms: performance.now() - t0 }, 'TMP delete')),
-        this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')).then(() => this.d.log.debug({ ms: performance.now() - t0 }, 'TMP umount')),
+        runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
+        this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
         this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
       ]);
       mark('tornDown');

@@ -66,6 +66,8 @@ export class NetworkService {
   /** Published ports of running containers, by container ID: the input of the nft ruleset. */
   private readonly ports = new Map<string, NftPort[]>();
   private nftChain: Promise<unknown> = Promise.resolve();
+  /** The ruleset last loaded into the kernel by syncRules. */
+  private appliedRuleset: string | undefined;
   private containers: AttachedContainers = () => [];
   private upstreams: string[] = [];
 
@@ -381,7 +383,11 @@ export class NetworkService {
         internal: r.Internal,
         masquerade: r.Options[MASQUERADE_OPTION] !== 'false',
       }));
-      await applyRuleset(renderRuleset(this.options.nftTable, nets, [...this.ports.values()].flat()));
+      const ruleset = renderRuleset(this.options.nftTable, nets, [...this.ports.values()].flat());
+      // Most containers publish no port: their start changes nothing here and skips an nft run.
+      if (ruleset === this.appliedRuleset) return;
+      await applyRuleset(ruleset);
+      this.appliedRuleset = ruleset;
     };
     const next = this.nftChain.then(run, run);
     this.nftChain = next.catch(() => undefined);

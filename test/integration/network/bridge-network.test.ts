@@ -65,6 +65,18 @@ describe('bridge networking', () => {
     ok(await d.docker(['rm', '-f', ids[3] as string]), 'rm');
   });
 
+  test('a container without published ports leaves the nft ruleset as it is; one with ports reloads it', async () => {
+    // `nft -a` shows each rule's handle, which a reload of the table renews.
+    const handles = async (): Promise<string> => ok(await run('nft', ['-a', 'list', 'table', 'ip', d.net?.nftTable as string]), 'nft list').stdout.replace(/^\s*#.*$/gm, '');
+    const before = await handles();
+    assert.match(before, /# handle \d+/);
+    ok(await d.docker(['run', '--rm', 'busybox', 'true']), 'run without ports');
+    assert.equal(await handles(), before, 'no reload for a container without ports');
+    const port = await freePort();
+    ok(await d.docker(['run', '--rm', '-p', `${port}:80`, 'busybox', 'true']), 'run with a port');
+    assert.notEqual(await handles(), before, 'the rules of a published port went in and out');
+  });
+
   test('-p P:80 answers on 127.0.0.1, via the bridge gateway from a container, and from outside', async () => {
     const port = await freePort();
     await runD(['--name', 'web', '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80']);
