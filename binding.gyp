@@ -43,9 +43,9 @@
       ]
     },
     {
-      "target_name": "berth_mount",
+      "target_name": "berth_host",
       "sources": [
-        "native/berth-mount/mount.c"
+        "native/berth-host/host.c"
       ],
       "defines": [
         "_GNU_SOURCE"

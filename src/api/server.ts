@@ -16,6 +16,8 @@ export interface ApiServerOptions {
   routes: Route[];
   log: Logger;
   serverName: string;
+  /** Told when the first request (or hijacked stream) begins and when the last one ends. */
+  activity?: { busy(): void; idle(): void };
 }
 
 interface Matched {
@@ -67,7 +69,16 @@ export function createApiServer(opts: ApiServerOptions): Server {
     sendJson(res, status, { message: errorMessage(err) });
   };
 
+  let inFlight = 0;
+  const begin = (done: { once(event: 'close', fn: () => void): unknown }): void => {
+    if (inFlight++ === 0) opts.activity?.busy();
+    done.once('close', () => {
+      if (--inFlight === 0) opts.activity?.idle();
+    });
+  };
+
   const server = http.createServer(async (req, res) => {
+    begin(res);
     commonHeaders(res);
     opts.log.debug({ method: req.method, url: req.url }, 'request');
     try {
@@ -89,6 +100,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    begin(socket);
     hijacked.add(socket);
     socket.once('close', () => hijacked.delete(socket));
     void (async () => {

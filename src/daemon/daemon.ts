@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { atomicWriteFile } from '../core/atomic-write.js';
 import { lazy } from '../core/lazy.js';
+import { IdleTrimmer } from '../core/idle-trimmer.js';
+import { hostAddon } from '../drivers/host/host-addon.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
@@ -132,6 +134,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
+      // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations
+      // between freed buffers): give it back once the API goes quiet (drivers/host/host-addon.ts).
+      activity: new IdleTrimmer(() => hostAddon().trim(), 100),
     });
     // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);

@@ -1,43 +1,24 @@
 /**
- * mount(2) and umount2(2) through Berth's addon (native/berth-mount), run on libuv's thread
- * pool. Node has neither call, and spawning mount(8) or umount(8) cost every container start and
- * exit several milliseconds (bench/container-run).
+ * mount(2) and umount2(2) through Berth's addon (drivers/host/host-addon.ts), run on libuv's
+ * thread pool. Node has neither call, and spawning mount(8) or umount(8) cost every container
+ * start and exit several milliseconds (bench/container-run).
  */
-import { createRequire } from 'node:module';
 import { SystemError, errnoCode, errorMessage } from '../../core/errors.js';
-import { nativeArtifactPath } from '../../core/native-artifacts.js';
-
-interface MountAddon {
-  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
-  umount(target: string, flags: number): Promise<void>;
-}
+import { hostAddon } from '../host/host-addon.js';
 
 export const MNT_DETACH = 2;
 export const MS_RDONLY = 1;
 export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
 
-let addon: MountAddon | undefined;
-
-function mountAddon(): MountAddon {
-  if (addon) return addon;
-  const path = nativeArtifactPath('berth_mount.node');
-  try {
-    addon = createRequire(import.meta.url)(path) as MountAddon;
-  } catch (err) {
-    throw new SystemError(`Berth's mount addon ${path} cannot be loaded: build it with npm run build (scripts/install.sh does)`, { cause: err });
-  }
-  return addon;
-}
-
 /** mount(2). Rejects with the kernel's error: `code` is its name (EINVAL…), `message` its text. */
 export async function mountSyscall(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void> {
-  await mountAddon().mount(source, target, fstype, flags, data);
+  await hostAddon().mount(source, target, fstype, flags, data);
 }
 
 /** umount2(2), as mountSyscall rejects. */
 export async function umountSyscall(target: string, flags = 0): Promise<void> {
-  await mountAddon().umount(target, flags);
+  await hostAddon().umount(target, flags);
 }
 
 /**
