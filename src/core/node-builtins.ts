@@ -6,6 +6,7 @@
  * 11 MiB resident in a daemon that uses none of them (bench/container-run, berthd idle), and
  * start-up time in every CLI run. https/tls (2.6 MiB) and zlib (0.8 MiB) serve registries,
  * TLS listeners and compressed layers; a daemon that never meets one should not pay for them.
+ * crypto costs every CLI command 4 ms to load, and few of them use it.
  * Types still come from `import type … from 'node:…'`, which costs nothing at run time.
  */
 import { createRequire } from 'node:module';
@@ -19,3 +20,5 @@ export const https = (): typeof import('node:https') => require('node:https') as
 export const tls = (): typeof import('node:tls') => require('node:tls') as typeof import('node:tls');
 
 export const zlib = (): typeof import('node:zlib') => require('node:zlib') as typeof import('node:zlib');
+
+export const crypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -9,6 +8,7 @@ import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
 import type { JsonMessage } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, UsageError } from '../command-kit.js';
+import { crypto } from '../../core/node-builtins.js';
 
 interface BuildFlags {
   file?: string;
@@ -116,14 +116,14 @@ async function contextTar(context: string, file: string | undefined): Promise<{ 
   let dockerfile = 'Dockerfile';
   let extra: { name: string; data: Buffer } | undefined;
   if (stdinDockerfile !== undefined) {
-    dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
+    dockerfile = `.dockerfile.${crypto().randomBytes(10).toString('hex')}`;
     extra = { name: dockerfile, data: stdinDockerfile };
   } else if (file !== undefined) {
     const abs = isAbsolute(file) ? file : resolve(file);
     const rel = relative(root, abs);
     if (rel.startsWith('..') || isAbsolute(rel)) {
       // As the docker CLI: a Dockerfile outside the context travels inside it under a random name.
-      dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
+      dockerfile = `.dockerfile.${crypto().randomBytes(10).toString('hex')}`;
       extra = { name: dockerfile, data: await readFile(abs).catch(() => { throw new UsageError(`unable to prepare context: the Dockerfile (${file}) cannot be read`); }) };
     } else dockerfile = rel.split(sep).join('/');
   }
