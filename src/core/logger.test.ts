@@ -64,3 +64,20 @@ test('a cycle or a bigint in the fields does not make the log call throw', () =>
   assert.deepEqual(c.lines[0]?.a, { name: 'a', self: '[Circular]' });
   assert.equal(c.lines[0]?.big, '12');
 });
+
+test('a daemon whose log reader went away keeps running (EPIPE on stderr is not fatal)', async () => {
+  const { spawn } = await import('node:child_process');
+  const script = `import { createLogger } from ${JSON.stringify(new URL('./logger.js', import.meta.url).href)};
+    const log = createLogger('info');
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 2000; i++) log.info({ i }, 'a line nobody reads');
+    await new Promise((r) => setTimeout(r, 100));
+    process.stdout.write('survived');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.destroy(); // the reader goes away before the first line
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  assert.equal(out, 'survived');
+});

@@ -111,6 +111,8 @@ class JsonLogger implements Logger {
  * is not lost. On Linux, process.stderr writes to files, pipes and terminals synchronously.
  */
 export function createLogger(level: string = 'info', svc = 'berthd'): Logger {
+  // A daemon whose log reader went away (EPIPE) keeps running; its lines are lost, as they must be.
+  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => undefined);
   return new JsonLogger(level, svc, (line) => process.stderr.write(line));
 }
 

@@ -59,7 +59,9 @@ export async function mountOverlay(spec: OverlayMountSpec): Promise<void> {
   if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
   const at = (path: string): string => resolve(spec.cwd, path);
   const absolute = optionString(spec.lower.map(at), at(spec.upper), at(spec.work));
-  if (!fitsOnePage(absolute)) {
+  // mount(2) splits the options at ',' and lower dirs at ':': a root holding either needs the
+  // relative paths too.
+  if (!fitsOnePage(absolute) || /[,:\\]/.test(resolve(spec.cwd))) {
     await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', overlayMountOptions(spec), spec.target], { cwd: spec.cwd });
     return;
   }

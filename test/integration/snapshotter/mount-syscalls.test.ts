@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountSyscall, umountSyscall, unmountIfMounted } from '../../../src/drivers/mounts/mount-syscalls.js';
+import { probeOverlay } from '../../../src/drivers/snapshotter/overlay-mount.js';
 import { mountsUnder, unmountUnder } from '../../helpers/mounts.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -46,5 +47,14 @@ test('unmountIfMounted: nothing to do for a plain or missing dir; a busy mount i
     } finally {
       await busy.close();
     }
+  });
+});
+
+test("overlay mounts where the root's path holds ',' or ':', which mount(2)'s options cannot carry", async () => {
+  await withDir(async (dir) => {
+    for (const name of ['plain', 'a,b', 'c:d']) {
+      assert.equal(await probeOverlay(join(dir, name, 'probe')), null, name);
+    }
+    assert.deepEqual(await mountsUnder(dir), []);
   });
 });
