@@ -15,12 +15,10 @@ export interface RuntimeState {
  */
 export class OciRuntime {
   /**
-   * @param hideOnCreate a mount the runtime must not see when it creates a container (the
-   *   cgroup2 mount of a hybrid host, for crun); it runs `create` in a mount namespace without it.
-   */
-  /**
    * @param binary what to execute: the runtime's read-only mount where there is one
    *   (read-only-runtime.ts), with `env` to say so, else its installed binary.
+   * @param hideOnCreate a mount the runtime must not see when it creates a container (the
+   *   cgroup2 mount of a hybrid host, for crun); it runs `create` in a mount namespace without it.
    */
   constructor(
     readonly name: string,

@@ -46,28 +46,23 @@ function fitsOnePage(options: string): boolean {
   return Buffer.byteLength(options) <= MOUNT_OPTIONS_MAX;
 }
 
-export function overlayMountOptions(spec: OverlayMountSpec): string {
-  if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
-  const options = optionString(spec.lower, spec.upper, spec.work);
-  if (!fitsOnePage(options)) {
-    throw new SystemError(`cannot mount overlay on ${spec.target}: ${spec.lower.length} layers exceed the mount options limit of one page`);
-  }
-  return options;
-}
-
 export async function mountOverlay(spec: OverlayMountSpec): Promise<void> {
   if (spec.lower.length === 0) throw new SystemError('cannot mount overlay: no lower directory');
   const at = (path: string): string => resolve(spec.cwd, path);
   const absolute = optionString(spec.lower.map(at), at(spec.upper), at(spec.work));
   // mount(2) splits the options at ',' and lower dirs at ':': a root holding either needs the
   // relative paths too.
-  if (!fitsOnePage(absolute) || /[,:\\]/.test(resolve(spec.cwd))) {
-    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', overlayMountOptions(spec), spec.target], { cwd: spec.cwd });
+  if (fitsOnePage(absolute) && !/[,:\\]/.test(resolve(spec.cwd))) {
+    await mountSyscall('overlay', spec.target, 'overlay', 0, absolute).catch((err: unknown) => {
+      throw new SystemError(`cannot mount overlay on ${spec.target}: ${errorMessage(err)}`, { cause: err });
+    });
     return;
   }
-  await mountSyscall('overlay', spec.target, 'overlay', 0, absolute).catch((err: unknown) => {
-    throw new SystemError(`cannot mount overlay on ${spec.target}: ${errorMessage(err)}`, { cause: err });
-  });
+  const relative = optionString(spec.lower, spec.upper, spec.work);
+  if (!fitsOnePage(relative)) {
+    throw new SystemError(`cannot mount overlay on ${spec.target}: ${spec.lower.length} layers exceed the mount options limit of one page`);
+  }
+  await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', relative, spec.target], { cwd: spec.cwd });
 }
 
 /**
