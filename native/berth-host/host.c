@@ -7,15 +7,28 @@
  * - malloc_trim(3): after a burst of streaming (an image load, a build context), glibc's heap
  *   keeps megabytes that a few long-lived allocations pin between freed buffers; this returns
  *   the free pages among them to the kernel (about 0.5 ms).
+ * - openat2(2), mknod(2) and (l)setxattr(2), for the root-confined filesystem layer
+ *   (src/drivers/host/rooted-fs.ts): openat2's RESOLVE_IN_ROOT resolves a path inside a directory
+ *   fd as if it were `/`, so no symlink an archive or a container plants can lead out of it. They
+ *   are synchronous: each is one short metadata syscall on a local filesystem.
  */
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <malloc.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 #include <uv.h>
 
 enum op { OP_MOUNT, OP_UMOUNT };
@@ -148,6 +161,130 @@ static napi_value js_trim(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* Throws the kernel's error as Node's fs does: `code` its name, `errno` negative. */
+static void throw_errno(napi_env env, int err, const char *syscall_name) {
+  napi_value code, msg, error, errno_value, sc;
+  char text[256];
+  snprintf(text, sizeof(text), "%s, %s", strerror(err), syscall_name);
+  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, -err, &errno_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &sc);
+  napi_set_named_property(env, error, "syscall", sc);
+  napi_throw(env, error);
+}
+
+static int int_args(napi_env env, napi_value *argv, size_t from, size_t to, int64_t *out) {
+  for (size_t i = from; i < to; i++) {
+    if (napi_get_value_int64(env, argv[i], &out[i - from]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "expected a number argument");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* openat2(dirfd, path, flags, mode, resolve): the new fd. */
+static napi_value js_openat2(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  size_t argc = 5;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "openat2(dirfd, path, flags, mode, resolve)");
+    return NULL;
+  }
+  int64_t n[4];
+  int bad = 0;
+  char *path = string_arg(env, argv[1], 0, &bad);
+  if (bad) return NULL;
+  napi_value rest[4] = {argv[0], argv[2], argv[3], argv[4]};
+  if (!int_args(env, rest, 0, 4, n)) {
+    free(path);
+    return NULL;
+  }
+  struct open_how how = {.flags = (uint64_t)n[1] | O_CLOEXEC, .mode = (uint64_t)n[2], .resolve = (uint64_t)n[3]};
+  long fd;
+  do fd = syscall(SYS_openat2, (int)n[0], path, &how, sizeof(how));
+  while (fd < 0 && errno == EAGAIN);
+  int err = errno;
+  free(path);
+  if (fd < 0) {
+    throw_errno(env, err, "openat2");
+    return NULL;
+  }
+  napi_value r;
+  napi_create_int32(env, (int32_t)fd, &r);
+  return r;
+}
+
+/* mknod(path, mode, major, minor): mode carries the file type (S_IFCHR, S_IFBLK, S_IFIFO). */
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc = 4;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "mknod(path, mode, major, minor)");
+    return NULL;
+  }
+  int64_t n[3];
+  int bad = 0;
+  char *path = string_arg(env, argv[0], 0, &bad);
+  if (bad) return NULL;
+  if (!int_args(env, argv, 1, 4, n)) {
+    free(path);
+    return NULL;
+  }
+  int rc = mknod(path, (mode_t)n[0], makedev((unsigned)n[1], (unsigned)n[2]));
+  int err = errno;
+  free(path);
+  if (rc != 0) throw_errno(env, err, "mknod");
+  return NULL;
+}
+
+/*
+ * setxattr(path, name, value: Buffer, follow): lsetxattr unless `follow`, which is for
+ * /proc/self/fd/N paths (the magic link must be followed to reach the fd's inode).
+ */
+static napi_value js_setxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc = 4;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_buffer = false, follow = false;
+  if (argc >= 4) {
+    napi_is_buffer(env, argv[2], &is_buffer);
+    napi_get_value_bool(env, argv[3], &follow);
+  }
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "setxattr(path, name, value: Buffer, follow: boolean)");
+    return NULL;
+  }
+  int bad = 0;
+  char *path = string_arg(env, argv[0], 0, &bad);
+  if (bad) return NULL;
+  char *name = string_arg(env, argv[1], 0, &bad);
+  if (bad) {
+    free(path);
+    return NULL;
+  }
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, argv[2], &data, &len);
+  int rc = follow ? setxattr(path, name, data, len, 0) : lsetxattr(path, name, data, len, 0);
+  int err = errno;
+  free(path);
+  free(name);
+  if (rc != 0) throw_errno(env, err, follow ? "setxattr" : "lsetxattr");
+  return NULL;
+}
+
+static void set_int(napi_env env, napi_value obj, const char *name, int64_t v) {
+  napi_value n;
+  napi_create_int64(env, v, &n);
+  napi_set_named_property(env, obj, name, n);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "trim", NAPI_AUTO_LENGTH, js_trim, NULL, &fn);
@@ -156,6 +293,24 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "mount", fn);
   napi_create_function(env, "umount", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_UMOUNT, &fn);
   napi_set_named_property(env, exports, "umount", fn);
+  napi_create_function(env, "openat2", NAPI_AUTO_LENGTH, js_openat2, NULL, &fn);
+  napi_set_named_property(env, exports, "openat2", fn);
+  napi_create_function(env, "mknod", NAPI_AUTO_LENGTH, js_mknod, NULL, &fn);
+  napi_set_named_property(env, exports, "mknod", fn);
+  napi_create_function(env, "setxattr", NAPI_AUTO_LENGTH, js_setxattr, NULL, &fn);
+  napi_set_named_property(env, exports, "setxattr", fn);
+  napi_value c;
+  napi_create_object(env, &c);
+  set_int(env, c, "O_PATH", O_PATH);
+  set_int(env, c, "O_DIRECTORY", O_DIRECTORY);
+  set_int(env, c, "O_NOFOLLOW", O_NOFOLLOW);
+  set_int(env, c, "RESOLVE_IN_ROOT", RESOLVE_IN_ROOT);
+  set_int(env, c, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
+  set_int(env, c, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
+  set_int(env, c, "S_IFCHR", S_IFCHR);
+  set_int(env, c, "S_IFBLK", S_IFBLK);
+  set_int(env, c, "S_IFIFO", S_IFIFO);
+  napi_set_named_property(env, exports, "constants", c);
   return exports;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Berth's N-API addon (native/berth-host): mount(2), umount2(2) and malloc_trim(3), which Node
- * does not offer. Loaded on first use; node-gyp builds it beside the monitor.
+ * Berth's N-API addon (native/berth-host): mount(2), umount2(2), malloc_trim(3), openat2(2),
+ * mknod(2) and (l)setxattr(2), which Node does not offer. Loaded on first use; node-gyp builds it beside the monitor.
  */
 import { createRequire } from 'node:module';
 import { SystemError } from '../../core/errors.js';
@@ -12,6 +12,23 @@ export interface HostAddon {
   umount(target: string, flags: number): Promise<void>;
   /** malloc_trim(0): true when memory went back to the kernel. */
   trim(): boolean;
+  /** openat2(2) with O_CLOEXEC added; throws like node:fs (`code` ENOENT…, `syscall`). */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** mknod(2); `mode` carries the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** lsetxattr(2), or setxattr(2) when `follow` (for /proc/self/fd/N paths). */
+  setxattr(path: string, name: string, value: Buffer, follow: boolean): void;
+  readonly constants: {
+    readonly O_PATH: number;
+    readonly O_DIRECTORY: number;
+    readonly O_NOFOLLOW: number;
+    readonly RESOLVE_IN_ROOT: number;
+    readonly RESOLVE_NO_MAGICLINKS: number;
+    readonly RESOLVE_NO_XDEV: number;
+    readonly S_IFCHR: number;
+    readonly S_IFBLK: number;
+    readonly S_IFIFO: number;
+  };
 }
 
 let addon: HostAddon | undefined;

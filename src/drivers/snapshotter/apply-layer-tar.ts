@@ -1,10 +1,10 @@
 import { tarEntryHeader, type RawTarHeader } from './tar-entry-header.js';
-import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { readTarEntries } from './read-tar-entries.js';
 
 import { InvalidParameterError } from '../../core/errors.js';
-import { cleanInRoot, resolveInRoot } from './resolve-in-root.js';
+import { RootedFs } from '../host/rooted-fs.js';
+import { cleanInRoot } from './resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from './write-tar-entry.js';
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -41,17 +41,20 @@ export async function applyLayerTar(
   whiteouts: WhiteoutHandler,
   log: (msg: string) => void = () => undefined,
 ): Promise<number> {
-  const ctx: EntryContext = { root, dirTimes: [], log };
-  const written = new Set<string>();
-  let size = 0;
-  await readTarEntries(tar, LAYER_WORDS, async (header, content) => {
-    size += await applyEntry(header, content, ctx, written, whiteouts);
+  return await RootedFs.with(root, async (fs) => {
+    const ctx: EntryContext = { fs, dirTimes: [], invalid: LAYER_WORDS.invalid, log };
+    const written = new Set<string>();
+    let size = 0;
+    await readTarEntries(tar, LAYER_WORDS, async (header, content) => {
+      size += await applyEntry(header, content, ctx, written, whiteouts);
+    });
+    await restoreDirTimes(fs, ctx.dirTimes);
+    return size;
   });
-  await restoreDirTimes(ctx.dirTimes);
-  return size;
 }
 
-const LAYER_WORDS = { invalid: 'invalid layer tar', unreadable: 'cannot read layer tar', failed: 'cannot unpack layer', inconsistentCodes: ['ENOTDIR'] };
+/** ENOTDIR: `a` a file, then `a/b`; ELOOP: a symlink chain too long; ENAMETOOLONG: a name past the kernel's limits. */
+const LAYER_WORDS = { invalid: 'invalid layer tar', unreadable: 'cannot read layer tar', failed: 'cannot unpack layer', inconsistentCodes: ['ENOTDIR', 'ELOOP', 'ENAMETOOLONG'] };
 
 /** Applies one entry; returns the regular-file bytes it wrote. */
 async function applyEntry(
@@ -71,22 +74,25 @@ async function applyEntry(
   }
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
-  // Never follow the final component: resolve the parent only, then replace what is there.
-  const parentAbs = await resolveInRoot(ctx.root, slash < 0 ? '' : path.slice(0, slash));
-  // Like docker, a missing parent is created (0755, root-owned) rather than rejected.
-  await mkdir(parentAbs, { recursive: true, mode: 0o755 });
-
-  if (base.startsWith(WHITEOUT_PREFIX)) {
-    content.resume();
-    await applyWhiteout(parentAbs, base, header.name, written, whiteouts);
-    return 0;
+  // Never follow the final component: resolve the parent only, then replace what is there. Like
+  // docker, a missing parent is created (0755, root-owned) rather than rejected.
+  const parent = await ctx.fs.makeDirs(slash < 0 ? '' : path.slice(0, slash), 0o755);
+  try {
+    // The layer is unpacked into a directory only the daemon writes, so the parent's real path
+    // (which has no symlink in it) names the same directory for the whiteout handlers.
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      content.resume();
+      await applyWhiteout(parent.realPath, base, header.name, written, whiteouts);
+      return 0;
+    }
+    const entryHeader = tarEntryHeader(path, type as TarEntryHeader['kind'], header);
+    await writeTarEntry(parent, base, entryHeader, content, ctx);
+    if (entryHeader.kind !== 'file') content.resume();
+    written.add(`${parent.realPath}/${base}`);
+    return entryHeader.kind === 'file' ? (header.size ?? 0) : 0;
+  } finally {
+    parent.close();
   }
-  const abs = `${parentAbs}/${base}`;
-  const entryHeader = tarEntryHeader(path, type as TarEntryHeader['kind'], header);
-  await writeTarEntry(abs, entryHeader, content, ctx);
-  if (entryHeader.kind !== 'file') content.resume();
-  written.add(abs);
-  return entryHeader.kind === 'file' ? (header.size ?? 0) : 0;
 }
 
 async function applyWhiteout(

@@ -1,7 +1,8 @@
-import { constants, lchown, chmod, lutimes, link, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { chmod, chown, copyFile, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { InvalidParameterError, errnoCode, errorMessage } from '../../core/errors.js';
-import { runCommand } from '../../core/run-command.js';
-import { cleanInRoot, resolveInRoot } from './resolve-in-root.js';
+import { hostAddon } from '../host/host-addon.js';
+import { fdPath, type DirFd, type RootedFs } from '../host/rooted-fs.js';
 
 /** The parts of a tar header one entry needs, already cleaned and with PAX values applied. */
 export interface TarEntryHeader {
@@ -18,136 +19,201 @@ export interface TarEntryHeader {
   devmajor: number;
   devminor: number;
   /** From PAX `SCHILY.xattr.<name>` records. */
-  xattrs: ReadonlyMap<string, string>;
+  xattrs: ReadonlyMap<string, string | Buffer>;
 }
 
-/** An entry's data as tar-stream gives it; `resume` discards what is not read. */
+/** An entry's data as the tar reader gives it; `resume` discards what is not read. */
 export type EntryContent = AsyncIterable<unknown> & { resume(): unknown };
 
-export type DirTimes = Array<{ path: string; atime: number; mtime: number }>;
+/** What a file entry is made from: the archive's data, or a file to copy (COPY, ADD). */
+export type EntrySource = EntryContent | { copyFrom: string };
+
+/** Directories whose times are due once the archive is written, by path and inode. */
+export type DirTimes = Array<{ rel: string; dev: number; ino: number; atime: number; mtime: number }>;
 
 export interface EntryContext {
-  root: string;
+  /** The root every path stays in. */
+  fs: RootedFs;
   /** Directory times are set after the whole layer, as later entries would change them. */
   dirTimes: DirTimes;
+  /** What a message calls a bad archive, e.g. `invalid layer tar`. */
+  invalid: string;
   log: (msg: string) => void;
 }
 
+/** Linux's dev_t: 12 bits of major, 20 of minor (new_encode_dev). */
+const MAX_MAJOR = 0xfff;
+const MAX_MINOR = 0xfffff;
+
 /**
- * Creates one entry at `abs` (its parent already resolved inside the root; `abs` itself is never
- * followed) and applies its metadata. Whatever non-directory was there is replaced, like docker.
+ * Creates entry `base` of directory `dir` (resolved inside the root; `base` itself is never
+ * followed) and applies its metadata through an fd of what was made, so nothing swapped in at
+ * that name later can take the chown, chmod, xattrs or times. Whatever non-directory was there is
+ * replaced, like docker.
  */
-export async function writeTarEntry(abs: string, h: TarEntryHeader, content: EntryContent, ctx: EntryContext): Promise<void> {
-  const existing = await lstat(abs).catch((err: unknown) => {
+export async function writeTarEntry(dir: DirFd, base: string, h: TarEntryHeader, content: EntrySource, ctx: EntryContext): Promise<void> {
+  const at = dir.entry(base);
+  const existing = await lstat(at).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   });
   const keepDir = existing !== null && existing.isDirectory() && h.kind === 'directory';
-  if (existing && !keepDir) await rm(abs, { recursive: true, force: true });
+  if (existing && !keepDir) await rm(at, { recursive: true, force: true });
 
   switch (h.kind) {
     case 'file': {
-      // O_EXCL|O_NOFOLLOW: the path was just cleared, so anything there now is not ours to follow.
-      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-      const fh = await open(abs, flags, 0o600);
+      if ('copyFrom' in content) {
+        // COPYFILE_EXCL: created with O_EXCL, which never follows a symlink at `at`.
+        await copyFile(content.copyFrom, at, constants.COPYFILE_EXCL);
+        return await withEntryFd(at, h, ctx, () => undefined);
+      }
+      // O_EXCL|O_NOFOLLOW: the name was just cleared, so anything there now is not ours to follow.
+      const fh = await open(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
-        // Not stream.pipeline: it treats tar-stream's streamx entries as Node streams and never
-        // settles when the tar is truncated mid-file; plain iteration rejects as it should.
+        // Not stream.pipeline: it never settles on some truncated tars; plain iteration rejects as it should.
         for await (const chunk of content) await fh.write(chunk as Uint8Array);
+        await applyMetadata(fdPath(fh.fd), h, ctx);
       } finally {
         await fh.close();
       }
-      break;
+      return;
     }
     case 'directory':
-      if (!keepDir) await mkdir(abs, 0o700);
-      break;
+      if (!keepDir) await mkdir(at, 0o700);
+      return await withEntryFd(at, h, ctx, (st) => {
+        ctx.dirTimes.push({ rel: relativeTo(ctx.fs, `${dir.realPath}/${base}`), dev: st.dev, ino: st.ino, atime: h.atime, mtime: h.mtime });
+      });
     case 'symlink':
+      if (h.linkname === '' || h.linkname.includes('\0')) {
+        throw new InvalidParameterError(`${ctx.invalid}: symlink "${h.path}" has ${h.linkname === '' ? 'an empty target' : 'a NUL in its target'}`);
+      }
       // The target text is kept as is: it only resolves at run time, inside the container's root.
-      await symlink(h.linkname, abs);
-      break;
+      await symlink(h.linkname, at);
+      await lchown(at, h.uid, h.gid);
+      for (const [name, value] of h.xattrs) setXattr(at, false, name, value, h, ctx);
+      await lutimes(at, h.atime, h.mtime);
+      return;
     case 'link':
-      await writeHardlink(abs, h, ctx.root);
-      return; // the target inode already carries its metadata
+      // The target inode already carries its metadata.
+      return await linkInRoot(ctx, h.linkname, at, h.path);
     case 'character-device':
     case 'block-device':
-      await runCommand('mknod', ['-m', '600', abs, h.kind === 'character-device' ? 'c' : 'b', String(h.devmajor), String(h.devminor)]);
-      break;
-    case 'fifo':
-      await runCommand('mknod', ['-m', '600', abs, 'p']);
-      break;
+    case 'fifo': {
+      const c = hostAddon().constants;
+      if (h.kind !== 'fifo' && (h.devmajor > MAX_MAJOR || h.devminor > MAX_MINOR || h.devmajor < 0 || h.devminor < 0)) {
+        throw new InvalidParameterError(`${ctx.invalid}: device "${h.path}" has number ${h.devmajor}:${h.devminor}, beyond Linux's ${MAX_MAJOR}:${MAX_MINOR}`);
+      }
+      const type = h.kind === 'fifo' ? c.S_IFIFO : h.kind === 'character-device' ? c.S_IFCHR : c.S_IFBLK;
+      hostAddon().mknod(at, type | 0o600, h.devmajor, h.devminor);
+      return await withEntryFd(at, h, ctx, () => undefined);
+    }
   }
-  await applyMetadata(abs, h, ctx);
 }
 
-async function writeHardlink(abs: string, h: TarEntryHeader, root: string): Promise<void> {
-  // Link names are relative to the layer root like entry names, whatever `/` or `..` they carry.
-  const clean = cleanInRoot(h.linkname);
-  if (clean === '') throw new InvalidParameterError(`invalid layer tar: hardlink "${h.path}" points at the root directory`);
-  // Resolve the target's parent in the root and take its last component as is: link(2) does not
-  // follow a final symlink either, so a link to a symlink links the symlink.
-  const slash = clean.lastIndexOf('/');
-  const parent = await resolveInRoot(root, slash < 0 ? '' : clean.slice(0, slash));
-  const target = `${parent}/${clean.slice(slash + 1)}`;
+/** Opens what was just made at `at` (O_PATH, never following it) and applies the metadata through it. */
+async function withEntryFd(at: string, h: TarEntryHeader, ctx: EntryContext, also: (st: { dev: number; ino: number }) => void): Promise<void> {
+  const c = hostAddon().constants;
+  const fd = openSync(at, c.O_PATH | constants.O_NOFOLLOW);
   try {
-    await link(target, abs);
+    also(fstatSync(fd));
+    await applyMetadata(fdPath(fd), h, ctx);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Owner, mode, xattrs and (but for directories, done at the end) times, through an fd's path. */
+async function applyMetadata(inode: string, h: TarEntryHeader, ctx: EntryContext): Promise<void> {
+  await chown(inode, h.uid, h.gid);
+  // chmod after chown: chown clears setuid/setgid.
+  await chmod(inode, h.mode & 0o7777);
+  // xattrs after chown too, which would drop security.capability.
+  for (const [name, value] of h.xattrs) setXattr(inode, true, name, value, h, ctx);
+  if (h.kind !== 'directory') await utimes(inode, h.atime, h.mtime);
+}
+
+function setXattr(path: string, follow: boolean, name: string, value: string | Buffer, h: TarEntryHeader, ctx: EntryContext): void {
+  // A layer must not forge overlayfs' own metadata (opaque, redirect, origin…): that belongs to the
+  // driver, which writes it from OCI whiteouts.
+  if (name.startsWith('trusted.overlay.')) {
+    ctx.log(`skipping xattr ${name} on ${h.path}: reserved for overlayfs`);
+    return;
+  }
+  // A value decoded as UTF-8 from binary bytes (>= 0x80) arrives mangled: better no xattr than a wrong one.
+  if (typeof value === 'string' && value.includes('\uFFFD')) {
+    ctx.log(`skipping xattr ${name} on ${h.path}: its binary value did not survive PAX decoding`);
+    return;
+  }
+  try {
+    hostAddon().setxattr(path, name, typeof value === 'string' ? Buffer.from(value, 'utf8') : value, follow);
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new InvalidParameterError(`invalid layer tar: hardlink "${h.path}" points at "${h.linkname}", which is not in the layer`, { cause: err });
+    // As docker: a filesystem or object that takes no such xattr (user.* on a symlink, trusted.*
+    // without CAP_SYS_ADMIN, security.selinux off SELinux) loses it with a warning.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+      ctx.log(`ignoring xattr ${name} on ${h.path}: ${errorMessage(err)}`);
+      return;
     }
-    if (code === 'EPERM') {
-      throw new InvalidParameterError(`invalid layer tar: hardlink "${h.path}" points at directory "${h.linkname}"`, { cause: err });
+    if (code === 'EINVAL' || code === 'ERANGE' || code === 'E2BIG' || code === 'ENAMETOOLONG') {
+      throw new InvalidParameterError(`${ctx.invalid}: xattr ${name} of "${h.path}" is invalid: ${errorMessage(err)}`, { cause: err });
     }
     throw err;
   }
 }
 
-async function applyMetadata(abs: string, h: TarEntryHeader, ctx: EntryContext): Promise<void> {
-  await lchown(abs, h.uid, h.gid);
-  // chmod after chown: chown clears setuid/setgid. Symlink modes are meaningless on Linux.
-  if (h.kind !== 'symlink') await chmod(abs, h.mode & 0o7777);
-  // xattrs after chown too, which would drop security.capability.
-  for (const [name, value] of h.xattrs) await setXattr(abs, name, value, ctx.log);
-  if (h.kind === 'directory') ctx.dirTimes.push({ path: abs, atime: h.atime, mtime: h.mtime });
-  else await lutimes(abs, h.atime, h.mtime);
-}
-
-async function setXattr(abs: string, name: string, value: string, log: (msg: string) => void): Promise<void> {
-  // A layer must not forge overlayfs' own metadata (opaque, redirect, origin…): that belongs to the
-  // driver, which writes it from OCI whiteouts.
-  if (name.startsWith('trusted.overlay.')) {
-    log(`skipping xattr ${name} on ${abs}: reserved for overlayfs`);
-    return;
-  }
-  // tar-stream decodes PAX values as UTF-8, so a binary value with bytes >= 0x80 (some
-  // security.capability sets) arrives mangled: better no xattr than a wrong one.
-  if (value.includes('\uFFFD')) {
-    log(`skipping xattr ${name} on ${abs}: its binary value did not survive PAX decoding`);
-    return;
-  }
-  // Hex keeps any byte (NUL included) intact on the command line; -h: never follow a symlink.
-  const hex = `0x${Buffer.from(value, 'utf8').toString('hex')}`;
-  const res = await runCommand('setfattr', ['-h', '-n', name, '-v', hex, abs], { allowFailure: true });
-  if (res.code === 0) return;
-  // trusted.* needs CAP_SYS_ADMIN and security.selinux an SELinux host; docker ignores those too.
-  if (name.startsWith('trusted.') || name === 'security.selinux') {
-    log(`ignoring xattr ${name} on ${abs}: ${res.stderr.trim()}`);
-    return;
-  }
-  throw new Error(`cannot set xattr ${name} on ${abs}: ${res.stderr.trim() || `exit ${res.code}`}`);
+/** `abs` (a real path below the root) as a path relative to the root. */
+function relativeTo(fs: RootedFs, abs: string): string {
+  return abs === fs.realRoot ? '' : abs.slice(fs.realRoot.length + 1);
 }
 
 /**
- * Sets directory times once the layer is written (in tar order, so a repeated entry wins), skipping
- * directories that a later entry or whiteout removed.
+ * Hardlinks `at` (free) to `target` (relative to the root; `/` and `..` never leave it). The target's
+ * parent is resolved inside the root and its last component taken as is: link(2) does not follow
+ * a final symlink either, so a link to a symlink links the symlink.
  */
-export async function restoreDirTimes(dirTimes: DirTimes): Promise<void> {
+async function linkInRoot(ctx: EntryContext, target: string, at: string, entry: string): Promise<void> {
+  const clean: string[] = [];
+  for (const part of target.split('/')) {
+    if (part === '..') clean.pop();
+    else if (part !== '' && part !== '.') clean.push(part);
+  }
+  const name = clean.pop();
+  if (name === undefined) throw new InvalidParameterError(`${ctx.invalid}: hardlink "${entry}" points at a directory ("${target}")`);
+  let parent: DirFd;
+  try {
+    parent = await ctx.fs.dir(clean.join('/'));
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') {
+      throw new InvalidParameterError(`${ctx.invalid}: hardlink "${entry}" points at "${target}", which is not in the archive's root`, { cause: err });
+    }
+    throw err;
+  }
+  try {
+    await link(parent.entry(name), at);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new InvalidParameterError(`${ctx.invalid}: hardlink "${entry}" points at "${target}", which is not in the archive's root`, { cause: err });
+    }
+    if (code === 'EPERM') throw new InvalidParameterError(`${ctx.invalid}: hardlink "${entry}" points at directory "${target}"`, { cause: err });
+    throw err;
+  } finally {
+    parent.close();
+  }
+}
+
+/**
+ * Sets directory times once the archive is written (in tar order, so a repeated entry wins), each
+ * through an fd of the directory re-resolved inside the root and only if it is still the inode
+ * the entry made: a directory a later entry removed, or swapped for a symlink, keeps its times.
+ */
+export async function restoreDirTimes(fs: RootedFs, dirTimes: DirTimes): Promise<void> {
   for (const d of dirTimes) {
     try {
-      await lutimes(d.path, d.atime, d.mtime);
+      await fs.withSameInode(d.rel, d, (path) => utimes(path, d.atime, d.mtime));
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw new Error(`cannot set times of ${d.path}: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`cannot set times of ${d.rel}: ${errorMessage(err)}`, { cause: err });
     }
   }
 }

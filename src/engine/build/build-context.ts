@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
 import { InvalidParameterError, NotFoundError, errnoCode } from '../../core/errors.js';
 import { pathMatchRegExp, PatternSyntaxError } from '../../core/path-match.js';
+import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
 import { extractArchive } from '../containers/changes/extract-archive.js';
 import { walkTree } from '../containers/changes/walk-tree.js';
@@ -138,30 +139,26 @@ export class BuildContext {
   static async extract(dir: string, body: Readable, dockerfileName: string, log: (m: string) => void): Promise<BuildContext> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await extractArchive({ root: dir, destPath: '/' }, Readable.from(withEndPadding(await decompressInput(body))), { noOverwriteDirNonDir: false, owner: null, log });
-    const specific = await readFile(posix.join(dir, `${dockerfileName}.dockerignore`), 'utf8').catch(() => undefined);
-    const general = specific ?? (await readFile(posix.join(dir, '.dockerignore'), 'utf8').catch(() => undefined));
-    const matcher = general === undefined ? null : new IgnoreMatcher(readIgnoreFile(general));
+    // Read inside the context: an ignore file that is a symlink (or a Dockerfile name with `..`)
+    // leads to a file of the context or to none, never to one of the host's.
+    const ignore = await RootedFs.with(dir, async (fs) => (await fs.readFile(`${dockerfileName}.dockerignore`)) ?? (await fs.readFile('.dockerignore')));
+    const matcher = ignore === undefined ? null : new IgnoreMatcher(readIgnoreFile(ignore.toString('utf8')));
     return new BuildContext(dir, new SourceTree(dir, matcher, true));
   }
 
   /** The Dockerfile's text; `name` is relative to the context (the CLI sends it inside the tar). */
   async dockerfile(name: string): Promise<string> {
-    const normalized = posix.normalize(name.replace(/^\/+/, ''));
-    const abs = await resolveInRoot(this.dir, normalized);
-    const text = await readFile(abs, 'utf8').catch((err: unknown) => {
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'EISDIR') return undefined;
-      throw err;
-    });
-    if (text === undefined) {
+    // Resolved inside the context as docker's ResolveScopedPath does: `..`, absolute names and
+    // symlinks (`Dockerfile -> /etc/shadow`) all stay in it.
+    const text = await RootedFs.with(this.dir, async (fs) => {
+      const found = await fs.readFile(name);
       // Docker also accepts the lower-case name when the default one is missing.
-      if (name === 'Dockerfile') {
-        const lower = await readFile(posix.join(this.dir, 'dockerfile'), 'utf8').catch(() => undefined);
-        if (lower !== undefined) return lower;
-      }
-      throw new InvalidParameterError(`Cannot locate specified Dockerfile: ${name}`);
-    }
-    if (text.trim() === '') throw new InvalidParameterError(`the Dockerfile (${name}) cannot be empty`);
-    return text;
+      return found ?? (name === 'Dockerfile' ? await fs.readFile('dockerfile') : undefined);
+    });
+    if (text === undefined) throw new InvalidParameterError(`Cannot locate specified Dockerfile: ${name}`);
+    const dockerfile = text.toString('utf8');
+    if (dockerfile.trim() === '') throw new InvalidParameterError(`the Dockerfile (${name}) cannot be empty`);
+    return dockerfile;
   }
 
   async remove(): Promise<void> {

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { lchown, lstat, readlink, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InvalidParameterError, errnoCode } from '../../core/errors.js';
+import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { restoreDirTimes, writeTarEntry, type EntryContext, type TarEntryHeader } from '../../drivers/snapshotter/write-tar-entry.js';
 import { extractArchive } from '../containers/changes/extract-archive.js';
 import { walkTree } from '../containers/changes/walk-tree.js';
 import { decompressInput, detectCompression } from '../images/archive/compression.js';
@@ -17,90 +19,105 @@ export interface CopyOptions {
   log: (m: string) => void;
 }
 
-interface Pending {
-  abs: string;
-  atime: Date;
-  mtime: Date;
-}
-
 /**
  * Copies COPY/ADD sources into a mounted rootfs with docker's rules: a directory's *contents* go
  * into the destination (the directory itself is not recreated there), a file goes to the
  * destination path, or into it when the destination ends in `/` or is a directory; missing
  * parents are made; owners are root unless --chown says otherwise; modes and mtimes are kept.
- * Every destination path is resolved inside the rootfs, so symlinks in the image cannot lead
- * the copy out of it.
+ * Every destination path is resolved inside the rootfs and every entry's metadata set through an
+ * fd of it, so symlinks in the image or among the sources cannot lead the copy out of it.
  */
 export async function copyInto(root: string, tree: SourceTree, items: readonly SourceItem[], dest: string, opts: CopyOptions): Promise<void> {
-  const destIsDir = dest.endsWith('/') || (await isDirectoryIn(root, dest));
-  if (items.length > 1 && !dest.endsWith('/')) {
-    throw new InvalidParameterError('When using COPY with more than one source file, the destination must be a directory and end with a /');
-  }
-  const dirTimes: Pending[] = [];
-  for (const item of items) {
-    if (item.isDir) {
-      await makeDirs(root, dest, opts);
-      const base = item.abs.slice(tree.root.length + 1);
-      for await (const e of walkTree(item.abs)) {
-        if (tree.excluded(base === '' ? e.rel : `${base}/${e.rel}`)) continue;
-        await writeEntry(root, e.abs, posix.join(dest, e.rel), opts, dirTimes);
+  await RootedFs.with(root, async (fs) => {
+    const destIsDir = dest.endsWith('/') || (await isDirectoryIn(fs, dest));
+    if (items.length > 1 && !dest.endsWith('/')) {
+      throw new InvalidParameterError('When using COPY with more than one source file, the destination must be a directory and end with a /');
+    }
+    const ctx: EntryContext = { fs, dirTimes: [], invalid: 'cannot copy', log: opts.log };
+    for (const item of items) {
+      if (item.isDir) {
+        await makeDirs(fs, dest, opts);
+        const base = item.abs.slice(tree.root.length + 1);
+        for await (const e of walkTree(item.abs)) {
+          if (tree.excluded(base === '' ? e.rel : `${base}/${e.rel}`)) continue;
+          await writeEntry(e.abs, posix.join(dest, e.rel), opts, ctx);
+        }
+        continue;
       }
-      continue;
+      const target = destIsDir ? posix.join(dest, posix.basename(item.abs)) : dest;
+      if (opts.extractArchives && (await isTarArchive(item.abs))) {
+        await makeDirs(fs, dest, opts);
+        const destAbs = await resolveInRoot(root, dest);
+        await extractArchive({ root, destPath: destAbs.slice(root.length) || '/' }, await decompressInput(createReadStream(item.abs)), { noOverwriteDirNonDir: false, owner: null, log: opts.log });
+        continue;
+      }
+      await makeDirs(fs, posix.dirname(target), opts);
+      await writeEntry(item.abs, target, opts, ctx);
     }
-    const target = destIsDir ? posix.join(dest, posix.basename(item.abs)) : dest;
-    if (opts.extractArchives && (await isTarArchive(item.abs))) {
-      await makeDirs(root, dest, opts);
-      const destAbs = await resolveInRoot(root, dest);
-      await extractArchive({ root, destPath: destAbs.slice(root.length) || '/' }, await decompressInput(createReadStream(item.abs)), { noOverwriteDirNonDir: false, owner: null, log: opts.log });
-      continue;
-    }
-    await makeDirs(root, posix.dirname(target), opts);
-    await writeEntry(root, item.abs, target, opts, dirTimes);
-  }
-  for (const d of dirTimes.reverse()) await utimes(d.abs, d.atime, d.mtime).catch(() => undefined);
-}
-
-async function isDirectoryIn(root: string, path: string): Promise<boolean> {
-  const abs = await resolveInRoot(root, path);
-  return (await lstat(abs).catch(() => null))?.isDirectory() ?? false;
-}
-
-/** mkdir -p inside the rootfs; directories it makes get the copy's owner (docker's mkdirAllAndChown). */
-async function makeDirs(root: string, dir: string, opts: CopyOptions): Promise<void> {
-  let current = '';
-  for (const part of dir.split('/').filter((p) => p !== '' && p !== '.')) {
-    current += `/${part}`;
-    const abs = await resolveInRoot(root, current);
-    const st = await lstat(abs).catch(() => null);
-    if (st?.isDirectory()) continue;
-    if (st !== null) await rm(abs, { force: true });
-    await mkdir(abs, { mode: 0o755 });
-    await lchown(abs, opts.owner.uid, opts.owner.gid);
-  }
-}
-
-async function writeEntry(root: string, src: string, target: string, opts: CopyOptions, dirTimes: Pending[]): Promise<void> {
-  const st = await lstat(src);
-  const parent = await resolveInRoot(root, posix.dirname(target));
-  await mkdir(parent, { recursive: true, mode: 0o755 });
-  const abs = `${parent}/${posix.basename(target)}`;
-  const existing = await lstat(abs).catch((err: unknown) => {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
+    // Deepest first, as before: a parent's time is set after its children's.
+    await restoreDirTimes(fs, ctx.dirTimes.reverse());
   });
-  if (existing !== null && !(existing.isDirectory() && st.isDirectory())) await rm(abs, { recursive: true, force: true });
-  if (st.isDirectory()) {
-    if (existing === null || !existing.isDirectory()) await mkdir(abs);
-  } else if (st.isSymbolicLink()) await symlink(await readlink(src), abs);
-  else if (st.isFile()) await copyFile(src, abs);
-  else {
+}
+
+async function isDirectoryIn(fs: RootedFs, path: string): Promise<boolean> {
+  try {
+    (await fs.dir(path)).close();
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
+    throw err;
+  }
+}
+
+/**
+ * mkdir -p inside the rootfs; directories it makes get the copy's owner (docker's
+ * mkdirAllAndChown), and a file where a directory is due is replaced by one.
+ */
+async function makeDirs(fs: RootedFs, dir: string, opts: CopyOptions): Promise<void> {
+  const chownMade = (made: string): Promise<void> => lchown(made, opts.owner.uid, opts.owner.gid);
+  const parts = dir.split('/').filter((p) => p !== '' && p !== '.');
+  for (let i = 0; i < parts.length; i++) {
+    const parent = await fs.makeDirs(parts.slice(0, i).join('/'), 0o755, chownMade);
+    try {
+      const at = parent.entry(parts[i] as string);
+      const st = await lstat(at).catch(() => null);
+      if (st !== null && !st.isDirectory() && !st.isSymbolicLink()) await rm(at, { force: true });
+    } finally {
+      parent.close();
+    }
+  }
+  (await fs.makeDirs(parts.join('/'), 0o755, chownMade)).close();
+}
+
+const NO_CONTENT = { [Symbol.asyncIterator]: async function* () {}, resume: () => undefined };
+
+async function writeEntry(src: string, target: string, opts: CopyOptions, ctx: EntryContext): Promise<void> {
+  const st = await lstat(src);
+  const kind = st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : null;
+  if (kind === null) {
     opts.log(`skipping ${src}: only files, directories and symlinks are copied`);
     return;
   }
-  await lchown(abs, opts.owner.uid, opts.owner.gid);
-  if (!st.isSymbolicLink()) await chmod(abs, opts.mode ?? st.mode & 0o7777);
-  if (st.isDirectory()) dirTimes.push({ abs, atime: st.atime, mtime: st.mtime });
-  else await lutimes(abs, st.atime, st.mtime);
+  const header: TarEntryHeader = {
+    path: target,
+    kind,
+    mode: opts.mode ?? st.mode & 0o7777,
+    uid: opts.owner.uid,
+    gid: opts.owner.gid,
+    mtime: st.mtimeMs / 1000,
+    atime: st.atimeMs / 1000,
+    linkname: kind === 'symlink' ? await readlink(src) : '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: new Map(),
+  };
+  const parent = await ctx.fs.makeDirs(posix.dirname(target), 0o755);
+  try {
+    await writeTarEntry(parent, posix.basename(target), header, kind === 'file' ? { copyFrom: src } : NO_CONTENT, ctx);
+  } finally {
+    parent.close();
+  }
 }
 
 /** A tar archive, plain or compressed, as docker's ADD recognises one (by content, not by name). */

@@ -172,6 +172,23 @@ describe('container archive (docker cp)', () => {
       assert.equal((await stat('/etc/passwd')).nlink, passwdLinks, "the host's file is not");
     });
 
+    it('sets no directory time through a directory the archive later swaps for a symlink', async () => {
+      // Issue 21, finding 1, through PUT /containers/{id}/archive without noOverwriteDirNonDir (as
+      // docker-py's put_archive and dockerode send it): `d/`, `d/target/`, then `d -> <host dir>`.
+      const hostDir = join(base as string, unique());
+      await mkdir(join(hostDir, 'target'), { recursive: true });
+      const before = await stat(join(hostDir, 'target'));
+      const old = new Date('2001-01-01T00:00:00Z');
+      const tars = [
+        [dir('d/'), dir('d/target/', { mtime: old }), symlinkEntry('d', hostDir)],
+        [dir('e/'), dir(`e${hostDir}/target/`, { mtime: old }), symlinkEntry('e', '/')],
+        [dir('f/'), dir('f/target/', { mtime: old }), symlinkEntry('f', `../../../../../../../../..${hostDir}`)],
+      ];
+      for (const entries of tars) await putArchive(root, '/dir', Readable.from([await tarBuffer(entries)]), PUT);
+      const after = await stat(join(hostDir, 'target'));
+      assert.deepEqual([after.mtimeMs, after.ctimeMs], [before.mtimeMs, before.ctimeMs], "the host directory's times are untouched");
+    });
+
     it('refuses entries and link targets that climb out of the destination', async () => {
       const name = unique();
       for (const entry of [file(`../../${name}`, 'x'), file(`a/../../${name}`, 'x'), hardlink(`${name}-h`, `../../../etc/passwd`)]) {

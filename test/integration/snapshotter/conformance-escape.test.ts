@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidParameterError } from '../../../src/core/errors.js';
 import { DRIVERS, SnapshotterFixture, type DriverCase } from './harness.js';
-import { dir, file, hardlink, layerTar, symlink, tarBuffer } from './tar-fixture.js';
+import { dir, file, hardlink, layerTar, symlink, tarBuffer, type FixtureEntry } from './tar-fixture.js';
 
 /**
  * Hostile layers: next to the driver's root sit an empty `sentinel/` dir and a `victim/` dir with
@@ -136,6 +136,32 @@ for (const driver of DRIVERS) {
         const rootfs = await f.rootfs('c', 'ok');
         assert.equal((await stat(join(rootfs, 'h'))).ino, (await stat(join(rootfs, 'real'))).ino);
       });
+    });
+
+    it('sets no deferred directory time through a directory later swapped for a symlink', async () => {
+      // Issue 21, finding 1: `d/`, `d/target/` with an mtime, then `d -> <host dir>`: directory
+      // times, set after the whole layer, went through the symlink to the host's `<dir>/target`.
+      const f = await SnapshotterFixture.create(driver);
+      try {
+        const hostDir = join(f.base, 'hostdir');
+        await mkdir(join(hostDir, 'target'), { recursive: true });
+        const before = await stat(join(hostDir, 'target'));
+        const depth = f.root.split('/').length + 4;
+        const old = new Date('2001-01-01T00:00:00Z');
+        const recipes: Record<string, FixtureEntry[]> = {
+          absolute: [dir('d/'), dir('d/target/', { mtime: old }), symlink('d', hostDir)],
+          relative: [dir('d/'), dir('d/target/', { mtime: old }), symlink('d', `${'../'.repeat(depth)}${hostDir.slice(1)}`)],
+          root: [dir('d/'), dir(`d${hostDir}/target/`, { mtime: old }), symlink('d', '/')],
+          deeper: [dir('a/b/'), dir('a/b/target/', { mtime: old }), symlink('a/b', hostDir), symlink('a', hostDir)],
+        };
+        for (const [name, entries] of Object.entries(recipes)) {
+          await f.snap.createLayer(name, null, await layerTar(entries));
+          const after = await stat(join(hostDir, 'target'));
+          assert.deepEqual([after.mtimeMs, after.ctimeMs], [before.mtimeMs, before.ctimeMs], `${name}: the host directory's times are untouched`);
+        }
+      } finally {
+        await f.cleanup();
+      }
     });
 
     it('fails cleanly on truncated or corrupt tars', async () => {

@@ -1,10 +1,10 @@
 import { tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
-import { link, lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readTarEntries } from '../../../drivers/snapshotter/read-tar-entries.js';
 import { InvalidParameterError, errnoCode } from '../../../core/errors.js';
-import { resolveInRoot } from '../../../drivers/snapshotter/resolve-in-root.js';
+import { RootedFs } from '../../../drivers/host/rooted-fs.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from '../../../drivers/snapshotter/write-tar-entry.js';
 
 /** Where an archive goes: an existing directory (`destPath`, symlinks already resolved) inside the container root. */
@@ -35,12 +35,19 @@ const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'lin
  * Entries written before a failure stay, as in docker.
  */
 export async function extractArchive(target: ExtractTarget, tar: Readable, opts: ExtractOptions): Promise<void> {
-  const ctx: EntryContext = { root: target.root, dirTimes: [], log: opts.log };
-  await readTarEntries(tar, ARCHIVE_WORDS, (header, content) => extractEntry(target, header, content, ctx, opts));
-  await restoreDirTimes(ctx.dirTimes);
+  await RootedFs.with(target.root, async (fs) => {
+    const ctx: EntryContext = { fs, dirTimes: [], invalid: ARCHIVE_WORDS.invalid, log: opts.log };
+    await readTarEntries(tar, ARCHIVE_WORDS, (header, content) => extractEntry(target, header, content, ctx, opts));
+    await restoreDirTimes(fs, ctx.dirTimes);
+  });
 }
 
-const ARCHIVE_WORDS = { invalid: 'invalid archive', unreadable: 'cannot read archive', failed: 'cannot extract archive', inconsistentCodes: ['ENOTDIR', 'EEXIST'] };
+const ARCHIVE_WORDS = {
+  invalid: 'invalid archive',
+  unreadable: 'cannot read archive',
+  failed: 'cannot extract archive',
+  inconsistentCodes: ['ENOTDIR', 'EEXIST', 'ELOOP', 'ENAMETOOLONG'],
+};
 
 async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
   const rel = relativeName(h.name, target.destPath);
@@ -51,20 +58,21 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
     content.resume();
     return;
   }
-  const path = posix.join(target.destPath, rel);
+  const path = posix.join(target.destPath, rel).slice(1);
   const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
   // Never follow the final component: resolve the parent, then replace what is there.
-  const parent = await resolveInRoot(target.root, path.slice(0, slash));
-  await mkdir(parent, { recursive: true, mode: 0o755 });
-  const abs = `${parent}/${path.slice(slash + 1)}`;
-  if (opts.noOverwriteDirNonDir) await refuseTypeChange(abs, path, type === 'directory');
-  if (type === 'link') {
-    content.resume();
-    await writeHardlink(target, abs, path, h.linkname ?? '');
-    return;
+  const parent = await ctx.fs.makeDirs(slash < 0 ? '' : path.slice(0, slash), 0o755);
+  try {
+    if (opts.noOverwriteDirNonDir) await refuseTypeChange(parent.entry(base), path, type === 'directory');
+    const entry = tarEntryHeader(rel, type as TarEntryHeader['kind'], h, opts.owner ?? undefined);
+    // Link names are relative to the extraction directory too, and may not climb out of it.
+    if (type === 'link') entry.linkname = hardlinkTarget(target, path, h.linkname ?? '');
+    await writeTarEntry(parent, base, entry, content, ctx);
+    if (type !== 'file') content.resume();
+  } finally {
+    parent.close();
   }
-  await writeTarEntry(abs, tarEntryHeader(rel, type as TarEntryHeader['kind'], h, opts.owner ?? undefined), content, ctx);
-  if (type !== 'file') content.resume();
 }
 
 /**
@@ -81,35 +89,21 @@ function relativeName(name: string, destPath: string): string {
   return clean === '.' ? '' : clean;
 }
 
-async function refuseTypeChange(abs: string, path: string, entryIsDir: boolean): Promise<void> {
-  const existing = await lstat(abs).catch((err: unknown) => {
+async function refuseTypeChange(at: string, path: string, entryIsDir: boolean): Promise<void> {
+  const existing = await lstat(at).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   });
   if (existing === null || existing.isDirectory() === entryIsDir) return;
+  path = `/${path}`;
   throw new InvalidParameterError(
     entryIsDir ? `cannot overwrite non-directory "${path}" with directory "${path}"` : `cannot overwrite directory "${path}" with non-directory "${path}"`,
   );
 }
 
-/** Link names are relative to the extraction directory too, and resolved inside the container root. */
-async function writeHardlink(target: ExtractTarget, abs: string, path: string, linkname: string): Promise<void> {
+/** A hardlink's target as a path from the container root, checked to stay in the extraction directory. */
+function hardlinkTarget(target: ExtractTarget, path: string, linkname: string): string {
   const rel = relativeName(linkname, target.destPath);
-  if (rel === '') throw new InvalidParameterError(`invalid archive: hardlink "${path}" points at the extraction directory`);
-  const to = posix.join(target.destPath, rel);
-  const slash = to.lastIndexOf('/');
-  // link(2) does not follow a final symlink: resolve the target's parent only, like the entry's.
-  const from = `${await resolveInRoot(target.root, to.slice(0, slash))}/${to.slice(slash + 1)}`;
-  await rm(abs, { recursive: true, force: true });
-  try {
-    await link(from, abs);
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EPERM') {
-      throw new InvalidParameterError(`invalid archive: hardlink "${path}" points at "${linkname}", which is not a file in the container`, { cause: err });
-    }
-    throw err;
-  }
+  if (rel === '') throw new InvalidParameterError(`invalid archive: hardlink "/${path}" points at the extraction directory`);
+  return posix.join(target.destPath, rel);
 }
-
-
