@@ -158,11 +158,15 @@ export class RootedFs {
     }
   }
 
-  /** The contents of the file at `rel`, symlinks followed inside the root; undefined when there is none. */
+  /**
+   * The contents of the regular file at `rel`, symlinks followed inside the root; undefined when
+   * there is none (or it is a directory, a fifo, a device…).
+   */
   async readFile(rel: string): Promise<Buffer | undefined> {
     let fd: number;
     try {
-      fd = await this.open(rel, constants.O_RDONLY);
+      // O_NONBLOCK: opening a fifo would otherwise wait for a writer that never comes.
+      fd = await this.open(rel, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;

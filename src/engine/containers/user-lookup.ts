@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidParameterError } from '../../core/errors.js';
-import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { RootedFs } from '../../drivers/host/rooted-fs.js';
 
 export interface ResolvedUser {
   uid: number;
@@ -9,9 +8,10 @@ export interface ResolvedUser {
   home: string;
 }
 
+/** A file of the image, read inside its root (a fifo or a device there reads as empty, never blocks). */
 async function readRootFile(rootfs: string, path: string): Promise<string> {
   try {
-    return await readFile(await resolveInRoot(rootfs, path), 'utf8');
+    return (await RootedFs.with(rootfs, (fs) => fs.readFile(path)))?.toString('utf8') ?? '';
   } catch {
     return '';
   }
