@@ -21,6 +21,7 @@ import { hostLimits } from './limits/host-limits.js';
 import { oomVerdict } from './limits/oom-verdict.js';
 import { addHostSpecParts } from './limits/spec-limits.js';
 import { prepareMounts } from './mount-setup.js';
+import { ensureWorkingDir, replaceInitLayerDirs, resolveMountDestinations } from './rootfs-paths.js';
 import { resolveUser } from './user-lookup.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
@@ -147,10 +148,14 @@ export class ContainerLifecycle {
           dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
           ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
         });
+      // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
+      await replaceInitLayerDirs(rootfs);
+      await ensureWorkingDir(rootfs, record.Config.WorkingDir);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
       const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
       await addHostSpecParts(spec, record.HostConfig);
+      spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
       const seccomp = spec.linux?.seccomp;
       const compiled = runtime.seccompAnnotations(seccomp);
       if (Object.keys(compiled).length > 0) spec.annotations = { ...spec.annotations, ...compiled };

@@ -1,7 +1,7 @@
-import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { InvalidParameterError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
+import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
 import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
 import type { MountPoint } from './mount-plan.js';
 
@@ -26,12 +26,12 @@ export async function prepareMounts(mounts: MountPoint[], rootfs: string): Promi
 
 async function copyUp(rootfs: string, destination: string, volumeData: string): Promise<void> {
   if ((await readdir(volumeData).catch(() => ['?'])).length > 0) return;
-  // Resolve inside the rootfs only: a symlink in the image must not make us copy host files.
-  const from = await realpath(join(rootfs, destination)).catch(() => undefined);
-  if (!from) return;
-  const root = await realpath(rootfs);
-  const rel = relative(root, from);
-  if (rel.startsWith('..') || (await stat(from)).isDirectory() === false) return;
+  // docker's CopyImagePathContent: the destination resolved inside the rootfs (symlinks of the
+  // image followed there, never to the host's files), and copied when it is a directory.
+  const from = await resolveInRoot(rootfs, destination);
+  if (from === rootfs) return;
+  const st = await stat(from).catch(() => undefined);
+  if (!st?.isDirectory()) return;
   await runCommand('cp', ['-a', '--', `${from}/.`, `${volumeData}/`]);
 }
 

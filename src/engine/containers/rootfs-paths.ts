@@ -1,0 +1,117 @@
+import { lstat, mkdir, readlink, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidParameterError, errnoCode } from '../../core/errors.js';
+import { MAX_SYMLINKS, resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
+
+/**
+ * Paths of a container's rootfs that an image may have made symlinks, handled as dockerd does
+ * before the runtime sees them: no path is ever looked up on the host outside the rootfs.
+ */
+
+/**
+ * The mount points of the kernel filesystems that dockerd's init layer (daemon/initlayer) holds as
+ * real directories, shadowing whatever the image has there: an image whose `/dev`, `/proc` or
+ * `/sys` is a symlink (even `/dev -> /`) still gets its devtmpfs, proc and sysfs at the usual
+ * places. Parents come before their children.
+ */
+const INIT_LAYER_DIRS = ['/dev', '/dev/pts', '/dev/shm', '/proc', '/sys'];
+
+/** Filesystems the runtime mounts fresh: what the image has below them is never seen. */
+const KERNEL_FS_ROOTS: ReadonlySet<string> = new Set(['dev', 'proc', 'sys']);
+
+/** The link text of a path in the container (absolute), or null when it is no symlink or absent. */
+export type ContainerReadLink = (containerPath: string) => Promise<string | null>;
+
+/**
+ * Resolves `path` (absolute in the container) the way the runtime will find it once the container's
+ * filesystems are mounted: symlinks followed one component at a time inside the container's root
+ * (absolute targets and `..` re-rooted there, like securejoin), except below `/dev`, `/proc` and
+ * `/sys`, whose contents are the runtime's fresh filesystems rather than the image's. Returns a
+ * clean absolute path; `/` when the path resolves to the root itself.
+ */
+export async function resolveContainerPath(path: string, readLink: ContainerReadLink): Promise<string> {
+  const pending = path.split('/').reverse();
+  const done: string[] = [];
+  let links = 0;
+  for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const here = `/${[...done, part].join('/')}`;
+    const fresh = done.length > 0 && KERNEL_FS_ROOTS.has(done[0] ?? '');
+    const target = fresh ? null : await readLink(here);
+    if (target === null) {
+      done.push(part);
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) throw new InvalidParameterError(`cannot resolve ${path} in the container: too many levels of symbolic links`);
+    if (target.startsWith('/')) done.length = 0;
+    pending.push(...target.split('/').reverse());
+  }
+  return `/${done.join('/')}`;
+}
+
+/** A ContainerReadLink over a rootfs on the host: lstat only, never following a link. */
+export function rootfsReadLink(rootfs: string): ContainerReadLink {
+  return async (containerPath) => {
+    try {
+      const abs = join(rootfs, containerPath);
+      return (await lstat(abs)).isSymbolicLink() ? await readlink(abs) : null;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw err;
+    }
+  };
+}
+
+/**
+ * dockerd's init layer for the kernel filesystems: each of INIT_LAYER_DIRS that the image has as
+ * something other than a directory (a symlink, a file) is replaced by an empty directory in the
+ * container's writable layer. Missing ones are left to the runtime, which makes mount points.
+ */
+export async function replaceInitLayerDirs(rootfs: string): Promise<void> {
+  for (const dir of INIT_LAYER_DIRS) {
+    const abs = join(rootfs, dir);
+    // The parents were made directories first, so this lstat follows no link of the image.
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st || st.isDirectory()) continue;
+    await unlink(abs);
+    await mkdir(abs, { mode: 0o755 });
+  }
+}
+
+/**
+ * The spec's mounts with each destination resolved inside the container's root (docker's runc
+ * resolves them with securejoin; crun refuses a symlinked `/proc` and loses a symlinked `/dev`),
+ * so every runtime mounts where docker's does. A destination that resolves to the root itself is
+ * refused: mounted there it would hide the container's whole filesystem.
+ */
+export async function resolveMountDestinations(mounts: readonly Mount[], rootfs: string): Promise<Mount[]> {
+  const readLink = rootfsReadLink(rootfs);
+  return await Promise.all(
+    mounts.map(async (m) => {
+      const destination = await resolveContainerPath(m.destination, readLink);
+      if (destination === '/' && m.destination !== '/') {
+        throw new InvalidParameterError(`invalid mount destination ${m.destination}: it resolves to the container's root through a symlink in the image`);
+      }
+      return destination === m.destination ? m : { ...m, destination };
+    }),
+  );
+}
+
+/**
+ * dockerd's SetupWorkingDirectory: the working directory, resolved inside the rootfs, is made
+ * (0755) when missing, so a WORKDIR that is a symlink to a directory the image lacks still works.
+ */
+export async function ensureWorkingDir(rootfs: string, workingDir: string): Promise<void> {
+  if (workingDir === '' || workingDir === '/') return;
+  const abs = await resolveInRoot(rootfs, workingDir);
+  const st = await lstat(abs).catch(() => undefined);
+  if (st?.isDirectory()) return;
+  if (st) throw new InvalidParameterError(`Cannot mkdir: ${workingDir} is not a directory`);
+  await mkdir(abs, { recursive: true, mode: 0o755 });
+}
