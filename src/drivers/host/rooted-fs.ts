@@ -99,6 +99,17 @@ export class RootedFs {
     return this.openChecked(rel, flags, mode);
   }
 
+  /** open(), or undefined when nothing is at `rel` (or a file stands where a directory is due). */
+  private async openIfThere(rel: string, flags: number): Promise<number | undefined> {
+    try {
+      return await this.open(rel, flags);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+      throw err;
+    }
+  }
+
   /** Kernels without openat2: resolve lexically, then refuse an fd that is not below the root. */
   private async openChecked(rel: string, flags: number, mode: number): Promise<number> {
     const nofollow = (flags & constants.O_NOFOLLOW) !== 0;
@@ -163,15 +174,9 @@ export class RootedFs {
    * there is none (or it is a directory, a fifo, a device…).
    */
   async readFile(rel: string): Promise<Buffer | undefined> {
-    let fd: number;
-    try {
-      // O_NONBLOCK: opening a fifo would otherwise wait for a writer that never comes.
-      fd = await this.open(rel, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
-      throw err;
-    }
+    // O_NONBLOCK: opening a fifo would otherwise wait for a writer that never comes.
+    const fd = await this.openIfThere(rel, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (fd === undefined) return undefined;
     try {
       if (!fstatSync(fd).isFile()) return undefined;
       return await readFile(fdPath(fd));
@@ -186,15 +191,8 @@ export class RootedFs {
    * to whatever a later entry put at that path.
    */
   async withSameInode(rel: string, expected: { dev: number; ino: number }, fn: (path: string, st: Stats) => Promise<void>): Promise<boolean> {
-    const c = hostAddon().constants;
-    let fd: number;
-    try {
-      fd = await this.open(rel, c.O_PATH | constants.O_NOFOLLOW);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
-      throw err;
-    }
+    const fd = await this.openIfThere(rel, hostAddon().constants.O_PATH | constants.O_NOFOLLOW);
+    if (fd === undefined) return false;
     try {
       const st = fstatSync(fd);
       if (st.dev !== expected.dev || st.ino !== expected.ino) return false;

@@ -21,50 +21,63 @@ export function cleanInRoot(name: string): string {
   return out.join('/');
 }
 
+/** The link text of a path below a root (absolute from the root), or null when it is no symlink or absent. */
+export type RootReadLink = (rootPath: string) => Promise<string | null>;
+
 /**
- * Resolves `unsafePath` as if `root` were `/` (like Go's filepath-securejoin): every component is
- * looked up on disk and symlinks are followed one component at a time, with absolute targets and
- * `..` re-rooted at `root`, so the result is always `root` or a path below it, whatever symlinks a
- * layer planted. The last component is followed too; callers that must not follow it resolve the
- * parent and append the base name. Components that do not exist are kept as they are (nothing below
- * them can be a symlink). `root` is trusted and not resolved. Not safe against a concurrent writer
- * inside root swapping components (TOCTOU); unpacking has a single writer, so that is fine here.
+ * Resolves `unsafePath` as if the root `readLink` looks into were `/` (like Go's
+ * filepath-securejoin): every component is looked up and symlinks are followed one component at a
+ * time, with absolute targets and `..` re-rooted at the root. Components below one for which
+ * `opaque(resolvedSoFar)` holds are not looked up (a filesystem the runtime mounts fresh there).
+ * Returns a clean absolute path, `/` for the root itself.
  */
-export async function resolveInRoot(root: string, unsafePath: string): Promise<string> {
+export async function resolveLinks(unsafePath: string, readLink: RootReadLink, tooMany: () => Error, opaque?: (done: readonly string[]) => boolean): Promise<string> {
   // Remaining components as a stack, next one on top, so a symlink target is pushed in front.
   const pending = unsafePath.split('/').reverse();
-  const resolved: string[] = [];
+  const done: string[] = [];
   let linksFollowed = 0;
   for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      resolved.pop();
+      done.pop();
       continue;
     }
-    const candidate = join(root, ...resolved, part);
-    const target = await symlinkTarget(candidate);
+    const target = opaque?.(done) ? null : await readLink(`/${[...done, part].join('/')}`);
     if (target === null) {
-      resolved.push(part);
+      done.push(part);
       continue;
     }
-    if (++linksFollowed > MAX_SYMLINKS) {
-      throw new InvalidParameterError(`invalid layer tar: too many levels of symbolic links resolving "${unsafePath}"`);
-    }
-    if (target.startsWith('/')) resolved.length = 0;
+    if (++linksFollowed > MAX_SYMLINKS) throw tooMany();
+    if (target.startsWith('/')) done.length = 0;
     pending.push(...target.split('/').reverse());
   }
-  return join(root, ...resolved);
+  return `/${done.join('/')}`;
 }
 
-/** The link text if `path` is a symlink, null if it is anything else or does not exist. */
-async function symlinkTarget(path: string): Promise<string | null> {
-  try {
-    const st = await lstat(path);
-    return st.isSymbolicLink() ? await readlink(path) : null;
-  } catch (err) {
-    // ENOTDIR: an ancestor is a regular file; the caller's create will fail with a clear error.
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
-  }
+/** A RootReadLink over a directory on the host: lstat only, never following a link. */
+export function rootReadLink(root: string): RootReadLink {
+  return async (rootPath) => {
+    const abs = join(root, rootPath);
+    try {
+      const st = await lstat(abs);
+      return st.isSymbolicLink() ? await readlink(abs) : null;
+    } catch (err) {
+      // ENOTDIR: an ancestor is a regular file; the caller's create will fail with a clear error.
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw err;
+    }
+  };
+}
+
+/**
+ * Resolves `unsafePath` inside `root` (resolveLinks). The last component is followed too; callers
+ * that must not follow it resolve the parent and append the base name. Components that do not
+ * exist are kept as they are (nothing below them can be a symlink). `root` is trusted and not
+ * resolved. A lexical walk: a concurrent writer inside root could swap components meanwhile, so
+ * whatever acts on the result goes through the rooted layer (drivers/host/rooted-fs.ts).
+ */
+export async function resolveInRoot(root: string, unsafePath: string): Promise<string> {
+  const tooMany = (): Error => new InvalidParameterError(`invalid layer tar: too many levels of symbolic links resolving "${unsafePath}"`);
+  return join(root, (await resolveLinks(unsafePath, rootReadLink(root), tooMany)).slice(1));
 }

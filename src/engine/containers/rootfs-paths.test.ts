@@ -4,10 +4,11 @@ import { lstat, mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../core/errors.js';
-import { ensureWorkingDir, replaceInitLayerDirs, resolveContainerPath, resolveMountDestinations, type ContainerReadLink } from './rootfs-paths.js';
+import { ensureWorkingDir, replaceInitLayerDirs, resolveContainerPath, resolveMountDestinations } from './rootfs-paths.js';
+import type { RootReadLink } from '../../drivers/snapshotter/resolve-in-root.js';
 
 /** A rootfs as a table of its symlinks, container path → link text. */
-function links(table: Record<string, string>): ContainerReadLink {
+function links(table: Record<string, string>): RootReadLink {
   return (path) => Promise.resolve(table[path] ?? null);
 }
 
@@ -34,7 +35,7 @@ describe('resolveContainerPath', () => {
 
   it('does not look below /dev, /proc and /sys: the runtime mounts fresh filesystems there', async () => {
     const looked: string[] = [];
-    const fs: ContainerReadLink = (p) => {
+    const fs: RootReadLink = (p) => {
       looked.push(p);
       return Promise.resolve(p === '/dev/mqueue' || p === '/sys/fs' ? '/elsewhere' : p === '/data' ? '/dev/thing' : null);
     };

@@ -1,7 +1,7 @@
-import { lstat, mkdir, readlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidParameterError, errnoCode } from '../../core/errors.js';
-import { MAX_SYMLINKS, resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { InvalidParameterError } from '../../core/errors.js';
+import { resolveInRoot, resolveLinks, rootReadLink, type RootReadLink } from '../../drivers/snapshotter/resolve-in-root.js';
 import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
 
 /**
@@ -20,52 +20,15 @@ const INIT_LAYER_DIRS = ['/dev', '/dev/pts', '/dev/shm', '/proc', '/sys'];
 /** Filesystems the runtime mounts fresh: what the image has below them is never seen. */
 const KERNEL_FS_ROOTS: ReadonlySet<string> = new Set(['dev', 'proc', 'sys']);
 
-/** The link text of a path in the container (absolute), or null when it is no symlink or absent. */
-export type ContainerReadLink = (containerPath: string) => Promise<string | null>;
-
 /**
  * Resolves `path` (absolute in the container) the way the runtime will find it once the container's
- * filesystems are mounted: symlinks followed one component at a time inside the container's root
- * (absolute targets and `..` re-rooted there, like securejoin), except below `/dev`, `/proc` and
- * `/sys`, whose contents are the runtime's fresh filesystems rather than the image's. Returns a
- * clean absolute path; `/` when the path resolves to the root itself.
+ * filesystems are mounted: symlinks followed inside the container's root, except below `/dev`,
+ * `/proc` and `/sys`, whose contents are the runtime's fresh filesystems rather than the image's.
+ * Returns a clean absolute path; `/` when the path resolves to the root itself.
  */
-export async function resolveContainerPath(path: string, readLink: ContainerReadLink): Promise<string> {
-  const pending = path.split('/').reverse();
-  const done: string[] = [];
-  let links = 0;
-  for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const here = `/${[...done, part].join('/')}`;
-    const fresh = done.length > 0 && KERNEL_FS_ROOTS.has(done[0] ?? '');
-    const target = fresh ? null : await readLink(here);
-    if (target === null) {
-      done.push(part);
-      continue;
-    }
-    if (++links > MAX_SYMLINKS) throw new InvalidParameterError(`cannot resolve ${path} in the container: too many levels of symbolic links`);
-    if (target.startsWith('/')) done.length = 0;
-    pending.push(...target.split('/').reverse());
-  }
-  return `/${done.join('/')}`;
-}
-
-/** A ContainerReadLink over a rootfs on the host: lstat only, never following a link. */
-export function rootfsReadLink(rootfs: string): ContainerReadLink {
-  return async (containerPath) => {
-    try {
-      const abs = join(rootfs, containerPath);
-      return (await lstat(abs)).isSymbolicLink() ? await readlink(abs) : null;
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw err;
-    }
-  };
+export async function resolveContainerPath(path: string, readLink: RootReadLink): Promise<string> {
+  const tooMany = (): Error => new InvalidParameterError(`cannot resolve ${path} in the container: too many levels of symbolic links`);
+  return await resolveLinks(path, readLink, tooMany, (done) => done.length > 0 && KERNEL_FS_ROOTS.has(done[0] ?? ''));
 }
 
 /**
@@ -91,7 +54,7 @@ export async function replaceInitLayerDirs(rootfs: string): Promise<void> {
  * refused: mounted there it would hide the container's whole filesystem.
  */
 export async function resolveMountDestinations(mounts: readonly Mount[], rootfs: string): Promise<Mount[]> {
-  const readLink = rootfsReadLink(rootfs);
+  const readLink = rootReadLink(rootfs);
   return await Promise.all(
     mounts.map(async (m) => {
       const destination = await resolveContainerPath(m.destination, readLink);
