@@ -17,11 +17,11 @@ export interface TarEntryHeader {
   linkname: string;
   devmajor: number;
   devminor: number;
-  /** From PAX `SCHILY.xattr.<name>` records. */
-  xattrs: ReadonlyMap<string, string>;
+  /** From PAX `SCHILY.xattr.<name>` records, as the bytes they are. */
+  xattrs: ReadonlyMap<string, Buffer>;
 }
 
-/** An entry's data as tar-stream gives it; `resume` discards what is not read. */
+/** An entry's data as the tar reader gives it; `resume` discards what is not read. */
 export type EntryContent = AsyncIterable<unknown> & { resume(): unknown };
 
 export type DirTimes = Array<{ path: string; atime: number; mtime: number }>;
@@ -113,21 +113,15 @@ async function applyMetadata(abs: string, h: TarEntryHeader, ctx: EntryContext):
   else await lutimes(abs, h.atime, h.mtime);
 }
 
-async function setXattr(abs: string, name: string, value: string, log: (msg: string) => void): Promise<void> {
+async function setXattr(abs: string, name: string, value: Buffer, log: (msg: string) => void): Promise<void> {
   // A layer must not forge overlayfs' own metadata (opaque, redirect, origin…): that belongs to the
   // driver, which writes it from OCI whiteouts.
   if (name.startsWith('trusted.overlay.')) {
     log(`skipping xattr ${name} on ${abs}: reserved for overlayfs`);
     return;
   }
-  // tar-stream decodes PAX values as UTF-8, so a binary value with bytes >= 0x80 (some
-  // security.capability sets) arrives mangled: better no xattr than a wrong one.
-  if (value.includes('\uFFFD')) {
-    log(`skipping xattr ${name} on ${abs}: its binary value did not survive PAX decoding`);
-    return;
-  }
   // Hex keeps any byte (NUL included) intact on the command line; -h: never follow a symlink.
-  const hex = `0x${Buffer.from(value, 'utf8').toString('hex')}`;
+  const hex = `0x${value.toString('hex')}`;
   const res = await runCommand('setfattr', ['-h', '-n', name, '-v', hex, abs], { allowFailure: true });
   if (res.code === 0) return;
   // trusted.* needs CAP_SYS_ADMIN and security.selinux an SELinux host; docker ignores those too.
