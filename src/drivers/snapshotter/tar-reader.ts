@@ -197,7 +197,11 @@ export class TarReader {
           if (h.flag === 'g') {
             // Go hands the global header out on its own and, like docker, never applies it to
             // later entries.
-            return this.entry({ ...mergePax(emptyHeader(h.name, 'pax-global-header'), pax, true), size: 0 });
+            const merged = mergePax(emptyHeader(h.name, 'pax-global-header'), pax, true);
+            const global = emptyHeader(merged.name, 'pax-global-header');
+            global.pax = merged.pax ?? null;
+            if (merged.xattrs) global.xattrs = merged.xattrs;
+            return this.entry(global);
           }
           continue;
         }
