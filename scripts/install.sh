@@ -27,7 +27,7 @@ fi
 # --- Debian packages --------------------------------------------------------------------
 packages=(crun runc busybox-static iproute2 nftables util-linux mount attr coreutils tar
   mmdebstrap debian-archive-keyring procps tini python3 make gcc g++ libc6-dev
-  skopeo docker-registry curl openssl gzip)
+  skopeo docker-registry curl openssl gzip bzip2 xz-utils zstd)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { InvalidParameterError, SystemError, errnoCode, errorMessage, isBerthError } from '../../core/errors.js';
-import type { RawTarHeader } from './tar-entry-header.js';
+import { validateTarHeader, type RawTarHeader } from './tar-entry-header.js';
+import { TarFormatError, TarInputError, TarReader } from './tar-reader.js';
 import type { EntryContent } from './write-tar-entry.js';
 
 /** How a tar reader names its failures: a bad tar is the client's fault, a host failure ours. */
@@ -17,52 +17,42 @@ export interface TarErrorWords {
 }
 
 /**
- * Feeds every entry of `tar` to `onEntry`, one at a time. On any failure the input is
- * destroyed and the error typed: the extractor's own error is awaited, because a truncated tar
- * can fail the entry stream first and only then the extractor, whose error names the cause.
+ * Feeds every entry of `tar` to `onEntry`, one at a time, parsed as docker's Go reader does (see
+ * TarReader). After the end of the archive the rest of the input is read and dropped, so that an
+ * input checking a digest at its end gets to check it. On any failure the input is destroyed and
+ * the error typed.
  */
 export async function readTarEntries(
   tar: Readable,
   words: TarErrorWords,
   onEntry: (header: RawTarHeader, content: EntryContent) => Promise<void>,
 ): Promise<void> {
-  const extract = tarStream.extract();
-  let tarError: unknown = null;
-  let inputError: unknown = null;
-  extract.on('error', (err: unknown) => {
-    tarError ??= err;
-  });
-  tar.on('error', (err) => {
-    inputError ??= err;
-    extract.destroy(err);
-  });
-  tar.pipe(extract);
+  const reader = new TarReader(tar);
   try {
-    for await (const entry of extract) await onEntry(entry.header as RawTarHeader, entry);
-  } catch (err) {
-    tar.unpipe(extract);
-    tar.destroy();
-    if (!extract.destroyed) {
-      await new Promise((resolve) => {
-        extract.once('close', () => resolve(undefined));
-        extract.destroy();
-      });
+    for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+      const { header, content } = entry;
+      // docker logs PAX global headers and ignores them.
+      if (header.type === 'pax-global-header') continue;
+      // docker's createTarFile has no case for GNU sparse ('S') entries: "unhandled tar header type 83".
+      if (header.type === 'gnu-sparse') throw new InvalidParameterError(`${words.invalid}: unhandled tar header type 83 (GNU sparse) for "${header.name}"`);
+      validateTarHeader(header, words.invalid);
+      await onEntry(header, content);
     }
-    throw classify(err, inputError, tarError, words);
+    await reader.drain();
+  } catch (err) {
+    tar.destroy();
+    throw classify(err, words);
   }
 }
 
-function classify(err: unknown, inputError: unknown, tarError: unknown, words: TarErrorWords): Error {
-  if (isBerthError(err)) return err;
+function classify(err: unknown, words: TarErrorWords): Error {
+  if (err instanceof TarFormatError) return new InvalidParameterError(`${words.invalid}: ${err.message}`, { cause: err });
   // The stream we read failed (network, decompression, digest check): the caller's error to type.
-  if (inputError !== null) {
-    if (isBerthError(inputError)) return inputError;
-    return new SystemError(`${words.unreadable}: ${errorMessage(inputError)}`, { cause: inputError });
+  if (err instanceof TarInputError) {
+    if (isBerthError(err.cause)) return err.cause;
+    return new SystemError(`${words.unreadable}: ${errorMessage(err.cause)}`, { cause: err.cause });
   }
-  if (tarError !== null) {
-    if (isBerthError(tarError)) return tarError;
-    return new InvalidParameterError(`${words.invalid}: ${errorMessage(tarError)}`, { cause: tarError });
-  }
+  if (isBerthError(err)) return err;
   if (words.inconsistentCodes.includes(errnoCode(err) ?? '')) {
     return new InvalidParameterError(`${words.invalid}: ${errorMessage(err)}`, { cause: err });
   }

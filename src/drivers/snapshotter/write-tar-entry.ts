@@ -18,8 +18,8 @@ export interface TarEntryHeader {
   linkname: string;
   devmajor: number;
   devminor: number;
-  /** From PAX `SCHILY.xattr.<name>` records. */
-  xattrs: ReadonlyMap<string, string | Buffer>;
+  /** From PAX `SCHILY.xattr.<name>` records, as the bytes they are. */
+  xattrs: ReadonlyMap<string, Buffer>;
 }
 
 /** An entry's data as the tar reader gives it; `resume` discards what is not read. */
@@ -132,20 +132,15 @@ async function applyMetadata(inode: string, h: TarEntryHeader, ctx: EntryContext
   if (h.kind !== 'directory') await utimes(inode, h.atime, h.mtime);
 }
 
-function setXattr(path: string, follow: boolean, name: string, value: string | Buffer, h: TarEntryHeader, ctx: EntryContext): void {
+function setXattr(path: string, follow: boolean, name: string, value: Buffer, h: TarEntryHeader, ctx: EntryContext): void {
   // A layer must not forge overlayfs' own metadata (opaque, redirect, origin…): that belongs to the
   // driver, which writes it from OCI whiteouts.
   if (name.startsWith('trusted.overlay.')) {
     ctx.log(`skipping xattr ${name} on ${h.path}: reserved for overlayfs`);
     return;
   }
-  // A value decoded as UTF-8 from binary bytes (>= 0x80) arrives mangled: better no xattr than a wrong one.
-  if (typeof value === 'string' && value.includes('\uFFFD')) {
-    ctx.log(`skipping xattr ${name} on ${h.path}: its binary value did not survive PAX decoding`);
-    return;
-  }
   try {
-    hostAddon().setxattr(path, name, typeof value === 'string' ? Buffer.from(value, 'utf8') : value, follow);
+    hostAddon().setxattr(path, name, value, follow);
   } catch (err) {
     const code = errnoCode(err);
     // As docker: a filesystem or object that takes no such xattr (user.* on a symlink, trusted.*

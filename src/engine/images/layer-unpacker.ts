@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
-import { MEDIA_TYPES } from '../../oci/image-types.js';
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
-import { zlib } from '../../core/node-builtins.js';
+import { decompressor, layerCompression } from './archive/compression.js';
 import type { ImageDeps } from './image-catalog.js';
 
 /**
@@ -80,19 +79,11 @@ export class LayerUnpacker {
   }
 }
 
+/** Through the shared decompressor: a corrupt stream or a zstd window over its limit is InvalidParameter. */
 function decompress(stream: Readable, mediaType: string): Readable {
-  switch (mediaType) {
-    case MEDIA_TYPES.ociLayer:
-    case MEDIA_TYPES.dockerLayer:
-      return stream.pipe(new PassThrough());
-    case MEDIA_TYPES.ociLayerGzip:
-    case MEDIA_TYPES.dockerLayerGzip:
-      return stream.pipe(zlib().createGunzip());
-    case MEDIA_TYPES.ociLayerZstd:
-      return stream.pipe(zlib().createZstdDecompress());
-    default:
-      throw new NotImplementedError(`layer media type "${mediaType}" is not supported`);
-  }
+  const kind = layerCompression(mediaType);
+  if (kind === undefined) throw new NotImplementedError(`layer media type "${mediaType}" is not supported`);
+  return stream.pipe(decompressor(kind));
 }
 
 async function drain(stream: Readable): Promise<void> {

@@ -8,7 +8,7 @@ export function invalidArchive(message: string, cause?: unknown): InvalidParamet
 }
 
 /**
- * Classifies a failure while reading an archive. Parser errors (tar-stream, zlib, JSON, a layer
+ * Classifies a failure while reading an archive. Parser errors (the tar reader, zlib, JSON, a layer
  * that does not match its diff ID) come from the user's bytes: InvalidParameter. Host failures
  * (they carry a `syscall`), our own typed errors and programming errors keep their kind.
  */
@@ -19,7 +19,7 @@ export function archiveError(err: unknown): unknown {
   }
   if (!(err instanceof Error)) return invalidArchive(String(err), err);
   if ('syscall' in err || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return err;
-  // tar-stream's wording for a tar cut short; zlib says "unexpected end of file" already.
+  // Some parsers' wording for input cut short; the tar reader and zlib say "unexpected end of file".
   if (/unexpected end of data/i.test(err.message)) return invalidArchive('unexpected end of file', err);
   return invalidArchive(errorMessage(err), err);
 }

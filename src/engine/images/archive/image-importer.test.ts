@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { sha256Digest } from '../../../core/digest.js';
-import { InvalidParameterError, NotFoundError, NotImplementedError, UnavailableError } from '../../../core/errors.js';
+import { InvalidParameterError, NotFoundError, UnavailableError } from '../../../core/errors.js';
 import { hostPlatform, MEDIA_TYPES, type ImageConfig } from '../../../oci/image-types.js';
 import { layerTar, streamOf } from './archive-fixtures.js';
 import { createTestStack, makeTestRoot, removeTestRoot, type TestStack } from './archive-test-stack.js';
@@ -51,9 +52,11 @@ describe('importImage', () => {
     assert.equal(s.images.leases.size, 0);
   });
 
-  it('decompresses gzip and zstd input; untagged without a repo; docker’s default comment', async () => {
+  it('decompresses gzip, zstd, bzip2 and xz input; untagged without a repo; docker’s default comment', async () => {
     const s = await stack();
-    for (const input of [gzipSync(rootfs), zstdCompressSync(rootfs)]) {
+    const bzip2 = execFileSync('bzip2', ['-c'], { input: rootfs });
+    const xz = execFileSync('xz', ['-c'], { input: rootfs });
+    for (const input of [gzipSync(rootfs), zstdCompressSync(rootfs), bzip2, xz]) {
       const id = await importImage(s.deps, streamOf(input), { changes: [] });
       const img = await s.images.resolve(id);
       assert.deepEqual(img.config.rootfs.diff_ids, [sha256Digest(rootfs)]);
@@ -72,16 +75,20 @@ describe('importImage', () => {
     assert.throws(() => parsePlatform('windows/amd64'), InvalidParameterError);
   });
 
-  it('refuses bad options, bzip2 and non-tar input, leaving the store unchanged', async () => {
+  it('refuses bad options, corrupt bzip2 or xz, a zstd window over 128 MiB and non-tar input, leaving the store unchanged', async () => {
     const s = await stack();
     await importImage(s.deps, streamOf(rootfs), { repo: 'keep', changes: [] });
     const before = await s.fingerprint();
     const attempt = (input: Buffer, opts: Partial<Parameters<typeof importImage>[2]> = {}) => importImage(s.deps, streamOf(input), { changes: [], ...opts });
     await assert.rejects(attempt(rootfs, { changes: ['RUN rm -rf /'] }), /dockerfile instruction "RUN" is not allowed in --change/);
     await assert.rejects(attempt(rootfs, { repo: `x@${sha256Digest('x')}` }), /cannot import digest reference/);
-    await assert.rejects(attempt(Buffer.from('BZh91AY&SY....')), NotImplementedError);
+    await assert.rejects(attempt(Buffer.from('BZh91AY&SY....')), /^InvalidParameterError: invalid archive: invalid bzip2 stream: bzip2: /);
+    await assert.rejects(attempt(execFileSync('xz', ['-c'], { input: rootfs }).subarray(0, 60)), /^InvalidParameterError: invalid archive: invalid xz stream: xz: /);
+    // zstd --long=31 from a pipe: the frame asks for a 2 GiB window.
+    const long = execFileSync('sh', ['-c', 'cat | zstd -q -c --long=31'], { input: rootfs });
+    await assert.rejects(attempt(long), /^InvalidParameterError: invalid archive: invalid zstd stream: .* \(its window is larger than 128 MiB\)$/);
     await assert.rejects(attempt(Buffer.alloc(4096, 0x41), { repo: 'keep' }), InvalidParameterError);
-    await assert.rejects(attempt(gzipSync(rootfs).subarray(0, 100)), /^InvalidParameterError: invalid archive: unexpected end of file$/);
+    await assert.rejects(attempt(gzipSync(rootfs).subarray(0, 100)), /^InvalidParameterError: invalid archive: invalid gzip stream: unexpected end of file$/);
     await assert.rejects(attempt(rootfs, { repo: 'x', tag: 'bad tag' }), /invalid tag "bad tag"/);
     assert.equal(await s.fingerprint(), before);
     assert.equal(s.images.leases.size, 0);

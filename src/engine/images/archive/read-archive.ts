@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { isDigest, type Digest } from '../../../core/digest.js';
 import { InvalidParameterError } from '../../../core/errors.js';
+import { validateTarHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
+import { TarInputError, TarReader } from '../../../drivers/snapshotter/tar-reader.js';
+import type { EntryContent } from '../../../drivers/snapshotter/write-tar-entry.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
 import { archiveError, invalidArchive } from './archive-error.js';
 import { decompressInput } from './compression.js';
@@ -21,9 +23,6 @@ export const LAYOUT_DOCUMENTS: ReadonlySet<string> = new Set(['manifest.json', '
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const BLOB_PATH = /^blobs\/sha256\/([^/]+)$/;
 
-/** What tar-stream really hands out: its types name only the common type flags. */
-type EntryHeader = { name: string; type?: string | null; linkname?: string | null };
-
 /**
  * Reads an image archive (plain, gzip or zstd tar) in one pass. Blobs go to the content store as
  * they stream, since layers can be larger than memory and the manifests naming them usually come
@@ -34,24 +33,29 @@ type EntryHeader = { name: string; type?: string | null; linkname?: string | nul
 export async function readArchive(content: ContentStore, input: Readable, lease: (d: Digest) => void): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), links: new Map(), documents: new Map() };
   let source: Readable | undefined;
-  const extract = tarStream.extract();
   try {
     source = await decompressInput(input);
-    source.on('error', (err) => extract.destroy(err));
-    source.pipe(extract);
-    for await (const entry of extract) await readEntry(content, entry.header as EntryHeader, entry, out, lease);
+    const reader = new TarReader(source);
+    for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+      // docker load untars with createTarFile, which ignores PAX global headers and refuses GNU sparse files.
+      if (entry.header.type === 'pax-global-header') continue;
+      if (entry.header.type === 'gnu-sparse') throw invalidArchive(`unhandled tar header type 83 (GNU sparse) for "${entry.header.name}"`);
+      validateTarHeader(entry.header, 'invalid archive');
+      await readEntry(content, entry.header, entry.content, out, lease);
+    }
+    await reader.drain();
     return out;
   } catch (err) {
     source?.destroy();
-    extract.destroy();
-    throw archiveError(err);
+    // The decompressor's or the input's own failure, typed by archiveError like any other.
+    throw archiveError(err instanceof TarInputError ? err.cause : err);
   }
 }
 
 async function readEntry(
   content: ContentStore,
-  header: EntryHeader,
-  entry: AsyncIterable<unknown> & { resume(): unknown },
+  header: RawTarHeader,
+  entry: EntryContent,
   out: ArchiveContents,
   lease: (d: Digest) => void,
 ): Promise<void> {
