@@ -1,11 +1,11 @@
-import { tarEntryHeader, type RawTarHeader } from './tar-entry-header.js';
+import { entryKind, tarEntryHeader, type RawTarHeader } from './tar-entry-header.js';
 import type { Readable } from 'node:stream';
 import { readTarEntries } from './read-tar-entries.js';
 
 import { InvalidParameterError } from '../../core/errors.js';
 import { RootedFs } from '../host/rooted-fs.js';
 import { cleanInRoot } from './resolve-in-root.js';
-import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from './write-tar-entry.js';
+import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext } from './write-tar-entry.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const WHITEOUT_META_PREFIX = '.wh..wh.';
@@ -23,9 +23,6 @@ export interface WhiteoutHandler {
   onOpaque(dirAbs: string, writtenByLayer: ReadonlySet<string>): Promise<void>;
 }
 
-/** What tar-stream really hands out: unknown type flags come as null, PAX records as strings. */
-
-const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
 /**
  * Streams an uncompressed layer tar into `root` (an existing directory the caller owns, typically a
@@ -65,13 +62,12 @@ async function applyEntry(
   whiteouts: WhiteoutHandler,
 ): Promise<number> {
   const path = cleanInRoot(header.name);
-  const type = header.type === 'contiguous-file' ? 'file' : header.type;
-  // The root itself is the layer's, as in docker; unknown types (sparse, vendor) are skipped.
-  if (path === '' || type === null || !KINDS.has(type)) {
-    if (path !== '') ctx.log(`skipping tar entry "${header.name}" of unsupported type ${String(header.type)}`);
+  // The root itself is the layer's, as in docker.
+  if (path === '') {
     content.resume();
     return 0;
   }
+  const kind = entryKind(header, LAYER_WORDS.invalid);
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
   // Never follow the final component: resolve the parent only, then replace what is there. Like
@@ -85,7 +81,7 @@ async function applyEntry(
       await applyWhiteout(parent.realPath, base, header.name, written, whiteouts);
       return 0;
     }
-    const entryHeader = tarEntryHeader(path, type as TarEntryHeader['kind'], header);
+    const entryHeader = tarEntryHeader(path, kind, header);
     await writeTarEntry(parent, base, entryHeader, content, ctx);
     if (entryHeader.kind !== 'file') content.resume();
     written.add(`${parent.realPath}/${base}`);

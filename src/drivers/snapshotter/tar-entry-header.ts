@@ -120,3 +120,14 @@ function paxSeconds(value: string | undefined): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) ? n : -1;
 }
+
+const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
+
+/**
+ * The kind of file an entry makes. Like docker's createTarFile, any other type flag (contiguous
+ * files, vendor types, GNU sparse `S`) fails the archive rather than being dropped unseen.
+ */
+export function entryKind(h: RawTarHeader, invalid: string): TarEntryHeader['kind'] {
+  if (h.type !== null && KINDS.has(h.type)) return h.type as TarEntryHeader['kind'];
+  throw new InvalidParameterError(`${invalid}: unhandled tar header type ${h.type ?? 'unknown'} of "${h.name}"`);
+}

@@ -1,11 +1,11 @@
-import { tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
+import { entryKind, tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
 import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readTarEntries } from '../../../drivers/snapshotter/read-tar-entries.js';
 import { InvalidParameterError, errnoCode } from '../../../core/errors.js';
 import { RootedFs } from '../../../drivers/host/rooted-fs.js';
-import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext, type TarEntryHeader } from '../../../drivers/snapshotter/write-tar-entry.js';
+import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext } from '../../../drivers/snapshotter/write-tar-entry.js';
 
 /** Where an archive goes: an existing directory (`destPath`, symlinks already resolved) inside the container root. */
 export interface ExtractTarget {
@@ -21,9 +21,6 @@ export interface ExtractOptions {
   log: (msg: string) => void;
 }
 
-/** What tar-stream really hands out: unknown type flags come as null, PAX records as strings. */
-
-const KINDS: ReadonlySet<string> = new Set(['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
 /**
  * Unpacks a `PUT /containers/{id}/archive` tar into the target directory like docker's Unpack:
@@ -51,13 +48,12 @@ const ARCHIVE_WORDS = {
 
 async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
   const rel = relativeName(h.name, target.destPath);
-  const type = h.type === 'contiguous-file' ? 'file' : h.type;
-  // The directory itself stays as it is (docker skips "."); unknown types (sparse, vendor) are skipped.
-  if (rel === '' || type === null || !KINDS.has(type)) {
-    if (rel !== '') opts.log(`skipping archive entry "${h.name}" of unsupported type ${String(h.type)}`);
+  // The directory itself stays as it is (docker skips ".").
+  if (rel === '') {
     content.resume();
     return;
   }
+  const type = entryKind(h, ARCHIVE_WORDS.invalid);
   const path = posix.join(target.destPath, rel).slice(1);
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
@@ -65,7 +61,7 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
   const parent = await ctx.fs.makeDirs(slash < 0 ? '' : path.slice(0, slash), 0o755);
   try {
     if (opts.noOverwriteDirNonDir) await refuseTypeChange(parent.entry(base), path, type === 'directory');
-    const entry = tarEntryHeader(rel, type as TarEntryHeader['kind'], h, opts.owner ?? undefined);
+    const entry = tarEntryHeader(rel, type, h, opts.owner ?? undefined);
     // Link names are relative to the extraction directory too, and may not climb out of it.
     if (type === 'link') entry.linkname = hardlinkTarget(target, path, h.linkname ?? '');
     await writeTarEntry(parent, base, entry, content, ctx);
