@@ -59,6 +59,9 @@ export class LayerUnpacker {
         tee.destroy(e);
       });
     }
+    // The reader may have stopped listening by the time tee fails with what it was handed above
+    // (a zstd frame refused at its first bytes): an unheard 'error' would end the daemon.
+    tee.on('error', () => undefined);
     let size: number;
     try {
       ({ size } = await this.deps.snapshotter.createLayer(snapshotId, parent ? digestHex(parent) : null, tee));
