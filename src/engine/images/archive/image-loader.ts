@@ -48,7 +48,7 @@ async function addAll(deps: ArchiveDeps, input: Readable, opts: LoadOptions, lea
   const added: Digest[] = [];
   try {
     const archive = await readArchive(deps.content, input, (d) => leases.add(d));
-    const plans = await planImages(deps.content, archive);
+    const plans = await planImages(deps.content, archive, (d) => leases.add(d));
     const reported = new Set<Digest>();
     for (const plan of plans) {
       const existed = (await deps.images.catalog.tryResolve(plan.id)) !== undefined;

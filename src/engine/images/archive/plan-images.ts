@@ -5,7 +5,7 @@ import { MEDIA_TYPES, hostPlatform, type Descriptor, type ImageConfig } from '..
 import type { ContentStore } from '../../../store/content/content-store.js';
 import type { LayerBlobRef } from '../../../store/metadata/image-store.js';
 import { invalidArchive } from './archive-error.js';
-import { blobCompression, layerCompression, layerMediaType } from './compression.js';
+import { blobCompression, decompress, layerCompression, layerMediaType } from './compression.js';
 import { cleanName, findFile, type ArchiveContents } from './read-archive.js';
 
 /** One image an archive holds, checked and ready for `ImageService.addImage`. */
@@ -30,7 +30,7 @@ const MANIFEST_TYPES: ReadonlySet<string> = new Set([MEDIA_TYPES.ociManifest, ME
  * Reads the images out of a stored archive: docker's `manifest.json` when present (it carries
  * the tags docker users expect), else the OCI layout's `index.json`. Images are merged by ID.
  */
-export async function planImages(content: ContentStore, archive: ArchiveContents): Promise<PlannedImage[]> {
+export async function planImages(content: ContentStore, archive: ArchiveContents, lease: (d: Digest) => void): Promise<PlannedImage[]> {
   const plans = new Map<Digest, PlannedImage>();
   const add = (plan: PlannedImage): void => {
     const known = plans.get(plan.id);
@@ -40,7 +40,7 @@ export async function planImages(content: ContentStore, archive: ArchiveContents
   const dockerManifest = archive.documents.get('manifest.json');
   const index = archive.documents.get('index.json');
   if (dockerManifest) {
-    for (const entry of parseDockerManifest(dockerManifest)) add(await planDockerEntry(content, archive, entry));
+    for (const entry of parseDockerManifest(dockerManifest)) add(await planDockerEntry(content, archive, entry, lease));
   } else if (index) {
     for (const desc of parseDescriptors(parseJson(index, 'index.json'), 'index.json')) {
       const tags = layoutTags(desc.annotations ?? {});
@@ -65,7 +65,7 @@ function parseDockerManifest(bytes: Buffer): DockerManifestEntry[] {
   });
 }
 
-async function planDockerEntry(content: ContentStore, archive: ArchiveContents, entry: DockerManifestEntry): Promise<PlannedImage> {
+async function planDockerEntry(content: ContentStore, archive: ArchiveContents, entry: DockerManifestEntry, lease: (d: Digest) => void): Promise<PlannedImage> {
   const lookup = (path: string): Digest => {
     const found = findFile(archive, cleanName(path));
     if (!found) throw invalidArchive(`manifest.json references missing file ${path}`);
@@ -77,10 +77,16 @@ async function planDockerEntry(content: ContentStore, archive: ArchiveContents, 
   }
   const layers: LayerBlobRef[] = [];
   for (const [i, path] of entry.Layers.entries()) {
-    const digest = lookup(path);
+    let digest = lookup(path);
     // docker's format does not say how a layer file is compressed: it is sniffed, as docker does.
-    const mediaType = layerMediaType(await blobCompression(content, digest));
-    layers.push(await layerRef(content, digest, diffIds[i] as Digest, mediaType, path));
+    const kind = await blobCompression(content, digest);
+    if (kind === 'bzip2' || kind === 'xz') {
+      // No OCI media type names these: the layer is kept uncompressed (docker keeps only the
+      // unpacked layer too), checked against its diff ID as it is written.
+      lease(diffIds[i] as Digest);
+      digest = (await content.writeStream(decompress(await content.readStream(digest), kind), { digest: diffIds[i] as Digest })).digest;
+    }
+    layers.push(await layerRef(content, digest, diffIds[i] as Digest, layerMediaType(kind === 'bzip2' || kind === 'xz' ? 'none' : kind), path));
   }
   const tags = (entry.RepoTags ?? []).map((t) => tagReference(t, 'manifest.json'));
   return { id, config, layers, tags };
