@@ -104,7 +104,14 @@ export async function writeTarEntry(dir: DirFd, base: string, h: TarEntryHeader,
         throw new InvalidParameterError(`${ctx.invalid}: device "${h.path}" has number ${h.devmajor}:${h.devminor}, beyond Linux's ${MAX_MAJOR}:${MAX_MINOR}`);
       }
       const type = h.kind === 'fifo' ? c.S_IFIFO : h.kind === 'character-device' ? c.S_IFCHR : c.S_IFBLK;
-      hostAddon().mknod(at, type | 0o600, h.devmajor, h.devminor);
+      try {
+        hostAddon().mknod(at, type | 0o600, h.devmajor, h.devminor);
+      } catch (err) {
+        // EPERM: overlayfs keeps 0:0 character devices for its whiteouts (a running container's
+        // rootfs), and a host may forbid devices: the request asks what cannot be done here.
+        if (errnoCode(err) !== 'EPERM') throw err;
+        throw new InvalidParameterError(`${ctx.invalid}: cannot create ${h.kind} "${h.path}" (${h.devmajor}:${h.devminor}): ${errorMessage(err)}`, { cause: err });
+      }
       return await withEntryFd(at, h, ctx, () => undefined);
     }
   }
