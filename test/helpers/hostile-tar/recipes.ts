@@ -152,8 +152,11 @@ export function corpus(v: Victim, opts: { bombMiB?: number } = {}): Recipe[] {
           build: (t) => {
             parents(t, depth);
             t.dir(`${p}d/`);
+            // Through '/', only the victim's own entries are named: the host's /tmp and / must not
+            // get an entry (and its metadata) of the recipe even when the swap goes through.
             const parts = `${through}${child}`.split('/');
-            for (let i = 1; i <= parts.length; i++) t.dir(`${p}d/${parts.slice(0, i).join('/')}/`, i === parts.length ? o : {});
+            const first = through === '' ? 1 : parts.length - child.split('/').length + 1;
+            for (let i = first; i <= parts.length; i++) t.dir(`${p}d/${parts.slice(0, i).join('/')}/`, i === parts.length ? o : {});
             t.symlink(`${p}d`, target);
           },
         });
