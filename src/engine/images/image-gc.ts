@@ -8,10 +8,10 @@ import { compareStrings } from '../../core/compare.js';
  */
 export async function collectGarbage(
   deps: Pick<ImageDeps, 'content' | 'images' | 'layers' | 'snapshotter'>,
-  leases: Iterable<Digest>,
+  leases: { has(digest: Digest): boolean },
   extraLayers: ReadonlySet<string> = new Set(),
 ): Promise<Digest[]> {
-  const blobs = new Set<Digest>(leases);
+  const blobs = new Set<Digest>();
   const layers = new Set<string>();
   for (const record of await deps.images.list()) {
     blobs.add(record.id);
@@ -30,6 +30,8 @@ export async function collectGarbage(
   for (const id of await deps.snapshotter.listLayers()) {
     if (!known.has(id) && !extraLayers.has(`sha256:${id}`)) await deps.snapshotter.removeLayer(id);
   }
-  for (const digest of await deps.content.list()) if (!blobs.has(digest)) await deps.content.delete(digest);
+  // Leases are read live, in the same step as each unlink: a load or pull that stored or found a
+  // blob while this collection ran has leased it by then (ExpectedBlob.lease).
+  for (const digest of await deps.content.list()) deps.content.deleteUnless(digest, () => blobs.has(digest) || leases.has(digest));
   return removed.sort((a, b) => compareStrings(digestHex(a), digestHex(b)));
 }

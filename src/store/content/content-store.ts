@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -18,6 +18,12 @@ export interface BlobInfo {
 export interface ExpectedBlob {
   digest?: Digest;
   size?: number;
+  /**
+   * Called with the content's digest as soon as it is known, before the store looks for the blob
+   * or commits it: a lease taken there holds against a garbage collection running meanwhile,
+   * which would otherwise delete a blob that exists already, or was just committed, under us.
+   */
+  lease?: (digest: Digest) => void;
 }
 
 /**
@@ -107,6 +113,7 @@ export class ContentStore {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}` as Digest;
     checkExpected(digest, buf.length, expected);
+    expected.lease?.(digest);
     if (await this.has(digest)) return { digest, size: buf.length };
     const tmp = this.ingestPath();
     const fh = await open(tmp, 'w', 0o644);
@@ -140,6 +147,7 @@ export class ContentStore {
       await fh.close();
       const digest = `sha256:${hash.digest('hex')}` as Digest;
       checkExpected(digest, size, expected);
+      expected.lease?.(digest);
       if (await this.has(digest)) {
         await unlink(tmp);
         return { digest, size };
@@ -194,6 +202,14 @@ export class ContentStore {
 
   async delete(digest: Digest): Promise<void> {
     await rm(this.blobPath(digest), { force: true });
+  }
+
+  /**
+   * Deletes the blob unless `keep()` says otherwise, both at once: no other task can lease it
+   * between the check and the unlink (garbage collection against writers in flight).
+   */
+  deleteUnless(digest: Digest, keep: () => boolean): void {
+    if (!keep()) rmSync(this.blobPath(digest), { force: true });
   }
 
   async list(): Promise<Digest[]> {

@@ -138,8 +138,7 @@ export async function commitContainer(deps: CommitDeps, input: CommitInput): Pro
   const parent = input.parentImageId === null ? scratchParent() : await deps.images.resolve(input.parentImageId);
   const leases = new LeaseSet(deps.images.leases);
   try {
-    const layer = await storeLayer(deps.content, input);
-    leases.add(layer.digest);
+    const layer = await storeLayer(deps.content, input, (d) => leases.add(d));
     const empty = layer.digest === EMPTY_TAR_DIGEST;
     const bytes = buildCommitConfig({
       parent: parent.config,
@@ -169,10 +168,10 @@ function scratchParent(): { id: undefined; record: { layers: [] }; config: Image
 }
 
 /** Writes the changes tar to the content store; uncompressed, so its digest is the diff ID. */
-async function storeLayer(content: ContentStore, input: CommitInput): Promise<{ digest: Digest; size: number }> {
+async function storeLayer(content: ContentStore, input: CommitInput, lease: (d: Digest) => void): Promise<{ digest: Digest; size: number }> {
   await input.pause?.pause();
   try {
-    return await content.writeStream(changesTar(input.changes, input.log));
+    return await content.writeStream(changesTar(input.changes, input.log), { lease });
   } finally {
     await input.pause?.unpause();
   }

@@ -38,10 +38,9 @@ export async function importImage(deps: ArchiveDeps, input: Readable, opts: Impo
   let id: Digest | undefined;
   try {
     // A truncated or corrupt tarball is the user's: classified as an archive error.
-    const layer = await deps.content.writeStream(await decompressInput(input)).catch((err: unknown) => {
+    const layer = await deps.content.writeStream(await decompressInput(input), { lease: (d) => leases.add(d) }).catch((err: unknown) => {
       throw archiveError(err);
     });
-    leases.add(layer.digest);
     const created = isoTime();
     const comment = opts.message || `Imported from ${opts.source ?? '-'}`;
     const config: ImageConfig = {

@@ -28,7 +28,8 @@ const BLOB_PATH = /^blobs\/sha256\/([^/]+)$/;
  * they stream, since layers can be larger than memory and the manifests naming them usually come
  * last: `blobs/sha256/<hex>` is verified against its name, any other file (docker ≤ 24's
  * `<hex>/layer.tar`, `<hex>.json`) is stored by its content digest. `lease` sees each digest
- * before garbage collection could take it (for verified blobs) or right after it is stored.
+ * before garbage collection could take it: before the write for verified blobs, as soon as the
+ * content is hashed for the others.
  */
 export async function readArchive(content: ContentStore, input: Readable, lease: (d: Digest) => void): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), links: new Map(), documents: new Map() };
@@ -93,8 +94,7 @@ async function readEntry(
     out.files.set(name, digest);
     return;
   }
-  const info = await content.writeStream(Readable.from(entry, { objectMode: false }));
-  lease(info.digest);
+  const info = await content.writeStream(Readable.from(entry, { objectMode: false }), { lease });
   out.files.set(name, info.digest);
 }
 
