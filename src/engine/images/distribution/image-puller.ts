@@ -132,36 +132,38 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
     }
   }
   const layers: LayerBlobRef[] = manifest.layers.map((l, i) => ({ diffId: diffIds[i] as Digest, digest: l.digest as Digest, mediaType: l.mediaType, size: l.size }));
-  const progress = new LayerProgress(opts.onProgress);
-  const previous = ref.tag !== undefined ? await deps.images.catalog.tryResolve(`${ref.repository}:${ref.tag}`) : undefined;
-  const present = await deps.images.catalog.tryResolve(configDigest);
-  let bytesReceived = 0;
-  const todo: LayerBlobRef[] = [];
-  const seen = new Set<string>();
-  for (const layer of layers) {
-    if (seen.has(layer.digest)) continue;
-    seen.add(layer.digest);
-    if (present || (await deps.content.has(layer.digest))) progress.status(shortId(layer.digest), 'Already exists');
-    else {
-      progress.status(shortId(layer.digest), 'Pulling fs layer');
-      todo.push(layer);
-    }
-  }
-  const concurrency = opts.concurrency ?? 3;
-  for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
-  await runLimited(todo, concurrency, async (layer) => {
-    const id = shortId(layer.digest);
-    const got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size));
-    bytesReceived += got.received;
-    progress.status(id, 'Verifying Checksum');
-    progress.status(id, 'Download complete');
-  });
-  bytesReceived += configBytes.length;
-  // Everything is verified: now the blobs enter the store, leased until the image holds them.
+  // Leased before anything is looked up: a layer found "already there" must not be collected by a
+  // removal running meanwhile, before the image that holds it is recorded.
   const leases = new LeaseSet(deps.images.leases);
+  for (const layer of layers) leases.add(layer.digest);
+  leases.add(configDigest);
   try {
-    for (const layer of layers) leases.add(layer.digest);
-    leases.add(configDigest);
+    const progress = new LayerProgress(opts.onProgress);
+    const previous = ref.tag !== undefined ? await deps.images.catalog.tryResolve(`${ref.repository}:${ref.tag}`) : undefined;
+    const present = await deps.images.catalog.tryResolve(configDigest);
+    let bytesReceived = 0;
+    const todo: LayerBlobRef[] = [];
+    const seen = new Set<string>();
+    for (const layer of layers) {
+      if (seen.has(layer.digest)) continue;
+      seen.add(layer.digest);
+      if (present || (await deps.content.has(layer.digest))) progress.status(shortId(layer.digest), 'Already exists');
+      else {
+        progress.status(shortId(layer.digest), 'Pulling fs layer');
+        todo.push(layer);
+      }
+    }
+    const concurrency = opts.concurrency ?? 3;
+    for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
+    await runLimited(todo, concurrency, async (layer) => {
+      const id = shortId(layer.digest);
+      const got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size));
+      bytesReceived += got.received;
+      progress.status(id, 'Verifying Checksum');
+      progress.status(id, 'Download complete');
+    });
+    bytesReceived += configBytes.length;
+    // Everything is verified: now the blobs enter the store.
     for (const layer of todo) await deps.content.commitPartial(layer.digest);
     for (const layer of todo) progress.status(shortId(layer.digest), 'Extracting');
     const id = await deps.images.addImage({ config: configBytes, layers });
