@@ -6,15 +6,36 @@ import type { Digest } from '../../core/digest.js';
  */
 export class BlobLeases implements Iterable<Digest> {
   private readonly counts = new Map<Digest, number>();
+  private collecting = 0;
+  private readonly deferred: Digest[] = [];
 
   acquire(digest: Digest): void {
     this.counts.set(digest, (this.counts.get(digest) ?? 0) + 1);
   }
 
+  /**
+   * Ends one lease. While a collection runs, leases end only when it is done: an operation that
+   * stored its image record after the collection read the records, then released its leases, must
+   * not see its blobs taken by that collection.
+   */
   release(digest: Digest): void {
+    if (this.collecting > 0) {
+      this.deferred.push(digest);
+      return;
+    }
     const n = (this.counts.get(digest) ?? 0) - 1;
     if (n > 0) this.counts.set(digest, n);
     else this.counts.delete(digest);
+  }
+
+  /** Runs a garbage collection: every lease held at any moment of it holds to its end. */
+  async collect<T>(fn: () => Promise<T>): Promise<T> {
+    this.collecting++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.collecting === 0) for (const d of this.deferred.splice(0)) this.release(d);
+    }
   }
 
   has(digest: Digest): boolean {

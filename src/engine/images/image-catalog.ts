@@ -50,8 +50,13 @@ export class ImageCatalog {
     if (!id) return undefined;
     const record = await this.deps.images.get(id);
     if (!record) return undefined;
-    const config = await this.deps.content.readJson<ImageConfig>(id);
-    return { id, record, config };
+    const config = await this.deps.content.readJson<ImageConfig>(id).catch(async (err: unknown) => {
+      // Removed meanwhile (its record goes first, then garbage collection takes its blobs): an
+      // image that is gone, not a missing blob to report.
+      if (err instanceof NotFoundError && !(await this.deps.images.get(id))) return undefined;
+      throw err;
+    });
+    return config === undefined ? undefined : { id, record, config };
   }
 
   private async resolveId(name: string): Promise<Digest | undefined> {

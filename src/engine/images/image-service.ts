@@ -235,7 +235,7 @@ export class ImageService {
 
   /** Removes layers and blobs no image references; returns the chain IDs of removed layers. */
   gc(): Promise<Digest[]> {
-    return collectGarbage(this.deps, this.leases, this.unpacker.inflightIds());
+    return this.leases.collect(() => collectGarbage(this.deps, this.leases, this.unpacker.inflightIds()));
   }
 
   /** Bytes all unpacked layers take, each counted once (`system df`'s LayersSize). */

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { RegistryProcess } from '../../helpers/registry-process.js';
 import { ok } from '../../helpers/expect.js';
+import { pushToRegistry } from '../../helpers/hostile-tar/routes.js';
 
 const SKOPEO = '/usr/bin/skopeo';
 
@@ -101,6 +102,15 @@ describe("Berth's registry with berth, the docker CLI and skopeo", () => {
     // skopeo rewrote the config for its OCI manifest; the filesystem is the same.
     const layers = async (name: string): Promise<string> => ok(await d.berth(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', name]), 'inspect').stdout.trim();
     assert.equal(await layers(`${reg.host}/sk/copied:2`), await layers('busybox'));
+  });
+
+  test('an image with an empty (0-byte) layer blob pulls: nothing to download, still committed', async () => {
+    const empty = Buffer.alloc(0);
+    const diffId = `sha256:${createHash('sha256').update(empty).digest('hex')}`;
+    await pushToRegistry({ host: '127.0.0.1', port: reg.port }, 'empty/layer', { name: 'empty', family: 'empty', kind: 'layer', bytes: empty, compression: 'none', diffId });
+    ok(await d.berth(['pull', `${reg.host}/empty/layer`]), 'pull of an image whose layer is empty');
+    assert.equal(ok(await d.berth(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', `${reg.host}/empty/layer`]), 'inspect').stdout.trim(), '1');
+    ok(await d.berth(['rmi', `${reg.host}/empty/layer`]), 'rmi');
   });
 
   test('two pulls of one image at once share the download and both succeed', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat, truncate } from 'node:fs/promises';
+import { rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../../../core/digest.js';
@@ -50,6 +50,8 @@ const inflight = new Map<Digest, Promise<FetchedBlob>>();
 
 async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
   const path = content.partialPath(digest);
+  // An empty blob (an empty layer) needs no request, but its partial file must exist to commit.
+  if (size === 0) await writeFile(path, '', { flag: 'a' });
   let have = await sizeOf(path);
   if (have > size) {
     await truncate(path, 0);
