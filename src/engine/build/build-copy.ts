@@ -48,7 +48,7 @@ export async function copyInto(root: string, tree: SourceTree, items: readonly S
       if (opts.extractArchives && (await isTarArchive(item.abs))) {
         await makeDirs(fs, dest, opts);
         const destAbs = await resolveInRoot(root, dest);
-        await extractArchive({ root, destPath: destAbs.slice(root.length) || '/' }, await decompressInput(createReadStream(item.abs)), { noOverwriteDirNonDir: false, owner: null, log: opts.log });
+        await extractArchive({ root, destPath: destAbs.slice(root.length) || '/' }, await decompressInput(createReadStream(item.abs)), { noOverwriteDirNonDir: false, clampToDestination: true, owner: null, log: opts.log });
         continue;
       }
       await makeDirs(fs, posix.dirname(target), opts);

@@ -206,6 +206,14 @@ describe('container archive (docker cp)', () => {
       assert.equal(await readFile(join(root, 'dir/sub', name), 'utf8'), 'abs');
     });
 
+    it('into the root, .. stops at the root as in docker\'s chrooted untar', async () => {
+      const name = unique();
+      await putArchive(root, '/', Readable.from([await tarBuffer([file(`../../${name}`, 'clamped'), hardlink(`${name}-h`, `../../../${name}`)])]), PUT);
+      assert.equal(await readFile(join(root, name), 'utf8'), 'clamped');
+      assert.equal((await stat(join(root, `${name}-h`))).ino, (await stat(join(root, name))).ino);
+      assert.equal(existsSync(join('/', name)) || existsSync(join(base ?? '', name)), false);
+    });
+
     it('treats whiteout names as ordinary files', async () => {
       await putArchive(root, '/dir', Readable.from([await tarBuffer([file('.wh.a', ''), file('sub/.wh..wh..opq', '')])]), PUT);
       assert.ok(existsSync(join(root, 'dir/.wh.a')) && existsSync(join(root, 'dir/a')) && existsSync(join(root, 'dir/sub/b')));

@@ -117,4 +117,18 @@ describe('build contexts and COPY stay inside their roots', () => {
     assert.equal(ok(await d.docker(['run', '--rm', 'twosources', 'readlink', '/dest/x']), 'readlink').stdout.trim(), victim);
     assert.doesNotMatch(await labels('twosources'), new RegExp(token));
   });
+
+  test('ADD of a tar whose names climb: .. stops at the destination, as docker untars chrooted there', async () => {
+    const inner = await contextTar([{ name: '../../../up', content: 'clamped' }]);
+    const pack = tarStream.pack();
+    pack.entry({ name: 'Dockerfile', mode: 0o644 }, 'FROM busybox\nADD x.tar /dest/\n');
+    pack.entry({ name: 'x.tar', mode: 0o644 }, inner);
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(Buffer.from(c as Uint8Array));
+    const r = await build(Buffer.concat(chunks), { t: 'addclamp' });
+    assert.equal(r.status, 200, r.text);
+    assert.doesNotMatch(r.text, /errorDetail/, r.text);
+    assert.equal(ok(await d.docker(['run', '--rm', 'addclamp', 'cat', '/dest/up']), 'cat').stdout, 'clamped');
+  });
 });

@@ -16,15 +16,17 @@ export interface ExtractTarget {
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory or the reverse (docker's noOverwriteDirNonDir). */
   noOverwriteDirNonDir: boolean;
+  /** `..` stops at the destination instead of being refused above it (ADD, which docker untars chrooted there). */
+  clampToDestination?: boolean;
   /** Owner for every entry (`docker cp -a`: the container's user); null keeps the archive's. */
   owner: { uid: number; gid: number } | null;
   log: (msg: string) => void;
 }
 
-
 /**
  * Unpacks a `PUT /containers/{id}/archive` tar into the target directory like docker's Unpack:
- * names are relative to the directory and may not climb out of it (`../x` fails the request);
+ * names are relative to the directory; `..` stops at the container's root and may not climb out
+ * of the directory (`../x` into `/dir` fails the request, into `/` is `/x`);
  * missing parents are created; existing non-directories are replaced, directories merged;
  * `.wh.*` names are ordinary files (whiteouts mean something only in image layers). Every path
  * is resolved inside the container root one component at a time, so a symlink in the container
@@ -47,7 +49,7 @@ const ARCHIVE_WORDS = {
 };
 
 async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: EntryContent, ctx: EntryContext, opts: ExtractOptions): Promise<void> {
-  const rel = relativeName(h.name, target.destPath);
+  const rel = relativeName(h.name, target, opts.clampToDestination ?? false);
   // The directory itself stays as it is (docker skips ".").
   if (rel === '') {
     content.resume();
@@ -63,7 +65,7 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
     if (opts.noOverwriteDirNonDir) await refuseTypeChange(parent.entry(base), path, type === 'directory');
     const entry = tarEntryHeader(rel, type, h, opts.owner ?? undefined);
     // Link names are relative to the extraction directory too, and may not climb out of it.
-    if (type === 'link') entry.linkname = hardlinkTarget(target, path, h.linkname ?? '');
+    if (type === 'link') entry.linkname = hardlinkTarget(target, path, h.linkname ?? '', opts.clampToDestination ?? false);
     await writeTarEntry(parent, base, entry, content, ctx);
     if (type !== 'file') content.resume();
   } finally {
@@ -72,17 +74,21 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
 }
 
 /**
- * An entry or link name as a path below the extraction directory ('' for the directory itself).
- * A leading `/` means the directory, as in docker; climbing above it is refused like docker's
- * breakout check, because it would land outside what the user asked to write.
+ * An entry or link name as a path below the extraction directory ('' for the directory itself),
+ * as docker's chrooted untar sees it. A leading `/` means the directory. `..` stops at the
+ * chroot's root: the container's root for the archive API, where climbing above a deeper
+ * destination is refused like docker's breakout check (it would land outside what the user asked
+ * to write); the destination itself for ADD (`clampToDestination`).
  */
-function relativeName(name: string, destPath: string): string {
+function relativeName(name: string, target: ExtractTarget, clampToDestination: boolean): string {
   if (name.includes('\0')) throw new InvalidParameterError(`invalid archive: entry name ${JSON.stringify(name)} contains NUL`);
-  const clean = posix.normalize(name.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
-  if (clean === '..' || clean.startsWith('../')) {
-    throw new InvalidParameterError(`invalid archive: "${name}" is outside of the extraction directory "${destPath}"`);
+  if (clampToDestination) return posix.normalize(`/${name}`).slice(1).replace(/\/+$/, '');
+  // destPath is absolute, so normalize stops `..` at the container's root.
+  const rel = posix.relative(target.destPath, posix.normalize(`${target.destPath}/${name.replace(/^\/+/, '')}`));
+  if (rel === '..' || rel.startsWith('../')) {
+    throw new InvalidParameterError(`invalid archive: "${name}" is outside of the extraction directory "${target.destPath}"`);
   }
-  return clean === '.' ? '' : clean;
+  return rel;
 }
 
 async function refuseTypeChange(at: string, path: string, entryIsDir: boolean): Promise<void> {
@@ -98,8 +104,8 @@ async function refuseTypeChange(at: string, path: string, entryIsDir: boolean): 
 }
 
 /** A hardlink's target as a path from the container root, checked to stay in the extraction directory. */
-function hardlinkTarget(target: ExtractTarget, path: string, linkname: string): string {
-  const rel = relativeName(linkname, target.destPath);
+function hardlinkTarget(target: ExtractTarget, path: string, linkname: string, clampToDestination: boolean): string {
+  const rel = relativeName(linkname, target, clampToDestination);
   if (rel === '') throw new InvalidParameterError(`invalid archive: hardlink "/${path}" points at the extraction directory`);
   return posix.join(target.destPath, rel);
 }
