@@ -26,14 +26,26 @@ export class LayerUnpacker {
       const chainId = chains[i] as Digest;
       const parent = i > 0 ? (chains[i - 1] as Digest) : null;
       const layer = layers[i] as LayerBlobRef;
-      let job = this.inflight.get(chainId);
-      if (!job) {
-        job = this.ensureOne(chainId, parent, layer).finally(() => this.inflight.delete(chainId));
-        this.inflight.set(chainId, job);
+      const joined = this.inflight.get(chainId);
+      if (joined) {
+        // Another image's blob with the same diff ID is being unpacked. If that blob was bad (a
+        // corrupt or differently compressed copy), its failure is not this image's: use our own.
+        const ok = await joined.then(() => true, () => false);
+        if (ok) continue;
       }
-      await job;
+      await this.unpackOnce(chainId, parent, layer);
     }
     return chains;
+  }
+
+  /** ensureOne, shared with concurrent callers of the same chain ID. */
+  private async unpackOnce(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
+    let job = this.inflight.get(chainId);
+    if (!job) {
+      job = this.ensureOne(chainId, parent, layer).finally(() => this.inflight.delete(chainId));
+      this.inflight.set(chainId, job);
+    }
+    await job;
   }
 
   private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
