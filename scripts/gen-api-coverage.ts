@@ -7,6 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { allRouteDefinitions, routerOf } from '../src/api/route-table.js';
+import { unimplementedEndpointError } from '../src/api/unimplemented-endpoint.js';
+import { UnavailableError } from '../src/core/errors.js';
 import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, WHY_LATER } from '../src/engine/containers/create-request.js';
 
 type State = 'done' | 'partial' | 'not yet';
@@ -163,6 +165,8 @@ export async function generateCoverage(): Promise<string> {
         const verdict = route.coverage?.(m, path) ?? { state: 'done' as State };
         state = verdict.state;
         note = verdict.note ?? '';
+      } else if (unimplementedEndpointError(m, sample) instanceof UnavailableError) {
+        note = 'answers 503 "This node is not part of a swarm", as a dockerd in no swarm does';
       }
       counts[state]++;
       rows.push(`| ${m} | \`${path}\` | ${state} | ${note} |`);

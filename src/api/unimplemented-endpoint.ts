@@ -1,4 +1,4 @@
-import { NotFoundError, NotImplementedError } from '../core/errors.js';
+import { NotFoundError, NotImplementedError, UnavailableError } from '../core/errors.js';
 import { ENGINE_ENDPOINTS } from './engine-endpoints.js';
 
 interface Pattern {
@@ -18,11 +18,16 @@ const PATTERNS: Pattern[] = ENGINE_ENDPOINTS.map(([method, path, operation]) => 
   name: `${operation} (${method} ${path})`,
 })).sort((a, b) => a.params - b.params);
 
+const SWARM_OPERATION = /^(Swarm|Node|Service|Task|Secret|Config)[A-Z]/;
+/** dockerd's words (ErrNoSwarm), which clients match. */
+const NOT_IN_SWARM = 'This node is not part of a swarm. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+
 /**
  * The error for a request Berth has no route for, when it is an Engine API endpoint: 501 naming
  * the endpoint, so a client learns what is missing rather than "page not found". Inspecting one
  * object of a kind Berth does not have (a network, a plugin, a swarm service...) is 404 instead:
  * no such object exists, and `docker inspect NAME` probes every kind and needs "not found" to go on.
+ * What a swarm manages is 503 "not part of a swarm", as from a dockerd that is in none.
  */
 export function unimplementedEndpointError(method: string, path: string): Error | undefined {
   const methods = method === 'HEAD' ? ['HEAD', 'GET'] : [method];
@@ -30,6 +35,9 @@ export function unimplementedEndpointError(method: string, path: string): Error 
     if (!methods.includes(p.method)) continue;
     const m = p.re.exec(path);
     if (!m) continue;
+    // A daemon that is in no swarm answers so for everything a swarm manages (docker-py's
+    // network tests leave the swarm in their tearDown and expect exactly this).
+    if (SWARM_OPERATION.test(p.operation) && p.operation !== 'SwarmInit' && p.operation !== 'SwarmJoin') return new UnavailableError(NOT_IN_SWARM);
     const missing = `${p.name} is not implemented by this Berth version`;
     if (p.params > 0 && p.method === 'GET' && p.operation.endsWith('Inspect') && p.operation !== 'DistributionInspect') {
       const kind = p.operation.replace(/Inspect$/, '').toLowerCase();

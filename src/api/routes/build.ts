@@ -15,6 +15,8 @@ function jsonParam<T>(query: URLSearchParams, name: string, check: (v: unknown) 
   } catch {
     throw new InvalidParameterError(`invalid ${name} parameter: ${raw}: expected JSON`);
   }
+  // JSON null is an empty value to dockerd's json.Unmarshal (compose sends `cachefrom=null`).
+  if (parsed === null) return fallback;
   if (!check(parsed)) throw new InvalidParameterError(`invalid ${name} parameter: ${raw}`);
   return parsed;
 }

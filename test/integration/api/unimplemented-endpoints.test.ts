@@ -28,7 +28,16 @@ describe('unimplemented endpoints', () => {
   test('an endpoint of the API Berth lacks answers 501 with its operation, method and path', async () => {
     assert.deepEqual(await status('GET', '/v1.50/plugins'), { code: 501, message: 'PluginList (GET /plugins) is not implemented by this Berth version' });
     assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
-    assert.deepEqual(await status('GET', '/v1.41/services/abc/logs'), { code: 501, message: 'ServiceLogs (GET /services/{id}/logs) is not implemented by this Berth version' });
+  });
+
+  test('what a swarm manages answers 503 "not part of a swarm", as a dockerd in no swarm does', async () => {
+    const notInSwarm = { code: 503, message: 'This node is not part of a swarm. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' };
+    for (const [method, path] of [['GET', '/v1.41/swarm'], ['POST', '/v1.41/swarm/leave?force=true'], ['GET', '/v1.41/services/abc/logs'], ['GET', '/nodes'], ['GET', '/v1.50/secrets'], ['GET', '/configs/x']] as const) {
+      assert.deepEqual(await status(method, path), notInSwarm, `${method} ${path}`);
+    }
+    const r = await d.docker(['swarm', 'leave', '--force']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /This node is not part of a swarm/);
   });
 
   test('inspecting one object of a kind Berth lacks is 404, so docker inspect probes on', async () => {
