@@ -35,6 +35,11 @@ import { sendControl } from '../../drivers/monitor/monitor-client.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
 import { logPathFor } from './log-paths.js';
+import { parseSignal } from './signals.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long a SIGKILL waits for the container to stop before the API answers anyway. */
+const KILL_WAIT_MS = 10_000;
 import { validateRestartPolicy } from './restart-policy.js';
 import { isoTime } from '../../core/utc-time.js';
 
@@ -221,8 +226,21 @@ export class ContainerService {
     publishContainerEvent(this.d.events, r, 'restart');
   }
 
+  /**
+   * Sends the signal. SIGKILL (the default) returns once the container has stopped, as dockerd's
+   * does: clients inspect or remove it right after (`rm` would otherwise meet a running container).
+   */
   async kill(ref: string, signal: string | undefined): Promise<void> {
-    await this.lifecycle.kill(this.get(ref), signal);
+    const r = this.get(ref);
+    const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
+    const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
+    try {
+      await this.lifecycle.kill(r, signal);
+      // Bounded: a client is never hung by a container that outlives SIGKILL (D state, a lost monitor).
+      if (stopped) await Promise.race([stopped.done, sleep(KILL_WAIT_MS, undefined, { ref: false })]);
+    } finally {
+      stopped?.cancel();
+    }
   }
 
   async pause(ref: string, paused: boolean): Promise<void> {

@@ -11,7 +11,17 @@ export class ExitNotifier {
   private waiters: Waiter[] = [];
 
   add(id: string, condition: WaitCondition): Promise<number> {
-    return new Promise((resolve) => this.waiters.push({ id, condition, resolve }));
+    return this.watch(id, condition).done;
+  }
+
+  /** add(), with a way to stop waiting (a caller that may give up before the exit). */
+  watch(id: string, condition: WaitCondition): { done: Promise<number>; cancel(): void } {
+    let waiter: Waiter | undefined;
+    const done = new Promise<number>((resolve) => {
+      waiter = { id, condition, resolve };
+      this.waiters.push(waiter);
+    });
+    return { done, cancel: () => void (this.waiters = this.waiters.filter((w) => w !== waiter)) };
   }
 
   cancel(id: string, resolve: (code: number) => void): void {
