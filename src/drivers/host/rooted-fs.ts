@@ -119,7 +119,7 @@ export class RootedFs {
       : await resolveInRoot(this.root, rel);
     const fd = openSync(path, flags, mode);
     const real = readlinkSync(fdPath(fd));
-    if (real === this.realRoot || real.startsWith(`${this.realRoot}/`)) return fd;
+    if (real === this.realRoot || real.startsWith(this.realRoot === '/' ? '/' : `${this.realRoot}/`)) return fd;
     closeSync(fd);
     throw Object.assign(new Error(`EXDEV: ${rel} resolved outside ${this.root} (a symlink was swapped in meanwhile)`), { code: 'EXDEV' });
   }

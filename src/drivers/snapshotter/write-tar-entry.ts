@@ -165,7 +165,9 @@ function setXattr(path: string, follow: boolean, name: string, value: Buffer, h:
 
 /** `abs` (a real path below the root) as a path relative to the root. */
 function relativeTo(fs: RootedFs, abs: string): string {
-  return abs === fs.realRoot ? '' : abs.slice(fs.realRoot.length + 1);
+  if (abs === fs.realRoot) return '';
+  // A running container's root, opened through /proc/<pid>/root, is `/` to the kernel's d_path.
+  return abs.slice(fs.realRoot === '/' ? 1 : fs.realRoot.length + 1);
 }
 
 /**

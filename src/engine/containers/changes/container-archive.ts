@@ -90,7 +90,8 @@ export interface PutArchiveOptions {
 export async function putArchive(rootPath: string, path: string, tar: Readable, opts: PutArchiveOptions): Promise<void> {
   const root = resolve(rootPath);
   const dest = await resolveChecked(root, containerAbsPath(path), path);
-  const meta = await readMetaOrNull(dest);
+  // A running container's root is /proc/<pid>/root, a link to lstat: `/.` is the directory.
+  const meta = await readMetaOrNull(dest === root ? `${root}/.` : dest);
   if (meta === null) throw notFound(path, opts.containerName);
   if (meta.kind !== 'directory') throw new InvalidParameterError('extraction point is not a directory');
   await extractArchive({ root, destPath: posix.join('/', relative(root, dest)) }, await decompressInput(tar), {
