@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import type { ImageConfig } from '../../oci/image-types.js';
 import type { ContainerConfig, HostConfig } from './container-types.js';
 import { validateRestartPolicy } from './restart-policy.js';
@@ -31,6 +31,8 @@ export const SUPPORTED_HOST_KEYS: ReadonlySet<string> = new Set([
   'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'CpuPercent', 'BlkioWeight', 'BlkioWeightDevice',
   'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'IOMaximumBandwidth', 'IOMaximumIOps',
   'Devices', 'DeviceCgroupRules', 'MaskedPaths', 'ReadonlyPaths', 'CgroupParent',
+  // Checked in refuseUnsupported: only what a Linux dockerd without plugins takes.
+  'Isolation', 'VolumeDriver',
 ]);
 export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
@@ -49,6 +51,16 @@ function isZero(v: unknown): boolean {
 }
 
 function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): void {
+  const isolation = host.Isolation;
+  if (!isZero(isolation) && isolation !== 'default') {
+    throw new InvalidParameterError(`invalid isolation: ${JSON.stringify(isolation)} - linux only supports 'default'`);
+  }
+  // A volume driver matters only to volumes the container makes; `local` is the only one here.
+  const driver = host.VolumeDriver;
+  const makesVolumes = Object.keys((body.Volumes as object | null | undefined) ?? {}).length > 0 || (strings(host.Binds, 'HostConfig.Binds') ?? []).some((b) => !b.startsWith('/'));
+  if (typeof driver === 'string' && driver !== '' && driver !== 'local' && makesVolumes) {
+    throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+  }
   for (const [key, value] of Object.entries(body)) {
     if (!SUPPORTED_CONFIG_KEYS.has(key) && !isZero(value)) throw new NotImplementedError(`container option ${key} is not supported by this Berth version`);
   }

@@ -1,0 +1,23 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import type { ImageConfig } from '../../oci/image-types.js';
+import { resolveCreate, type CreateRequest } from './create-request.js';
+
+const IMAGE = { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [] } } as unknown as ImageConfig;
+const create = (body: Record<string, unknown>): ReturnType<typeof resolveCreate> => resolveCreate(body as CreateRequest, 'busybox', IMAGE);
+
+describe('resolveCreate: options a Linux dockerd without plugins takes', () => {
+  it('Isolation "default" (docker-py sends it) is accepted and kept; another value is refused as dockerd does', () => {
+    assert.equal(create({ HostConfig: { Isolation: 'default' } }).hostConfig.Isolation, 'default');
+    assert.throws(() => create({ HostConfig: { Isolation: 'hyperv' } }), (e: unknown) => e instanceof InvalidParameterError && /linux only supports 'default'/.test(e.message));
+  });
+
+  it('VolumeDriver matters only to volumes the container makes: accepted without any, 404 for an unknown one with some', () => {
+    assert.equal(create({ HostConfig: { VolumeDriver: 'foo' } }).hostConfig.VolumeDriver, 'foo');
+    assert.equal(create({ HostConfig: { VolumeDriver: 'local', Binds: ['named:/data'] } }).hostConfig.VolumeDriver, 'local');
+    assert.doesNotThrow(() => create({ HostConfig: { VolumeDriver: 'foo', Binds: ['/host:/data'] } }));
+    assert.throws(() => create({ HostConfig: { VolumeDriver: 'foo', Binds: ['named:/data'] } }), (e: unknown) => e instanceof NotFoundError && /plugin "foo" not found/.test(e.message));
+    assert.throws(() => create({ Volumes: { '/v': {} }, HostConfig: { VolumeDriver: 'foo' } }), NotFoundError);
+  });
+});
