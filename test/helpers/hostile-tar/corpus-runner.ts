@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Runs hostile recipes through an engine's unpacking routes and checks, after each run, that
  * the host around the victim is unchanged, the engine answered (no 5xx, no hang), is still
@@ -58,6 +59,8 @@ class ContextServer {
 export class CorpusRunner {
   private baseline: Snapshot = new Map();
   private n = 0;
+  /** Names this runner's images apart from a parallel runner's on the same engine and registry. */
+  private readonly id = randomBytes(3).toString('hex');
   private constructor(
     readonly socket: string,
     readonly target: 'berth' | 'docker',
@@ -89,7 +92,7 @@ export class CorpusRunner {
   /** Runs one recipe through one route and checks the host, the engine and the answers. */
   async run(r: Recipe, route: RouteName): Promise<Outcome> {
     const n = ++this.n;
-    const tag = `hostile-corpus:r${n}`;
+    const tag = `hostile-corpus:${this.id}-r${n}`;
     const started = Date.now();
     const failures: string[] = [];
     const texts: string[] = [];
@@ -107,7 +110,7 @@ export class CorpusRunner {
           answer = await this.api('POST', '/images/load?quiet=1', saveArchive(r, `${tag}`), tarHeaders);
           break;
         case 'pull': {
-          const repo = `hostile/r${n}`;
+          const repo = `hostile/${this.id}-r${n}`;
           await pushToRegistry(this.registry, repo, r);
           image = `${this.registry.host}:${this.registry.port}/${repo}:latest`;
           answer = await this.api('POST', `/images/create?fromImage=${encodeURIComponent(`${this.registry.host}:${this.registry.port}/${repo}`)}&tag=latest`);
@@ -115,7 +118,7 @@ export class CorpusRunner {
         }
         case 'import':
           image = tag;
-          answer = await this.api('POST', `/images/create?fromSrc=-&repo=hostile-corpus&tag=r${n}`, r.bytes, tarHeaders);
+          answer = await this.api('POST', `/images/create?fromSrc=-&repo=hostile-corpus&tag=${this.id}-r${n}`, r.bytes, tarHeaders);
           break;
         case 'archive':
         case 'archive-nooverwrite': {

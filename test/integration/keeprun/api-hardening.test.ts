@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTHD_JS, NODE, TestDaemon, run } from '../../helpers/test-daemon.js';
-import { ok } from '../../helpers/expect.js';
+import { ok, until } from '../../helpers/expect.js';
 
 /** Sends raw bytes on the daemon's socket and returns what came back (status line first). */
 function raw(socket: string, data: string | Buffer, timeoutMs = 3000): Promise<string> {
@@ -80,7 +80,8 @@ describe('daemon surface hardening', () => {
 
   test('the socket is 0660, and a TCP listener without --tlsverify and certificates is refused', async () => {
     assert.equal((await stat(d.socket)).mode & 0o777, 0o660);
-    assert.match(d.logs, /socket is root-only|API listening/);
+    // The daemon answers /_ping (start() waits for that) a moment before its log line arrives.
+    await until(async () => (/socket is root-only|API listening/.test(d.logs) ? true : undefined), 'the listening log line');
     const r = await run(NODE, [BERTHD_JS, '-H', 'tcp://127.0.0.1:2375', '--data-root', join(certs, 'nodata')]);
     assert.equal(r.code, 125);
     assert.match(r.stderr, /refusing to listen on tcp:\/\/127\.0\.0\.1:2375 without --tlsverify/);
