@@ -22,6 +22,12 @@ export function systemRoutes(system: SystemService): Route[] {
     { method: 'GET', path: '/info', handler: async ({ res }) => sendJson(res, 200, await system.info()) },
     {
       method: 'GET',
+      path: '/plugins',
+      coverage: () => ({ state: 'partial', note: 'Berth runs no plugins: always `[]`, as a dockerd without any answers' }),
+      handler: async ({ res }) => sendJson(res, 200, []),
+    },
+    {
+      method: 'GET',
       path: '/system/df',
       coverage: () => ({ state: 'partial', note: 'images, containers and volumes; no build cache yet' }),
       handler: async ({ res }) => sendJson(res, 200, await system.diskUsage()),

@@ -26,7 +26,7 @@ describe('unimplemented endpoints', () => {
   };
 
   test('an endpoint of the API Berth lacks answers 501 with its operation, method and path', async () => {
-    assert.deepEqual(await status('GET', '/v1.50/plugins'), { code: 501, message: 'PluginList (GET /plugins) is not implemented by this Berth version' });
+    assert.deepEqual(await status('POST', '/v1.50/plugins/pull'), { code: 501, message: 'PluginPull (POST /plugins/pull) is not implemented by this Berth version' });
     assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
   });
 
@@ -38,6 +38,12 @@ describe('unimplemented endpoints', () => {
     const r = await d.docker(['swarm', 'leave', '--force']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /This node is not part of a swarm/);
+  });
+
+  test('the plugin list is empty, as on a dockerd without plugins (docker-py and `docker plugin ls` read it)', async () => {
+    assert.deepEqual(await d.client.json({ method: 'GET', path: '/plugins' }), []);
+    const r = await d.docker(['plugin', 'ls', '--format', '{{.Name}}']);
+    assert.deepEqual([r.code, r.stdout], [0, '']);
   });
 
   test('inspecting one object of a kind Berth lacks is 404, so docker inspect probes on', async () => {
@@ -70,8 +76,8 @@ describe('unimplemented endpoints', () => {
   });
 
   test('the docker CLI shows the 501 message', async () => {
-    const r = await d.docker(['plugin', 'ls']);
+    const r = await d.docker(['plugin', 'rm', 'someplugin']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /PluginList \(GET \/plugins\) is not implemented by this Berth version/);
+    assert.match(r.stderr, /PluginDelete \(DELETE \/plugins\/\{name\}\) is not implemented by this Berth version/);
   });
 });
