@@ -1,7 +1,7 @@
 import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../core/errors.js';
-import { resolveInRoot, resolveLinks, rootReadLink, type RootReadLink } from '../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot, resolveLinks, rootReadLink, type RootReadLink } from '../../drivers/host/resolve-in-root.js';
 import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
 
 /**
@@ -54,7 +54,14 @@ export async function replaceInitLayerDirs(rootfs: string): Promise<void> {
  * refused: mounted there it would hide the container's whole filesystem.
  */
 export async function resolveMountDestinations(mounts: readonly Mount[], rootfs: string): Promise<Mount[]> {
-  const readLink = rootReadLink(rootfs);
+  // On every start: the ~15 destinations share /dev, /etc, /sys…, so each is looked up once.
+  const lookup = rootReadLink(rootfs);
+  const seen = new Map<string, Promise<string | null>>();
+  const readLink: RootReadLink = (p) => {
+    let link = seen.get(p);
+    if (!link) seen.set(p, (link = lookup(p)));
+    return link;
+  };
   return await Promise.all(
     mounts.map(async (m) => {
       const destination = await resolveContainerPath(m.destination, readLink);
