@@ -17,7 +17,7 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { errnoCode } from '../../core/errors.js';
-import { resolveInRoot } from '../snapshotter/resolve-in-root.js';
+import { resolveInRoot } from './resolve-in-root.js';
 import { hostAddon } from './host-addon.js';
 
 /** The path form of an fd: the kernel follows it to exactly the fd's inode. */

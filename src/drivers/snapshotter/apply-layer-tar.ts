@@ -4,7 +4,7 @@ import { readTarEntries } from './read-tar-entries.js';
 
 import { InvalidParameterError } from '../../core/errors.js';
 import { RootedFs } from '../host/rooted-fs.js';
-import { cleanInRoot } from './resolve-in-root.js';
+import { cleanInRoot } from '../host/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext } from './write-tar-entry.js';
 
 const WHITEOUT_PREFIX = '.wh.';

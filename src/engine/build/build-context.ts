@@ -7,7 +7,7 @@ import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
 import { InvalidParameterError, NotFoundError, errnoCode } from '../../core/errors.js';
 import { pathMatchRegExp, PatternSyntaxError } from '../../core/path-match.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
-import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import { extractArchive } from '../containers/changes/extract-archive.js';
 import { walkTree } from '../containers/changes/walk-tree.js';
 import { decompressInput } from '../images/archive/compression.js';

@@ -3,7 +3,7 @@ import { lchown, lstat, readlink, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InvalidParameterError, errnoCode } from '../../core/errors.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
-import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContext, type TarEntryHeader } from '../../drivers/snapshotter/write-tar-entry.js';
 import { extractArchive } from '../containers/changes/extract-archive.js';
 import { walkTree } from '../containers/changes/walk-tree.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, chown, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
-import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import type { SourceTree } from './build-context.js';
 
 /** A `RUN --mount=…` as BuildKit reads it: comma-separated key=value, `type` defaulting to bind. */

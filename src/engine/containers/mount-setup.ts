@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { InvalidParameterError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
-import { resolveInRoot } from '../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
 import type { MountPoint } from './mount-plan.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../core/errors.js';
 import { ensureWorkingDir, replaceInitLayerDirs, resolveContainerPath, resolveMountDestinations } from './rootfs-paths.js';
-import type { RootReadLink } from '../../drivers/snapshotter/resolve-in-root.js';
+import type { RootReadLink } from '../../drivers/host/resolve-in-root.js';
 
 /** A rootfs as a table of its symlinks, container path → link text. */
 function links(table: Record<string, string>): RootReadLink {

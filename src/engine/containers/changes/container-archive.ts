@@ -1,7 +1,7 @@
 import { posix, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '../../../core/errors.js';
-import { resolveInRoot } from '../../../drivers/snapshotter/resolve-in-root.js';
+import { resolveInRoot } from '../../../drivers/host/resolve-in-root.js';
 import { decompressInput } from '../../images/archive/compression.js';
 import { extractArchive } from './extract-archive.js';
 import { readMetaOrNull, type FileMeta } from './file-meta.js';
