@@ -131,6 +131,15 @@ export class RootedFs {
     return new DirFd(fd, readlinkSync(fdPath(fd)));
   }
 
+  /** Whether `rel` is a directory, symlinks followed inside the root. */
+  async isDirectory(rel: string): Promise<boolean> {
+    const c = hostAddon().constants;
+    const fd = await this.openIfThere(rel, c.O_PATH | c.O_DIRECTORY);
+    if (fd === undefined) return false;
+    closeSync(fd);
+    return true;
+  }
+
   /**
    * The directory at `rel`, made with its missing parents (mkdir -p inside the root; a dangling
    * symlink on the way leads where it points, inside the root). `made` sees each new directory

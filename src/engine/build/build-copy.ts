@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lchown, lstat, readlink, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { InvalidParameterError, errnoCode } from '../../core/errors.js';
+import { InvalidParameterError } from '../../core/errors.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContext, type TarEntryHeader } from '../../drivers/snapshotter/write-tar-entry.js';
@@ -29,7 +29,7 @@ export interface CopyOptions {
  */
 export async function copyInto(root: string, tree: SourceTree, items: readonly SourceItem[], dest: string, opts: CopyOptions): Promise<void> {
   await RootedFs.with(root, async (fs) => {
-    const destIsDir = dest.endsWith('/') || (await isDirectoryIn(fs, dest));
+    const destIsDir = dest.endsWith('/') || (await fs.isDirectory(dest));
     if (items.length > 1 && !dest.endsWith('/')) {
       throw new InvalidParameterError('When using COPY with more than one source file, the destination must be a directory and end with a /');
     }
@@ -57,17 +57,6 @@ export async function copyInto(root: string, tree: SourceTree, items: readonly S
     // Deepest first, as before: a parent's time is set after its children's.
     await restoreDirTimes(fs, ctx.dirTimes.reverse());
   });
-}
-
-async function isDirectoryIn(fs: RootedFs, path: string): Promise<boolean> {
-  try {
-    (await fs.dir(path)).close();
-    return true;
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
-    throw err;
-  }
 }
 
 /**
