@@ -64,8 +64,8 @@ export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>,
         try {
           await (await archives()).load(req, { quiet: queryBool(query, 'quiet'), onProgress: (m) => out.write(m) });
         } catch (err) {
-          // Before any output, a plain error status lets the CLI print the message directly.
-          if (!res.headersSent) throw err;
+          // dockerd answers 200 and streams every load error (docker-py raises ImageLoadError from
+          // the stream; the CLI prints it and exits 1), even before any progress was sent.
           out.fail(err);
         }
         out.end();
