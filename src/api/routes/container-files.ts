@@ -25,6 +25,9 @@ export function containerFileRoutes(changes: Lazy<ContainerChanges>): Route[] {
         const tar = await (await changes()).export(ctx.params.id ?? '');
         ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
         tar.on('error', () => ctx.res.destroy());
+        // A client that goes away ends the read: a stopped container's volumes stay bound (and its
+        // lock held) until the tar closes.
+        ctx.res.once('close', () => tar.destroy());
         tar.pipe(ctx.res);
       },
     },
@@ -41,6 +44,9 @@ export function containerFileRoutes(changes: Lazy<ContainerChanges>): Route[] {
         const { stat, tar } = await (await changes()).getArchive(ctx.params.id ?? '', pathParam(ctx.query));
         ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': statHeader(stat) });
         tar.on('error', () => ctx.res.destroy());
+        // A client that goes away ends the read: a stopped container's volumes stay bound (and its
+        // lock held) until the tar closes.
+        ctx.res.once('close', () => tar.destroy());
         tar.pipe(ctx.res);
       },
     },

@@ -10,6 +10,8 @@ export const MNT_DETACH = 2;
 export const MS_RDONLY = 1;
 export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
 
 /** mount(2). Rejects with the kernel's error: `code` is its name (EINVAL…), `message` its text. */
 export async function mountSyscall(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void> {

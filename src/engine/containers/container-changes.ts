@@ -11,10 +11,11 @@ import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from '../images/image-service.js';
 import { getArchive, putArchive, statPath, type ContainerPathStat } from './changes/container-archive.js';
 import { changesSourceOf } from './changes/changes-source.js';
-import { commitContainer } from './changes/commit-layer.js';
+import { commitContainer, type CommitPause } from './changes/commit-layer.js';
 import { diffChanges, type Change, type ChangesSource } from './changes/container-diff.js';
 import { exportRootfs } from './changes/export-rootfs.js';
-import { liveMountsOf } from './changes/live-mounts.js';
+import { liveMountsOf, type LiveMounts } from './changes/live-mounts.js';
+import { mountVolumesInto } from './changes/volume-view.js';
 import type { ContainerService } from './container-service.js';
 import type { ContainerRecord } from './container-types.js';
 import { resolveUser } from './user-lookup.js';
@@ -38,20 +39,44 @@ export class ContainerChanges {
   }
 
   /**
-   * The filesystem as the container's processes see it, for cp: while it runs that is
-   * `/proc/<pid>/root`, so paths cross the container's own mounts (the generated /etc files,
-   * volumes, tmpfs) as they do for docker's archive API, and symlinks still resolve inside it.
-   * Undefined for a stopped container, which has only its rootfs.
+   * Runs `fn` on the filesystem as the container's processes see it, as docker's archive API does
+   * (cp, HEAD/GET/PUT archive). While it runs that is `/proc/<pid>/root`, so paths cross the
+   * container's own mounts (the generated /etc files, volumes, tmpfs) and symlinks still resolve
+   * inside it. Otherwise the rootfs is mounted with the binds and volumes bound onto it, under
+   * the container's lock, as dockerd's mountVolumes does; `hold` keeps them until it settles (a
+   * GET's tar being read). `fn` gets the root and, for a running container, its mounts.
    */
+  private async withContainerFs<T>(r: ContainerRecord, fn: (root: string, live?: LiveMounts) => Promise<T>, hold?: (out: T) => Promise<void>): Promise<T> {
+    const live = await this.liveRoot(r);
+    if (live !== undefined) return await fn(live, await liveMountsOf(r.State.Pid, live));
+    return await new Promise<T>((resolveOut, reject) => {
+      this.d.containers
+        .withFilesystem(r, async (running) => {
+          const root = running ? await this.liveRoot(r) : undefined;
+          if (root !== undefined) return resolveOut(await fn(root, await liveMountsOf(r.State.Pid, root)));
+          const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
+          try {
+            const unmountVolumes = await mountVolumesInto(rootfs, r.Mounts ?? []);
+            try {
+              const out = await fn(rootfs);
+              resolveOut(out);
+              await hold?.(out);
+            } finally {
+              await unmountVolumes();
+            }
+          } finally {
+            if (!r.State.Running) await this.d.snapshotter.unmountRootfs(r.Id).catch(() => undefined);
+          }
+        })
+        .catch(reject);
+    });
+  }
+
+  /** `/proc/<pid>/root` of a running container; undefined when it does not run. */
   private async liveRoot(r: ContainerRecord): Promise<string | undefined> {
     if (!r.State.Running || r.State.Pid <= 0) return undefined;
     const root = `/proc/${r.State.Pid}/root`;
     return (await access(root).then(() => true, () => false)) ? root : undefined;
-  }
-
-  private async withLiveRoot<T>(r: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
-    const live = await this.liveRoot(r);
-    return live !== undefined ? fn(live) : this.withRootfs(r, fn);
   }
 
   async diff(ref: string): Promise<Change[]> {
@@ -91,7 +116,7 @@ export class ContainerChanges {
           changeInstructions: opts.changes,
           author: opts.author,
           comment: opts.comment,
-          pause: pausable ? { pause: () => this.d.containers.pause(r.Id, true), unpause: () => this.d.containers.pause(r.Id, false) } : undefined,
+          pause: pausable ? this.commitPause(r) : undefined,
           log: (m) => this.d.log.warn({ id: r.Id }, m),
         },
       ),
@@ -99,6 +124,29 @@ export class ContainerChanges {
     if (opts.repo) await this.d.images.tag(id, opts.repo, opts.tag);
     publishContainerEvent(this.d.images.publish, r, 'commit', { comment: opts.comment ?? '', imageID: id, imageRef: opts.repo ? familiarString(parseReference(`${opts.repo}:${opts.tag || 'latest'}`)) : '' });
     return id;
+  }
+
+  /**
+   * docker's commit pauses a running container and ignores what the pause and unpause say: a
+   * container that exits meanwhile (`busybox true` committed just after its start) is committed
+   * as it is, not failed with "not running" (409) or the runtime's error on an exiting process.
+   */
+  private commitPause(r: ContainerRecord): CommitPause {
+    const id = r.Id;
+    let paused = false;
+    // `r` is the registry's record, which the lifecycle updates in place (even past an --rm removal).
+    const warn = (what: string) => (err: unknown): void => {
+      // An exited container has nothing to pause or resume: only a running one is worth a warning.
+      if (r.State.Running) this.d.log.warn({ err, id }, `commit: ${what} failed`);
+    };
+    return {
+      pause: async () => {
+        await this.d.containers.pause(id, true).then(() => (paused = true), warn('pause'));
+      },
+      unpause: async () => {
+        if (paused && r.State.Paused) await this.d.containers.pause(id, false).catch(warn('unpause'));
+      },
+    };
   }
 
   async export(ref: string): Promise<Readable> {
@@ -113,26 +161,23 @@ export class ContainerChanges {
 
   async stat(ref: string, path: string): Promise<ContainerPathStat> {
     const r = this.d.containers.get(ref);
-    return this.withLiveRoot(r, (root) => statPath(root, path, r.Name.slice(1)));
+    return this.withContainerFs(r, (root) => statPath(root, path, r.Name.slice(1)));
   }
 
   async getArchive(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable }> {
     const r = this.d.containers.get(ref);
-    const live = await this.liveRoot(r);
-    if (live !== undefined) {
-      return getArchive(live, path, r.Name.slice(1), (m) => this.d.log.warn({ id: r.Id }, m), await liveMountsOf(r.State.Pid, live));
-    }
-    const root = await this.d.snapshotter.mountRootfs(r.Id);
-    const out = await getArchive(root, path, r.Name.slice(1), (m) => this.d.log.warn({ id: r.Id }, m));
-    out.tar.once('close', () => {
-      if (!this.d.containers.get(r.Id).State.Running) void this.d.snapshotter.unmountRootfs(r.Id).catch(() => undefined);
-    });
-    return out;
+    const log = (m: string): void => this.d.log.warn({ id: r.Id }, m);
+    return this.withContainerFs(
+      r,
+      (root, live) => getArchive(root, path, r.Name.slice(1), log, live),
+      // The volumes stay bound until the tar is read or abandoned.
+      (out) => new Promise<void>((done) => (out.tar.destroyed ? done() : out.tar.once('close', () => done()))),
+    );
   }
 
   async putArchive(ref: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
     const r = this.d.containers.get(ref);
-    await this.withLiveRoot(r, async (root) => {
+    await this.withContainerFs(r, async (root) => {
       const owner = opts.copyUIDGID ? await resolveUser(root, r.Config.User) : undefined;
       await putArchive(root, path, tar, {
         containerName: r.Name.slice(1),

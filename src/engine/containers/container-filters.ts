@@ -24,6 +24,8 @@ export function containerMatches(r: ContainerRecord, f: Filters, ancestorIds: Se
     for (const h of f.health) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw new InvalidParameterError(`Unrecognised filter value for health: ${h}`);
     if (!f.health.includes(r.State.Health?.Status ?? 'none')) return false;
   }
+  // docker's: a mount's destination, or its volume name (a bind's host path).
+  if (f.volume && !(r.Mounts ?? []).some((m) => f.volume?.some((v) => v === m.Destination || v === (m.Name || m.Source)))) return false;
   if (f['is-task'] && parseBool('is-task', f['is-task'][0] ?? 'false')) return false;
   const pos = order.get(r.Id) ?? 0;
   for (const [key, cmp] of [['before', (p: number, q: number) => p < q], ['since', (p: number, q: number) => p > q]] as const) {

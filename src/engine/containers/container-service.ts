@@ -10,6 +10,7 @@ import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { chainIds, digestHex } from '../../core/digest.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
+import { prepareMounts } from './mount-setup.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../images/image-filters.js';
 import { parseUntil } from '../images/image-service.js';
@@ -191,6 +192,26 @@ export class ContainerService {
   private async prepareVolumes(r: ContainerRecord): Promise<void> {
     const names = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string);
     await this.d.volumes.prepare(names);
+  }
+
+  /**
+   * Runs `fn` under the container's lock, as the archive API on a container that is not running
+   * does in docker: a start waits until `fn` is done with the rootfs and the volumes it bound
+   * there. `fn` learns whether the container runs after all (a start that came first). New
+   * volumes are made ready and filled from the image first (docker does that at create), and the
+   * record saved, so that a later start copies nothing over what `fn` wrote.
+   */
+  async withFilesystem<T>(r: ContainerRecord, fn: (running: boolean) => Promise<T>): Promise<T> {
+    await this.prepareVolumes(r);
+    return await this.d.registry.exclusive(r.Id, async () => {
+      if (r.State.Running) return await fn(true);
+      if ((r.Mounts ?? []).some((m) => m.CopyUp === true || m.Type === 'bind')) {
+        const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
+        await prepareMounts(r.Mounts ?? [], rootfs);
+        await this.d.registry.save(r);
+      }
+      return await fn(false);
+    });
   }
 
   async start(ref: string): Promise<void> {
