@@ -184,8 +184,24 @@ export class ContainerChanges {
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
         copyUIDGID: opts.copyUIDGID,
         ...(owner ? { owner: { uid: owner.uid, gid: owner.gid } } : {}),
+        checkWritable: (destPath) => checkWritablePath(r, destPath),
         log: (m) => this.d.log.warn({ id: r.Id }, m),
       });
     });
   }
+}
+
+/**
+ * docker's checkWritablePath: a destination in a mount is writable if that mount is (the deepest
+ * one holding it decides); elsewhere unless the rootfs is read-only (`--read-only`).
+ */
+function checkWritablePath(r: ContainerRecord, destPath: string): void {
+  const holding = (r.Mounts ?? [])
+    .filter((m) => destPath === m.Destination || destPath.startsWith(m.Destination === '/' ? '/' : `${m.Destination}/`))
+    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  if (holding) {
+    if (!holding.RW) throw new InvalidParameterError('mounted volume is marked read-only');
+    return;
+  }
+  if (r.HostConfig.ReadonlyRootfs === true) throw new InvalidParameterError('container rootfs is marked read-only');
 }

@@ -163,8 +163,12 @@ describe('container archive (docker cp)', () => {
     it('keeps entries that follow a symlink the archive itself planted inside the root', async () => {
       const name = unique();
       const passwdLinks = (await stat('/etc/passwd')).nlink;
-      const tar = await tarBuffer([symlinkEntry('s', '/'), file(`s/tmp/${name}`, 'planted'), hardlink('h', 's/etc/passwd'), symlinkEntry('u', '../../../../../..'), file(`u/tmp/${name}-u`, 'up')]);
+      const tar = await tarBuffer([symlinkEntry('s', '/'), file(`s/tmp/${name}`, 'planted'), hardlink('h', 's/etc/passwd')]);
       await putArchive(root, '/dir', Readable.from([tar]), PUT);
+      // A relative target climbing above the destination is docker's breakout (refused); into the root, `..` stops there.
+      const up = async (): Promise<Readable> => Readable.from([await tarBuffer([symlinkEntry('u', '../../../../../..'), file(`u/tmp/${name}-u`, 'up')])]);
+      await assert.rejects(putArchive(root, '/dir', await up(), PUT), /symlink "\/dir\/u" -> "..\/..\/..\/..\/..\/.." points outside of the extraction directory "\/dir"/);
+      await putArchive(root, '/', await up(), PUT);
       assert.equal(await readFile(join(root, 'tmp', name), 'utf8'), 'planted');
       assert.ok(existsSync(join(root, 'tmp', `${name}-u`)));
       assert.equal(existsSync(join('/tmp', name)) || existsSync(join('/tmp', `${name}-u`)), false);
@@ -184,7 +188,8 @@ describe('container archive (docker cp)', () => {
         [dir('e/'), dir(`e${hostDir}/target/`, { mtime: old }), symlinkEntry('e', '/')],
         [dir('f/'), dir('f/target/', { mtime: old }), symlinkEntry('f', `../../../../../../../../..${hostDir}`)],
       ];
-      for (const entries of tars) await putArchive(root, '/dir', Readable.from([await tarBuffer(entries)]), PUT);
+      // Into the root: a deeper destination refuses the third link (it climbs out of it) before any swap.
+      for (const entries of tars) await putArchive(root, '/', Readable.from([await tarBuffer(entries)]), PUT);
       const after = await stat(join(hostDir, 'target'));
       assert.deepEqual([after.mtimeMs, after.ctimeMs], [before.mtimeMs, before.ctimeMs], "the host directory's times are untouched");
     });

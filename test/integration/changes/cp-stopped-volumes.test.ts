@@ -93,7 +93,22 @@ describe('docker cp on a stopped container sees its volumes', () => {
     assert.equal(seen.stdout, 'put while stopped\n');
     const ro = await d.docker(['cp', src, 'created:/bind/']);
     assert.notEqual(ro.code, 0, 'a read-only bind is not written');
-    assert.match(ro.stderr, /read-only/);
+    assert.match(ro.stderr, /mounted volume is marked read-only/);
+  });
+
+  it('--read-only: the rootfs refuses a copy, a writable volume in it takes it (docker\'s checkWritablePath)', async () => {
+    ok(await d.docker(['create', '--name', 'readonly', '--read-only', '--network', 'none', '-v', 'cpvol:/data', 'busybox', 'true']), 'create');
+    try {
+      const src = join(base, 'put.txt');
+      await writeFile(src, 'into a read-only container\n');
+      const refused = await d.docker(['cp', src, 'readonly:/tmp/']);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /container rootfs is marked read-only/);
+      ok(await d.docker(['cp', src, 'readonly:/data/']), 'cp into the volume');
+      assert.equal(await cat('readonly', '/data/put.txt'), 'into a read-only container\n');
+    } finally {
+      await d.docker(['rm', '-f', 'readonly']);
+    }
   });
 
   it('shows a new anonymous volume with the image content a start would copy into it, and keeps what cp put there', async () => {

@@ -79,6 +79,8 @@ export interface PutArchiveOptions {
   /** `docker cp -a`: entries get `owner` (the container's user; root by default), not the archive's ids. */
   copyUIDGID: boolean;
   owner?: { uid: number; gid: number } | undefined;
+  /** Throws when the destination (a clean container path, symlinks resolved) may not be written. */
+  checkWritable?: ((containerPath: string) => void) | undefined;
   log?: ((msg: string) => void) | undefined;
 }
 
@@ -94,7 +96,9 @@ export async function putArchive(rootPath: string, path: string, tar: Readable, 
   const meta = await readMetaOrNull(dest === root ? `${root}/.` : dest);
   if (meta === null) throw notFound(path, opts.containerName);
   if (meta.kind !== 'directory') throw new InvalidParameterError('extraction point is not a directory');
-  await extractArchive({ root, destPath: posix.join('/', relative(root, dest)) }, await decompressInput(tar), {
+  const destPath = posix.join('/', relative(root, dest));
+  opts.checkWritable?.(destPath);
+  await extractArchive({ root, destPath }, await decompressInput(tar), {
     noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
     owner: opts.copyUIDGID ? (opts.owner ?? { uid: 0, gid: 0 }) : null,
     log: opts.log ?? (() => undefined),

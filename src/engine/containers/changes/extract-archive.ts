@@ -26,7 +26,8 @@ export interface ExtractOptions {
 /**
  * Unpacks a `PUT /containers/{id}/archive` tar into the target directory like docker's Unpack:
  * names are relative to the directory; `..` stops at the container's root and may not climb out
- * of the directory (`../x` into `/dir` fails the request, into `/` is `/x`);
+ * of the directory (`../x` into `/dir` fails the request, into `/` is `/x`), nor may a relative
+ * symlink's or a hardlink's target (docker's breakout checks; dockerd 20.10 refuses the same);
  * missing parents are created; existing non-directories are replaced, directories merged;
  * `.wh.*` names are ordinary files (whiteouts mean something only in image layers). Every path
  * is resolved inside the container root one component at a time, so a symlink in the container
@@ -64,6 +65,7 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
   try {
     if (opts.noOverwriteDirNonDir) await refuseTypeChange(parent.entry(base), path, type === 'directory');
     const entry = tarEntryHeader(rel, type, h, opts.owner ?? undefined);
+    if (type === 'symlink' && !(opts.clampToDestination ?? false)) refuseSymlinkBreakout(target, path, h.linkname ?? '');
     // Link names are relative to the extraction directory too, and may not climb out of it.
     if (type === 'link') entry.linkname = hardlinkTarget(target, path, h.linkname ?? '', opts.clampToDestination ?? false);
     await writeTarEntry(parent, base, entry, content, ctx);
@@ -108,4 +110,17 @@ function hardlinkTarget(target: ExtractTarget, path: string, linkname: string, c
   const rel = relativeName(linkname, target, clampToDestination);
   if (rel === '') throw new InvalidParameterError(`invalid archive: hardlink "/${path}" points at the extraction directory`);
   return posix.join(target.destPath, rel);
+}
+
+/**
+ * docker's breakout check on symlinks: a relative target that, from the link's directory, climbs
+ * above the extraction directory is refused (`../../etc` into `/tmp`); an absolute one counts as
+ * inside, and into the root nothing can climb out. The comparison is docker's string prefix.
+ * Whatever a link says, later entries written through it are resolved inside the root.
+ */
+function refuseSymlinkBreakout(target: ExtractTarget, path: string, linkname: string): void {
+  const resolved = posix.join(posix.dirname(`/${path}`), linkname.startsWith('/') ? `.${linkname}` : linkname);
+  if (!resolved.startsWith(target.destPath)) {
+    throw new InvalidParameterError(`invalid archive: symlink "/${path}" -> "${linkname}" points outside of the extraction directory "${target.destPath}"`);
+  }
 }
