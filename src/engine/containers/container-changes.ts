@@ -19,6 +19,7 @@ import { mountVolumesInto } from './changes/volume-view.js';
 import type { ContainerService } from './container-service.js';
 import type { ContainerRecord } from './container-types.js';
 import { resolveUser } from './user-lookup.js';
+import { ensureInitLayerFiles } from './rootfs-paths.js';
 
 /** diff, commit, export and the archive (cp) API: a container's filesystem, seen from outside. */
 export class ContainerChanges {
@@ -56,6 +57,8 @@ export class ContainerChanges {
           if (root !== undefined) return resolveOut(await fn(root, await liveMountsOf(r.State.Pid, root)));
           const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
           try {
+            // docker's init layer is there from create on: a container never started shows it too.
+            await ensureInitLayerFiles(rootfs);
             const unmountVolumes = await mountVolumesInto(rootfs, r.Mounts ?? []);
             try {
               const out = await fn(rootfs);
@@ -113,6 +116,7 @@ export class ContainerChanges {
           changes: await this.source(r),
           containerId: r.Id,
           containerConfig: config,
+          recordedContainerConfig: c as unknown as ImageRunConfig,
           changeInstructions: opts.changes,
           author: opts.author,
           comment: opts.comment,
@@ -152,6 +156,7 @@ export class ContainerChanges {
   async export(ref: string): Promise<Readable> {
     const r = this.d.containers.get(ref);
     const root = await this.d.snapshotter.mountRootfs(r.Id);
+    if (!r.State.Running) await ensureInitLayerFiles(root);
     const tar = exportRootfs(root, (m) => this.d.log.warn({ id: r.Id }, m));
     tar.once('close', () => {
       if (!this.d.containers.get(r.Id).State.Running) void this.d.snapshotter.unmountRootfs(r.Id).catch(() => undefined);

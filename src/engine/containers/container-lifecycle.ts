@@ -21,7 +21,7 @@ import { hostLimits } from './limits/host-limits.js';
 import { oomVerdict } from './limits/oom-verdict.js';
 import { addHostSpecParts } from './limits/spec-limits.js';
 import { prepareMounts } from './mount-setup.js';
-import { ensureWorkingDir, replaceInitLayerDirs, resolveMountDestinations } from './rootfs-paths.js';
+import { ensureInitLayerFiles, ensureWorkingDir, replaceInitLayerDirs, resolveMountDestinations } from './rootfs-paths.js';
 import { resolveUser } from './user-lookup.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
@@ -150,6 +150,7 @@ export class ContainerLifecycle {
         });
       // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
       await replaceInitLayerDirs(rootfs);
+      await ensureInitLayerFiles(rootfs);
       await ensureWorkingDir(rootfs, record.Config.WorkingDir);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);

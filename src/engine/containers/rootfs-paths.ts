@@ -1,6 +1,8 @@
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { closeSync, constants, openSync } from 'node:fs';
+import { lstat, mkdir, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidParameterError } from '../../core/errors.js';
+import { InvalidParameterError, errnoCode } from '../../core/errors.js';
+import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot, resolveLinks, rootReadLink, type RootReadLink } from '../../drivers/host/resolve-in-root.js';
 import type { Mount } from '../../oci/runtime/runtime-spec-types.js';
 
@@ -85,3 +87,43 @@ export async function ensureWorkingDir(rootfs: string, workingDir: string): Prom
   if (st) throw new InvalidParameterError(`Cannot mkdir: ${workingDir} is not a directory`);
   await mkdir(abs, { recursive: true, mode: 0o755 });
 }
+
+/**
+ * The rest of dockerd's init layer: the placeholders it gives every container whatever its image
+ * has, which programs look for (`/.dockerenv` says "in a container", `/etc/mtab` is the mount
+ * table) and which `docker export` and `docker cp` show: its directories (0755), empty 0755 files for `/.dockerenv`,
+ * `/dev/console` and the generated /etc files, and `/etc/mtab -> /proc/mounts`. Made only where
+ * the image has nothing (diff and commit leave them out, as docker keeps them in a layer of their
+ * own; see changes/init-paths.ts); paths are resolved inside the rootfs.
+ */
+export async function ensureInitLayerFiles(rootfs: string): Promise<void> {
+  await RootedFs.with(rootfs, async (fs) => {
+    // Its directories too (the runtime makes them only on its own fresh /dev).
+    for (const dir of INIT_LAYER_DIRS) (await fs.makeDirs(dir.slice(1), 0o755)).close();
+    for (const [path, link] of INIT_LAYER_FILES) {
+      const slash = path.lastIndexOf('/');
+      const parent = await fs.makeDirs(path.slice(1, slash), 0o755);
+      try {
+        const at = parent.entry(path.slice(slash + 1));
+        if (await lstat(at).then(() => true, () => false)) continue;
+        if (link !== undefined) await symlink(link, at);
+        else closeSync(openSync(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o755));
+      } catch (err) {
+        // Another start made it meanwhile.
+        if (errnoCode(err) !== 'EEXIST') throw err;
+      } finally {
+        parent.close();
+      }
+    }
+  });
+}
+
+/** docker's initlayer.Setup files: a path, and the target when it is a symlink. */
+const INIT_LAYER_FILES: ReadonlyArray<readonly [string, string | undefined]> = [
+  ['/.dockerenv', undefined],
+  ['/etc/resolv.conf', undefined],
+  ['/etc/hosts', undefined],
+  ['/etc/hostname', undefined],
+  ['/dev/console', undefined],
+  ['/etc/mtab', '/proc/mounts'],
+];

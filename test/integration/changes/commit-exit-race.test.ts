@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
 import { http } from '../../helpers/hostile-tar/routes.js';
@@ -65,6 +67,23 @@ describe('commit while the container exits; load errors in the stream', () => {
     assert.match(id, /^sha256:/);
     assert.equal(ok(await d.docker(['inspect', '-f', '{{.State.Running}} {{.State.Paused}}', 'long']), 'inspect').stdout.trim(), 'true false');
     assert.equal(ok(await d.docker(['run', '--rm', '--network', 'none', 'committed:long', 'cat', '/made']), 'run committed').stdout, 'x\n');
+    // As docker: the image config keeps the container's ID and its whole Config as container_config
+    // (docker-py's CommitTest reads ContainerConfig.Image from inspect at API < 1.45).
+    const saved = await http({ socketPath: d.socket, method: 'GET', path: `${API}/images/committed:long/get`, ms: 30_000 });
+    const files = new Map<string, Buffer>();
+    const extract = tarStream.extract();
+    Readable.from([saved.body]).pipe(extract);
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(Buffer.from(chunk as Uint8Array));
+      files.set(entry.header.name, Buffer.concat(chunks));
+    }
+    const manifest = JSON.parse(files.get('manifest.json')?.toString() ?? '[]') as Array<{ Config: string }>;
+    const config = JSON.parse(files.get(manifest[0]?.Config ?? '')?.toString() ?? '{}') as { container?: string; container_config?: { Image?: string; Hostname?: string } };
+    const longId = ok(await d.docker(['inspect', '-f', '{{.Id}}', 'long']), 'id').stdout.trim();
+    assert.equal(config.container, longId);
+    assert.equal(config.container_config?.Image, 'busybox');
+    assert.equal(config.container_config?.Hostname, longId.slice(0, 12));
     await d.docker(['rm', '-f', 'long']);
     await d.docker(['rmi', 'committed:long']);
   });

@@ -152,6 +152,34 @@ describe('docker cp on a stopped container sees its volumes', () => {
     assert.deepEqual(await strayMountsUnder(d.dataRoot), []);
   });
 
+  it("docker's init layer: export (started or not) and the running container have its placeholders; diff leaves them out", async () => {
+    const initEntries = ['.dockerenv', 'dev/console', 'dev/pts/', 'dev/shm/', 'etc/hostname', 'etc/hosts', 'etc/mtab', 'etc/resolv.conf'];
+    for (const args of [['create', '--name', 'init-created'], ['run', '--name', 'init-ran']]) {
+      const name = args[2] as string;
+      ok(await d.docker([...args, '--network', 'none', 'busybox', 'true']), name);
+      try {
+        // What `docker export` receives (busybox's binary would not survive a text stdout).
+        const exported = await http({ socketPath: d.socket, method: 'GET', path: `${API}/containers/${name}/export`, ms: 30_000 });
+        assert.equal(exported.status, 200);
+        const names = new Map<string, { type: string; mode: number; linkname: string }>();
+        const extract = tarStream.extract();
+        Readable.from([exported.body]).pipe(extract);
+        for await (const entry of extract) {
+          names.set(entry.header.name, { type: entry.header.type ?? '', mode: entry.header.mode ?? 0, linkname: entry.header.linkname ?? '' });
+          entry.resume();
+        }
+        for (const e of initEntries) assert.ok(names.has(e), `${name}: export has ${e}`);
+        assert.deepEqual(names.get('.dockerenv'), { type: 'file', mode: 0o755, linkname: '' });
+        assert.deepEqual(names.get('etc/mtab'), { type: 'symlink', mode: 0o777, linkname: '/proc/mounts' });
+        assert.equal(ok(await d.docker(['diff', name]), 'diff').stdout, '', 'the init layer is no change of the container');
+      } finally {
+        await d.docker(['rm', '-f', name]);
+      }
+    }
+    const inside = ok(await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'test -f /.dockerenv && readlink /etc/mtab']), 'in a container');
+    assert.equal(inside.stdout, '/proc/mounts\n');
+  });
+
   it('ps --filter volume= matches a volume name or a destination, as docker', async () => {
     const names = async (filter: string): Promise<string[]> =>
       ok(await d.docker(['ps', '-a', '--format', '{{.Names}}', '--filter', filter]), 'ps').stdout.split('\n').filter(Boolean).sort();

@@ -117,6 +117,11 @@ export interface CommitInput {
   containerId: string;
   /** The container's config; with `changeInstructions` applied it becomes the image's config. */
   containerConfig: ImageRunConfig;
+  /**
+   * Kept as `container_config` instead of `containerConfig`: `docker commit` keeps the
+   * container's whole Config there (Hostname, Image…; docker-py checks ContainerConfig.Image).
+   */
+  recordedContainerConfig?: ImageRunConfig | undefined;
   /** `--change` Dockerfile lines (CMD, ENV, LABEL…). */
   changeInstructions: readonly string[];
   /** The new image's config when it is not the container's (a build step keeps the stage's CMD). */
@@ -143,7 +148,7 @@ export async function commitContainer(deps: CommitDeps, input: CommitInput): Pro
     const bytes = buildCommitConfig({
       parent: parent.config,
       diffId: empty ? null : layer.digest,
-      containerConfig: input.containerConfig,
+      containerConfig: input.recordedContainerConfig ?? input.containerConfig,
       config,
       containerId: input.containerId,
       author: input.author,

@@ -10,8 +10,12 @@ import type { FileMeta } from './file-meta.js';
 const INIT_FILES = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev/console', '/.dockerenv']);
 const INIT_DIRS = new Set(['/etc', '/dev', '/dev/pts', '/dev/shm', '/proc', '/sys']);
 
-/** An empty placeholder file the runtime made to bind-mount onto (`path` absolute in the container). */
+/**
+ * An empty placeholder file the runtime made to bind-mount onto (`path` absolute in the
+ * container), or the init layer's `/etc/mtab -> /proc/mounts` (a symlink's size is its target's length).
+ */
 export function isInitFile(path: string, meta: FileMeta): boolean {
+  if (path === '/etc/mtab') return meta.kind === 'symlink' && meta.size === '/proc/mounts'.length;
   return INIT_FILES.has(path) && meta.kind === 'file' && meta.size === 0;
 }
 
