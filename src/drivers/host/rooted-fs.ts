@@ -151,25 +151,60 @@ export class RootedFs {
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
-    const c = hostAddon().constants;
     // Where the symlinks lead now, so that every component left to make is a plain name.
     const resolved = (await resolveInRoot(this.root, rel)).slice(this.root.length);
+    return await this.walkDirs(resolved, async (current, part) => {
+      const next = `${fdPath(current.fd)}/${part}`;
+      try {
+        await mkdir(next, mode);
+        if (made) await made(next);
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+      }
+      // One component, never followed: a symlink swapped in meanwhile fails the walk.
+      return openDirNoFollow(next);
+    });
+  }
+
+  /**
+   * makeDirs as docker's untar does it (os.MkdirAll in its chroot): symlinks on the way are
+   * followed inside the root, but one that leads nowhere fails with ENOENT instead of having a
+   * directory made where it points. `rel` is clean (no `.` or `..` parts).
+   */
+  async makeDirsNoDangling(rel: string, mode: number): Promise<DirFd> {
+    try {
+      return await this.dir(rel);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    let prefix = '';
+    return await this.walkDirs(rel, async (current, part) => {
+      prefix = prefix === '' ? part : `${prefix}/${part}`;
+      try {
+        return await this.dir(prefix);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+      // Nothing resolves there: made by name in the directory reached so far, unless something
+      // already stands there (a symlink to a missing path).
+      const at = `${fdPath(current.fd)}/${part}`;
+      await mkdir(at, mode).catch((e: unknown) => {
+        if (errnoCode(e) === 'EEXIST') throw Object.assign(new Error(`ENOENT: /${prefix} is a symlink to a path that does not exist`), { code: 'ENOENT', path: `/${prefix}` });
+        throw e;
+      });
+      return openDirNoFollow(at);
+    });
+  }
+
+  /** From the root, `step` takes each component of `rel` to the next directory; closes what it leaves. */
+  private async walkDirs(rel: string, step: (current: DirFd, part: string) => Promise<DirFd>): Promise<DirFd> {
     let current = await this.dir('');
     try {
-      for (const part of resolved.split('/')) {
+      for (const part of rel.split('/')) {
         if (part === '') continue;
-        const next = `${fdPath(current.fd)}/${part}`;
-        try {
-          await mkdir(next, mode);
-          if (made) await made(next);
-        } catch (err) {
-          if (errnoCode(err) !== 'EEXIST') throw err;
-        }
-        // One component, never followed: a symlink swapped in meanwhile fails the walk.
-        const fd = openSync(next, c.O_PATH | c.O_DIRECTORY | constants.O_NOFOLLOW);
-        const dir = new DirFd(fd, readlinkSync(fdPath(fd)));
+        const next = await step(current, part);
         current.close();
-        current = dir;
+        current = next;
       }
       return current;
     } catch (err) {
@@ -211,4 +246,11 @@ export class RootedFs {
       closeSync(fd);
     }
   }
+}
+
+/** The directory at `path` (its last component not followed), held open. */
+function openDirNoFollow(path: string): DirFd {
+  const c = hostAddon().constants;
+  const fd = openSync(path, c.O_PATH | c.O_DIRECTORY | constants.O_NOFOLLOW);
+  return new DirFd(fd, readlinkSync(fdPath(fd)));
 }

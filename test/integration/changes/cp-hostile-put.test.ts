@@ -105,6 +105,13 @@ describe('docker cp - of a hostile archive', () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /symlink "\/tmp\/up" -> "\.\.\/\.\.\/\.\.\/\.\.\/etc" points outside of the extraction directory "\/tmp"/);
     assert.equal(await entryOf(c, '/tmp/up'), undefined);
+    // A write through a link to a path the container lacks (the victim's host directory) fails
+    // as in docker's untar, after the link itself was made: nothing is made where it points.
+    const dangling = await cpIn(c, '/tmp', tar().symlink('vd', victim.dir).file('vd/file.txt', 'no'));
+    assert.notEqual(dangling.code, 0);
+    assert.match(dangling.stderr, new RegExp(`cannot extract "/tmp/vd/file.txt": /tmp/vd is a symlink to a path that does not exist in the container`));
+    assert.equal((await entryOf(c, '/tmp/vd'))?.linkname, victim.dir);
+    assert.equal(await entryOf(c, `${victim.dir}/file.txt`), undefined);
     // Into the root the same link stays inside it (`..` stops at the root).
     ok(await cpIn(c, '/', tar().symlink('up', '../../../../etc').file('up/x-up', 'up')), 'cp into /');
     assert.equal((await entryOf(c, '/etc/x-up'))?.body, 'up');

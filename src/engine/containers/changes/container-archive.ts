@@ -100,6 +100,7 @@ export async function putArchive(rootPath: string, path: string, tar: Readable, 
   opts.checkWritable?.(destPath);
   await extractArchive({ root, destPath }, await decompressInput(tar), {
     noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+    danglingLinksFail: true,
     owner: opts.copyUIDGID ? (opts.owner ?? { uid: 0, gid: 0 }) : null,
     log: opts.log ?? (() => undefined),
   });

@@ -18,6 +18,11 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** `..` stops at the destination instead of being refused above it (ADD, which docker untars chrooted there). */
   clampToDestination?: boolean;
+  /**
+   * An entry whose parent lies through a symlink to a missing path fails the archive, as in
+   * docker's untar (the archive API); otherwise the missing directories are made inside the root.
+   */
+  danglingLinksFail?: boolean;
   /** Owner for every entry (`docker cp -a`: the container's user); null keeps the archive's. */
   owner: { uid: number; gid: number } | null;
   log: (msg: string) => void;
@@ -28,7 +33,8 @@ export interface ExtractOptions {
  * names are relative to the directory; `..` stops at the container's root and may not climb out
  * of the directory (`../x` into `/dir` fails the request, into `/` is `/x`), nor may a relative
  * symlink's or a hardlink's target (docker's breakout checks; dockerd 20.10 refuses the same);
- * missing parents are created; existing non-directories are replaced, directories merged;
+ * missing parents are created (with `danglingLinksFail`, not through a symlink to a missing
+ * path); existing non-directories are replaced, directories merged;
  * `.wh.*` names are ordinary files (whiteouts mean something only in image layers). Every path
  * is resolved inside the container root one component at a time, so a symlink in the container
  * or planted by the archive (`/evil -> /`) leads back into the root, never to the host.
@@ -61,7 +67,11 @@ async function extractEntry(target: ExtractTarget, h: RawTarHeader, content: Ent
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
   // Never follow the final component: resolve the parent, then replace what is there.
-  const parent = await ctx.fs.makeDirs(slash < 0 ? '' : path.slice(0, slash), 0o755);
+  const parentPath = slash < 0 ? '' : path.slice(0, slash);
+  const parent = await (opts.danglingLinksFail ? ctx.fs.makeDirsNoDangling(parentPath, 0o755) : ctx.fs.makeDirs(parentPath, 0o755)).catch((err: unknown) => {
+    if (errnoCode(err) !== 'ENOENT' || !opts.danglingLinksFail) throw err;
+    throw new InvalidParameterError(`invalid archive: cannot extract "/${path}": ${(err as { path?: string }).path ?? `/${parentPath}`} is a symlink to a path that does not exist in the container`, { cause: err });
+  });
   try {
     if (opts.noOverwriteDirNonDir) await refuseTypeChange(parent.entry(base), path, type === 'directory');
     const entry = tarEntryHeader(rel, type, h, opts.owner ?? undefined);
