@@ -167,12 +167,12 @@ export class ContainerEndpoints {
       await this.detach(r);
       throw err;
     }
-    const first = Object.entries(ns.Networks)[0];
-    const net = first ? this.d.networks.get(first[1].NetworkID || first[0]) : undefined;
+    // As dockerd, a container on any user-defined network asks the embedded DNS (its first such network's).
+    const user = Object.values(ns.Networks).find((e) => e.Gateway && isUserNetwork(this.d.networks.get(e.NetworkID).Name));
     return {
       netns: { kind: 'path', path },
       addresses: Object.values(ns.Networks).map((e) => e.IPAddress).filter((a) => a !== ''),
-      ...(net && isUserNetwork(net.Name) && first?.[1].Gateway ? { nameservers: [first[1].Gateway] } : {}),
+      ...(user ? { nameservers: [user.Gateway] } : {}),
     };
   }
 

@@ -9,6 +9,7 @@ import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf,
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
@@ -322,10 +323,13 @@ export class NetworkService {
 
   async prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
     checkFilterKeys(filters, new Set(['label', 'until']));
+    const until = filters.until?.[0] !== undefined ? parseUntil(filters.until[0]) : undefined;
     const deleted: string[] = [];
     for (const r of [...this.records.values()]) {
       if (PREDEFINED.has(r.Name) || this.attached(r, false).length > 0) continue;
       if (filters.label && !labelsMatch(r.Labels, filters.label)) continue;
+      // As dockerd: a network made after `until` stays.
+      if (until !== undefined && Date.parse(r.Created) > until) continue;
       await this.dropNetwork(r);
       deleted.push(r.Name);
     }
