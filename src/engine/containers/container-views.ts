@@ -95,21 +95,22 @@ function networkSettingsView(r: ContainerRecord, apiVersion: number): Record<str
     IPPrefixLen: bridge?.IPPrefixLen ?? 0,
     IPv6Gateway: '',
     MacAddress: bridge?.MacAddress ?? '',
-    Networks: apiVersion < 1.45 ? withLegacyAliases(r) : (ns?.Networks ?? {}),
+    Networks: apiVersion < 1.45 ? withLegacyAliases(r, apiVersion) : (ns?.Networks ?? {}),
   };
 }
 
 /**
- * Before API 1.45 dockerd listed the short ID and the hostname among the aliases of an endpoint
+ * Before API 1.45 dockerd lists the short ID and the hostname among the aliases of an endpoint
  * on a user-defined network (DNSNames took over); clients of that age (docker-py 7.1 at 1.44)
- * expect them there. As dockerd 20.10, only once the container joined that network: compose v1
+ * expect them there, from create on, as Docker 25+ shows them. Older clients get dockerd 20.10's
+ * aliases, which had them only once the container joined that network: compose v1 (API 1.38)
  * reconnects a container without them, and passes its links in doing so.
  */
-function withLegacyAliases(r: ContainerRecord): Record<string, unknown> {
+function withLegacyAliases(r: ContainerRecord, apiVersion: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const joined = r.NetworkSettings?.Joined ?? [];
   for (const [name, ep] of Object.entries(r.NetworkSettings?.Networks ?? {})) {
-    const user = !['bridge', 'host', 'none'].includes(name) && (joined.includes(name) || r.State.Running);
+    const user = !['bridge', 'host', 'none'].includes(name) && (apiVersion >= 1.44 || joined.includes(name) || r.State.Running);
     out[name] = user ? { ...ep, Aliases: [...new Set([...(ep.Aliases ?? []), r.Id.slice(0, 12), r.Config.Hostname].filter((a) => a !== ''))] } : ep;
   }
   return out;

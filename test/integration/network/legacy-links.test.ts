@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../helpers/test-daemon.js';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
 import { answerMessage, rawApi } from '../../helpers/raw-api.js';
 
@@ -113,5 +117,36 @@ describe('legacy links', () => {
     const bad = await api(d, 'POST', '/networks/lk-net/connect', '1.41', { Container: 'lk-u-bad', EndpointConfig: { Links: ['a:b:c'] } });
     assert.equal(bad.status, 400);
     assert.equal(message(bad), 'bad format for links: a:b:c');
+  });
+
+  // Debian bookworm's docker-compose 1.29.2 (API 1.38): `run` creates the one-off container, then
+  // reconnects it to the project network with the service's links when its aliases lack the short ID.
+  const COMPOSE_V1 = '/usr/bin/docker-compose';
+  test('docker-compose v1 run: links on the project network resolve, legacy links on the bridge fill hosts and env', { skip: !existsSync(COMPOSE_V1) && 'docker-compose v1 is not installed' }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-compose-links-'));
+    const compose = (args: string[]) => run(COMPOSE_V1, ['-p', 'lkc', ...args], { env: d.env(), timeoutMs: 120_000 }).then((r) => r, (e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
+    const inDir = (args: string[]) => compose(['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args]);
+    try {
+      await writeFile(join(dir, 'docker-compose.yml'), [
+        'version: "2.4"',
+        'services:',
+        '  db: { image: busybox, command: sleep 300 }',
+        '  web: { image: busybox, command: sleep 300, depends_on: [db], links: ["db:database"] }',
+        '  olddb: { image: busybox, command: sleep 300, network_mode: bridge, environment: [SECRET=s3] }',
+        '  oldweb: { image: busybox, command: sleep 300, network_mode: bridge, depends_on: [olddb], links: ["olddb:dbalias"] }',
+        '',
+      ].join('\n'));
+      ok(await inDir(['up', '-d', 'db', 'olddb']), 'compose up');
+      const dbIp = await ipOf('lkc_db_1', 'lkc_default');
+      const r = ok(await inDir(['run', '--rm', '-T', 'web', 'nslookup', 'database']), 'compose run web');
+      assert.ok(r.stdout.includes(dbIp), r.stdout);
+      const oldIp = await ipOf('lkc_olddb_1');
+      const legacy = ok(await inDir(['run', '--rm', '-T', 'oldweb', 'sh', '-c', 'cat /etc/hosts; env']), 'compose run oldweb').stdout;
+      assert.match(legacy, new RegExp(`^${oldIp.replaceAll('.', '\\.')}\\tdbalias [0-9a-f]{12} lkc_olddb_1$`, 'm'));
+      assert.match(legacy, /^DBALIAS_ENV_SECRET=s3$/m);
+    } finally {
+      await inDir(['down', '-t', '0']);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

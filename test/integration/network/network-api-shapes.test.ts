@@ -109,8 +109,10 @@ describe('network API shapes', () => {
     const made = await api(d, 'POST', '/containers/create?name=al-c', '1.41', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'al' }, NetworkingConfig: { EndpointsConfig: { al: { Aliases: ['hello'] } } } });
     assert.equal(made.status, 201);
     const short = (made.body as { Id: string }).Id.slice(0, 12);
-    // As dockerd 20.10: not before the container joins (compose v1 reconnects, with its links, on this).
+    // As dockerd 20.10: not before the container joins (compose v1 reconnects, with its links, on this);
+    // Docker 25+ at 1.44 (docker-py 7.1's default) shows them from create on.
     assert.deepEqual((await endpoint('al-c', 'al', '1.41')).Aliases, ['hello']);
+    assert.deepEqual((await endpoint('al-c', 'al', '1.44')).Aliases, ['hello', short]);
     ok(await d.docker(['start', 'al-c']), 'start');
     assert.deepEqual((await endpoint('al-c', 'al', '1.41')).Aliases, ['hello', short]);
     assert.deepEqual((await endpoint('al-c', 'al', '1.44')).Aliases, ['hello', short]);
