@@ -64,6 +64,9 @@ describe('legacy links', () => {
     const now = await ipOf('lk-db');
     assert.match(ok(await d.docker(['exec', 'lk-app3', 'cat', '/etc/hosts']), 'hosts').stdout, new RegExp(`^${now.replaceAll('.', '\\.')}\\tdb `, 'm'));
     assert.equal(ok(await d.docker(['exec', 'lk-app3', 'ping', '-c', '1', '-W', '2', 'db']), 'ping the alias').code, 0);
+    // The berth CLI removes a link as the docker CLI does.
+    ok(await d.berth(['rm', '--link', 'lk-app3/db']), 'berth rm --link');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{json .HostConfig.Links}}', 'lk-app3']), 'inspect').stdout.trim(), 'null');
   });
 
   test('errors as dockerd: unknown child 400, host network 400, stopped child 500 at start; rm --link forgets the link', async () => {
