@@ -12,7 +12,8 @@ test('docs/api-coverage.md matches the route table (run `npm run docs:api` after
   // Field states come from the code: create-request's key sets and the handlers' reads.
   assert.match(actual, /\| `HostConfig\.Memory` \| body \| done \|/);
   assert.match(actual, /\| `HostConfig\.PortBindings` \| body \| done \|/);
-  assert.match(actual, /\| `HostConfig\.Links` \| body \| refused \(501\) \| legacy links/);
+  assert.match(actual, /\| `HostConfig\.Links` \| body \| done \|/);
+  assert.match(actual, /\| `Shell` \| body \| refused \(501\) \|/);
   assert.match(actual, /\| `all` \| query \| done \|/);
 });
 

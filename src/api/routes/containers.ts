@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
@@ -76,7 +76,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         sendJson(res, 201, await containers.create(body, name));
       },
     },
-    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'))) },
+    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), ctx.apiVersion)) },
     { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (await containers.start(id(ctx)), sendNoContent(ctx.res)) },
     {
       method: 'POST',
@@ -105,8 +105,19 @@ export function containerRoutes(containers: ContainerService): Route[] {
       method: 'DELETE',
       path: '/containers/:id',
       handler: async (ctx) => {
-        if (queryBool(ctx.query, 'link')) throw new InvalidParameterError('links are not supported: there is no link to remove');
-        await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+        if (queryBool(ctx.query, 'link')) await containers.removeLink(id(ctx));
+        else await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+        sendNoContent(ctx.res);
+      },
+    },
+    {
+      // `docker rm --link parent/alias`: a link's name has the parent's name in it.
+      method: 'DELETE',
+      path: '/containers/:parent/:alias',
+      handler: async (ctx) => {
+        const name = `${ctx.params.parent ?? ''}/${ctx.params.alias ?? ''}`;
+        if (!queryBool(ctx.query, 'link')) throw new NotFoundError(`No such container: ${name}`);
+        await containers.removeLink(name);
         sendNoContent(ctx.res);
       },
     },

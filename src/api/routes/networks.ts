@@ -9,7 +9,7 @@ export function networkRoutes(networks: NetworkApi): Route[] {
     {
       method: 'POST',
       path: '/networks/create',
-      handler: async ({ req, res }) => sendJson(res, 201, await networks.create((await readJsonBody(req)) ?? {})),
+      handler: async ({ req, res, apiVersion }) => sendJson(res, 201, await networks.create((await readJsonBody(req)) ?? {}, apiVersion)),
     },
     { method: 'POST', path: '/networks/prune', handler: async ({ res, query }) => sendJson(res, 200, await networks.prune(queryFilters(query))) },
     {

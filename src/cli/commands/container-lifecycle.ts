@@ -79,17 +79,17 @@ export function defineRm(parent: Command, ctx: CliContext, name: string): Comman
     .option('-l, --link', 'Remove the specified link')
     .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
     .action(async (names: string[], opts: { force?: boolean; link?: boolean; volumes?: boolean }) => {
-      if (opts.link === true) throw new UsageError('--link is not supported: Berth has no legacy container links to remove');
       await forEachName(
         ctx,
         names,
         async (n) => {
           const id = n.replace(/^\/+|\/+$/g, '');
           if (id === '') throw new UsageError('container name cannot be empty');
+          // A link's name is `parent/alias`: its slash stays a path separator, as the docker CLI sends it.
           await ctx.client.noContent({
             method: 'DELETE',
-            path: `/containers/${encodeURIComponent(id)}`,
-            query: { v: opts.volumes === true || undefined, force: opts.force === true || undefined },
+            path: `/containers/${opts.link === true ? id.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(id)}`,
+            query: { v: opts.volumes === true || undefined, force: opts.force === true || undefined, link: opts.link === true || undefined },
           });
           return undefined;
         },

@@ -116,6 +116,8 @@ export interface VethSpec {
   gateway: string | undefined;
   mac: string;
   mtu: number;
+  /** More addresses (with prefix) on the interface: the endpoint's link-local IPs. */
+  extraAddresses?: readonly string[];
 }
 
 /** A veth pair: the host end enslaved to the bridge, the other end configured inside the namespace. */
@@ -137,6 +139,7 @@ export async function attachVeth(v: VethSpec): Promise<void> {
       `link set dev ${peer} name ${v.ifName}`,
       `link set dev ${v.ifName} address ${v.mac}`,
       `addr add ${v.addressCidr} dev ${v.ifName}`,
+      ...(v.extraAddresses ?? []).map((a) => `addr add ${a} dev ${v.ifName}`),
       `link set dev ${v.ifName} up`,
       'link set dev lo up',
       ...(v.gateway ? [`route replace default via ${v.gateway} dev ${v.ifName}`] : []),

@@ -18,6 +18,8 @@ export interface Pool {
   subnet: string;
   gateway: string;
   ipRange?: string;
+  /** Addresses never handed out (the network's auxiliary addresses, as docker reserves them). */
+  reserved?: readonly string[];
 }
 
 export class Ipam {
@@ -57,7 +59,7 @@ export class Ipam {
       if (mine && (!wanted || wanted === mine)) return mine;
       const subnet = parseCidr(pool.subnet);
       const range: Cidr = pool.ipRange ? parseCidr(pool.ipRange) : subnet;
-      const taken = (n: number): boolean => f.leases[intToIp(n)] !== undefined || intToIp(n) === pool.gateway;
+      const taken = (n: number): boolean => f.leases[intToIp(n)] !== undefined || intToIp(n) === pool.gateway || (pool.reserved ?? []).includes(intToIp(n));
       const usable = (n: number): boolean => contains(subnet, n) && n !== subnet.base && n !== subnet.base + cidrSize(subnet) - 1;
       let ip: string | undefined;
       if (wanted) {

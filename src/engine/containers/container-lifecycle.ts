@@ -14,6 +14,8 @@ import type { AttachHub } from './attach-hub.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
 import { writeEtcFiles } from './etc-files.js';
+import { mergeEnv } from './create-request.js';
+import { linkedAtStart } from './legacy-links.js';
 import type { ExitNotifier } from './exit-notifier.js';
 import { parseSignal } from './signals.js';
 import { recordCgroupPath, specInputFor, type HostSpecFacts } from './spec-input.js';
@@ -131,6 +133,8 @@ export class ContainerLifecycle {
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
       mark('prepared');
+      // Linked containers must run now; their addresses of now go into the hosts file and env.
+      const linked = linkedAtStart(record, (ref) => this.d.registry.find(ref));
       const [rootfs, net] = await Promise.all([this.d.snapshotter.mountRootfs(record.Id), this.d.endpoints.attach(record)]);
       mark('mounted');
       const hc = record.HostConfig;
@@ -142,6 +146,7 @@ export class ContainerLifecycle {
           extraHosts: hc.ExtraHosts ?? [],
           hostNetwork: hc.NetworkMode === 'host',
           addresses: net.addresses,
+          links: linked.hosts,
           hostGateway: this.d.hostGateway(),
           dns: (hc.Dns as string[] | undefined) ?? [],
           dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
@@ -154,7 +159,9 @@ export class ContainerLifecycle {
       await ensureWorkingDir(rootfs, record.Config.WorkingDir);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
-      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
+      const input = specInputFor(record, rootfs, user, etc, this.d.host, net.netns);
+      if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
+      const spec = buildRuntimeSpec(input);
       await addHostSpecParts(spec, record.HostConfig);
       spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
       const seccomp = spec.linux?.seccomp;

@@ -2,7 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { phaseTimer } from '../../core/phase-timer.js';
 import type { Digest } from '../../core/digest.js';
-import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
+import { linksView, registerLinks } from './legacy-links.js';
 import { newId, shortId } from '../../core/ids.js';
 import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -138,6 +139,7 @@ export class ContainerService {
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
     const networking = this.d.endpoints.plan(resolved.hostConfig.NetworkMode, body.NetworkingConfig, typeof body.MacAddress === 'string' ? body.MacAddress : undefined);
+    const legacyLinks = registerLinks(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     const id = newId();
     let fullName: string;
     if (name) fullName = validateName(name);
@@ -163,7 +165,8 @@ export class ContainerService {
         Path: resolved.path,
         Args: resolved.args,
         Config: resolved.config,
-        HostConfig: { ...resolved.hostConfig, Runtime: resolved.hostConfig.Runtime || this.d.runtimes.defaultName },
+        // Links live resolved in LegacyLinks; inspect shows them from there, as dockerd's link index.
+        HostConfig: { ...resolved.hostConfig, Links: null, Runtime: resolved.hostConfig.Runtime || this.d.runtimes.defaultName },
         Image: image.id,
         State: initialState(),
         Driver: this.d.snapshotter.name,
@@ -175,6 +178,7 @@ export class ContainerService {
         ExecIDs: null,
         Mounts: mounts,
         NetworkSettings: networking,
+        ...(legacyLinks.length > 0 ? { LegacyLinks: legacyLinks } : {}),
       };
       await this.d.registry.save(record);
       publishContainerEvent(this.d.events, record, 'create');
@@ -372,12 +376,42 @@ export class ContainerService {
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status) || Boolean(f.exited);
     let out = records.reverse().filter((r) => (all || r.State.Running) && containerMatches(r, f, ancestors, order));
     if (opts.limit !== undefined && opts.limit > 0) out = out.slice(0, opts.limit);
-    return Promise.all(out.map(async (r) => summary(r, opts.size ? await containerSizes(this.d, r) : undefined)));
+    const linkNames = this.linkNames();
+    return Promise.all(out.map(async (r) => summary(r, opts.size ? await containerSizes(this.d, r) : undefined, linkNames.get(r.Id))));
   }
 
-  async inspect(ref: string, size = false): Promise<Record<string, unknown>> {
+  async inspect(ref: string, size = false, apiVersion = Infinity): Promise<Record<string, unknown>> {
     const r = this.get(ref);
-    return inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined);
+    const view = inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined, apiVersion);
+    return { ...view, HostConfig: { ...r.HostConfig, Links: linksView(r, (id) => this.d.registry.find(id)) } };
+  }
+
+  /** ps's extra names of linked containers: `/parent/alias` for each link to them, as dockerd lists. */
+  private linkNames(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const p of this.d.registry.all()) for (const l of p.LegacyLinks ?? []) out.set(l.Id, [...(out.get(l.Id) ?? []), `${p.Name}/${l.Alias}`]);
+    return out;
+  }
+
+  /**
+   * `DELETE /containers/{parent/alias}?link=1`: the parent forgets that link; both containers stay
+   * (dockerd's rmLink). Takes effect in the parent's files at its next start.
+   */
+  async removeLink(ref: string): Promise<void> {
+    const name = ref.startsWith('/') ? ref : `/${ref}`;
+    const cut = name.lastIndexOf('/');
+    if (cut === 0) {
+      this.get(ref);
+      throw new SystemError('Conflict, cannot remove the default link name of the container');
+    }
+    const parent = this.d.registry.find(name.slice(0, cut));
+    const alias = name.slice(cut + 1);
+    const link = parent?.LegacyLinks?.find((l) => l.Alias === alias);
+    if (!parent || !link) throw new NotFoundError(`No such container: ${ref}`);
+    await this.d.registry.exclusive(parent.Id, async () => {
+      parent.LegacyLinks = (parent.LegacyLinks ?? []).filter((l) => l !== link);
+      await this.d.registry.save(parent);
+    });
   }
 
   /** `docker top`: host `ps` rows of the container's processes. */

@@ -109,6 +109,16 @@ export interface ContainerRecord {
   LastExit?: ExitExplanation;
   /** Networks joined, addresses and published ports (absent in records made before networking). */
   NetworkSettings?: ContainerNetworking;
+  /** Legacy links to other containers on the default bridge (HostConfig.Links, resolved at create). */
+  LegacyLinks?: LegacyLink[];
+}
+
+/** One legacy link of a parent: the child by ID (a rename does not break it) and the parent's alias for it. */
+export interface LegacyLink {
+  Id: string;
+  /** The child's name when linked, for messages once it is gone. */
+  Name: string;
+  Alias: string;
 }
 
 export interface ExitExplanation {

@@ -23,10 +23,10 @@ export function commandText(r: ContainerRecord): string {
   return [r.Path, ...r.Args].join(' ');
 }
 
-export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number }): Record<string, unknown> {
+export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number }, linkNames: readonly string[] = []): Record<string, unknown> {
   return {
     Id: r.Id,
-    Names: [r.Name],
+    Names: [r.Name, ...linkNames],
     Image: r.Config.Image,
     ImageID: r.Image,
     Command: commandText(r),
@@ -42,7 +42,7 @@ export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number 
   };
 }
 
-export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Data: Record<string, string> }, sizes?: { rw: number; rootFs: number }): Record<string, unknown> {
+export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Data: Record<string, string> }, sizes?: { rw: number; rootFs: number }, apiVersion = Infinity): Record<string, unknown> {
   return {
     Id: r.Id,
     Created: r.Created,
@@ -68,12 +68,12 @@ export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Dat
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
     Mounts: mountsView(r),
     Config: r.Config,
-    NetworkSettings: networkSettingsView(r),
+    NetworkSettings: networkSettingsView(r, apiVersion),
   };
 }
 
 /** inspect's NetworkSettings: the record's endpoints, with the default bridge's repeated at the top as docker does. */
-function networkSettingsView(r: ContainerRecord): Record<string, unknown> {
+function networkSettingsView(r: ContainerRecord, apiVersion: number): Record<string, unknown> {
   const ns = r.NetworkSettings;
   const bridge = ns?.Networks.bridge;
   const running = r.State.Running;
@@ -95,8 +95,25 @@ function networkSettingsView(r: ContainerRecord): Record<string, unknown> {
     IPPrefixLen: bridge?.IPPrefixLen ?? 0,
     IPv6Gateway: '',
     MacAddress: bridge?.MacAddress ?? '',
-    Networks: ns?.Networks ?? {},
+    Networks: apiVersion < 1.45 ? withLegacyAliases(r, apiVersion) : (ns?.Networks ?? {}),
   };
+}
+
+/**
+ * Before API 1.45 dockerd lists the short ID and the hostname among the aliases of an endpoint
+ * on a user-defined network (DNSNames took over); clients of that age (docker-py 7.1 at 1.44)
+ * expect them there, from create on, as Docker 25+ shows them. Older clients get dockerd 20.10's
+ * aliases, which had them only once the container joined that network: compose v1 (API 1.38)
+ * reconnects a container without them, and passes its links in doing so.
+ */
+function withLegacyAliases(r: ContainerRecord, apiVersion: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const joined = r.NetworkSettings?.Joined ?? [];
+  for (const [name, ep] of Object.entries(r.NetworkSettings?.Networks ?? {})) {
+    const user = !['bridge', 'host', 'none'].includes(name) && (apiVersion >= 1.44 || joined.includes(name) || r.State.Running);
+    out[name] = user ? { ...ep, Aliases: [...new Set([...(ep.Aliases ?? []), r.Id.slice(0, 12), r.Config.Hostname].filter((a) => a !== ''))] } : ep;
+  }
+  return out;
 }
 
 /** ps's Ports: one row per published binding, exposed-only ports without a public side. */

@@ -33,15 +33,15 @@ export const SUPPORTED_HOST_KEYS: ReadonlySet<string> = new Set([
   'Devices', 'DeviceCgroupRules', 'MaskedPaths', 'ReadonlyPaths', 'CgroupParent',
   // Checked in refuseUnsupported: only what a Linux dockerd without plugins takes.
   'Isolation', 'VolumeDriver',
+  // Resolved in legacy-links.ts.
+  'Links',
 ]);
 export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
   'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
 ]);
-export const WHY_LATER: Readonly<Record<string, string>> = {
-  Links: 'legacy links are not supported: on a user-defined network containers reach each other by name',
-};
+export const WHY_LATER: Readonly<Record<string, string>> = {};
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return true;

@@ -16,6 +16,8 @@ export interface EtcOptions {
   hostNetwork: boolean;
   /** The container's own addresses (first network first): `/etc/hosts` names it by them. */
   addresses?: readonly string[];
+  /** Legacy links: each linked container's address and names, after the `--add-host` lines. */
+  links?: ReadonlyArray<{ ip: string; names: string }>;
   /** `--add-host name:host-gateway` resolves to this (the default bridge's gateway). */
   hostGateway?: string;
   /** `--dns`: replaces the host's nameservers. */
@@ -64,6 +66,7 @@ async function hostsFile(opts: EtcOptions): Promise<string> {
     if (ip === 'host-gateway') ip = opts.hostGateway ?? '127.0.0.1';
     hosts += `${ip}\t${entry.slice(0, sep)}\n`;
   }
+  for (const l of opts.links ?? []) hosts += `${l.ip}\t${l.names}\n`;
   // docker writes the container's own entry last; without an address (none) it is 127.0.1.1-less.
   if (!opts.hostNetwork) {
     const own = opts.addresses?.[0];

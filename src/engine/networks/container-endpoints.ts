@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -15,6 +16,7 @@ import { ipToInt, parseCidr } from '../../drivers/network/ipv4.js';
 import type { NftPort } from '../../drivers/network/nft-ruleset.js';
 import { holdPort, type HeldPort } from '../../drivers/network/port-reservation.js';
 import type { ContainerRecord } from '../containers/container-types.js';
+import { parseLink } from '../containers/legacy-links.js';
 import type { NetworkService } from './network-service.js';
 import type { ContainerNetworking, EndpointSettings, NetworkRecord, PortMapping } from './network-types.js';
 import { planPorts, type PlannedPort } from './published-ports.js';
@@ -121,11 +123,17 @@ export class ContainerEndpoints {
     if (wanted) {
       const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '0.0.0.0/32');
       if ((ipToInt(wanted) & ~(2 ** (32 - subnet.bits) - 1)) >>> 0 !== subnet.base) throw new InvalidParameterError(`invalid IPv4 address ${wanted}: it is not in network ${net.Name}'s subnet ${net.IPAM.Config[0]?.Subnet}`);
-      ep.IPAMConfig = { IPv4Address: wanted };
     }
+    const linkLocal = req.IPAMConfig?.LinkLocalIPs ?? [];
+    for (const ip of linkLocal) if (isIP(ip) !== 4 || !ip.startsWith('169.254.')) throw new InvalidParameterError(`invalid link-local IP address ${ip}: Berth takes IPv4 ones in 169.254.0.0/16`);
+    // docker shows the endpoint's IPAM settings as they were asked for: null when none were.
+    if (req.IPAMConfig && typeof req.IPAMConfig === 'object') ep.IPAMConfig = { ...(wanted ? { IPv4Address: wanted } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: [...linkLocal] } : {}) };
     if ((req.Aliases ?? []).length > 0 && !user) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
-    if ((req.Links ?? []).length > 0) throw new InvalidParameterError('links are not supported by this Berth version: containers on a user-defined network reach each other by name');
     ep.Aliases = req.Aliases && req.Aliases.length > 0 ? [...req.Aliases] : null;
+    // Links on a network are names this container alone resolves (its embedded DNS), as dockerd's aliases.
+    for (const l of req.Links ?? []) parseLink(l);
+    ep.Links = req.Links && req.Links.length > 0 ? [...req.Links] : null;
+    if (req.DriverOpts && typeof req.DriverOpts === 'object') ep.DriverOpts = { ...req.DriverOpts };
     const mac = req.MacAddress || macAddress || '';
     if (mac && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) throw new InvalidParameterError(`invalid MAC address ${mac}`);
     if (mac && net.Driver !== 'bridge') throw new InvalidParameterError('conflicting options: mac-address and the network mode');
@@ -159,12 +167,12 @@ export class ContainerEndpoints {
       await this.detach(r);
       throw err;
     }
-    const first = Object.entries(ns.Networks)[0];
-    const net = first ? this.d.networks.get(first[1].NetworkID || first[0]) : undefined;
+    // As dockerd, a container on any user-defined network asks the embedded DNS (its first such network's).
+    const user = Object.values(ns.Networks).find((e) => e.Gateway && isUserNetwork(this.d.networks.get(e.NetworkID).Name));
     return {
       netns: { kind: 'path', path },
       addresses: Object.values(ns.Networks).map((e) => e.IPAddress).filter((a) => a !== ''),
-      ...(net && isUserNetwork(net.Name) && first?.[1].Gateway ? { nameservers: [first[1].Gateway] } : {}),
+      ...(user ? { nameservers: [user.Gateway] } : {}),
     };
   }
 
@@ -173,15 +181,18 @@ export class ContainerEndpoints {
     const net = this.d.networks.get(ep.NetworkID || name);
     const cfg = net.IPAM.Config[0];
     if (!cfg) throw new ForbiddenError(`network ${net.Name} has no IPv4 pool`);
-    const ip = await this.d.networks.ipam.allocate(net.Id, { subnet: cfg.Subnet, gateway: cfg.Gateway, ...(cfg.IPRange ? { ipRange: cfg.IPRange } : {}) }, r.Id, ep.IPAMConfig?.IPv4Address);
+    const pool = { subnet: cfg.Subnet, gateway: cfg.Gateway, ...(cfg.IPRange ? { ipRange: cfg.IPRange } : {}), reserved: Object.values(cfg.AuxiliaryAddresses ?? {}) };
+    const ip = await this.d.networks.ipam.allocate(net.Id, pool, r.Id, ep.IPAMConfig?.IPv4Address);
     const bits = parseCidr(cfg.Subnet).bits;
     const used = new Set(Object.values(ns.Interfaces ?? {}).map((x) => x.Name));
     let ifName = `eth${index}`;
     for (let n = 0; used.has(ifName); n++) ifName = `eth${n}`;
     const hostVeth = `vb${r.Id.slice(0, 10)}${ifName.slice(3)}`.slice(0, 15);
     const mac = ep.MacAddress || macFor(ip);
-    await attachVeth({ netns: this.netnsPath(r.Id), bridge: this.d.networks.bridgeOf(net), hostName: hostVeth, ifName, addressCidr: `${ip}/${bits}`, gateway: index === 0 && !net.Internal ? cfg.Gateway : undefined, mac, mtu: this.d.networks.mtuOf(net) });
+    const extraAddresses = (ep.IPAMConfig?.LinkLocalIPs ?? []).map((a) => `${a}/16`);
+    await attachVeth({ netns: this.netnsPath(r.Id), bridge: this.d.networks.bridgeOf(net), hostName: hostVeth, ifName, addressCidr: `${ip}/${bits}`, gateway: index === 0 && !net.Internal ? cfg.Gateway : undefined, mac, mtu: this.d.networks.mtuOf(net), extraAddresses });
     (ns.Interfaces ??= {})[name] = { HostVeth: hostVeth, Name: ifName };
+    markJoined(ns, name);
     Object.assign(ep, {
       NetworkID: net.Id,
       EndpointID: randomBytes(32).toString('hex'),
@@ -309,6 +320,7 @@ export class ContainerEndpoints {
     if (ns.Networks[net.Name]) throw new ForbiddenError(`endpoint with name ${r.Name.slice(1)} already exists in network ${net.Name}`);
     const ep = this.endpointFrom(net, config ?? {}, undefined);
     ns.Networks[net.Name] = ep;
+    markJoined(ns, net.Name);
     if (r.State.Running) {
       try {
         await this.attachOne(r, net.Name, ep, Object.keys(ns.Networks).length - 1);
@@ -331,9 +343,14 @@ export class ContainerEndpoints {
     if (itf) await deleteLink(itf.HostVeth);
     delete ns.Interfaces?.[net.Name];
     delete ns.Networks[net.Name];
+    ns.Joined = (ns.Joined ?? []).filter((n) => n !== net.Name);
     await this.d.networks.ipam.release(net.Id, r.Id);
     await this.d.save(r);
   }
+}
+
+function markJoined(ns: ContainerNetworking, name: string): void {
+  if (!(ns.Joined ?? []).includes(name)) ns.Joined = [...(ns.Joined ?? []), name];
 }
 
 export function isBridgeMode(mode: string): boolean {

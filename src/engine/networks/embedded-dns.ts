@@ -10,7 +10,8 @@ import type { Packet } from 'dns-packet';
 import { lazy } from '../../core/lazy.js';
 import type { Logger } from '../../core/logger.js';
 
-export type NameLookup = (networkId: string, name: string) => string[];
+/** The addresses of `name` on a network, as the container at `source` sees them (its links). */
+export type NameLookup = (networkId: string, name: string, source: string) => string[];
 /** The servers to forward to for a query from `source` on a network. */
 export type UpstreamsFor = (networkId: string, source: string) => string[];
 
@@ -102,8 +103,9 @@ export class EmbeddedDns {
       return undefined;
     }
     const q = query.questions?.[0];
+    const from = source.replace(/^::ffff:/, '');
     if (q && (q.type === 'A' || q.type === 'AAAA')) {
-      const ips = this.lookup(networkId, q.name.replace(/\.$/, '').toLowerCase());
+      const ips = this.lookup(networkId, q.name.replace(/\.$/, '').toLowerCase(), from);
       if (ips.length > 0) {
         return dnsPacket.encode({
           type: 'response',
@@ -115,7 +117,7 @@ export class EmbeddedDns {
         });
       }
     }
-    for (const upstream of this.upstreams(networkId, source.replace(/^::ffff:/, ''))) {
+    for (const upstream of this.upstreams(networkId, from)) {
       const reply = await forward(msg, upstream).catch(() => undefined);
       if (reply) return reply;
     }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -8,9 +9,11 @@ import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf,
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
-import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type IpamConfig, type NetworkRecord } from './network-types.js';
+import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
+import { parseLink } from '../containers/legacy-links.js';
 import { compareStrings } from '../../core/compare.js';
 import { isoTime } from '../../core/utc-time.js';
 
@@ -42,7 +45,6 @@ export interface NetworkCreateRequest {
 
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const NETWORK_FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** docker0's default subnet: Berth's default bridge never takes it, so both can run on one host. */
 const DOCKER0_DEFAULT = parseCidr('172.17.0.0/16');
 
@@ -74,7 +76,7 @@ export class NetworkService {
   constructor(private readonly dataRoot: string, readonly options: NetworkOptions, private readonly log: Logger) {
     this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
-    this.dns = new EmbeddedDns((net, name) => this.lookupName(net, name), (net, source) => this.upstreamsFor(net, source), log);
+    this.dns = new EmbeddedDns((net, name, source) => this.lookupName(net, name, source), (net, source) => this.upstreamsFor(net, source), log);
   }
 
   setContainers(containers: AttachedContainers): void {
@@ -174,7 +176,7 @@ export class NetworkService {
       Driver: driver,
       EnableIPv4: true,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: config },
+      IPAM: { Driver: 'default', Options: null, Config: config },
       Internal: internal,
       Attachable: false,
       Ingress: false,
@@ -207,14 +209,19 @@ export class NetworkService {
     return [...this.records.values()].find((r) => r.Name === name);
   }
 
-  /** By full name, full ID, or unique ID prefix, as docker resolves them. */
+  /**
+   * By full ID, full name, or unique ID prefix, as dockerd's findUniqueNetwork resolves them. Two
+   * networks can share a name (made at API < 1.44 with CheckDuplicate false): the name is then
+   * ambiguous, and only an ID names one of them.
+   */
   get(ref: string): NetworkRecord {
     const byId = this.records.get(ref);
     if (byId) return byId;
-    const byName = this.findByName(ref);
-    if (byName) return byName;
+    const byName = [...this.records.values()].filter((r) => r.Name === ref);
+    if (byName.length > 1) throw new InvalidParameterError(`network ${ref} is ambiguous (${byName.length} matches found based on name)`);
+    if (byName[0]) return byName[0];
     const prefix = [...this.records.values()].filter((r) => ref !== '' && r.Id.startsWith(ref));
-    if (prefix.length > 1) throw new NotFoundError(`network ${ref} is ambiguous (${prefix.length} matches found on ID prefix)`);
+    if (prefix.length > 1) throw new InvalidParameterError(`network ${ref} is ambiguous (${prefix.length} matches found based on ID prefix)`);
     if (prefix[0]) return prefix[0];
     throw new NotFoundError(`network ${ref} not found`);
   }
@@ -224,13 +231,23 @@ export class NetworkService {
     return this.findByName('bridge')?.IPAM.Config[0]?.Gateway ?? '127.0.0.1';
   }
 
-  async create(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+  /**
+   * `POST /networks/create`. dockerd takes any name but the predefined ones (spaces too). Before
+   * API 1.44 a request with `CheckDuplicate: false` may reuse a name (with a warning, as dockerd
+   * 20.10 did); from 1.44 on names are unique whatever the request says.
+   */
+  async create(body: NetworkCreateRequest, apiVersion = Infinity): Promise<{ Id: string; Warning: string }> {
     const name = typeof body.Name === 'string' ? body.Name : '';
-    if (!NAME_RE.test(name)) throw new InvalidParameterError(`invalid network name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]`);
-    if (this.findByName(name)) throw new ConflictError(`network with name ${name} already exists`);
+    if (name.trim() === '') throw new InvalidParameterError('a network needs a name');
+    if (PREDEFINED.has(name)) throw new ForbiddenError(`operation is not permitted on predefined ${name} network `);
+    const same = this.findByName(name);
+    if (same && (apiVersion >= 1.44 || body.CheckDuplicate !== false)) throw new ConflictError(`network with name ${name} already exists`);
+    const warning = same ? `Network with name ${name} (id : ${same.Id}) already exists` : '';
     const driver = body.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotImplementedError(`network driver "${driver}" is not supported: Berth makes bridge networks`);
-    if (body.EnableIPv6) throw new NotImplementedError('IPv6 networks are not supported by this Berth version yet');
+    if (body.EnableIPv6 || (body.IPAM?.Config ?? []).some((c) => [c.Subnet, c.Gateway, c.IPRange].some((v) => typeof v === 'string' && v.includes(':')))) {
+      throw new NotImplementedError('IPv6 networks are not supported by this Berth version yet: make an IPv4 network (no --ipv6, no IPv6 subnet)');
+    }
     if (body.IPAM?.Driver && body.IPAM.Driver !== 'default') throw new NotImplementedError(`IPAM driver "${body.IPAM.Driver}" is not supported`);
     const configs = body.IPAM?.Config ?? [];
     if (configs.length > 1) throw new NotImplementedError('more than one IPAM pool per network is not supported by this Berth version yet');
@@ -263,9 +280,14 @@ export class NetworkService {
       const range = parseCidr(req.IPRange);
       if (!contains(subnet, range.base) || range.bits < subnet.bits) throw new InvalidParameterError(`invalid ip-range ${req.IPRange}: it is not inside subnet ${formatCidr(subnet)}`);
     }
-    const config: IpamConfig = { Subnet: formatCidr(subnet), Gateway: gateway, ...(req.IPRange ? { IPRange: req.IPRange } : {}) };
+    const aux = req.AuxiliaryAddresses ?? {};
+    for (const [key, ip] of Object.entries(aux)) {
+      if (typeof ip !== 'string' || isIP(ip) !== 4 || !contains(subnet, ipToInt(ip))) throw new InvalidParameterError(`invalid auxiliary address ${key}=${String(ip)}: it is not an address of subnet ${formatCidr(subnet)}`);
+    }
+    const config: IpamConfig = { Subnet: formatCidr(subnet), Gateway: gateway, ...(req.IPRange ? { IPRange: req.IPRange } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
     const record = this.baseRecord(name, 'bridge', options, [config], body.Internal === true, body.Labels ?? {});
     record.Attachable = body.Attachable === true;
+    record.IPAM.Options = body.IPAM?.Options ?? null;
     await this.save(record);
     try {
       await this.bringUp(record);
@@ -274,7 +296,7 @@ export class NetworkService {
       await this.dropNetwork(record).catch(() => undefined);
       throw err;
     }
-    return { Id: record.Id, Warning: '' };
+    return { Id: record.Id, Warning: warning };
   }
 
   private async dropNetwork(r: NetworkRecord): Promise<void> {
@@ -301,10 +323,13 @@ export class NetworkService {
 
   async prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
     checkFilterKeys(filters, new Set(['label', 'until']));
+    const until = filters.until?.[0] !== undefined ? parseUntil(filters.until[0]) : undefined;
     const deleted: string[] = [];
     for (const r of [...this.records.values()]) {
       if (PREDEFINED.has(r.Name) || this.attached(r, false).length > 0) continue;
       if (filters.label && !labelsMatch(r.Labels, filters.label)) continue;
+      // As dockerd: a network made after `until` stays.
+      if (until !== undefined && Date.parse(r.Created) > until) continue;
       await this.dropNetwork(r);
       deleted.push(r.Name);
     }
@@ -343,8 +368,17 @@ export class NetworkService {
     return { ...r, Containers: withContainers ? containers : {}, Peers: undefined };
   }
 
-  /** Container names, aliases and short IDs of running containers on a network, for its DNS. */
-  private lookupName(networkId: string, name: string): string[] {
+  /**
+   * Container names, aliases and short IDs of running containers on a network, for its DNS. A
+   * link alias of the asking container names its target, for that container alone (dockerd's
+   * links on a user-defined network).
+   */
+  private lookupName(networkId: string, name: string, source = ''): string[] {
+    const links = (source ? this.asking(networkId, source) : undefined)?.endpoint.Links ?? [];
+    for (const l of links) {
+      const link = parseLink(l);
+      if (link.alias.toLowerCase() === name) return this.lookupName(networkId, link.name.toLowerCase());
+    }
     const ips: string[] = [];
     for (const c of this.containers()) {
       if (!c.State.Running) continue;
@@ -359,9 +393,17 @@ export class NetworkService {
 
   /** A container's own `--dns` servers when it has some, else the host's resolvers. */
   private upstreamsFor(networkId: string, source: string): string[] {
-    const asking = this.containers().find((c) => Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === networkId && e.IPAddress === source));
-    const own = (asking?.HostConfig.Dns as string[] | undefined) ?? [];
+    const own = (this.asking(networkId, source)?.container.HostConfig.Dns as string[] | undefined) ?? [];
     return own.length > 0 ? own : this.upstreams;
+  }
+
+  /** The container (and its endpoint) at `source` on a network: who asks the embedded DNS. */
+  private asking(networkId: string, source: string): { container: ContainerRecord; endpoint: EndpointSettings } | undefined {
+    for (const c of this.containers()) {
+      const endpoint = Object.values(c.NetworkSettings?.Networks ?? {}).find((e) => e.NetworkID === networkId && e.IPAddress === source);
+      if (endpoint) return { container: c, endpoint };
+    }
+    return undefined;
   }
 
   setPorts(containerId: string, ports: NftPort[] | undefined): void {

@@ -4,6 +4,8 @@ export interface IpamConfig {
   Subnet: string;
   Gateway: string;
   IPRange?: string;
+  /** `--aux-address`: names for addresses the IPAM never gives to a container. */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 export interface NetworkRecord {
@@ -14,7 +16,8 @@ export interface NetworkRecord {
   Driver: 'bridge' | 'host' | 'null';
   EnableIPv4: boolean;
   EnableIPv6: boolean;
-  IPAM: { Driver: 'default'; Options: Record<string, string>; Config: IpamConfig[] };
+  /** Options: as the create request gave them (docker shows null when none were given). */
+  IPAM: { Driver: 'default'; Options: Record<string, string> | null; Config: IpamConfig[] };
   Internal: boolean;
   Attachable: boolean;
   Ingress: boolean;
@@ -26,7 +29,7 @@ export interface NetworkRecord {
 
 /** One container's endpoint on one network (docker's EndpointSettings). */
 export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string } | null;
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
   Links: string[] | null;
   Aliases: string[] | null;
   MacAddress: string;
@@ -57,6 +60,12 @@ export interface ContainerNetworking {
   SandboxKey: string;
   /** Network name → the endpoint's interfaces (not shown by inspect). */
   Interfaces?: Record<string, EndpointInterface>;
+  /**
+   * Networks the container has joined (started on, or been connected to) since it was put on
+   * them: dockerd 20.10 added the short ID to an endpoint's aliases only then, and compose v1
+   * reconnects (with its links) a container whose aliases lack it (not shown by inspect).
+   */
+  Joined?: string[];
 }
 
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
