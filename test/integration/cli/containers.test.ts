@@ -86,6 +86,16 @@ describe('containers with the docker CLI', () => {
     assert.equal(env.stdout, '1 /tmp 65534\n');
   });
 
+  test("exec without -u/-w runs as the container's user in its working dir, as dockerd does", async () => {
+    // docker-compose v1's exec goes through `docker exec`, which sends User "" and WorkingDir "".
+    const id = await runD(['-u', '1000:1000', '-w', '/tmp', 'busybox', 'sleep', '60']);
+    assert.equal(ok(await d.docker(['exec', id, 'sh', '-c', 'echo $(id -u):$(id -g) $(pwd)']), 'exec').stdout, '1000:1000 /tmp\n');
+    assert.equal(ok(await d.docker(['exec', '-u', '0', id, 'id', '-u']), 'exec -u 0').stdout, '0\n');
+    const { Id } = await d.client.json<{ Id: string }>({ method: 'POST', path: `/containers/${id}/exec`, body: { Cmd: ['id'], User: '' } });
+    const inspect = await d.client.json<{ ProcessConfig: { user: string } }>({ method: 'GET', path: `/exec/${Id}/json` });
+    assert.equal(inspect.ProcessConfig.user, '1000:1000');
+  });
+
   test('inspect gives the PID and nsenter runs a command inside', async () => {
     const id = await runD(['--hostname', 'inside', 'busybox', 'sleep', '60']);
     const pid = ok(await d.docker(['inspect', '--format', '{{.State.Pid}}', id]), 'inspect pid').stdout.trim();
