@@ -10,6 +10,7 @@ import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { isMonitorAlive, monitorBinaryPath, readExit, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
 import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
 import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
+import { joinedPidNamespace } from './shared-namespaces.js';
 import type { AttachHub } from './attach-hub.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
@@ -153,7 +154,8 @@ export class ContainerLifecycle {
       await ensureWorkingDir(rootfs, record.Config.WorkingDir);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
-      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns));
+      const pidns = joinedPidNamespace(record.HostConfig, (ref) => this.d.registry.find(ref));
+      const spec = buildRuntimeSpec(specInputFor(record, rootfs, user, etc, this.d.host, net.netns, pidns));
       await addHostSpecParts(spec, record.HostConfig);
       spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
       const seccomp = spec.linux?.seccomp;

@@ -9,6 +9,7 @@ import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { chainIds, digestHex } from '../../core/digest.js';
 import type { VolumeService } from '../volumes/volume-service.js';
+import { adaptSharedPidNamespace } from './shared-namespaces.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../images/image-filters.js';
@@ -132,6 +133,7 @@ export class ContainerService {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config);
+    adaptSharedPidNamespace(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     this.d.runtimes.get(resolved.hostConfig.Runtime);
     const limits = await hostLimits();
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);

@@ -1,6 +1,6 @@
 import { NotImplementedError } from '../../core/errors.js';
 import { hostSecurity } from '../../drivers/host/host-security.js';
-import type { ContainerSpecInput } from '../../oci/runtime/build-spec.js';
+import type { ContainerSpecInput, NamespaceMode } from '../../oci/runtime/build-spec.js';
 import { parseSecurityOptions } from './limits/security-options.js';
 import { specResources } from './limits/spec-limits.js';
 import type { ContainerRecord } from './container-types.js';
@@ -32,7 +32,7 @@ export function recordCgroupPath(record: ContainerRecord, daemonParent: string):
 }
 
 /** Everything the OCI spec builder needs, from the record and what start prepared. */
-export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts, netns: NetnsChoice): ContainerSpecInput {
+export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts, netns: NetnsChoice, pidns?: NamespaceMode): ContainerSpecInput {
   const hc = record.HostConfig;
   const cfg = record.Config;
   const ipc = hc.IpcMode === 'host' ? 'host' : hc.IpcMode === 'none' ? 'none' : 'private';
@@ -49,7 +49,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     hostname: cfg.Hostname,
     ...(cfg.Domainname ? { domainname: cfg.Domainname } : {}),
     namespaces: {
-      pid: hc.PidMode === 'host' ? 'host' : 'private',
+      pid: pidns ?? (hc.PidMode === 'host' ? 'host' : 'private'),
       ipc,
       uts: hc.UTSMode === 'host' ? 'host' : 'private',
       net: netns.kind === 'path' ? { path: netns.path } : netns.kind,

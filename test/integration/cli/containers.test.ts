@@ -96,6 +96,24 @@ describe('containers with the docker CLI', () => {
     assert.equal(inspect.ProcessConfig.user, '1000:1000');
   });
 
+  test('--pid container:NAME joins the running donor\'s PID namespace (compose pid: service:X), as dockerd does', async () => {
+    const donor = await runD(['--name', 'piddonor', 'busybox', 'sleep', '61']);
+    const joined = ok(await d.docker(['run', '--rm', '--pid', 'container:piddonor', 'busybox', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; readlink /proc/self/ns/pid']), 'run --pid container:');
+    const donorNs = ok(await d.docker(['exec', donor, 'readlink', '/proc/self/ns/pid']), 'donor ns').stdout;
+    assert.equal(joined.stdout, `sleep 61 ${donorNs}`);
+    // The mode keeps the donor's ID, so a rename does not break it; a stopped donor cannot be joined.
+    ok(await d.docker(['create', '--name', 'pidjoiner', '--pid', 'container:piddonor', 'busybox', 'true']), 'create joiner');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.HostConfig.PidMode}}', 'pidjoiner']), 'inspect').stdout.trim(), `container:${donor}`);
+    ok(await d.docker(['stop', '-t', '0', donor]), 'stop donor');
+    const start = await d.docker(['start', 'pidjoiner']);
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, new RegExp(`failed to join PID namespace: Container ${donor} is not running`));
+    const missing = await d.docker(['create', '--pid', 'container:nosuchdonor', 'busybox', 'true']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No such container: nosuchdonor/);
+    ok(await d.docker(['rm', '-f', 'pidjoiner', donor]), 'rm');
+  });
+
   test('inspect gives the PID and nsenter runs a command inside', async () => {
     const id = await runD(['--hostname', 'inside', 'busybox', 'sleep', '60']);
     const pid = ok(await d.docker(['inspect', '--format', '{{.State.Pid}}', id]), 'inspect pid').stdout.trim();
