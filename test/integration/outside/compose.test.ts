@@ -15,7 +15,8 @@ import { COMPOSE_V1, plain, requireTool, runIn, startOutsideTarget, type Outside
 
 // db: a tiny "database" (busybox httpd serving /data, a named volume) that is unhealthy for its
 // first two seconds, so depends_on: service_healthy has something to wait for. web: an httpd
-// showing $GREETING on a published loopback port. worker: reads db through its alias. Each
+// showing $GREETING on a published loopback port. worker: reads db through its alias and shares
+// its PID namespace. Each
 // script exits on SIGTERM so stops and downs do not wait out the 10 s grace period.
 const FILES: Record<string, string> = {
   'compose.yaml': `services:
@@ -43,6 +44,8 @@ const FILES: Record<string, string> = {
     networks: [frontend, backend]
   worker:
     build: ./worker
+    # Sees db's processes (as a sidecar that watches them would).
+    pid: "service:db"
     depends_on:
       db:
         condition: service_healthy
@@ -149,7 +152,7 @@ for (const cli of [V2, V1]) {
       assert.equal(await get(url), 'hello\n');
     });
 
-    test('the worker reaches db by its alias on the user network (logs), and exec runs in a service', async () => {
+    test('the worker reaches db by its alias on the user network (logs) and sees its processes; exec runs in a service', async () => {
       const value = ok(await compose(['exec', '-T', 'db', 'cat', '/data/value']), 'exec db cat').stdout.trim();
       assert.match(value, /^db-\d+-\d+$/);
       const logs = await until(async () => {
@@ -160,6 +163,9 @@ for (const cli of [V2, V1]) {
       const failed = await compose(['exec', '-T', 'web', 'sh', '-c', 'echo to-stderr >&2; exit 3']);
       assert.equal(failed.code, 3, 'exec passes the command exit code through');
       assert.match(failed.stderr, /to-stderr/);
+      // pid: service:db: the worker shares db's PID namespace.
+      const ps = ok(await compose(['exec', '-T', 'worker', 'ps', '-o', 'args']), 'exec worker ps').stdout;
+      assert.match(ps, /httpd -f -p 7000 -h \/data/);
       // web is on frontend and backend: it resolves db's alias too, but worker is not on frontend.
       ok(await compose(['exec', '-T', 'web', 'nslookup', 'database']), 'web resolves the alias');
     });
