@@ -69,7 +69,6 @@ const VALUE_LIMITS: Record<string, string> = {
   'HostConfig.RestartPolicy': 'only "no" until the restart-policy issue; other policies are refused (501)',
   'HostConfig.LogConfig': 'json-file only; other drivers are refused (501)',
   'HostConfig.NetworkMode': 'default, bridge, none, host; user networks are refused (501) until the networking issue',
-  'HostConfig.IpcMode': 'private, shareable, host, none; `container:<name>` is refused (501): Berth does not share a donor\'s /dev/shm yet',
   'ContainerCreate.platform': 'the host\'s platform only; another is refused (501)',
   'ImageCreate.fromImage': 'pulling answers 501 until the registry issue; `fromSrc` (import) is done',
 };

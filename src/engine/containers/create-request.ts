@@ -184,10 +184,9 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     hostConfig.PublishAllPorts = false;
   }
   for (const [k, v] of [['IpcMode', hostConfig.IpcMode], ['PidMode', hostConfig.PidMode], ['UTSMode', hostConfig.UTSMode]] as const) {
-    // PidMode container:<name or ID> is checked against its donor by adaptSharedPidNamespace.
-    const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) : ['', 'host'].includes(v) || (k === 'PidMode' && v.startsWith('container:'));
-    const why = k === 'IpcMode' && v.startsWith('container:') ? ": joining another container's IPC namespace needs its /dev/shm shared from the host, which Berth does not do yet; use --ipc host or a volume for shared files" : '';
-    if (!ok) throw new NotImplementedError(`HostConfig.${k} "${v}" is not supported by this Berth version yet${why}`);
+    // container:<name or ID> (IPC and PID) is checked against its donor by adaptSharedNamespaces.
+    const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) || v.startsWith('container:') : ['', 'host'].includes(v) || (k === 'PidMode' && v.startsWith('container:'));
+    if (!ok) throw new NotImplementedError(`HostConfig.${k} "${v}" is not supported by this Berth version yet`);
   }
   return { config, hostConfig, path: argv[0] as string, args: argv.slice(1) };
 }

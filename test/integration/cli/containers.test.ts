@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { mountsUnder } from '../../helpers/mounts.js';
@@ -112,6 +113,27 @@ describe('containers with the docker CLI', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: nosuchdonor/);
     ok(await d.docker(['rm', '-f', 'pidjoiner', donor]), 'rm');
+  });
+
+  test('--ipc container:NAME joins a shareable donor\'s IPC namespace and /dev/shm (a host tmpfs, gone with the donor), as dockerd does', async () => {
+    const donor = await runD(['--name', 'ipcdonor', '--ipc', 'shareable', '--shm-size', '8m', 'busybox', 'sh', '-c', 'echo from-donor > /dev/shm/x; sleep 62']);
+    const shm = join(d.execRoot, 'shm', donor);
+    await until(async () => ((await d.docker(['exec', donor, 'cat', '/dev/shm/x'])).stdout === 'from-donor\n' ? true : undefined), 'the donor to write /dev/shm/x');
+    const joined = ok(await d.docker(['run', '--rm', '--ipc', 'container:ipcdonor', 'busybox', 'sh', '-c', 'cat /dev/shm/x; echo from-joiner > /dev/shm/y; df -k /dev/shm | tail -1; readlink /proc/self/ns/ipc']), 'run --ipc container:');
+    const donorSide = ok(await d.docker(['exec', donor, 'sh', '-c', 'cat /dev/shm/y; readlink /proc/self/ns/ipc']), 'donor side').stdout.split('\n');
+    const [x, df, ns] = joined.stdout.trim().split('\n');
+    assert.equal(x, 'from-donor');
+    assert.match(df ?? '', /^\S+\s+8192\s/, 'the donor\'s --shm-size');
+    assert.deepEqual(donorSide.slice(0, 2), ['from-joiner', ns]);
+    assert.ok((await mountsUnder(shm)).length > 0, 'the shareable /dev/shm is a tmpfs on the host');
+    const priv = await runD(['busybox', 'sleep', '63']);
+    const refused = await d.docker(['run', '--rm', '--ipc', `container:${priv}`, 'busybox', 'true']);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /failed to join IPC namespace: container [a-f0-9]{64}: non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+    ok(await d.docker(['stop', '-t', '0', donor]), 'stop donor');
+    assert.deepEqual(await mountsUnder(shm), [], 'the tmpfs goes when the donor stops');
+    ok(await d.docker(['rm', '-f', donor, priv]), 'rm');
+    await assert.rejects(stat(shm), { code: 'ENOENT' });
   });
 
   test('inspect gives the PID and nsenter runs a command inside', async () => {

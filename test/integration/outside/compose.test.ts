@@ -16,12 +16,13 @@ import { COMPOSE_V1, plain, requireTool, runIn, startOutsideTarget, type Outside
 // db: a tiny "database" (busybox httpd serving /data, a named volume) that is unhealthy for its
 // first two seconds, so depends_on: service_healthy has something to wait for. web: an httpd
 // showing $GREETING on a published loopback port. worker: reads db through its alias and shares
-// its PID namespace. Each
+// its PID and IPC namespaces (db copies its value into /dev/shm). Each
 // script exits on SIGTERM so stops and downs do not wait out the 10 s grace period.
 const FILES: Record<string, string> = {
   'compose.yaml': `services:
   db:
     build: ./db
+    ipc: shareable
     volumes:
       - dbdata:/data
     healthcheck:
@@ -44,8 +45,9 @@ const FILES: Record<string, string> = {
     networks: [frontend, backend]
   worker:
     build: ./worker
-    # Sees db's processes (as a sidecar that watches them would).
+    # Sees db's processes and shared memory (as a sidecar that watches them would).
     pid: "service:db"
+    ipc: "service:db"
     depends_on:
       db:
         condition: service_healthy
@@ -57,7 +59,7 @@ networks:
   backend:
 `,
   'db/Dockerfile': `FROM busybox
-CMD ["sh", "-c", "trap 'exit 0' TERM; [ -f /data/value ] || echo \\"db-$$-$RANDOM$RANDOM\\" > /data/value; sleep 2; httpd -f -p 7000 -h /data & wait"]
+CMD ["sh", "-c", "trap 'exit 0' TERM; [ -f /data/value ] || echo \\"db-$$-$RANDOM$RANDOM\\" > /data/value; cp /data/value /dev/shm/value; sleep 2; httpd -f -p 7000 -h /data & wait"]
 `,
   'web/Dockerfile': `FROM busybox
 CMD ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo \\"$GREETING\\" > /www/index.html && httpd -f -p 8080 -h /www & wait"]
@@ -163,9 +165,10 @@ for (const cli of [V2, V1]) {
       const failed = await compose(['exec', '-T', 'web', 'sh', '-c', 'echo to-stderr >&2; exit 3']);
       assert.equal(failed.code, 3, 'exec passes the command exit code through');
       assert.match(failed.stderr, /to-stderr/);
-      // pid: service:db: the worker shares db's PID namespace.
+      // pid: and ipc: service:db: the worker shares db's PID namespace and /dev/shm.
       const ps = ok(await compose(['exec', '-T', 'worker', 'ps', '-o', 'args']), 'exec worker ps').stdout;
       assert.match(ps, /httpd -f -p 7000 -h \/data/);
+      assert.equal(ok(await compose(['exec', '-T', 'worker', 'cat', '/dev/shm/value']), 'exec worker cat /dev/shm').stdout.trim(), value);
       // web is on frontend and backend: it resolves db's alias too, but worker is not on frontend.
       ok(await compose(['exec', '-T', 'web', 'nslookup', 'database']), 'web resolves the alias');
     });
