@@ -12,6 +12,8 @@ if [[ $EUID -ne 0 ]]; then
 fi
 
 bash "$root/scripts/install.sh" || { echo "test.sh: install failed (scripts/install.sh)" >&2; exit 1; }
+# Clients only the tests use (compose v2 and v1; testcontainers comes with npm ci above).
+bash "$root/scripts/install-test-clients.sh" || { echo "test.sh: installing the test clients failed (scripts/install-test-clients.sh)" >&2; exit 1; }
 
 # npm puts node_modules/.bin first on PATH, so run-tests.mjs runs on Node 24.
 exec npm test

@@ -10,6 +10,7 @@ import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { isMonitorAlive, monitorBinaryPath, readExit, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
 import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
 import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
+import { releaseShm, sharedNamespaces } from './shared-namespaces.js';
 import type { AttachHub } from './attach-hub.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
@@ -159,7 +160,8 @@ export class ContainerLifecycle {
       await ensureWorkingDir(rootfs, record.Config.WorkingDir);
       if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
       const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
-      const input = specInputFor(record, rootfs, user, etc, this.d.host, net.netns);
+      const joined = await sharedNamespaces(record, (ref) => this.d.registry.find(ref), this.d.execRoot);
+      const input = specInputFor(record, rootfs, user, etc, this.d.host, net.netns, joined);
       if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
       const spec = buildRuntimeSpec(input);
       await addHostSpecParts(spec, record.HostConfig);
@@ -224,6 +226,7 @@ export class ContainerLifecycle {
       await runtime.delete(record.Id).catch(() => undefined);
       await this.d.snapshotter.unmountRootfs(record.Id).catch(() => undefined);
       await this.d.endpoints.detach(record).catch(() => undefined);
+      await releaseShm(this.d.execRoot, record.Id).catch(() => undefined);
       const message = errorMessage(err);
       record.State.Error = message;
       if (err instanceof BerthError && /runc create failed|crun|OCI runtime/i.test(message) && !/^OCI runtime/.test(message)) {
@@ -275,6 +278,7 @@ export class ContainerLifecycle {
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
         this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
+        releaseShm(this.d.execRoot, id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmounting /dev/shm failed')),
       ]);
       mark('tornDown');
       const policy = record.HostConfig.RestartPolicy;
@@ -406,6 +410,7 @@ export class ContainerLifecycle {
       await this.d.runtimes.get(record.HostConfig.Runtime).delete(record.Id).catch(() => undefined);
     }
     await this.d.snapshotter.unmountRootfs(record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmount failed'));
+    await releaseShm(this.d.execRoot, record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmounting /dev/shm failed'));
   }
 
   /** rm -f of a container waiting for its restart: it is not restarted. */

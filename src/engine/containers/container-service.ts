@@ -10,6 +10,7 @@ import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { chainIds, digestHex } from '../../core/digest.js';
 import type { VolumeService } from '../volumes/volume-service.js';
+import { adaptSharedNamespaces, removeShm } from './shared-namespaces.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import { prepareMounts } from './mount-setup.js';
 import type { ImageService } from '../images/image-service.js';
@@ -134,6 +135,7 @@ export class ContainerService {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config);
+    adaptSharedNamespaces(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     this.d.runtimes.get(resolved.hostConfig.Runtime);
     const limits = await hostLimits();
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
@@ -293,7 +295,7 @@ export class ContainerService {
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
       await this.d.registry.save(r);
       mark('marked');
-      await Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true })]);
+      await Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]);
       mark('files');
       await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
       await this.d.endpoints.release(r);

@@ -184,7 +184,8 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     hostConfig.PublishAllPorts = false;
   }
   for (const [k, v] of [['IpcMode', hostConfig.IpcMode], ['PidMode', hostConfig.PidMode], ['UTSMode', hostConfig.UTSMode]] as const) {
-    const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) : ['', 'host'].includes(v);
+    // container:<name or ID> (IPC and PID) is checked against its donor by adaptSharedNamespaces.
+    const ok = k === 'IpcMode' ? ['private', 'host', 'none', 'shareable'].includes(v) || v.startsWith('container:') : ['', 'host'].includes(v) || (k === 'PidMode' && v.startsWith('container:'));
     if (!ok) throw new NotImplementedError(`HostConfig.${k} "${v}" is not supported by this Berth version yet`);
   }
   return { config, hostConfig, path: argv[0] as string, args: argv.slice(1) };

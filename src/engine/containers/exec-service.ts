@@ -56,7 +56,10 @@ export class ExecService {
     if (r.State.Paused) throw new ConflictError(`container ${r.Id} is paused, unpause the container before exec`);
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new InvalidParameterError('no exec command specified');
     const ID = newId();
-    this.execs.set(ID, { ID, ContainerID: r.Id, config, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined });
+    // As dockerd (daemon/exec.go): without a user of its own (the docker CLI sends ""), an exec
+    // runs as the container's user, and its inspect shows that user.
+    const stored = { ...config, User: config.User || r.Config.User || '' };
+    this.execs.set(ID, { ID, ContainerID: r.Id, config: stored, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined });
     r.ExecIDs = [...(r.ExecIDs ?? []), ID];
     publishContainerEvent(this.d.events, r, `exec_create: ${config.Cmd.join(' ')}`, { execID: ID });
     return { Id: ID };

@@ -8,6 +8,7 @@ import { ociMounts } from './mount-setup.js';
 import type { EtcFiles } from './etc-files.js';
 import type { ResolvedUser } from './user-lookup.js';
 import type { NetnsChoice } from '../networks/container-endpoints.js';
+import type { JoinedNamespaces } from './shared-namespaces.js';
 
 export interface HostSpecFacts {
   /** The cgroup every container's cgroup is made under (dockerd's --cgroup-parent). */
@@ -32,10 +33,13 @@ export function recordCgroupPath(record: ContainerRecord, daemonParent: string):
 }
 
 /** Everything the OCI spec builder needs, from the record and what start prepared. */
-export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts, netns: NetnsChoice): ContainerSpecInput {
+export function specInputFor(record: ContainerRecord, rootfsPath: string, user: ResolvedUser, etc: EtcFiles, host: HostSpecFacts, netns: NetnsChoice, joined: JoinedNamespaces = {}): ContainerSpecInput {
   const hc = record.HostConfig;
   const cfg = record.Config;
-  const ipc = hc.IpcMode === 'host' ? 'host' : hc.IpcMode === 'none' ? 'none' : 'private';
+  const ipc = joined.ipc ?? (hc.IpcMode === 'host' ? 'host' : hc.IpcMode === 'none' ? 'none' : 'private');
+  const mounts = record.Mounts && record.Mounts.length > 0 ? ociMounts(record.Mounts) : [];
+  // The /dev/shm shared through the host, unless the container mounts its own there.
+  if (joined.shm && !mounts.some((m) => m.destination === '/dev/shm')) mounts.push(joined.shm);
   if (hc.Init === true && !host.initBinary) throw new NotImplementedError('--init needs tini-static on the host: apt-get install tini');
   const [rows, cols] = hc.ConsoleSize;
   return {
@@ -49,7 +53,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     hostname: cfg.Hostname,
     ...(cfg.Domainname ? { domainname: cfg.Domainname } : {}),
     namespaces: {
-      pid: hc.PidMode === 'host' ? 'host' : 'private',
+      pid: joined.pid ?? (hc.PidMode === 'host' ? 'host' : 'private'),
       ipc,
       uts: hc.UTSMode === 'host' ? 'host' : 'private',
       net: netns.kind === 'path' ? { path: netns.path } : netns.kind,
@@ -76,7 +80,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...(hc.Init === true && host.initBinary ? { init: host.initBinary } : {}),
     ...(typeof hc.ShmSize === 'number' && hc.ShmSize > 0 ? { shmSize: hc.ShmSize } : {}),
     ...(typeof hc.OomScoreAdj === 'number' ? { oomScoreAdj: hc.OomScoreAdj } : {}),
-    ...(record.Mounts && record.Mounts.length > 0 ? { mounts: ociMounts(record.Mounts) } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
     hostsFile: etc.hosts,
     resolvConf: etc.resolvConf,
     hostnameFile: etc.hostname,

@@ -177,6 +177,13 @@ export class ImageService {
       }
     }
     const children = (await this.deps.images.list()).filter((r) => r.parent === img.id);
+    if (children.length > 0 && byReference) {
+      // As dockerd: removing an image's last tag while other images build on it untags it and
+      // keeps it as their parent (a "quiet" conflict), so `docker rmi` and `compose down --rmi`
+      // succeed when a later build reused its layers as cache.
+      await this.untagWithRepoDigests(fullRefOrUndefined(name) as string, refs, out);
+      return out;
+    }
     if (children.length > 0) {
       throw new ConflictError(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
     }
@@ -251,6 +258,13 @@ export class ImageService {
     const sizes: number[] = [];
     for (const chainId of chainIds(record.layers.map((l) => l.diffId))) sizes.push((await this.deps.layers.get(chainId))?.size ?? 0);
     return sizes;
+  }
+
+  /** Untags `ref` and, as no other tag of its repository is left, that repository's digest references. */
+  private async untagWithRepoDigests(ref: string, refs: string[], out: DeleteResponseItem[]): Promise<void> {
+    await this.untag(ref, out);
+    const repository = parseReference(ref).repository;
+    for (const r of refs) if (r.includes('@') && parseReference(r).repository === repository) await this.untag(r, out);
   }
 
   private async untag(ref: string, out: DeleteResponseItem[]): Promise<void> {

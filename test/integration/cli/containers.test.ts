@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { mountsUnder } from '../../helpers/mounts.js';
@@ -84,6 +85,55 @@ describe('containers with the docker CLI', () => {
     assert.equal(stdin.stdout, 'piped\n');
     const env = ok(await d.docker(['exec', '-e', 'X=1', '-w', '/tmp', '-u', 'nobody', id, 'sh', '-c', 'echo $X $(pwd) $(id -u)']), 'exec -e -w -u');
     assert.equal(env.stdout, '1 /tmp 65534\n');
+  });
+
+  test("exec without -u/-w runs as the container's user in its working dir, as dockerd does", async () => {
+    // docker-compose v1's exec goes through `docker exec`, which sends User "" and WorkingDir "".
+    const id = await runD(['-u', '1000:1000', '-w', '/tmp', 'busybox', 'sleep', '60']);
+    assert.equal(ok(await d.docker(['exec', id, 'sh', '-c', 'echo $(id -u):$(id -g) $(pwd)']), 'exec').stdout, '1000:1000 /tmp\n');
+    assert.equal(ok(await d.docker(['exec', '-u', '0', id, 'id', '-u']), 'exec -u 0').stdout, '0\n');
+    const { Id } = await d.client.json<{ Id: string }>({ method: 'POST', path: `/containers/${id}/exec`, body: { Cmd: ['id'], User: '' } });
+    const inspect = await d.client.json<{ ProcessConfig: { user: string } }>({ method: 'GET', path: `/exec/${Id}/json` });
+    assert.equal(inspect.ProcessConfig.user, '1000:1000');
+  });
+
+  test('--pid container:NAME joins the running donor\'s PID namespace (compose pid: service:X), as dockerd does', async () => {
+    const donor = await runD(['--name', 'piddonor', 'busybox', 'sleep', '61']);
+    const joined = ok(await d.docker(['run', '--rm', '--pid', 'container:piddonor', 'busybox', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; readlink /proc/self/ns/pid']), 'run --pid container:');
+    const donorNs = ok(await d.docker(['exec', donor, 'readlink', '/proc/self/ns/pid']), 'donor ns').stdout;
+    assert.equal(joined.stdout, `sleep 61 ${donorNs}`);
+    // The mode keeps the donor's ID, so a rename does not break it; a stopped donor cannot be joined.
+    ok(await d.docker(['create', '--name', 'pidjoiner', '--pid', 'container:piddonor', 'busybox', 'true']), 'create joiner');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.HostConfig.PidMode}}', 'pidjoiner']), 'inspect').stdout.trim(), `container:${donor}`);
+    ok(await d.docker(['stop', '-t', '0', donor]), 'stop donor');
+    const start = await d.docker(['start', 'pidjoiner']);
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, new RegExp(`failed to join PID namespace: Container ${donor} is not running`));
+    const missing = await d.docker(['create', '--pid', 'container:nosuchdonor', 'busybox', 'true']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No such container: nosuchdonor/);
+    ok(await d.docker(['rm', '-f', 'pidjoiner', donor]), 'rm');
+  });
+
+  test('--ipc container:NAME joins a shareable donor\'s IPC namespace and /dev/shm (a host tmpfs, gone with the donor), as dockerd does', async () => {
+    const donor = await runD(['--name', 'ipcdonor', '--ipc', 'shareable', '--shm-size', '8m', 'busybox', 'sh', '-c', 'echo from-donor > /dev/shm/x; sleep 62']);
+    const shm = join(d.execRoot, 'shm', donor);
+    await until(async () => ((await d.docker(['exec', donor, 'cat', '/dev/shm/x'])).stdout === 'from-donor\n' ? true : undefined), 'the donor to write /dev/shm/x');
+    const joined = ok(await d.docker(['run', '--rm', '--ipc', 'container:ipcdonor', 'busybox', 'sh', '-c', 'cat /dev/shm/x; echo from-joiner > /dev/shm/y; df -k /dev/shm | tail -1; readlink /proc/self/ns/ipc']), 'run --ipc container:');
+    const donorSide = ok(await d.docker(['exec', donor, 'sh', '-c', 'cat /dev/shm/y; readlink /proc/self/ns/ipc']), 'donor side').stdout.split('\n');
+    const [x, df, ns] = joined.stdout.trim().split('\n');
+    assert.equal(x, 'from-donor');
+    assert.match(df ?? '', /^\S+\s+8192\s/, 'the donor\'s --shm-size');
+    assert.deepEqual(donorSide.slice(0, 2), ['from-joiner', ns]);
+    assert.ok((await mountsUnder(shm)).length > 0, 'the shareable /dev/shm is a tmpfs on the host');
+    const priv = await runD(['busybox', 'sleep', '63']);
+    const refused = await d.docker(['run', '--rm', '--ipc', `container:${priv}`, 'busybox', 'true']);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /failed to join IPC namespace: container [a-f0-9]{64}: non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+    ok(await d.docker(['stop', '-t', '0', donor]), 'stop donor');
+    assert.deepEqual(await mountsUnder(shm), [], 'the tmpfs goes when the donor stops');
+    ok(await d.docker(['rm', '-f', donor, priv]), 'rm');
+    await assert.rejects(stat(shm), { code: 'ENOENT' });
   });
 
   test('inspect gives the PID and nsenter runs a command inside', async () => {

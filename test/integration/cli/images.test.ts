@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { REPO_ROOT, TestDaemon } from '../../helpers/test-daemon.js';
@@ -152,6 +152,26 @@ describe('images with the docker CLI and berth', () => {
     const berthMissing = await d.berth(['image', 'inspect', 'nope']);
     assert.equal(berthMissing.code, 1);
     assert.match(berthMissing.stderr, /No such image: nope/);
+  });
+
+  test('rmi of the last tag of an image another image builds on untags it and keeps it, as dockerd does', async () => {
+    // The shape `docker-compose down --rmi local` meets when two projects' builds share cache.
+    const ctx = join(d.root, 'rmi-parent-ctx');
+    await mkdir(ctx, { recursive: true });
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nCMD ["echo", "parent"]\n');
+    ok(await d.docker(['build', '-q', '-t', 'rmiparent', ctx], { env: { DOCKER_BUILDKIT: '0' } }), 'build parent');
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM rmiparent\nLABEL child=yes\n');
+    ok(await d.docker(['build', '-q', '-t', 'rmichild', ctx], { env: { DOCKER_BUILDKIT: '0' } }), 'build child');
+    const parentId = ok(await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'rmiparent']), 'inspect').stdout.trim();
+    const untag = ok(await d.docker(['rmi', 'rmiparent']), 'rmi parent tag');
+    assert.equal(untag.stdout.trim(), 'Untagged: rmiparent:latest');
+    // The image stays, untagged, as its child's parent; by ID it is still a hard conflict.
+    assert.equal(ok(await d.docker(['image', 'inspect', '--format', '{{.Id}}', parentId]), 'inspect by id').stdout.trim(), parentId);
+    const byId = await d.docker(['rmi', '-f', parentId.slice(7, 19)]);
+    assert.equal(byId.code, 1);
+    assert.match(byId.stderr, /unable to delete [a-f0-9]{12} \(cannot be forced\) - image has dependent child images/);
+    const gone = ok(await d.docker(['rmi', 'rmichild']), 'rmi child');
+    assert.match(gone.stdout, new RegExp(`Deleted: ${parentId}`), 'the now unreferenced parent goes with its child');
   });
 
   test('bad input leaves the store exactly as it was', async () => {

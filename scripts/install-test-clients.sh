@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the outside clients the integration tests drive Berth with (test/integration/outside),
+# each at a pinned version, as root. The product does not need them, so scripts/install.sh leaves
+# them out and scripts/test.sh runs this after it. Safe to run again: each step is skipped when done.
+#   - docker-compose v1 (Python): Debian bookworm's package, from apt, as /usr/bin/docker-compose.
+#   - docker compose v2 (Go CLI plugin): Debian trixie's package. Its name is docker-compose too,
+#     so it is not installed but unpacked into .cache/test-clients; the tests link it into the
+#     private DOCKER_CONFIG/cli-plugins of each run, and the machine's docker CLI stays as it was.
+#   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
+set -euo pipefail
+
+root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+
+step="start"
+trap 'echo "install-test-clients.sh: FAILED during step: $step" >&2' ERR
+log() { echo "install-test-clients.sh: $*"; }
+
+if [[ $EUID -ne 0 ]]; then
+  echo "install-test-clients.sh: must run as root (it installs a Debian package)" >&2
+  exit 1
+fi
+
+# --- compose v1 ------------------------------------------------------------------------
+v1_version="1.29.2-3"
+step="docker-compose v1 $v1_version (apt)"
+if [[ "$(dpkg-query -W -f='${Status} ${Version}' docker-compose 2>/dev/null || true)" == "install ok installed $v1_version" ]]; then
+  log "docker-compose $v1_version already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "docker-compose=$v1_version" >/dev/null
+  log "installed docker-compose $v1_version"
+fi
+
+# --- compose v2 ------------------------------------------------------------------------
+v2_deb="docker-compose_2.26.1-4_amd64.deb"
+v2_url="http://deb.debian.org/debian/pool/main/d/docker-compose/$v2_deb"
+v2_sha256="47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea"
+v2_dir="$root/.cache/test-clients/docker-compose-2.26.1"
+v2_plugin="$v2_dir/usr/libexec/docker/cli-plugins/docker-compose"
+step="docker compose v2 (unpack $v2_deb)"
+if [[ -x "$v2_plugin" && "$(cat "$v2_dir.sha256" 2>/dev/null || true)" == "$v2_sha256" ]]; then
+  log "docker compose v2 plugin already unpacked ($v2_plugin)"
+else
+  mkdir -p "$root/.cache/test-clients"
+  tmp="$(mktemp -d "$root/.cache/test-clients/.unpack.XXXXXX")"
+  # http is fine: the pinned hash is what makes the download trustworthy.
+  curl -fsSL --retry 3 -o "$tmp/$v2_deb" "$v2_url"
+  echo "$v2_sha256  $tmp/$v2_deb" | sha256sum -c --quiet -
+  dpkg-deb -x "$tmp/$v2_deb" "$tmp/root"
+  "$tmp/root/usr/libexec/docker/cli-plugins/docker-compose" version >/dev/null
+  # Replace the old tree in one rename, so a failed run never leaves half a plugin behind.
+  rm -rf "$v2_dir"
+  mv "$tmp/root" "$v2_dir"
+  echo "$v2_sha256" >"$v2_dir.sha256"
+  rm -rf "$tmp"
+  log "unpacked docker compose v2 2.26.1 into $v2_dir"
+fi
+
+step="done"
+log "done"
