@@ -1,6 +1,10 @@
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { parseDetachKeys } from '../../core/detach-keys.js';
+import { errorMessage, InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
+import type { ContainerRecord } from '../../engine/containers/container-types.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
 import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
 import { writeLogs } from '../../engine/containers/logs/log-stream.js';
@@ -31,22 +35,59 @@ function parseTime(v: string | null, name: string): number | undefined {
   return t / 1000;
 }
 
+/** `detachKeys=` of an attach; refused as docker does before anything is streamed. */
+function attachDetachKeys(query: URLSearchParams): Buffer {
+  const spec = query.get('detachKeys');
+  if (!spec) return Buffer.alloc(0);
+  try {
+    return parseDetachKeys(spec);
+  } catch (err) {
+    throw new InvalidParameterError(`Invalid detach keys (${spec}) provided: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * `logs=1`: the container's output so far (its json-file log, every line), before any live
+ * output, as docker's containerAttach does. Without a log to read there is nothing to send.
+ */
+async function attachLogs(out: Writable, record: ContainerRecord, opts: { tty: boolean; stdout: boolean; stderr: boolean }): Promise<void> {
+  if (record.LogPath === '' || (!opts.stdout && !opts.stderr)) return;
+  const lines = readLogs(record.LogPath, { stdout: opts.stdout, stderr: opts.stderr, tail: 'all', timestamps: false, details: false, follow: false, isRunning: () => false });
+  try {
+    for await (const { stream, line } of lines) {
+      if (out.destroyed) return;
+      const n = stream === 'stdout' ? 1 : 2;
+      if (!out.write(opts.tty ? line : frame(n, line))) await once(out, 'drain');
+    }
+  } catch {
+    // docker logs the failure and goes on to the live stream; so does Berth.
+  }
+}
+
 export function containerRoutes(containers: ContainerService): Route[] {
   const attachHijack = async (ctx: HijackContext): Promise<void> => {
-    const { record, stream } = containers.attach(id(ctx));
+    const detachKeys = attachDetachKeys(ctx.query);
+    const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
     const opts = {
       tty: record.Config.Tty,
-      stdin: queryBool(ctx.query, 'stdin'),
+      stdin: queryBool(ctx.query, 'stdin') && record.Config.OpenStdin,
       stdout: queryBool(ctx.query, 'stdout'),
       stderr: queryBool(ctx.query, 'stderr'),
       stdinOnce: record.Config.StdinOnce,
       head: ctx.head,
+      detachKeys,
+      onDetach: () => containers.detached(record.Id),
     };
     ctx.socket.pause();
     writeUpgrade(ctx.socket, opts.tty, ctx.apiVersion);
+    if (queryBool(ctx.query, 'logs')) await attachLogs(ctx.socket, record, opts);
+    if (!open) {
+      ctx.socket.end();
+      return;
+    }
     let monitor;
     try {
-      monitor = await stream;
+      monitor = await open();
     } catch {
       ctx.socket.end();
       return;
@@ -164,11 +205,23 @@ export function containerRoutes(containers: ContainerService): Route[] {
       hijack: attachHijack,
       handler: async (ctx: RequestContext) => {
         // Without an upgrade (dockerode's default): output only, as a plain streamed response.
-        const { record, stream } = containers.attach(id(ctx));
-        ctx.res.writeHead(200, { 'Content-Type': record.Config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+        attachDetachKeys(ctx.query);
+        const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
+        const opts = { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') };
+        // docker answers raw-stream here whatever the framing (moby's postContainersAttach).
+        ctx.res.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
         ctx.res.flushHeaders();
-        const monitor = await stream;
-        await streamOutput(ctx.res, monitor, { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
+        if (queryBool(ctx.query, 'logs')) await attachLogs(ctx.res, record, opts);
+        if (!open) {
+          ctx.res.end();
+          return;
+        }
+        const monitor = await open();
+        if (ctx.res.destroyed) {
+          monitor.destroy();
+          return;
+        }
+        await streamOutput(ctx.res, monitor, opts);
       },
     },
     ...containerLimitRoutes(containers),
