@@ -27,6 +27,12 @@ interface Matched {
   apiVersion: number;
 }
 
+/** "1.41" → 1.41 (versionNumber's 1041 is major·1000 + minor: minor is in hundredths here). */
+function apiVersionOf(version: string): number {
+  const n = versionNumber(version);
+  return Math.floor(n / 1000) + (n % 1000) / 100;
+}
+
 /**
  * The Engine API over HTTP/1.1: version prefixes, docker's headers on every response, and the
  * typed-error → status mapping for every route. Handlers only parse and call services.
@@ -40,7 +46,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const method = (req.method ?? 'GET') as HttpMethod;
     const found = router.find(method, path);
     if (!found) throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
-    return { route: found.value, params: found.params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };
+    return { route: found.value, params: found.params, query: url.searchParams, apiVersion: apiVersionOf(version) };
   };
 
   const commonHeaders = (res: ServerResponse): void => {

@@ -140,10 +140,11 @@ export function splice(client: Duplex, monitor: Socket, opts: SpliceOptions): Pr
     // attach's output is closed too. A TTY client that detaches only closes its side, so without
     // the second rule the session would linger until the container next writes.
     const endsSession = opts.stdin && (opts.tty || opts.stdinOnce !== true);
-    client.on('end', () => {
+    const inputEnded = (): void => {
       if (endsSession) finish(false);
       else if (!monitor.destroyed) monitor.end();
-    });
+    };
+    client.on('end', inputEnded);
     monitor.on('end', () => finish(true));
     monitor.on('close', () => finish(true));
     monitor.on('error', () => finish(true));
@@ -151,6 +152,10 @@ export function splice(client: Duplex, monitor: Socket, opts: SpliceOptions): Pr
     client.on('error', () => finish(false));
     client.resume();
     if (client.destroyed) finish(false);
+    // A client that half-closed before the stream was joined (`docker run -i </dev/null` does so
+    // before it even starts the container) had its 'end' emitted already, with nobody listening:
+    // a paused socket still ends once it has nothing buffered.
+    else if (client.readableEnded) inputEnded();
     // A process that ends at once (`exec … true`) may have had its output closed before we got
     // here: net sockets read from connect on, so that 'end' was already emitted, unseen.
     if (monitor.readableEnded || monitor.destroyed) finish(true);
