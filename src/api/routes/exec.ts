@@ -22,6 +22,22 @@ function startBody(ctx: HijackContext): StartBody {
   }
 }
 
+const EXEC_CONFIG_FIELDS: ReadonlyArray<keyof ExecConfig> = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'DetachKeys', 'Tty', 'ConsoleSize', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir'];
+
+/**
+ * Go's JSON decoder matches field names whatever their case, and clients rely on it: docker-py
+ * sends the config file's detach keys as `detachKeys`. The exact name wins over a variant.
+ */
+function execConfigOf(body: Record<string, unknown>): ExecConfig {
+  const byLower = new Map(EXEC_CONFIG_FIELDS.map((f) => [f.toLowerCase(), f]));
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const field = byLower.get(key.toLowerCase());
+    if (field && (key === field || !(field in body))) config[field] = value;
+  }
+  return config as ExecConfig;
+}
+
 /** docker's rules for a start's console size: only with a TTY stream, only from API 1.42. */
 function startConsoleSize(body: StartBody, apiVersion: number): [number, number] | undefined {
   return body.Tty === true && apiVersion >= 1.42 && body.ConsoleSize ? body.ConsoleSize : undefined;
@@ -44,9 +60,9 @@ export function execRoutes(execs: ExecService): Route[] {
       method: 'POST',
       path: '/containers/:id/exec',
       handler: async (ctx) => {
-        const body = await readJsonBody<ExecConfig>(ctx.req);
+        const body = await readJsonBody<Record<string, unknown>>(ctx.req);
         if (!body) throw new InvalidParameterError('exec config cannot be empty');
-        sendJson(ctx.res, 201, execs.create(ctx.params.id ?? '', body));
+        sendJson(ctx.res, 201, execs.create(ctx.params.id ?? '', execConfigOf(body)));
       },
     },
     {

@@ -143,7 +143,8 @@ describe('attach and exec streams as dockerd', () => {
 
   test('exec: DetachKeys from exec create (ctrl-p,ctrl-q by default) end the stream, the process runs on; bad keys are a 400', async () => {
     for (const [detachKeys, keys] of [[undefined, '\x10\x11'], ['ctrl-p', '\x10']] as const) {
-      const exec = await execCreate(sleeper, { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, ...(detachKeys ? { DetachKeys: detachKeys } : {}) });
+      // docker-py sends the config file's keys as `detachKeys`: Go's JSON decoding ignores case.
+      const exec = await execCreate(sleeper, { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, ...(detachKeys ? { detachKeys } : {}) });
       const h = await request('POST', `/exec/${exec}/start`, { Detach: false, Tty: true }, true);
       const ended = readToEnd(h.socket, h.first);
       h.socket.write(keys);
