@@ -191,19 +191,21 @@ describe('attach and exec streams as dockerd', () => {
     assert.equal((await d.client.json<{ ExitCode: number }>({ method: 'GET', path: `/exec/${exec}/json` })).ExitCode, 3);
 
     const docker = new Docker({ socketPath: d.socket });
-    const e = await docker.getContainer(sleeper).exec({ Cmd: ['sh', '-c', 'echo from-dockerode; echo err >&2'], AttachStdout: true, AttachStderr: true });
-    const stream = await e.start({});
-    let stdout = '';
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const sink = (add: (text: string) => void): Writable => new Writable({ write: (chunk: Buffer, _enc, done) => (add(chunk.toString()), done()) });
-      docker.modem.demuxStream(stream, sink((t) => (stdout += t)), sink((t) => (stderr += t)));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-    assert.equal(stdout, 'from-dockerode\n');
-    assert.equal(stderr, 'err\n');
-    assert.equal((await e.inspect()).ExitCode, 0);
+    // dockerode's default, and what testcontainers' exec() sends (stdin, but no hijack).
+    for (const opts of [{}, { stdin: true, Detach: false, Tty: false }]) {
+      const e = await docker.getContainer(sleeper).exec({ Cmd: ['sh', '-c', 'echo from-dockerode; echo err >&2'], AttachStdout: true, AttachStderr: true });
+      const stream = await e.start(opts);
+      let stdout = '';
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        const sink = (add: (text: string) => void): Writable => new Writable({ write: (chunk: Buffer, _enc, done) => (add(chunk.toString()), done()) });
+        docker.modem.demuxStream(stream, sink((t) => (stdout += t)), sink((t) => (stderr += t)));
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      stream.destroy();
+      assert.deepEqual([stdout, stderr, (await e.inspect()).ExitCode], ['from-dockerode\n', 'err\n', 0], JSON.stringify(opts));
+    }
   });
 
   test('attach logs=1: stream=0 sends the output so far and closes (running or exited), stream=1 goes on with live output', async () => {
