@@ -12,6 +12,7 @@ import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoConten
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
+import { webSocketAccept, webSocketStream, writeWebSocketHandshake } from '../streams/websocket.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -50,14 +51,15 @@ function attachDetachKeys(query: URLSearchParams): Buffer {
  * `logs=1`: the container's output so far (its json-file log, every line), before any live
  * output, as docker's containerAttach does. Without a log to read there is nothing to send.
  */
-async function attachLogs(out: Writable, record: ContainerRecord, opts: { tty: boolean; stdout: boolean; stderr: boolean }): Promise<void> {
+async function attachLogs(out: Writable, record: ContainerRecord, opts: { tty: boolean; rawOutput?: boolean; stdout: boolean; stderr: boolean }): Promise<void> {
+  const raw = opts.rawOutput ?? opts.tty;
   if (record.LogPath === '' || (!opts.stdout && !opts.stderr)) return;
   const lines = readLogs(record.LogPath, { stdout: opts.stdout, stderr: opts.stderr, tail: 'all', timestamps: false, details: false, follow: false, isRunning: () => false });
   try {
     for await (const { stream, line } of lines) {
       if (out.destroyed) return;
       const n = stream === 'stdout' ? 1 : 2;
-      if (!out.write(opts.tty ? line : frame(n, line))) await once(out, 'drain');
+      if (!out.write(raw ? line : frame(n, line))) await once(out, 'drain');
     }
   } catch {
     // docker logs the failure and goes on to the live stream; so does Berth.
@@ -93,6 +95,43 @@ export function containerRoutes(containers: ContainerService): Route[] {
       return;
     }
     await splice(ctx.socket, monitor, opts);
+  };
+
+  /**
+   * `GET /containers/{id}/attach/ws` (moby's wsContainersAttach): the same attach over a
+   * websocket, never multiplexed (stdout and stderr both come as they are), binary frames from API
+   * 1.28; before 1.42 every stream is attached whatever the query says.
+   */
+  const attachWebSocket = async (ctx: HijackContext): Promise<void> => {
+    const detachKeys = attachDetachKeys(ctx.query);
+    const accept = webSocketAccept(ctx.req.headers);
+    const asked = (name: string): boolean => ctx.apiVersion < 1.42 || queryBool(ctx.query, name);
+    const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
+    ctx.socket.pause();
+    writeWebSocketHandshake(ctx.socket, accept);
+    if (ctx.head.length > 0) ctx.socket.unshift(ctx.head);
+    const ws = webSocketStream(ctx.socket, ctx.apiVersion >= 1.28);
+    ws.on('error', () => undefined);
+    const opts = {
+      tty: record.Config.Tty,
+      rawOutput: true,
+      stdin: asked('stdin') && record.Config.OpenStdin,
+      stdout: asked('stdout'),
+      stderr: asked('stderr'),
+      stdinOnce: record.Config.StdinOnce,
+      detachKeys,
+      onDetach: () => containers.detached(record.Id),
+    };
+    if (queryBool(ctx.query, 'logs')) await attachLogs(ws, record, opts);
+    let monitor;
+    try {
+      if (!open) throw new Error('no stream asked for');
+      monitor = await open();
+    } catch {
+      ws.end();
+      return;
+    }
+    await splice(ws, monitor, opts);
   };
 
   return [
@@ -222,6 +261,14 @@ export function containerRoutes(containers: ContainerService): Route[] {
           return;
         }
         await streamOutput(ctx.res, monitor, opts);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/:id/attach/ws',
+      hijack: attachWebSocket,
+      handler: async () => {
+        throw new InvalidParameterError('websocket attach needs a websocket upgrade (Upgrade: websocket, Sec-WebSocket-Key)');
       },
     },
     ...containerLimitRoutes(containers),

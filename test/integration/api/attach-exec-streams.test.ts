@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { FrameDecoder } from '../../../src/api/streams/websocket.js';
 import { readAll } from '../../../src/client/engine-client.js';
 import { removeContainersAndStop } from '../../helpers/container-cleanup.js';
 import { ok, until } from '../../helpers/expect.js';
@@ -91,13 +93,13 @@ describe('attach and exec streams as dockerd', () => {
   after(() => removeContainersAndStop(d));
 
   /** One HTTP request on a connection of its own; `upgrade` asks for the raw stream. */
-  const request = (method: string, path: string, body: unknown, upgrade: boolean): Promise<Hijacked> =>
+  const request = (method: string, path: string, body: unknown, upgrade: boolean, upgradeHeaders = 'Connection: Upgrade\r\nUpgrade: tcp\r\n'): Promise<Hijacked> =>
     new Promise((resolve, reject) => {
       const socket = connect(d.socket);
       const text = body === undefined ? '' : JSON.stringify(body);
       socket.write(
         `${method} ${path} HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-          (upgrade ? 'Connection: Upgrade\r\nUpgrade: tcp\r\n' : '') +
+          (upgrade ? upgradeHeaders : '') +
           `\r\n${text}`,
       );
       let got = Buffer.alloc(0);
@@ -247,6 +249,43 @@ describe('attach and exec streams as dockerd', () => {
       const startAi = await d[cli](['start', '-ai', created], { input: 'x\n' });
       assert.deepEqual([startAi.code, startAi.stdout], [0, 'x\ndone\n'], `${cli} start -ai`);
     }
+  });
+
+  test('websocket attach (/attach/ws): output as binary frames, never multiplexed, logs, detach keys, stdin', async () => {
+    const key = randomBytes(16).toString('base64');
+    const ws = (path: string): Promise<Hijacked> => request('GET', path, undefined, true, `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n`);
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const messages = (buf: Buffer): Array<[number, string]> => new FrameDecoder().push(buf).map((f) => [f.opcode, f.payload.toString()]);
+    /** A client frame: text, masked as RFC 6455 requires. */
+    const send = (socket: Socket, text: string): void => {
+      const payload = Buffer.from(text);
+      const mask = randomBytes(4);
+      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ (mask[i % 4] ?? 0))]));
+    };
+
+    const id = await create({ Cmd: ['sh', '-c', "printf 'hi there'; sleep 0.2; echo err >&2"] });
+    const old = await ws(`/v1.41/containers/${id}/attach/ws?stdout=1&stream=1&logs=1`);
+    assert.match(old.status, /^HTTP\/1\.1 101/);
+    assert.equal(old.headers['sec-websocket-accept'], accept);
+    await d.client.noContent({ method: 'POST', path: `/containers/${id}/start` });
+    // Before API 1.42 every stream is attached, whatever the query asks for; then a close frame.
+    assert.deepEqual(messages(await readToEnd(old.socket, old.first)), [[2, 'hi there'], [2, 'err\n'], [8, '']]);
+    old.socket.destroy();
+    await d.client.json({ method: 'POST', path: `/containers/${id}/wait` });
+    const logs = await ws(`/v1.44/containers/${id}/attach/ws?stdout=1&logs=1`);
+    assert.deepEqual(messages(await readToEnd(logs.socket, logs.first)), [[2, 'hi there'], [8, '']]);
+    logs.socket.destroy();
+
+    const tty = await create({ Cmd: ['cat'], OpenStdin: true, Tty: true });
+    await d.client.noContent({ method: 'POST', path: `/containers/${tty}/start` });
+    const s = await ws(`/v1.44/containers/${tty}/attach/ws?stdin=1&stdout=1&stream=1&detachKeys=ctrl-x`);
+    const ended = readToEnd(s.socket, s.first);
+    send(s.socket, 'hello\r');
+    await readUntil(s.socket, Buffer.alloc(0), /hello\r\n.*hello\r\n/s);
+    send(s.socket, '\x18');
+    assert.deepEqual(messages(await ended).at(-1), [8, '']);
+    s.socket.destroy();
+    assert.equal(await running(tty), true);
   });
 
   /**
