@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ struct client {
   bool used;
   bool input_ended; /* read returned 0 */
   bool sent_stdin;
+  bool lingering; /* output ended (SHUT_WR sent); waiting for the client to close */
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -101,7 +103,7 @@ static void on_client(struct watch *w, uint32_t events) {
   if (events & EPOLLOUT) client_flush(c);
   if (!c->used) return;
   if (events & EPOLLIN) client_read(c, false);
-  if (events & (EPOLLHUP | EPOLLERR)) client_drop(c);
+  if ((events & (EPOLLHUP | EPOLLERR)) || (c->lingering && c->input_ended)) client_drop(c);
   else client_update(c);
 }
 
@@ -225,6 +227,26 @@ void attach_stop_listening(void) {
   if (unlinkat(state_dirfd, "attach.sock", 0) < 0 && errno != ENOENT) {
     warnf("cannot remove attach.sock: %s", strerror(errno));
   }
+}
+
+void attach_linger(void) {
+  for (size_t i = 0; i < MAX_CLIENTS; i++) {
+    struct client *c = &clients[i];
+    if (!c->used || c->lingering) continue;
+    c->lingering = true;
+    if (shutdown(c->w.fd, SHUT_WR) < 0 || c->input_ended) {
+      client_drop(c);
+      continue;
+    }
+    client_update(c);
+  }
+}
+
+bool attach_clients_gone(void) {
+  for (size_t i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i].used) return false;
+  }
+  return true;
 }
 
 void attach_close_all(void) {

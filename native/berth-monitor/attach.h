@@ -24,6 +24,11 @@ void attach_hold_output(void);
 bool attach_had_client(void);
 /* Stops accepting and removes the socket file. */
 void attach_stop_listening(void);
+/* Ends every client's output (half-close) and keeps reading, and discarding, what they still send
+ * until they close. Closing a socket with unread input resets it, and a reset can reach the
+ * peer before the output it has not read yet, which is then lost. */
+void attach_linger(void);
+bool attach_clients_gone(void);
 void attach_close_all(void);
 
 #endif

@@ -200,6 +200,8 @@ static int finish(void) {
   if (opts.hold_output) run_until(attach_had_client, HOLD_MS);
   remove_sockets();
   run_until(clients_flushed, DRAIN_MS);
+  attach_linger();
+  run_until(attach_clients_gone, DRAIN_MS);
   attach_close_all();
   control_close_all();
   state_remove(state_dirfd, "monitor.pid");

@@ -101,6 +101,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     begin(socket);
+    // node:http drops its own error listener from an upgraded socket; a client that resets the
+    // connection (closing with our answer unread) must end that stream, not the daemon.
+    socket.on('error', () => socket.destroy());
     hijacked.add(socket);
     socket.once('close', () => hijacked.delete(socket));
     void (async () => {

@@ -38,6 +38,15 @@ async function readConfig(): Promise<DockerConfigFile> {
   }
 }
 
+/**
+ * The config file's `detachKeys`, which the docker CLI uses when no `--detach-keys` is given (and
+ * sends to the daemon as such). A file that cannot be read leaves docker's default in place.
+ */
+export async function configDetachKeys(): Promise<string | undefined> {
+  const keys = (await readConfig().catch(() => ({}) as DockerConfigFile)).detachKeys;
+  return typeof keys === 'string' && keys !== '' ? keys : undefined;
+}
+
 async function writeConfig(config: DockerConfigFile): Promise<void> {
   const path = configPath();
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });

@@ -1,6 +1,10 @@
-import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { parseDetachKeys } from '../../core/detach-keys.js';
+import { errorMessage, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
+import type { ContainerRecord } from '../../engine/containers/container-types.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
 import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
 import { writeLogs } from '../../engine/containers/logs/log-stream.js';
@@ -8,6 +12,7 @@ import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoConten
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
+import { webSocketAccept, webSocketStream, writeWebSocketHandshake } from '../streams/websocket.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -31,27 +36,102 @@ function parseTime(v: string | null, name: string): number | undefined {
   return t / 1000;
 }
 
+/** `detachKeys=` of an attach; refused as docker does before anything is streamed. */
+function attachDetachKeys(query: URLSearchParams): Buffer {
+  const spec = query.get('detachKeys');
+  if (!spec) return Buffer.alloc(0);
+  try {
+    return parseDetachKeys(spec);
+  } catch (err) {
+    throw new InvalidParameterError(`Invalid detach keys (${spec}) provided: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * `logs=1`: the container's output so far (its json-file log, every line), before any live
+ * output, as docker's containerAttach does. Without a log to read there is nothing to send.
+ */
+async function attachLogs(out: Writable, record: ContainerRecord, opts: { tty: boolean; rawOutput?: boolean; stdout: boolean; stderr: boolean }): Promise<void> {
+  const raw = opts.rawOutput ?? opts.tty;
+  if (record.LogPath === '' || (!opts.stdout && !opts.stderr)) return;
+  const lines = readLogs(record.LogPath, { stdout: opts.stdout, stderr: opts.stderr, tail: 'all', timestamps: false, details: false, follow: false, isRunning: () => false });
+  try {
+    for await (const { stream, line } of lines) {
+      if (out.destroyed) return;
+      const n = stream === 'stdout' ? 1 : 2;
+      if (!out.write(raw ? line : frame(n, line))) await once(out, 'drain');
+    }
+  } catch {
+    // docker logs the failure and goes on to the live stream; so does Berth.
+  }
+}
+
 export function containerRoutes(containers: ContainerService): Route[] {
   const attachHijack = async (ctx: HijackContext): Promise<void> => {
-    const { record, stream } = containers.attach(id(ctx));
+    const detachKeys = attachDetachKeys(ctx.query);
+    const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
     const opts = {
       tty: record.Config.Tty,
-      stdin: queryBool(ctx.query, 'stdin'),
+      stdin: queryBool(ctx.query, 'stdin') && record.Config.OpenStdin,
       stdout: queryBool(ctx.query, 'stdout'),
       stderr: queryBool(ctx.query, 'stderr'),
       stdinOnce: record.Config.StdinOnce,
       head: ctx.head,
+      detachKeys,
+      onDetach: () => containers.detached(record.Id),
     };
     ctx.socket.pause();
     writeUpgrade(ctx.socket, opts.tty, ctx.apiVersion);
+    if (queryBool(ctx.query, 'logs')) await attachLogs(ctx.socket, record, opts);
+    if (!open) {
+      ctx.socket.end();
+      return;
+    }
     let monitor;
     try {
-      monitor = await stream;
+      monitor = await open();
     } catch {
       ctx.socket.end();
       return;
     }
     await splice(ctx.socket, monitor, opts);
+  };
+
+  /**
+   * `GET /containers/{id}/attach/ws` (moby's wsContainersAttach): the same attach over a
+   * websocket, never multiplexed (stdout and stderr both come as they are), binary frames from API
+   * 1.28; before 1.42 every stream is attached whatever the query says.
+   */
+  const attachWebSocket = async (ctx: HijackContext): Promise<void> => {
+    const detachKeys = attachDetachKeys(ctx.query);
+    const accept = webSocketAccept(ctx.req.headers);
+    const asked = (name: string): boolean => ctx.apiVersion < 1.42 || queryBool(ctx.query, name);
+    const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
+    ctx.socket.pause();
+    writeWebSocketHandshake(ctx.socket, accept);
+    if (ctx.head.length > 0) ctx.socket.unshift(ctx.head);
+    const ws = webSocketStream(ctx.socket, ctx.apiVersion >= 1.28);
+    ws.on('error', () => undefined);
+    const opts = {
+      tty: record.Config.Tty,
+      rawOutput: true,
+      stdin: asked('stdin') && record.Config.OpenStdin,
+      stdout: asked('stdout'),
+      stderr: asked('stderr'),
+      stdinOnce: record.Config.StdinOnce,
+      detachKeys,
+      onDetach: () => containers.detached(record.Id),
+    };
+    if (queryBool(ctx.query, 'logs')) await attachLogs(ws, record, opts);
+    let monitor;
+    try {
+      if (!open) throw new Error('no stream asked for');
+      monitor = await open();
+    } catch {
+      ws.end();
+      return;
+    }
+    await splice(ws, monitor, opts);
   };
 
   return [
@@ -175,11 +255,31 @@ export function containerRoutes(containers: ContainerService): Route[] {
       hijack: attachHijack,
       handler: async (ctx: RequestContext) => {
         // Without an upgrade (dockerode's default): output only, as a plain streamed response.
-        const { record, stream } = containers.attach(id(ctx));
-        ctx.res.writeHead(200, { 'Content-Type': record.Config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+        attachDetachKeys(ctx.query);
+        const { record, open } = containers.attach(id(ctx), { stream: queryBool(ctx.query, 'stream') });
+        const opts = { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') };
+        // docker answers raw-stream here whatever the framing (moby's postContainersAttach).
+        ctx.res.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
         ctx.res.flushHeaders();
-        const monitor = await stream;
-        await streamOutput(ctx.res, monitor, { tty: record.Config.Tty, stdout: queryBool(ctx.query, 'stdout'), stderr: queryBool(ctx.query, 'stderr') });
+        if (queryBool(ctx.query, 'logs')) await attachLogs(ctx.res, record, opts);
+        if (!open) {
+          ctx.res.end();
+          return;
+        }
+        const monitor = await open();
+        if (ctx.res.destroyed) {
+          monitor.destroy();
+          return;
+        }
+        await streamOutput(ctx.res, monitor, opts);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/:id/attach/ws',
+      hijack: attachWebSocket,
+      handler: async () => {
+        throw new InvalidParameterError('websocket attach needs a websocket upgrade (Upgrade: websocket, Sec-WebSocket-Key)');
       },
     },
     ...containerLimitRoutes(containers),

@@ -2,7 +2,7 @@ import { errorMessage, InvalidParameterError } from '../../core/errors.js';
 import type { ExecConfig, ExecService } from '../../engine/containers/exec-service.js';
 import { queryInt, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
 import type { HijackContext, Route } from '../route.js';
-import { splice, writeUpgrade } from '../streams/hijack.js';
+import { splice, streamOutput, writeUpgrade, type OutputShape } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 
 interface StartBody {
@@ -22,15 +22,47 @@ function startBody(ctx: HijackContext): StartBody {
   }
 }
 
+const EXEC_CONFIG_FIELDS: ReadonlyArray<keyof ExecConfig> = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'DetachKeys', 'Tty', 'ConsoleSize', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir'];
+
+/**
+ * Go's JSON decoder matches field names whatever their case, and clients rely on it: docker-py
+ * sends the config file's detach keys as `detachKeys`. The exact name wins over a variant.
+ */
+function execConfigOf(body: Record<string, unknown>): ExecConfig {
+  const byLower = new Map(EXEC_CONFIG_FIELDS.map((f) => [f.toLowerCase(), f]));
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const field = byLower.get(key.toLowerCase());
+    if (field && (key === field || !(field in body))) config[field] = value;
+  }
+  return config as ExecConfig;
+}
+
+/** docker's rules for a start's console size: only with a TTY stream, only from API 1.42. */
+function startConsoleSize(body: StartBody, apiVersion: number): [number, number] | undefined {
+  return body.Tty === true && apiVersion >= 1.42 && body.ConsoleSize ? body.ConsoleSize : undefined;
+}
+
+/**
+ * The streams an attached exec start gives the client (moby's postContainerExecStart): framed
+ * unless the *start* request says `Tty`, whatever terminal exec create gave the process; a
+ * stream without framing carries no stderr when the process has none of its own.
+ */
+function execStreams(e: ReturnType<ExecService['get']>, body: StartBody): OutputShape & { stdin: boolean } {
+  const tty = e.config.Tty === true;
+  const rawOutput = body.Tty === true;
+  return { tty, rawOutput, stdin: e.config.AttachStdin === true, stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false && !(rawOutput && !tty) };
+}
+
 export function execRoutes(execs: ExecService): Route[] {
   return [
     {
       method: 'POST',
       path: '/containers/:id/exec',
       handler: async (ctx) => {
-        const body = await readJsonBody<ExecConfig>(ctx.req);
+        const body = await readJsonBody<Record<string, unknown>>(ctx.req);
         if (!body) throw new InvalidParameterError('exec config cannot be empty');
-        sendJson(ctx.res, 201, execs.create(ctx.params.id ?? '', body));
+        sendJson(ctx.res, 201, execs.create(ctx.params.id ?? '', execConfigOf(body)));
       },
     },
     {
@@ -38,31 +70,53 @@ export function execRoutes(execs: ExecService): Route[] {
       path: '/exec/:id/start',
       handler: async (ctx) => {
         const body = (await readJsonBody<StartBody>(ctx.req)) ?? {};
-        if (!body.Detach) throw new InvalidParameterError('attached exec start needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)');
-        await execs.start(ctx.params.id ?? '', { detach: true });
-        sendNoContent(ctx.res, 200);
+        const id = ctx.params.id ?? '';
+        if (body.Detach) {
+          await execs.start(id, { detach: true });
+          sendNoContent(ctx.res, 200);
+          return;
+        }
+        // Without an upgrade (dockerode and testcontainers unless told to hijack) docker still
+        // streams the output, in the response body, and ends it when the command ends. No stdin
+        // can follow a plain request, so none is passed on; the process's stays open, as in docker.
+        const e = execs.get(id);
+        const streams = execStreams(e, body);
+        // docker answers raw-stream here whatever the framing (moby's postContainerExecStart).
+        ctx.res.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
+        ctx.res.flushHeaders();
+        let monitor;
+        try {
+          monitor = await execs.start(id, { detach: false, consoleSize: startConsoleSize(body, ctx.apiVersion) });
+        } catch (err) {
+          ctx.res.end(startFailure(err, streams.rawOutput === true));
+          return;
+        }
+        if (!monitor) {
+          ctx.res.end();
+          return;
+        }
+        await streamOutput(ctx.res, monitor, { ...streams, beforeEnd: () => execs.settled(id) });
       },
       hijack: async (ctx) => {
         const body = startBody(ctx);
         const id = ctx.params.id ?? '';
         const e = execs.get(id);
-        const tty = body.Tty ?? e.config.Tty === true;
+        const streams = execStreams(e, body);
         // As docker does, only an unknown exec is refused before the upgrade; a start that fails
         // is reported in the stream (stdout) and through the exec's exit code.
-        writeUpgrade(ctx.socket, tty, ctx.apiVersion);
+        writeUpgrade(ctx.socket, streams.rawOutput === true, ctx.apiVersion);
         let monitor;
         try {
-          monitor = await execs.start(id, { detach: body.Detach === true, tty, ...(body.ConsoleSize ? { consoleSize: body.ConsoleSize } : {}) });
+          monitor = await execs.start(id, { detach: body.Detach === true, consoleSize: startConsoleSize(body, ctx.apiVersion) });
         } catch (err) {
-          const text = Buffer.from(`${errorMessage(err)}\r\n`);
-          ctx.socket.end(tty ? text : frame(1, text));
+          ctx.socket.end(startFailure(err, streams.rawOutput === true));
           return;
         }
         if (!monitor) {
           ctx.socket.end();
           return;
         }
-        await splice(ctx.socket, monitor, { tty, stdin: e.config.AttachStdin === true, stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false, stdinOnce: true, head: ctx.head, beforeEnd: () => execs.settled(id) });
+        await splice(ctx.socket, monitor, { ...streams, stdinOnce: true, head: ctx.head, detachKeys: e.detachKeys, onDetach: () => execs.detached(id), beforeEnd: () => execs.settled(id) });
       },
     },
     {
@@ -75,4 +129,10 @@ export function execRoutes(execs: ExecService): Route[] {
     },
     { method: 'GET', path: '/exec/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, execs.inspect(ctx.params.id ?? '')) },
   ];
+}
+
+/** A start that failed, told on the stream's stdout as docker does ("OCI runtime exec failed: …"). */
+function startFailure(err: unknown, raw: boolean): Buffer {
+  const text = Buffer.from(`${errorMessage(err)}\r\n`);
+  return raw ? text : frame(1, text);
 }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { readAll } from '../../client/engine-client.js';
 import { hijack } from '../../client/hijack.js';
 import type { CliContext } from '../cli-context.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../terminal/detach-keys.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../core/detach-keys.js';
 import type { SessionInput } from '../terminal/hijacked-session.js';
 
 export const noop = (): void => undefined;

@@ -10,6 +10,7 @@ import { proxySignals } from '../terminal/signal-proxy.js';
 import { consoleSize, monitorTtySize, resizeTo } from '../terminal/tty-size.js';
 import { acceptBooleanValues } from './run-bool-flags.js';
 import { attachContainer, detachKeyBytes, isTTY, noop, processStdin, waitForContainer } from './container-attach-io.js';
+import { configDetachKeys } from '../docker-config.js';
 import { inspectContainer, type ContainerInspect } from './container-inspect.js';
 
 interface AttachFlags {
@@ -36,14 +37,15 @@ async function attach(ctx: CliContext, name: string, flags: AttachFlags): Promis
     const stopProxy = flags.sigProxy !== false && !tty ? proxySignals(ctx.client, c.Id) : noop;
     let stopResize = noop;
     try {
-      const socket = await attachContainer(ctx, name, { stdin: withStdin, stdout: true, stderr: true, detachKeys: flags.detachKeys });
+      const keys = flags.detachKeys ?? (await configDetachKeys());
+      const socket = await attachContainer(ctx, name, { stdin: withStdin, stdout: true, stderr: true, detachKeys: keys });
       const session = startSession({
         socket,
         tty,
         stdin: withStdin ? processStdin() : undefined,
         stdout: ctx.stdout,
         stderr: ctx.stderr,
-        detachKeys: detachKeyBytes(ctx, flags.detachKeys),
+        detachKeys: detachKeyBytes(ctx, keys),
       });
       try {
         await inspectRunning(ctx, name);

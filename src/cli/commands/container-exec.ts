@@ -12,6 +12,7 @@ import { collect } from '../command-kit.js';
 import { startSession } from '../terminal/hijacked-session.js';
 import { consoleSize, monitorTtySize } from '../terminal/tty-size.js';
 import { containerPath, detachKeyBytes, isTTY, noop, processStdin } from './container-attach-io.js';
+import { configDetachKeys } from '../docker-config.js';
 import { flagFailure } from './container-create.js';
 import { inspectContainer } from './container-inspect.js';
 import { acceptBooleanValues } from './run-bool-flags.js';
@@ -76,7 +77,9 @@ async function exitStatus(ctx: CliContext, execId: string): Promise<number> {
   }
 }
 
-async function runExec(ctx: CliContext, container: string, cmd: string[], flags: ExecFlags): Promise<number> {
+async function runExec(ctx: CliContext, container: string, cmd: string[], given: ExecFlags): Promise<number> {
+  const keys = given.detachKeys ?? (await configDetachKeys());
+  const flags: ExecFlags = { ...given, ...(keys !== undefined ? { detachKeys: keys } : {}) };
   let body: ExecCreateBody;
   try {
     body = execCreateBody(flags, cmd, consoleSize(ctx.stdout));

@@ -16,6 +16,7 @@ import { monitorTtySize } from '../terminal/tty-size.js';
 import {
   attachContainer, containerPath, detachKeyBytes, isTTY, noop, processStdin, startErrorCode, waitForContainer,
 } from './container-attach-io.js';
+import { configDetachKeys } from '../docker-config.js';
 import { createContainer, errorText, flagFailure, parseRunFlags } from './container-create.js';
 import type { CreateBody } from './run-create-body.js';
 import { addContainerFlags, type RunFlags } from './run-flags.js';
@@ -32,8 +33,9 @@ function oomMessage(id: string, memory: number | undefined): string {
 
 async function openSession(ctx: CliContext, id: string, body: CreateBody, flags: RunFlags): Promise<Session | undefined> {
   if (!body.AttachStdin && !body.AttachStdout && !body.AttachStderr) return undefined;
+  const keys = flags.detachKeys ?? (await configDetachKeys());
   const socket = await attachContainer(ctx, id, {
-    stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: flags.detachKeys,
+    stdin: body.AttachStdin, stdout: body.AttachStdout, stderr: body.AttachStderr, detachKeys: keys,
   });
   return startSession({
     socket,
@@ -42,7 +44,7 @@ async function openSession(ctx: CliContext, id: string, body: CreateBody, flags:
     stdout: ctx.stdout,
     // With a TTY there is one stream; docker writes it all to stdout.
     stderr: body.Tty ? ctx.stdout : ctx.stderr,
-    detachKeys: detachKeyBytes(ctx, flags.detachKeys),
+    detachKeys: detachKeyBytes(ctx, keys),
   });
 }
 

@@ -11,6 +11,7 @@ import { monitorTtySize } from '../terminal/tty-size.js';
 import {
   attachContainer, containerPath, detachKeyBytes, isTTY, noop, processStdin, waitForContainer,
 } from './container-attach-io.js';
+import { configDetachKeys } from '../docker-config.js';
 import { errorText } from './container-create.js';
 import { inspectContainer } from './container-inspect.js';
 
@@ -26,14 +27,15 @@ async function startAttached(ctx: CliContext, name: string, flags: StartFlags): 
   const stopProxy = tty ? noop : proxySignals(ctx.client, c.Id);
   try {
     const stdin = flags.interactive === true && c.Config?.OpenStdin === true;
-    const socket = await attachContainer(ctx, c.Id, { stdin, stdout: true, stderr: true, detachKeys: flags.detachKeys });
+    const keys = flags.detachKeys ?? (await configDetachKeys());
+    const socket = await attachContainer(ctx, c.Id, { stdin, stdout: true, stderr: true, detachKeys: keys });
     const session = startSession({
       socket,
       tty,
       stdin: stdin ? processStdin() : undefined,
       stdout: ctx.stdout,
       stderr: tty ? ctx.stdout : ctx.stderr,
-      detachKeys: detachKeyBytes(ctx, flags.detachKeys),
+      detachKeys: detachKeyBytes(ctx, keys),
     });
     const wait = await waitForContainer(ctx, c.Id, c.HostConfig?.AutoRemove === true ? 'removed' : 'next-exit');
     try {

@@ -10,7 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { copyRaw, demuxStream, type FrameSink } from '../../client/stdcopy.js';
-import { DetachKeyFilter } from './detach-keys.js';
+import { DetachKeyFilter } from '../../core/detach-keys.js';
 import { enterRawMode } from './raw-mode.js';
 
 export interface SessionInput {

@@ -315,14 +315,27 @@ export class ContainerService {
   }
 
   /**
-   * A stream to the container's monitor for attach: now if it runs, else at its next start.
+   * An attach (docker's ContainerAttach): with `stream`, a way to the container's monitor, now
+   * if it runs, else at its next start. The wait for a start is registered at once, as the docker
+   * CLI starts the container as soon as the attach is answered; a running container's monitor is
+   * reached only when `open` is called, after any logs were sent, so no output comes twice.
    * Bytes from the monitor are docker frames (no TTY) or raw (TTY); bytes to it are stdin.
    */
-  attach(ref: string): { record: ContainerRecord; stream: Promise<Socket> } {
+  attach(ref: string, opts: { stream: boolean }): { record: ContainerRecord; open: (() => Promise<Socket>) | undefined } {
     const r = this.get(ref);
+    if (r.State.Paused) throw new ConflictError(`container ${ref} is paused, unpause the container before attach`);
+    if (r.State.Restarting) throw new ConflictError(`container ${ref} is restarting, wait until the container is running`);
     publishContainerEvent(this.d.events, r, 'attach');
-    const stream = r.State.Running ? this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) : this.attachHub.waitForStart(r.Id);
-    return { record: r, stream };
+    if (!opts.stream) return { record: r, open: undefined };
+    if (r.State.Running) return { record: r, open: () => this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) };
+    const started = this.attachHub.waitForStart(r.Id);
+    return { record: r, open: () => started };
+  }
+
+  /** An attached client typed the detach keys; the container goes on. */
+  detached(ref: string): void {
+    const r = this.d.registry.find(ref);
+    if (r) publishContainerEvent(this.d.events, r, 'detach');
   }
 
   async resize(ref: string, height: number, width: number): Promise<void> {

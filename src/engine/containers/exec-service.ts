@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
+import { parseDetachKeys } from '../../core/detach-keys.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { connectAttach, monitorBinaryPath, sendControl, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
@@ -41,6 +42,18 @@ interface ExecRecord {
   Pid: number;
   started: boolean;
   exited: Promise<void> | undefined;
+  /** The parsed `DetachKeys`; empty for docker's default. */
+  detachKeys: Buffer;
+}
+
+/** Exec create refuses a key spec docker cannot parse (moby: "Invalid escape keys (…) provided"). */
+function execDetachKeys(spec: string | undefined): Buffer {
+  if (!spec) return Buffer.alloc(0);
+  try {
+    return parseDetachKeys(spec);
+  } catch (err) {
+    throw new InvalidParameterError(`Invalid escape keys (${spec}) provided: ${errorMessage(err)}`);
+  }
 }
 
 /** `docker exec`: extra processes in a running container, each with its own monitor. */
@@ -55,11 +68,12 @@ export class ExecService {
     if (r.State.Restarting) throw new ConflictError(`Container ${r.Id} is restarting, wait until the container is running`);
     if (r.State.Paused) throw new ConflictError(`container ${r.Id} is paused, unpause the container before exec`);
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new InvalidParameterError('no exec command specified');
+    const detachKeys = execDetachKeys(config.DetachKeys);
     const ID = newId();
     // As dockerd (daemon/exec.go): without a user of its own (the docker CLI sends ""), an exec
     // runs as the container's user, and its inspect shows that user.
     const stored = { ...config, User: config.User || r.Config.User || '' };
-    this.execs.set(ID, { ID, ContainerID: r.Id, config: stored, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined });
+    this.execs.set(ID, { ID, ContainerID: r.Id, config: stored, Running: false, ExitCode: null, Pid: 0, started: false, exited: undefined, detachKeys });
     r.ExecIDs = [...(r.ExecIDs ?? []), ID];
     publishContainerEvent(this.d.events, r, `exec_create: ${config.Cmd.join(' ')}`, { execID: ID });
     return { Id: ID };
@@ -77,9 +91,9 @@ export class ExecService {
 
   /**
    * Starts the process; for an attached start the returned socket carries its output
-   * (docker frames, or raw with a TTY) and takes its stdin.
+   * (docker frames, or raw when exec create asked for a TTY) and takes its stdin.
    */
-  async start(id: string, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<Socket | undefined> {
+  async start(id: string, opts: { detach: boolean; consoleSize?: [number, number] | undefined }): Promise<Socket | undefined> {
     const e = this.get(id);
     if (e.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const r = this.d.registry.get(e.ContainerID);
@@ -99,8 +113,9 @@ export class ExecService {
     }
   }
 
-  private async launch(e: ExecRecord, r: ContainerRecord, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<Socket | undefined> {
-    const tty = opts.tty ?? e.config.Tty === true;
+  private async launch(e: ExecRecord, r: ContainerRecord, opts: { detach: boolean; consoleSize?: [number, number] | undefined }): Promise<Socket | undefined> {
+    // docker (daemon/exec.go): the terminal is exec create's; start's `Tty` only shapes the stream.
+    const tty = e.config.Tty === true;
     const dir = this.stateDir(e);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const bundle = JSON.parse(await readFile(join(runDir(this.d.execRoot, r.Id), 'config.json'), 'utf8')) as { process: Process };
@@ -156,6 +171,13 @@ export class ExecService {
     const e = this.get(id);
     if (!e.Running) throw new ConflictError(`exec ${id} is not running`);
     await sendControl(this.stateDir(e), `resize ${h} ${w}`);
+  }
+
+  /** The client typed the detach keys: the process goes on without it. */
+  detached(id: string): void {
+    const e = this.execs.get(id);
+    const r = e && this.d.registry.find(e.ContainerID);
+    if (e && r) publishContainerEvent(this.d.events, r, 'exec_detach', { execID: e.ID });
   }
 
   /** Waits for the exec's exit status to be recorded (the CLI inspects right after the stream ends). */

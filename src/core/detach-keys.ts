@@ -1,7 +1,8 @@
 /**
  * Detach keys (moby/term `ToBytes` and `EscapeProxy`): a comma-separated key sequence such as
- * `ctrl-p,ctrl-q` (the default) or `ctrl-a,x`. In TTY mode the CLI watches stdin for it and,
- * when typed, closes the connection without stopping the container.
+ * `ctrl-p,ctrl-q` (the default) or `ctrl-a,x`. On a TTY stream the daemon watches the attached
+ * stdin for it and, when typed, ends the stream without stopping the container; the CLI watches
+ * its own input too, as docker's does.
  */
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
