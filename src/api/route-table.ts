@@ -8,6 +8,7 @@ import type { ImageArchives } from '../engine/images/image-archives.js';
 import type { SystemService } from '../engine/system/system-service.js';
 
 import { volumeRoutes } from './routes/volumes.js';
+import { pluginRoutes } from './routes/plugins.js';
 import { distributionRoutes } from './routes/distribution.js';
 import type { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import type { VolumeService } from '../engine/volumes/volume-service.js';
@@ -40,7 +41,7 @@ export interface ApiServices {
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds), ...pluginRoutes()];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */

@@ -1,5 +1,5 @@
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
-import type { ContainerService } from '../../engine/containers/container-service.js';
+import { ConflictError, InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { RemoveRunningError, type ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
 import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
@@ -8,6 +8,7 @@ import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoConten
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
+import { legacyCreateBody } from '../version-gates.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -66,14 +67,15 @@ export function containerRoutes(containers: ContainerService): Route[] {
     {
       method: 'POST',
       path: '/containers/create',
-      handler: async ({ req, res, query }) => {
+      handler: async ({ req, res, query, apiVersion }) => {
         const body = await readJsonBody<CreateRequest>(req);
         if (!body) throw new InvalidParameterError('config cannot be empty in order to create a container');
         const name = query.get('name') || undefined;
         // dockerode sends the name in the body as well as in the query, where docker reads it.
         if (body.name !== undefined && body.name === name) delete body.name;
-        refuseForeignPlatform(query.get('platform'));
-        sendJson(res, 201, await containers.create(body, name));
+        // dockerd reads `platform` from API 1.41 on.
+        refuseForeignPlatform(apiVersion >= 1.41 ? query.get('platform') : null);
+        sendJson(res, 201, await containers.create(legacyCreateBody(body, apiVersion), name));
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'))) },
@@ -83,7 +85,8 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/stop',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        const signal = ctx.query.get('signal') || undefined;
+        // The `signal` parameter exists from API 1.42 on; older clients get the stop signal.
+        const signal = (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
         await containers.stop(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
@@ -93,7 +96,8 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/restart',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        const signal = ctx.query.get('signal') || undefined;
+        // The `signal` parameter exists from API 1.42 on; older clients get the stop signal.
+        const signal = (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
         await containers.restart(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
@@ -106,7 +110,9 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id',
       handler: async (ctx) => {
         if (queryBool(ctx.query, 'link')) throw new InvalidParameterError('links are not supported: there is no link to remove');
-        await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+        await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') }).catch((err: unknown) => {
+          throw err instanceof RemoveRunningError && ctx.apiVersion < 1.44 ? new ConflictError(err.legacyMessage()) : err;
+        });
         sendNoContent(ctx.res);
       },
     },
