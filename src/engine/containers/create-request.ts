@@ -38,6 +38,8 @@ export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
   'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
+  // docker-py before 6 sends `runtime=` here instead of in HostConfig; resolveCreate moves it there.
+  'Runtime',
 ]);
 export const WHY_LATER: Readonly<Record<string, string>> = {
   Links: 'legacy links are not supported: on a user-defined network containers reach each other by name',
@@ -162,7 +164,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Privileged: host.Privileged === true,
     ReadonlyRootfs: host.ReadonlyRootfs === true,
     SecurityOpt: strings(host.SecurityOpt, 'HostConfig.SecurityOpt') ?? null,
-    Runtime: typeof host.Runtime === 'string' ? host.Runtime : '',
+    Runtime: typeof host.Runtime === 'string' && host.Runtime !== '' ? host.Runtime : typeof body.Runtime === 'string' ? body.Runtime : '',
     ConsoleSize: consoleSize,
     Init: host.Init === true ? true : null,
     Memory: Number(host.Memory ?? 0),
