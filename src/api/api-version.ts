@@ -9,6 +9,15 @@ export function versionNumber(v: string): number {
   return (major ?? 0) * 1000 + (minor ?? 0);
 }
 
+/**
+ * The version as the number routes compare with literals (`apiVersion < 1.42`): "1.41" is 1.41,
+ * "1.50" is 1.5. Parsed from the two-digit minor so each is exactly the literal's double.
+ */
+export function apiVersionNumber(v: string): number {
+  const [major, minor] = v.split('.').map(Number);
+  return Number(`${major ?? 0}.${String(minor ?? 0).padStart(2, '0')}`);
+}
+
 const VERSIONED = /^\/v(\d+\.\d+)(\/.*)$/;
 
 /** Splits `/v1.50/images/json` into version and path; unversioned paths get the newest version. */

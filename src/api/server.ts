@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/logger.js';
 import { errorMessage, NotFoundError } from '../core/errors.js';
 import { unimplementedEndpointError } from './unimplemented-endpoint.js';
-import { API_VERSION, splitVersion, versionNumber } from './api-version.js';
+import { API_VERSION, splitVersion, apiVersionNumber } from './api-version.js';
 import { isServerFault, statusForError } from './errors.js';
 import { sendJson, type RequestContext } from './http-context.js';
 import type { HttpMethod, Route } from './route.js';
@@ -40,7 +40,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const method = (req.method ?? 'GET') as HttpMethod;
     const found = router.find(method, path);
     if (!found) throw unimplementedEndpointError(method, path) ?? new NotFoundError(`page not found`);
-    return { route: found.value, params: found.params, query: url.searchParams, apiVersion: versionNumber(version) / 1000 };
+    return { route: found.value, params: found.params, query: url.searchParams, apiVersion: apiVersionNumber(version) };
   };
 
   const commonHeaders = (res: ServerResponse): void => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidParameterError } from '../core/errors.js';
+import { apiVersionNumber } from './api-version.js';
 import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, INFO_GATES, legacyCreateBody, legacyUntaggedNames, volumePruneFilters, type FieldGate } from './version-gates.js';
 
 const GATES: FieldGate[] = [
@@ -75,4 +76,11 @@ test('create: later fields ignored and later checks skipped for older clients, n
   // The newest version passes the body through unchanged (a copy).
   const body = { Image: 'x', HostConfig: { ConsoleSize: [1, 2] } };
   assert.deepEqual(legacyCreateBody(body, 1.5), body);
+});
+
+test('the route context version compares as its literal: 1.50 is above 1.42, 1.41 below', () => {
+  assert.equal(apiVersionNumber('1.41'), 1.41);
+  assert.equal(apiVersionNumber('1.50'), 1.5);
+  assert.equal(apiVersionNumber('1.5'), 1.05);
+  assert.ok(apiVersionNumber('1.50') >= 1.42 && apiVersionNumber('1.41') < 1.42 && apiVersionNumber('1.44') >= 1.44 && apiVersionNumber('1.24') < 1.25);
 });
