@@ -1,5 +1,7 @@
-import { NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import type { Lazy } from '../../core/lazy.js';
 import { checkFilterKeys } from '../../engine/images/image-filters.js';
+import type { PluginService } from '../../engine/plugins/plugin-service.js';
 import { queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
 
@@ -7,39 +9,59 @@ const PLUGIN_FILTERS: ReadonlySet<string> = new Set(['enabled', 'capability']);
 /** What `POST /plugins/{name}/<action>` may be; anything else is no endpoint at all. */
 const ACTIONS = new Set(['enable', 'disable', 'set', 'push', 'upgrade']);
 
-/** dockerd's words for a plugin it does not have. */
-function notFound(name: string): NotFoundError {
-  return new NotFoundError(`plugin "${name}" not found`);
-}
+const NEVER_RUNS = 'Berth runs no plugins: 501 for a created one, 404 "plugin X not found" for others, as dockerd';
+const PLUGIN_COVERAGE: Record<string, { state: 'partial' | 'done'; note: string }> = {
+  '/json': { state: 'done', note: 'plugins made with `plugin create`; others 404 as dockerd' },
+  '': { state: 'done', note: 'plugins made with `plugin create`; others 404 as dockerd' },
+  '/disable': { state: 'partial', note: 'a plugin is never enabled: 409 "already disabled", as dockerd' },
+  '/enable': { state: 'partial', note: NEVER_RUNS },
+  '/set': { state: 'partial', note: NEVER_RUNS },
+  '/push': { state: 'partial', note: NEVER_RUNS },
+  '/upgrade': { state: 'partial', note: NEVER_RUNS },
+};
 
 const noInstall = (): Promise<void> => {
-  throw new NotImplementedError('installing plugins is not supported by this Berth version: it runs no plugins (volumes use the local driver, networks the built-in drivers)');
+  throw new NotImplementedError('installing plugins from a registry is not supported by this Berth version: it runs no plugins (volumes use the local driver, networks the built-in drivers)');
 };
 
 /**
- * Berth runs no plugins, so these answer as a dockerd that has none does: an empty list, no
- * privileges, and "not found" for any name. Only installing one (pull, create) is refused.
+ * Berth runs no plugins: these answer as a dockerd whose plugins are all disabled does. A plugin
+ * made with `docker plugin create` is kept, listed, inspected and removed; enabling one, and
+ * installing from a registry, are refused (501).
  */
-export function pluginRoutes(): Route[] {
-  const named = async ({ req, params }: RequestContext): Promise<void> => {
+export function pluginRoutes(plugins: Lazy<PluginService>): Route[] {
+  const named = async ({ req, res, params, query }: RequestContext): Promise<void> => {
     const rest = params['*'] ?? '';
     const method = req.method ?? 'GET';
-    if (method === 'DELETE') throw notFound(rest);
+    const service = await plugins();
+    if (method === 'DELETE') {
+      await service.remove(rest);
+      res.writeHead(200);
+      res.end();
+      return;
+    }
     const slash = rest.lastIndexOf('/');
     const action = rest.slice(slash + 1);
     const name = rest.slice(0, slash);
-    if (slash > 0 && method !== 'POST' && action === 'json') throw notFound(name);
-    if (slash > 0 && method === 'POST' && ACTIONS.has(action)) throw notFound(name);
-    throw new NotFoundError('page not found');
+    if (slash > 0 && method !== 'POST' && action === 'json') return sendJson(res, 200, service.inspect(name));
+    if (slash <= 0 || method !== 'POST' || !ACTIONS.has(action)) throw new NotFoundError('page not found');
+    if (action === 'disable') return service.disable(name);
+    if (action === 'enable') {
+      if (query.get('timeout') !== null && !/^-?\d+$/.test(query.get('timeout') ?? '')) throw new InvalidParameterError(`invalid timeout: ${query.get('timeout') ?? ''}`);
+      return service.enable(name);
+    }
+    service.inspect(name);
+    throw new NotImplementedError(`plugin ${action} is not supported by this Berth version: it does not run plugins`);
   };
   return [
     {
       method: 'GET',
       path: '/plugins',
-      coverage: () => ({ state: 'partial', note: 'Berth runs no plugins: always `[]`, as a dockerd without any answers' }),
+      coverage: () => ({ state: 'partial', note: 'plugins made with `plugin create`, always disabled: Berth runs no plugins' }),
       handler: async ({ res, query }) => {
-        checkFilterKeys(queryFilters(query), PLUGIN_FILTERS);
-        sendJson(res, 200, []);
+        const filters = queryFilters(query);
+        checkFilterKeys(filters, PLUGIN_FILTERS);
+        sendJson(res, 200, (await plugins()).list(filters));
       },
     },
     {
@@ -50,12 +72,23 @@ export function pluginRoutes(): Route[] {
       handler: async ({ res }) => sendJson(res, 200, []),
     },
     { method: 'POST', path: '/plugins/pull', handler: noInstall, coverage: () => ({ state: 'not yet', note: 'Berth runs no plugins: 501' }) },
-    { method: 'POST', path: '/plugins/create', handler: noInstall, coverage: () => ({ state: 'not yet', note: 'Berth runs no plugins: 501' }) },
+    {
+      method: 'POST',
+      path: '/plugins/create',
+      coverage: () => ({ state: 'partial', note: 'kept and inspectable, never enabled: Berth runs no plugins' }),
+      handler: async ({ req, res, query }) => {
+        const name = query.get('name');
+        if (!name) throw new InvalidParameterError('plugin name is required: name=REPOSITORY[:TAG]');
+        await (await plugins()).create(name, req);
+        res.writeHead(204);
+        res.end();
+      },
+    },
     ...(['GET', 'POST', 'DELETE'] as const).map((method) => ({
       method,
       path: '/plugins/*',
       handler: named,
-      coverage: () => ({ state: 'partial' as const, note: 'no plugin is ever installed: 404 "plugin X not found", as a dockerd without plugins' }),
+      coverage: (_: string, swaggerPath: string) => PLUGIN_COVERAGE[swaggerPath.replace('/plugins/{name}', '')] ?? { state: 'partial' as const },
     })),
   ];
 }
