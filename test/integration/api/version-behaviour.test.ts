@@ -1,0 +1,185 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { TestDaemon } from '../../helpers/test-daemon.js';
+import { ApiError } from '../../../src/client/engine-client.js';
+
+/**
+ * What a client of an older API version sees, as dockerd of that version shows it (the Engine
+ * API changelog and moby's router version branches), with raw requests at /v1.xx as docker-py
+ * and compose v1 send them. Also: volumes, plugins and build output in dockerd's shapes.
+ */
+describe('API version behaviour', () => {
+  let d: TestDaemon;
+  let scratch: string;
+  before(async () => {
+    d = await TestDaemon.startWithBusybox();
+    scratch = await mkdtemp(join(tmpdir(), 'berth-apiv-'));
+  });
+  after(async () => {
+    await rm(scratch, { recursive: true, force: true });
+    await d?.stop();
+  });
+
+  const json = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
+    const res = await d.client.raw({ method, path, ...(body !== undefined ? { body } : {}) }, false);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return (text.trim() ? JSON.parse(text) : undefined) as T;
+  };
+  const failure = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; message: string }> => {
+    try {
+      await json(method, path, body);
+    } catch (err) {
+      if (err instanceof ApiError) return { status: err.status, message: err.message };
+      throw err;
+    }
+    return { status: 200, message: '' };
+  };
+
+  it('image inspect: Container and ContainerConfig below 1.45, VirtualSize below 1.44, the runtime Config fields below 1.50', async () => {
+    const old = await json<Record<string, unknown>>('GET', '/v1.41/images/busybox/json');
+    assert.equal(old.VirtualSize, old.Size);
+    assert.equal(old.Container, '');
+    assert.equal((old.ContainerConfig as Record<string, unknown>).Hostname, '');
+    assert.ok('Tty' in (old.Config as object));
+    const v144 = await json<Record<string, unknown>>('GET', '/v1.44/images/busybox/json');
+    assert.deepEqual(['VirtualSize' in v144, 'ContainerConfig' in v144, 'Container' in v144], [false, true, true]);
+    const now = await json<Record<string, unknown>>('GET', '/v1.50/images/busybox/json');
+    assert.deepEqual(['ContainerConfig' in now, 'Container' in now, 'Tty' in (now.Config as object), 'Hostname' in (now.Config as object)], [false, false, false, false]);
+  });
+
+  it('a committed image keeps the container and its config for older clients (compose v1 reads ContainerConfig)', async () => {
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo hi > /f'], HostConfig: { NetworkMode: 'none' } });
+    try {
+      await json('POST', `/v1.41/containers/${Id}/start`);
+      await json('POST', `/v1.41/containers/${Id}/wait`);
+      const { Id: image } = await json<{ Id: string }>('POST', `/v1.41/commit?container=${Id}&repo=apiv-committed&tag=1`);
+      const inspect = await json<{ Container: string; ContainerConfig: { Cmd: string[] } }>('GET', `/v1.41/images/${image}/json`);
+      assert.equal(inspect.Container, Id);
+      assert.deepEqual(inspect.ContainerConfig.Cmd, ['sh', '-c', 'echo hi > /f']);
+      await json('DELETE', '/v1.41/images/apiv-committed:1');
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+  });
+
+  it('image list: VirtualSize below 1.44, containers not counted before 1.51', async () => {
+    const old = await json<Array<Record<string, unknown>>>('GET', '/v1.41/images/json');
+    assert.ok(old.length > 0 && old.every((i) => i.VirtualSize === i.Size && i.Containers === -1));
+    const now = await json<Array<Record<string, unknown>>>('GET', '/v1.50/images/json');
+    assert.ok(now.every((i) => !('VirtualSize' in i)));
+  });
+
+  it('info: the deprecated fields older clients get', async () => {
+    const old = await json<Record<string, Record<string, unknown>>>('GET', '/v1.41/info');
+    assert.equal(old.BridgeNfIptables as unknown, false);
+    assert.equal(old.ContainerdCommit?.Expected, '');
+    assert.equal(old.RegistryConfig?.AllowNondistributableArtifactsCIDRs, null);
+    const now = await json<Record<string, Record<string, unknown>>>('GET', '/v1.50/info');
+    assert.deepEqual(['BridgeNfIptables' in now, 'Expected' in (now.ContainerdCommit ?? {}), 'AllowNondistributableArtifactsCIDRs' in (now.RegistryConfig ?? {})], [false, false, false]);
+  });
+
+  it('volume prune: below 1.42 named volumes go too, from 1.42 only anonymous ones unless all=true; volumes with mount options stay', async () => {
+    const names = ['apiv-named-a', 'apiv-named-b'];
+    for (const Name of names) await json('POST', '/v1.41/volumes/create', { Name });
+    await json('POST', '/v1.41/volumes/create', { Name: 'apiv-tmpfs', DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
+    await writeFile(join(await json<{ Mountpoint: string }>('GET', '/v1.41/volumes/apiv-named-a').then((v) => v.Mountpoint), 'data'), 'x'.repeat(4096));
+    try {
+      const modern = await json<{ VolumesDeleted: string[] }>('POST', '/v1.42/volumes/prune');
+      assert.deepEqual(modern.VolumesDeleted.filter((n) => n.startsWith('apiv-')), []);
+      const old = await json<{ VolumesDeleted: string[]; SpaceReclaimed: number }>('POST', '/v1.41/volumes/prune');
+      assert.deepEqual(old.VolumesDeleted.filter((n) => n.startsWith('apiv-')).sort(), names);
+      assert.equal(old.SpaceReclaimed, 4096);
+      assert.deepEqual(await failure('POST', `/v1.50/volumes/prune?filters=${encodeURIComponent('{"all":["maybe"]}')}`), { status: 400, message: `invalid filter 'all': strconv.ParseBool: parsing "maybe": invalid syntax` });
+      const all = await json<{ VolumesDeleted: string[] }>('POST', `/v1.50/volumes/prune?filters=${encodeURIComponent('{"all":["true"]}')}`);
+      assert.deepEqual(all.VolumesDeleted.filter((n) => n.startsWith('apiv-')), []);
+      assert.equal((await json<{ Name: string }>('GET', '/v1.50/volumes/apiv-tmpfs')).Name, 'apiv-tmpfs');
+    } finally {
+      for (const n of [...names, 'apiv-tmpfs']) await json('DELETE', `/v1.50/volumes/${n}?force=1`);
+    }
+  });
+
+  it('an unknown volume driver is 404 in dockerd\'s words', async () => {
+    assert.deepEqual(await failure('POST', '/v1.41/volumes/create', { Name: 'apiv-x', Driver: 'invalid.driver' }), { status: 404, message: 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found' });
+  });
+
+  it('rm of a running container: "You cannot remove" below 1.44, the current wording after', async () => {
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+    try {
+      await json('POST', `/v1.41/containers/${Id}/start`);
+      const old = await failure('DELETE', `/v1.41/containers/${Id}`);
+      assert.deepEqual(old, { status: 409, message: `You cannot remove a running container ${Id}. Stop the container before attempting removal or force remove` });
+      const now = await failure('DELETE', `/v1.50/containers/${Id}`);
+      assert.equal(now.status, 409);
+      assert.match(now.message, /^cannot remove container ".*": container is running: stop the container before removing or force remove$/);
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+  });
+
+  it('create: docker-py 5\'s top-level Runtime, an unknown log driver in dockerd\'s words, multiple networks refused below 1.44', async () => {
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], Runtime: 'runc', HostConfig: { NetworkMode: 'none' } });
+    try {
+      assert.equal((await json<{ HostConfig: { Runtime: string } }>('GET', `/v1.41/containers/${Id}/json`)).HostConfig.Runtime, 'runc');
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+    assert.deepEqual(await failure('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'asdf', Config: {} } } }), { status: 400, message: 'error looking up logging plugin asdf: plugin "asdf" not found' });
+    assert.deepEqual(await failure('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { Runtime: 'nosuch' } }), { status: 400, message: 'unknown or invalid runtime name: nosuch' });
+    assert.deepEqual(
+      await failure('POST', '/v1.43/containers/create', { Image: 'busybox', NetworkingConfig: { EndpointsConfig: { a: {}, b: {} } } }),
+      { status: 400, message: 'Container cannot be created with multiple network endpoints: a, b' },
+    );
+    assert.deepEqual(
+      await failure('POST', '/v1.42/containers/create', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/t', VolumeOptions: {} }] } }),
+      { status: 400, message: 'VolumeOptions must not be specified on mount type "bind"' },
+    );
+  });
+
+  it('plugins: list, privileges and unknown names as a dockerd without plugins; a created plugin is kept but never enabled', async () => {
+    assert.deepEqual(await json('GET', '/v1.41/plugins'), []);
+    assert.deepEqual(await json('GET', '/v1.41/plugins/privileges?remote=vieux/sshfs:latest'), []);
+    assert.deepEqual(await failure('GET', '/v1.41/plugins/vieux/sshfs:latest/json'), { status: 404, message: 'plugin "vieux/sshfs:latest" not found' });
+    assert.deepEqual(await failure('DELETE', '/v1.41/plugins/nope'), { status: 404, message: 'plugin "nope" not found' });
+    const dir = join(scratch, 'plugin');
+    await mkdir(join(dir, 'rootfs', 'dummy'), { recursive: true });
+    await writeFile(join(dir, 'rootfs', 'dummy', 'file.txt'), '');
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ description: 'dummy', entrypoint: ['/dummy'], network: { type: 'host' }, interface: { types: ['docker.volumedriver/1.0'], socket: 'dummy.sock' }, env: [{ name: 'DEBUG', settable: ['value'], value: '0' }] }));
+    const created = await d.docker(['plugin', 'create', 'apiv/dummy', dir]);
+    assert.equal(created.code, 0, created.stderr);
+    try {
+      const p = await json<{ Name: string; Enabled: boolean; Config: { Entrypoint: string[] }; Settings: { Env: string[] } }>('GET', '/v1.41/plugins/apiv/dummy/json');
+      assert.deepEqual([p.Name, p.Enabled, p.Config.Entrypoint, p.Settings.Env], ['apiv/dummy:latest', false, ['/dummy'], ['DEBUG=0']]);
+      const ls = await d.docker(['plugin', 'ls', '--format', '{{.Name}} {{.Enabled}}']);
+      assert.equal(ls.stdout, 'apiv/dummy:latest false\n');
+      const enable = await d.docker(['plugin', 'enable', 'apiv/dummy']);
+      assert.equal(enable.code, 1);
+      assert.match(enable.stderr, /enabling a plugin is not supported by this Berth version/);
+    } finally {
+      const removed = await d.docker(['plugin', 'rm', 'apiv/dummy']);
+      assert.equal(removed.code, 0, removed.stderr);
+    }
+    assert.deepEqual(await json('GET', '/v1.41/plugins'), []);
+  });
+
+  it('build: a RUN step\'s stderr comes wrapped in red, as the legacy builder streams it', async () => {
+    const ctx = join(scratch, 'ctx');
+    await mkdir(ctx, { recursive: true });
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN sh -c ">&2 echo to-stderr; echo to-stdout"\n');
+    const tar = spawnSync('tar', ['-C', ctx, '-c', '.']).stdout;
+    const res = await d.client.raw({ method: 'POST', path: '/v1.41/build', query: { nocache: '1', rm: '1' }, stream: Readable.from([tar]) }, false);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const streams = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { stream?: string }).stream);
+    assert.ok(streams.includes('\x1b[91mto-stderr\n\x1b[0m'), JSON.stringify(streams));
+    assert.ok(streams.includes('to-stdout\n'), JSON.stringify(streams));
+    const id = streams.map((s) => /Successfully built ([0-9a-f]+)/.exec(s ?? '')?.[1]).find(Boolean);
+    if (id) await json('DELETE', `/v1.41/images/${id}`);
+  });
+});
