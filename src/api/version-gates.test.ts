@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidParameterError } from '../core/errors.js';
 import { apiVersionNumber } from './api-version.js';
-import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, INFO_GATES, legacyCreateBody, legacyUntaggedNames, volumePruneFilters, type FieldGate } from './version-gates.js';
+import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, INFO_GATES, legacyAliases, legacyCreateBody, legacyUntaggedNames, volumePruneFilters, type FieldGate } from './version-gates.js';
 
 const GATES: FieldGate[] = [
   { path: 'Old', until: 1.44 },
@@ -83,4 +83,14 @@ test('the route context version compares as its literal: 1.50 is above 1.42, 1.4
   assert.equal(apiVersionNumber('1.50'), 1.5);
   assert.equal(apiVersionNumber('1.5'), 1.05);
   assert.ok(apiVersionNumber('1.50') >= 1.42 && apiVersionNumber('1.41') < 1.42 && apiVersionNumber('1.44') >= 1.44 && apiVersionNumber('1.24') < 1.25);
+});
+
+test('container inspect: below 1.45 aliases on user-defined networks add the short ID and hostname', () => {
+  const id = 'a'.repeat(64);
+  const inspect = { Id: id, Config: { Hostname: 'web' }, NetworkSettings: { Networks: { bridge: { Aliases: null }, mynet: { Aliases: ['foo', 'web'] } } } };
+  const old = legacyAliases(inspect, 1.44);
+  assert.deepEqual(old.NetworkSettings.Networks.mynet.Aliases, ['foo', 'web', 'a'.repeat(12)]);
+  assert.equal(old.NetworkSettings.Networks.bridge.Aliases, null);
+  assert.equal(legacyAliases(inspect, 1.45), inspect);
+  assert.deepEqual(inspect.NetworkSettings.Networks.mynet.Aliases, ['foo', 'web']);
 });

@@ -164,3 +164,30 @@ export function legacyCreateBody<T extends Json>(body: T, version: number): T {
   if (out.HostConfig !== undefined || Object.keys(host).length > 0) out.HostConfig = host;
   return out as T;
 }
+
+const BUILT_IN_NETWORKS = new Set(['bridge', 'host', 'none', 'default']);
+
+/**
+ * Below 1.45 a container's aliases on a user-defined network also list its short ID and its
+ * hostname (what dockerd 20.10 shows; DNSNames replaced them at 1.44).
+ */
+export function legacyAliases<T extends object>(inspect: T, version: number): T {
+  if (version >= 1.45) return inspect;
+  const c = inspect as Json;
+  const settings = asObject(c.NetworkSettings);
+  const networks = asObject(settings?.Networks);
+  if (!settings || !networks) return inspect;
+  const shortId = String(c.Id ?? '').slice(0, 12);
+  const hostname = String(asObject(c.Config)?.Hostname ?? '');
+  const out: Json = {};
+  for (const [name, ep] of Object.entries(networks)) {
+    const e = asObject(ep);
+    if (!e || BUILT_IN_NETWORKS.has(name) || name.startsWith('container:')) {
+      out[name] = ep;
+      continue;
+    }
+    const aliases = [...(Array.isArray(e.Aliases) ? (e.Aliases as string[]) : []), shortId, hostname].filter((a) => a !== '');
+    out[name] = { ...e, Aliases: [...new Set(aliases)] };
+  }
+  return { ...c, NetworkSettings: { ...settings, Networks: out } } as T;
+}

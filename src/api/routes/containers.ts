@@ -8,7 +8,7 @@ import { queryBool, queryFilters, queryInt, readJsonBody, sendJson, sendNoConten
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
-import { legacyCreateBody } from '../version-gates.js';
+import { legacyAliases, legacyCreateBody } from '../version-gates.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -78,7 +78,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         sendJson(res, 201, await containers.create(legacyCreateBody(body, apiVersion), name));
       },
     },
-    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'))) },
+    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, legacyAliases(await containers.inspect(id(ctx), queryBool(ctx.query, 'size')), ctx.apiVersion)) },
     { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (await containers.start(id(ctx)), sendNoContent(ctx.res)) },
     {
       method: 'POST',

@@ -54,7 +54,11 @@ export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>,
       method: 'GET',
       path: '/images/json',
       handler: async ({ res, query, apiVersion }) => {
-        const list = await images.list({ all: queryBool(query, 'all'), filters: queryFilters(query), digests: queryBool(query, 'digests') });
+        const filters = queryFilters(query);
+        // Before 1.25 a `filter` parameter named a repository glob (the reference filter since).
+        const legacyFilter = apiVersion < 1.25 && !filters.reference ? query.get('filter') : null;
+        if (legacyFilter) filters.reference = [legacyFilter];
+        const list = await images.list({ all: queryBool(query, 'all'), filters, digests: queryBool(query, 'digests') });
         sendJson(res, 200, list.map((i) => gateFields(legacyUntaggedNames(i, apiVersion), apiVersion, IMAGE_LIST_GATES)));
       },
     },

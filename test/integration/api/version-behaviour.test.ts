@@ -105,6 +105,28 @@ describe('API version behaviour', () => {
     }
   });
 
+  it('container inspect: aliases on a user network add the short ID and hostname below 1.45', async () => {
+    await json('POST', '/v1.41/networks/create', { Name: 'apiv-net' });
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create?name=apiv-aliased', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'apiv-net' }, NetworkingConfig: { EndpointsConfig: { 'apiv-net': { Aliases: ['foo'] } } } });
+    try {
+      type Inspect = { Config: { Hostname: string }; NetworkSettings: { Networks: Record<string, { Aliases: string[] | null }> } };
+      const old = await json<Inspect>('GET', `/v1.44/containers/${Id}/json`);
+      assert.deepEqual(old.NetworkSettings.Networks['apiv-net']?.Aliases, ['foo', Id.slice(0, 12)]);
+      assert.equal(old.Config.Hostname, Id.slice(0, 12));
+      const now = await json<Inspect>('GET', `/v1.45/containers/${Id}/json`);
+      assert.deepEqual(now.NetworkSettings.Networks['apiv-net']?.Aliases, ['foo']);
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+      await json('DELETE', '/v1.41/networks/apiv-net');
+    }
+  });
+
+  it('image list: API 1.24\'s filter parameter is a reference glob', async () => {
+    const listed = await json<Array<{ RepoTags: string[] }>>('GET', '/v1.24/images/json?filter=busy*');
+    assert.ok(listed.length > 0 && listed.every((i) => i.RepoTags.some((t) => t.startsWith('busybox'))), JSON.stringify(listed));
+    assert.deepEqual(await json('GET', '/v1.24/images/json?filter=nosuch*'), []);
+  });
+
   it('an unknown volume driver is 404 in dockerd\'s words', async () => {
     assert.deepEqual(await failure('POST', '/v1.41/volumes/create', { Name: 'apiv-x', Driver: 'invalid.driver' }), { status: 404, message: 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found' });
   });
@@ -173,13 +195,22 @@ describe('API version behaviour', () => {
     await mkdir(ctx, { recursive: true });
     await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN sh -c ">&2 echo to-stderr; echo to-stdout"\n');
     const tar = spawnSync('tar', ['-C', ctx, '-c', '.']).stdout;
-    const res = await d.client.raw({ method: 'POST', path: '/v1.41/build', query: { nocache: '1', rm: '1' }, stream: Readable.from([tar]) }, false);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const streams = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { stream?: string }).stream);
+    const build = async (version: string): Promise<Array<{ stream?: string; aux?: { ID: string } }>> => {
+      const res = await d.client.raw({ method: 'POST', path: `/v${version}/build`, query: { nocache: '1', rm: '1' }, stream: Readable.from([tar]) }, false);
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream?: string; aux?: { ID: string } });
+    };
+    const messages = await build('1.41');
+    const streams = messages.map((m) => m.stream);
     assert.ok(streams.includes('\x1b[91mto-stderr\n\x1b[0m'), JSON.stringify(streams));
     assert.ok(streams.includes('to-stdout\n'), JSON.stringify(streams));
-    const id = streams.map((s) => /Successfully built ([0-9a-f]+)/.exec(s ?? '')?.[1]).find(Boolean);
-    if (id) await json('DELETE', `/v1.41/images/${id}`);
+    const id = messages.find((m) => m.aux)?.aux?.ID;
+    assert.match(id ?? '', /^sha256:[0-9a-f]{64}$/);
+    // Before 1.30 dockerd sends no aux message: the ID is only in "Successfully built".
+    const old = await build('1.29');
+    assert.equal(old.filter((m) => m.aux).length, 0);
+    const oldId = old.map((m) => /Successfully built ([0-9a-f]+)/.exec(m.stream ?? '')?.[1]).find(Boolean);
+    for (const image of [id, oldId]) if (image) await json('DELETE', `/v1.41/images/${image}?force=1`);
   });
 });
