@@ -127,6 +127,15 @@ describe('API version behaviour', () => {
     assert.deepEqual(await json('GET', '/v1.24/images/json?filter=nosuch*'), []);
   });
 
+  it('system df: type picks what to report from 1.42, ignored before; BuilderSize below 1.42', async () => {
+    const volumesOnly = await json<Record<string, unknown>>('GET', '/v1.42/system/df?type=volume');
+    assert.deepEqual([volumesOnly.Images, volumesOnly.Containers, volumesOnly.LayersSize, Array.isArray(volumesOnly.Volumes)], [null, null, 0, true]);
+    assert.equal('BuilderSize' in volumesOnly, false);
+    const old = await json<Record<string, unknown>>('GET', '/v1.41/system/df?type=volume');
+    assert.deepEqual([Array.isArray(old.Images), Array.isArray(old.Containers), old.BuilderSize], [true, true, 0]);
+    assert.deepEqual(await failure('GET', '/v1.42/system/df?type=bogus'), { status: 400, message: 'unknown object type: bogus' });
+  });
+
   it('an unknown volume driver is 404 in dockerd\'s words', async () => {
     assert.deepEqual(await failure('POST', '/v1.41/volumes/create', { Name: 'apiv-x', Driver: 'invalid.driver' }), { status: 404, message: 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found' });
   });
