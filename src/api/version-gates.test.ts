@@ -20,15 +20,15 @@ test('a field is kept only at the versions that had it', () => {
   assert.deepEqual(v, { Old: 1, New: 2, Size: 7, Nested: { Keep: true } });
 });
 
-test('image inspect: VirtualSize below 1.44, Container and ContainerConfig below 1.45, runtime Config fields below 1.50', () => {
+test('image inspect: VirtualSize below 1.44, runtime Config fields below 1.50, Container and ContainerConfig always (compose v1)', () => {
   const inspect = { Size: 10, Container: 'abc', ContainerConfig: { Cmd: ['sh'] }, Config: { Hostname: '', Tty: false, Image: '', Cmd: ['sh'] } };
   const at = (v: number): Record<string, unknown> => gateFields(inspect, v, IMAGE_INSPECT_GATES);
   assert.equal(at(1.41).VirtualSize, 10);
   assert.equal(at(1.41).Container, 'abc');
   assert.deepEqual(at(1.44).ContainerConfig, { Cmd: ['sh'] });
   assert.equal('VirtualSize' in at(1.44), false);
-  assert.equal('ContainerConfig' in at(1.45), false);
-  assert.equal('Container' in at(1.45), false);
+  assert.deepEqual(at(1.5).ContainerConfig, { Cmd: ['sh'] });
+  assert.equal(at(1.5).Container, 'abc');
   assert.deepEqual(at(1.49).Config, { Hostname: '', Tty: false, Image: '', Cmd: ['sh'] });
   assert.deepEqual(at(1.5).Config, { Cmd: ['sh'] });
 });

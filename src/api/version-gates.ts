@@ -72,8 +72,9 @@ const IMAGE_CONFIG_RUNTIME_FIELDS = ['Hostname', 'Domainname', 'AttachStdin', 'A
 /** `GET /images/{name}/json`. */
 export const IMAGE_INSPECT_GATES: readonly FieldGate[] = [
   { path: 'VirtualSize', until: 1.44, legacy: sizeOf },
-  { path: 'Container', until: 1.45 },
-  { path: 'ContainerConfig', until: 1.45 },
+  // dockerd drops Container and ContainerConfig at 1.45; Berth keeps them at every version. Compose
+  // v1 negotiates the newest version and reads ContainerConfig when it recreates a container
+  // (KeyError against dockerd 25+), and an extra field breaks no client.
   ...IMAGE_CONFIG_RUNTIME_FIELDS.map((f) => ({ path: `Config.${f}`, until: 1.5 })),
 ];
 

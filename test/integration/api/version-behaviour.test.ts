@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { TestDaemon } from '../../helpers/test-daemon.js';
+import { existsSync } from 'node:fs';
+import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { ApiError } from '../../../src/client/engine-client.js';
 
 /**
@@ -42,7 +43,7 @@ describe('API version behaviour', () => {
     return { status: 200, message: '' };
   };
 
-  it('image inspect: Container and ContainerConfig below 1.45, VirtualSize below 1.44, the runtime Config fields below 1.50', async () => {
+  it('image inspect: VirtualSize below 1.44, the runtime Config fields below 1.50, Container and ContainerConfig at every version', async () => {
     const old = await json<Record<string, unknown>>('GET', '/v1.41/images/busybox/json');
     assert.equal(old.VirtualSize, old.Size);
     assert.equal(old.Container, '');
@@ -51,7 +52,7 @@ describe('API version behaviour', () => {
     const v144 = await json<Record<string, unknown>>('GET', '/v1.44/images/busybox/json');
     assert.deepEqual(['VirtualSize' in v144, 'ContainerConfig' in v144, 'Container' in v144], [false, true, true]);
     const now = await json<Record<string, unknown>>('GET', '/v1.50/images/busybox/json');
-    assert.deepEqual(['ContainerConfig' in now, 'Container' in now, 'Tty' in (now.Config as object), 'Hostname' in (now.Config as object)], [false, false, false, false]);
+    assert.deepEqual(['ContainerConfig' in now, 'Container' in now, 'Tty' in (now.Config as object), 'Hostname' in (now.Config as object)], [true, true, false, false]);
   });
 
   it('a committed image keeps the container and its config for older clients (compose v1 reads ContainerConfig)', async () => {
@@ -66,6 +67,27 @@ describe('API version behaviour', () => {
       await json('DELETE', '/v1.41/images/apiv-committed:1');
     } finally {
       await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+  });
+
+  it('compose v1 recreates a built service after an env change (it negotiates 1.50 and reads ContainerConfig)', { skip: !existsSync('/usr/bin/docker-compose') && 'docker-compose v1 is not installed' }, async () => {
+    const dir = join(scratch, 'compose');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo built > /b\n');
+    await writeFile(join(dir, 'docker-compose.yml'), 'version: "3.7"\nservices:\n  web:\n    build: .\n    image: apiv-web:1\n    command: ["sleep", "300"]\n    environment:\n      - A=${A_VAL:-1}\n    network_mode: none\n');
+    const compose = (args: string[], extra: NodeJS.ProcessEnv = {}): ReturnType<typeof run> =>
+      run('/usr/bin/docker-compose', ['-p', 'apiv', '-f', join(dir, 'docker-compose.yml'), ...args], { env: d.env({ ...extra, DOCKER_BUILDKIT: '0' }), timeoutMs: 120_000 });
+    try {
+      const up = await compose(['up', '-d', '--build']);
+      assert.equal(up.code, 0, up.stderr);
+      const recreate = await compose(['up', '-d'], { A_VAL: '2' });
+      assert.equal(recreate.code, 0, recreate.stderr);
+      assert.match(recreate.stderr, /Recreating apiv_web_1/);
+      const env = await d.docker(['inspect', '-f', '{{json .Config.Env}}', 'apiv_web_1']);
+      assert.match(env.stdout, /"A=2"/);
+    } finally {
+      const down = await compose(['down', '--rmi', 'all']);
+      assert.equal(down.code, 0, down.stderr);
     }
   });
 
