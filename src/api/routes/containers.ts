@@ -23,6 +23,11 @@ function refuseForeignPlatform(platform: string | null): void {
   throw new NotImplementedError(`container option platform "${platform}" is not supported by this Berth version: it runs linux/${HOST_ARCH} containers`);
 }
 
+/** Stop and restart read `signal` from API 1.42 on; older clients get the container's stop signal. */
+function stopSignalParam(ctx: RequestContext): string | undefined {
+  return (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
+}
+
 function parseTime(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   const n = Number(v);
@@ -85,8 +90,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/stop',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        // The `signal` parameter exists from API 1.42 on; older clients get the stop signal.
-        const signal = (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
+        const signal = stopSignalParam(ctx);
         await containers.stop(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
@@ -96,8 +100,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/restart',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        // The `signal` parameter exists from API 1.42 on; older clients get the stop signal.
-        const signal = (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
+        const signal = stopSignalParam(ctx);
         await containers.restart(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
