@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -193,6 +193,25 @@ describe('API version behaviour', () => {
       await failure('POST', '/v1.42/containers/create', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/t', VolumeOptions: {} }] } }),
       { status: 400, message: 'VolumeOptions must not be specified on mount type "bind"' },
     );
+  });
+
+  it('create keeps what dockerd keeps without acting on it: --cidfile\'s ContainerIDFile, --userns=host, CpuCount', async () => {
+    const cidfile = join(scratch, 'cid');
+    const r = await d.docker(['run', '--cidfile', cidfile, '--userns', 'host', '--network', 'none', 'busybox', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    const cid = (await readFile(cidfile, 'utf8')).trim();
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none', CpuCount: 2 } });
+    try {
+      const first = await json<{ HostConfig: { ContainerIDFile: string; UsernsMode: string } }>('GET', `/v1.41/containers/${cid}/json`);
+      assert.deepEqual([first.HostConfig.ContainerIDFile, first.HostConfig.UsernsMode], [cidfile, 'host']);
+      assert.equal((await json<{ HostConfig: { CpuCount: number } }>('GET', `/v1.41/containers/${Id}/json`)).HostConfig.CpuCount, 2);
+    } finally {
+      await json('DELETE', `/v1.41/containers/${cid}?force=1`);
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+    const remap = await failure('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { UsernsMode: 'private' } });
+    assert.equal(remap.status, 501);
+    assert.match(remap.message, /no user-namespace remapping/);
   });
 
   it('plugins: list, privileges and unknown names as a dockerd without plugins; a created plugin is kept but never enabled', async () => {
