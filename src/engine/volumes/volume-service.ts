@@ -9,6 +9,7 @@ import type { PublishEvent } from '../events/event-types.js';
 import { isoTime } from '../../core/utc-time.js';
 import { directorySize } from '../../drivers/host/directory-size.js';
 
+const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_FILTERS = new Set(['dangling', 'name', 'label', 'driver', 'all']);
 
@@ -115,8 +116,9 @@ export class VolumeService {
     const record: VolumeRecord = {
       Name: name,
       Driver: driver,
-      // docker 23+ marks anonymous volumes with this label (prune and filters read it).
-      Labels: anonymous ? { 'com.docker.volume.anonymous': '', ...(opts.Labels ?? {}) } : (opts.Labels ?? {}),
+      // docker 23+ marks anonymous volumes with this label, and so a volume created without a
+      // name; prune goes by the label. Only a container's own (`anonymous`) go with `rm -v`.
+      Labels: anonymous || !opts.Name ? { [ANONYMOUS_LABEL]: '', ...(opts.Labels ?? {}) } : (opts.Labels ?? {}),
       Options: options,
       CreatedAt: isoTime().replace(/\.\d+Z$/, 'Z'),
       Anonymous: anonymous,
@@ -165,7 +167,7 @@ export class VolumeService {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const r of [...this.records.values()]) {
-      if (used.has(r.Name) || (!all && !r.Anonymous) || Object.keys(r.Options).length > 0) continue;
+      if (used.has(r.Name) || (!all && !(ANONYMOUS_LABEL in r.Labels)) || Object.keys(r.Options).length > 0) continue;
       if (filters.label && !matches(r, { label: filters.label }, false)) continue;
       if ((filters['label!'] ?? []).some((l) => matches(r, { label: [l] }, false))) continue;
       const size = await directorySize(this.store.dataDir(r.Name));

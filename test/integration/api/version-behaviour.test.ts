@@ -112,9 +112,12 @@ describe('API version behaviour', () => {
     for (const Name of names) await json('POST', '/v1.41/volumes/create', { Name });
     await json('POST', '/v1.41/volumes/create', { Name: 'apiv-tmpfs', DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
     await writeFile(join(await json<{ Mountpoint: string }>('GET', '/v1.41/volumes/apiv-named-a').then((v) => v.Mountpoint), 'data'), 'x'.repeat(4096));
+    // Without a name a volume is anonymous, as on dockerd 23+ (docker-py 7's test_prune_volumes).
+    const nameless = await json<{ Name: string; Labels: Record<string, string> }>('POST', '/v1.50/volumes/create', {});
+    assert.deepEqual(nameless.Labels, { 'com.docker.volume.anonymous': '' });
     try {
       const modern = await json<{ VolumesDeleted: string[] }>('POST', '/v1.42/volumes/prune');
-      assert.deepEqual(modern.VolumesDeleted.filter((n) => n.startsWith('apiv-')), []);
+      assert.deepEqual(modern.VolumesDeleted.filter((n) => n.startsWith('apiv-') || n === nameless.Name), [nameless.Name]);
       const old = await json<{ VolumesDeleted: string[]; SpaceReclaimed: number }>('POST', '/v1.41/volumes/prune');
       assert.deepEqual(old.VolumesDeleted.filter((n) => n.startsWith('apiv-')).sort(), names);
       assert.equal(old.SpaceReclaimed, 4096);
