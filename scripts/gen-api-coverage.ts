@@ -67,7 +67,8 @@ const FIELD_ENDPOINTS = [
  */
 const VALUE_LIMITS: Record<string, string> = {
   'HostConfig.RestartPolicy': 'only "no" until the restart-policy issue; other policies are refused (501)',
-  'HostConfig.LogConfig': 'json-file only; other drivers are refused (501)',
+  'HostConfig.LogConfig': 'json-file, local and none; dockerd\'s other built-in drivers are refused (501), an unknown name is 400 as dockerd',
+  'HostConfig.UsernsMode': '"host" only (Berth has no user-namespace remapping); other modes are refused (501)',
   'HostConfig.NetworkMode': 'default, bridge, none, host; user networks are refused (501) until the networking issue',
   'ContainerCreate.platform': 'the host\'s platform only; another is refused (501)',
   'ImageCreate.fromImage': 'pulling answers 501 until the registry issue; `fromSrc` (import) is done',

@@ -8,6 +8,7 @@ import type { ImageArchives } from '../engine/images/image-archives.js';
 import type { SystemService } from '../engine/system/system-service.js';
 
 import { volumeRoutes } from './routes/volumes.js';
+import { pluginRoutes } from './routes/plugins.js';
 import { distributionRoutes } from './routes/distribution.js';
 import type { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import type { VolumeService } from '../engine/volumes/volume-service.js';
@@ -23,6 +24,7 @@ import { networkRoutes } from './routes/networks.js';
 import type { NetworkApi } from '../engine/networks/network-api.js';
 import { buildRoutes as buildImageRoutes } from './routes/build.js';
 import type { BuildService } from '../engine/build/build-service.js';
+import type { PluginService } from '../engine/plugins/plugin-service.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -36,16 +38,17 @@ export interface ApiServices {
   networks: NetworkApi;
   distribution: Lazy<DistributionService>;
   builds: Lazy<BuildService>;
+  plugins: Lazy<PluginService>;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds)];
+  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds), ...pluginRoutes(s.plugins)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never });
 }
 
 /** The router of a route table: every GET also answers HEAD, as docker's does. */

@@ -128,10 +128,15 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));
+    const plugins = lazy(async () => {
+      const service = new (await import('../engine/plugins/plugin-service.js')).PluginService(join(opts.dataRoot, 'plugins'));
+      await service.init();
+      return service;
+    });
     // Contexts of builds a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations

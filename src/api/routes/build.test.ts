@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidParameterError } from '../../core/errors.js';
+import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import { buildOptions } from './build.js';
 
 describe('buildOptions', () => {
@@ -16,5 +16,10 @@ describe('buildOptions', () => {
     assert.throws(() => buildOptions(new URLSearchParams('cachefrom={"a":1}')), (e: unknown) => e instanceof InvalidParameterError && /invalid cachefrom parameter/.test(e.message));
     assert.throws(() => buildOptions(new URLSearchParams('buildargs=[1]')), InvalidParameterError);
     assert.throws(() => buildOptions(new URLSearchParams('labels=nojson')), /expected JSON/);
+  });
+
+  it('reads platform from API 1.32 on, as dockerd (older clients never sent one)', () => {
+    assert.throws(() => buildOptions(new URLSearchParams('platform=linux/arm64'), 1.41), NotImplementedError);
+    assert.doesNotThrow(() => buildOptions(new URLSearchParams('platform=linux/arm64'), 1.31));
   });
 });

@@ -26,9 +26,10 @@ const isStringMap = (v: unknown): v is Record<string, string | null> =>
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The legacy builder's query (`docker build` without BuildKit) as build options. */
-export function buildOptions(query: URLSearchParams): BuildOptions {
+export function buildOptions(query: URLSearchParams, apiVersion = 1.5): BuildOptions {
   if (query.get('version') === '2') throw new NotImplementedError('BuildKit builds (version=2) are not supported by this Berth version yet: build with the legacy builder (DOCKER_BUILDKIT=0)');
-  const platform = query.get('platform');
+  // dockerd reads `platform` from API 1.32 on.
+  const platform = apiVersion >= 1.32 ? query.get('platform') : null;
   if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new NotImplementedError(`building for platform "${platform}" is not supported: Berth builds for this machine only`);
   const buildArgs = new Map<string, string | null>(Object.entries(jsonParam(query, 'buildargs', isStringMap, {})));
   for (const k of buildArgs.keys()) if (k === '' || /[\s=]/.test(k)) throw new InvalidParameterError(`invalid build-arg name "${k}"`);
@@ -81,8 +82,10 @@ export function buildRoutes(builds: Lazy<BuildService>): Route[] {
       method: 'POST',
       path: '/build',
       coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx) plus BuildKit\'s RUN --mount and heredocs; no git contexts, secrets or BuildKit sessions' }),
-      handler: async ({ req, res, query }) => {
-        const opts = buildOptions(query);
+      handler: async ({ req, res, query, apiVersion }) => {
+        const opts = buildOptions(query, apiVersion);
+        // The image ID comes as an `aux` message from API 1.30 on, as dockerd sends it.
+        const wantAux = apiVersion >= 1.3;
         const quiet = queryBool(query, 'q');
         const out = new JsonLines(res);
         const client = new AbortController();
@@ -90,7 +93,7 @@ export function buildRoutes(builds: Lazy<BuildService>): Route[] {
           if (!res.writableFinished) client.abort();
         });
         try {
-          const id = await (await builds()).build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => out.write({ aux: value }), signal: client.signal });
+          const id = await (await builds()).build(req, opts, { stream: (text) => !quiet && out.write({ stream: text }), aux: (value) => wantAux && out.write({ aux: value }), signal: client.signal });
           // Quiet: the ID is the only output, which is what the docker CLI prints.
           if (quiet) out.write({ stream: `${id}\n` });
         } catch (err) {

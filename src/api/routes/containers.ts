@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseDetachKeys } from '../../core/detach-keys.js';
-import { errorMessage, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
-import type { ContainerService } from '../../engine/containers/container-service.js';
+import { ConflictError, errorMessage, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { RemoveRunningError, type ContainerService } from '../../engine/containers/container-service.js';
 import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { ContainerRecord } from '../../engine/containers/container-types.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
@@ -13,6 +13,7 @@ import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 import { webSocketAccept, webSocketStream, writeWebSocketHandshake } from '../streams/websocket.js';
+import { legacyCreateBody } from '../version-gates.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
@@ -25,6 +26,11 @@ function refuseForeignPlatform(platform: string | null): void {
   const [os, arch] = platform.toLowerCase().split('/');
   if (os === 'linux' && (arch === undefined || arch === HOST_ARCH || (HOST_ARCH === 'amd64' && arch === 'x86_64'))) return;
   throw new NotImplementedError(`container option platform "${platform}" is not supported by this Berth version: it runs linux/${HOST_ARCH} containers`);
+}
+
+/** Stop and restart read `signal` from API 1.42 on; older clients get the container's stop signal. */
+function stopSignalParam(ctx: RequestContext): string | undefined {
+  return (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
 }
 
 function parseTime(v: string | null, name: string): number | undefined {
@@ -146,14 +152,15 @@ export function containerRoutes(containers: ContainerService): Route[] {
     {
       method: 'POST',
       path: '/containers/create',
-      handler: async ({ req, res, query }) => {
+      handler: async ({ req, res, query, apiVersion }) => {
         const body = await readJsonBody<CreateRequest>(req);
         if (!body) throw new InvalidParameterError('config cannot be empty in order to create a container');
         const name = query.get('name') || undefined;
         // dockerode sends the name in the body as well as in the query, where docker reads it.
         if (body.name !== undefined && body.name === name) delete body.name;
-        refuseForeignPlatform(query.get('platform'));
-        sendJson(res, 201, await containers.create(body, name));
+        // dockerd reads `platform` from API 1.41 on.
+        refuseForeignPlatform(apiVersion >= 1.41 ? query.get('platform') : null);
+        sendJson(res, 201, await containers.create(legacyCreateBody(body, apiVersion), name));
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), ctx.apiVersion)) },
@@ -163,7 +170,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/stop',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        const signal = ctx.query.get('signal') || undefined;
+        const signal = stopSignalParam(ctx);
         await containers.stop(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
@@ -173,7 +180,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id/restart',
       handler: async (ctx) => {
         const t = queryInt(ctx.query, 't');
-        const signal = ctx.query.get('signal') || undefined;
+        const signal = stopSignalParam(ctx);
         await containers.restart(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
@@ -186,7 +193,11 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/:id',
       handler: async (ctx) => {
         if (queryBool(ctx.query, 'link')) await containers.removeLink(id(ctx));
-        else await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+        else {
+          await containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') }).catch((err: unknown) => {
+            throw err instanceof RemoveRunningError && ctx.apiVersion < 1.44 ? new ConflictError(err.legacyMessage()) : err;
+          });
+        }
         sendNoContent(ctx.res);
       },
     },

@@ -8,6 +8,7 @@ import { registryAuth } from './distribution.js';
 import { queryBool, queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
+import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, legacyUntaggedNames } from '../version-gates.js';
 
 /** Routes whose image name may contain `/` and `:` (`/images/localhost:5000/x/json`). */
 const NAMED_ACTIONS = ['json', 'history', 'tag', 'push', 'get'] as const;
@@ -28,7 +29,7 @@ export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>,
     const { res, query } = ctx;
     switch (action) {
       case 'json':
-        return sendJson(res, 200, await images.inspect(name));
+        return sendJson(res, 200, gateFields(await images.inspect(name), ctx.apiVersion, IMAGE_INSPECT_GATES));
       case 'history':
         return sendJson(res, 200, await images.history(name));
       case 'tag': {
@@ -52,8 +53,14 @@ export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>,
     {
       method: 'GET',
       path: '/images/json',
-      handler: async ({ res, query }) =>
-        sendJson(res, 200, await images.list({ all: queryBool(query, 'all'), filters: queryFilters(query), digests: queryBool(query, 'digests') })),
+      handler: async ({ res, query, apiVersion }) => {
+        const filters = queryFilters(query);
+        // Before 1.25 a `filter` parameter named a repository glob (the reference filter since).
+        const legacyFilter = apiVersion < 1.25 && !filters.reference ? query.get('filter') : null;
+        if (legacyFilter) filters.reference = [legacyFilter];
+        const list = await images.list({ all: queryBool(query, 'all'), filters, digests: queryBool(query, 'digests') });
+        sendJson(res, 200, list.map((i) => gateFields(legacyUntaggedNames(i, apiVersion), apiVersion, IMAGE_LIST_GATES)));
+      },
     },
     { method: 'GET', path: '/images/get', handler: (ctx) => sendArchive(ctx, archives, ctx.query.getAll('names')) },
     {

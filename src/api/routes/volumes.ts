@@ -2,6 +2,7 @@ import { InvalidParameterError } from '../../core/errors.js';
 import type { VolumeCreateOptions, VolumeService } from '../../engine/volumes/volume-service.js';
 import { queryBool, queryFilters, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
 import type { Route } from '../route.js';
+import { volumePruneFilters } from '../version-gates.js';
 
 export function volumeRoutes(volumes: VolumeService): Route[] {
   return [
@@ -15,7 +16,7 @@ export function volumeRoutes(volumes: VolumeService): Route[] {
         sendJson(res, 201, await volumes.create(body));
       },
     },
-    { method: 'POST', path: '/volumes/prune', handler: async ({ res, query }) => sendJson(res, 200, await volumes.prune(queryFilters(query))) },
+    { method: 'POST', path: '/volumes/prune', handler: async ({ res, query, apiVersion }) => sendJson(res, 200, await volumes.prune(volumePruneFilters(queryFilters(query), apiVersion))) },
     { method: 'GET', path: '/volumes/:name', handler: async ({ res, params }) => sendJson(res, 200, volumes.inspect(params.name ?? '')) },
     {
       method: 'PUT',

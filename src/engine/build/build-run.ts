@@ -77,7 +77,9 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     if (input.signal?.aborted) kill();
     const ended = exited.then(() => undefined);
     for await (const l of readLogs(record.LogPath, { stdout: true, stderr: true, follow: true, timestamps: false, details: false, isRunning: () => d.containers.get(Id).State.Running, waitForExit: ended })) {
-      input.output(l.line.toString('utf8'));
+      // dockerd's legacy builder shows a step's stderr in red (streamformatter's stderr writer).
+      const text = l.line.toString('utf8');
+      input.output(l.stream === 'stderr' ? `\x1b[91m${text}\x1b[0m` : text);
     }
     const code = await exited;
     if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');

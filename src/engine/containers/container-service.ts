@@ -46,6 +46,20 @@ const KILL_WAIT_MS = 10_000;
 import { validateRestartPolicy } from './restart-policy.js';
 import { isoTime } from '../../core/utc-time.js';
 
+/** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
+export class RemoveRunningError extends ConflictError {
+  constructor(readonly containerId: string, readonly containerName: string, readonly paused: boolean) {
+    super(`cannot remove container "${containerName}": container is ${paused ? 'paused' : 'running'}: stop the container before removing or force remove`);
+  }
+
+  /** dockerd before 25 (API 1.44) said it so; docker-py 5 matches "You cannot remove ". */
+  legacyMessage(): string {
+    return this.paused
+      ? `You cannot remove a paused container ${this.containerId}. Unpause and then stop the container before attempting removal or force remove`
+      : `You cannot remove a running container ${this.containerId}. Stop the container before attempting removal or force remove`;
+  }
+}
+
 export interface ContainerServiceDeps {
   registry: ContainerRegistry;
   images: ImageService;
@@ -280,7 +294,7 @@ export class ContainerService {
     if (r.State.Restarting && opts.force) await this.lifecycle.forgetRestart(r);
     if (r.State.Running) {
       if (!opts.force) {
-        throw new ConflictError(`cannot remove container "${r.Name.slice(1)}": container is ${r.State.Paused ? 'paused' : 'running'}: stop the container before removing or force remove`);
+        throw new RemoveRunningError(r.Id, r.Name.slice(1), r.State.Paused);
       }
       const exited = this.notifier.add(r.Id, 'not-running');
       if (r.State.Paused) await this.d.runtimes.get(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);

@@ -32,7 +32,9 @@ export const SUPPORTED_HOST_KEYS: ReadonlySet<string> = new Set([
   'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'IOMaximumBandwidth', 'IOMaximumIOps',
   'Devices', 'DeviceCgroupRules', 'MaskedPaths', 'ReadonlyPaths', 'CgroupParent',
   // Checked in refuseUnsupported: only what a Linux dockerd without plugins takes.
-  'Isolation', 'VolumeDriver',
+  'Isolation', 'VolumeDriver', 'UsernsMode',
+  // Kept as given, as dockerd keeps them: the CLI writes the ID file itself; CPU count is Windows'.
+  'ContainerIDFile', 'CpuCount',
   // Resolved in legacy-links.ts.
   'Links',
 ]);
@@ -40,6 +42,8 @@ export const SUPPORTED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty', 'OpenStdin',
   'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal',
   'StopTimeout', 'ArgsEscaped', 'NetworkDisabled', 'MacAddress', 'Healthcheck', 'HostConfig', 'NetworkingConfig',
+  // docker-py before 6 sends `runtime=` here instead of in HostConfig; resolveCreate moves it there.
+  'Runtime',
 ]);
 export const WHY_LATER: Readonly<Record<string, string>> = {};
 
@@ -60,6 +64,10 @@ function refuseUnsupported(body: CreateRequest, host: Record<string, unknown>): 
   const makesVolumes = Object.keys((body.Volumes as object | null | undefined) ?? {}).length > 0 || (strings(host.Binds, 'HostConfig.Binds') ?? []).some((b) => !b.startsWith('/'));
   if (typeof driver === 'string' && driver !== '' && driver !== 'local' && makesVolumes) {
     throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+  }
+  // Without user-namespace remapping (Berth has none) "host" is what every container gets.
+  if (!isZero(host.UsernsMode) && host.UsernsMode !== 'host') {
+    throw new NotImplementedError(`HostConfig.UsernsMode ${JSON.stringify(host.UsernsMode)} is not supported by this Berth version: it has no user-namespace remapping, every container uses the host's ("host")`);
   }
   for (const [key, value] of Object.entries(body)) {
     if (!SUPPORTED_CONFIG_KEYS.has(key) && !isZero(value)) throw new NotImplementedError(`container option ${key} is not supported by this Berth version`);
@@ -162,7 +170,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     Privileged: host.Privileged === true,
     ReadonlyRootfs: host.ReadonlyRootfs === true,
     SecurityOpt: strings(host.SecurityOpt, 'HostConfig.SecurityOpt') ?? null,
-    Runtime: typeof host.Runtime === 'string' ? host.Runtime : '',
+    Runtime: typeof host.Runtime === 'string' && host.Runtime !== '' ? host.Runtime : typeof body.Runtime === 'string' ? body.Runtime : '',
     ConsoleSize: consoleSize,
     Init: host.Init === true ? true : null,
     Memory: Number(host.Memory ?? 0),

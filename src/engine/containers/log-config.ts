@@ -52,11 +52,17 @@ export function validateLogConfig(value: unknown): LogConfig {
       if (!allowed.has(key)) throw new InvalidParameterError(`unknown log opt '${key}' for ${type} log driver`);
     }
     logSettings({ Type: type, Config: opts });
-  } else {
+  } else if (DOCKER_LOG_DRIVERS.has(type)) {
     throw new NotImplementedError(`log driver "${type}" is not supported by Berth: use json-file, local or none`);
+  } else {
+    // dockerd's words for a name that is neither built in nor a plugin (clients match them).
+    throw new InvalidParameterError(`error looking up logging plugin ${type}: plugin "${type}" not found`);
   }
   return { Type: type, Config: opts };
 }
+
+/** dockerd's built-in log drivers that Berth does not have: refused as missing, not as unknown. */
+const DOCKER_LOG_DRIVERS: ReadonlySet<string> = new Set(['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries']);
 
 /** The rotation settings of a (validated) LogConfig, with each driver's defaults. */
 export function logSettings(c: LogConfig): LogSettings {

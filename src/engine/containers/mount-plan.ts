@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import { validateVolumeName } from '../volumes/volume-service.js';
 import { parseHumanSize } from './mount-units.js';
 
@@ -79,7 +79,8 @@ export function parseApiMount(m: ApiMount): MountPoint {
     }
     case 'volume': {
       const driver = m.VolumeOptions?.DriverConfig?.Name || 'local';
-      if (driver !== 'local') throw new InvalidParameterError(`invalid mount config for type "volume": volume driver "${driver}" is not supported: Berth has only the local driver`);
+      // As dockerd, which finds no volume plugin of that name (Berth has only the local driver).
+      if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
       if (m.BindOptions) throw new InvalidParameterError(`invalid mount config for type "volume": field BindOptions must not be specified`);
       if (m.Source) validateVolumeName(m.Source);
       const newVolume = { DriverOpts: m.VolumeOptions?.DriverConfig?.Options ?? {}, Labels: m.VolumeOptions?.Labels ?? {} };

@@ -33,6 +33,9 @@ export interface ImageInspect {
   GraphDriver: { Name: string; Data: Record<string, string> | null };
   RootFS: { Type: string; Layers: string[] };
   Metadata: { LastTagTime: string };
+  /** Shown below API 1.45 only (the route drops them): the committing container and its config. */
+  Container: string;
+  ContainerConfig: Record<string, unknown>;
 }
 
 export interface HistoryItem {
@@ -126,6 +129,9 @@ export function buildInspect(
     GraphDriver: graphDriver,
     RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
     Metadata: { LastTagTime: record.lastTagTime ?? ZERO_TIME },
+    // docker's legacy builder and commit keep the container's config; compose v1 reads it on recreate.
+    Container: config.container ?? '',
+    ContainerConfig: inspectConfig({ ...config, config: config.container_config ?? {} }),
   };
 }
 

@@ -141,6 +141,10 @@ export class SystemService {
       DefaultRuntime: this.settings.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true,
+      // Berth has no containerd or docker-init; dockerd always shows these (older clients read `Expected` too).
+      ContainerdCommit: { ID: '' },
+      RuncCommit: { ID: '' },
+      InitCommit: { ID: '' },
       Isolation: '',
       InitBinary: 'docker-init',
       SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === '2' ? ['name=cgroupns'] : [])],

@@ -7,7 +7,9 @@ import type { VolumeRecord, VolumeStore } from '../../store/metadata/volume-stor
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { isoTime } from '../../core/utc-time.js';
+import { directorySize } from '../../drivers/host/directory-size.js';
 
+const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_FILTERS = new Set(['dangling', 'name', 'label', 'driver', 'all']);
 
@@ -104,7 +106,8 @@ export class VolumeService {
   /** Creates a volume, or returns the existing one of that name (as docker does). */
   async create(opts: VolumeCreateOptions, anonymous = false): Promise<VolumeView> {
     const driver = opts.Driver || 'local';
-    if (driver !== 'local') throw new NotImplementedError(`volume driver "${driver}" is not supported: Berth has only the local driver`);
+    // dockerd looks the name up among its volume plugins; Berth has none, so any other name is not found.
+    if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const name = opts.Name || newId();
     validateVolumeName(name);
     const existing = this.records.get(name);
@@ -113,8 +116,9 @@ export class VolumeService {
     const record: VolumeRecord = {
       Name: name,
       Driver: driver,
-      // docker 23+ marks anonymous volumes with this label (prune and filters read it).
-      Labels: anonymous ? { 'com.docker.volume.anonymous': '', ...(opts.Labels ?? {}) } : (opts.Labels ?? {}),
+      // docker 23+ marks anonymous volumes with this label, and so a volume created without a
+      // name; prune goes by the label. Only a container's own (`anonymous`) go with `rm -v`.
+      Labels: anonymous || !opts.Name ? { [ANONYMOUS_LABEL]: '', ...(opts.Labels ?? {}) } : (opts.Labels ?? {}),
       Options: options,
       CreatedAt: isoTime().replace(/\.\d+Z$/, 'Z'),
       Anonymous: anonymous,
@@ -151,21 +155,41 @@ export class VolumeService {
     this.publish({ type: 'volume', action: 'destroy', id: name, attributes: { driver: r.Driver } });
   }
 
-  /** Unused anonymous volumes; with `all=true`, unused named ones too (docker 23+). */
+  /**
+   * Unused anonymous volumes; with `all=true`, unused named ones too (the route adds it for API
+   * < 1.42). As dockerd's: only local volumes without mount options (a tmpfs or bind volume is
+   * not really local data), `label` and `label!` filters, and the space their data took.
+   */
   async prune(filters: Filters): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
-    checkFilterKeys(filters, new Set(['all', 'label']));
-    const all = (filters.all ?? []).some((v) => v === 'true' || v === '1');
+    checkFilterKeys(filters, new Set(['all', 'label', 'label!']));
+    const all = pruneAll(filters.all ?? []);
     const used = this.usage();
     const deleted: string[] = [];
+    let reclaimed = 0;
     for (const r of [...this.records.values()]) {
-      if (used.has(r.Name) || (!all && !r.Anonymous)) continue;
+      if (used.has(r.Name) || (!all && !(ANONYMOUS_LABEL in r.Labels)) || Object.keys(r.Options).length > 0) continue;
       if (filters.label && !matches(r, { label: filters.label }, false)) continue;
-      await this.remove(r.Name, false).then(() => deleted.push(r.Name), (err: unknown) => {
+      if ((filters['label!'] ?? []).some((l) => matches(r, { label: [l] }, false))) continue;
+      const size = await directorySize(this.store.dataDir(r.Name));
+      await this.remove(r.Name, false).then(() => {
+        deleted.push(r.Name);
+        reclaimed += size;
+      }, (err: unknown) => {
         if (!(err instanceof ConflictError)) throw err;
       });
     }
-    return { VolumesDeleted: deleted, SpaceReclaimed: 0 };
+    return { VolumesDeleted: deleted, SpaceReclaimed: reclaimed };
   }
+}
+
+/** dockerd's `all` prune filter: one value, as Go's strconv.ParseBool reads it. */
+function pruneAll(values: string[]): boolean {
+  if (values.length > 1) throw new InvalidParameterError(`invalid filter 'all=${values.join(',')}': only one value is expected`);
+  if (values.length === 0) return false;
+  const v = values[0] as string;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new InvalidParameterError(`invalid filter 'all': strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
 function matches(r: VolumeRecord, f: Filters, inUse: boolean): boolean {

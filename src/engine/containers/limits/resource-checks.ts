@@ -24,6 +24,7 @@ export interface ResourceFields {
   CpuPeriod?: number;
   CpuQuota?: number;
   CpuPercent?: number;
+  CpuCount?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   BlkioWeight?: number;
@@ -172,6 +173,8 @@ export function checkResources(r: ResourceFields, host: CgroupSupport, update = 
   const rtRuntime = num(r.CpuRealtimeRuntime);
   if ((rtPeriod > 0 || rtRuntime > 0) && !host.cpuRealtime) throw new InvalidParameterError('Your kernel does not support CPU real-time scheduler');
   if (rtPeriod !== 0 && rtRuntime !== 0 && rtRuntime > rtPeriod) throw new InvalidParameterError('cpu-rt-runtime cannot be higher than cpu-rt-period');
+  // dockerd keeps a CPU count on Linux and does nothing with it (a Windows setting); say so.
+  if ((r.CpuCount ?? 0) > 0) warnings.push('linux does not support CPU count. Count ignored.');
   if ((r.CpuPercent ?? 0) > 0) {
     warnings.push('linux does not support CPU percent. Percent discarded.');
     r.CpuPercent = 0;
