@@ -303,7 +303,13 @@ export async function runDockerPy(suite: SuiteName, engine: EngineName, opts: { 
   const scratch = await mkdtemp(join(tmpdir(), 'berth-docker-py-'));
   const log: string[] = [];
   const startedAt = new Date();
-  const e = engine === 'berth' ? await startBerth() : await startPrivateDockerd();
+  let e: Engine;
+  try {
+    e = engine === 'berth' ? await startBerth() : await startPrivateDockerd();
+  } catch (err) {
+    await rm(scratch, { recursive: true, force: true });
+    throw err;
+  }
   try {
     await makeImages(e);
     const env: NodeJS.ProcessEnv = {
