@@ -6,6 +6,14 @@
 //   node scripts/compat-report.mjs berth      one target only: print its summary, keep its results
 //                                            in dist/compat-berth.tap, write nothing
 //   node scripts/compat-report.mjs --saved    write the table from both targets' kept results
+//   node scripts/compat-report.mjs docker-py [--saved]
+//                                            only docker-py's suites (below), or from kept results
+// Besides the compat suite, it runs docker-py's own integration suites (5.0.3 at API 1.41, and
+// 7.1.0; test/outside/docker-py.ts) on a private berthd and a private dockerd, keeps each run's
+// results in dist/docker-py-<engine>-<suite>.json (+ .log), and writes the per-module table and
+// every test whose result differs between <!-- docker-py:start --> and <!-- docker-py:end -->; the
+// explanation of a difference comes from test/outside/docker-py/explained.txt, or from the
+// known-failing list of the suite.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -106,7 +114,84 @@ function table(berth, docker, date) {
   return out.join('\n');
 }
 
+const DPY_START = '<!-- docker-py:start -->';
+const DPY_END = '<!-- docker-py:end -->';
+const DPY_SUITES = ['5.0.3', '7.1.0'];
+const dpyFile = (engine, suite) => join(root, `dist/docker-py-${engine}-${suite}.json`);
+
+/** Runs one docker-py suite on one engine (dist/scripts/docker-py.js); resolves when it is written. */
+function runDockerPy(engine, suite) {
+  return new Promise((resolve) => {
+    const child = spawn(node, [join(root, 'dist/scripts/docker-py.js'), engine, suite, dpyFile(engine, suite)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (code) => resolve(code));
+  });
+}
+
+const failedish = (o) => o === 'failed' || o === 'error';
+const dpyCell = (o) => (o === undefined ? '–' : failedish(o) ? '**FAIL**' : o === 'passed' ? 'pass' : o);
+
+async function dockerPyTable(date) {
+  // The lists' reader is the harness's own (built by `npm run build`).
+  const { readList, moduleOf } = await import(join(root, 'dist/test/outside/docker-py.js'));
+  const readReasons = (file) => (existsSync(file) ? readList(file) : new Map());
+  const out = [DPY_START, `Results of ${date} (\`node scripts/compat-report.mjs docker-py\`). Each cell: passed / failed / skipped / deselected.`];
+  const explained = await readReasons(join(root, 'test/outside/docker-py/explained.txt'));
+  for (const suite of DPY_SUITES) {
+    const runs = {};
+    for (const engine of ['berth', 'docker']) {
+      const f = dpyFile(engine, suite);
+      runs[engine] = existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : { tests: {}, counts: {}, seconds: 0 };
+    }
+    const b = runs.berth;
+    const d = runs.docker;
+    const known = await readReasons(join(root, `test/outside/docker-py/known-failing-berth-${suite}.txt`));
+    const desc = (r) => `${r.counts.passed ?? 0} passed, ${(r.counts.failed ?? 0) + (r.counts.error ?? 0)} failed, ${r.counts.skipped ?? 0} skipped, ${r.counts.deselected ?? 0} deselected (${r.seconds} s)`;
+    out.push('', `### docker-py ${suite}`, '', `Library ${b.library ?? d.library ?? '?'}, tests from ${b.testsFrom ?? d.testsFrom ?? '?'}, API ${b.apiVersion ?? d.apiVersion ?? '?'}.`, `Berth: ${desc(b)}; dockerd 20.10: ${desc(d)}.`, '', '| module | Berth | dockerd 20.10 |', '|---|---|---|');
+    const modules = new Map();
+    for (const [engine, r] of Object.entries(runs)) {
+      for (const [id, t] of Object.entries(r.tests)) {
+        const mod = moduleOf(id);
+        if (!modules.has(mod)) modules.set(mod, { berth: [0, 0, 0, 0], docker: [0, 0, 0, 0] });
+        const c = modules.get(mod)[engine];
+        c[t.outcome === 'passed' ? 0 : failedish(t.outcome) ? 1 : t.outcome === 'skipped' ? 2 : 3]++;
+      }
+    }
+    for (const [mod, c] of [...modules].sort(([x], [y]) => x.localeCompare(y))) out.push(`| ${mod} | ${c.berth.join(' / ')} | ${c.docker.join(' / ')} |`);
+    const ids = [...new Set([...Object.keys(b.tests), ...Object.keys(d.tests)])].sort();
+    const differ = ids.filter((id) => {
+      const x = b.tests[id]?.outcome;
+      const y = d.tests[id]?.outcome;
+      return x !== y && !(failedish(x) && failedish(y));
+    });
+    out.push('', `Tests whose result differs (${differ.length}):`, '', '| test | Berth | dockerd 20.10 | why |', '|---|---|---|---|');
+    for (const id of differ) {
+      const why = explained.get(id) ?? (known.has(id) ? `Berth bug being fixed (issue 24): ${known.get(id)}` : '_to explain_');
+      out.push(`| \`${id.replace(/^tests\/integration\//, '')}\` | ${dpyCell(b.tests[id]?.outcome)} | ${dpyCell(d.tests[id]?.outcome)} | ${why.replace(/\|/g, '\\|')} |`);
+    }
+  }
+  out.push(DPY_END);
+  return out.join('\n');
+}
+
+async function writeDockerPySection() {
+  const doc = await readFile(DOC, 'utf8');
+  const from = doc.indexOf(DPY_START);
+  const to = doc.indexOf(DPY_END);
+  if (from < 0 || to < 0) throw new Error(`${DOC} has no ${DPY_START} … ${DPY_END} markers`);
+  await writeFile(DOC, doc.slice(0, from) + (await dockerPyTable(new Date().toISOString().slice(0, 10))) + doc.slice(to + DPY_END.length));
+}
+
+async function dockerPy(saved) {
+  if (!saved) for (const suite of DPY_SUITES) for (const engine of ['berth', 'docker']) await runDockerPy(engine, suite);
+  await writeDockerPySection();
+  console.log(`docker-py: wrote ${DOC}`);
+}
+
 const only = process.argv[2];
+if (only === 'docker-py') {
+  await dockerPy(process.argv[3] === '--saved');
+  process.exit(0);
+}
 if (only && only !== '--saved') {
   const r = parseTap(await runTarget(only));
   const c = count(r);
@@ -125,3 +210,4 @@ await writeFile(DOC, doc.slice(0, from) + table(berth, docker, new Date().toISOS
 const b = count(berth);
 const d = count(docker);
 console.log(`berth: ${b.pass} passed, ${b.fail} failed, ${b.skip} skipped; docker: ${d.pass} passed, ${d.fail} failed, ${d.skip} skipped; wrote ${DOC}`);
+await dockerPy(only === '--saved');

@@ -25,9 +25,11 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 fi
 
 # --- Debian packages --------------------------------------------------------------------
+# python3-venv and python3-distutils: docker-py's integration suites (test/outside/docker-py.ts)
+# run in a venv, and docker-py 5 compares versions with distutils.
 packages=(crun runc busybox-static iproute2 nftables util-linux mount attr coreutils tar
-  mmdebstrap debian-archive-keyring procps tini python3 make gcc g++ libc6-dev
-  skopeo docker-registry curl openssl gzip bzip2 xz-utils zstd)
+  mmdebstrap debian-archive-keyring procps tini python3 python3-venv python3-distutils make gcc g++
+  libc6-dev skopeo docker-registry curl openssl gzip bzip2 xz-utils zstd)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 

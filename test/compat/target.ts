@@ -90,7 +90,11 @@ async function startBerth(): Promise<Target> {
   };
 }
 
-async function startDockerd(): Promise<Target> {
+/**
+ * A private dockerd; `network` gives its default bridge (none unless a caller makes one for it:
+ * the docker-py harness does).
+ */
+export async function startDockerd(network: string[] = ['--bridge=none']): Promise<Target> {
   if (!existsSync('/usr/sbin/dockerd')) throw new Error('BERTH_TEST_TARGET=docker needs dockerd: apt-get install docker.io');
   const root = await mkdtemp(join(tmpdir(), 'berth-test-dockerd-'));
   const socket = join(root, 'docker.sock');
@@ -102,7 +106,7 @@ async function startDockerd(): Promise<Target> {
   const child: ChildProcess = spawn('/usr/sbin/dockerd', [
     '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '-H', `unix://${socket}`,
     '--pidfile', join(root, 'docker.pid'), '--config-file', join(root, 'daemon.json'),
-    '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+    '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', ...network,
     '--cgroup-parent', cgroupParent,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
