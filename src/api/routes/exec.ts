@@ -127,7 +127,18 @@ export function execRoutes(execs: ExecService): Route[] {
         sendNoContent(ctx.res, 200);
       },
     },
-    { method: 'GET', path: '/exec/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, execs.inspect(ctx.params.id ?? '')) },
+    {
+      method: 'GET',
+      path: '/exec/:id/json',
+      handler: async (ctx) => {
+        const execId = ctx.params.id ?? '';
+        const inspect = execs.inspect(execId);
+        // dockerd 20.10 (API 1.41) said 126 for every exec that could not start; Docker 23+ says
+        // 127 when the command is not there. docker-py 5's test_exec_run_failed reads the former.
+        if (ctx.apiVersion < 1.42 && execs.failedToStart(execId)) inspect.ExitCode = 126;
+        sendJson(ctx.res, 200, inspect);
+      },
+    },
   ];
 }
 

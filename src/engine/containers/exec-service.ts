@@ -44,6 +44,8 @@ interface ExecRecord {
   exited: Promise<void> | undefined;
   /** The parsed `DetachKeys`; empty for docker's default. */
   detachKeys: Buffer;
+  /** The process never ran (the runtime could not start it). */
+  failedToStart?: boolean;
 }
 
 /** Exec create refuses a key spec docker cannot parse (moby: "Invalid escape keys (…) provided"). */
@@ -106,6 +108,7 @@ export class ExecService {
       // not there, and the CLI reads that from the exec's inspect once the stream has ended.
       const message = errorMessage(err);
       e.ExitCode = startFailureExitCode(message) ?? 126;
+      e.failedToStart = true;
       e.exited = Promise.resolve();
       // runc's words, which docker passes on: "OCI runtime exec failed: exec failed: unable to start…".
       if (err instanceof BerthError && !message.startsWith('OCI runtime exec failed')) err.message = `OCI runtime exec failed: ${message.startsWith('exec failed:') ? '' : 'exec failed: '}${message}`;
@@ -201,6 +204,11 @@ export class ExecService {
       Running: e.Running,
       Pid: e.Pid,
     };
+  }
+
+  /** Whether the exec's process never ran: dockerd 20.10 reported every such exec as 126. */
+  failedToStart(id: string): boolean {
+    return this.get(id).failedToStart === true;
   }
 
   /** Forgets one finished exec (health probes are not kept, as in docker). */

@@ -131,7 +131,8 @@ export function buildInspect(
     Metadata: { LastTagTime: record.lastTagTime ?? ZERO_TIME },
     // docker's legacy builder and commit keep the container's config; compose v1 reads it on recreate.
     Container: config.container ?? '',
-    ContainerConfig: inspectConfig({ ...config, config: config.container_config ?? {} }),
+    // A commit records the container's whole Config (Image, Hostname…): shown as stored, as dockerd does.
+    ContainerConfig: { ...inspectConfig({ ...config, config: config.container_config ?? {} }), ...(config.container_config ?? {}) },
   };
 }
 

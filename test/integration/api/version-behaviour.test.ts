@@ -61,9 +61,11 @@ describe('API version behaviour', () => {
       await json('POST', `/v1.41/containers/${Id}/start`);
       await json('POST', `/v1.41/containers/${Id}/wait`);
       const { Id: image } = await json<{ Id: string }>('POST', `/v1.41/commit?container=${Id}&repo=apiv-committed&tag=1`);
-      const inspect = await json<{ Container: string; ContainerConfig: { Cmd: string[] } }>('GET', `/v1.41/images/${image}/json`);
+      const inspect = await json<{ Container: string; ContainerConfig: { Cmd: string[]; Image: string; Hostname: string } }>('GET', `/v1.41/images/${image}/json`);
       assert.equal(inspect.Container, Id);
       assert.deepEqual(inspect.ContainerConfig.Cmd, ['sh', '-c', 'echo hi > /f']);
+      // The container's own Config, as dockerd keeps it (docker-py's CommitTest reads Image).
+      assert.deepEqual([inspect.ContainerConfig.Image, inspect.ContainerConfig.Hostname], ['busybox', Id.slice(0, 12)]);
       await json('DELETE', '/v1.41/images/apiv-committed:1');
     } finally {
       await json('DELETE', `/v1.41/containers/${Id}?force=1`);
@@ -265,5 +267,19 @@ describe('API version behaviour', () => {
     assert.equal(old.filter((m) => m.aux).length, 0);
     const oldId = old.map((m) => /Successfully built ([0-9a-f]+)/.exec(m.stream ?? '')?.[1]).find(Boolean);
     for (const image of [id, oldId]) if (image) await json('DELETE', `/v1.41/images/${image}?force=1`);
+  });
+  it('an exec whose command is not there: 126 for an API 1.41 client (dockerd 20.10), 127 from 1.42 (Docker 23+)', async () => {
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['sleep', '60'], HostConfig: { NetworkMode: 'none' } });
+    try {
+      await json('POST', `/v1.41/containers/${Id}/start`);
+      const exec = await json<{ Id: string }>('POST', `/v1.41/containers/${Id}/exec`, { Cmd: ['no-such-command'] });
+      const start = await failure('POST', `/v1.41/exec/${exec.Id}/start`, { Detach: true });
+      assert.ok(start.status >= 400, `a start that cannot run fails: ${start.status}`);
+      assert.match(start.message, /executable file not found/);
+      assert.equal((await json<{ ExitCode: number }>('GET', `/v1.41/exec/${exec.Id}/json`)).ExitCode, 126);
+      assert.equal((await json<{ ExitCode: number }>('GET', `/v1.50/exec/${exec.Id}/json`)).ExitCode, 127);
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
   });
 });

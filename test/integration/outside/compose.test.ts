@@ -85,11 +85,10 @@ interface ComposeCli {
 }
 
 const V2: ComposeCli = { name: 'docker compose v2', file: DOCKER, prefix: ['compose'], sep: '-', rmiLocalRemovesBuilds: false, env: {} };
-// v1 speaks the daemon's highest API version unless told otherwise: 1.41 on dockerd 20.10, 1.50
-// on Berth and Docker 25+, where image inspect no longer has the `ContainerConfig` v1 reads when
-// it recreates a container (dropped at 1.45), so v1 fails with KeyError on Docker 25+ as well.
-// Its users there pin the version; the test pins the one it gets from dockerd 20.10.
-const V1: ComposeCli = { name: 'docker-compose v1', file: COMPOSE_V1, prefix: [], sep: '_', rmiLocalRemovesBuilds: true, env: { COMPOSE_API_VERSION: '1.41' } };
+// v1 asks for the daemon's highest version (1.50 on Berth) and reads `ContainerConfig` from image
+// inspect when it recreates a container: Berth keeps that field at every version, so v1 runs
+// unpinned (on Docker 25+ it fails with KeyError: 'ContainerConfig' unless COMPOSE_API_VERSION is set).
+const V1: ComposeCli = { name: 'docker-compose v1', file: COMPOSE_V1, prefix: [], sep: '_', rmiLocalRemovesBuilds: true, env: {} };
 
 let t: OutsideTarget;
 before(async () => {
