@@ -165,7 +165,7 @@ async function dockerPyTable(date) {
     });
     out.push('', `Tests whose result differs (${differ.length}):`, '', '| test | Berth | dockerd 20.10 | why |', '|---|---|---|---|');
     for (const id of differ) {
-      const why = explained.get(id) ?? (known.has(id) ? `Berth bug being fixed (issue 24): ${known.get(id)}` : '_to explain_');
+      const why = explained.get(id) ?? (known.has(id) ? `known on Berth: ${known.get(id)}` : '_to explain_');
       out.push(`| \`${id.replace(/^tests\/integration\//, '')}\` | ${dpyCell(b.tests[id]?.outcome)} | ${dpyCell(d.tests[id]?.outcome)} | ${why.replace(/\|/g, '\\|')} |`);
     }
   }

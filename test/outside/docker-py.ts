@@ -337,6 +337,8 @@ export async function runDockerPy(suite: SuiteName, engine: EngineName, opts: { 
       '-o', 'junit_family=xunit2', `--junitxml=${junit}`,
       `--timeout=${PER_TEST_TIMEOUT_S}`, '-v', '--tb=short', '-rfE',
       ...[...deselected.keys()].flatMap((id) => ['--deselect', id]),
+      // A developer's narrower run (pytest -k); CI never sets it.
+      ...(process.env.DOCKER_PY_K ? ['-k', process.env.DOCKER_PY_K, '-rxX'] : []),
     ];
     log.push(`[docker-py harness] suite ${suite} on ${engine} (${e.host}); tests from ${tests}\n`);
     // The log is written as pytest goes, so a long or hung run can be watched.

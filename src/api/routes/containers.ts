@@ -3,7 +3,6 @@ import type { Writable } from 'node:stream';
 import { parseDetachKeys } from '../../core/detach-keys.js';
 import { ConflictError, errorMessage, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { RemoveRunningError, type ContainerService } from '../../engine/containers/container-service.js';
-import type { CreateRequest } from '../../engine/containers/create-request.js';
 import type { ContainerRecord } from '../../engine/containers/container-types.js';
 import type { WaitCondition } from '../../engine/containers/exit-notifier.js';
 import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
@@ -14,9 +13,19 @@ import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 import { webSocketAccept, webSocketStream, writeWebSocketHandshake } from '../streams/websocket.js';
 import { legacyCreateBody } from '../version-gates.js';
+import { goFieldCase } from '../go-json.js';
+import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, type CreateRequest } from '../../engine/containers/create-request.js';
 import { containerLimitRoutes } from './container-limits.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
+
+/** Create's body as Go decodes it: Config and HostConfig fields whatever their case. */
+function createFieldCase(body: Record<string, unknown>): Record<string, unknown> {
+  const out = goFieldCase(body, SUPPORTED_CONFIG_KEYS);
+  const host = out.HostConfig;
+  if (host && typeof host === 'object' && !Array.isArray(host)) out.HostConfig = goFieldCase(host as Record<string, unknown>, SUPPORTED_HOST_KEYS);
+  return out;
+}
 
 const HOST_ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
 
@@ -160,7 +169,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         if (body.name !== undefined && body.name === name) delete body.name;
         // dockerd reads `platform` from API 1.41 on.
         refuseForeignPlatform(apiVersion >= 1.41 ? query.get('platform') : null);
-        sendJson(res, 201, await containers.create(legacyCreateBody(body, apiVersion), name));
+        sendJson(res, 201, await containers.create(legacyCreateBody(createFieldCase(body), apiVersion), name));
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), ctx.apiVersion)) },

@@ -4,6 +4,7 @@ import { queryInt, readJsonBody, sendJson, sendNoContent } from '../http-context
 import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade, type OutputShape } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
+import { goFieldCase } from '../go-json.js';
 
 interface StartBody {
   Detach?: boolean;
@@ -24,18 +25,9 @@ function startBody(ctx: HijackContext): StartBody {
 
 const EXEC_CONFIG_FIELDS: ReadonlyArray<keyof ExecConfig> = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'DetachKeys', 'Tty', 'ConsoleSize', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir'];
 
-/**
- * Go's JSON decoder matches field names whatever their case, and clients rely on it: docker-py
- * sends the config file's detach keys as `detachKeys`. The exact name wins over a variant.
- */
 function execConfigOf(body: Record<string, unknown>): ExecConfig {
-  const byLower = new Map(EXEC_CONFIG_FIELDS.map((f) => [f.toLowerCase(), f]));
-  const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    const field = byLower.get(key.toLowerCase());
-    if (field && (key === field || !(field in body))) config[field] = value;
-  }
-  return config as ExecConfig;
+  const named = goFieldCase(body, EXEC_CONFIG_FIELDS);
+  return Object.fromEntries(EXEC_CONFIG_FIELDS.filter((f) => f in named).map((f) => [f, named[f]])) as ExecConfig;
 }
 
 /** docker's rules for a start's console size: only with a TTY stream, only from API 1.42. */

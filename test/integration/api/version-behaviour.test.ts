@@ -282,4 +282,13 @@ describe('API version behaviour', () => {
       await json('DELETE', `/v1.41/containers/${Id}?force=1`);
     }
   });
+  it('create reads Config and HostConfig fields whatever their case, as Go decodes JSON (docker-py 5 sends CPURealtimePeriod)', async () => {
+    const { Id } = await json<{ Id: string }>('POST', '/v1.41/containers/create', { image: 'busybox', CMD: ['true'], HostConfig: { CPURealtimePeriod: 1000, CPURealtimeRuntime: 500, networkmode: 'none' } });
+    try {
+      const c = await json<{ Config: { Image: string; Cmd: string[] }; HostConfig: Record<string, unknown> }>('GET', `/v1.41/containers/${Id}/json`);
+      assert.deepEqual([c.Config.Image, c.Config.Cmd, c.HostConfig.CpuRealtimePeriod, c.HostConfig.CpuRealtimeRuntime, c.HostConfig.NetworkMode], ['busybox', ['true'], 1000, 500, 'none']);
+    } finally {
+      await json('DELETE', `/v1.41/containers/${Id}?force=1`);
+    }
+  });
 });
