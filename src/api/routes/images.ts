@@ -4,6 +4,7 @@ import type { ImageService } from '../../engine/images/image-service.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { ImageArchives } from '../../engine/images/image-archives.js';
 import type { DistributionService } from '../../engine/images/distribution/distribution-service.js';
+import { INVALID_ARCHIVE } from '../../engine/images/archive/archive-error.js';
 import { registryAuth } from './distribution.js';
 import { queryBool, queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
@@ -73,7 +74,8 @@ export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>,
         } catch (err) {
           // dockerd answers 200 and streams every load error (docker-py raises ImageLoadError from
           // the stream; the CLI prints it and exits 1), even before any progress was sent.
-          out.fail(err);
+          // dockerd's words for an archive it cannot read, which scripts match: "Error processing tar file…".
+          out.fail(err instanceof InvalidParameterError && err.message.startsWith(INVALID_ARCHIVE) ? new InvalidParameterError(`Error processing tar file: ${err.message}`, { cause: err }) : err);
         }
         out.end();
       },

@@ -26,7 +26,7 @@ describe('unimplemented endpoints', () => {
   };
 
   test('an endpoint of the API Berth lacks answers 501 with its operation, method and path', async () => {
-    assert.deepEqual(await status('GET', '/v1.50/containers/abc/attach/ws'), { code: 501, message: 'ContainerAttachWebsocket (GET /containers/{id}/attach/ws) is not implemented by this Berth version' });
+    assert.deepEqual(await status('POST', '/v1.50/session'), { code: 501, message: 'Session (POST /session) is not implemented by this Berth version' });
     assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
   });
 
