@@ -39,7 +39,7 @@ export interface NetworkCreateRequest {
   Attachable?: boolean;
   EnableIPv6?: boolean;
   CheckDuplicate?: boolean;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }>; Options?: Record<string, string> };
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string | null; Gateway?: string | null; IPRange?: string | null; AuxiliaryAddresses?: Record<string, string> | null }>; Options?: Record<string, string> | null };
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
 }
@@ -321,7 +321,10 @@ export class NetworkService {
    * gateway only when one was asked for). Only pools of IPv6-enabled networks are ever used,
    * so only those must not overlap.
    */
-  private ipv6Pool(req: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }, enabled: boolean): IpamConfig {
+  private ipv6Pool(req: { Subnet?: string | null; Gateway?: string | null; IPRange?: string | null; AuxiliaryAddresses?: Record<string, string> | null }, enabled: boolean): IpamConfig {
+    // docker-py sends the fields it was not given as null.
+    const gateway = req.Gateway ?? undefined;
+    const ipRange = req.IPRange ?? undefined;
     if (!req.Subnet) throw new InvalidParameterError('an IPv6 gateway or IP range needs an IPv6 --subnet');
     let subnet;
     try {
@@ -331,15 +334,15 @@ export class NetworkService {
     }
     if (subnet.bits > 126) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /126 or shorter`);
     const inSubnet = (ip: unknown): boolean => typeof ip === 'string' && isIP(ip) === 6 && contains6(subnet, ip6ToBig(ip)) && ip6ToBig(ip) !== subnet.base;
-    if (req.Gateway !== undefined && !inSubnet(req.Gateway)) throw new InvalidParameterError(`invalid gateway ${req.Gateway}: it is not a host address of subnet ${formatCidr6(subnet)}`);
-    if (req.IPRange !== undefined) {
+    if (gateway !== undefined && !inSubnet(gateway)) throw new InvalidParameterError(`invalid gateway ${gateway}: it is not a host address of subnet ${formatCidr6(subnet)}`);
+    if (ipRange !== undefined) {
       let range;
       try {
-        range = parseCidr6(req.IPRange);
+        range = parseCidr6(ipRange);
       } catch (err) {
-        throw new InvalidParameterError(`invalid ip-range ${req.IPRange}: ${errorMessage(err)}`);
+        throw new InvalidParameterError(`invalid ip-range ${ipRange}: ${errorMessage(err)}`);
       }
-      if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw new InvalidParameterError(`invalid ip-range ${req.IPRange}: it is not inside subnet ${formatCidr6(subnet)}`);
+      if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw new InvalidParameterError(`invalid ip-range ${ipRange}: it is not inside subnet ${formatCidr6(subnet)}`);
     }
     const aux = req.AuxiliaryAddresses ?? {};
     for (const [key, ip] of Object.entries(aux)) if (!inSubnet(ip)) throw new InvalidParameterError(`invalid auxiliary address ${key}=${String(ip)}: it is not an address of subnet ${formatCidr6(subnet)}`);
@@ -347,7 +350,7 @@ export class NetworkService {
       const clash = [...this.records.values()].find((r) => r.EnableIPv6 && r.IPAM.Config.some((c) => c.Subnet.includes(':') && overlaps6(parseCidr6(c.Subnet), subnet)));
       if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${ipv6Config(clash)?.Subnet} of network ${clash.Name})`);
     }
-    return { Subnet: req.Subnet, ...(req.IPRange !== undefined ? { IPRange: req.IPRange } : {}), ...(req.Gateway !== undefined ? { Gateway: req.Gateway } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
+    return { Subnet: req.Subnet, ...(ipRange !== undefined ? { IPRange: ipRange } : {}), ...(gateway !== undefined ? { Gateway: gateway } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
   }
 
   private async dropNetwork(r: NetworkRecord): Promise<void> {

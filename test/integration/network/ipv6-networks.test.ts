@@ -50,7 +50,8 @@ describe('IPv6 networks', () => {
   };
 
   test('docker-py test_create_with_ipv6_address: an IPv6-only pool gets an IPv4 one too; without EnableIPv6 the asked address is kept, not configured', async () => {
-    await create({ Name: 'v6only', IPAM: { Driver: 'default', Config: [{ Subnet: '2001:389::1/64' }] } });
+    // As docker-py sends it: the fields it was not given are null.
+    await create({ Name: 'v6only', IPAM: { Driver: 'default', Config: [{ Subnet: '2001:389::1/64', IPRange: null, Gateway: null, AuxiliaryAddresses: null }], Options: null }, EnableIPv6: false });
     const net = await network('v6only');
     assert.equal(net.EnableIPv6, false);
     assert.equal(net.IPAM.Config.length, 2);
