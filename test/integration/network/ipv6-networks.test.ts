@@ -170,6 +170,14 @@ describe('IPv6 networks', () => {
     assert.equal((await endpoint('l4', 'lease6')).GlobalIPv6Address, `${six(7)}3`, 'the removed container address is free again');
   });
 
+  test('the docker CLI: network create --ipv6 --subnet, run --ip6, inspect', async () => {
+    ok(await d.docker(['network', 'create', '--ipv6', '--subnet', `${six(9)}/64`, 'cli6']), 'network create --ipv6');
+    ok(await d.docker(['run', '-d', '--name', 'cli6c', '--network', 'cli6', '--ip6', `${six(9)}99`, 'busybox', 'sleep', '300']), 'run --ip6');
+    assert.equal(ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.cli6.GlobalIPv6Address}} {{.NetworkSettings.Networks.cli6.IPAMConfig.IPv6Address}}', 'cli6c']), 'inspect').stdout.trim(), `${six(9)}99 ${six(9)}99`);
+    assert.equal(ok(await d.docker(['network', 'inspect', '-f', '{{.EnableIPv6}}', 'cli6']), 'network inspect').stdout.trim(), 'true');
+    assert.match(ok(await d.docker(['exec', 'cli6c', 'ip', '-6', '-o', 'addr']), 'addr').stdout, new RegExp(`${six(9)}99/64`));
+  });
+
   test('the default bridge stays IPv4-only', async () => {
     const bridge = await network('bridge');
     assert.equal(bridge.EnableIPv6, false);
