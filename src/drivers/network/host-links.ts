@@ -50,7 +50,7 @@ const ADDR_ASSIGNED = '3';
  * it as veths come and go, which leaves every container's ARP entry for the gateway pointing
  * nowhere (DNS and the way out dead for up to half a minute).
  */
-export async function ensureBridge(name: string, gatewayCidr: string | undefined, mtu: number): Promise<void> {
+export async function ensureBridge(name: string, gatewayCidr: string | undefined, mtu: number, gateway6Cidr?: string): Promise<void> {
   if (!(await linkExists(name))) {
     const made = await runCommand('ip', ['link', 'add', 'name', name, 'mtu', String(mtu), 'address', randomLocalMac(), 'type', 'bridge'], { allowFailure: true });
     if (made.code !== 0 && !(await linkExists(name))) throw new SystemError(`cannot create bridge ${name}: ${made.stderr.trim()}`);
@@ -61,6 +61,11 @@ export async function ensureBridge(name: string, gatewayCidr: string | undefined
     ...(gatewayCidr ? [`addr replace ${gatewayCidr} dev ${name}`] : []),
     `link set dev ${name} up`,
   ];
+  // An IPv6 gateway: the bridge's IPv6 must be on (a host may default it off), and `nodad`
+  // makes the address usable at once instead of after a second of duplicate detection. As
+  // dockerd, the bridge is also fe80::1, a link-local gateway that survives renumbering.
+  if (gateway6Cidr) await writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '0').catch(() => undefined);
+  if (gateway6Cidr) batch.push(`addr replace ${gateway6Cidr} dev ${name} nodad`, `addr replace fe80::1/64 dev ${name} nodad`);
   await runCommand('ip', ['-batch', '-'], { input: batch.join('\n') + '\n' });
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
   // Forwarding for what enters by this bridge (containers' traffic out), even when the host's
@@ -114,6 +119,9 @@ export interface VethSpec {
   ifName: string;
   addressCidr: string;
   gateway: string | undefined;
+  /** The endpoint's IPv6 address with prefix and the default IPv6 route's gateway (IPv6 networks). */
+  address6Cidr?: string | undefined;
+  gateway6?: string | undefined;
   mac: string;
   mtu: number;
   /** More addresses (with prefix) on the interface: the endpoint's link-local IPs. */
@@ -135,14 +143,19 @@ export async function attachVeth(v: VethSpec): Promise<void> {
     throw err;
   });
   try {
+    // The address is usable at once (`nodad`), as dockerd's: a container's first packets, and a
+    // peer's ping right after start, would otherwise meet a tentative address.
+    if (v.address6Cidr) await runCommand('nsenter', [`--net=${v.netns}`, 'sh', '-c', `echo 0 > /proc/sys/net/ipv6/conf/${peer}/disable_ipv6; echo 0 > /proc/sys/net/ipv6/conf/${peer}/accept_dad`]);
     await inNetns(v.netns, [
       `link set dev ${peer} name ${v.ifName}`,
       `link set dev ${v.ifName} address ${v.mac}`,
       `addr add ${v.addressCidr} dev ${v.ifName}`,
+      ...(v.address6Cidr ? [`addr add ${v.address6Cidr} dev ${v.ifName} nodad`] : []),
       ...(v.extraAddresses ?? []).map((a) => `addr add ${a} dev ${v.ifName}`),
       `link set dev ${v.ifName} up`,
       'link set dev lo up',
       ...(v.gateway ? [`route replace default via ${v.gateway} dev ${v.ifName}`] : []),
+      ...(v.gateway6 ? [`route replace ::/0 via ${v.gateway6} dev ${v.ifName}`] : []),
     ]);
   } catch (err) {
     await deleteLink(v.hostName).catch(() => undefined);

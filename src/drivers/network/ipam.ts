@@ -1,5 +1,5 @@
 /**
- * IPv4 address management with persistent leases: one JSON file per network, rewritten
+ * IPv4 and IPv6 address management with persistent leases: one JSON file per network, rewritten
  * atomically on every change, so a container keeps its address across restarts, daemon
  * restarts and host reboots until it is removed.
  */
@@ -7,12 +7,43 @@ import { join } from 'node:path';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { atomicWriteJson } from '../../core/atomic-write.js';
 import { ConflictError, errnoCode, InvalidParameterError, UnavailableError } from '../../core/errors.js';
-import { cidrSize, contains, formatCidr, intToIp, ipToInt, parseCidr, type Cidr } from './ipv4.js';
+import { cidrSize, intToIp, ipToInt, parseCidr } from './ipv4.js';
+import { bigToIp6, cidr6Size, ip6ToBig, parseCidr6 } from './ipv6.js';
 
 interface LeaseFile {
   /** address → owner (a container ID). */
   leases: Record<string, string>;
 }
+
+/** One address family's arithmetic, on 128-bit numbers so both families share the walk. */
+interface Family {
+  v6: boolean;
+  toN: (ip: string) => bigint;
+  fromN: (n: bigint) => string;
+  prefix: (cidr: string) => { base: bigint; size: bigint };
+}
+
+const V4: Family = {
+  v6: false,
+  toN: (ip) => BigInt(ipToInt(ip)),
+  fromN: (n) => intToIp(Number(n)),
+  prefix: (cidr) => {
+    const c = parseCidr(cidr, { allowHost: true });
+    return { base: BigInt(c.base), size: BigInt(cidrSize(c)) };
+  },
+};
+
+const V6: Family = {
+  v6: true,
+  toN: ip6ToBig,
+  fromN: bigToIp6,
+  prefix: (cidr) => {
+    const c = parseCidr6(cidr);
+    return { base: c.base, size: cidr6Size(c) };
+  },
+};
+
+const familyOf = (ip: string): Family => (ip.includes(':') ? V6 : V4);
 
 export interface Pool {
   subnet: string;
@@ -51,30 +82,39 @@ export class Ipam {
     return next;
   }
 
-  /** The owner's address on this network: its existing lease, the one asked for, or the lowest free. */
+  /**
+   * The owner's address of the pool's family on this network: its existing lease, the one asked
+   * for, or the lowest free one of the range. A network's IPv4 and IPv6 leases share its file.
+   */
   allocate(networkId: string, pool: Pool, owner: string, wanted?: string): Promise<string> {
     return this.serial(async () => {
+      const fam = familyOf(pool.subnet);
       const f = await this.load(networkId);
-      const mine = Object.entries(f.leases).find(([, o]) => o === owner)?.[0];
-      if (mine && (!wanted || wanted === mine)) return mine;
-      const subnet = parseCidr(pool.subnet);
-      const range: Cidr = pool.ipRange ? parseCidr(pool.ipRange) : subnet;
-      const taken = (n: number): boolean => f.leases[intToIp(n)] !== undefined || intToIp(n) === pool.gateway || (pool.reserved ?? []).includes(intToIp(n));
-      const usable = (n: number): boolean => contains(subnet, n) && n !== subnet.base && n !== subnet.base + cidrSize(subnet) - 1;
+      const want = wanted === undefined ? undefined : fam.fromN(fam.toN(wanted));
+      const mine = Object.entries(f.leases).find(([ip, o]) => o === owner && familyOf(ip) === fam)?.[0];
+      if (mine && (!want || want === mine)) return mine;
+      const subnet = fam.prefix(pool.subnet);
+      const range = pool.ipRange ? fam.prefix(pool.ipRange) : subnet;
+      const gateway = fam.toN(pool.gateway);
+      const reserved = new Set((pool.reserved ?? []).filter((a) => familyOf(a) === fam).map((a) => fam.toN(a)));
+      const taken = (n: bigint): boolean => f.leases[fam.fromN(n)] !== undefined || n === gateway || reserved.has(n);
+      // IPv6 has no broadcast address; its subnet-router anycast address (the first) is kept, as docker does.
+      const usable = (n: bigint): boolean => n > subnet.base && n < subnet.base + subnet.size - (fam.v6 ? 0n : 1n);
       let ip: string | undefined;
-      if (wanted) {
-        const n = ipToInt(wanted);
-        if (!usable(n)) throw new InvalidParameterError(`invalid address ${wanted}: it does not belong to the network's subnet ${formatCidr(subnet)}`);
-        if (taken(n)) throw new ConflictError(`Address already in use: ${wanted} is taken on this network`);
-        ip = wanted;
+      if (want) {
+        const n = fam.toN(want);
+        if (!usable(n)) throw new InvalidParameterError(`invalid address ${want}: it does not belong to the network's subnet ${pool.subnet}`);
+        if (taken(n)) throw new ConflictError(`Address already in use: ${want} is taken on this network`);
+        ip = want;
       } else {
-        for (let n = range.base; n < range.base + cidrSize(range); n++) {
+        // Leases are few: the walk ends after at most that many steps past the range's start.
+        for (let n = range.base; n < range.base + range.size; n++) {
           if (usable(n) && !taken(n)) {
-            ip = intToIp(n);
+            ip = fam.fromN(n);
             break;
           }
         }
-        if (!ip) throw new UnavailableError(`no available IPv4 addresses on this network's address pools (${pool.ipRange ?? pool.subnet})`);
+        if (!ip) throw new UnavailableError(`no available ${fam.v6 ? 'IPv6' : 'IPv4'} addresses on this network's address pools (${pool.ipRange ?? pool.subnet})`);
       }
       if (mine) delete f.leases[mine];
       f.leases[ip] = owner;
@@ -102,9 +142,9 @@ export class Ipam {
     });
   }
 
-  leaseOf(networkId: string, owner: string): string | undefined {
+  leaseOf(networkId: string, owner: string, v6 = false): string | undefined {
     const f = this.files.get(networkId);
-    return f ? Object.entries(f.leases).find(([, o]) => o === owner)?.[0] : undefined;
+    return f ? Object.entries(f.leases).find(([ip, o]) => o === owner && ip.includes(':') === v6)?.[0] : undefined;
   }
 
   dropNetwork(networkId: string): Promise<void> {

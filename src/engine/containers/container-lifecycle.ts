@@ -147,6 +147,7 @@ export class ContainerLifecycle {
           extraHosts: hc.ExtraHosts ?? [],
           hostNetwork: hc.NetworkMode === 'host',
           addresses: net.addresses,
+          ...(net.address6 ? { address6: net.address6 } : {}),
           links: linked.hosts,
           hostGateway: this.d.hostGateway(),
           dns: (hc.Dns as string[] | undefined) ?? [],

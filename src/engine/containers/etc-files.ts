@@ -16,6 +16,8 @@ export interface EtcOptions {
   hostNetwork: boolean;
   /** The container's own addresses (first network first): `/etc/hosts` names it by them. */
   addresses?: readonly string[];
+  /** The first network's IPv6 address, on an IPv6 network: dockerd names the container by it too. */
+  address6?: string;
   /** Legacy links: each linked container's address and names, after the `--add-host` lines. */
   links?: ReadonlyArray<{ ip: string; names: string }>;
   /** `--add-host name:host-gateway` resolves to this (the default bridge's gateway). */
@@ -71,6 +73,7 @@ async function hostsFile(opts: EtcOptions): Promise<string> {
   if (!opts.hostNetwork) {
     const own = opts.addresses?.[0];
     if (own) hosts += `${own}\t${names}\n`;
+    if (own && opts.address6) hosts += `${opts.address6}\t${names}\n`;
     else hosts += `127.0.1.1\t${names}\n`;
   }
   return hosts;

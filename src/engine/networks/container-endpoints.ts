@@ -13,12 +13,13 @@ import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, er
 import type { Logger } from '../../core/logger.js';
 import { attachVeth, createNetns, deleteLink, deleteNetns, listLinks } from '../../drivers/network/host-links.js';
 import { ipToInt, parseCidr } from '../../drivers/network/ipv4.js';
+import { contains6, ip6ToBig, parseCidr6 } from '../../drivers/network/ipv6.js';
 import type { NftPort } from '../../drivers/network/nft-ruleset.js';
 import { holdPort, type HeldPort } from '../../drivers/network/port-reservation.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import type { NetworkService } from './network-service.js';
-import type { ContainerNetworking, EndpointSettings, NetworkRecord, PortMapping } from './network-types.js';
+import { ipv4Config, ipv6Config, type ContainerNetworking, type EndpointSettings, type NetworkRecord, type PortMapping } from './network-types.js';
 import { planPorts, type PlannedPort } from './published-ports.js';
 
 export type NetnsChoice = { kind: 'host' } | { kind: 'private' } | { kind: 'path'; path: string };
@@ -27,6 +28,8 @@ export interface AttachResult {
   netns: NetnsChoice;
   /** The container's addresses, for its /etc/hosts. */
   addresses: string[];
+  /** The first network's IPv6 address, when it has one. */
+  address6?: string;
   /** Set on user-defined networks: the embedded DNS server. */
   nameservers?: string[];
   /** `container:<id>` mode shares the target's generated files. */
@@ -119,15 +122,16 @@ export class ContainerEndpoints {
     const user = isUserNetwork(net.Name);
     const wanted = req.IPAMConfig?.IPv4Address;
     if ((wanted || req.IPAMConfig?.IPv6Address) && !user) throw new InvalidParameterError('user specified IP address is supported on user defined networks only');
-    if (req.IPAMConfig?.IPv6Address) throw new InvalidParameterError('IPv6 addresses need an IPv6 network, which Berth does not make yet');
+    const wanted6 = req.IPAMConfig?.IPv6Address;
+    if (wanted6) this.checkIPv6Address(net, wanted6);
     if (wanted) {
-      const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '0.0.0.0/32');
+      const subnet = parseCidr(ipv4Config(net)?.Subnet ?? '0.0.0.0/32');
       if ((ipToInt(wanted) & ~(2 ** (32 - subnet.bits) - 1)) >>> 0 !== subnet.base) throw new InvalidParameterError(`invalid IPv4 address ${wanted}: it is not in network ${net.Name}'s subnet ${net.IPAM.Config[0]?.Subnet}`);
     }
     const linkLocal = req.IPAMConfig?.LinkLocalIPs ?? [];
     for (const ip of linkLocal) if (isIP(ip) !== 4 || !ip.startsWith('169.254.')) throw new InvalidParameterError(`invalid link-local IP address ${ip}: Berth takes IPv4 ones in 169.254.0.0/16`);
     // docker shows the endpoint's IPAM settings as they were asked for: null when none were.
-    if (req.IPAMConfig && typeof req.IPAMConfig === 'object') ep.IPAMConfig = { ...(wanted ? { IPv4Address: wanted } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: [...linkLocal] } : {}) };
+    if (req.IPAMConfig && typeof req.IPAMConfig === 'object') ep.IPAMConfig = { ...(wanted ? { IPv4Address: wanted } : {}), ...(wanted6 ? { IPv6Address: wanted6 } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: [...linkLocal] } : {}) };
     if ((req.Aliases ?? []).length > 0 && !user) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
     ep.Aliases = req.Aliases && req.Aliases.length > 0 ? [...req.Aliases] : null;
     // Links on a network are names this container alone resolves (its embedded DNS), as dockerd's aliases.
@@ -139,6 +143,16 @@ export class ContainerEndpoints {
     if (mac && net.Driver !== 'bridge') throw new InvalidParameterError('conflicting options: mac-address and the network mode');
     ep.MacAddress = mac.toLowerCase();
     return ep;
+  }
+
+  /**
+   * A requested IPv6 address: one, and on an IPv6-enabled network inside its pool. On a network
+   * without IPv6 dockerd 20.10 keeps the request in the endpoint's IPAMConfig and configures none.
+   */
+  private checkIPv6Address(net: NetworkRecord, ip: string): void {
+    if (isIP(ip) !== 6) throw new InvalidParameterError(`invalid IPv6 address: ${ip}`);
+    const v6 = this.d.networks.ipv6Gateway(net);
+    if (v6 && !contains6(parseCidr6(v6.subnet), ip6ToBig(ip))) throw new InvalidParameterError(`Invalid address ${ip}: It does not belong to any of this network's subnets (${v6.subnet})`);
   }
 
   /** At start: namespace, veths and addresses, then published ports; all undone if any step fails. */
@@ -172,6 +186,7 @@ export class ContainerEndpoints {
     return {
       netns: { kind: 'path', path },
       addresses: Object.values(ns.Networks).map((e) => e.IPAddress).filter((a) => a !== ''),
+      ...(Object.values(ns.Networks)[0]?.GlobalIPv6Address ? { address6: Object.values(ns.Networks)[0]?.GlobalIPv6Address as string } : {}),
       ...(user ? { nameservers: [user.Gateway] } : {}),
     };
   }
@@ -179,10 +194,13 @@ export class ContainerEndpoints {
   private async attachOne(r: ContainerRecord, name: string, ep: EndpointSettings, index: number): Promise<void> {
     const ns = r.NetworkSettings as ContainerNetworking;
     const net = this.d.networks.get(ep.NetworkID || name);
-    const cfg = net.IPAM.Config[0];
+    const cfg = ipv4Config(net);
     if (!cfg) throw new ForbiddenError(`network ${net.Name} has no IPv4 pool`);
     const pool = { subnet: cfg.Subnet, gateway: cfg.Gateway, ...(cfg.IPRange ? { ipRange: cfg.IPRange } : {}), reserved: Object.values(cfg.AuxiliaryAddresses ?? {}) };
     const ip = await this.d.networks.ipam.allocate(net.Id, pool, r.Id, ep.IPAMConfig?.IPv4Address);
+    const v6 = this.d.networks.ipv6Gateway(net);
+    const reserved6 = Object.values(ipv6Config(net)?.AuxiliaryAddresses ?? {});
+    const ip6 = v6 ? await this.d.networks.ipam.allocate(net.Id, { subnet: v6.subnet, gateway: v6.gateway, ...(v6.ipRange ? { ipRange: v6.ipRange } : {}), reserved: reserved6 }, r.Id, ep.IPAMConfig?.IPv6Address) : undefined;
     const bits = parseCidr(cfg.Subnet).bits;
     const used = new Set(Object.values(ns.Interfaces ?? {}).map((x) => x.Name));
     let ifName = `eth${index}`;
@@ -190,7 +208,7 @@ export class ContainerEndpoints {
     const hostVeth = `vb${r.Id.slice(0, 10)}${ifName.slice(3)}`.slice(0, 15);
     const mac = ep.MacAddress || macFor(ip);
     const extraAddresses = (ep.IPAMConfig?.LinkLocalIPs ?? []).map((a) => `${a}/16`);
-    await attachVeth({ netns: this.netnsPath(r.Id), bridge: this.d.networks.bridgeOf(net), hostName: hostVeth, ifName, addressCidr: `${ip}/${bits}`, gateway: index === 0 && !net.Internal ? cfg.Gateway : undefined, mac, mtu: this.d.networks.mtuOf(net), extraAddresses });
+    await attachVeth({ netns: this.netnsPath(r.Id), bridge: this.d.networks.bridgeOf(net), hostName: hostVeth, ifName, addressCidr: `${ip}/${bits}`, gateway: index === 0 && !net.Internal ? cfg.Gateway : undefined, address6Cidr: ip6 && v6 ? `${ip6}/${v6.bits}` : undefined, gateway6: ip6 && v6 && index === 0 && !net.Internal ? v6.gateway : undefined, mac, mtu: this.d.networks.mtuOf(net), extraAddresses });
     (ns.Interfaces ??= {})[name] = { HostVeth: hostVeth, Name: ifName };
     markJoined(ns, name);
     Object.assign(ep, {
@@ -199,6 +217,9 @@ export class ContainerEndpoints {
       Gateway: cfg.Gateway,
       IPAddress: ip,
       IPPrefixLen: bits,
+      IPv6Gateway: ip6 && v6 ? v6.gateway : '',
+      GlobalIPv6Address: ip6 ?? '',
+      GlobalIPv6PrefixLen: ip6 && v6 ? v6.bits : 0,
       MacAddress: mac,
       DNSNames: isUserNetwork(net.Name) ? [r.Name.slice(1), ...(ep.Aliases ?? []), r.Id.slice(0, 12)] : null,
     });
@@ -264,7 +285,7 @@ export class ContainerEndpoints {
     ns.Interfaces = {};
     ns.SandboxKey = '';
     ns.Ports = {};
-    for (const ep of Object.values(ns.Networks)) Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null });
+    for (const ep of Object.values(ns.Networks)) Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null });
   }
 
   /** At rm: the container's addresses go back to the pools. */

@@ -22,6 +22,14 @@ describe('EmbeddedDns.answer', () => {
     assert.equal(aaaa.answers?.length, 0);
   });
 
+  it('answers AAAA with the IPv6 addresses of a name on an IPv6 network, and A with only the IPv4 ones', async () => {
+    const dual = new EmbeddedDns((_net, name) => (name === 'db' ? ['10.0.0.6', 'fd00:b3::6'] : []), () => [], silentLogger());
+    const aaaa = dnsPacket.decode((await dual.answer('n1', query('db', 'AAAA'))) as Buffer);
+    assert.deepEqual(aaaa.answers?.map((x) => [x.type, (x as { data: string }).data]), [['AAAA', 'fd00:b3::6']]);
+    const a = dnsPacket.decode((await dual.answer('n1', query('db', 'A'))) as Buffer);
+    assert.deepEqual(a.answers?.map((x) => [x.type, (x as { data: string }).data]), [['A', '10.0.0.6']]);
+  });
+
   it('does not answer for another network; with no upstream it says SERVFAIL', async () => {
     const r = dnsPacket.decode((await dns.answer('n2', query('web', 'A'))) as Buffer);
     assert.equal(rcode(r), 'SERVFAIL');

@@ -10,7 +10,7 @@ import type { Packet } from 'dns-packet';
 import { lazy } from '../../core/lazy.js';
 import type { Logger } from '../../core/logger.js';
 
-/** The addresses of `name` on a network, as the container at `source` sees them (its links). */
+/** The addresses (IPv4 and IPv6) of `name` on a network, as the container at `source` sees them (its links). */
 export type NameLookup = (networkId: string, name: string, source: string) => string[];
 /** The servers to forward to for a query from `source` on a network. */
 export type UpstreamsFor = (networkId: string, source: string) => string[];
@@ -107,13 +107,14 @@ export class EmbeddedDns {
     if (q && (q.type === 'A' || q.type === 'AAAA')) {
       const ips = this.lookup(networkId, q.name.replace(/\.$/, '').toLowerCase(), from);
       if (ips.length > 0) {
+        const wanted = ips.filter((ip) => ip.includes(':') === (q.type === 'AAAA'));
         return dnsPacket.encode({
           type: 'response',
           id: query.id ?? 0,
           flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
           questions: [q],
-          // A name we own has no IPv6 address: an empty NOERROR, not NXDOMAIN, as docker answers.
-          answers: q.type === 'A' ? ips.map((ip) => ({ type: 'A' as const, name: q.name, ttl: 600, class: 'IN' as const, data: ip })) : [],
+          // A name we own without an address of the asked family: an empty NOERROR, not NXDOMAIN, as docker answers.
+          answers: wanted.map((ip) => ({ type: q.type as 'A' | 'AAAA', name: q.name, ttl: 600, class: 'IN' as const, data: ip })),
         });
       }
     }

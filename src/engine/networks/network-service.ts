@@ -1,18 +1,19 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { ConflictError, errorMessage, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { deleteLink, ensureBridge, hostRoutes, setSysctl } from '../../drivers/network/host-links.js';
 import { Ipam } from '../../drivers/network/ipam.js';
 import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf, type Cidr } from '../../drivers/network/ipv4.js';
+import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6 } from '../../drivers/network/ipv6.js';
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
 import { checkFilterKeys, type Filters } from '../images/image-filters.js';
 import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
-import { BRIDGE_NAME_OPTION, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
+import { BRIDGE_NAME_OPTION, ipv4Config, ipv6Config, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import { compareStrings } from '../../core/compare.js';
 import { isoTime } from '../../core/utc-time.js';
@@ -38,7 +39,7 @@ export interface NetworkCreateRequest {
   Attachable?: boolean;
   EnableIPv6?: boolean;
   CheckDuplicate?: boolean;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }>; Options?: Record<string, string> };
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string | null; Gateway?: string | null; IPRange?: string | null; AuxiliaryAddresses?: Record<string, string> | null }>; Options?: Record<string, string> | null };
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
 }
@@ -108,8 +109,9 @@ export class NetworkService {
   }
 
   private async bringUp(r: NetworkRecord): Promise<void> {
-    const cfg = r.IPAM.Config[0];
-    await ensureBridge(this.bridgeOf(r), cfg ? `${cfg.Gateway}/${parseCidr(cfg.Subnet).bits}` : undefined, this.mtuOf(r));
+    const cfg = ipv4Config(r);
+    const v6 = this.ipv6Gateway(r);
+    await ensureBridge(this.bridgeOf(r), cfg ? `${cfg.Gateway}/${parseCidr(cfg.Subnet).bits}` : undefined, this.mtuOf(r), v6 ? `${v6.gateway}/${v6.bits}` : undefined);
     if (r.Name !== 'bridge' && cfg) await this.dns.listen(r.Id, cfg.Gateway).catch((err: unknown) => this.log.warn({ err, network: r.Name }, 'embedded DNS cannot listen: names will not resolve on this network'));
   }
 
@@ -124,8 +126,8 @@ export class NetworkService {
       if (gw === host.base) throw new InvalidParameterError(`--bip ${o.bip}: give the bridge's own address, e.g. ${intToIp(host.base + 1)}/${host.bits}`);
       subnet = formatCidr(host);
       gateway = intToIp(gw);
-    } else if (existing && existing.Options[BRIDGE_NAME_OPTION] === o.bridge && existing.IPAM.Config[0]) {
-      ({ Subnet: subnet, Gateway: gateway } = existing.IPAM.Config[0]);
+    } else if (existing && existing.Options[BRIDGE_NAME_OPTION] === o.bridge && ipv4Config(existing)) {
+      ({ Subnet: subnet, Gateway: gateway } = ipv4Config(existing) as IpamConfig & { Gateway: string });
     } else {
       const picked = await this.pickSubnet([...this.records.values()].filter((r) => r.Name !== 'bridge'), true);
       subnet = formatCidr(picked);
@@ -152,7 +154,7 @@ export class NetworkService {
 
   /** The first subnet of the address pools clashing with no network of ours and no host route. */
   private async pickSubnet(others: NetworkRecord[], forDefault: boolean): Promise<Cidr> {
-    const taken = others.flatMap((r) => r.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+    const taken = others.flatMap((r) => r.IPAM.Config.filter((c) => !c.Subnet.includes(':')).map((c) => parseCidr(c.Subnet)));
     const routes = (await hostRoutes()).map((r) => parseCidr(r, { allowHost: true }));
     const ours = new Set(taken.map(formatCidr));
     for (const pool of this.options.addressPools) {
@@ -232,6 +234,17 @@ export class NetworkService {
   }
 
   /**
+   * An IPv6-enabled network's gateway (the request's, else the subnet's first host address, as
+   * dockerd picks it) and prefix length; undefined when IPv6 is off, though a pool be recorded.
+   */
+  ipv6Gateway(r: NetworkRecord): { gateway: string; bits: number; subnet: string; ipRange?: string } | undefined {
+    const cfg = ipv6Config(r);
+    if (!r.EnableIPv6 || !cfg) return undefined;
+    const subnet = parseCidr6(cfg.Subnet);
+    return { gateway: cfg.Gateway ?? bigToIp6(subnet.base + 1n), bits: subnet.bits, subnet: cfg.Subnet, ...(cfg.IPRange ? { ipRange: cfg.IPRange } : {}) };
+  }
+
+  /**
    * `POST /networks/create`. dockerd takes any name but the predefined ones (spaces too). Before
    * API 1.44 a request with `CheckDuplicate: false` may reuse a name (with a warning, as dockerd
    * 20.10 did); from 1.44 on names are unique whatever the request says.
@@ -245,12 +258,15 @@ export class NetworkService {
     const warning = same ? `Network with name ${name} (id : ${same.Id}) already exists` : '';
     const driver = body.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotImplementedError(`network driver "${driver}" is not supported: Berth makes bridge networks`);
-    if (body.EnableIPv6 || (body.IPAM?.Config ?? []).some((c) => [c.Subnet, c.Gateway, c.IPRange].some((v) => typeof v === 'string' && v.includes(':')))) {
-      throw new NotImplementedError('IPv6 networks are not supported by this Berth version yet: make an IPv4 network (no --ipv6, no IPv6 subnet)');
-    }
     if (body.IPAM?.Driver && body.IPAM.Driver !== 'default') throw new NotImplementedError(`IPAM driver "${body.IPAM.Driver}" is not supported`);
-    const configs = body.IPAM?.Config ?? [];
-    if (configs.length > 1) throw new NotImplementedError('more than one IPAM pool per network is not supported by this Berth version yet');
+    const all = body.IPAM?.Config ?? [];
+    const isV6 = (c: (typeof all)[number]): boolean => [c.Subnet, c.Gateway, c.IPRange].some((v) => typeof v === 'string' && v.includes(':'));
+    const configs = all.filter((c) => !isV6(c));
+    const configs6 = all.filter(isV6);
+    if (configs.length > 1 || configs6.length > 1) throw new NotImplementedError('more than one IPAM pool of a family per network is not supported by this Berth version yet');
+    const enableIPv6 = body.EnableIPv6 === true;
+    const config6 = configs6[0] ? this.ipv6Pool(configs6[0], enableIPv6) : undefined;
+    if (enableIPv6 && !config6) throw new InvalidParameterError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network: give an IPv6 subnet (Berth has no default IPv6 pools)');
     const options = { ...(body.Options ?? {}) };
     for (const key of Object.keys(options)) {
       if (![BRIDGE_NAME_OPTION, MTU_OPTION, MASQUERADE_OPTION, 'com.docker.network.bridge.enable_icc', 'com.docker.network.bridge.host_binding_ipv4'].includes(key)) {
@@ -267,7 +283,7 @@ export class NetworkService {
     if (req.Subnet) {
       subnet = parseCidr(req.Subnet);
       if (subnet.bits > 30) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /30 or shorter`);
-      const clash = others.find((r) => r.IPAM.Config.some((c) => overlaps(parseCidr(c.Subnet), subnet)));
+      const clash = others.find((r) => r.IPAM.Config.some((c) => !c.Subnet.includes(':') && overlaps(parseCidr(c.Subnet), subnet)));
       if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${clash.IPAM.Config[0]?.Subnet} of network ${clash.Name})`);
     } else {
       if (req.Gateway || req.IPRange) throw new InvalidParameterError('a gateway or IP range needs a --subnet');
@@ -285,8 +301,9 @@ export class NetworkService {
       if (typeof ip !== 'string' || isIP(ip) !== 4 || !contains(subnet, ipToInt(ip))) throw new InvalidParameterError(`invalid auxiliary address ${key}=${String(ip)}: it is not an address of subnet ${formatCidr(subnet)}`);
     }
     const config: IpamConfig = { Subnet: formatCidr(subnet), Gateway: gateway, ...(req.IPRange ? { IPRange: req.IPRange } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
-    const record = this.baseRecord(name, 'bridge', options, [config], body.Internal === true, body.Labels ?? {});
+    const record = this.baseRecord(name, 'bridge', options, config6 ? [config, config6] : [config], body.Internal === true, body.Labels ?? {});
     record.Attachable = body.Attachable === true;
+    record.EnableIPv6 = enableIPv6;
     record.IPAM.Options = body.IPAM?.Options ?? null;
     await this.save(record);
     try {
@@ -297,6 +314,43 @@ export class NetworkService {
       throw err;
     }
     return { Id: record.Id, Warning: warning };
+  }
+
+  /**
+   * A requested IPv6 pool, checked, kept as given (dockerd shows the subnet as written and a
+   * gateway only when one was asked for). Only pools of IPv6-enabled networks are ever used,
+   * so only those must not overlap.
+   */
+  private ipv6Pool(req: { Subnet?: string | null; Gateway?: string | null; IPRange?: string | null; AuxiliaryAddresses?: Record<string, string> | null }, enabled: boolean): IpamConfig {
+    // docker-py sends the fields it was not given as null.
+    const gateway = req.Gateway ?? undefined;
+    const ipRange = req.IPRange ?? undefined;
+    if (!req.Subnet) throw new InvalidParameterError('an IPv6 gateway or IP range needs an IPv6 --subnet');
+    let subnet;
+    try {
+      subnet = parseCidr6(req.Subnet);
+    } catch (err) {
+      throw new InvalidParameterError(`Invalid subnet ${req.Subnet} : ${errorMessage(err)}`);
+    }
+    if (subnet.bits > 126) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /126 or shorter`);
+    const inSubnet = (ip: unknown): boolean => typeof ip === 'string' && isIP(ip) === 6 && contains6(subnet, ip6ToBig(ip)) && ip6ToBig(ip) !== subnet.base;
+    if (gateway !== undefined && !inSubnet(gateway)) throw new InvalidParameterError(`invalid gateway ${gateway}: it is not a host address of subnet ${formatCidr6(subnet)}`);
+    if (ipRange !== undefined) {
+      let range;
+      try {
+        range = parseCidr6(ipRange);
+      } catch (err) {
+        throw new InvalidParameterError(`invalid ip-range ${ipRange}: ${errorMessage(err)}`);
+      }
+      if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw new InvalidParameterError(`invalid ip-range ${ipRange}: it is not inside subnet ${formatCidr6(subnet)}`);
+    }
+    const aux = req.AuxiliaryAddresses ?? {};
+    for (const [key, ip] of Object.entries(aux)) if (!inSubnet(ip)) throw new InvalidParameterError(`invalid auxiliary address ${key}=${String(ip)}: it is not an address of subnet ${formatCidr6(subnet)}`);
+    if (enabled) {
+      const clash = [...this.records.values()].find((r) => r.EnableIPv6 && r.IPAM.Config.some((c) => c.Subnet.includes(':') && overlaps6(parseCidr6(c.Subnet), subnet)));
+      if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${ipv6Config(clash)?.Subnet} of network ${clash.Name})`);
+    }
+    return { Subnet: req.Subnet, ...(ipRange !== undefined ? { IPRange: ipRange } : {}), ...(gateway !== undefined ? { Gateway: gateway } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
   }
 
   private async dropNetwork(r: NetworkRecord): Promise<void> {
@@ -363,7 +417,7 @@ export class NetworkService {
     for (const c of this.attached(r, true)) {
       const ep = Object.values(c.NetworkSettings?.Networks ?? {}).find((e) => e.NetworkID === r.Id);
       if (!ep) continue;
-      containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: '' };
+      containers[c.Id] = { Name: c.Name.slice(1), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '', IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '' };
     }
     return { ...r, Containers: withContainers ? containers : {}, Peers: undefined };
   }
@@ -385,7 +439,7 @@ export class NetworkService {
       for (const ep of Object.values(c.NetworkSettings?.Networks ?? {})) {
         if (ep.NetworkID !== networkId || !ep.IPAddress) continue;
         const names = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])].map((n) => n.toLowerCase());
-        if (names.includes(name)) ips.push(ep.IPAddress);
+        if (names.includes(name)) ips.push(ep.IPAddress, ...(ep.GlobalIPv6Address ? [ep.GlobalIPv6Address] : []));
       }
     }
     return ips;
@@ -419,9 +473,9 @@ export class NetworkService {
   syncRules(): Promise<void> {
     const run = async (): Promise<void> => {
       if (!this.options.iptables) return;
-      const nets: NftNetwork[] = [...this.records.values()].filter((r) => r.Driver === 'bridge' && r.IPAM.Config[0]).map((r) => ({
+      const nets: NftNetwork[] = [...this.records.values()].filter((r) => r.Driver === 'bridge' && ipv4Config(r)).map((r) => ({
         bridge: this.bridgeOf(r),
-        subnet: r.IPAM.Config[0]?.Subnet as string,
+        subnet: ipv4Config(r)?.Subnet as string,
         internal: r.Internal,
         masquerade: r.Options[MASQUERADE_OPTION] !== 'false',
       }));

@@ -2,10 +2,20 @@
 
 export interface IpamConfig {
   Subnet: string;
-  Gateway: string;
+  /** Always set on the IPv4 pool; on an IPv6 pool only when the request gave one (as dockerd shows it). */
+  Gateway?: string;
   IPRange?: string;
   /** `--aux-address`: names for addresses the IPAM never gives to a container. */
   AuxiliaryAddresses?: Record<string, string>;
+}
+
+/** A network's IPv4 pool: the first config, with its gateway. */
+export function ipv4Config(r: NetworkRecord): (IpamConfig & { Gateway: string }) | undefined {
+  return r.IPAM.Config.find((c) => !c.Subnet.includes(':')) as (IpamConfig & { Gateway: string }) | undefined;
+}
+
+export function ipv6Config(r: NetworkRecord): IpamConfig | undefined {
+  return r.IPAM.Config.find((c) => c.Subnet.includes(':'));
 }
 
 export interface NetworkRecord {
