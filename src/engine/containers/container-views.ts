@@ -117,7 +117,7 @@ function withLegacyAliases(r: ContainerRecord, apiVersion: number): Record<strin
 }
 
 /** ps's Ports: one row per published binding, exposed-only ports without a public side. */
-function portsSummary(r: ContainerRecord): Array<Record<string, unknown>> {
+export function portsSummary(r: ContainerRecord): Array<Record<string, unknown>> {
   if (!r.State.Running) return [];
   const out: Array<Record<string, unknown>> = [];
   for (const [key, list] of Object.entries(r.NetworkSettings?.Ports ?? {})) {
