@@ -48,6 +48,17 @@ compatArea('containers', (t) => {
     assert.equal(r.stdout, '');
   });
 
+  test('create -e puts the request\'s env first, then the image\'s it does not set', async () => {
+    const name = uniq('envorder');
+    ok(await t().docker(['create', '--name', name, '-e', 'B=2', '-e', 'A=1', 'busybox', 'true']), 'create');
+    try {
+      const env = JSON.parse(ok(await t().docker(['inspect', '-f', '{{json .Config.Env}}', name]), 'inspect').stdout) as string[];
+      assert.deepEqual(env, ['B=2', 'A=1', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    } finally {
+      await t().docker(['rm', '-f', name]);
+    }
+  });
+
   test('run -d prints the 64-hex id', async () => {
     const id = await runD(['busybox', 'sleep', '30']);
     assert.match(id, /^[0-9a-f]{64}$/);

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { ImageConfig } from '../../oci/image-types.js';
-import { resolveCreate, type CreateRequest } from './create-request.js';
+import { containerEnv, resolveCreate, type CreateRequest } from './create-request.js';
 
 const IMAGE = { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [] } } as unknown as ImageConfig;
 const create = (body: Record<string, unknown>): ReturnType<typeof resolveCreate> => resolveCreate(body as CreateRequest, 'busybox', IMAGE);
@@ -20,4 +20,11 @@ describe('resolveCreate: options a Linux dockerd without plugins takes', () => {
     assert.throws(() => create({ HostConfig: { VolumeDriver: 'foo', Binds: ['named:/data'] } }), (e: unknown) => e instanceof NotFoundError && /plugin "foo" not found/.test(e.message));
     assert.throws(() => create({ Volumes: { '/v': {} }, HostConfig: { VolumeDriver: 'foo' } }), NotFoundError);
   });
+});
+
+it('containerEnv: the request first as given, then the image entries it does not set (dockerd merge)', () => {
+  const image = ['PATH=/usr/bin:/bin', 'LANG=C', 'A=image'];
+  assert.deepEqual(containerEnv(image, []), image);
+  assert.deepEqual(containerEnv(image, ['A=1', 'B=2']), ['A=1', 'B=2', 'PATH=/usr/bin:/bin', 'LANG=C']);
+  assert.deepEqual(containerEnv(image, ['PATH=/x', 'B=1', 'B=2']), ['PATH=/x', 'B=1', 'B=2', 'LANG=C', 'A=image']);
 });

@@ -97,6 +97,16 @@ export function mergeEnv(base: readonly string[], overrides: readonly string[]):
   return out;
 }
 
+/**
+ * A new container's env as dockerd's merge (daemon/commit.go) makes it: the request's own, as
+ * given and first, then each of the image's whose key the request does not set.
+ */
+export function containerEnv(image: readonly string[], request: readonly string[]): string[] {
+  if (request.length === 0) return [...image];
+  const keys = new Set(request.map((e) => e.split('=', 1)[0]));
+  return [...request, ...image.filter((e) => !keys.has(e.split('=', 1)[0]))];
+}
+
 export interface ResolvedCreate {
   config: ContainerConfig;
   hostConfig: HostConfig;
@@ -118,7 +128,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
   const cmd = userCmd ?? (userEntrypoint ? null : (ic.Cmd ?? null));
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0) throw new InvalidParameterError('no command specified');
-  const env = mergeEnv(ic.Env ?? [], strings(body.Env, 'Env') ?? []);
+  const env = containerEnv(ic.Env ?? [], strings(body.Env, 'Env') ?? []);
   const labels = { ...(ic.Labels ?? {}), ...((body.Labels as Record<string, string> | undefined) ?? {}) };
   const stopTimeout = body.StopTimeout;
   if (stopTimeout !== undefined && stopTimeout !== null && !Number.isInteger(stopTimeout)) throw new InvalidParameterError('StopTimeout must be an integer');
