@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { errorMessage, InvalidParameterError } from '../../core/errors.js';
 import type { ExecConfig, ExecService } from '../../engine/containers/exec-service.js';
 import { queryInt, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
@@ -76,18 +77,8 @@ export function execRoutes(execs: ExecService): Route[] {
         // docker answers raw-stream here whatever the framing (moby's postContainerExecStart).
         ctx.res.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
         ctx.res.flushHeaders();
-        let monitor;
-        try {
-          monitor = await execs.start(id, { detach: false, consoleSize: startConsoleSize(body, ctx.apiVersion) });
-        } catch (err) {
-          ctx.res.end(startFailure(err, streams.rawOutput === true));
-          return;
-        }
-        if (!monitor) {
-          ctx.res.end();
-          return;
-        }
-        await streamOutput(ctx.res, monitor, { ...streams, beforeEnd: () => execs.settled(id) });
+        const monitor = await startOrEnd(execs, id, { detach: false, consoleSize: startConsoleSize(body, ctx.apiVersion) }, streams.rawOutput === true, (b) => ctx.res.end(b));
+        if (monitor) await streamOutput(ctx.res, monitor, { ...streams, beforeEnd: () => execs.settled(id) });
       },
       hijack: async (ctx) => {
         const body = startBody(ctx);
@@ -97,18 +88,8 @@ export function execRoutes(execs: ExecService): Route[] {
         // As docker does, only an unknown exec is refused before the upgrade; a start that fails
         // is reported in the stream (stdout) and through the exec's exit code.
         writeUpgrade(ctx.socket, streams.rawOutput === true, ctx.apiVersion);
-        let monitor;
-        try {
-          monitor = await execs.start(id, { detach: body.Detach === true, consoleSize: startConsoleSize(body, ctx.apiVersion) });
-        } catch (err) {
-          ctx.socket.end(startFailure(err, streams.rawOutput === true));
-          return;
-        }
-        if (!monitor) {
-          ctx.socket.end();
-          return;
-        }
-        await splice(ctx.socket, monitor, { ...streams, stdinOnce: true, head: ctx.head, detachKeys: e.detachKeys, onDetach: () => execs.detached(id), beforeEnd: () => execs.settled(id) });
+        const monitor = await startOrEnd(execs, id, { detach: body.Detach === true, consoleSize: startConsoleSize(body, ctx.apiVersion) }, streams.rawOutput === true, (b) => ctx.socket.end(b));
+        if (monitor) await splice(ctx.socket, monitor, { ...streams, stdinOnce: true, head: ctx.head, detachKeys: e.detachKeys, onDetach: () => execs.detached(id), beforeEnd: () => execs.settled(id) });
       },
     },
     {
@@ -135,6 +116,22 @@ export function execRoutes(execs: ExecService): Route[] {
 }
 
 /** A start that failed, told on the stream's stdout as docker does ("OCI runtime exec failed: …"). */
+/**
+ * Starts the exec for a streamed start; when there is no stream to join (it failed to start, or
+ * was detached) the client's stream is ended by `end`, with the failure written in it as docker does.
+ */
+async function startOrEnd(execs: ExecService, id: string, opts: Parameters<ExecService['start']>[1], raw: boolean, end: (chunk?: Buffer) => void): Promise<Socket | undefined> {
+  let monitor: Socket | undefined;
+  try {
+    monitor = await execs.start(id, opts);
+  } catch (err) {
+    end(startFailure(err, raw));
+    return undefined;
+  }
+  if (!monitor) end();
+  return monitor;
+}
+
 function startFailure(err: unknown, raw: boolean): Buffer {
   const text = Buffer.from(`${errorMessage(err)}\r\n`);
   return raw ? text : frame(1, text);
