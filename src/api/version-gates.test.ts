@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidParameterError } from '../core/errors.js';
 import { apiVersionNumber } from './api-version.js';
-import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, INFO_GATES, legacyCreateBody, legacyUntaggedNames, volumePruneFilters, type FieldGate } from './version-gates.js';
+import { gateFields, idAliasesAt, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, INFO_GATES, legacyCreateBody, legacyUntaggedNames, volumePruneFilters, type FieldGate } from './version-gates.js';
 
 const GATES: FieldGate[] = [
   { path: 'Old', until: 1.44 },
@@ -85,3 +85,7 @@ test('the route context version compares as its literal: 1.50 is above 1.42, 1.4
   assert.ok(apiVersionNumber('1.50') >= 1.42 && apiVersionNumber('1.41') < 1.42 && apiVersionNumber('1.44') >= 1.44 && apiVersionNumber('1.24') < 1.25);
 });
 
+
+test('idAliasesAt: the short ID among aliases once joined below 1.44, from create on at 1.44, never from 1.45', () => {
+  assert.deepEqual([1.41, 1.43, 1.44, 1.45, 1.5].map(idAliasesAt), ['joined', 'joined', 'always', 'never', 'never']);
+});

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../core/errors.js';
+import type { IdAliases } from '../engine/containers/container-views.js';
 
 /**
  * Response fields that exist only at some API versions, as tables: the engine builds the newest
@@ -166,3 +167,12 @@ export function legacyCreateBody<T extends Json>(body: T, version: number): T {
   return out as T;
 }
 
+
+/**
+ * Whether inspect lists the short ID and hostname among a user network's aliases: below 1.45, as
+ * dockerd did until DNSNames took over (docker-py 7.1 at 1.44 expects them from create on);
+ * below 1.44 as dockerd 20.10, only once the container has joined the network.
+ */
+export function idAliasesAt(version: number): IdAliases {
+  return version >= 1.45 ? 'never' : version >= 1.44 ? 'always' : 'joined';
+}

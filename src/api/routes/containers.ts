@@ -12,7 +12,7 @@ import type { HijackContext, Route } from '../route.js';
 import { splice, streamOutput, writeUpgrade } from '../streams/hijack.js';
 import { frame } from '../streams/multiplex.js';
 import { webSocketAccept, webSocketStream, writeWebSocketHandshake } from '../streams/websocket.js';
-import { legacyCreateBody } from '../version-gates.js';
+import { idAliasesAt, legacyCreateBody } from '../version-gates.js';
 import { goFieldCase } from '../go-json.js';
 import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, type CreateRequest } from '../../engine/containers/create-request.js';
 import { containerLimitRoutes } from './container-limits.js';
@@ -172,7 +172,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         sendJson(res, 201, await containers.create(legacyCreateBody(createFieldCase(body), apiVersion), name));
       },
     },
-    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), ctx.apiVersion)) },
+    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), idAliasesAt(ctx.apiVersion))) },
     { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (await containers.start(id(ctx)), sendNoContent(ctx.res)) },
     {
       method: 'POST',

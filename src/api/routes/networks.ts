@@ -1,4 +1,5 @@
 import type { NetworkApi } from '../../engine/networks/network-api.js';
+import type { NetworkCreateRequest } from '../../engine/networks/network-service.js';
 import { queryFilters, readJsonBody, sendJson, sendNoContent } from '../http-context.js';
 import type { Route } from '../route.js';
 
@@ -9,7 +10,11 @@ export function networkRoutes(networks: NetworkApi): Route[] {
     {
       method: 'POST',
       path: '/networks/create',
-      handler: async ({ req, res, apiVersion }) => sendJson(res, 201, await networks.create((await readJsonBody(req)) ?? {}, apiVersion)),
+      handler: async ({ req, res, apiVersion }) => {
+        const body: NetworkCreateRequest = (await readJsonBody(req)) ?? {};
+        // Below 1.44 `CheckDuplicate: false` lets a second network take a name; from 1.44 names are unique.
+        sendJson(res, 201, await networks.create(body, { allowDuplicateName: apiVersion < 1.44 && body.CheckDuplicate === false }));
+      },
     },
     { method: 'POST', path: '/networks/prune', handler: async ({ res, query }) => sendJson(res, 200, await networks.prune(queryFilters(query))) },
     {

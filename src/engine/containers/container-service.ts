@@ -21,7 +21,7 @@ import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
 import { initialState, type ContainerRecord } from './container-types.js';
 import { containerSizes } from './container-size.js';
-import { inspectView, summary } from './container-views.js';
+import { inspectView, summary, type IdAliases } from './container-views.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
 import { containerStats, type StatsSample } from './container-stats.js';
@@ -409,9 +409,9 @@ export class ContainerService {
     return Promise.all(out.map(async (r) => summary(r, opts.size ? await containerSizes(this.d, r) : undefined, linkNames.get(r.Id))));
   }
 
-  async inspect(ref: string, size = false, apiVersion = Infinity): Promise<Record<string, unknown>> {
+  async inspect(ref: string, size = false, idAliases: IdAliases = 'never'): Promise<Record<string, unknown>> {
     const r = this.get(ref);
-    const view = inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined, apiVersion);
+    const view = inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined, idAliases);
     return { ...view, HostConfig: { ...r.HostConfig, Links: linksView(r, (id) => this.d.registry.find(id)) } };
   }
 

@@ -42,7 +42,14 @@ export function summary(r: ContainerRecord, size?: { rw: number; rootFs: number 
   };
 }
 
-export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Data: Record<string, string> }, sizes?: { rw: number; rootFs: number }, apiVersion = Infinity): Record<string, unknown> {
+/**
+ * Where an endpoint on a user-defined network lists the container's short ID and hostname among
+ * its aliases: `never` (today's dockerd: DNSNames has them), `always` (Docker 25/26), or `joined`,
+ * only once the container has joined that network (dockerd 20.10). The API layer picks by version.
+ */
+export type IdAliases = 'never' | 'always' | 'joined';
+
+export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Data: Record<string, string> }, sizes?: { rw: number; rootFs: number }, idAliases: IdAliases = 'never'): Record<string, unknown> {
   return {
     Id: r.Id,
     Created: r.Created,
@@ -68,12 +75,12 @@ export function inspectView(r: ContainerRecord, graphDriver: { Name: string; Dat
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
     Mounts: mountsView(r),
     Config: r.Config,
-    NetworkSettings: networkSettingsView(r, apiVersion),
+    NetworkSettings: networkSettingsView(r, idAliases),
   };
 }
 
 /** inspect's NetworkSettings: the record's endpoints, with the default bridge's repeated at the top as docker does. */
-function networkSettingsView(r: ContainerRecord, apiVersion: number): Record<string, unknown> {
+function networkSettingsView(r: ContainerRecord, idAliases: IdAliases): Record<string, unknown> {
   const ns = r.NetworkSettings;
   const bridge = ns?.Networks.bridge;
   const running = r.State.Running;
@@ -95,22 +102,20 @@ function networkSettingsView(r: ContainerRecord, apiVersion: number): Record<str
     IPPrefixLen: bridge?.IPPrefixLen ?? 0,
     IPv6Gateway: bridge?.IPv6Gateway ?? '',
     MacAddress: bridge?.MacAddress ?? '',
-    Networks: apiVersion < 1.45 ? withLegacyAliases(r, apiVersion) : (ns?.Networks ?? {}),
+    Networks: idAliases === 'never' ? (ns?.Networks ?? {}) : withIdAliases(r, idAliases),
   };
 }
 
 /**
- * Before API 1.45 dockerd lists the short ID and the hostname among the aliases of an endpoint
- * on a user-defined network (DNSNames took over); clients of that age (docker-py 7.1 at 1.44)
- * expect them there, from create on, as Docker 25+ shows them. Older clients get dockerd 20.10's
- * aliases, which had them only once the container joined that network: compose v1 (API 1.38)
- * reconnects a container without them, and passes its links in doing so.
+ * The short ID and hostname added to the aliases of each user-defined network's endpoint. With
+ * `joined`, only where the container has joined: compose v1 reconnects a container that has not,
+ * and passes its links in doing so.
  */
-function withLegacyAliases(r: ContainerRecord, apiVersion: number): Record<string, unknown> {
+function withIdAliases(r: ContainerRecord, idAliases: 'always' | 'joined'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const joined = r.NetworkSettings?.Joined ?? [];
   for (const [name, ep] of Object.entries(r.NetworkSettings?.Networks ?? {})) {
-    const user = !['bridge', 'host', 'none'].includes(name) && (apiVersion >= 1.44 || joined.includes(name) || r.State.Running);
+    const user = !['bridge', 'host', 'none'].includes(name) && (idAliases === 'always' || joined.includes(name) || r.State.Running);
     out[name] = user ? { ...ep, Aliases: [...new Set([...(ep.Aliases ?? []), r.Id.slice(0, 12), r.Config.Hostname].filter((a) => a !== ''))] } : ep;
   }
   return out;

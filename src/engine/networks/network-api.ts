@@ -29,9 +29,9 @@ export class NetworkApi {
     return this.networks.inspect(ref);
   }
 
-  async create(body: NetworkCreateRequest, apiVersion?: number): Promise<{ Id: string; Warning: string }> {
+  async create(body: NetworkCreateRequest, opts: { allowDuplicateName?: boolean } = {}): Promise<{ Id: string; Warning: string }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('network config must be a JSON object');
-    const created = await this.networks.create(body, apiVersion);
+    const created = await this.networks.create(body, opts);
     this.announce('create', created.Id);
     return created;
   }

@@ -249,12 +249,12 @@ export class NetworkService {
    * API 1.44 a request with `CheckDuplicate: false` may reuse a name (with a warning, as dockerd
    * 20.10 did); from 1.44 on names are unique whatever the request says.
    */
-  async create(body: NetworkCreateRequest, apiVersion = Infinity): Promise<{ Id: string; Warning: string }> {
+  async create(body: NetworkCreateRequest, opts: { allowDuplicateName?: boolean } = {}): Promise<{ Id: string; Warning: string }> {
     const name = typeof body.Name === 'string' ? body.Name : '';
     if (name.trim() === '') throw new InvalidParameterError('a network needs a name');
     if (PREDEFINED.has(name)) throw new ForbiddenError(`operation is not permitted on predefined ${name} network `);
     const same = this.findByName(name);
-    if (same && (apiVersion >= 1.44 || body.CheckDuplicate !== false)) throw new ConflictError(`network with name ${name} already exists`);
+    if (same && !opts.allowDuplicateName) throw new ConflictError(`network with name ${name} already exists`);
     const warning = same ? `Network with name ${name} (id : ${same.Id}) already exists` : '';
     const driver = body.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotImplementedError(`network driver "${driver}" is not supported: Berth makes bridge networks`);
