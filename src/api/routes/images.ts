@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { InvalidParameterError } from '../../core/errors.js';
 import type { RegistryCredentials } from '../../engine/images/distribution/registry-http.js';
 import type { ImageService } from '../../engine/images/image-service.js';
 import type { Lazy } from '../../core/lazy.js';
@@ -9,24 +9,15 @@ import { registryAuth } from './distribution.js';
 import { queryBool, queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
+import { splitNamedPath } from '../named-path.js';
 import { gateFields, IMAGE_INSPECT_GATES, IMAGE_LIST_GATES, legacyUntaggedNames } from '../version-gates.js';
 
 /** Routes whose image name may contain `/` and `:` (`/images/localhost:5000/x/json`). */
 const NAMED_ACTIONS = ['json', 'history', 'tag', 'push', 'get'] as const;
-type NamedAction = (typeof NAMED_ACTIONS)[number] | 'delete';
-
-/** `rest` comes percent-decoded from the router: decoding it again would turn `%25` into a URIError. */
-function splitNamed(rest: string, method: string): { name: string; action: NamedAction } {
-  if (method === 'DELETE') return { name: rest, action: 'delete' };
-  const slash = rest.lastIndexOf('/');
-  const action = rest.slice(slash + 1) as NamedAction;
-  if (slash <= 0 || !(NAMED_ACTIONS as readonly string[]).includes(action)) throw new NotFoundError('page not found');
-  return { name: rest.slice(0, slash), action };
-}
 
 export function imageRoutes(images: ImageService, archives: Lazy<ImageArchives>, distribution: Lazy<DistributionService>): Route[] {
   const named = async (ctx: RequestContext): Promise<void> => {
-    const { name, action } = splitNamed(ctx.params['*'] ?? '', ctx.req.method ?? 'GET');
+    const { name, action } = splitNamedPath(ctx.params['*'] ?? '', ctx.req.method ?? 'GET', NAMED_ACTIONS);
     const { res, query } = ctx;
     switch (action) {
       case 'json':

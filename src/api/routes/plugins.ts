@@ -4,10 +4,11 @@ import { checkFilterKeys } from '../../engine/images/image-filters.js';
 import type { PluginService } from '../../engine/plugins/plugin-service.js';
 import { queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';
+import { splitNamedPath } from '../named-path.js';
 
 const PLUGIN_FILTERS: ReadonlySet<string> = new Set(['enabled', 'capability']);
 /** What `POST /plugins/{name}/<action>` may be; anything else is no endpoint at all. */
-const ACTIONS = new Set(['enable', 'disable', 'set', 'push', 'upgrade']);
+const ACTIONS = ['enable', 'disable', 'set', 'push', 'upgrade'] as const;
 
 const NEVER_RUNS = 'Berth runs no plugins: 501 for a created one, 404 "plugin X not found" for others, as dockerd';
 const PLUGIN_COVERAGE: Record<string, { state: 'partial' | 'done'; note: string }> = {
@@ -31,20 +32,18 @@ const noInstall = (): Promise<void> => {
  */
 export function pluginRoutes(plugins: Lazy<PluginService>): Route[] {
   const named = async ({ req, res, params, query }: RequestContext): Promise<void> => {
-    const rest = params['*'] ?? '';
     const method = req.method ?? 'GET';
     const service = await plugins();
-    if (method === 'DELETE') {
-      await service.remove(rest);
+    const { name, action } = splitNamedPath(params['*'] ?? '', method, ['json', ...ACTIONS]);
+    if (action === 'delete') {
+      await service.remove(name);
       res.writeHead(200);
       res.end();
       return;
     }
-    const slash = rest.lastIndexOf('/');
-    const action = rest.slice(slash + 1);
-    const name = rest.slice(0, slash);
-    if (slash > 0 && method !== 'POST' && action === 'json') return sendJson(res, 200, service.inspect(name));
-    if (slash <= 0 || method !== 'POST' || !ACTIONS.has(action)) throw new NotFoundError('page not found');
+    // `json` is read with GET; every other action is a POST.
+    if ((action === 'json') !== (method !== 'POST')) throw new NotFoundError('page not found');
+    if (action === 'json') return sendJson(res, 200, service.inspect(name));
     if (action === 'disable') return service.disable(name);
     if (action === 'enable') {
       if (query.get('timeout') !== null && !/^-?\d+$/.test(query.get('timeout') ?? '')) throw new InvalidParameterError(`invalid timeout: ${query.get('timeout') ?? ''}`);
