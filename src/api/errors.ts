@@ -23,3 +23,20 @@ export function statusForError(err: unknown): number {
 export function isServerFault(status: number): boolean {
   return status >= 500 && status !== 501 && status !== 503;
 }
+
+/** The same kinds as gRPC status codes, for the BuildKit API (a process that failed stays UNKNOWN, as in BuildKit). */
+const GRPC: Record<ErrorKind, number> = {
+  'invalid-parameter': 3,
+  unauthorized: 16,
+  forbidden: 7,
+  'not-found': 5,
+  conflict: 9,
+  'not-modified': 9,
+  'not-implemented': 12,
+  unavailable: 14,
+  system: 13,
+};
+
+export function grpcCodeForError(err: unknown): number {
+  return isBerthError(err) ? GRPC[err.kind] : 2;
+}

@@ -25,6 +25,8 @@ import type { NetworkApi } from '../engine/networks/network-api.js';
 import { buildRoutes as buildImageRoutes } from './routes/build.js';
 import type { BuildService } from '../engine/build/build-service.js';
 import type { PluginService } from '../engine/plugins/plugin-service.js';
+import { buildkitRoutes } from './routes/buildkit.js';
+import type { BuildkitEndpoint } from './buildkit/endpoint.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -39,16 +41,18 @@ export interface ApiServices {
   distribution: Lazy<DistributionService>;
   builds: Lazy<BuildService>;
   plugins: Lazy<PluginService>;
+  /** BuildKit's /grpc and /session; undefined when this build lacks the protocol definitions. */
+  buildkit: Lazy<BuildkitEndpoint> | undefined;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds), ...pluginRoutes(s.plugins)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never, buildkit: undefined });
 }
 
 /** The router of a route table: every GET also answers HEAD, as docker's does. */

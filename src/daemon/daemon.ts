@@ -8,6 +8,7 @@ import { hostAddon } from '../drivers/host/host-addon.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
+import { buildkitProtocolsPresent } from '../api/buildkit/descriptor-path.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
 import { ImageService } from '../engine/images/image-service.js';
 import { SystemService } from '../engine/system/system-service.js';
@@ -133,10 +134,21 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       await service.init();
       return service;
     });
+    // BuildKit's API (buildx, compose) on Berth's builder; its gRPC code loads on the first request.
+    let buildkitEndpoint: { close(): void } | undefined;
+    const buildkit = buildkitProtocolsPresent()
+      ? lazy(async () => {
+          const ep = new (await import('../api/buildkit/endpoint.js')).BuildkitEndpoint(builds, log);
+          buildkitEndpoint = ep;
+          return ep;
+        })
+      : undefined;
+    if (!buildkit) log.warn('BuildKit protocol definitions missing from this build (dist/protos): serving the legacy builder only; rebuild with network access to the Go module proxy');
+    cleanups.push(async () => buildkitEndpoint?.close());
     // Contexts of builds a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations

@@ -8,9 +8,10 @@ import { DISK_USAGE_GATES, DISK_USAGE_IMAGE_GATES, gateEach, gateFields, INFO_GA
 /** `GET /system/df?type=…`: the response fields each type fills. */
 const DF_TYPES: Record<string, string[]> = { container: ['Containers'], image: ['Images', 'LayersSize'], volume: ['Volumes'], 'build-cache': ['BuildCache'] };
 
-export function systemRoutes(system: SystemService): Route[] {
+/** `buildkit`: whether /grpc and /session serve BuildKit; only then may /_ping say so (clients then build through them). */
+export function systemRoutes(system: SystemService, buildkit = false): Route[] {
   const ping = async ({ req, res }: Parameters<Route['handler']>[0]): Promise<void> => {
-    res.setHeader('Builder-Version', '1');
+    res.setHeader('Builder-Version', buildkit ? '2' : '1');
     res.setHeader('Swarm', 'inactive');
     res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
     res.setHeader('Pragma', 'no-cache');

@@ -1,0 +1,253 @@
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { Server, ServerCredentials, loadPackageDefinition, status as grpcStatus, type ConnectionInjector, type GrpcObject, type ServiceClientConstructor, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
+import { errorMessage, NotImplementedError } from '../../core/errors.js';
+import type { Lazy } from '../../core/lazy.js';
+import type { Logger } from '../../core/logger.js';
+import type { BuildService } from '../../engine/build/build-service.js';
+import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
+import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
+import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
+import { exportSpecs, frontendOptions, type SolveRequest } from './frontend-attrs.js';
+import { GatewayBuild, GatewayBuilds } from './gateway-builds.js';
+import { buildkitProtocol } from './protocol.js';
+import { tempEngine } from './temp-engine.js';
+import { ProgressBoard, type StatusResponse } from './solve-progress.js';
+
+/** What `Info` and `ListWorkers` say: the BuildKit API level Berth answers (buildx 0.13's). */
+const BUILDKIT_VERSION = { package: 'github.com/moby/buildkit', version: 'v0.13.0+berth', revision: 'berth' };
+
+/**
+ * The LLBBridge capabilities Berth has (frontend/gateway/pb/caps.go): a solve of the Dockerfile
+ * frontend whose result the client hands back with Return, one result per build. Not listed, so
+ * clients do not call them: reading files of a result, evaluating, containers, LLB from the client.
+ */
+const GATEWAY_CAPS = ['solve.base', 'solve.inlinereturn', 'return', 'proto.refarray'].map((ID) => ({ ID, Enabled: true, Deprecated: false, DisabledReason: '', DisabledReasonMsg: '', DisabledAlternative: '' }));
+
+const WORKER = {
+  ID: 'berth',
+  Labels: {
+    'org.mobyproject.buildkit.worker.executor': 'oci',
+    'org.mobyproject.buildkit.worker.hostname': hostname(),
+    'org.mobyproject.buildkit.worker.network': 'host',
+    'org.mobyproject.buildkit.worker.snapshotter': 'berth',
+  },
+  platforms: [{ Architecture: 'amd64', OS: 'linux', Variant: '', OSVersion: '', OSFeatures: [] }],
+  GCPolicy: [],
+  BuildkitVersion: BUILDKIT_VERSION,
+};
+
+/** A status the client's frontend run returned (a failed RUN): passed on with its own code. */
+class ReturnedError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+interface GatewaySolveRequest {
+  Definition: { def: Buffer[] } | null;
+  Frontend: string;
+  FrontendOpt: Record<string, string>;
+  allowResultReturn: boolean;
+}
+interface ReturnRequest {
+  result: { ref?: { id: string } | null; refDeprecated?: string; result?: string } | null;
+  error: { code: number; message: string } | null;
+}
+
+/**
+ * BuildKit's daemon-side API as dockerd serves it: the Control and LLBBridge gRPC services on
+ * connections upgraded at `POST /grpc`, and the clients' sessions upgraded at `POST /session`.
+ * The gRPC server listens on no socket of its own; each upgraded connection is handed to it.
+ */
+export class BuildkitEndpoint {
+  private readonly server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  private readonly injector: ConnectionInjector;
+  private readonly sessions: ClientSessions;
+  private readonly progress = new ProgressBoard();
+  private readonly gateways = new GatewayBuilds();
+
+  constructor(
+    private readonly builds: Lazy<BuildService>,
+    private readonly log: Logger,
+  ) {
+    this.sessions = new ClientSessions(log);
+    const proto = loadPackageDefinition(buildkitProtocol().packages) as GrpcObject;
+    const buildkit = (proto.moby as GrpcObject).buildkit as GrpcObject;
+    const service = (ns: GrpcObject, name: string) => (ns[name] as ServiceClientConstructor).service;
+    this.server.addService(service(buildkit.v1 as GrpcObject, 'Control'), this.control());
+    this.server.addService(service((buildkit.v1 as GrpcObject).frontend as GrpcObject, 'LLBBridge'), this.gateway());
+    this.injector = this.server.createConnectionInjector(ServerCredentials.createInsecure());
+  }
+
+  /** `POST /grpc`, after the 101: the connection carries HTTP/2 from the client's first byte. */
+  serveControl(socket: Duplex): void {
+    this.injector.injectConnection(socket);
+  }
+
+  /** The session a `POST /session` announces in its headers (refused before the 101 when incomplete). */
+  sessionHeaders(get: (name: string) => string | string[] | undefined): SessionHeaders {
+    return sessionHeaders(get);
+  }
+
+  /** `POST /session`, after the 101: the client serves gRPC on this connection; we call it. */
+  attachSession(headers: SessionHeaders, socket: Duplex): void {
+    this.sessions.attach(headers, socket);
+  }
+
+  private eng() { return tempEngine(this.log); }
+
+  close(): void {
+    this.sessions.closeAll();
+    this.injector.destroy();
+    this.server.forceShutdown();
+  }
+
+  private fail(err: unknown): { code: number; details: string } {
+    if (err instanceof ReturnedError) return { code: err.code, details: err.message };
+    if (isServerFault(statusForError(err)) && grpcCodeForError(err) !== 2) this.log.warn({ err }, 'BuildKit call failed');
+    return { code: grpcCodeForError(err), details: errorMessage(err) };
+  }
+
+  private unary<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
+    return (call, callback) => {
+      fn(call.request, call).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(this.fail(err)),
+      );
+    };
+  }
+
+  private unimplemented(what: string): Unary<unknown, unknown> {
+    return (_call, callback) => callback({ code: grpcStatus.UNIMPLEMENTED, details: `${what} is not supported by Berth's BuildKit API` });
+  }
+
+  private control(): UntypedServiceImplementation {
+    return {
+      Info: this.unary(async () => ({ buildkitVersion: BUILDKIT_VERSION })),
+      ListWorkers: this.unary(async () => ({ record: [WORKER] })),
+      Solve: this.unary(async (req: SolveRequest, call) => this.solve(req, call)),
+      Status: (call: ServerWritableStream<{ Ref: string }, StatusResponse>) => {
+        const unsubscribe = this.progress.open(call.request.Ref).subscribe(
+          (r) => call.write(r),
+          () => call.end(),
+        );
+        call.on('cancelled', unsubscribe);
+      },
+      DiskUsage: this.unary(async (req: { filter: string[] }) => ({ record: (await this.eng().usage(req.filter ?? [])).map(usageRecord) })),
+      Prune: (call: ServerWritableStream<{ filter: string[]; all: boolean; keepDuration: number; reservedSpace: number }, unknown>) => {
+        void (async () => {
+          try {
+            const removed = await this.eng().pruneUsage({ all: call.request.all, filters: call.request.filter ?? [], keepDurationNs: call.request.keepDuration ?? 0, keepBytes: call.request.reservedSpace ?? 0 });
+            for (const r of removed) call.write(usageRecord(r));
+            call.end();
+          } catch (err) {
+            call.destroy(Object.assign(new Error(errorMessage(err)), this.fail(err)));
+          }
+        })();
+      },
+      // No build history is kept yet: a listener gets an empty history, not an error.
+      ListenBuildHistory: (call: ServerWritableStream<unknown, unknown>) => call.end(),
+      UpdateBuildHistory: this.unimplemented('UpdateBuildHistory (build history records)'),
+      Session: this.unimplemented('Control.Session (sessions go through POST /session on the Docker API)'),
+    };
+  }
+
+  private gateway(): UntypedServiceImplementation {
+    const buildOf = (call: ServerUnaryCall<unknown, unknown>): GatewayBuild => this.gateways.get(String(call.metadata.get('buildkit-controlapi-buildid')[0] ?? ''));
+    const unsupported = (what: string) => this.unimplemented(`LLBBridge.${what}`);
+    return {
+      Ping: this.unary(async () => ({ FrontendAPICaps: GATEWAY_CAPS, LLBCaps: [], Workers: [WORKER] })),
+      Solve: this.unary(async (req: GatewaySolveRequest, call) => {
+        const build = buildOf(call as ServerUnaryCall<unknown, unknown>);
+        if (req.Definition && req.Definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (a frontend other than the Dockerfile one, or buildx bake with linked targets) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
+        if (req.Frontend !== 'dockerfile.v0') throw new NotImplementedError(`frontend "${req.Frontend}" is not supported by Berth: it runs the Dockerfile frontend (dockerfile.v0) only`);
+        const request = req.FrontendOpt.requestid;
+        if (request) throw new NotImplementedError(`unsupported request ${request}: Berth's Dockerfile frontend answers builds only (no --call/--print subrequests)`);
+        const image = await this.eng().solveDockerfile(frontendOptions(req.FrontendOpt), makeSolveInputs(build.session), build.progress, build.signal);
+        const id = build.addResult(image);
+        return req.allowResultReturn ? { ref: '', result: { ref: { id, def: null }, metadata: {} } } : { ref: id };
+      }),
+      Return: this.unary(async (req: ReturnRequest, call) => {
+        const build = buildOf(call as ServerUnaryCall<unknown, unknown>);
+        const r = req.result;
+        const error = req.error && req.error.code !== 0 ? { code: req.error.code, message: req.error.message } : null;
+        build.returned(r?.ref?.id ?? r?.refDeprecated ?? null, error);
+        return {};
+      }),
+      Warn: this.unary(async () => ({})),
+      ResolveImageConfig: unsupported('ResolveImageConfig (the Dockerfile frontend runs in the daemon)'),
+      ResolveSourceMeta: unsupported('ResolveSourceMeta'),
+      ReadFile: unsupported('ReadFile (reading a build result from the client)'),
+      ReadDir: unsupported('ReadDir'),
+      StatFile: unsupported('StatFile'),
+      Evaluate: unsupported('Evaluate'),
+      Inputs: unsupported('Inputs'),
+      NewContainer: unsupported('NewContainer (buildx debug)'),
+      ReleaseContainer: unsupported('ReleaseContainer'),
+      ExecProcess: unsupported('ExecProcess (buildx debug)'),
+      ReadFileContainer: unsupported('ReadFileContainer'),
+      StatFileContainer: unsupported('StatFileContainer'),
+      ReadDirContainer: unsupported('ReadDirContainer'),
+    };
+  }
+
+  private async solve(req: SolveRequest, call: ServerUnaryCall<SolveRequest, unknown>): Promise<{ ExporterResponse: Record<string, string> }> {
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort(new Error('the client canceled the build')));
+    const progress = this.progress.open(req.Ref);
+    try {
+      const exports = exportSpecs(req);
+      const definition = (req as { Definition?: { def: Buffer[] } | null }).Definition;
+      if (definition && definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (buildctl with LLB, or a frontend other than the Dockerfile one) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
+      if (req.Frontend !== '' && req.Frontend !== 'dockerfile.v0') throw new NotImplementedError(`frontend "${req.Frontend}" is not supported by Berth: it runs the Dockerfile frontend (dockerfile.v0) only`);
+      const session = await this.sessions.get(req.Session, abort.signal);
+      const builds = this.eng();
+      let image;
+      if (req.Frontend === 'dockerfile.v0') {
+        image = await builds.solveDockerfile(frontendOptions(req.FrontendAttrs), makeSolveInputs(session), progress, abort.signal);
+      } else {
+        // buildx: the frontend runs through LLBBridge calls; this call waits for their Return.
+        const build = new GatewayBuild(req.Ref, session, progress, abort.signal);
+        this.gateways.add(build);
+        abort.signal.addEventListener('abort', () => build.abandon('the client canceled the build'));
+        try {
+          const outcome = await build.outcome;
+          if ('error' in outcome) throw new ReturnedError(outcome.error.code, outcome.error.message);
+          image = outcome.image;
+        } finally {
+          this.gateways.remove(build);
+        }
+      }
+      if (image === null) return { ExporterResponse: {} };
+      return { ExporterResponse: await builds.exportImage(image, exports, makeSolveInputs(session), progress, abort.signal) };
+    } finally {
+      this.progress.finish(req.Ref);
+    }
+  }
+}
+
+interface UsageLike {
+  id: string;
+  mutable: boolean;
+  inUse: boolean;
+  size: number;
+  parents: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  usageCount: number;
+  description: string;
+  recordType: string;
+  shared: boolean;
+}
+
+const ts = (d: Date | null): { seconds: number; nanos: number } | null => (d ? { seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 } : null);
+
+function usageRecord(r: UsageLike): Record<string, unknown> {
+  return { ID: r.id, Mutable: r.mutable, InUse: r.inUse, Size: r.size, Parents: r.parents, CreatedAt: ts(r.createdAt), LastUsedAt: ts(r.lastUsedAt), UsageCount: r.usageCount, Description: r.description, RecordType: r.recordType, Shared: r.shared };
+}
