@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { InvalidParameterError, UnavailableError } from '../../../core/errors.js';
+import { InvalidParameterError, SystemError, UnavailableError } from '../../../core/errors.js';
 import type { Channel, FsPacket } from '../solve-types.js';
 import { channelPair } from './memory-channel.js';
 import { send } from './send.js';
@@ -25,8 +25,7 @@ interface Seen {
 }
 
 /** The client's side of FileSend.DiffCopy, which receives: REQs `want(stats)`, then FINs. */
-async function client(ch: Channel<FsPacket>, want: (stats: FsPacket[]) => FsPacket[]): Promise<Seen> {
-  const seen: Seen = { stats: [], data: new Map(), packets: [] };
+async function client(ch: Channel<FsPacket>, want: (stats: FsPacket[]) => FsPacket[], seen: Seen = { stats: [], data: new Map(), packets: [] }): Promise<Seen> {
   let open = 0;
   for (;;) {
     const p = await ch.recv();
@@ -105,6 +104,15 @@ describe('fsutil send', () => {
     ]);
     assert.ok(err instanceof InvalidParameterError);
     assert.match(err.message, /could not receive the output: mkdir \/out: read-only file system/);
+  });
+
+  it('tells the client when the directory cannot be read', async () => {
+    const [daemon, peer] = channelPair<FsPacket>();
+    const seen: Seen = { stats: [], data: new Map(), packets: [] };
+    const [err] = await Promise.all([send(daemon, join(root, 'missing')).then(() => undefined, (e: unknown) => e), client(peer, requestAll, seen).catch(() => undefined)]);
+    assert.ok(err instanceof SystemError, String(err));
+    assert.match(err.message, /cannot read the output in .*missing: ENOENT/);
+    assert.match(seen.packets.find((p) => p.type === PACKET_ERR)?.data.toString() ?? '', /ENOENT/, 'the client got an ERR packet');
   });
 });
 
