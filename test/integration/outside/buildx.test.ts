@@ -201,6 +201,7 @@ for (const [name, c] of CASES) {
 
     test('docker build (buildx by alias): the image holds what the fixture says, the RUN output shows', opts, async () => {
       const r = await build('alias', dir, tag('alias'), buildArgs(c, secretFile, first1));
+      assert.doesNotMatch(r.output, /using docker-container driver/, `buildx fell back to a BuildKit container: the daemon did not upgrade POST /grpc\n${r.output}`);
       assert.equal(r.code, 0, r.output);
       assert.match(r.output, /^#\d+ building with "default" instance using docker driver$/m, 'buildx, not the classic builder, built it');
       for (const line of c.runOutput ?? []) assert.ok(logged(r.output, line), `RUN output "${line}" shows:\n${r.output}`);
