@@ -7,15 +7,14 @@
  * writes the host's firewall rules. Run as root.
  */
 import { createWriteStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { request, Agent } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
-import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { freePort } from '../test/helpers/outside-client.js';
-import { startDockerd, type Peer } from './peers.js';
+import { peerBridge, startDockerd, type Peer } from './peers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const BULK_MB = Number(process.env.BENCH_BULK_MB ?? 256);
@@ -85,7 +84,7 @@ async function throughput(cli: Cli, image: string): Promise<{ mbps: number; rps:
 
 async function main(): Promise<void> {
   const d = await TestDaemon.start();
-  const bridge = `btdk${randomBytes(3).toString('hex')}`;
+  let bridge: { remove: () => Promise<void> } | undefined;
   const lines: string[] = [];
   let docker: Peer | undefined;
   try {
@@ -97,13 +96,9 @@ async function main(): Promise<void> {
     const bPort = await throughput(berth, 'busybox');
     lines.push(`berth  run --rm: bridge ${bBridge.toFixed(3)} s, none ${bNone.toFixed(3)} s (bridge costs ${((bBridge - bNone) * 1000).toFixed(0)} ms)`);
     lines.push(`berth  published port (DNAT): ${bPort.mbps.toFixed(0)} MB/s bulk, ${bPort.rps.toFixed(0)} req/s`);
-    // dockerd's bridge: a /24 next to the test daemon's, in the same private 10.N.0.0/16.
-    const o = d.net?.octet as number;
-    for (const args of [['link', 'add', bridge, 'type', 'bridge'], ['addr', 'add', `10.${o}.200.1/24`, 'dev', bridge], ['link', 'set', bridge, 'up']]) {
-      const r = await run('ip', args);
-      if (r.code !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-    }
-    docker = await startDockerd(d.root, { bridge });
+    const br = await peerBridge(d.net?.octet as number);
+    bridge = br;
+    docker = await startDockerd(d.root, { bridge: br.name });
     if (!docker) lines.push('dockerd: not installed');
     else {
       const tarPath = join(d.root, 'busybox-rootfs.tar');
@@ -119,7 +114,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (docker) await docker.stop();
-    await run('ip', ['link', 'del', bridge]);
+    await bridge?.remove();
     const ids = (await d.berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
     if (ids.length > 0) await d.berth(['rm', '-f', ...ids]);
     await d.stop();

@@ -3,6 +3,7 @@
  * bench's temp root, so a bench never reads or changes the host's own engines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,6 +55,26 @@ export async function startDockerd(root: string, opts: { bridge?: string } = {})
   }
   child.kill('SIGKILL');
   return undefined;
+}
+
+/**
+ * A bridge of the bench's own for a private dockerd: a /24 next to the test daemon's, in its
+ * private 10.`octet`.0.0/16. dockerd's bridge runs and its BuildKit's RUN steps need one
+ * ("network bridge not found" without). `remove` deletes it.
+ */
+export async function peerBridge(octet: number): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `btdk${randomBytes(3).toString('hex')}`;
+  const remove = async (): Promise<void> => {
+    await run('ip', ['link', 'del', name]);
+  };
+  for (const args of [['link', 'add', name, 'type', 'bridge'], ['addr', 'add', `10.${octet}.200.1/24`, 'dev', name], ['link', 'set', name, 'up']]) {
+    const r = await run('ip', args);
+    if (r.code !== 0) {
+      await remove();
+      throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+    }
+  }
+  return { name, remove };
 }
 
 /** podman with --root/--runroot in the bench's directory. */

@@ -6,6 +6,8 @@
 #   - docker compose v2 (Go CLI plugin): Debian trixie's package. Its name is docker-compose too,
 #     so it is not installed but unpacked into .cache/test-clients; the tests link it into the
 #     private DOCKER_CONFIG/cli-plugins of each run, and the machine's docker CLI stays as it was.
+#   - docker buildx 0.13 (Go CLI plugin): Debian trixie's docker-buildx, unpacked the same way, so
+#     `docker build` means buildx only where a test links it (test/integration/outside/buildx.test.ts).
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
 set -euo pipefail
 
@@ -56,6 +58,29 @@ else
   echo "$v2_sha256" >"$v2_dir.sha256"
   rm -rf "$tmp"
   log "unpacked docker compose v2 2.26.1 into $v2_dir"
+fi
+
+# --- buildx ----------------------------------------------------------------------------
+bx_deb="docker-buildx_0.13.1+ds1-3_amd64.deb"
+bx_url="http://deb.debian.org/debian/pool/main/d/docker-buildx/docker-buildx_0.13.1%2Bds1-3_amd64.deb"
+bx_sha256="fcf8c48204d1603c8f209451d7827eb91bf30759578baf7704e9e1a87e5f1d7f"
+bx_dir="$root/.cache/test-clients/docker-buildx-0.13.1"
+bx_plugin="$bx_dir/usr/libexec/docker/cli-plugins/docker-buildx"
+step="docker buildx (unpack $bx_deb)"
+if [[ -x "$bx_plugin" && "$(cat "$bx_dir.sha256" 2>/dev/null || true)" == "$bx_sha256" ]]; then
+  log "docker buildx plugin already unpacked ($bx_plugin)"
+else
+  mkdir -p "$root/.cache/test-clients"
+  tmp="$(mktemp -d "$root/.cache/test-clients/.unpack.XXXXXX")"
+  curl -fsSL --retry 3 -o "$tmp/$bx_deb" "$bx_url"
+  echo "$bx_sha256  $tmp/$bx_deb" | sha256sum -c --quiet -
+  dpkg-deb -x "$tmp/$bx_deb" "$tmp/root"
+  "$tmp/root/usr/libexec/docker/cli-plugins/docker-buildx" version >/dev/null
+  rm -rf "$bx_dir"
+  mv "$tmp/root" "$bx_dir"
+  echo "$bx_sha256" >"$bx_dir.sha256"
+  rm -rf "$tmp"
+  log "unpacked docker buildx 0.13.1 into $bx_dir"
 fi
 
 step="done"

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
 import { unmountUnder } from '../helpers/mounts.js';
 import { removeCgroupParent } from '../helpers/cgroups.js';
+import { pickTestNetwork } from '../helpers/test-network.js';
 
 export type TargetName = 'berth' | 'docker';
 
@@ -146,6 +147,37 @@ export async function startDockerd(network: string[] = ['--bridge=none']): Promi
     throw err;
   }
   return { name: 'docker', host: `unix://${socket}`, socket, scratch, docker, env, stop };
+}
+
+/**
+ * A private dockerd 20.10 with a default bridge of its own — a bridge this makes on a free
+ * 10.N.0.0/16 and deletes in stop() — so tests that need container networking (or BuildKit's RUN
+ * steps) compare like for like; still no iptables, masquerade or forwarding changes on the host.
+ */
+export async function startDockerdWithBridge(): Promise<Target> {
+  const net = await pickTestNetwork();
+  const bridge = net.bridge;
+  const ip = async (args: string[]): Promise<void> => {
+    const r = await run('ip', args);
+    if (r.code !== 0) throw new Error(`ip ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  };
+  await ip(['link', 'add', bridge, 'type', 'bridge']);
+  let t: Target;
+  try {
+    await ip(['addr', 'add', `10.${net.octet}.0.1/24`, 'dev', bridge]);
+    await ip(['link', 'set', bridge, 'up']);
+    t = await startDockerd(['--bridge', bridge, '--default-address-pool', `base=10.${net.octet}.0.0/16,size=24`]);
+  } catch (err) {
+    await run('ip', ['link', 'del', bridge]);
+    throw err;
+  }
+  return {
+    ...t,
+    stop: async () => {
+      await t.stop();
+      await run('ip', ['link', 'del', bridge]);
+    },
+  };
 }
 
 /** Starts the engine this run checks, with a busybox:latest image in it. */

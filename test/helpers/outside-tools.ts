@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER, REPO_ROOT, run, TestDaemon, type RunResult } from './test-daemon.js';
+import { startDockerdWithBridge } from '../compat/target.js';
 
 /**
  * Clients nobody here wrote (compose v2 and v1, testcontainers), driving a daemon of the test's
@@ -11,6 +12,8 @@ import { DOCKER, REPO_ROOT, run, TestDaemon, type RunResult } from './test-daemo
 
 /** Debian trixie's docker-compose 2.26.1 package, unpacked (not installed): a docker CLI plugin. */
 export const COMPOSE_V2_PLUGIN = join(REPO_ROOT, '.cache/test-clients/docker-compose-2.26.1/usr/libexec/docker/cli-plugins/docker-compose');
+/** Debian trixie's docker-buildx 0.13.1 package, unpacked (not installed): a docker CLI plugin. */
+export const BUILDX_PLUGIN = join(REPO_ROOT, '.cache/test-clients/docker-buildx-0.13.1/usr/libexec/docker/cli-plugins/docker-buildx');
 /** Debian bookworm's docker-compose 1.29.2 (Python), from apt. */
 export const COMPOSE_V1 = '/usr/bin/docker-compose';
 
@@ -20,12 +23,14 @@ export function requireTool(path: string): void {
 }
 
 /**
- * The engine the outside clients drive: a TestDaemon with busybox, or, to compare, whatever
- * daemon BERTH_OUTSIDE_TARGET_HOST names (e.g. a private dockerd with busybox loaded; never the
- * system one). Its DOCKER_CONFIG is private and holds the compose v2 plugin, so the machine's
- * docker CLI is left as it is.
+ * The engine the outside clients drive: a TestDaemon with busybox; to compare, a private dockerd
+ * 20.10 with busybox and a bridge of its own (BERTH_OUTSIDE_TARGET=docker), or whatever daemon
+ * BERTH_OUTSIDE_TARGET_HOST names (with busybox loaded; never the system one). Its DOCKER_CONFIG
+ * is private and holds the CLI plugins, so the machine's docker CLI is left as it is.
  */
 export interface OutsideTarget {
+  /** 'docker' when the engine is a private dockerd, 'berth' for a TestDaemon, 'other' for BERTH_OUTSIDE_TARGET_HOST. */
+  engine: 'berth' | 'docker' | 'other';
   host: string;
   /** A scratch directory of the test's own, removed by stop(). */
   scratch: string;
@@ -34,31 +39,55 @@ export interface OutsideTarget {
   stop(): Promise<void>;
 }
 
-export async function startOutsideTarget(): Promise<OutsideTarget> {
+export interface OutsideOptions {
+  /**
+   * Also link buildx, so `docker build` means `docker buildx build` and compose v2 builds through
+   * the daemon's BuildKit (POST /grpc and /session); a call still gets the classic builder
+   * (POST /build) with DOCKER_BUILDKIT=0 in its env. Without it every build is classic.
+   */
+  buildkit?: boolean;
+}
+
+/** A DOCKER_CONFIG of the test's own whose cli-plugins holds compose v2 and, when asked, buildx. */
+export async function privateDockerConfig(dir: string, opts: OutsideOptions = {}): Promise<string> {
+  await mkdir(join(dir, 'cli-plugins'), { recursive: true });
+  await symlink(COMPOSE_V2_PLUGIN, join(dir, 'cli-plugins', 'docker-compose'));
+  if (opts.buildkit) await symlink(BUILDX_PLUGIN, join(dir, 'cli-plugins', 'docker-buildx'));
+  return dir;
+}
+
+export async function startOutsideTarget(opts: OutsideOptions = {}): Promise<OutsideTarget> {
   requireTool(COMPOSE_V2_PLUGIN);
+  if (opts.buildkit) requireTool(BUILDX_PLUGIN);
   const other = process.env.BERTH_OUTSIDE_TARGET_HOST;
-  const daemon = other ? undefined : await TestDaemon.startWithBusybox();
-  const scratch = daemon ? join(daemon.root, 'outside') : await mkdtemp(join(tmpdir(), 'berth-outside-'));
-  const dockerConfig = join(scratch, 'docker-config');
-  await mkdir(join(dockerConfig, 'cli-plugins'), { recursive: true });
-  await symlink(COMPOSE_V2_PLUGIN, join(dockerConfig, 'cli-plugins', 'docker-compose'));
-  const host = daemon?.host ?? (other as string);
+  const dockerd = !other && process.env.BERTH_OUTSIDE_TARGET === 'docker' ? await startDockerdWithBridge() : undefined;
+  const daemon = other || dockerd ? undefined : await TestDaemon.startWithBusybox();
+  const scratch = daemon ? join(daemon.root, 'outside') : dockerd ? join(dockerd.scratch, 'outside') : await mkdtemp(join(tmpdir(), 'berth-outside-'));
+  const dockerConfig = await privateDockerConfig(join(scratch, 'docker-config'), opts);
+  const host = daemon?.host ?? dockerd?.host ?? (other as string);
+  const base = { ...process.env };
+  if (opts.buildkit) {
+    // Whatever the caller's shell says, BuildKit is what these runs check.
+    delete base.DOCKER_BUILDKIT;
+    delete base.COMPOSE_DOCKER_CLI_BUILD;
+  }
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-    ...process.env,
+    ...base,
     DOCKER_HOST: host,
     DOCKER_CONFIG: dockerConfig,
-    // The classic builder (POST /build) until Berth speaks BuildKit's session protocol.
-    DOCKER_BUILDKIT: '0',
-    COMPOSE_DOCKER_CLI_BUILD: '0',
+    // Without buildx the docker CLI and compose v2 would try BuildKit and fall back with a notice.
+    ...(opts.buildkit ? {} : { DOCKER_BUILDKIT: '0', COMPOSE_DOCKER_CLI_BUILD: '0' }),
     ...extra,
   });
   return {
+    engine: daemon ? 'berth' : dockerd ? 'docker' : 'other',
     host,
     scratch,
     env,
-    docker: (args, opts = {}) => runIn(DOCKER, args, env(opts.env), opts.cwd),
+    docker: (args, o = {}) => runIn(DOCKER, args, env(o.env), o.cwd),
     stop: async () => {
       if (daemon) await daemon.stop();
+      else if (dockerd) await dockerd.stop();
       else await rm(scratch, { recursive: true, force: true });
     },
   };

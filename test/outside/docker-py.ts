@@ -25,8 +25,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
-import { startDockerd, type Target } from '../compat/target.js';
-import { pickTestNetwork } from '../helpers/test-network.js';
+import { startDockerdWithBridge } from '../compat/target.js';
 
 export type SuiteName = '5.0.3' | '7.1.0';
 export type EngineName = 'berth' | 'docker';
@@ -183,33 +182,9 @@ async function startBerth(): Promise<Engine> {
   return { host: d.host, docker: (args, input) => d.docker(args, input !== undefined ? { input } : {}), stop: () => d.stop() };
 }
 
-/**
- * A private dockerd 20.10 (test/compat/target.ts) with a default bridge of its own — a bridge this
- * run makes on a free 10.N.0.0/16 and deletes after — so tests that need container networking
- * compare like for like; still no iptables, masquerade or forwarding changes on the host.
- */
 async function startPrivateDockerd(): Promise<Engine> {
-  const net = await pickTestNetwork();
-  const bridge = net.bridge;
-  await must('ip link add', run('ip', ['link', 'add', bridge, 'type', 'bridge']));
-  let t: Target | undefined;
-  try {
-    await must('ip addr add', run('ip', ['addr', 'add', `10.${net.octet}.0.1/24`, 'dev', bridge]));
-    await must('ip link set up', run('ip', ['link', 'set', bridge, 'up']));
-    t = await startDockerd(['--bridge', bridge, '--default-address-pool', `base=10.${net.octet}.0.0/16,size=24`]);
-  } catch (err) {
-    await run('ip', ['link', 'del', bridge]);
-    throw err;
-  }
-  const target = t;
-  return {
-    host: target.host,
-    docker: (args, input) => target.docker(args, input !== undefined ? { input } : {}),
-    stop: async () => {
-      await target.stop();
-      await run('ip', ['link', 'del', bridge]);
-    },
-  };
+  const target = await startDockerdWithBridge();
+  return { host: target.host, docker: (args, input) => target.docker(args, input !== undefined ? { input } : {}), stop: () => target.stop() };
 }
 
 /**
