@@ -133,8 +133,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       await service.init();
       return service;
     });
-    // Contexts of builds a crash interrupted.
+    // Contexts of builds (and BuildKit solves) a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
+    await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
       routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins }),
       log,

@@ -12,7 +12,7 @@ export interface RunMount {
   fields: Map<string, string>;
 }
 
-const BOOL_KEYS = new Set(['rw', 'readwrite', 'ro', 'readonly']);
+const BOOL_KEYS = new Set(['rw', 'readwrite', 'ro', 'readonly', 'required']);
 
 export function parseRunMount(spec: string): RunMount {
   const fields = new Map<string, string>();
@@ -68,7 +68,7 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
   const env: string[] = [];
   for (const m of mounts) {
     if (m.type === 'secret') {
-      if (!secrets) throw new NotImplementedError('RUN --mount=type=secret needs BuildKit: build with docker buildx (the legacy builder has no secrets)');
+      if (!secrets) throw new NotImplementedError('RUN --mount=type=secret is not supported by this Berth version yet with the legacy builder: build with docker buildx (BuildKit), which passes secrets');
       const id = m.fields.get('id') as string;
       const value = await secrets.secret(id);
       const envName = m.fields.get('env');

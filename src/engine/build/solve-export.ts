@@ -94,5 +94,6 @@ async function exportOne(d: ExportDeps, imageId: Digest, spec: ExportSpec, input
 function setImageResponse(response: Record<string, string>, imageId: Digest, names: readonly string[]): void {
   response['containerimage.digest'] = imageId;
   response['containerimage.config.digest'] = imageId;
-  if (names.length > 0) response['image.name'] = names.map((n) => formatReference(parseReferenceWithDefaultTag(n))).join(',');
+  // The first exporter that names the image answers for it (buildx reads one name list).
+  if (names.length > 0 && response['image.name'] === undefined) response['image.name'] = names.map((n) => formatReference(parseReferenceWithDefaultTag(n))).join(',');
 }
