@@ -10,6 +10,7 @@ import type { ContainerService } from '../containers/container-service.js';
 import { readLogs } from '../containers/logs/json-file-reader.js';
 import type { ImageService } from '../images/image-service.js';
 import type { BuildReporter } from './build-reporter.js';
+import { removeMountStubs } from './mount-stubs.js';
 import { RunFailedError } from './run-failed-error.js';
 
 export interface RunStepDeps {
@@ -37,6 +38,8 @@ export interface RunStepInput {
   report: Pick<BuildReporter, 'running' | 'log' | 'removing'>;
   /** Work the build must finish before it ends but the next step need not wait for. */
   background: (work: Promise<unknown>) => void;
+  /** Mount targets whose stubs (empty files and directories made to mount onto) stay out of the image. */
+  stubs?: readonly string[];
   /** The client went away: the command is killed and the step fails. */
   signal?: AbortSignal;
 }
@@ -84,6 +87,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
     if (code !== 0) throw new RunFailedError(input.cmd, code);
     mark('ran');
+    if (input.stubs && input.stubs.length > 0) await removeMountStubs(d.snapshotter, Id, input.stubs);
     const after = d.containers.get(Id);
     const id = await commitContainer(
       { images: d.images, content: d.content },

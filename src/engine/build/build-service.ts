@@ -399,6 +399,7 @@ export class BuildService {
         runConfig: state.runConfig,
         author: state.maintainer,
         argEnv: [...state.runArgs(), ...mountPlan.env],
+        stubs: mountPlan.stubs,
         hostConfig,
         remove: run.opts.rm,
         forceRemove: run.opts.forceRm,

@@ -55,6 +55,8 @@ export interface RunMountPlan {
   key: string[];
   /** `NAME=value` from `type=secret,env=NAME`: for the command only, never in the image. */
   env: string[];
+  /** Secret mount targets: what the runtime makes there to mount onto is removed before the commit. */
+  stubs: string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
   const out: Array<Record<string, unknown>> = [];
   const key: string[] = [];
   const env: string[] = [];
+  const stubs: string[] = [];
   for (const m of mounts) {
     if (m.type === 'secret') {
       if (!secrets) throw new NotImplementedError('RUN --mount=type=secret is not supported by this Berth version yet with the legacy builder: build with docker buildx (BuildKit), which passes secrets');
@@ -85,6 +88,7 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
       await chmod(file, parseInt(m.fields.get('mode') ?? '400', 8));
       await chown(file, Number(m.fields.get('uid') ?? 0), Number(m.fields.get('gid') ?? 0));
       out.push({ Type: 'bind', Source: file, Target: m.target, ReadOnly: true });
+      stubs.push(m.target);
     } else if (m.type === 'tmpfs') {
       const size = Number(m.fields.get('size') ?? 0);
       out.push({ Type: 'tmpfs', Target: m.target, ...(size > 0 ? { TmpfsOptions: { SizeBytes: size } } : {}) });
@@ -111,5 +115,5 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
       key.push(`cache:${m.target}`);
     }
   }
-  return { mounts: out, key, env };
+  return { mounts: out, key, env, stubs };
 }
