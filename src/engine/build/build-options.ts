@@ -1,4 +1,5 @@
 import type { Digest } from '../../core/digest.js';
+import { familiarString, parseReference } from '../../oci/reference.js';
 import type { SourceTree } from './build-context.js';
 
 export interface BuildOptions {
@@ -32,4 +33,24 @@ export interface BuildSource {
   dockerfile: string;
   tree: SourceTree;
   scratchDir: string;
+}
+
+export type NamedContextSource = NonNullable<BuildOptions['namedContexts']> extends Map<string, infer V> ? V : never;
+
+/**
+ * The `context:NAME` standing in for a FROM or --from name, looked up as BuildKit's dockerui
+ * does: by the name as written, else by its familiar form without `:latest`
+ * (`docker.io/library/alpine:latest` finds `context:alpine`).
+ */
+export function namedContextFor(opts: BuildOptions, name: string): NamedContextSource | undefined {
+  const contexts = opts.namedContexts;
+  if (!contexts || contexts.size === 0) return undefined;
+  const lower = name.toLowerCase();
+  const direct = contexts.get(lower);
+  if (direct) return direct;
+  try {
+    return contexts.get(familiarString(parseReference(lower)).replace(/:latest$/, ''));
+  } catch {
+    return undefined;
+  }
 }

@@ -18,7 +18,7 @@ import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';
 import { BuildContext } from './build-context.js';
 import { LegacyReporter, type BuildOutput, type BuildPlan, type BuildReporter } from './build-reporter.js';
-import type { BuildOptions, BuildSource } from './build-options.js';
+import { namedContextFor, type BuildOptions, type BuildSource } from './build-options.js';
 import { runStep } from './build-run.js';
 import { CopyStep } from './copy-step.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
@@ -162,7 +162,7 @@ export class BuildService {
       stages: stages.flatMap((s, index) => {
         if (needed && !needed.has(index)) return [];
         const base = expandMeta(s.base);
-        const named = opts.namedContexts?.get(base.toLowerCase());
+        const named = namedContextFor(opts, base);
         const baseIsStage = named === undefined && stageNames.has(base.toLowerCase());
         return [{ index, name: s.name, base: named && 'image' in named ? named.ref : base, baseIsStage, commands: s.commands }];
       }),
@@ -173,7 +173,8 @@ export class BuildService {
     for (const [index, stage] of stages.entries()) {
       if (needed && !needed.has(index)) continue;
       run.stageNoCache = stage.name !== undefined && (opts.noCacheStages ?? []).includes(stage.name);
-      report.from(index, stage.from, expandMeta(stage.base));
+      // A named context's image shows under its own name, as BuildKit resolves it.
+      report.from(index, stage.from, plan.stages.find((p) => p.index === index)?.base ?? expandMeta(stage.base));
       state = await this.from(run, stage);
       for (const ins of stage.commands) {
         checkAborted(report.signal);
@@ -245,7 +246,7 @@ export class BuildService {
 
   private async from(run: BuildRun, stage: Stage): Promise<StageState> {
     const base = processWord(stage.base, (n) => run.meta.get(n), run.escape);
-    const named = run.opts.namedContexts?.get(base.toLowerCase());
+    const named = namedContextFor(run.opts, base);
     if (named && 'tree' in named) throw new NotImplementedError(`FROM ${base}: a local directory as a named context can be a COPY --from source, not a base, in this Berth version`);
     if (stage.platform !== undefined) {
       const platform = processWord(stage.platform, (n) => run.meta.get(n), run.escape);
@@ -320,11 +321,11 @@ export class BuildService {
           context: run.src.tree,
           scratchDir: run.src.scratchDir,
           stageTree: (from) => {
-            const named = run.opts.namedContexts?.get(from.toLowerCase());
+            const named = namedContextFor(run.opts, from);
             return named && 'tree' in named ? named.tree : undefined;
           },
           stageImage: (from) => {
-            const named = run.opts.namedContexts?.get(from.toLowerCase());
+            const named = namedContextFor(run.opts, from);
             if (named && 'image' in named) return named.image;
             const index = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
             return index !== undefined && index < run.results.length ? (run.results[index] ?? null) : undefined;

@@ -57,6 +57,12 @@ describe('BuildKit vertex names', () => {
     assert.deepEqual(starts(events), ['[internal] load metadata for docker.io/library/busybox:latest', '[build 1/2] FROM docker.io/library/busybox:latest', '[build 2/2] RUN echo a', '[stage-1 1/1] COPY a /a', '[stage-2 1/1] COPY --from=build /b /b']);
   });
 
+  test('a RUN that is only a heredoc shows its first line', () => {
+    const { progress, events } = recorder();
+    drive('FROM busybox\nRUN <<EOF\necho one\necho two\nEOF\n', new BuildkitReporter(progress, undefined));
+    assert.equal(starts(events)[2], '[2/2] RUN <<EOF (echo one...)');
+  });
+
   test('ten steps or more: the index is padded as %*d does', () => {
     const { progress, events } = recorder();
     drive(`FROM busybox\n${'RUN true\n'.repeat(9)}`, new BuildkitReporter(progress, undefined));

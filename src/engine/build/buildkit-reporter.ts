@@ -109,7 +109,14 @@ export class BuildkitReporter implements BuildReporter {
       this.finish();
       return;
     }
-    this.open(`${trigger ? 'ONBUILD ' : ''}${uppercaseCmd(expand(ins.node.original.trim()))}`);
+    let name = uppercaseCmd(expand(ins.node.original.trim()));
+    // A RUN that is only a heredoc shows its first line (dockerfile2llb's summarizeHeredoc).
+    const doc = ins.node.heredocs[0];
+    if (ins.name === 'RUN' && doc && !ins.node.json && /^<<-?\s*["']?[A-Za-z0-9_.-]+["']?$/.test(ins.node.next.join(' ').trim())) {
+      const lines = doc.content.trim().replace(/\r\n/g, '\n').split('\n');
+      name += ` (${lines[0] ?? ''}${lines.length > 1 ? '...' : ''})`;
+    }
+    this.open(`${trigger ? 'ONBUILD ' : ''}${name}`);
   }
 
   baseImage(): void {}
