@@ -145,8 +145,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       : undefined;
     if (!buildkit) log.warn('BuildKit protocol definitions missing from this build (dist/protos): serving the legacy builder only; rebuild with network access to the Go module proxy');
     cleanups.push(async () => buildkitEndpoint?.close());
-    // Contexts of builds a crash interrupted.
+    // Contexts of builds (and BuildKit solves) a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
+    await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
       routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit }),
       log,

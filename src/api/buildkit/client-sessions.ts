@@ -115,7 +115,7 @@ export class ClientSessions {
     this.sessions.set(headers.id, session);
     for (const wake of this.waiting.get(headers.id) ?? []) wake(session);
     this.waiting.delete(headers.id);
-    this.log.info({ session: headers.id, name: headers.name, methods: headers.methods }, 'build session attached');
+    this.log.debug({ session: headers.id, name: headers.name, methods: headers.methods.length }, 'build session attached');
   }
 
   async get(id: string, signal?: AbortSignal): Promise<BuildSession> {

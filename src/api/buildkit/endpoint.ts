@@ -8,10 +8,10 @@ import type { BuildService } from '../../engine/build/build-service.js';
 import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
 import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
-import { exportSpecs, frontendOptions, type SolveRequest } from './frontend-attrs.js';
+import { exportSpecs, solveSpecFromAttrs, type ExporterEntry } from './frontend-attrs.js';
+import { hostPlatform } from '../../oci/image-types.js';
 import { GatewayBuild, GatewayBuilds } from './gateway-builds.js';
 import { buildkitProtocol } from './protocol.js';
-import { tempEngine } from './temp-engine.js';
 import { ProgressBoard, type StatusResponse } from './solve-progress.js';
 
 /** What `Info` and `ListWorkers` say: the BuildKit API level Berth answers (buildx 0.13's). */
@@ -100,8 +100,6 @@ export class BuildkitEndpoint {
     this.sessions.attach(headers, socket);
   }
 
-  private eng() { return tempEngine(this.log); }
-
   close(): void {
     this.sessions.closeAll();
     this.injector.destroy();
@@ -139,11 +137,16 @@ export class BuildkitEndpoint {
         );
         call.on('cancelled', unsubscribe);
       },
-      DiskUsage: this.unary(async (req: { filter: string[] }) => ({ record: (await this.eng().usage(req.filter ?? [])).map(usageRecord) })),
+      DiskUsage: this.unary(async (req: { filter: string[] }) => {
+        // buildx sends [""] when no --filter is given.
+        const filters = (req.filter ?? []).filter((f) => f !== '');
+        if (filters.length > 0) throw new NotImplementedError(`buildx du --filter (${filters.join(', ')}) is not supported by Berth yet: run it without filters`);
+        return { record: (await (await this.builds()).usage()).map(usageRecord) };
+      }),
       Prune: (call: ServerWritableStream<{ filter: string[]; all: boolean; keepDuration: number; reservedSpace: number }, unknown>) => {
         void (async () => {
           try {
-            const removed = await this.eng().pruneUsage({ all: call.request.all, filters: call.request.filter ?? [], keepDurationNs: call.request.keepDuration ?? 0, keepBytes: call.request.reservedSpace ?? 0 });
+            const removed = await (await this.builds()).pruneUsage({ all: call.request.all, filters: (call.request.filter ?? []).filter((f) => f !== ''), keepDuration: call.request.keepDuration ?? 0, keepBytes: call.request.reservedSpace ?? 0 });
             for (const r of removed) call.write(usageRecord(r));
             call.end();
           } catch (err) {
@@ -159,22 +162,23 @@ export class BuildkitEndpoint {
   }
 
   private gateway(): UntypedServiceImplementation {
-    const buildOf = (call: ServerUnaryCall<unknown, unknown>): GatewayBuild => this.gateways.get(String(call.metadata.get('buildkit-controlapi-buildid')[0] ?? ''));
+    const buildOf = (call: ServerUnaryCall<unknown, unknown>): Promise<GatewayBuild> => this.gateways.get(String(call.metadata.get('buildkit-controlapi-buildid')[0] ?? ''));
     const unsupported = (what: string) => this.unimplemented(`LLBBridge.${what}`);
     return {
       Ping: this.unary(async () => ({ FrontendAPICaps: GATEWAY_CAPS, LLBCaps: [], Workers: [WORKER] })),
       Solve: this.unary(async (req: GatewaySolveRequest, call) => {
-        const build = buildOf(call as ServerUnaryCall<unknown, unknown>);
+        const build = await buildOf(call as ServerUnaryCall<unknown, unknown>);
         if (req.Definition && req.Definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (a frontend other than the Dockerfile one, or buildx bake with linked targets) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
         if (req.Frontend !== 'dockerfile.v0') throw new NotImplementedError(`frontend "${req.Frontend}" is not supported by Berth: it runs the Dockerfile frontend (dockerfile.v0) only`);
         const request = req.FrontendOpt.requestid;
         if (request) throw new NotImplementedError(`unsupported request ${request}: Berth's Dockerfile frontend answers builds only (no --call/--print subrequests)`);
-        const image = await this.eng().solveDockerfile(frontendOptions(req.FrontendOpt), makeSolveInputs(build.session), build.progress, build.signal);
-        const id = build.addResult(image);
+        // The build runs now; its exporters run when the Control call gets the result back.
+        const { imageId } = await (await this.builds()).solve(solveSpecFromAttrs(req.FrontendOpt, [], hostPlatform()), makeSolveInputs(await build.session), build.progress, build.signal);
+        const id = build.addResult(imageId);
         return req.allowResultReturn ? { ref: '', result: { ref: { id, def: null }, metadata: {} } } : { ref: id };
       }),
       Return: this.unary(async (req: ReturnRequest, call) => {
-        const build = buildOf(call as ServerUnaryCall<unknown, unknown>);
+        const build = await buildOf(call as ServerUnaryCall<unknown, unknown>);
         const r = req.result;
         const error = req.error && req.error.code !== 0 ? { code: req.error.code, message: req.error.message } : null;
         build.returned(r?.ref?.id ?? r?.refDeprecated ?? null, error);
@@ -202,34 +206,53 @@ export class BuildkitEndpoint {
     call.on('cancelled', () => abort.abort(new Error('the client canceled the build')));
     const progress = this.progress.open(req.Ref);
     try {
-      const exports = exportSpecs(req);
-      const definition = (req as { Definition?: { def: Buffer[] } | null }).Definition;
-      if (definition && definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (buildctl with LLB, or a frontend other than the Dockerfile one) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
+      const exports = exportSpecs(exportersOf(req));
+      if (req.Definition && req.Definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (buildctl with LLB, or a frontend other than the Dockerfile one) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
       if (req.Frontend !== '' && req.Frontend !== 'dockerfile.v0') throw new NotImplementedError(`frontend "${req.Frontend}" is not supported by Berth: it runs the Dockerfile frontend (dockerfile.v0) only`);
-      const session = await this.sessions.get(req.Session, abort.signal);
-      const builds = this.eng();
-      let image;
+      const session = this.sessions.get(req.Session, abort.signal);
+      // Settled here too, so an early failure of the session is not an unhandled rejection.
+      session.catch(() => undefined);
+      const builds = await this.builds();
       if (req.Frontend === 'dockerfile.v0') {
-        image = await builds.solveDockerfile(frontendOptions(req.FrontendAttrs), makeSolveInputs(session), progress, abort.signal);
-      } else {
-        // buildx: the frontend runs through LLBBridge calls; this call waits for their Return.
-        const build = new GatewayBuild(req.Ref, session, progress, abort.signal);
-        this.gateways.add(build);
-        abort.signal.addEventListener('abort', () => build.abandon('the client canceled the build'));
-        try {
-          const outcome = await build.outcome;
-          if ('error' in outcome) throw new ReturnedError(outcome.error.code, outcome.error.message);
-          image = outcome.image;
-        } finally {
-          this.gateways.remove(build);
-        }
+        const result = await builds.solve(solveSpecFromAttrs(req.FrontendAttrs, exportersOf(req), hostPlatform()), makeSolveInputs(await session), progress, abort.signal);
+        return { ExporterResponse: result.exporterResponse };
+      }
+      // buildx: the frontend runs through LLBBridge calls; this call waits for their Return.
+      const build = new GatewayBuild(req.Ref, session, progress, abort.signal);
+      this.gateways.add(build);
+      abort.signal.addEventListener('abort', () => build.abandon('the client canceled the build'));
+      let image;
+      try {
+        const outcome = await build.outcome;
+        if ('error' in outcome) throw new ReturnedError(outcome.error.code, outcome.error.message);
+        image = outcome.image;
+      } finally {
+        this.gateways.remove(build);
       }
       if (image === null) return { ExporterResponse: {} };
-      return { ExporterResponse: await builds.exportImage(image, exports, makeSolveInputs(session), progress, abort.signal) };
+      return { ExporterResponse: await builds.exportImage(image, exports, makeSolveInputs(await session), progress) };
     } finally {
       this.progress.finish(req.Ref);
     }
   }
+}
+
+/** Control.Solve as buildx sends it (field names as in control.proto). */
+export interface SolveRequest {
+  Ref: string;
+  Session: string;
+  Frontend: string;
+  FrontendAttrs: Record<string, string>;
+  Definition: { def: Buffer[] } | null;
+  Exporters: Array<{ Type: string; Attrs: Record<string, string> }>;
+  ExporterDeprecated: string;
+  ExporterAttrsDeprecated: Record<string, string>;
+}
+
+/** The exporters: the list, or (older clients, and buildx 0.13 beside the list) the single deprecated one. */
+function exportersOf(req: SolveRequest): ExporterEntry[] {
+  if (req.Exporters.length > 0) return req.Exporters.map((e) => ({ type: e.Type, attrs: e.Attrs }));
+  return req.ExporterDeprecated ? [{ type: req.ExporterDeprecated, attrs: req.ExporterAttrsDeprecated }] : [];
 }
 
 interface UsageLike {

@@ -20,7 +20,8 @@ export class GatewayBuild {
 
   constructor(
     readonly ref: string,
-    readonly session: BuildSession,
+    /** The client's session: the Control call may come before the session connection is up. */
+    readonly session: Promise<BuildSession>,
     readonly progress: SolveProgress,
     readonly signal: AbortSignal,
   ) {
@@ -48,21 +49,42 @@ export class GatewayBuild {
   }
 }
 
+const WAIT_MS = 20_000;
+
+/**
+ * Running gateway builds by ref. buildx sends Control.Solve and starts its LLBBridge calls at
+ * the same time, so a call may arrive before its build is registered: a lookup waits a while.
+ */
 export class GatewayBuilds {
   private readonly builds = new Map<string, GatewayBuild>();
+  private readonly waiting = new Map<string, Array<(b: GatewayBuild) => void>>();
 
   add(b: GatewayBuild): void {
     this.builds.set(b.ref, b);
+    for (const wake of this.waiting.get(b.ref) ?? []) wake(b);
+    this.waiting.delete(b.ref);
   }
 
   remove(b: GatewayBuild): void {
     if (this.builds.get(b.ref) === b) this.builds.delete(b.ref);
   }
 
-  get(ref: string | undefined): GatewayBuild {
+  async get(ref: string | undefined): Promise<GatewayBuild> {
     if (!ref) throw new InvalidParameterError('LLBBridge call without the buildkit-controlapi-buildid metadata: it belongs to no build');
-    const b = this.builds.get(ref);
-    if (!b) throw new NotFoundError(`no build ${ref} is running: LLBBridge calls go with a running Control.Solve`);
-    return b;
+    const have = this.builds.get(ref);
+    if (have) return have;
+    return new Promise((resolve, reject) => {
+      const done = (b: GatewayBuild): void => {
+        clearTimeout(timer);
+        resolve(b);
+      };
+      this.waiting.set(ref, [...(this.waiting.get(ref) ?? []), done]);
+      const timer = setTimeout(() => {
+        const rest = (this.waiting.get(ref) ?? []).filter((w) => w !== done);
+        if (rest.length > 0) this.waiting.set(ref, rest);
+        else this.waiting.delete(ref);
+        reject(new NotFoundError(`no build ${ref} started within ${WAIT_MS / 1000} s: LLBBridge calls go with a running Control.Solve of that ref`));
+      }, WAIT_MS);
+    });
   }
 }

@@ -47,6 +47,12 @@ export class BuildCache {
     this.dirty = true;
   }
 
+  /** Every key with its results, newest first. */
+  async all(): Promise<Array<[string, readonly Digest[]]>> {
+    await this.load();
+    return [...this.entries];
+  }
+
   /** Drops a result whose image is gone. */
   async forget(key: string, id: Digest): Promise<void> {
     await this.load();

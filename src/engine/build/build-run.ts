@@ -9,6 +9,8 @@ import { commitContainer } from '../containers/changes/commit-layer.js';
 import type { ContainerService } from '../containers/container-service.js';
 import { readLogs } from '../containers/logs/json-file-reader.js';
 import type { ImageService } from '../images/image-service.js';
+import type { BuildReporter } from './build-reporter.js';
+import { removeMountStubs } from './mount-stubs.js';
 import { RunFailedError } from './run-failed-error.js';
 
 export interface RunStepDeps {
@@ -33,9 +35,11 @@ export interface RunStepInput {
   /** --rm (after success) and --force-rm (always). */
   remove: boolean;
   forceRemove: boolean;
-  output: (text: string) => void;
+  report: Pick<BuildReporter, 'running' | 'log' | 'removing'>;
   /** Work the build must finish before it ends but the next step need not wait for. */
   background: (work: Promise<unknown>) => void;
+  /** Mount targets whose stubs (empty files and directories made to mount onto) stay out of the image. */
+  stubs?: readonly string[];
   /** The client went away: the command is killed and the step fails. */
   signal?: AbortSignal;
 }
@@ -63,7 +67,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     },
     undefined,
   );
-  input.output(` ---> Running in ${Id.slice(0, 12)}\n`);
+  input.report.running(Id);
   let ok = false;
   try {
     const exited = d.containers.notifier.add(Id, 'not-running');
@@ -77,14 +81,13 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     if (input.signal?.aborted) kill();
     const ended = exited.then(() => undefined);
     for await (const l of readLogs(record.LogPath, { stdout: true, stderr: true, follow: true, timestamps: false, details: false, isRunning: () => d.containers.get(Id).State.Running, waitForExit: ended })) {
-      // dockerd's legacy builder shows a step's stderr in red (streamformatter's stderr writer).
-      const text = l.line.toString('utf8');
-      input.output(l.stream === 'stderr' ? `\x1b[91m${text}\x1b[0m` : text);
+      input.report.log(l.line, l.stream === 'stderr' ? 2 : 1);
     }
     const code = await exited;
     if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
     if (code !== 0) throw new RunFailedError(input.cmd, code);
     mark('ran');
+    if (input.stubs && input.stubs.length > 0) await removeMountStubs(d.snapshotter, Id, input.stubs);
     const after = d.containers.get(Id);
     const id = await commitContainer(
       { images: d.images, content: d.content },
@@ -106,7 +109,7 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     return id;
   } finally {
     if (input.forceRemove || (ok && input.remove) || input.signal?.aborted) {
-      input.output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
+      input.report.removing(Id);
       // The next step does not need the container gone; the build waits for it before it ends.
       input.background(d.containers.remove(Id, { force: true, volumes: true }).catch((err: unknown) => d.log.warn({ err, id: Id }, 'removing an intermediate container failed')));
     }

@@ -1,8 +1,8 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { phaseTimer } from '../../core/phase-timer.js';
-import { digestHex, type Digest } from '../../core/digest.js';
+import type { Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -11,46 +11,29 @@ import { DockerfileError, groupStages, toInstruction, type Instruction, type Sta
 import { DockerfileSyntaxError, nodeFromLine, parseDockerfile } from '../../oci/dockerfile/parser.js';
 import { processWord } from '../../oci/dockerfile/shell-lex.js';
 import { hostPlatform, type ImageConfig } from '../../oci/image-types.js';
-import { familiarString, parseReferenceWithDefaultTag } from '../../oci/reference.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import { buildCommitConfig } from '../containers/changes/commit-config.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';
 import { BuildContext } from './build-context.js';
+import { LegacyReporter, type BuildOutput, type BuildPlan, type BuildReporter } from './build-reporter.js';
+import { namedContextFor, type BuildOptions, type BuildSource } from './build-options.js';
 import { runStep } from './build-run.js';
 import { CopyStep } from './copy-step.js';
 import { applyMetadata, commandLine, PROXY_ARGS, StageState } from './build-state.js';
-import { parseRunMount, runMountPlan } from './run-mounts.js';
+import { parseRunMount, runMountPlan, type RunMountPlan } from './run-mounts.js';
+import { reachableStages } from './stage-graph.js';
+import { solveBuild } from './solve.js';
+import { runExports } from './solve-export.js';
+import type { ExportSpec, PruneUsageOptions, SolveResult, SolveSpec, UsageRecord } from './solve-spec.js';
+import type { BuildProgress, SolveInputs } from './solve-types.js';
+import { cacheUsage, dirSize, pruneCacheUsage, type UsageDeps } from './build-usage.js';
 import { remoteContext } from './remote-context.js';
 import { compareStrings } from '../../core/compare.js';
 import { isoTime } from '../../core/utc-time.js';
 
-export interface BuildOptions {
-  dockerfile: string;
-  tags: string[];
-  target?: string;
-  noCache: boolean;
-  cacheFrom: string[];
-  rm: boolean;
-  forceRm: boolean;
-  buildArgs: Map<string, string | null>;
-  labels: Record<string, string>;
-  /** HostConfig fields for RUN containers (NetworkMode, ExtraHosts, Memory, CpuShares…). */
-  runHostConfig: Record<string, unknown>;
-  /** A URL to fetch the context (a tarball) or the Dockerfile from, instead of the request body. */
-  remote?: string;
-  /** --pull: always look for a newer base image (there is no registry yet: said, not ignored). */
-  pull?: boolean;
-}
-
-/** Where the legacy builder's output goes: `{"stream": …}` and `{"aux": …}` lines. */
-export interface BuildOutput {
-  stream(text: string): void;
-  aux(value: object): void;
-  /** Aborted when the client went away: the build stops (a running RUN is killed). */
-  signal?: AbortSignal;
-}
+export type { BuildOptions, BuildOutput, BuildSource };
 
 export interface BuildDeps {
   containers: ContainerService;
@@ -64,8 +47,10 @@ export interface BuildDeps {
 
 interface BuildRun {
   opts: BuildOptions;
-  out: BuildOutput;
-  ctx: BuildContext;
+  report: BuildReporter;
+  src: BuildSource;
+  /** The current stage's steps skip the cache (no-cache for it). */
+  stageNoCache: boolean;
   meta: Map<string, string | undefined>;
   usedArgs: Set<string>;
   escape: string;
@@ -78,9 +63,7 @@ interface BuildRun {
   background: Array<Promise<unknown>>;
 }
 
-const short = (id: Digest): string => digestHex(id).slice(0, 12);
-
-/** Dockerfile builds as docker's legacy builder (`POST /build`) does them. */
+/** Dockerfile builds as docker's legacy builder (`POST /build`) does them, and BuildKit's Solve (solve.ts). */
 export class BuildService {
   private readonly cache: BuildCache;
   private readonly copyStep: CopyStep;
@@ -98,24 +81,26 @@ export class BuildService {
     mark('extracted');
     this.d.log.debug({ ms: phases }, 'build context unpacked');
     try {
-      return await this.buildInContext(ctx, opts, out);
+      const src = { dockerfile: await ctx.dockerfile(opts.dockerfile), tree: ctx.tree, scratchDir: join(ctx.dir, '..') };
+      return await this.buildFrom(src, opts, new LegacyReporter(out));
     } finally {
       await ctx.remove();
+    }
+  }
+
+  /** Builds from sources already in place; tags the result with `opts.tags`. */
+  async buildFrom(src: BuildSource, opts: BuildOptions, report: BuildReporter): Promise<Digest> {
+    const background: Array<Promise<unknown>> = [];
+    try {
+      return await this.runBuild(src, opts, report, background);
+    } finally {
+      await Promise.all(background);
       await this.cache.flush().catch((err: unknown) => this.d.log.warn({ err }, 'saving the build cache index failed'));
     }
   }
 
-  private async buildInContext(ctx: BuildContext, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
-    const background: Array<Promise<unknown>> = [];
-    try {
-      return await this.runBuild(ctx, opts, out, background);
-    } finally {
-      await Promise.all(background);
-    }
-  }
-
-  private async runBuild(ctx: BuildContext, opts: BuildOptions, out: BuildOutput, background: Array<Promise<unknown>>): Promise<Digest> {
-    const text = await ctx.dockerfile(opts.dockerfile);
+  private async runBuild(src: BuildSource, opts: BuildOptions, report: BuildReporter, background: Array<Promise<unknown>>): Promise<Digest> {
+    const text = src.dockerfile;
     let parsed;
     let df;
     try {
@@ -126,7 +111,7 @@ export class BuildService {
       if (err instanceof DockerfileError) throw new InvalidParameterError(err.message);
       throw err;
     }
-    for (const w of parsed.warnings) out.stream(`${w}\n`);
+    for (const w of parsed.warnings) report.warning(`${w}\n`);
     if (df.stages.length === 0) throw new InvalidParameterError('no build stage in current context');
     let targetIndex = df.stages.length - 1;
     if (opts.target) {
@@ -146,8 +131,9 @@ export class BuildService {
     }
     const run: BuildRun = {
       opts,
-      out,
-      ctx,
+      report,
+      src,
+      stageNoCache: false,
       meta: new Map(),
       usedArgs: new Set(),
       escape: parsed.escapeToken,
@@ -168,33 +154,74 @@ export class BuildService {
         run.usedArgs.add(name);
       }
     }
-    // docker counts the ARGs before the first FROM as steps too.
-    const total = df.metaArgs.length + stages.reduce((n, s) => n + 1 + s.commands.length, 0);
-    let step = 0;
-    for (const ins of df.metaArgs) out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
+    const expandMeta = (word: string): string => processWord(word, (n) => run.meta.get(n), run.escape);
+    const needed = opts.onlyNeededStages ? reachableStages(stages, expandMeta) : null;
+    const stageNames = new Set(stages.map((s) => s.name).filter((n) => n !== undefined));
+    const plan: BuildPlan = {
+      metaArgs: df.metaArgs,
+      stageCount: df.stages.length,
+      stages: stages.flatMap((s, index) => {
+        if (needed && !needed.has(index)) return [];
+        const base = expandMeta(s.base);
+        const named = namedContextFor(opts, base);
+        const baseIsStage = named === undefined && stageNames.has(base.toLowerCase());
+        return [{ index, name: s.name, base: named && 'image' in named ? named.ref : base, baseIsStage, commands: s.commands }];
+      }),
+    };
+    report.begin(plan);
+    for (const ins of df.metaArgs) report.metaArg(ins);
     let state: StageState | undefined;
     for (const [index, stage] of stages.entries()) {
-      out.stream(`Step ${++step}/${total} : ${stage.from.node.original}\n`);
+      if (needed && !needed.has(index)) continue;
+      run.stageNoCache = stage.name !== undefined && (opts.noCacheStages ?? []).includes(stage.name);
+      // A named context's image shows under its own name, as BuildKit resolves it.
+      report.from(index, stage.from, plan.stages.find((p) => p.index === index)?.base ?? expandMeta(stage.base));
       state = await this.from(run, stage);
       for (const ins of stage.commands) {
-        checkAborted(out.signal);
-        out.stream(`Step ${++step}/${total} : ${ins.node.original}\n`);
+        checkAborted(report.signal);
+        report.instruction(ins, (t) => expandKnown(t, state as StageState), false);
         await this.dispatch(run, state, ins);
       }
       run.results[index] = state.imageId;
       if (stage.name !== undefined) run.names.set(stage.name, index);
     }
     const unused = [...opts.buildArgs.keys()].filter((k) => !run.usedArgs.has(k) && !PROXY_ARGS.has(k)).sort();
-    if (unused.length > 0) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    if (unused.length > 0) report.warning(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const final = state?.imageId;
     if (!final) throw new InvalidParameterError('No image was generated. Is your Dockerfile empty?');
-    out.aux({ ID: final });
-    out.stream(`Successfully built ${short(final)}\n`);
+    report.built(final);
     for (const t of opts.tags) {
       await this.d.images.tag(final, t, undefined);
-      out.stream(`Successfully tagged ${familiarString(parseReferenceWithDefaultTag(t))}\n`);
+      report.tagged(t);
     }
     return final;
+  }
+
+  /** A BuildKit Solve (`docker buildx build`) of a Dockerfile on this builder: see solve.ts. */
+  async solve(spec: SolveSpec, inputs: SolveInputs, progress: BuildProgress, signal?: AbortSignal): Promise<SolveResult> {
+    return solveBuild({ ...this.d, build: (src, opts, report) => this.buildFrom(src, opts, report) }, spec, inputs, progress, signal);
+  }
+
+  /**
+   * The exporters of a Solve whose frontend ran apart from it (buildx runs the Dockerfile
+   * frontend through LLBBridge and hands the result back): the same exporters `solve` runs.
+   */
+  async exportImage(imageId: Digest, exports: readonly ExportSpec[], inputs: SolveInputs, progress: BuildProgress): Promise<Record<string, string>> {
+    return runExports(this.d, imageId, exports, inputs, progress);
+  }
+
+  /** `docker buildx du`: the build cache as BuildKit usage records. */
+  async usage(): Promise<UsageRecord[]> {
+    return cacheUsage(this.usageDeps());
+  }
+
+  /** `docker buildx prune`: what it removed, as usage records. */
+  async pruneUsage(opts: PruneUsageOptions): Promise<UsageRecord[]> {
+    return pruneCacheUsage(this.usageDeps(), opts);
+  }
+
+  private usageDeps(): UsageDeps {
+    return { images: this.d.images, cache: this.cache, dir: this.d.dir, prune: () => this.prune() };
   }
 
   /**
@@ -228,16 +255,21 @@ export class BuildService {
 
   private async from(run: BuildRun, stage: Stage): Promise<StageState> {
     const base = processWord(stage.base, (n) => run.meta.get(n), run.escape);
+    const named = namedContextFor(run.opts, base);
+    if (named && 'tree' in named) throw new NotImplementedError(`FROM ${base}: a local directory as a named context can be a COPY --from source, not a base, in this Berth version`);
     if (stage.platform !== undefined) {
       const platform = processWord(stage.platform, (n) => run.meta.get(n), run.escape);
       const host = platformArgs().BUILDPLATFORM as string;
       if (platform !== host && platform !== 'linux') throw new NotImplementedError(`FROM --platform=${platform}: Berth builds for this machine (${host}) only`);
     }
     if (base === '') throw new InvalidParameterError(`base name (${stage.base}) should not be blank`);
-    const stageIndex = run.names.get(base.toLowerCase());
+    const stageIndex = named ? undefined : run.names.get(base.toLowerCase());
     let id: Digest | null = null;
     let config: ImageConfig | null = null;
-    if (stageIndex !== undefined) {
+    if (named) {
+      id = named.image;
+      config = (await this.d.images.resolve(id)).config;
+    } else if (stageIndex !== undefined) {
       id = run.results[stageIndex] ?? null;
       if (id) config = (await this.d.images.resolve(id)).config;
     } else if (base !== 'scratch') {
@@ -245,21 +277,25 @@ export class BuildService {
       if (!img) throw new NotFoundError(`pull access denied for ${base}: the image is not here and pulling from registries is not supported by this Berth version yet; use "berth image bootstrap", "load" or "import"`);
       id = img.id;
       config = img.config;
-      if (run.opts.pull) run.out.stream(`[Warning] --pull: pulling from registries is not supported by this Berth version yet; using the local ${base}\n`);
+      if (run.opts.pull) run.report.warning(`[Warning] --pull: pulling from registries is not supported by this Berth version yet; using the local ${base}\n`);
     }
-    if (id) run.out.stream(` ---> ${short(id)}\n`);
+    if (id) run.report.baseImage(id);
     const state = new StageState(run.escape, run.opts.buildArgs, run.usedArgs, id, config);
     const triggers = state.runConfig.OnBuild ?? [];
     if (triggers.length > 0) {
-      run.out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+      run.report.triggers(triggers.length);
       state.runConfig.OnBuild = null;
-      for (const t of triggers) await this.dispatch(run, state, toInstruction(nodeFromLine(t, run.escape, 0)));
+      for (const t of triggers) {
+        const ins = toInstruction(nodeFromLine(t, run.escape, 0));
+        run.report.instruction(ins, (text) => expandKnown(text, state), true);
+        await this.dispatch(run, state, ins);
+      }
     }
     return state;
   }
 
   private async lookupCache(run: BuildRun, key: string): Promise<Digest | undefined> {
-    if (run.opts.noCache) return undefined;
+    if (run.opts.noCache || run.stageNoCache) return undefined;
     for (const id of await this.cache.get(key)) {
       if (run.cacheSources && !run.cacheSources.has(id)) continue;
       if (await this.d.images.catalog.tryResolve(id)) return id;
@@ -272,13 +308,13 @@ export class BuildService {
   private async step(run: BuildRun, state: StageState, key: string, make: () => Promise<Digest>): Promise<void> {
     const cached = await this.lookupCache(run, key);
     if (cached) {
-      run.out.stream(` ---> Using cache\n`);
+      run.report.cached();
       state.imageId = cached;
     } else {
       state.imageId = await make();
       await this.cache.set(key, state.imageId);
     }
-    run.out.stream(` ---> ${short(state.imageId)}\n`);
+    run.report.stepDone(state.imageId);
   }
 
   private async dispatch(run: BuildRun, state: StageState, ins: Instruction): Promise<void> {
@@ -291,9 +327,15 @@ export class BuildService {
           state,
           ins,
           escape: run.escape,
-          context: run.ctx.tree,
-          scratchDir: join(run.ctx.dir, '..'),
+          context: run.src.tree,
+          scratchDir: run.src.scratchDir,
+          stageTree: (from) => {
+            const named = namedContextFor(run.opts, from);
+            return named && 'tree' in named ? named.tree : undefined;
+          },
           stageImage: (from) => {
+            const named = namedContextFor(run.opts, from);
+            if (named && 'image' in named) return named.image;
             const index = /^\d+$/.test(from) ? Number(from) : run.names.get(from.toLowerCase());
             return index !== undefined && index < run.results.length ? (run.results[index] ?? null) : undefined;
           },
@@ -334,7 +376,16 @@ export class BuildService {
       throw new InvalidParameterError('the --security option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled');
     }
     // docker's legacy builder refuses --mount; BuildKit's cache, bind and tmpfs mounts work here.
-    const mountPlan = await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.ctx.tree, join(this.d.dir, 'cache-mounts'));
+    const secretDir = join(run.src.scratchDir, `${newId()}-secrets`);
+    const secrets = run.opts.secret ? { secret: run.opts.secret, dir: secretDir } : undefined;
+    try {
+      await this.runWithMounts(run, state, ins, await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.src.tree, join(this.d.dir, 'cache-mounts'), secrets));
+    } finally {
+      await rm(secretDir, { recursive: true, force: true });
+    }
+  }
+
+  private async runWithMounts(run: BuildRun, state: StageState, ins: Instruction, mountPlan: RunMountPlan): Promise<void> {
     const parent = state.imageId;
     if (!parent) throw new InvalidParameterError('Please provide a source image with `from` prior to run');
     let cmd = commandLine(ins, state.shell);
@@ -357,30 +408,31 @@ export class BuildService {
         savedCmd,
         runConfig: state.runConfig,
         author: state.maintainer,
-        argEnv: state.runArgs(),
+        argEnv: [...state.runArgs(), ...mountPlan.env],
+        stubs: mountPlan.stubs,
         hostConfig,
         remove: run.opts.rm,
         forceRemove: run.opts.forceRm,
-        output: (t) => run.out.stream(t),
+        report: run.report,
         background: (p) => run.background.push(p),
-        ...(run.out.signal ? { signal: run.out.signal } : {}),
+        ...(run.report.signal ? { signal: run.report.signal } : {}),
       }),
     );
   }
 
 }
 
-async function dirSize(path: string): Promise<number> {
-  const st = await lstat(path).catch(() => null);
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const name of await readdir(path)) total += await dirSize(join(path, name));
-  return total;
-}
-
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new InvalidParameterError('the build was canceled: the client disconnected');
+}
+
+/**
+ * `$NAME` and `${NAME}` replaced where the stage knows NAME, the rest left as written (quotes
+ * too): how BuildKit names a step's progress vertex (its lexer with RawQuotes and SkipUnsetEnv).
+ */
+function expandKnown(text: string, state: StageState): string {
+  const lookup = state.lookup();
+  return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced?: string, bare?: string) => lookup((braced ?? bare) as string) ?? whole);
 }
 
 /** TARGETPLATFORM, BUILDARCH… for this machine (Berth builds for the platform it runs on). */

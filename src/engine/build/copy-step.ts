@@ -18,6 +18,7 @@ import { SourceTree, type SourceItem } from './build-context.js';
 import { copyInto } from './build-copy.js';
 import type { StageState } from './build-state.js';
 import { fetchUrlSource } from './build-url.js';
+import { withImageRootfs } from './image-rootfs.js';
 
 export interface CopyStepDeps {
   images: ImageService;
@@ -34,6 +35,8 @@ export interface CopyStepInput {
   context: SourceTree;
   /** Where heredoc files and downloads are put while the step runs. */
   scratchDir: string;
+  /** --from=NAME: a named context's directory (BuildKit's `context:NAME=local:…`), if it is one. */
+  stageTree?(from: string): SourceTree | undefined;
   /** --from=NAME|INDEX: that stage's image (null: a scratch stage); undefined when it is no stage. */
   stageImage(from: string): Digest | null | undefined;
   /** The build's cache lookup around making the step's image. */
@@ -48,23 +51,6 @@ export interface CopyStepInput {
  */
 export class CopyStep {
   constructor(private readonly d: CopyStepDeps) {}
-
-  /** A throwaway rootfs of an image (or empty), mounted for the duration of `fn`. */
-  private async withRootfs<T>(imageId: Digest | null, fn: (root: string) => Promise<T>): Promise<T> {
-    const id = newId();
-    let top: Digest | undefined;
-    if (imageId) {
-      const img = await this.d.images.resolve(imageId);
-      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
-    }
-    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
-    try {
-      return await fn(await this.d.snapshotter.mountRootfs(id));
-    } finally {
-      await this.d.snapshotter.unmountRootfs(id).catch(() => undefined);
-      await this.d.snapshotter.removeRootfs(id).catch((err: unknown) => this.d.log.warn({ err }, 'removing a build rootfs failed'));
-    }
-  }
 
   async run(c: CopyStepInput): Promise<void> {
     const { state, ins } = c;
@@ -124,13 +110,15 @@ export class CopyStep {
     const extra = { dir: join(c.scratchDir, `${newId()}-sources`) };
     try {
       if (from === undefined) return await doWork(c.context, extra);
+      const tree = c.stageTree?.(from);
+      if (tree) return await doWork(tree, extra);
       let image = c.stageImage(from);
       if (image === undefined) {
         const img = await this.d.images.catalog.tryResolve(from);
         if (!img) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${from}`);
         image = img.id;
       }
-      await this.withRootfs(image, (root) => doWork(new SourceTree(root, null, false), extra));
+      await withImageRootfs(this.d, image, (root) => doWork(new SourceTree(root, null, false), extra));
     } finally {
       await rm(extra.dir, { recursive: true, force: true });
     }

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import { chmod, chown, lstat, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lstat, mkdir, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import type { SourceTree } from './build-context.js';
 
 /** A `RUN --mount=…` as BuildKit reads it: comma-separated key=value, `type` defaulting to bind. */
 export interface RunMount {
-  type: 'bind' | 'cache' | 'tmpfs';
+  type: 'bind' | 'cache' | 'tmpfs' | 'secret';
   target: string;
   fields: Map<string, string>;
 }
 
-const BOOL_KEYS = new Set(['rw', 'readwrite', 'ro', 'readonly']);
+const BOOL_KEYS = new Set(['rw', 'readwrite', 'ro', 'readonly', 'required']);
 
 export function parseRunMount(spec: string): RunMount {
   const fields = new Map<string, string>();
@@ -24,9 +24,18 @@ export function parseRunMount(spec: string): RunMount {
     fields.set(key, eq < 0 ? 'true' : part.slice(eq + 1));
   }
   const type = fields.get('type') ?? 'bind';
-  if (type === 'secret' || type === 'ssh') throw new NotImplementedError(`RUN --mount=type=${type} is not supported by this Berth version yet`);
-  if (type !== 'bind' && type !== 'cache' && type !== 'tmpfs') throw new InvalidParameterError(`unsupported mount type "${type}"`);
-  const target = fields.get('target') ?? fields.get('dst') ?? fields.get('destination');
+  if (type === 'ssh') throw new NotImplementedError('RUN --mount=type=ssh is not supported by this Berth version yet');
+  if (type !== 'bind' && type !== 'cache' && type !== 'tmpfs' && type !== 'secret') throw new InvalidParameterError(`unsupported mount type "${type}"`);
+  let target = fields.get('target') ?? fields.get('dst') ?? fields.get('destination');
+  if (type === 'secret') {
+    // BuildKit's defaults: the id is the target's base name, the target /run/secrets/<id>; with
+    // env= alone the secret is only an environment variable.
+    const id = fields.get('id') || (target ? posix.basename(target) : '');
+    if (!id) throw new InvalidParameterError('secret mount requires an id or a target');
+    fields.set('id', id);
+    if (!target && fields.has('env')) return { type, target: '', fields };
+    target ??= `/run/secrets/${id}`;
+  }
   if (!target) throw new InvalidParameterError('mount destination (target) is required');
   if (fields.has('from')) throw new NotImplementedError('RUN --mount with from= is not supported by this Berth version yet');
   return { type, target, fields };
@@ -34,15 +43,53 @@ export function parseRunMount(spec: string): RunMount {
 
 const truthy = (v: string | undefined): boolean => v !== undefined && v !== 'false';
 
+/** Where secret mounts come from: the client's session (BuildKit), or nowhere (the legacy builder). */
+export interface SecretSource {
+  secret(id: string): Promise<Buffer | null>;
+  /** A private directory for this step's secret files, removed after the step. */
+  dir: string;
+}
+
+export interface RunMountPlan {
+  mounts: Array<Record<string, unknown>>;
+  key: string[];
+  /** `NAME=value` from `type=secret,env=NAME`: for the command only, never in the image. */
+  env: string[];
+  /** Secret mount targets: what the runtime makes there to mount onto is removed before the commit. */
+  stubs: string[];
+}
+
 /**
  * The mounts for the RUN container, and what of them the cache key depends on: a context bind
- * by its content, a tmpfs by its options; a cache mount never (its content is the point).
+ * by its content, a tmpfs by its options; a cache mount never (its content is the point), a
+ * secret never (BuildKit keys on its id and target only, so the value stays out of the cache).
  */
-export async function runMountPlan(mounts: readonly RunMount[], context: SourceTree, cacheDir: string): Promise<{ mounts: Array<Record<string, unknown>>; key: string[] }> {
+export async function runMountPlan(mounts: readonly RunMount[], context: SourceTree, cacheDir: string, secrets?: SecretSource): Promise<RunMountPlan> {
   const out: Array<Record<string, unknown>> = [];
   const key: string[] = [];
+  const env: string[] = [];
+  const stubs: string[] = [];
   for (const m of mounts) {
-    if (m.type === 'tmpfs') {
+    if (m.type === 'secret') {
+      if (!secrets) throw new NotImplementedError('RUN --mount=type=secret is not supported by this Berth version yet with the legacy builder: build with docker buildx (BuildKit), which passes secrets');
+      const id = m.fields.get('id') as string;
+      const value = await secrets.secret(id);
+      const envName = m.fields.get('env');
+      key.push(`secret:${id}:${m.target}:${envName ?? ''}`);
+      if (value === null) {
+        if (truthy(m.fields.get('required'))) throw new InvalidParameterError(`secret ${id}: not found`);
+        continue;
+      }
+      if (envName) env.push(`${envName}=${value.toString('utf8')}`);
+      if (m.target === '') continue;
+      await mkdir(secrets.dir, { recursive: true, mode: 0o700 });
+      const file = join(secrets.dir, createHash('sha256').update(`${id}\0${m.target}`).digest('hex'));
+      await writeFile(file, value, { mode: 0o600 });
+      await chmod(file, parseInt(m.fields.get('mode') ?? '400', 8));
+      await chown(file, Number(m.fields.get('uid') ?? 0), Number(m.fields.get('gid') ?? 0));
+      out.push({ Type: 'bind', Source: file, Target: m.target, ReadOnly: true });
+      stubs.push(m.target);
+    } else if (m.type === 'tmpfs') {
       const size = Number(m.fields.get('size') ?? 0);
       out.push({ Type: 'tmpfs', Target: m.target, ...(size > 0 ? { TmpfsOptions: { SizeBytes: size } } : {}) });
       key.push(`tmpfs:${m.target}:${size}`);
@@ -60,10 +107,13 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
         await mkdir(dir, { recursive: true });
         await chmod(dir, parseInt(m.fields.get('mode') ?? '755', 8));
         await chown(dir, Number(m.fields.get('uid') ?? 0), Number(m.fields.get('gid') ?? 0));
+        // Its name for `docker buildx du` (the directory is named by a hash of it).
+        await mkdir(join(cacheDir, '..', 'cache-mount-ids'), { recursive: true });
+        await writeFile(join(cacheDir, '..', 'cache-mount-ids', posix.basename(dir)), `${id} (${m.target})`);
       }
       out.push({ Type: 'bind', Source: dir, Target: m.target, ReadOnly: false });
       key.push(`cache:${m.target}`);
     }
   }
-  return { mounts: out, key };
+  return { mounts: out, key, env, stubs };
 }

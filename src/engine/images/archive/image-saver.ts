@@ -27,7 +27,16 @@ interface Layout {
  * is returned: a missing image or a corrupt blob fails the call, not the middle of the download.
  */
 export async function saveImages(deps: ArchiveDeps, names: string[]): Promise<Readable> {
-  const layout = await buildLayout(deps, await selectImages(deps, names));
+  return saveSelection(deps, await selectImages(deps, names));
+}
+
+/**
+ * The same archive for images picked by ID, each with the full references to record for it
+ * (`docker.io/library/x:latest`), whether or not the store has those tags: BuildKit's docker and
+ * oci exporters name an image in the tarball only.
+ */
+export async function saveSelection(deps: ArchiveDeps, selection: SaveSelection): Promise<Readable> {
+  const layout = await buildLayout(deps, selection);
   const pack = tarStream.pack();
   writeLayout(deps.content, pack, layout).then(
     () => pack.finalize(),
