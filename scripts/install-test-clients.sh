@@ -8,6 +8,8 @@
 #     private DOCKER_CONFIG/cli-plugins of each run, and the machine's docker CLI stays as it was.
 #   - docker buildx 0.13 (Go CLI plugin): Debian trixie's docker-buildx, unpacked the same way, so
 #     `docker build` means buildx only where a test links it (test/integration/outside/buildx.test.ts).
+#   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
+#     buildx (POST /build?version=2), in the same test.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
 set -euo pipefail
 
@@ -81,6 +83,32 @@ else
   echo "$bx_sha256" >"$bx_dir.sha256"
   rm -rf "$tmp"
   log "unpacked docker buildx 0.13.1 into $bx_dir"
+fi
+
+# --- docker CLI 20.10 ---------------------------------------------------------------------
+# The CLI from before buildx: with a daemon that says BuildKit it builds through
+# POST /build?version=2 and a session. Only its CLI is kept (the package also has a dockerd).
+cli_deb="docker.io_20.10.24+dfsg1-1+deb12u1+b6_amd64.deb"
+cli_url="http://deb.debian.org/debian/pool/main/d/docker.io/docker.io_20.10.24%2Bdfsg1-1%2Bdeb12u1%2Bb6_amd64.deb"
+cli_sha256="daf8ff8f7aa53e8533d38e386fcc2a11e8f3891210776fb78a84b98feb4eea0e"
+cli_dir="$root/.cache/test-clients/docker-cli-20.10"
+step="docker CLI 20.10 (unpack $cli_deb)"
+if [[ -x "$cli_dir/docker" && "$(cat "$cli_dir.sha256" 2>/dev/null || true)" == "$cli_sha256" ]]; then
+  log "docker CLI 20.10 already unpacked ($cli_dir/docker)"
+else
+  mkdir -p "$root/.cache/test-clients"
+  tmp="$(mktemp -d "$root/.cache/test-clients/.unpack.XXXXXX")"
+  curl -fsSL --retry 3 -o "$tmp/$cli_deb" "$cli_url"
+  echo "$cli_sha256  $tmp/$cli_deb" | sha256sum -c --quiet -
+  dpkg-deb -x "$tmp/$cli_deb" "$tmp/root"
+  mkdir "$tmp/cli"
+  mv "$tmp/root/usr/bin/docker" "$tmp/cli/docker"
+  "$tmp/cli/docker" --version >/dev/null
+  rm -rf "$cli_dir"
+  mv "$tmp/cli" "$cli_dir"
+  echo "$cli_sha256" >"$cli_dir.sha256"
+  rm -rf "$tmp"
+  log "unpacked docker CLI 20.10 into $cli_dir"
 fi
 
 step="done"

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { Server, ServerCredentials, loadPackageDefinition, status as grpcStatus, type ConnectionInjector, type GrpcObject, type ServiceClientConstructor, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
@@ -5,13 +6,14 @@ import { errorMessage, NotImplementedError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { Logger } from '../../core/logger.js';
 import type { BuildService } from '../../engine/build/build-service.js';
+import type { UsageRecord } from '../../engine/build/solve-spec.js';
 import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
 import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
 import { exportSpecs, solveSpecFromAttrs, type ExporterEntry } from './frontend-attrs.js';
 import { hostPlatform } from '../../oci/image-types.js';
 import { GatewayBuild, GatewayBuilds } from './gateway-builds.js';
-import { buildkitProtocol } from './protocol.js';
+import { buildkitProtocol, messageCodec } from './protocol.js';
 import { ProgressBoard, type StatusResponse } from './solve-progress.js';
 
 /** What `Info` and `ListWorkers` say: the BuildKit API level Berth answers (buildx 0.13's). */
@@ -71,6 +73,7 @@ export class BuildkitEndpoint {
   private readonly sessions: ClientSessions;
   private readonly progress = new ProgressBoard();
   private readonly gateways = new GatewayBuilds();
+  private readonly classicBuilds = new Map<string, AbortController>();
 
   constructor(
     private readonly builds: Lazy<BuildService>,
@@ -98,6 +101,42 @@ export class BuildkitEndpoint {
   /** `POST /session`, after the 101: the client serves gRPC on this connection; we call it. */
   attachSession(headers: SessionHeaders, socket: Duplex): void {
     this.sessions.attach(headers, socket);
+  }
+
+  /**
+   * `POST /build?version=2`: a docker CLI from before buildx builds through BuildKit this way.
+   * Progress goes out as dockerd sends it: each StatusResponse, protobuf-encoded in base64, as
+   * the `aux` of a `moby.buildkit.trace` message; the image ID as `moby.image.id`.
+   */
+  async classicBuild(spec: { attrs: Record<string, string>; tags: string[]; session: string; buildId: string }, write: (m: object) => void, signal: AbortSignal): Promise<void> {
+    const abort = new AbortController();
+    const onAbort = (): void => abort.abort(signal.reason);
+    signal.addEventListener('abort', onAbort);
+    if (spec.buildId !== '') this.classicBuilds.set(spec.buildId, abort);
+    const ref = `classic-${spec.buildId || randomUUID()}`;
+    const progress = this.progress.open(ref);
+    const status = messageCodec<StatusResponse>('moby.buildkit.v1.StatusResponse');
+    progress.subscribe(
+      (r) => write({ id: 'moby.buildkit.trace', aux: status.encode(r).toString('base64') }),
+      () => undefined,
+    );
+    try {
+      const session = await this.sessions.get(spec.session, abort.signal);
+      const exporters = [{ type: 'moby', attrs: spec.tags.length > 0 ? { name: spec.tags.join(',') } : {} }];
+      const result = await (await this.builds()).solve(solveSpecFromAttrs(spec.attrs, exporters, hostPlatform()), makeSolveInputs(session), progress, abort.signal);
+      // The trace ends before the image ID, as from dockerd.
+      this.progress.finish(ref);
+      write({ id: 'moby.image.id', aux: { ID: result.imageId } });
+    } finally {
+      this.progress.finish(ref);
+      signal.removeEventListener('abort', onAbort);
+      if (this.classicBuilds.get(spec.buildId) === abort) this.classicBuilds.delete(spec.buildId);
+    }
+  }
+
+  /** `POST /build/cancel?id=…`: the CLI's Ctrl-C. An unknown or finished build is no error, as with dockerd. */
+  cancelClassicBuild(buildId: string): void {
+    this.classicBuilds.get(buildId)?.abort(new Error('the build was canceled'));
   }
 
   close(): void {
@@ -255,22 +294,9 @@ function exportersOf(req: SolveRequest): ExporterEntry[] {
   return req.ExporterDeprecated ? [{ type: req.ExporterDeprecated, attrs: req.ExporterAttrsDeprecated }] : [];
 }
 
-interface UsageLike {
-  id: string;
-  mutable: boolean;
-  inUse: boolean;
-  size: number;
-  parents: string[];
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  usageCount: number;
-  description: string;
-  recordType: string;
-  shared: boolean;
-}
 
 const ts = (d: Date | null): { seconds: number; nanos: number } | null => (d ? { seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 } : null);
 
-function usageRecord(r: UsageLike): Record<string, unknown> {
+function usageRecord(r: UsageRecord): Record<string, unknown> {
   return { ID: r.id, Mutable: r.mutable, InUse: r.inUse, Size: r.size, Parents: r.parents, CreatedAt: ts(r.createdAt), LastUsedAt: ts(r.lastUsedAt), UsageCount: r.usageCount, Description: r.description, RecordType: r.recordType, Shared: r.shared };
 }

@@ -126,6 +126,7 @@ export class SolveProgress implements BuildProgress {
 
   /** The solve ended: flush, end every stream, forget the backlog after a while. */
   finish(forget: () => void): void {
+    if (this.finished) return;
     this.flush();
     this.finished = true;
     for (const l of this.listeners) l.end();

@@ -1,6 +1,7 @@
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
+import type { BuildkitEndpoint } from '../buildkit/endpoint.js';
 import { RunFailedError } from '../../engine/build/run-failed-error.js';
 import { queryBool, queryInt, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
@@ -27,7 +28,6 @@ const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(
 
 /** The legacy builder's query (`docker build` without BuildKit) as build options. */
 export function buildOptions(query: URLSearchParams, apiVersion = 1.5): BuildOptions {
-  if (query.get('version') === '2') throw new NotImplementedError('BuildKit builds (version=2) are not supported by this Berth version yet: build with the legacy builder (DOCKER_BUILDKIT=0)');
   // dockerd reads `platform` from API 1.32 on.
   const platform = apiVersion >= 1.32 ? query.get('platform') : null;
   if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new NotImplementedError(`building for platform "${platform}" is not supported: Berth builds for this machine only`);
@@ -64,8 +64,42 @@ export function buildOptions(query: URLSearchParams, apiVersion = 1.5): BuildOpt
   };
 }
 
-export function buildRoutes(builds: Lazy<BuildService>): Route[] {
+/**
+ * `POST /build?version=2` (docker CLIs before buildx, e.g. 20.10, when /_ping says BuildKit): the
+ * same query, as the Dockerfile frontend's attributes. The context and Dockerfile come from the
+ * client's session (`remote=client-session`), not the body.
+ */
+export function buildkitAttrsFromQuery(query: URLSearchParams, apiVersion = 1.5): { attrs: Record<string, string>; tags: string[]; session: string; buildId: string } {
+  const remote = query.get('remote');
+  if (remote !== 'client-session') throw new NotImplementedError(`a BuildKit build (version=2) with remote=${remote ?? '(none)'}: Berth reads BuildKit contexts from the client's session only; build with buildx, or DOCKER_BUILDKIT=0 for a tarball or URL context`);
+  const session = query.get('session') ?? '';
+  if (session === '') throw new InvalidParameterError('a BuildKit build (version=2) needs the session parameter: the client serves its context there');
+  const o = buildOptions(query, apiVersion);
+  const attrs: Record<string, string> = { filename: o.dockerfile };
+  if (o.target) attrs.target = o.target;
+  if (o.noCache) attrs['no-cache'] = '';
+  for (const [k, v] of o.buildArgs) if (v !== null) attrs[`build-arg:${k}`] = v;
+  for (const [k, v] of Object.entries(o.labels)) attrs[`label:${k}`] = v;
+  const h = o.runHostConfig;
+  if (typeof h.NetworkMode === 'string') attrs['force-network-mode'] = h.NetworkMode === 'bridge' ? 'default' : h.NetworkMode;
+  if (Array.isArray(h.ExtraHosts)) attrs['add-hosts'] = h.ExtraHosts.join(',');
+  if (typeof h.ShmSize === 'number') attrs['shm-size'] = String(h.ShmSize);
+  return { attrs, tags: o.tags, session, buildId: query.get('buildid') ?? '' };
+}
+
+export function buildRoutes(builds: Lazy<BuildService>, buildkit?: Lazy<BuildkitEndpoint>): Route[] {
   return [
+    {
+      method: 'POST',
+      path: '/build/cancel',
+      coverage: () => ({ state: 'done', note: 'cancels a BuildKit build (version=2) by its buildid' }),
+      handler: async ({ res, query }) => {
+        const id = query.get('id') ?? '';
+        if (id === '') throw new InvalidParameterError('build cancel needs the id of the build (its buildid)');
+        if (buildkit) (await buildkit()).cancelClassicBuild(id);
+        res.writeHead(200).end();
+      },
+    },
     {
       method: 'POST',
       path: '/build/prune',
@@ -83,6 +117,24 @@ export function buildRoutes(builds: Lazy<BuildService>): Route[] {
       path: '/build',
       coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx) plus BuildKit\'s RUN --mount and heredocs; no git contexts, secrets or BuildKit sessions' }),
       handler: async ({ req, res, query, apiVersion }) => {
+        if (query.get('version') === '2') {
+          req.resume(); // the context is in the session, the body is empty
+          const spec = buildkitAttrsFromQuery(query, apiVersion);
+          if (!buildkit) throw new NotImplementedError('BuildKit builds (version=2) need the BuildKit protocol definitions, which this Berth build lacks: build with DOCKER_BUILDKIT=0');
+          const out = new JsonLines(res);
+          const client = new AbortController();
+          res.once('close', () => {
+            if (!res.writableFinished) client.abort(new Error('the client disconnected'));
+          });
+          try {
+            await (await buildkit()).classicBuild(spec, (m) => out.write(m), client.signal);
+          } catch (err) {
+            if (!res.headersSent) throw err;
+            out.fail(err);
+          }
+          out.end();
+          return;
+        }
         const opts = buildOptions(query, apiVersion);
         // The image ID comes as an `aux` message from API 1.30 on, as dockerd sends it.
         const wantAux = apiVersion >= 1.3;

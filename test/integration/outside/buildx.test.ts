@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from '../../helpers/expect.js';
 import { REPO_ROOT, run, type RunResult } from '../../helpers/test-daemon.js';
-import { BUILDX_PLUGIN, plain, requireTool, startOutsideTarget, type OutsideTarget } from '../../helpers/outside-tools.js';
+import { BUILDX_PLUGIN, DOCKER_CLI_20, plain, requireTool, runIn, startOutsideTarget, type OutsideTarget } from '../../helpers/outside-tools.js';
 
 /**
  * Debian trixie's docker-buildx 0.13.1 (a docker CLI plugin, "docker" driver: POST /grpc and
@@ -336,5 +336,28 @@ describe('compose v2 builds through BuildKit (no DOCKER_BUILDKIT=0)', () => {
     const out = plain(r.stdout + r.stderr);
     assert.equal(r.code, 0, out);
     assert.ok(out.includes('composed, rebuilt by up'), `the rebuilt image ran:\n${out}`);
+  });
+});
+
+describe('a docker CLI from before buildx (20.10) builds through BuildKit: POST /build?version=2 with a session', () => {
+  test('the build runs with BuildKit progress, the second is CACHED, the image is tagged and runs', async () => {
+    requireTool(DOCKER_CLI_20);
+    const dir = join(t.scratch, 'cli20');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY word /word\nRUN echo "cli20: $(cat /word)"\nCMD ["cat", "/word"]\n');
+    await writeFile(join(dir, 'word'), 'old-cli\n');
+    const tag = `${prefix}-cli20`;
+    tags.add(tag);
+    // Its own config dir: no buildx plugin there, so it is the CLI's built-in BuildKit client.
+    const env = { ...t.env(), DOCKER_CONFIG: join(dir, '.docker') };
+    const first = await runIn(DOCKER_CLI_20, ['build', '--progress=plain', '-t', tag, '.'], env, dir);
+    const out = plain(first.stdout + first.stderr);
+    assert.equal(first.code, 0, out);
+    assert.ok(logged(out, 'cli20: old-cli'), `the RUN output in BuildKit's progress:\n${out}`);
+    const again = plain((await runIn(DOCKER_CLI_20, ['build', '--progress=plain', '-t', tag, '.'], env, dir)).stderr);
+    assert.match(again, /^#\d+ CACHED$/m, again);
+    assert.ok(!logged(again, 'cli20: old-cli'), `no RUN on the cached build:\n${again}`);
+    const ran = ok(await t.docker(['run', '--rm', '--network', 'none', tag]), 'run the image the old CLI built');
+    assert.equal(ran.stdout, 'old-cli\n');
   });
 });
