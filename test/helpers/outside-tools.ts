@@ -17,7 +17,7 @@ export const BUILDX_PLUGIN = join(REPO_ROOT, '.cache/test-clients/docker-buildx-
 /** Debian bookworm's docker-compose 1.29.2 (Python), from apt. */
 export const COMPOSE_V1 = '/usr/bin/docker-compose';
 /** Debian bookworm's docker CLI 20.10 (scripts/install-test-clients.sh): BuildKit without buildx. */
-export const DOCKER_CLI_20 = join(REPO_ROOT, '.cache/test-clients/docker-cli-20.10/docker');
+export const DOCKER_CLI_20 = join(REPO_ROOT, '.cache/test-clients/docker.io-20.10.24/usr/bin/docker');
 
 /** Fails with the way to fix it when a client is not installed, rather than skipping silently. */
 export function requireTool(path: string): void {
