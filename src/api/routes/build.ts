@@ -115,7 +115,7 @@ export function buildRoutes(builds: Lazy<BuildService>, buildkit?: Lazy<Buildkit
     {
       method: 'POST',
       path: '/build',
-      coverage: () => ({ state: 'partial', note: 'the legacy builder (what the docker CLI uses without buildx) plus BuildKit\'s RUN --mount and heredocs; no git contexts, secrets or BuildKit sessions' }),
+      coverage: () => ({ state: 'partial', note: 'the legacy builder (docker CLIs with DOCKER_BUILDKIT=0, docker-py) plus BuildKit\'s RUN --mount and heredocs; version=2 (CLIs before buildx) builds through the BuildKit solve with the client\'s session; no git contexts' }),
       handler: async ({ req, res, query, apiVersion }) => {
         if (query.get('version') === '2') {
           req.resume(); // the context is in the session, the body is empty
