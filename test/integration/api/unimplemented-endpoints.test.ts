@@ -26,8 +26,16 @@ describe('unimplemented endpoints', () => {
   };
 
   test('an endpoint of the API Berth lacks answers 501 with its operation, method and path', async () => {
-    assert.deepEqual(await status('POST', '/v1.50/session'), { code: 501, message: 'Session (POST /session) is not implemented by this Berth version' });
+    assert.deepEqual(await status('GET', '/v1.50/distribution/busybox/json'), { code: 501, message: 'DistributionInspect (GET /distribution/{name}/json) is not implemented by this Berth version' });
     assert.deepEqual(await status('POST', '/swarm/init'), { code: 501, message: 'SwarmInit (POST /swarm/init) is not implemented by this Berth version' });
+  });
+
+  test('BuildKit\'s /session and /grpc without an h2c upgrade answer 400 naming what they need', async () => {
+    for (const path of ['/v1.50/session', '/grpc']) {
+      const r = await status('POST', path);
+      assert.equal(r.code, 400, path);
+      assert.match(r.message, /Upgrade: h2c/, path);
+    }
   });
 
   test('what a swarm manages answers 503 "not part of a swarm", as a dockerd in no swarm does', async () => {
