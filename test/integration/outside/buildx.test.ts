@@ -349,7 +349,8 @@ describe('a docker CLI from before buildx (20.10) builds through BuildKit: POST 
     const tag = `${prefix}-cli20`;
     tags.add(tag);
     // Its own config dir: no buildx plugin there, so it is the CLI's built-in BuildKit client.
-    const env = { ...t.env(), DOCKER_CONFIG: join(dir, '.docker') };
+    // DOCKER_BUILDKIT=1: dockerd 20.10 says Builder-Version 1 unless configured (Berth says 2).
+    const env = { ...t.env(), DOCKER_CONFIG: join(dir, '.docker'), DOCKER_BUILDKIT: '1' };
     const first = await runIn(DOCKER_CLI_20, ['build', '--progress=plain', '-t', tag, '.'], env, dir);
     const out = plain(first.stdout + first.stderr);
     assert.equal(first.code, 0, out);
