@@ -37,6 +37,18 @@ else
   log "installed docker-compose $v1_version"
 fi
 
+# --- ssh-agent ---------------------------------------------------------------------------
+# The agent buildx forwards for RUN --mount=type=ssh (buildx.test.ts).
+step="openssh-client (apt)"
+if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null && command -v ssh-keygen >/dev/null; then
+  log "openssh-client already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends openssh-client >/dev/null
+  log "installed openssh-client"
+fi
+
 # unpack NAME URL SHA256 DIR PROGRAM ARGS…: a Debian package unpacked (not installed) into DIR,
 # checked by its pinned hash and by running PROGRAM (a path inside the package) with ARGS.
 unpack() {

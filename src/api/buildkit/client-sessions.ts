@@ -81,6 +81,24 @@ class ClientSession implements BuildSession {
     }
   }
 
+  async sshCheck(id: string): Promise<boolean> {
+    const method = '/moby.sshforward.v1.SSH/CheckAgent';
+    if (!this.supports(method)) return false;
+    const req = messageCodec<{ ID: string }>('moby.sshforward.v1.CheckAgentRequest');
+    const res = messageCodec<object>('moby.sshforward.v1.CheckAgentResponse');
+    const call = grpcCall(this.h2, method, {}, req.encode, res.decode);
+    try {
+      await call.send({ ID: id });
+      call.closeSend();
+      while ((await call.recv()) !== null);
+      return true;
+    } catch (err) {
+      // buildx answers an id it was not given (`--ssh`) with an error status.
+      if (err instanceof GrpcCallError) return false;
+      throw err;
+    }
+  }
+
   close(): void {
     this.h2.destroy();
   }

@@ -39,13 +39,21 @@ const WORKER = {
   BuildkitVersion: BUILDKIT_VERSION,
 };
 
-/** A status the client's frontend run returned (a failed RUN): passed on with its own code. */
+/** gRPC code names, as buildx prefixes them to a message it hands back. */
+const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/**
+ * A status the client's frontend run returned (a failed step): passed on with its own code. buildx
+ * returns our own LLBBridge.Solve error with its code name before the message; it would print the
+ * name twice once the status is formatted again, so that prefix goes.
+ */
 class ReturnedError extends Error {
   constructor(
     readonly code: number,
     message: string,
   ) {
-    super(message);
+    const name = CODE_NAMES[code];
+    super(name && message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message);
   }
 }
 

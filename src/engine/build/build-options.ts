@@ -1,3 +1,4 @@
+import type { SshAgent } from './solve-types.js';
 import type { Digest } from '../../core/digest.js';
 import { familiarString, parseReference } from '../../oci/reference.js';
 import type { SourceTree } from './build-context.js';
@@ -22,6 +23,8 @@ export interface BuildOptions {
   noCacheStages?: string[];
   /** BuildKit's session secrets (`RUN --mount=type=secret`); the legacy builder has none. */
   secret?: (id: string) => Promise<Buffer | null>;
+  /** BuildKit's forwarded SSH agents (`RUN --mount=type=ssh`, `buildx build --ssh`). */
+  sshAgent?: (id: string) => Promise<SshAgent | null>;
   /** BuildKit's `context:NAME`: an image or a directory standing in for a stage or image name. */
   namedContexts?: Map<string, { image: Digest; ref: string } | { tree: SourceTree }>;
   /** BuildKit builds only the stages the target needs; the legacy builder builds every one before it. */

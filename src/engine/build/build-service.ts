@@ -377,9 +377,14 @@ export class BuildService {
     }
     // docker's legacy builder refuses --mount; BuildKit's cache, bind and tmpfs mounts work here.
     const secretDir = join(run.src.scratchDir, `${newId()}-secrets`);
-    const secrets = run.opts.secret ? { secret: run.opts.secret, dir: secretDir } : undefined;
+    const secrets = run.opts.secret ? { secret: run.opts.secret, ...(run.opts.sshAgent ? { sshAgent: run.opts.sshAgent } : {}), dir: secretDir } : undefined;
     try {
-      await this.runWithMounts(run, state, ins, await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.src.tree, join(this.d.dir, 'cache-mounts'), secrets));
+      const plan = await runMountPlan((ins.flags.get('mount') ?? []).map((m) => parseRunMount(state.expand(m, ins))), run.src.tree, join(this.d.dir, 'cache-mounts'), secrets);
+      try {
+        await this.runWithMounts(run, state, ins, plan);
+      } finally {
+        await plan.close();
+      }
     } finally {
       await rm(secretDir, { recursive: true, force: true });
     }

@@ -15,14 +15,20 @@ describe('RUN --mount parsing', () => {
     assert.equal(parseRunMount('type=secret,target=/root/.npmrc').fields.get('id'), '.npmrc');
     assert.equal(parseRunMount('type=secret,id=tok,env=TOKEN').target, '');
     assert.equal(parseRunMount('type=secret,id=tok,env=TOKEN,target=/t').target, '/t');
+    // ssh: BuildKit's default id; the default target is given by the mount's place in the step.
+    assert.deepEqual([parseRunMount('type=ssh').fields.get('id'), parseRunMount('type=ssh').target], ['default', '']);
+    assert.equal(parseRunMount('type=ssh,id=work,target=/agent').fields.get('id'), 'work');
   });
 
   test('bad mounts are refused with a reason', () => {
     assert.throws(() => parseRunMount('type=cache'), /mount destination \(target\) is required/);
     assert.throws(() => parseRunMount('type=nfs,target=/x'), /unsupported mount type "nfs"/);
-    assert.throws(() => parseRunMount('type=ssh'), /type=ssh is not supported/);
     assert.throws(() => parseRunMount('type=secret'), /requires an id or a target/);
     assert.throws(() => parseRunMount('target=/x,bogus'), /invalid field 'bogus'/);
+  });
+
+  test('an ssh mount without a session (the legacy builder) is refused, naming buildx', async () => {
+    await assert.rejects(runMountPlan([parseRunMount('type=ssh')], null as unknown as SourceTree, '/nonexistent'), /type=ssh is not supported with the legacy builder: build with docker buildx/);
   });
 
   test('a secret mount without a secret source (the legacy builder) is refused, naming BuildKit', async () => {

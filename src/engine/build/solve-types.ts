@@ -26,6 +26,13 @@ export interface BuildSession {
   bytes(method: string, metadata: Record<string, string[]>): Channel<Buffer>;
   /** Secrets.GetSecret: the bytes, or null when the client has no such secret. */
   secret(id: string): Promise<Buffer | null>;
+  /** SSH.CheckAgent: whether the client forwards an SSH agent by that id (`--ssh id=…`). */
+  sshCheck(id: string): Promise<boolean>;
+}
+
+/** A client's SSH agent for RUN --mount=type=ssh: each connection in the step is one SSH.ForwardAgent call. */
+export interface SshAgent {
+  connect(): Channel<Buffer>;
 }
 
 /** What the build reads from and writes to the client, built on a BuildSession (helper F implements it). */
@@ -33,6 +40,8 @@ export interface SolveInputs {
   /** Copies the client's local dir `name` ('context', 'dockerfile', or a named context's name) into `dest` (an empty dir). */
   syncDir(name: string, dest: string, opts: { includePatterns?: string[]; excludePatterns?: string[]; followPaths?: string[] }, onBytes?: (total: number) => void): Promise<void>;
   secret(id: string): Promise<Buffer | null>;
+  /** The client's SSH agent by id, or null when it forwards none by that id. */
+  sshAgent(id: string): Promise<SshAgent | null>;
   /** --output type=local: sends a directory tree to the client (exporter `index` in the request's list). */
   exportDir(src: string, index: number): Promise<void>;
   /** --output type=tar / type=docker,dest= / type=oci,dest=: sends a byte stream to the client. */

@@ -93,6 +93,7 @@ export async function solveBuild(d: SolveDeps, spec: SolveSpec, inputs: SolveInp
       labels: spec.labels,
       runHostConfig: spec.runHostConfig,
       secret: (id) => inputs.secret(id),
+      sshAgent: (id) => inputs.sshAgent(id),
       namedContexts,
       onlyNeededStages: true,
     };

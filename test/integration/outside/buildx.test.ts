@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from '../../helpers/expect.js';
@@ -360,5 +362,48 @@ describe('a docker CLI from before buildx (20.10) builds through BuildKit: POST 
     assert.ok(!logged(again, 'cli20: old-cli'), `no RUN on the cached build:\n${again}`);
     const ran = ok(await t.docker(['run', '--rm', '--network', 'none', tag]), 'run the image the old CLI built');
     assert.equal(ran.stdout, 'old-cli\n');
+  });
+});
+
+describe('RUN --mount=type=ssh reaches the SSH agent buildx forwards (--ssh)', () => {
+  let dir: string;
+  let agent: ChildProcess | undefined;
+  let sock: string;
+
+  before(async () => {
+    requireTool('/usr/bin/ssh-agent');
+    dir = join(t.scratch, 'ssh');
+    await mkdir(dir, { recursive: true });
+    // busybox has no unix-socket client: a static probe asks the agent for its identities.
+    ok(await run('/usr/bin/gcc', ['-static', '-O2', '-o', join(dir, 'probe'), join(REPO_ROOT, 'test/fixtures/buildkit-ssh/agent-probe.c')]), 'build the agent probe');
+    sock = join(dir, 'agent.sock');
+    agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    ok(await run('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]), 'ssh-keygen');
+    ok(await run('/usr/bin/ssh-add', [join(dir, 'key')], { env: { ...process.env, SSH_AUTH_SOCK: sock } }), 'ssh-add');
+    await writeFile(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY probe /probe\nRUN --mount=type=ssh /probe && echo "sock was $SSH_AUTH_SOCK"\n');
+  });
+  after(() => {
+    agent?.kill();
+  });
+
+  test('the step talks to the agent through the session; nothing of it stays in the image', async () => {
+    const tag = `${prefix}-ssh`;
+    tags.add(tag);
+    const r = await t.docker(['buildx', 'build', '--load', '--progress=plain', '--ssh', `default=${sock}`, '-t', tag, '.'], { cwd: dir });
+    const out = plain(r.stdout + r.stderr);
+    assert.equal(r.code, 0, out);
+    assert.ok(logged(out, 'agent answered type 12 with 1 identities'), `the agent's answer (one key) in the step's output:\n${out}`);
+    assert.ok(logged(out, 'sock was /run/buildkit/ssh_agent.0'), out);
+    const left = ok(await t.docker(['run', '--rm', '--network', 'none', tag, 'sh', '-c', 'ls -A /run/buildkit 2>/dev/null; echo end']), 'look for the agent socket in the image');
+    assert.equal(left.stdout, 'end\n');
+  });
+
+  test('a required agent the client does not forward fails the step, naming the flag', async () => {
+    await writeFile(join(dir, 'Dockerfile.required'), 'FROM busybox\nRUN --mount=type=ssh,id=work,required=true true\n');
+    const r = await t.docker(['buildx', 'build', '--progress=plain', '-f', 'Dockerfile.required', '.'], { cwd: dir });
+    assert.notEqual(r.code, 0);
+    // dockerd 20.10: "unset ssh forward key work"; Berth also names the flag that would forward it.
+    assert.match(plain(r.stderr), /no SSH key "work" forwarded from the client: build with --ssh work=|unset ssh forward key work/, r.stderr);
   });
 });

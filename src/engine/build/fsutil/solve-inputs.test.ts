@@ -40,6 +40,7 @@ function fakeSession(methods: string[], serve: { packets?: (ch: Channel<FsPacket
       return daemon;
     },
     secret: (id) => Promise.resolve(id === 'npmrc' ? Buffer.from('token') : null),
+    sshCheck: (id) => Promise.resolve(id === 'default'),
   };
   return { session, calls };
 }
@@ -105,4 +106,23 @@ describe('makeSolveInputs', () => {
     assert.equal(await makeSolveInputs(fakeSession([SECRETS_GETSECRET], {}).session).secret('other'), null);
     assert.equal(await makeSolveInputs(fakeSession([], {}).session).secret('npmrc'), null);
   });
+});
+
+it('sshAgent: an agent the client forwards opens one ForwardAgent call per connection, keyed by its id; one it lacks is null', async () => {
+  const { session, calls } = fakeSession(['/moby.sshforward.v1.SSH/ForwardAgent'], {
+    bytes: async (ch) => {
+      const got = await ch.recv();
+      await ch.send(Buffer.from(`echo ${got?.toString()}`));
+      ch.closeSend();
+    },
+  });
+  const inputs = makeSolveInputs(session);
+  assert.equal(await inputs.sshAgent('work'), null);
+  const agent = await inputs.sshAgent('default');
+  assert.ok(agent);
+  const ch = agent.connect();
+  await ch.send(Buffer.from('hello'));
+  assert.equal((await ch.recv())?.toString(), 'echo hello');
+  assert.deepEqual(calls, [{ method: '/moby.sshforward.v1.SSH/ForwardAgent', md: { 'buildkit.ssh.id': ['default'] } }]);
+  assert.equal(await makeSolveInputs({ ...session, supports: () => false }).sshAgent('default'), null, 'a client without SSH forwarding');
 });

@@ -32,6 +32,9 @@ export interface SessionInputs extends SolveInputs {
   exportFile(data: Readable, index: number, md?: Record<string, string>): Promise<void>;
 }
 
+const SSH_FORWARD_AGENT = '/moby.sshforward.v1.SSH/ForwardAgent';
+const KEY_SSH_ID = 'buildkit.ssh.id';
+
 export function makeSolveInputs(session: BuildSession): SessionInputs {
   const need = (method: string, what: string): void => {
     if (!session.supports(method)) throw new InvalidParameterError(`the client's session does not offer ${method}, needed for ${what}; use a client that serves it (docker buildx)`);
@@ -50,6 +53,11 @@ export function makeSolveInputs(session: BuildSession): SessionInputs {
     async secret(id) {
       if (!session.supports(SECRETS_GETSECRET)) return null;
       return await session.secret(id);
+    },
+    async sshAgent(id) {
+      // buildkit's sshforward: CheckAgent first; each connection is a ForwardAgent call keyed by id.
+      if (!session.supports(SSH_FORWARD_AGENT) || !(await session.sshCheck(id))) return null;
+      return { connect: () => session.bytes(SSH_FORWARD_AGENT, { [KEY_SSH_ID]: [id] }) };
     },
     async exportDir(src, index) {
       need(FILESEND_DIFFCOPY, 'a local output');
