@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { Server, ServerCredentials, loadPackageDefinition, status as grpcStatus, type ConnectionInjector, type GrpcObject, type ServiceClientConstructor, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, loadPackageDefinition, type ServiceError, status as grpcStatus, type ConnectionInjector, type GrpcObject, type ServiceClientConstructor, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
 import { errorMessage, NotImplementedError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { Logger } from '../../core/logger.js';
 import type { BuildService } from '../../engine/build/build-service.js';
 import type { UsageRecord } from '../../engine/build/solve-spec.js';
+import { stepSourceOf } from '../../engine/build/step-source.js';
 import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
 import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
@@ -51,10 +52,40 @@ class ReturnedError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** The status details (google.protobuf.Any), passed back as they came: the Dockerfile excerpt among them. */
+    readonly statusDetails: AnyMessage[] = [],
   ) {
     const name = CODE_NAMES[code];
     super(name && message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message);
   }
+}
+
+interface AnyMessage {
+  type_url: string;
+  value: Buffer;
+}
+
+/**
+ * The gRPC error for a failed call, with BuildKit's details in `grpc-status-details-bin` (a
+ * google.rpc.Status) when there are any: buildx prints a Dockerfile excerpt from an
+ * `errdefs.Source` detail.
+ */
+function grpcError(code: number, message: string, details: AnyMessage[]): Partial<ServiceError> {
+  if (details.length === 0) return { code, details: message };
+  const metadata = new Metadata();
+  metadata.set('grpc-status-details-bin', messageCodec<{ code: number; message: string; details: AnyMessage[] }>('google.rpc.Status').encode({ code, message, details }));
+  return { code, details: message, metadata };
+}
+
+/**
+ * BuildKit's errdefs.Source detail as its clients decode it: typeurl's JSON registration
+ * (`errdefs.Source+json`, Go's JSON of the message), in every BuildKit version up to now.
+ */
+function sourceDetails(err: unknown): AnyMessage[] {
+  const src = stepSourceOf(err);
+  if (!src) return [];
+  const source = { info: { filename: src.filename, data: Buffer.from(src.data).toString('base64'), language: 'Dockerfile' }, ranges: [{ start: { line: src.startLine }, end: { line: src.endLine } }] };
+  return [{ type_url: 'github.com/moby/buildkit/errdefs.Source+json', value: Buffer.from(JSON.stringify(source)) }];
 }
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -67,7 +98,7 @@ interface GatewaySolveRequest {
 }
 interface ReturnRequest {
   result: { ref?: { id: string } | null; refDeprecated?: string; result?: string } | null;
-  error: { code: number; message: string } | null;
+  error: { code: number; message: string; details: AnyMessage[] } | null;
 }
 
 /**
@@ -153,10 +184,10 @@ export class BuildkitEndpoint {
     this.server.forceShutdown();
   }
 
-  private fail(err: unknown): { code: number; details: string } {
-    if (err instanceof ReturnedError) return { code: err.code, details: err.message };
+  private fail(err: unknown): Partial<ServiceError> {
+    if (err instanceof ReturnedError) return grpcError(err.code, err.message, err.statusDetails);
     if (isServerFault(statusForError(err)) && grpcCodeForError(err) !== 2) this.log.warn({ err }, 'BuildKit call failed');
-    return { code: grpcCodeForError(err), details: errorMessage(err) };
+    return grpcError(grpcCodeForError(err), errorMessage(err), sourceDetails(err));
   }
 
   private unary<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
@@ -227,7 +258,7 @@ export class BuildkitEndpoint {
       Return: this.unary(async (req: ReturnRequest, call) => {
         const build = await buildOf(call as ServerUnaryCall<unknown, unknown>);
         const r = req.result;
-        const error = req.error && req.error.code !== 0 ? { code: req.error.code, message: req.error.message } : null;
+        const error = req.error && req.error.code !== 0 ? { code: req.error.code, message: req.error.message, details: req.error.details ?? [] } : null;
         build.returned(r?.ref?.id ?? r?.refDeprecated ?? null, error);
         return {};
       }),
@@ -271,7 +302,7 @@ export class BuildkitEndpoint {
       let image;
       try {
         const outcome = await build.outcome;
-        if ('error' in outcome) throw new ReturnedError(outcome.error.code, outcome.error.message);
+        if ('error' in outcome) throw new ReturnedError(outcome.error.code, outcome.error.message, outcome.error.details);
         image = outcome.image;
       } finally {
         this.gateways.remove(build);

@@ -5,7 +5,7 @@ import type { BuildSession } from '../../engine/build/solve-types.js';
 import type { SolveProgress } from './solve-progress.js';
 
 /** What the client's frontend run handed back with LLBBridge.Return. */
-export type GatewayOutcome = { image: Digest | null } | { error: { code: number; message: string } };
+export type GatewayOutcome = { image: Digest | null } | { error: { code: number; message: string; details: Array<{ type_url: string; value: Buffer }> } };
 
 /**
  * A `Control.Solve` with no frontend of its own: buildx runs its build function against the
@@ -35,7 +35,7 @@ export class GatewayBuild {
     return id;
   }
 
-  returned(refId: string | null, error: { code: number; message: string } | null): void {
+  returned(refId: string | null, error: { code: number; message: string; details: Array<{ type_url: string; value: Buffer }> } | null): void {
     if (error) return this.settle({ error });
     if (refId === null || refId === '') return this.settle({ image: null });
     const image = this.results.get(refId);
@@ -45,7 +45,7 @@ export class GatewayBuild {
 
   /** The client went away without Return. */
   abandon(message: string): void {
-    this.settle({ error: { code: 1, message } });
+    this.settle({ error: { code: 1, message, details: [] } });
   }
 }
 

@@ -26,6 +26,7 @@ import { parseRunMount, runMountPlan, type RunMountPlan } from './run-mounts.js'
 import { reachableStages } from './stage-graph.js';
 import { solveBuild } from './solve.js';
 import { runExports } from './solve-export.js';
+import { noteStepLines } from './step-source.js';
 import type { ExportSpec, PruneUsageOptions, SolveResult, SolveSpec, UsageRecord } from './solve-spec.js';
 import type { BuildProgress, SolveInputs } from './solve-types.js';
 import { cacheUsage, dirSize, pruneCacheUsage, type UsageDeps } from './build-usage.js';
@@ -176,11 +177,17 @@ export class BuildService {
       run.stageNoCache = stage.name !== undefined && (opts.noCacheStages ?? []).includes(stage.name);
       // A named context's image shows under its own name, as BuildKit resolves it.
       report.from(index, stage.from, plan.stages.find((p) => p.index === index)?.base ?? expandMeta(stage.base));
-      state = await this.from(run, stage);
+      state = await this.from(run, stage).catch((err: unknown) => {
+        noteStepLines(err, stage.from.node);
+        throw err;
+      });
       for (const ins of stage.commands) {
         checkAborted(report.signal);
         report.instruction(ins, (t) => expandKnown(t, state as StageState), false);
-        await this.dispatch(run, state, ins);
+        await this.dispatch(run, state, ins).catch((err: unknown) => {
+          noteStepLines(err, ins.node);
+          throw err;
+        });
       }
       run.results[index] = state.imageId;
       if (stage.name !== undefined) run.names.set(stage.name, index);

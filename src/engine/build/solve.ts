@@ -13,6 +13,7 @@ import { BuildkitReporter, SolveError } from './buildkit-reporter.js';
 import { RunFailedError } from './run-failed-error.js';
 import { runExports, type ExportDeps } from './solve-export.js';
 import type { SolveResult, SolveSpec } from './solve-spec.js';
+import { carrySource, noteStepSource } from './step-source.js';
 import type { BuildProgress, ProgressVertex, SolveInputs } from './solve-types.js';
 
 export interface SolveDeps extends ExportDeps {
@@ -105,7 +106,10 @@ export async function solveBuild(d: SolveDeps, spec: SolveSpec, inputs: SolveInp
       imageId = await d.build({ dockerfile: text, tree, scratchDir: work }, opts, report);
     } catch (err) {
       report.fail(err);
-      throw err instanceof RunFailedError ? new SolveError(err) : err;
+      const out = err instanceof RunFailedError ? new SolveError(err) : err;
+      carrySource(err, out as object);
+      noteStepSource(out, name, text);
+      throw out;
     }
     for (const w of [...spec.notes, ...report.warnings]) progress.vertex(`[warning] ${w}`).done();
     const exporterResponse = await runExports(d, imageId, spec.exports, inputs, progress);
