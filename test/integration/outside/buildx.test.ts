@@ -292,6 +292,25 @@ describe('buildx exporters, disk usage and prune', () => {
     assert.equal(ok(await run('tar', ['-xOf', file, 'app/GREETING']), 'tar -xO').stdout, 'HELLO FROM THE CONTEXT\n');
   });
 
+  // buildx offers these exporters on the docker driver only when the worker names a snapshotter
+  // (the containerd image store); dockerd 20.10's does not, and buildx refuses before asking it.
+  const noDockerExporter = ON_DOCKERD && 'buildx: "Docker exporter is not supported for the docker driver" on dockerd 20.10';
+  test('--output type=docker,dest=FILE writes an archive docker load takes; type=oci,dest=FILE an OCI layout naming the image', { skip: noDockerExporter }, async () => {
+    const tg = `${prefix}-exported:1`;
+    tags.add(tg);
+    const archive = join(t.scratch, 'out-docker.tar');
+    ok(await t.docker(['buildx', 'build', '--progress=plain', '--output', `type=docker,dest=${archive},name=${tg}`, '.'], { cwd: dir }), 'build -o type=docker');
+    assert.match(ok(await t.docker(['load', '-i', archive]), 'docker load').stdout, new RegExp(`Loaded image: ${tg}`));
+    assert.equal(ok(await t.docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', tg, '/app/stamp']), 'run the loaded image').stdout, 'built\n');
+    const layout = join(t.scratch, 'out-oci.tar');
+    ok(await t.docker(['buildx', 'build', '--progress=plain', '--output', `type=oci,dest=${layout},name=${tg}`, '.'], { cwd: dir }), 'build -o type=oci');
+    const index = JSON.parse(ok(await run('tar', ['-xOf', layout, 'index.json']), 'index.json').stdout) as { manifests: Array<{ mediaType: string; annotations?: Record<string, string> }> };
+    assert.equal(index.manifests.length, 1, JSON.stringify(index));
+    assert.match(index.manifests[0]?.mediaType ?? '', /manifest/, JSON.stringify(index));
+    assert.match(index.manifests[0]?.annotations?.['io.containerd.image.name'] ?? '', new RegExp(`${prefix}-exported:1$`), JSON.stringify(index));
+    assert.equal(ok(await run('tar', ['-xOf', layout, 'oci-layout']), 'oci-layout').stdout, '{"imageLayoutVersion":"1.0.0"}');
+  });
+
   test('buildx du lists the build cache; prune -f and prune -af empty it; the next build runs its steps again', async () => {
     const tg = `${prefix}-prune`;
     tags.add(tg);
