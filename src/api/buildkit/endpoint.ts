@@ -11,7 +11,7 @@ import { stepSourceOf } from '../../engine/build/step-source.js';
 import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
 import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
-import { exportSpecs, solveSpecFromAttrs, type ExporterEntry } from './frontend-attrs.js';
+import { cacheNotes, exportSpecs, solveSpecFromAttrs, type ExporterEntry } from './frontend-attrs.js';
 import { hostPlatform } from '../../oci/image-types.js';
 import { GatewayBuild, GatewayBuilds } from './gateway-builds.js';
 import { buildkitProtocol, messageCodec } from './protocol.js';
@@ -287,6 +287,9 @@ export class BuildkitEndpoint {
       const exports = exportSpecs(exportersOf(req));
       if (req.Definition && req.Definition.def.length > 0) throw new NotImplementedError('an LLB definition sent by the client (buildctl with LLB, or a frontend other than the Dockerfile one) is not supported by Berth: it builds Dockerfiles (dockerfile.v0)');
       if (req.Frontend !== '' && req.Frontend !== 'dockerfile.v0') throw new NotImplementedError(`frontend "${req.Frontend}" is not supported by Berth: it runs the Dockerfile frontend (dockerfile.v0) only`);
+      // --cache-to reaches Control.Solve (and --cache-from the frontend's cache-imports): said, not silent.
+      const cacheEntries = (list: Array<{ Type: string; Attrs: Record<string, string> }> | undefined): ExporterEntry[] => (list ?? []).map((e) => ({ type: e.Type, attrs: e.Attrs }));
+      for (const note of cacheNotes(req.Frontend === '' ? [] : cacheEntries(req.Cache?.Imports), cacheEntries(req.Cache?.Exports))) progress.vertex(`[warning] ${note}`).done();
       const session = this.sessions.get(req.Session, abort.signal);
       // Settled here too, so an early failure of the session is not an unhandled rejection.
       session.catch(() => undefined);
@@ -325,6 +328,7 @@ export interface SolveRequest {
   Exporters: Array<{ Type: string; Attrs: Record<string, string> }>;
   ExporterDeprecated: string;
   ExporterAttrsDeprecated: Record<string, string>;
+  Cache: { Exports: Array<{ Type: string; Attrs: Record<string, string> }>; Imports: Array<{ Type: string; Attrs: Record<string, string> }> } | null;
 }
 
 /** The exporters: the list, or (older clients, and buildx 0.13 beside the list) the single deprecated one. */

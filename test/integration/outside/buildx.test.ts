@@ -311,6 +311,13 @@ describe('buildx exporters, disk usage and prune', () => {
     assert.equal(ok(await run('tar', ['-xOf', layout, 'oci-layout']), 'oci-layout').stdout, '{"imageLayoutVersion":"1.0.0"}');
   });
 
+  test('--cache-to a cache Berth does not write: the build succeeds and the progress says what was ignored', { skip: ON_DOCKERD && 'dockerd 20.10 writes these caches' }, async () => {
+    const r = await t.docker(['buildx', 'build', '--progress=plain', '--cache-to', `type=local,dest=${join(t.scratch, 'cache-out')}`, '--output', `type=local,dest=${join(t.scratch, 'cache-run')}`, '.'], { cwd: dir });
+    const out = plain(r.stdout + r.stderr);
+    assert.equal(r.code, 0, out);
+    assert.match(out, /^#\d+ \[warning\] cache-to type=local dest=\S+: ignored, Berth's own build cache is kept in the daemon$/m, out);
+  });
+
   test('buildx du lists the build cache; prune -f and prune -af empty it; the next build runs its steps again', async () => {
     const tg = `${prefix}-prune`;
     tags.add(tg);
