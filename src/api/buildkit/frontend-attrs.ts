@@ -97,10 +97,12 @@ export function solveSpecFromAttrs(attrs: Readonly<Record<string, string>>, expo
   const cacheFrom: string[] = [];
   const notes: string[] = [];
   let noCache: boolean | string[] = false;
+  let syntax: string | undefined;
   for (const [key, value] of Object.entries(attrs)) {
     if (key.startsWith('build-arg:')) {
       const name = key.slice('build-arg:'.length);
-      if (name === 'BUILDKIT_SYNTAX' && value !== '') throw new NotImplementedError(`frontend image ${value} (BUILDKIT_SYNTAX / # syntax=): Berth runs its own Dockerfile frontend only`);
+      // Checked with the Dockerfile's own `# syntax=`, which it overrides (engine/build/solve.ts).
+      if (name === 'BUILDKIT_SYNTAX' && value !== '') syntax = value;
       if (!name.startsWith('BUILDKIT_')) buildArgs.set(name, value);
     } else if (key.startsWith('label:')) labels[key.slice('label:'.length)] = value;
     else if (key.startsWith('context:')) {
@@ -153,6 +155,7 @@ export function solveSpecFromAttrs(attrs: Readonly<Record<string, string>>, expo
     cacheFrom,
     exports: exportSpecs(exporters),
     notes,
+    ...(syntax !== undefined ? { syntax } : {}),
   };
 }
 

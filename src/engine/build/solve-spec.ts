@@ -30,6 +30,8 @@ export interface SolveSpec {
   exports: ExportSpec[];
   /** Attributes accepted but without effect here, said once in the progress stream. */
   notes: string[];
+  /** `build-arg:BUILDKIT_SYNTAX`: the frontend image asked for, over the Dockerfile's `# syntax=`. */
+  syntax?: string;
 }
 
 /** What Solve answers: the built image and the exporter response buildx reads. */

@@ -2,7 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
-import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { parseDockerfile } from '../../oci/dockerfile/parser.js';
 import { newId } from '../../core/ids.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import type { ImageService } from '../images/image-service.js';
@@ -69,6 +70,7 @@ export async function solveBuild(d: SolveDeps, spec: SolveSpec, inputs: SolveInp
       });
     });
     if (text.trim() === '') throw new InvalidParameterError('the Dockerfile cannot be empty');
+    frontendSyntax(syntaxOf(text, spec), progress);
     let patterns = ignore === undefined ? null : readIgnoreFile(ignore.toString('utf8'));
     if (patterns === null) {
       const ignDir = join(work, 'dockerignore');
@@ -134,4 +136,27 @@ async function loadNamedContexts(d: SolveDeps, spec: SolveSpec, inputs: SolveInp
     }
   }
   return out;
+}
+
+/** `# syntax=` (or `build-arg:BUILDKIT_SYNTAX`, which wins, as in BuildKit): the frontend image asked for. */
+function syntaxOf(text: string, spec: SolveSpec): string | undefined {
+  if (spec.syntax) return spec.syntax;
+  try {
+    return parseDockerfile(text).syntax;
+  } catch {
+    return undefined; // the build reports the syntax error with its line
+  }
+}
+
+/** Docker's own Dockerfile frontend images, any tag or digest: their syntax is what Berth's builder reads. */
+const DOCKERFILE_FRONTEND = /^(docker\.io\/)?docker\/dockerfile(-upstream)?(:[\w][\w.-]*)?(@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * BuildKit would pull and run the frontend image a Dockerfile names. Berth runs its own: for
+ * docker/dockerfile it says so (a pinned version is not honoured), any other frontend is refused.
+ */
+function frontendSyntax(syntax: string | undefined, progress: BuildProgress): void {
+  if (syntax === undefined || syntax === '') return;
+  if (!DOCKERFILE_FRONTEND.test(syntax)) throw new NotImplementedError(`# syntax=${syntax}: Berth does not run frontend images; it builds Dockerfiles with its own frontend (BuildKit's Dockerfile 1.x syntax): remove the directive, or name docker/dockerfile`);
+  progress.vertex(`[warning] # syntax=${syntax}: built with Berth's own Dockerfile frontend (BuildKit's 1.x syntax); no frontend image is pulled`).done();
 }

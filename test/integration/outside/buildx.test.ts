@@ -436,3 +436,20 @@ describe('RUN --mount=type=ssh reaches the SSH agent buildx forwards (--ssh)', (
     assert.match(plain(r.stderr), /no SSH key "work" forwarded from the client: build with --ssh work=|unset ssh forward key work/, r.stderr);
   });
 });
+
+describe('# syntax= names a frontend image: Berth builds with its own Dockerfile frontend', { skip: ON_DOCKERD && 'dockerd would pull the frontend image from Docker Hub' }, () => {
+  test('docker/dockerfile builds, saying no image is pulled; another frontend is refused, naming it', async () => {
+    const dir = join(t.scratch, 'syntax');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), '# syntax=docker/dockerfile:1.7\nFROM busybox\nRUN echo "syntax: built"\n');
+    const ok1 = await t.docker(['buildx', 'build', '--progress=plain', '.'], { cwd: dir });
+    const out = plain(ok1.stdout + ok1.stderr);
+    assert.equal(ok1.code, 0, out);
+    assert.ok(logged(out, 'syntax: built'), out);
+    assert.match(out, /\[warning\] # syntax=docker\/dockerfile:1\.7: built with Berth's own Dockerfile frontend/, out);
+    await writeFile(join(dir, 'Dockerfile'), '# syntax=example.com/my/frontend:2\nFROM busybox\n');
+    const refused = await t.docker(['buildx', 'build', '--progress=plain', '.'], { cwd: dir });
+    assert.notEqual(refused.code, 0);
+    assert.match(plain(refused.stderr), /# syntax=example\.com\/my\/frontend:2: Berth does not run frontend images/, refused.stderr);
+  });
+});
