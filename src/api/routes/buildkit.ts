@@ -44,7 +44,6 @@ export function buildkitRoutes(available: Lazy<BuildkitEndpoint> | undefined): R
       hijack: async ({ req, socket, head }) => {
         wantsH2c(req, '/session');
         const ep = await endpoint();
-        console.error('RAW', JSON.stringify(req.rawHeaders));
         const headers = ep.sessionHeaders((name) => req.headers[name]);
         socket.write(SWITCH);
         if (head.length > 0) socket.unshift(head);
