@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { BuildService } from '../../engine/build/build-service.js';
 import type { UsageRecord } from '../../engine/build/solve-spec.js';
 import { stepSourceOf } from '../../engine/build/step-source.js';
+import { SolveError } from '../../engine/build/buildkit-reporter.js';
 import { makeSolveInputs } from '../../engine/build/fsutil/solve-inputs.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
 import { ClientSessions, sessionHeaders, type SessionHeaders } from './client-sessions.js';
@@ -186,7 +187,8 @@ export class BuildkitEndpoint {
 
   private fail(err: unknown): Partial<ServiceError> {
     if (err instanceof ReturnedError) return grpcError(err.code, err.message, err.statusDetails);
-    if (isServerFault(statusForError(err)) && grpcCodeForError(err) !== 2) this.log.warn({ err }, 'BuildKit call failed');
+    // A failed RUN is the user's build failing, not berthd: only other faults are logged.
+    if (isServerFault(statusForError(err)) && !(err instanceof SolveError)) this.log.warn({ err }, 'BuildKit call failed');
     return grpcError(grpcCodeForError(err), errorMessage(err), sourceDetails(err));
   }
 
