@@ -8,6 +8,7 @@ import { registerSystemCommands } from './commands/system-commands.js';
 import { registerVolumeCommands } from './commands/volume-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
 import { registerRegistryCommand } from './commands/registry-command.js';
+import { registerHostProcessCommands } from './commands/host-processes.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   registerVolumeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
   registerRegistryCommand(program);
+  registerHostProcessCommands(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }

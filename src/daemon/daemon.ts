@@ -21,6 +21,7 @@ import { RuntimeCatalog } from '../drivers/runtime/runtime-catalog.js';
 import { ContainerStore } from '../store/metadata/container-store.js';
 import type { ContainerRecord } from '../engine/containers/container-types.js';
 import { ContainerRegistry } from '../engine/containers/container-registry.js';
+import { ProcessOwners } from '../engine/system/process-owners.js';
 import { ContainerService } from '../engine/containers/container-service.js';
 import { ExecService } from '../engine/containers/exec-service.js';
 import { VolumeStore } from '../store/metadata/volume-store.js';
@@ -149,7 +150,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()) }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations
