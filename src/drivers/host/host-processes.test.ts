@@ -20,7 +20,7 @@ describe('parseProcCgroup', () => {
   });
 
   it('keeps colons inside a path and skips malformed lines', () => {
-    assert.deepEqual(parseProcCgroup('4:memory:/a:b/c\nnonsense\nx:cpu:/\n\n'), [{ hierarchy: 4, controllers: ['memory'], path: '/a:b/c' }]);
+    assert.deepEqual(parseProcCgroup('4:memory:/a:b/c\nnonsense\nx:cpu:/\n:cpu:/\n\n'), [{ hierarchy: 4, controllers: ['memory'], path: '/a:b/c' }]);
   });
 });
 

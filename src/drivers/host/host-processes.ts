@@ -24,8 +24,9 @@ export function parseProcCgroup(text: string): CgroupLine[] {
     const first = line.indexOf(':');
     const second = first < 0 ? -1 : line.indexOf(':', first + 1);
     if (second < 0) continue;
-    const hierarchy = Number(line.slice(0, first));
-    if (!Number.isInteger(hierarchy)) continue;
+    const id = line.slice(0, first);
+    if (!/^\d+$/.test(id)) continue;
+    const hierarchy = Number(id);
     const list = line.slice(first + 1, second);
     lines.push({ hierarchy, controllers: list === '' ? [] : list.split(','), path: line.slice(second + 1) });
   }
