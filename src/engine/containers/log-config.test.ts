@@ -11,7 +11,8 @@ describe('daemon log options', () => {
   });
 
   it('max-size=-1 drops the built-in ones: nothing rotates', () => {
-    assert.deepEqual(daemonLogOpts({ 'max-size': '-1' }), { 'max-size': '-1' });
+    assert.deepEqual(daemonLogOpts({ 'max-size': '-1' }), {});
+    assert.throws(() => daemonLogOpts({ 'max-size': '-1', compress: 'true' }), /compress cannot be true/);
     assert.equal(logSettings({ Type: 'json-file', Config: { 'max-size': '-1' } }).maxSize, 0);
   });
 
@@ -49,7 +50,9 @@ describe('a container\'s log options with the daemon\'s', () => {
     assert.deepEqual(validateLogConfig({ Type: 'none' }, defaults), { Type: 'none', Config: {} });
   });
 
-  it('a daemon that never rotates leaves a container without options unbounded', () => {
-    assert.equal(logSettings(validateLogConfig(undefined, daemonLogOpts({ 'max-size': '-1' }))).maxSize, 0);
+  it('a daemon that never rotates leaves a container without options unbounded, Config empty as dockerd\'s', () => {
+    const c = validateLogConfig(undefined, daemonLogOpts({ 'max-size': '-1' }));
+    assert.deepEqual(c, { Type: 'json-file', Config: {} });
+    assert.equal(logSettings(c).maxSize, 0);
   });
 });

@@ -45,10 +45,15 @@ const UNBOUNDED = '-1';
 
 /**
  * The daemon's json-file defaults: `berthd --log-opt` / daemon.json `log-opts` override the
- * built-in ones key by key; `max-size=-1` drops them all, as they only make sense with rotation.
+ * built-in ones key by key; `max-size=-1` drops them all, as they only make sense with rotation,
+ * which leaves containers' options as they gave them: dockerd's own default.
  */
 export function daemonLogOpts(given: Readonly<Record<string, string>>): Record<string, string> {
-  const opts = given['max-size'] === UNBOUNDED ? { ...given } : { ...BUILTIN_LOG_OPTS, ...given };
+  let opts: Record<string, string>;
+  if (given['max-size'] === UNBOUNDED) {
+    const { 'max-size': _unbounded, ...rest } = given;
+    opts = rest;
+  } else opts = { ...BUILTIN_LOG_OPTS, ...given };
   try {
     validateLogConfig({ Type: 'json-file', Config: opts });
   } catch (err) {

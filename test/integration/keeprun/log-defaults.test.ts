@@ -50,3 +50,23 @@ describe('the daemon\'s default log options', () => {
     assert.equal(all.length, 60000);
   });
 });
+
+describe('berthd --log-opt max-size=-1', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await TestDaemon.startWithBusybox(['--log-opt', 'max-size=-1']);
+  });
+  after(async () => {
+    await d.docker(['rm', '-f', 'plain']).catch(() => undefined);
+    await d?.stop();
+  });
+
+  test('leaves a container without log options unrotated, its Config empty as dockerd\'s', async () => {
+    ok(await d.docker(['run', '--name', 'plain', 'busybox', 'sh', '-c', 'seq 1 60000']), 'run');
+    const config: unknown = JSON.parse(ok(await d.docker(['inspect', '-f', '{{json .HostConfig.LogConfig}}', 'plain']), 'inspect').stdout);
+    assert.deepEqual(config, { Type: 'json-file', Config: {} });
+    const path = ok(await d.docker(['inspect', '-f', '{{.LogPath}}', 'plain']), 'inspect').stdout.trim();
+    assert.deepEqual((await readdir(dirname(path))).filter((f) => f.startsWith(basename(path))), [basename(path)]);
+    assert.equal(ok(await d.docker(['logs', 'plain']), 'logs').stdout.trim().split('\n').length, 60000);
+  });
+});
