@@ -67,7 +67,7 @@ const FIELD_ENDPOINTS = [
  */
 const VALUE_LIMITS: Record<string, string> = {
   'HostConfig.RestartPolicy': 'only "no" until the restart-policy issue; other policies are refused (501)',
-  'HostConfig.LogConfig': 'json-file, local and none; dockerd\'s other built-in drivers are refused (501), an unknown name is 400 as dockerd',
+  'HostConfig.LogConfig': 'json-file, local and none; dockerd\'s other built-in drivers are refused (501), an unknown name is 400 as dockerd; json-file options are completed key by key with the daemon\'s log-opts (default max-size=20m, max-file=5, compress=true)',
   'HostConfig.UsernsMode': '"host" only (Berth has no user-namespace remapping); other modes are refused (501)',
   'HostConfig.NetworkMode': 'default, bridge, none, host; user networks are refused (501) until the networking issue',
   'ContainerCreate.platform': 'the host\'s platform only; another is refused (501)',

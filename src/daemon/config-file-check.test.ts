@@ -27,3 +27,8 @@ test('unknown keys and a file that is not an object are refused', () => {
   assert.deepEqual(configFileProblems([1]), ['(root): expected an object, got an array']);
   assert.deepEqual(configFileProblems(null), ['(root): expected an object, got null']);
 });
+
+test('daemon.json log-opts is an object of strings', () => {
+  assert.deepEqual(configFileProblems({ 'log-opts': { 'max-size': '10m' } }), []);
+  assert.match(configFileProblems({ 'log-opts': { 'max-file': 3 } })[0] ?? '', /^log-opts: expected an object of strings/);
+});

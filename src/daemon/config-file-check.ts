@@ -6,7 +6,7 @@
  */
 import { LOG_LEVELS } from '../core/logger.js';
 
-type Kind = 'string' | 'boolean' | 'integer' | 'string[]' | 'log-level' | 'address-pools';
+type Kind = 'string' | 'boolean' | 'integer' | 'string[]' | 'string-map' | 'log-level' | 'address-pools';
 
 const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   hosts: 'string[]',
@@ -27,6 +27,7 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   mtu: 'integer',
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',
+  'log-opts': 'string-map',
 };
 
 function describe(v: unknown): string {
@@ -47,6 +48,8 @@ function problemOf(kind: Kind, v: unknown): string | undefined {
       return Number.isInteger(v) ? undefined : `expected an integer, got ${describe(v)}`;
     case 'string[]':
       return isStringArray(v) ? undefined : `expected an array of strings, got ${describe(v)}`;
+    case 'string-map':
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string') ? undefined : `expected an object of strings, got ${describe(v)}`;
     case 'log-level':
       return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v) ? undefined : `expected one of ${LOG_LEVELS.join(', ')}, got ${describe(v)}`;
     case 'address-pools': {

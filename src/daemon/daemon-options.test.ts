@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseDaemonArgs } from './daemon-options.js';
 
 const base = ['--config-file', '/dev/null'];
@@ -18,5 +21,34 @@ describe('daemon network flags', () => {
   it('refuses a bad bridge name or MTU', async () => {
     await assert.rejects(parseDaemonArgs([...base, '-b', 'a-name-far-too-long']), /invalid bridge name/);
     await assert.rejects(parseDaemonArgs([...base, '--mtu', '10']), /invalid --mtu/);
+  });
+});
+
+describe('daemon log options', () => {
+  it('default to bounded json-file logs', async () => {
+    assert.deepEqual((await parseDaemonArgs(base)).logOpts, { 'max-size': '20m', 'max-file': '5', compress: 'true' });
+  });
+
+  it('take repeated --log-opt over the built-in defaults', async () => {
+    const o = await parseDaemonArgs([...base, '--log-opt', 'max-size=100k', '--log-opt', 'max-file=2']);
+    assert.deepEqual(o.logOpts, { 'max-size': '100k', 'max-file': '2', compress: 'true' });
+    assert.deepEqual((await parseDaemonArgs([...base, '--log-opt', 'max-size=-1'])).logOpts, {});
+  });
+
+  it('take daemon.json log-opts, which --log-opt replaces as a whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logopts-'));
+    try {
+      const file = join(dir, 'daemon.json');
+      await writeFile(file, JSON.stringify({ 'log-opts': { 'max-size': '1m', compress: 'false' } }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file])).logOpts, { 'max-size': '1m', 'max-file': '5', compress: 'false' });
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file, '--log-opt', 'max-file=2'])).logOpts, { 'max-size': '20m', 'max-file': '2', compress: 'true' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse a --log-opt without = or with an unknown key', async () => {
+    await assert.rejects(parseDaemonArgs([...base, '--log-opt', 'max-size']), /invalid --log-opt "max-size"/);
+    await assert.rejects(parseDaemonArgs([...base, '--log-opt', 'colour=red']), /unknown log opt 'colour'/);
   });
 });

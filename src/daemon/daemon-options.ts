@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
+import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -20,6 +21,8 @@ export interface DaemonOptions {
   network: DaemonNetworkOptions;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** json-file options every new container gets unless it sets its own (log-config.ts). */
+  logOpts: Record<string, string>;
 }
 
 /** dockerd's bridge-network flags. */
@@ -64,6 +67,7 @@ export interface ConfigFileValues {
   mtu?: number | undefined;
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
+  'log-opts'?: Record<string, string> | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -113,6 +117,8 @@ Options:
       --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
+      --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
+                                 default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -163,6 +169,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         tlskey: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
+        'log-opt': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -196,10 +203,22 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
+    ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
   return mergeOptions(flags, file, configFile);
+}
+
+/** `--log-opt k=v`, repeated, as dockerd takes it. */
+function logOptFlags(list: string[]): Record<string, string> {
+  const opts: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InvalidParameterError(`invalid --log-opt "${item}": use KEY=VALUE, e.g. --log-opt max-size=20m`);
+    opts[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return opts;
 }
 
 /** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
@@ -222,7 +241,7 @@ export function mergeOptions(
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
-    insecureRegistries?: string[]; registryMirrors?: string[];
+    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -246,6 +265,8 @@ export function mergeOptions(
     network: networkOptions(flags, file),
     insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
+    // As dockerd: the flags' log options replace the file's, they are not merged with them.
+    logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
   };
 }
 

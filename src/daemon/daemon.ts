@@ -93,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       events: events.publish,
       endpoints: networking.endpoints,
       hostGateway: () => networking.networks.hostGateway(),
+      logOpts: opts.logOpts,
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });

@@ -74,6 +74,8 @@ export interface ContainerServiceDeps {
   endpoints: ContainerEndpoints;
   /** `--add-host x:host-gateway` points here. */
   hostGateway: () => string;
+  /** The daemon's json-file log options (`berthd --log-opt`), merged into each new container's. */
+  logOpts?: Readonly<Record<string, string>>;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -148,7 +150,7 @@ export class ContainerService {
   async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
-    const resolved = resolveCreate(body, imageName, image.config);
+    const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
     adaptSharedNamespaces(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     this.d.runtimes.get(resolved.hostConfig.Runtime);
     const limits = await hostLimits();

@@ -115,7 +115,8 @@ export interface ResolvedCreate {
 }
 
 /** Merges the request with the image config exactly as docker does, and checks it. */
-export function resolveCreate(body: CreateRequest, imageName: string, image: ImageConfig): ResolvedCreate {
+/** `logDefaults`: the daemon's json-file options, filled into a container's own (log-config.ts). */
+export function resolveCreate(body: CreateRequest, imageName: string, image: ImageConfig, logDefaults: Readonly<Record<string, string>> = {}): ResolvedCreate {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('container config must be a JSON object');
   const host = (body.HostConfig ?? {}) as Record<string, unknown>;
   refuseUnsupported(body, host);
@@ -188,7 +189,7 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
     CpuShares: Number(host.CpuShares ?? 0),
     PidsLimit: host.PidsLimit === undefined || host.PidsLimit === null ? null : Number(host.PidsLimit),
     Ulimits: (host.Ulimits as HostConfig['Ulimits']) ?? null,
-    LogConfig: validateLogConfig(host.LogConfig),
+    LogConfig: validateLogConfig(host.LogConfig, logDefaults),
   };
   for (const ip of hostConfig.Dns as string[]) if (isIP(ip) === 0) throw new InvalidParameterError(`invalid --dns "${ip}": it must be an IP address`);
   if (hostConfig.NetworkMode.startsWith('container:')) {
