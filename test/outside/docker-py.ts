@@ -178,7 +178,10 @@ interface Engine {
 }
 
 async function startBerth(): Promise<Engine> {
-  const d = await TestDaemon.startWithBusybox();
+  // Configured as the reference dockerd is: no default log options. Berth's default (bounded
+  // logs) shows in LogConfig.Config, which docker-py's log-config tests expect to be exactly what
+  // they sent, as it is on a dockerd whose daemon.json sets no log-opts.
+  const d = await TestDaemon.startWithBusybox(['--log-opt', 'max-size=-1']);
   return { host: d.host, docker: (args, input) => d.docker(args, input !== undefined ? { input } : {}), stop: () => d.stop() };
 }
 
