@@ -43,7 +43,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a SIGKILL waits for the container to stop before the API answers anyway. */
 const KILL_WAIT_MS = 10_000;
+/** The `reason` attribute of the events of what --health-on-failure does. */
+const UNHEALTHY = 'unhealthy';
 import { validateRestartPolicy } from './restart-policy.js';
+import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
 
 /** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
@@ -81,6 +84,8 @@ export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
   private removedListeners: Array<(id: string) => void> = [];
+  /** Containers whose --health-on-failure action is under way; a user's stop, kill or start supersedes it. */
+  private readonly healthActions = new Map<string, { superseded: boolean }>();
 
   onRemoved(listener: (id: string) => void): void {
     this.removedListeners.push(listener);
@@ -236,6 +241,7 @@ export class ContainerService {
 
   async start(ref: string): Promise<void> {
     const r = this.get(ref);
+    this.supersedeHealthAction(r.Id);
     try {
       await this.prepareVolumes(r);
       await this.d.registry.exclusive(r.Id, () => {
@@ -253,11 +259,13 @@ export class ContainerService {
 
   async stop(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
+    this.supersedeHealthAction(r.Id);
     await this.lifecycle.stop(r, opts);
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
+    this.supersedeHealthAction(r.Id);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
     await this.d.registry.exclusive(r.Id, () => {
@@ -268,15 +276,55 @@ export class ContainerService {
   }
 
   /**
+   * Podman's --health-on-failure (the `berth.health-on-failure` label), once the container has
+   * turned unhealthy. kill and stop are a user's (the restart policy does not bring it back, as
+   * in podman); restart is a `docker restart` that keeps counting in RestartCount, so that a
+   * container restarted over and over for its health shows it. Each event says `reason=unhealthy`.
+   */
+  async actOnUnhealthy(id: string): Promise<void> {
+    const r = this.d.registry.find(id);
+    // One action at a time: probes go on failing while a graceful stop waits for the process.
+    if (!r || !r.State.Running || r.State.Restarting || this.healthActions.has(id)) return;
+    const action = healthOnFailure(r.Config.Labels);
+    if (action === 'none') return;
+    const mine = { superseded: false };
+    this.healthActions.set(id, mine);
+    try {
+      this.d.log.info({ id, action }, 'the container is unhealthy: acting on its health-on-failure');
+      if (action === 'kill') return await this.kill(id, 'KILL', UNHEALTHY);
+      await this.lifecycle.stop(r, { reason: UNHEALTHY });
+      if (action === 'stop' || mine.superseded) return;
+      await this.prepareVolumes(r);
+      const restarted = await this.d.registry.exclusive(r.Id, async () => {
+        if (mine.superseded || r.State.Running) return false;
+        r.HasBeenManuallyStopped = false;
+        r.RestartCount++;
+        await this.lifecycle.start(r);
+        return true;
+      });
+      if (restarted) publishContainerEvent(this.d.events, r, 'restart', { reason: UNHEALTHY });
+    } finally {
+      this.healthActions.delete(id);
+    }
+  }
+
+  /** The user's word wins over a health action under way: its restart does not start the container. */
+  private supersedeHealthAction(id: string): void {
+    const a = this.healthActions.get(id);
+    if (a) a.superseded = true;
+  }
+
+  /**
    * Sends the signal. SIGKILL (the default) returns once the container has stopped, as dockerd's
    * does: clients inspect or remove it right after (`rm` would otherwise meet a running container).
    */
-  async kill(ref: string, signal: string | undefined): Promise<void> {
+  async kill(ref: string, signal: string | undefined, reason?: string): Promise<void> {
     const r = this.get(ref);
+    if (!reason) this.supersedeHealthAction(r.Id);
     const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
     const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
     try {
-      await this.lifecycle.kill(r, signal);
+      await this.lifecycle.kill(r, signal, reason);
       // Bounded: a client is never hung by a container that outlives SIGKILL (D state, a lost monitor).
       if (stopped) await Promise.race([stopped.done, sleep(KILL_WAIT_MS, undefined, { ref: false })]);
     } finally {
