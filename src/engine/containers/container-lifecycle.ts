@@ -349,6 +349,12 @@ export class ContainerLifecycle {
     });
   }
 
+  /** Whether a stop (or a recent kill) is on its way to ending the container, as onExit reads its cause. */
+  beingStopped(id: string): boolean {
+    const user = this.userStops.get(id);
+    return user !== undefined && (user.action === 'stop' || Date.now() - user.at < KILL_CAUSE_MS);
+  }
+
   /** docker stop: the stop signal, then SIGKILL after the timeout. A reason (`unhealthy`) goes into its events. */
   async stop(record: ContainerRecord, opts: { timeout?: number; signal?: string; reason?: string }): Promise<void> {
     if (!record.State.Running) throw new NotModifiedError('container already stopped');

@@ -84,8 +84,8 @@ export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
   private removedListeners: Array<(id: string) => void> = [];
-  /** Containers whose --health-on-failure action is under way; a user's stop, kill or start supersedes it. */
-  private readonly healthActions = new Map<string, { superseded: boolean }>();
+  /** Containers whose --health-on-failure action is under way: a user's start, stop, kill or restart waits for it. */
+  private readonly healthActions = new Map<string, Promise<void>>();
 
   onRemoved(listener: (id: string) => void): void {
     this.removedListeners.push(listener);
@@ -241,7 +241,7 @@ export class ContainerService {
 
   async start(ref: string): Promise<void> {
     const r = this.get(ref);
-    this.supersedeHealthAction(r.Id);
+    await this.afterHealthAction(r.Id);
     try {
       await this.prepareVolumes(r);
       await this.d.registry.exclusive(r.Id, () => {
@@ -259,13 +259,13 @@ export class ContainerService {
 
   async stop(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
-    this.supersedeHealthAction(r.Id);
+    await this.afterHealthAction(r.Id);
     await this.lifecycle.stop(r, opts);
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
-    this.supersedeHealthAction(r.Id);
+    await this.afterHealthAction(r.Id);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
     await this.d.registry.exclusive(r.Id, () => {
@@ -283,35 +283,38 @@ export class ContainerService {
    */
   async actOnUnhealthy(id: string): Promise<void> {
     const r = this.d.registry.find(id);
-    // One action at a time: probes go on failing while a graceful stop waits for the process.
-    if (!r || !r.State.Running || r.State.Restarting || this.healthActions.has(id)) return;
+    // One action at a time: probes go on failing while a graceful stop waits for the process. Nor
+    // while the user's stop does: the restart would bring back what they are stopping.
+    if (!r || !r.State.Running || r.State.Restarting || this.healthActions.has(id) || this.lifecycle.beingStopped(id)) return;
     const action = healthOnFailure(r.Config.Labels);
     if (action === 'none') return;
-    const mine = { superseded: false };
-    this.healthActions.set(id, mine);
-    try {
-      this.d.log.info({ id, action }, 'the container is unhealthy: acting on its health-on-failure');
-      if (action === 'kill') return await this.kill(id, 'KILL', UNHEALTHY);
-      await this.lifecycle.stop(r, { reason: UNHEALTHY });
-      if (action === 'stop' || mine.superseded) return;
-      await this.prepareVolumes(r);
-      const restarted = await this.d.registry.exclusive(r.Id, async () => {
-        if (mine.superseded || r.State.Running) return false;
-        r.HasBeenManuallyStopped = false;
-        r.RestartCount++;
-        await this.lifecycle.start(r);
-        return true;
-      });
-      if (restarted) publishContainerEvent(this.d.events, r, 'restart', { reason: UNHEALTHY });
-    } finally {
-      this.healthActions.delete(id);
-    }
+    const done = this.healthAction(r, action).finally(() => this.healthActions.delete(id));
+    this.healthActions.set(id, done);
+    await done;
   }
 
-  /** The user's word wins over a health action under way: its restart does not start the container. */
-  private supersedeHealthAction(id: string): void {
-    const a = this.healthActions.get(id);
-    if (a) a.superseded = true;
+  private async healthAction(r: ContainerRecord, action: 'kill' | 'restart' | 'stop'): Promise<void> {
+    this.d.log.info({ id: r.Id, action }, 'the container is unhealthy: acting on its health-on-failure');
+    if (action === 'kill') return await this.kill(r.Id, 'KILL', UNHEALTHY);
+    await this.lifecycle.stop(r, { reason: UNHEALTHY });
+    if (action === 'stop') return;
+    await this.prepareVolumes(r);
+    const restarted = await this.d.registry.exclusive(r.Id, async () => {
+      if (r.State.Running) return false;
+      r.HasBeenManuallyStopped = false;
+      r.RestartCount++;
+      await this.lifecycle.start(r);
+      return true;
+    });
+    if (restarted) publishContainerEvent(this.d.events, r, 'restart', { reason: UNHEALTHY });
+  }
+
+  /**
+   * The user's start, stop, kill or restart comes after a health action under way, not amid it:
+   * a stop between its stop and its start would find nothing to stop, and then the container runs.
+   */
+  private async afterHealthAction(id: string): Promise<void> {
+    await this.healthActions.get(id)?.catch(() => undefined);
   }
 
   /**
@@ -320,7 +323,7 @@ export class ContainerService {
    */
   async kill(ref: string, signal: string | undefined, reason?: string): Promise<void> {
     const r = this.get(ref);
-    if (!reason) this.supersedeHealthAction(r.Id);
+    if (!reason) await this.afterHealthAction(r.Id);
     const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
     const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
     try {

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 import { ok, until } from '../../helpers/expect.js';
@@ -14,12 +14,17 @@ describe('health-on-failure: none, kill, restart, stop', () => {
   let d: TestDaemon;
   const t0 = Math.floor(Date.now() / 1000) - 1;
   const names = ['hof-restart', 'hof-restart-label', 'hof-kill', 'hof-stop', 'hof-none'];
-  // Fails every probe; ends at once on SIGTERM, so that a graceful stop takes no stop timeout.
-  const failing = ['--health-cmd', 'false', '--health-interval', '200ms', '--health-retries', '2'];
+  // Fails every probe, counted after a start period that lets the shell set its TERM trap first
+  // (PID 1 ignores a TERM it has no handler for): a graceful stop then takes no stop timeout.
+  const failing = ['--health-cmd', 'false', '--health-interval', '200ms', '--health-retries', '2', '--health-start-period', '1s', '--health-start-interval', '200ms', '--stop-timeout', '5'];
   const service = ['busybox', 'sh', '-c', "trap 'exit 0' TERM; while :; do sleep 0.1; done"];
 
   before(async () => {
     d = await TestDaemon.startWithBusybox();
+  });
+  afterEach((t) => {
+    // The daemon's side of a failure: what it did (or failed to do) for the container's health.
+    if ((t as { passed?: boolean }).passed === false) console.log(d.logs.split('\n').filter((l) => /health|restart/i.test(l)).slice(-40).join('\n'));
   });
   after(async () => {
     await d?.docker(['rm', '-f', ...names]);
