@@ -97,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
-    const health = new HealthMonitor({ registry, execs, log, events: events.publish });
+    const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });
     containers.lifecycle.startedListeners.push((r, restored) => health.follow(r, restored));
     containers.lifecycle.exitedListeners.push((r) => health.stop(r.Id));
     cleanups.push(async () => health.stopAll());

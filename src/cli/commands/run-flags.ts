@@ -21,7 +21,7 @@ export interface RunFlags {
   dns?: string[]; dnsOption?: string[]; dnsOpt?: string[]; dnsSearch?: string[]; domainname?: string;
   entrypoint?: string; env?: string[]; envFile?: string[]; expose?: string[];
   gpus?: string; groupAdd?: string[];
-  healthCmd?: string; healthInterval?: string; healthRetries?: string; healthStartPeriod?: string; healthStartInterval?: string;
+  healthCmd?: string; healthInterval?: string; healthOnFailure?: string; healthRetries?: string; healthStartPeriod?: string; healthStartInterval?: string;
   healthTimeout?: string; healthcheck?: boolean;
   hostname?: string; init?: boolean; interactive?: boolean; ip?: string; ip6?: string; ipc?: string; isolation?: string; kernelMemory?: string;
   label?: string[]; labelFile?: string[]; link?: string[]; linkLocalIp?: string[]; logDriver?: string; logOpt?: string[];
@@ -77,6 +77,7 @@ const CONTAINER_FLAGS: FlagDef[] = [
   ['--group-add <list>', 'Add additional groups to join', 'list'],
   ['--health-cmd <string>', 'Command to run to check health'],
   ['--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)'],
+  ['--health-on-failure <action>', "Action when the container turns unhealthy: none, kill, restart or stop (podman's; the label berth.health-on-failure)"],
   ['--health-retries <int>', 'Consecutive failures needed to report unhealthy'],
   ['--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)'],
   ['--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)'],

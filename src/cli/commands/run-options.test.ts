@@ -196,6 +196,12 @@ test('health checks: --health-* in nanoseconds, --no-healthcheck', () => {
   assert.throws(() => build(['--no-healthcheck', '--health-retries', '2', 'alpine']), /--no-healthcheck conflicts with --health-\* options/);
 });
 
+test('--health-on-failure is sent as the berth.health-on-failure label, beside --label', () => {
+  assert.deepEqual(build(['--health-on-failure', 'restart', '-l', 'a=b', 'alpine']).body.Labels, { a: 'b', 'berth.health-on-failure': 'restart' });
+  assert.deepEqual(build(['--health-on-failure=kill', 'alpine']).body.Labels, { 'berth.health-on-failure': 'kill' });
+  assert.equal(build(['alpine']).body.Labels['berth.health-on-failure'], undefined);
+});
+
 test("pflag's boolean =value forms: --sig-proxy=false, --rm=true, -t=false", () => {
   const { flags } = parseRun(['--sig-proxy=false', '--rm=true', '-t=false', '--privileged=false', 'alpine', '--sig-proxy=true']);
   assert.equal(flags.sigProxy, false);

@@ -6,6 +6,7 @@
 import type { ContainerConfig, CreateRequest, HealthConfig, HostConfig } from './run-create-body.js';
 import { hostEnv, kvToMap, readEnv, readLabels, type EnvLookup } from './run-env-file.js';
 import type { RunFlags } from './run-flags.js';
+import { HEALTH_ON_FAILURE_LABEL } from '../../core/health-on-failure.js';
 import {
   parseExtraHost, parseGpus, parseKeyValueMap, parseRestartPolicy, parseSecurityOpts, parseThrottleDevice, parseWeightDevice,
 } from './run-host-opts.js';
@@ -102,6 +103,8 @@ function containerConfig(flags: RunFlags, image: string, args: string[], lookupE
     OnBuild: null,
     Labels: readLabels(list(flags.labelFile), list(flags.label)),
   };
+  // Sent as the label the docker CLI and compose can set too: the daemon checks and acts on it.
+  if (flags.healthOnFailure !== undefined) config.Labels = { ...config.Labels, [HEALTH_ON_FAILURE_LABEL]: flags.healthOnFailure };
   const health = healthcheck(flags);
   if (health) config.Healthcheck = health;
   if (flags.stopSignal !== undefined) config.StopSignal = flags.stopSignal;

@@ -64,7 +64,7 @@ export function runDir(execRoot: string, id: string): string {
 export class ContainerLifecycle {
   private readonly watching = new Set<string>();
   /** The user's stop or kill in flight per container: its exit is theirs, not a crash. */
-  private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string; at: number }>();
+  private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string; at: number; reason?: string }>();
   /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
   private readonly backoff = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
@@ -266,7 +266,7 @@ export class ContainerLifecycle {
     const cause: ExitCause = { ...given };
     const user = this.userStops.get(id);
     // A kill with a signal the process survives (HUP to reload) is not why it ends much later.
-    if (user && (user.action === 'stop' || Date.now() - user.at < KILL_CAUSE_MS)) cause.user = { action: user.action, signal: user.signal };
+    if (user && (user.action === 'stop' || Date.now() - user.at < KILL_CAUSE_MS)) cause.user = { action: user.action, signal: user.signal, ...(user.reason ? { reason: user.reason } : {}) };
     this.userStops.delete(id);
     const exitCode = cause.exitCode;
     const logs = await lastLogLines(record.LogPath);
@@ -316,7 +316,7 @@ export class ContainerLifecycle {
     if (record.State.OOMKilled) publishContainerEvent(this.d.events, record, 'oom');
     const ran = Math.max(0, Math.round((Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt)) / 1000));
     publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
-    if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop');
+    if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop', user?.reason ? { reason: user.reason } : {});
     for (const l of this.exitedListeners) l(record);
     mark('recorded');
     this.d.notifier.exited(id, exitCode);
@@ -349,8 +349,14 @@ export class ContainerLifecycle {
     });
   }
 
-  /** docker stop: the stop signal, then SIGKILL after the timeout. */
-  async stop(record: ContainerRecord, opts: { timeout?: number; signal?: string }): Promise<void> {
+  /** Whether a stop (or a recent kill) is on its way to ending the container, as onExit reads its cause. */
+  beingStopped(id: string): boolean {
+    const user = this.userStops.get(id);
+    return user !== undefined && (user.action === 'stop' || Date.now() - user.at < KILL_CAUSE_MS);
+  }
+
+  /** docker stop: the stop signal, then SIGKILL after the timeout. A reason (`unhealthy`) goes into its events. */
+  async stop(record: ContainerRecord, opts: { timeout?: number; signal?: string; reason?: string }): Promise<void> {
     if (!record.State.Running) throw new NotModifiedError('container already stopped');
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     const signal = parseSignal(opts.signal ?? record.Config.StopSignal ?? 'SIGTERM');
@@ -361,10 +367,11 @@ export class ContainerLifecycle {
       return;
     }
     record.HasBeenManuallyStopped = true;
-    this.userStops.set(record.Id, { action: 'stop', signal: `SIG${signal.replace(/^SIG/, '')}`, at: Date.now() });
+    const why = opts.reason ? { reason: opts.reason } : {};
+    this.userStops.set(record.Id, { action: 'stop', signal: `SIG${signal.replace(/^SIG/, '')}`, at: Date.now(), ...why });
     const exited = this.d.notifier.add(record.Id, 'not-running');
     if (record.State.Paused) await runtime.resume(record.Id).catch(() => undefined);
-    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(signal)) });
+    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(signal)), ...why });
     if (timeout !== 0) await runtime.kill(record.Id, signal);
     const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
     if (!inTime) {
@@ -373,7 +380,7 @@ export class ContainerLifecycle {
     }
   }
 
-  async kill(record: ContainerRecord, signal: string | undefined): Promise<void> {
+  async kill(record: ContainerRecord, signal: string | undefined, reason?: string): Promise<void> {
     if (!record.State.Running) throw new ConflictError(`cannot kill container: ${record.Id}: container ${record.Id} is not running`);
     const sig = parseSignal(signal ?? 'KILL');
     if (record.State.Restarting) {
@@ -382,9 +389,9 @@ export class ContainerLifecycle {
       return;
     }
     record.HasBeenManuallyStopped = true;
-    this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now() });
+    this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now(), ...(reason ? { reason } : {}) });
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
-    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)) });
+    publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)), ...(reason ? { reason } : {}) });
     await runtime.kill(record.Id, sig);
   }
 

@@ -43,7 +43,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long a SIGKILL waits for the container to stop before the API answers anyway. */
 const KILL_WAIT_MS = 10_000;
+/** The `reason` attribute of the events of what --health-on-failure does. */
+const UNHEALTHY = 'unhealthy';
 import { validateRestartPolicy } from './restart-policy.js';
+import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
 
 /** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
@@ -83,6 +86,8 @@ export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
   private removedListeners: Array<(id: string) => void> = [];
+  /** Containers whose --health-on-failure action is under way: a user's start, stop, kill or restart waits for it. */
+  private readonly healthActions = new Map<string, Promise<void>>();
 
   onRemoved(listener: (id: string) => void): void {
     this.removedListeners.push(listener);
@@ -238,6 +243,7 @@ export class ContainerService {
 
   async start(ref: string): Promise<void> {
     const r = this.get(ref);
+    await this.afterHealthAction(r.Id);
     try {
       await this.prepareVolumes(r);
       await this.d.registry.exclusive(r.Id, () => {
@@ -255,11 +261,13 @@ export class ContainerService {
 
   async stop(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
+    await this.afterHealthAction(r.Id);
     await this.lifecycle.stop(r, opts);
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
+    await this.afterHealthAction(r.Id);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
     await this.d.registry.exclusive(r.Id, () => {
@@ -270,15 +278,58 @@ export class ContainerService {
   }
 
   /**
+   * Podman's --health-on-failure (the `berth.health-on-failure` label), once the container has
+   * turned unhealthy. kill and stop are a user's (the restart policy does not bring it back, as
+   * in podman); restart is a `docker restart` that keeps counting in RestartCount, so that a
+   * container restarted over and over for its health shows it. Each event says `reason=unhealthy`.
+   */
+  async actOnUnhealthy(id: string): Promise<void> {
+    const r = this.d.registry.find(id);
+    // One action at a time: probes go on failing while a graceful stop waits for the process. Nor
+    // while the user's stop does: the restart would bring back what they are stopping.
+    if (!r || !r.State.Running || r.State.Restarting || this.healthActions.has(id) || this.lifecycle.beingStopped(id)) return;
+    const action = healthOnFailure(r.Config.Labels);
+    if (action === 'none') return;
+    const done = this.healthAction(r, action).finally(() => this.healthActions.delete(id));
+    this.healthActions.set(id, done);
+    await done;
+  }
+
+  private async healthAction(r: ContainerRecord, action: 'kill' | 'restart' | 'stop'): Promise<void> {
+    this.d.log.info({ id: r.Id, action }, 'the container is unhealthy: acting on its health-on-failure');
+    if (action === 'kill') return await this.kill(r.Id, 'KILL', UNHEALTHY);
+    await this.lifecycle.stop(r, { reason: UNHEALTHY });
+    if (action === 'stop') return;
+    await this.prepareVolumes(r);
+    const restarted = await this.d.registry.exclusive(r.Id, async () => {
+      if (r.State.Running) return false;
+      r.HasBeenManuallyStopped = false;
+      r.RestartCount++;
+      await this.lifecycle.start(r);
+      return true;
+    });
+    if (restarted) publishContainerEvent(this.d.events, r, 'restart', { reason: UNHEALTHY });
+  }
+
+  /**
+   * The user's start, stop, kill or restart comes after a health action under way, not amid it:
+   * a stop between its stop and its start would find nothing to stop, and then the container runs.
+   */
+  private async afterHealthAction(id: string): Promise<void> {
+    await this.healthActions.get(id)?.catch(() => undefined);
+  }
+
+  /**
    * Sends the signal. SIGKILL (the default) returns once the container has stopped, as dockerd's
    * does: clients inspect or remove it right after (`rm` would otherwise meet a running container).
    */
-  async kill(ref: string, signal: string | undefined): Promise<void> {
+  async kill(ref: string, signal: string | undefined, reason?: string): Promise<void> {
     const r = this.get(ref);
+    if (!reason) await this.afterHealthAction(r.Id);
     const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
     const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
     try {
-      await this.lifecycle.kill(r, signal);
+      await this.lifecycle.kill(r, signal, reason);
       // Bounded: a client is never hung by a container that outlives SIGKILL (D state, a lost monitor).
       if (stopped) await Promise.race([stopped.done, sleep(KILL_WAIT_MS, undefined, { ref: false })]);
     } finally {

@@ -22,6 +22,11 @@ describe('resolveCreate: options a Linux dockerd without plugins takes', () => {
   });
 });
 
+it('a berth.health-on-failure label (--health-on-failure) other than none, kill, restart or stop is refused', () => {
+  assert.equal(create({ Labels: { 'berth.health-on-failure': 'restart' } }).config.Labels?.['berth.health-on-failure'], 'restart');
+  assert.throws(() => create({ Labels: { 'berth.health-on-failure': 'reboot' } }), (e: unknown) => e instanceof InvalidParameterError && /label berth\.health-on-failure\) 'reboot'/.test(e.message));
+});
+
 it('containerEnv: the request first as given, then the image entries it does not set (dockerd merge)', () => {
   const image = ['PATH=/usr/bin:/bin', 'LANG=C', 'A=image'];
   assert.deepEqual(containerEnv(image, []), image);

@@ -5,6 +5,7 @@ import type { ContainerConfig, HostConfig } from './container-types.js';
 import { validateRestartPolicy } from './restart-policy.js';
 import { validateLogConfig } from './log-config.js';
 import { resolveHealthcheck } from './health/health-config.js';
+import { healthOnFailure } from '../../core/health-on-failure.js';
 
 /** The body of `POST /containers/create`: Config fields at the top, plus HostConfig. */
 export interface CreateRequest {
@@ -131,6 +132,8 @@ export function resolveCreate(body: CreateRequest, imageName: string, image: Ima
   if (argv.length === 0) throw new InvalidParameterError('no command specified');
   const env = containerEnv(ic.Env ?? [], strings(body.Env, 'Env') ?? []);
   const labels = { ...(ic.Labels ?? {}), ...((body.Labels as Record<string, string> | undefined) ?? {}) };
+  // Refused now rather than found wrong when the container first turns unhealthy.
+  healthOnFailure(labels);
   const stopTimeout = body.StopTimeout;
   if (stopTimeout !== undefined && stopTimeout !== null && !Number.isInteger(stopTimeout)) throw new InvalidParameterError('StopTimeout must be an integer');
   const consoleSize = (host.ConsoleSize as [number, number] | undefined) ?? [0, 0];

@@ -7,8 +7,8 @@ import { isoTime } from '../../core/utc-time.js';
 export interface ExitCause {
   exitCode: number;
   signal: number | null;
-  /** The user's stop or kill that preceded it, with the signal sent. */
-  user?: { action: 'stop' | 'kill'; signal: string };
+  /** The user's stop or kill that preceded it, with the signal sent; reason `unhealthy` when the daemon's own, for --health-on-failure. */
+  user?: { action: 'stop' | 'kill'; signal: string; reason?: string };
   /** The monitor was gone with no record: the host rebooted or the monitor was killed. */
   lost?: string;
 }
@@ -26,6 +26,9 @@ export function explainExit(r: ContainerRecord, cause: ExitCause, lastLogLines: 
   const healthNote = health ? `; it was unhealthy (${health.FailingStreak} failed health checks, last output: ${JSON.stringify((health.Log.at(-1)?.Output ?? '').trim().slice(0, 200))})` : '';
   if (cause.lost) return { ...base, Reason: 'daemon-lost', Message: cause.lost };
   if (r.State.OOMKilled) return { ...base, Reason: 'oom', Message: `the kernel killed the container because it ran out of memory (limit ${r.HostConfig.Memory || 'none'} bytes)${healthNote}` };
+  if (cause.user?.reason === 'unhealthy') {
+    return { ...base, Reason: 'unhealthy', Message: `${cause.user.action === 'stop' ? 'stopped' : 'killed'} (${cause.user.signal}) for its --health-on-failure (label berth.health-on-failure)${healthNote}; exit code ${cause.exitCode}` };
+  }
   if (cause.user?.action === 'stop') {
     const forced = sig === 'SIGKILL' && cause.user.signal !== 'SIGKILL' ? `; it did not stop within the timeout after ${cause.user.signal}, so it was killed` : '';
     return { ...base, Reason: 'stopped', Message: `stopped by the user (docker stop, ${cause.user.signal})${forced}; exit code ${cause.exitCode}` };

@@ -45,12 +45,13 @@ async function collectFrames(socket: Socket): Promise<string> {
  * docker's health checks (daemon/health.go): the probe runs as an exec in the container every
  * interval (start interval during the start period), with a timeout; `retries` failures in a
  * row make the container unhealthy, one success makes it healthy. Each change of status is a
- * `health_status: …` event; the last 5 probes are kept in State.Health.Log.
+ * `health_status: …` event; the last 5 probes are kept in State.Health.Log. Turning unhealthy
+ * calls onUnhealthy (podman's --health-on-failure).
  */
 export class HealthMonitor {
   private readonly followers = new Map<string, Follower>();
 
-  constructor(private readonly d: { registry: ContainerRegistry; execs: ExecService; log: Logger; events?: PublishEvent }) {}
+  constructor(private readonly d: { registry: ContainerRegistry; execs: ExecService; log: Logger; events?: PublishEvent; onUnhealthy?: (id: string) => Promise<void> }) {}
 
   /** After a start (or a daemon restart that found the container running). */
   follow(r: ContainerRecord, restored: boolean): void {
@@ -140,6 +141,11 @@ export class HealthMonitor {
     // Under the container's lock: a save racing the exit's save could bring back an old state.
     const changed = await this.d.registry.exclusive(r.Id, () => this.apply(r, p));
     if (changed) publishContainerEvent(this.d.events, r, `health_status: ${changed}`);
+    // Each failed probe of an unhealthy container, as podman: one found unhealthy after a daemon
+    // restart is acted on too. Not awaited: the action stops this follower, whose chain this is.
+    if (p.exitCode !== 0 && r.State.Health?.Status === 'unhealthy' && r.State.Running && this.d.onUnhealthy) {
+      void this.d.onUnhealthy(r.Id).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'the health-on-failure action failed'));
+    }
   }
 
   private async apply(r: ContainerRecord, p: Probe): Promise<string | undefined> {
