@@ -10,7 +10,13 @@ import { DOCKER, run } from '../helpers/test-daemon.js';
  * docker flag with the same short form. Read from the docker CLI's own --help (no daemon needed).
  * docker flags berth lacks are listed in docs/compatibility.md.
  */
-const BERTH_ONLY_COMMANDS = new Set(['image bootstrap']);
+/** Berth's own commands (and their subcommands): docker has none of them. */
+const BERTH_ONLY_COMMANDS = new Set(['image bootstrap', 'registry', 'which', 'host-ps']);
+/** Berth's own flags on docker's commands: Podman's --health-on-failure (stored as a label docker clients can set). */
+const BERTH_ONLY_FLAGS: Record<string, string[]> = {
+  create: ['health-on-failure'],
+  run: ['health-on-failure'],
+};
 /** Flags docker accepts but hides from --help (deprecated aliases and network aliases). */
 const DOCKER_HIDDEN: Record<string, string[]> = {
   create: ['dns-opt', 'net', 'net-alias'],
@@ -27,6 +33,8 @@ interface DockerFlag {
 async function dockerFlags(path: string[]): Promise<Map<string, DockerFlag> | undefined> {
   const r = await run(DOCKER, [...path, '--help']);
   if (r.code !== 0) return undefined;
+  // An unknown command gets docker's root usage, not an error: that is no such command.
+  if (/^Usage:\s+docker \[OPTIONS\] COMMAND$/m.test(r.stdout)) return undefined;
   const flags = new Map<string, DockerFlag>();
   let inOptions = false;
   for (const line of r.stdout.split('\n')) {
@@ -46,11 +54,11 @@ const program = buildProgram(new CliContext(() => undefined), {});
 
 for (const { path, cmd } of commands(program)) {
   const name = path.join(' ');
-  if (BERTH_ONLY_COMMANDS.has(name)) continue;
+  if ([...BERTH_ONLY_COMMANDS].some((c) => name === c || name.startsWith(`${c} `))) continue;
   test(`berth ${name} has docker ${name}'s flags`, async () => {
     const docker = await dockerFlags(path);
     assert.ok(docker, `docker has no "${name}" command`);
-    const hidden = DOCKER_HIDDEN[name.replace(/^container /, '')] ?? [];
+    const hidden = [...(DOCKER_HIDDEN[name.replace(/^container /, '')] ?? []), ...(BERTH_ONLY_FLAGS[name.replace(/^container /, '')] ?? [])];
     for (const o of cmd.options) {
       const long = o.long?.replace(/^--/, '') ?? '';
       if (o.negate || hidden.includes(long)) continue;
