@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { BuildSession, Channel, FsPacket } from '../../engine/build/solve-types.js';
+import { Rendezvous } from '../../core/rendezvous.js';
 import { GrpcCallError, GrpcCode, grpcCall } from './grpc-channel.js';
 import { messageCodec } from './protocol.js';
 
@@ -66,14 +67,8 @@ class ClientSession implements BuildSession {
   async secret(id: string): Promise<Buffer | null> {
     const method = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
     if (!this.supports(method)) return null;
-    const req = messageCodec<{ ID: string }>('moby.buildkit.secrets.v1.GetSecretRequest');
-    const res = messageCodec<{ data: Buffer }>('moby.buildkit.secrets.v1.GetSecretResponse');
-    const call = grpcCall(this.h2, method, {}, req.encode, res.decode);
     try {
-      await call.send({ ID: id });
-      call.closeSend();
-      const answer = await call.recv();
-      while ((await call.recv()) !== null);
+      const answer = await this.unary<{ data: Buffer }>(method, 'moby.buildkit.secrets.v1.GetSecretRequest', 'moby.buildkit.secrets.v1.GetSecretResponse', { ID: id });
       return answer?.data ?? Buffer.alloc(0);
     } catch (err) {
       if (err instanceof GrpcCallError && err.code === GrpcCode.NOT_FOUND) return null;
@@ -84,19 +79,24 @@ class ClientSession implements BuildSession {
   async sshCheck(id: string): Promise<boolean> {
     const method = '/moby.sshforward.v1.SSH/CheckAgent';
     if (!this.supports(method)) return false;
-    const req = messageCodec<{ ID: string }>('moby.sshforward.v1.CheckAgentRequest');
-    const res = messageCodec<object>('moby.sshforward.v1.CheckAgentResponse');
-    const call = grpcCall(this.h2, method, {}, req.encode, res.decode);
     try {
-      await call.send({ ID: id });
-      call.closeSend();
-      while ((await call.recv()) !== null);
+      await this.unary(method, 'moby.sshforward.v1.CheckAgentRequest', 'moby.sshforward.v1.CheckAgentResponse', { ID: id });
       return true;
     } catch (err) {
       // buildx answers an id it was not given (`--ssh`) with an error status.
       if (err instanceof GrpcCallError) return false;
       throw err;
     }
+  }
+
+  /** A unary call: one request, its one answer (null if the client sent none), the status. */
+  private async unary<Res>(method: string, reqType: string, resType: string, request: object): Promise<Res | null> {
+    const call = grpcCall(this.h2, method, {}, messageCodec<object>(reqType).encode, messageCodec<Res>(resType).decode);
+    await call.send(request);
+    call.closeSend();
+    const answer = await call.recv();
+    while ((await call.recv()) !== null);
+    return answer;
   }
 
   close(): void {
@@ -115,8 +115,7 @@ const WAIT_MS = 20_000;
  * send Solve a moment before the session connection is up, so a lookup waits for it a while.
  */
 export class ClientSessions {
-  private readonly sessions = new Map<string, ClientSession>();
-  private readonly waiting = new Map<string, Array<(s: ClientSession) => void>>();
+  private readonly sessions = new Rendezvous<ClientSession>(WAIT_MS);
 
   constructor(private readonly log: Logger) {}
 
@@ -125,44 +124,20 @@ export class ClientSessions {
     const h2 = connect('http://buildkit-session', { createConnection: () => socket });
     const session = new ClientSession(headers, h2);
     h2.on('error', (err) => this.log.debug({ err, session: headers.id }, 'build session connection failed'));
-    h2.once('close', () => {
-      if (this.sessions.get(headers.id) === session) this.sessions.delete(headers.id);
-    });
+    h2.once('close', () => this.sessions.delete(headers.id, session));
     socket.once('close', () => h2.destroy());
-    this.sessions.get(headers.id)?.close();
+    this.sessions.peek(headers.id)?.close();
     this.sessions.set(headers.id, session);
-    for (const wake of this.waiting.get(headers.id) ?? []) wake(session);
-    this.waiting.delete(headers.id);
     this.log.debug({ session: headers.id, name: headers.name, methods: headers.methods.length }, 'build session attached');
   }
 
-  async get(id: string, signal?: AbortSignal): Promise<BuildSession> {
-    if (id === '') throw new InvalidParameterError('the solve request names no session: Berth reads the build context from the client\'s session (use buildx or compose)');
-    const have = this.sessions.get(id);
-    if (have) return have;
-    return new Promise((resolve, reject) => {
-      const list = this.waiting.get(id) ?? [];
-      const done = (s: ClientSession): void => {
-        clearTimeout(timer);
-        resolve(s);
-      };
-      list.push(done);
-      this.waiting.set(id, list);
-      const timer = setTimeout(() => {
-        const rest = (this.waiting.get(id) ?? []).filter((w) => w !== done);
-        if (rest.length > 0) this.waiting.set(id, rest);
-        else this.waiting.delete(id);
-        reject(new NotFoundError(`build session ${id} did not connect within ${WAIT_MS / 1000} s: the client must open it with POST /session`));
-      }, WAIT_MS);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
+  get(id: string, signal?: AbortSignal): Promise<BuildSession> {
+    if (id === '') return Promise.reject(new InvalidParameterError('the solve request names no session: Berth reads the build context from the client\'s session (use buildx or compose)'));
+    return this.sessions.get(id, () => new NotFoundError(`build session ${id} did not connect within ${WAIT_MS / 1000} s: the client must open it with POST /session`), signal);
   }
 
   closeAll(): void {
-    for (const s of this.sessions.values()) s.close();
+    for (const s of this.sessions.all()) s.close();
     this.sessions.clear();
   }
 }

@@ -16,3 +16,6 @@ export function buildkitDescriptorPath(): string {
 export function buildkitProtocolsPresent(): boolean {
   return existsSync(buildkitDescriptorPath());
 }
+
+/** What to do when this build lacks them: said by /grpc, /session and POST /build?version=2. */
+export const NO_PROTOCOLS_MESSAGE = 'this Berth build has no BuildKit protocol definitions (scripts/fetch-protos.mjs could not reach the Go module proxy at build time): rebuild with network access, or build with the legacy builder (DOCKER_BUILDKIT=0)';

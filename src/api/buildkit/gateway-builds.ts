@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { Digest } from '../../core/digest.js';
+import { Rendezvous } from '../../core/rendezvous.js';
 import type { BuildSession } from '../../engine/build/solve-types.js';
 import type { SolveProgress } from './solve-progress.js';
 
@@ -56,35 +57,18 @@ const WAIT_MS = 20_000;
  * the same time, so a call may arrive before its build is registered: a lookup waits a while.
  */
 export class GatewayBuilds {
-  private readonly builds = new Map<string, GatewayBuild>();
-  private readonly waiting = new Map<string, Array<(b: GatewayBuild) => void>>();
+  private readonly builds = new Rendezvous<GatewayBuild>(WAIT_MS);
 
   add(b: GatewayBuild): void {
     this.builds.set(b.ref, b);
-    for (const wake of this.waiting.get(b.ref) ?? []) wake(b);
-    this.waiting.delete(b.ref);
   }
 
   remove(b: GatewayBuild): void {
-    if (this.builds.get(b.ref) === b) this.builds.delete(b.ref);
+    this.builds.delete(b.ref, b);
   }
 
-  async get(ref: string | undefined): Promise<GatewayBuild> {
-    if (!ref) throw new InvalidParameterError('LLBBridge call without the buildkit-controlapi-buildid metadata: it belongs to no build');
-    const have = this.builds.get(ref);
-    if (have) return have;
-    return new Promise((resolve, reject) => {
-      const done = (b: GatewayBuild): void => {
-        clearTimeout(timer);
-        resolve(b);
-      };
-      this.waiting.set(ref, [...(this.waiting.get(ref) ?? []), done]);
-      const timer = setTimeout(() => {
-        const rest = (this.waiting.get(ref) ?? []).filter((w) => w !== done);
-        if (rest.length > 0) this.waiting.set(ref, rest);
-        else this.waiting.delete(ref);
-        reject(new NotFoundError(`no build ${ref} started within ${WAIT_MS / 1000} s: LLBBridge calls go with a running Control.Solve of that ref`));
-      }, WAIT_MS);
-    });
+  get(ref: string | undefined): Promise<GatewayBuild> {
+    if (!ref) return Promise.reject(new InvalidParameterError('LLBBridge call without the buildkit-controlapi-buildid metadata: it belongs to no build'));
+    return this.builds.get(ref, () => new NotFoundError(`no build ${ref} started within ${WAIT_MS / 1000} s: LLBBridge calls go with a running Control.Solve of that ref`));
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fromJSON, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { UnavailableError } from '../../core/errors.js';
-import { buildkitDescriptorPath } from './descriptor-path.js';
+import { buildkitDescriptorPath, NO_PROTOCOLS_MESSAGE } from './descriptor-path.js';
 
 /** Field names as in the .proto files (buildx's Go names: `Ref`, `FrontendAttrs`), int64 as numbers. */
 export const LOADER_OPTIONS: Options = { keepCase: true, longs: Number, enums: Number, bytes: Buffer, defaults: true, oneofs: true };
@@ -20,7 +20,7 @@ export function buildkitProtocol(): BuildkitProtocol {
   if (loaded) return loaded;
   const path = buildkitDescriptorPath();
   if (!existsSync(path)) {
-    throw new UnavailableError('this Berth build has no BuildKit protocol definitions (scripts/fetch-protos.mjs could not reach the Go module proxy at build time): rebuild with network access, or build with the legacy builder (DOCKER_BUILDKIT=0)');
+    throw new UnavailableError(NO_PROTOCOLS_MESSAGE);
   }
   const json = JSON.parse(readFileSync(path, 'utf8')) as { root: protobuf.INamespace };
   loaded = { packages: fromJSON(json.root, LOADER_OPTIONS), types: protobuf.Root.fromJSON(json.root) };

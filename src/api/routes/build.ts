@@ -1,4 +1,5 @@
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError, NotImplementedError, UnavailableError } from '../../core/errors.js';
+import { NO_PROTOCOLS_MESSAGE } from '../buildkit/descriptor-path.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
 import type { BuildkitEndpoint } from '../buildkit/endpoint.js';
@@ -120,7 +121,7 @@ export function buildRoutes(builds: Lazy<BuildService>, buildkit?: Lazy<Buildkit
         if (query.get('version') === '2') {
           req.resume(); // the context is in the session, the body is empty
           const spec = buildkitAttrsFromQuery(query, apiVersion);
-          if (!buildkit) throw new NotImplementedError('BuildKit builds (version=2) need the BuildKit protocol definitions, which this Berth build lacks: build with DOCKER_BUILDKIT=0');
+          if (!buildkit) throw new UnavailableError(NO_PROTOCOLS_MESSAGE);
           const out = new JsonLines(res);
           const client = new AbortController();
           res.once('close', () => {

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { InvalidParameterError, UnavailableError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
 import type { BuildkitEndpoint } from '../buildkit/endpoint.js';
+import { NO_PROTOCOLS_MESSAGE } from '../buildkit/descriptor-path.js';
 import type { Route } from '../route.js';
 
 const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n';
@@ -16,39 +18,31 @@ function wantsH2c(req: IncomingMessage, path: string): void {
  */
 export function buildkitRoutes(available: Lazy<BuildkitEndpoint> | undefined): Route[] {
   const endpoint = async (): Promise<BuildkitEndpoint> => {
-    if (!available) throw new UnavailableError('this Berth build has no BuildKit protocol definitions (scripts/fetch-protos.mjs could not reach the Go module proxy at build time): rebuild with network access, or build with the legacy builder (DOCKER_BUILDKIT=0)');
+    if (!available) throw new UnavailableError(NO_PROTOCOLS_MESSAGE);
     return available();
   };
-  const plain = (path: string): Route['handler'] => async ({ req }) => {
-    wantsH2c(req, path);
-  };
+  /**
+   * A route that upgrades to h2c: `accept` reads what it needs from the request (and may refuse
+   * it before the 101), then gets the connection, which carries HTTP/2 from the next byte.
+   */
+  const h2c = (path: string, note: string, accept: (ep: BuildkitEndpoint, req: IncomingMessage) => (socket: Duplex) => void): Route => ({
+    method: 'POST',
+    path,
+    coverage: () => ({ state: 'partial', note }),
+    handler: async ({ req }) => wantsH2c(req, path),
+    hijack: async ({ req, socket, head }) => {
+      wantsH2c(req, path);
+      const take = accept(await endpoint(), req);
+      socket.write(SWITCH);
+      if (head.length > 0) socket.unshift(head);
+      take(socket);
+    },
+  });
   return [
-    {
-      method: 'POST',
-      path: '/grpc',
-      coverage: () => ({ state: 'partial', note: 'BuildKit Control over h2c: Solve (dockerfile.v0) on Berth\'s builder, Status, Info, ListWorkers, DiskUsage, Prune' }),
-      handler: plain('/grpc'),
-      hijack: async ({ req, socket, head }) => {
-        wantsH2c(req, '/grpc');
-        const ep = await endpoint();
-        socket.write(SWITCH);
-        if (head.length > 0) socket.unshift(head);
-        ep.serveControl(socket);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/session',
-      coverage: () => ({ state: 'partial', note: 'BuildKit sessions over h2c: build context and Dockerfile (filesync), secrets, local/tar/docker/oci outputs (filesend)' }),
-      handler: plain('/session'),
-      hijack: async ({ req, socket, head }) => {
-        wantsH2c(req, '/session');
-        const ep = await endpoint();
-        const headers = ep.sessionHeaders((name) => req.headers[name]);
-        socket.write(SWITCH);
-        if (head.length > 0) socket.unshift(head);
-        ep.attachSession(headers, socket);
-      },
-    },
+    h2c('/grpc', 'BuildKit Control over h2c: Solve (dockerfile.v0) on Berth\'s builder, Status, Info, ListWorkers, DiskUsage, Prune', (ep) => (socket) => ep.serveControl(socket)),
+    h2c('/session', 'BuildKit sessions over h2c: build context and Dockerfile (filesync), secrets, ssh agents, local/tar/docker/oci outputs (filesend)', (ep, req) => {
+      const headers = ep.sessionHeaders((name) => req.headers[name]);
+      return (socket) => ep.attachSession(headers, socket);
+    }),
   ];
 }

@@ -38,6 +38,13 @@ describe('unimplemented endpoints', () => {
     }
   });
 
+  test('POST /build/cancel: a build id nobody runs is no error, as with dockerd; no id is a 400', async () => {
+    assert.deepEqual(await status('POST', '/v1.50/build/cancel?id=nosuchbuild'), { code: 200, message: '' });
+    const r = await status('POST', '/build/cancel');
+    assert.equal(r.code, 400);
+    assert.match(r.message, /build cancel needs the id/);
+  });
+
   test('what a swarm manages answers 503 "not part of a swarm", as a dockerd in no swarm does', async () => {
     const notInSwarm = { code: 503, message: 'This node is not part of a swarm. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' };
     for (const [method, path] of [['GET', '/v1.41/swarm'], ['POST', '/v1.41/swarm/leave?force=true'], ['GET', '/v1.41/services/abc/logs'], ['GET', '/nodes'], ['GET', '/v1.50/secrets'], ['GET', '/configs/x']] as const) {
