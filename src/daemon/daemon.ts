@@ -103,7 +103,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
     // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
-    const changes = lazy(async () => new (await import('../engine/containers/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
+    const changes = lazy(async () => new (await import('../engine/rootfs/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
     // Restores containers and starts those whose restart policy says so (host reboot) through the
     // normal start path: whatever start needs (volumes, networks) must be ready before this.
     await containers.init();

@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
 import type { NetworkCreateRequest, NetworkService } from './network-service.js';
 import type { EndpointSettings } from './network-types.js';

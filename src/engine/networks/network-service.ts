@@ -9,7 +9,7 @@ import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf,
 import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6 } from '../../drivers/network/ipv6.js';
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
-import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import { checkFilterKeys, type Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
