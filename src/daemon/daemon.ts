@@ -74,6 +74,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const registry = new ContainerRegistry(containerStore);
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
+    cleanups.push(async () => networking.networks.guard.close());
     networking.api.publish = events.publish;
     networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
@@ -128,6 +129,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setContainerCounter(async () => containers.counts());
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
+    system.addWarnings(() => networking.networks.guard.warnings().map((w) => `WARNING: ${w}`));
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));
