@@ -273,8 +273,10 @@ export class ContainerLifecycle {
     let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
       const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
-      // Read before the runtime deletes the cgroup, which holds the OOM-kill counter.
-      const oom = await oomVerdict((await hostLimits()).driver, recordCgroupPath(record, this.d.host.cgroupParent), record, exitCode);
+      // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
+      const { driver } = await hostLimits();
+      const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
+      const [oom, peak] = await Promise.all([oomVerdict(driver, cgroup, record, exitCode), driver.memoryPeak(cgroup).catch(() => 0)]);
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
@@ -288,7 +290,7 @@ export class ContainerLifecycle {
       const finishedAt = isoTime();
       // The explanation reads OOMKilled from the state: give it this exit's verdict.
       record.State = { ...record.State, OOMKilled: oom.oomKilled };
-      record.LastExit = explainExit(record, cause, logs);
+      record.LastExit = { ...explainExit(record, cause, logs), ...(peak > 0 ? { PeakMemory: peak } : {}) };
       if (restart) {
         restartIn = boot ? 0 : nextRestartDelay(this.backoff.get(id) ?? 0, Date.now() - Date.parse(record.State.StartedAt));
         this.backoff.set(id, restartIn);
