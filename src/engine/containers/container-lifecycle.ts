@@ -382,7 +382,8 @@ export class ContainerLifecycle {
     }
   }
 
-  async kill(record: ContainerRecord, signal: string | undefined, reason?: string): Promise<void> {
+  /** `all` signals every process of the container, not only its first (a forced removal's). */
+  async kill(record: ContainerRecord, signal: string | undefined, reason?: string, all = false): Promise<void> {
     if (!record.State.Running) throw new ConflictError(`cannot kill container: ${record.Id}: container ${record.Id} is not running`);
     const sig = parseSignal(signal ?? 'KILL');
     if (record.State.Restarting) {
@@ -394,7 +395,7 @@ export class ContainerLifecycle {
     this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now(), ...(reason ? { reason } : {}) });
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)), ...(reason ? { reason } : {}) });
-    await runtime.kill(record.Id, sig);
+    await runtime.kill(record.Id, sig, all);
   }
 
   async pause(record: ContainerRecord, paused: boolean): Promise<void> {

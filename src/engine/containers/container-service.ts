@@ -45,6 +45,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const KILL_WAIT_MS = 10_000;
 /** The `reason` attribute of the events of what --health-on-failure does. */
 const UNHEALTHY = 'unhealthy';
+/** The `reason` of the kill of a forced removal (`rm -f` of a running container). */
+const REMOVED = 'removed';
 import { validateRestartPolicy } from './restart-policy.js';
 import type { RemovedBy } from './removed-record.js';
 import { healthOnFailure } from '../../core/health-on-failure.js';
@@ -356,7 +358,8 @@ export class ContainerService {
       }
       const exited = this.notifier.add(r.Id, 'not-running');
       if (r.State.Paused) await this.d.runtimes.get(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);
-      await this.d.runtimes.get(r.HostConfig.Runtime).kill(r.Id, 'KILL', true);
+      // A kill of the user's (dockerd's rm -f sends one too, with its event), so the exit says why.
+      await this.lifecycle.kill(r, 'KILL', REMOVED, true);
       await exited;
     }
     const { mark, phases } = phaseTimer();

@@ -143,6 +143,17 @@ describe('the record of a removed container', () => {
     assert.deepEqual([never.ExitCode, never.Reason, never.RemovedBy], [null, 'created', 'prune']);
   });
 
+  test('rm -f of a running container records a kill by the removal, with docker\'s kill event', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(await d.docker(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '300']), 'run -d');
+    ok(await d.docker(['rm', '-f', 'busy']), 'rm -f');
+    const record = await kept('busy');
+    assert.deepEqual([record.ExitCode, record.Reason], [137, 'killed']);
+    assert.match(ok(await d.berth(['inspect', '-f', '{{.Message}}', 'busy']), 'inspect').stdout, /by a forced removal \(docker rm -f\)/);
+    const events = ok(await d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'container=busy', '--format', '{{.Action}}']), 'events').stdout;
+    assert.deepEqual(events.trim().split('\n').filter((a) => ['kill', 'die', 'destroy'].includes(a)), ['kill', 'die', 'destroy']);
+  });
+
   test('a container the OOM killer ended is kept with reason oom and its peak memory', async () => {
     const hog = 'echo eating; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived';
     const r = await d.docker(['run', '--name', 'hog', '-m', '32m', 'busybox', 'sh', '-c', hog]);
