@@ -88,8 +88,8 @@ export class RemovedContainers {
   }
 
   /** Bytes the kept records use on disk (for the disk budget). */
-  usage(): number {
-    return this.store.usage();
+  async usage(): Promise<number> {
+    return await Promise.resolve(this.store.usage());
   }
 
   /** Drops the oldest records until `bytes` are freed (for the disk budget); the bytes freed. */

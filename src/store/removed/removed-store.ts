@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWriteFile, atomicWriteJson } from '../../core/atomic-write.js';
+import { atomicWriteJson, fsyncDir } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
 import type { KeptEntry } from './retention.js';
 
@@ -18,8 +18,8 @@ const ID = /^[a-f0-9]{64}$/;
 
 /**
  * Records of removed containers, one directory each under `<data-root>/removed/<id>/`: the log
- * tail is written first, then `record.json`, each atomically (temp + fsync + rename); the record
- * is what makes an entry exist, so a directory without one is a keep a crash interrupted and is
+ * tail is written and fsynced first, then `record.json` atomically (temp + fsync + rename); the
+ * record is what makes an entry exist, so a directory without one is a keep a crash interrupted and is
  * swept at load. Only a small index is held in memory; records are read from disk when asked.
  */
 export class RemovedStore<T extends KeptRecordBase> {
@@ -60,8 +60,17 @@ export class RemovedStore<T extends KeptRecordBase> {
   async put(record: T, log: Buffer): Promise<KeptEntry> {
     const dir = this.dir(record.Id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await atomicWriteFile(join(dir, LOG), log, 0o600);
+    // No rename needed for the log: until the record exists, nothing reads it.
+    const fh = await open(join(dir, LOG), 'w', 0o600);
+    try {
+      await fh.writeFile(log);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await atomicWriteJson(join(dir, RECORD), record, 0o600);
+    // The entry's own name in the root, made by mkdir, is durable too.
+    await fsyncDir(this.root);
     const entry = { id: record.Id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(record.Id) };
     this.index.set(record.Id, entry);
     return entry;
