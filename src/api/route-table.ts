@@ -15,7 +15,7 @@ import type { VolumeService } from '../engine/volumes/volume-service.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { containerFileRoutes } from './routes/container-files.js';
-import type { ContainerChanges } from '../engine/containers/container-changes.js';
+import type { ContainerChanges } from '../engine/rootfs/container-changes.js';
 import type { ExecService } from '../engine/containers/exec-service.js';
 import type { ContainerService } from '../engine/containers/container-service.js';
 import type { EventService } from '../engine/events/event-service.js';

@@ -81,6 +81,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => removed.close());
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
+    cleanups.push(async () => networking.networks.guard.close());
     networking.api.publish = events.publish;
     networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
@@ -111,7 +112,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
     // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
-    const changes = lazy(async () => new (await import('../engine/containers/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
+    const changes = lazy(async () => new (await import('../engine/rootfs/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
     // Restores containers and starts those whose restart policy says so (host reboot) through the
     // normal start path: whatever start needs (volumes, networks) must be ready before this.
     await containers.init();
@@ -136,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setContainerCounter(async () => containers.counts());
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
     system.addWarnings(runtimes.warnings());
+    system.addWarnings(() => networking.networks.guard.warnings().map((w) => `WARNING: ${w}`));
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));

@@ -8,13 +8,13 @@ import { newId, shortId } from '../../core/ids.js';
 import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
-import { chainIds, digestHex } from '../../core/digest.js';
+import { topLayerId } from '../../core/digest.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { adaptSharedNamespaces, removeShm } from './shared-namespaces.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import { prepareMounts } from './mount-setup.js';
 import type { ImageService } from '../images/image-service.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
@@ -184,9 +184,7 @@ export class ContainerService {
     try {
       newVolumes = await ensureVolumes(mounts, this.d.volumes);
       await mkdir(dir, { recursive: true, mode: 0o710 });
-      const chains = chainIds(image.record.layers.map((l) => l.diffId));
-      const top = chains[chains.length - 1];
-      await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+      await this.d.snapshotter.createRootfs(id, topLayerId(image.record.layers));
       if (resolved.config.Hostname === '') resolved.config.Hostname = shortId(id);
       const record: ContainerRecord = {
         Id: id,

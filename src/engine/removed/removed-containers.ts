@@ -9,7 +9,7 @@ import type { RemovedStore } from '../../store/removed/removed-store.js';
 import { nextExpiry, oldestToFree, overRetention, resolveKept, type KeptEntry, type RetentionPolicy } from '../../store/removed/retention.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { readLogTail, removedRecord, type RemovedBy, type RemovedRecord } from '../containers/removed-record.js';
-import { checkFilterKeys, labelsMatch, type Filters } from '../images/image-filters.js';
+import { checkFilterKeys, labelsMatch, type Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 
 const FILTERS = new Set(['name', 'id', 'label', 'exited', 'reason', 'since', 'until']);

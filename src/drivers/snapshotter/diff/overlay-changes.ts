@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED, type Change } from './change-types.js';
-import { isWhiteoutDevice, metadataDiffers, readMetaOrNull } from './file-meta.js';
+import { isWhiteoutDevice, metadataDiffers, readMetaOrNull } from '../../fs-tree/file-meta.js';
 import { isInitDir, isInitFile } from './init-paths.js';
 import { LowerView, type LowerDir } from './lower-view.js';
-import { OPAQUE_XATTR, readXattrTree, type XattrIndex } from './read-xattrs.js';
-import { sortedNames } from './walk-tree.js';
+import { OPAQUE_XATTR, readXattrTree, type XattrIndex } from '../../fs-tree/read-xattrs.js';
+import { sortedNames } from '../../fs-tree/walk-tree.js';
 
 interface Walk {
   view: LowerView;

@@ -9,24 +9,24 @@ import { familiarString, parseReference } from '../../oci/reference.js';
 import type { ImageRunConfig } from '../../oci/image-types.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from '../images/image-service.js';
-import { getArchive, putArchive, statPath, type ContainerPathStat } from './changes/container-archive.js';
-import { changesSourceOf } from './changes/changes-source.js';
-import { commitContainer, type CommitPause } from './changes/commit-layer.js';
-import { diffChanges, type Change, type ChangesSource } from './changes/container-diff.js';
-import { exportRootfs } from './changes/export-rootfs.js';
-import { liveMountsOf, type LiveMounts } from './changes/live-mounts.js';
-import { mountVolumesInto } from './changes/volume-view.js';
-import type { ContainerService } from './container-service.js';
-import type { ContainerRecord } from './container-types.js';
-import { resolveUser } from './user-lookup.js';
-import { ensureInitLayerFiles } from './rootfs-paths.js';
+import { getArchive, putArchive, statPath, type ContainerPathStat } from './container-archive.js';
+import { rootfsParent } from './changes-source.js';
+import { commitContainer, type CommitPause } from './commit-layer.js';
+import type { Change } from '../../drivers/snapshotter/diff/change-types.js';
+import { exportRootfs } from './export-rootfs.js';
+import { liveMountsOf, type LiveMounts } from '../../drivers/fs-tree/live-mounts.js';
+import { mountVolumesInto } from './volume-view.js';
+import type { ContainerService } from '../containers/container-service.js';
+import type { ContainerRecord } from '../containers/container-types.js';
+import { resolveUser } from '../containers/user-lookup.js';
+import { ensureInitLayerFiles } from '../containers/rootfs-paths.js';
 
 /** diff, commit, export and the archive (cp) API: a container's filesystem, seen from outside. */
 export class ContainerChanges {
   constructor(private readonly d: { containers: ContainerService; images: ImageService; content: ContentStore; snapshotter: Snapshotter; log: Logger }) {}
 
-  private source(r: ContainerRecord): Promise<ChangesSource> {
-    return changesSourceOf(this.d, r);
+  private parent(r: ContainerRecord): Promise<string | null> {
+    return rootfsParent(this.d.images, r.Image);
   }
 
   /** Runs `fn` on the mounted rootfs, unmounting again if the container is not running. */
@@ -84,7 +84,7 @@ export class ContainerChanges {
 
   async diff(ref: string): Promise<Change[]> {
     const r = this.d.containers.get(ref);
-    return diffChanges(await this.source(r));
+    return this.d.snapshotter.changes(r.Id, await this.parent(r));
   }
 
   async commit(ref: string, opts: { repo?: string; tag?: string; author?: string; comment?: string; changes: string[]; pause: boolean }): Promise<Digest> {
@@ -108,12 +108,13 @@ export class ContainerChanges {
       ...(c.Healthcheck ? { Healthcheck: c.Healthcheck as NonNullable<ImageRunConfig['Healthcheck']> } : {}),
     };
     const pausable = opts.pause && r.State.Running && !r.State.Paused;
+    const parent = await this.parent(r);
     const id = await this.withRootfs(r, async () =>
       commitContainer(
         { images: this.d.images, content: this.d.content },
         {
           parentImageId: r.Image as Digest,
-          changes: await this.source(r),
+          diff: () => this.d.snapshotter.diff(r.Id, parent, (m) => this.d.log.warn({ id: r.Id }, m)),
           containerId: r.Id,
           containerConfig: config,
           recordedContainerConfig: c as unknown as ImageRunConfig,
@@ -121,7 +122,6 @@ export class ContainerChanges {
           author: opts.author,
           comment: opts.comment,
           pause: pausable ? this.commitPause(r) : undefined,
-          log: (m) => this.d.log.warn({ id: r.Id }, m),
         },
       ),
     );

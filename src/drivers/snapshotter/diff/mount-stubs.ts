@@ -1,6 +1,5 @@
 import { lstat, rm, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 
 /**
  * Removes what the runtime made in a RUN container's rootfs only to mount onto (an empty file
@@ -8,12 +7,9 @@ import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
  * `--mount=type=secret` leaves no `/run/secrets/<id>` in the image. Only paths that are new in
  * the container's own layer (none of the image's layers has them) and still empty go. Walked
  * from the root down without following symlinks: a symlinked component ends the walk.
- * Snapshotters without a separate upper layer keep the empty stubs.
+ * Only for a rootfs with its own upper layer: a full copy (vfs) cannot tell a stub from the image's.
  */
-export async function removeMountStubs(snapshotter: Snapshotter, containerId: string, targets: readonly string[]): Promise<void> {
-  const upper = snapshotter.rootfsChangesDir(containerId);
-  if (!upper) return;
-  const lowers = (snapshotter.rootfsData(containerId).LowerDir ?? '').split(':').filter((l) => l !== '');
+export async function removeMountStubs(upper: string, lowers: readonly string[], targets: readonly string[]): Promise<void> {
   for (const target of targets) {
     const parts = posix.normalize(`/${target}`).split('/').filter((p) => p !== '' && p !== '..');
     let firstNew = -1;

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import tarStream, { type Header, type Pack } from 'tar-stream';
-import { SystemError, errnoCode } from '../../../core/errors.js';
+import { SystemError, errnoCode } from '../../core/errors.js';
 import { devMajor, devMinor, mtimeSeconds, type FileKind, type FileMeta } from './file-meta.js';
 import { mountIdOfFd } from './live-mounts.js';
 import type { Xattrs } from './read-xattrs.js';

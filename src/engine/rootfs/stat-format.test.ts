@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FileMeta } from './file-meta.js';
+import type { FileMeta } from '../../drivers/fs-tree/file-meta.js';
 import { goFileMode, rfc3339Nano } from './stat-format.js';
 
 function meta(kind: FileMeta['kind'], mode: number): FileMeta {

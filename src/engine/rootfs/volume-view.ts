@@ -1,10 +1,10 @@
 import { closeSync, constants, openSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { errnoCode } from '../../../core/errors.js';
-import { hostAddon } from '../../../drivers/host/host-addon.js';
-import { RootedFs, fdPath } from '../../../drivers/host/rooted-fs.js';
-import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, mountSyscall, umountSyscall } from '../../../drivers/mounts/mount-syscalls.js';
-import type { MountPoint } from '../mount-plan.js';
+import { errnoCode } from '../../core/errors.js';
+import { hostAddon } from '../../drivers/host/host-addon.js';
+import { RootedFs, fdPath } from '../../drivers/host/rooted-fs.js';
+import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, mountSyscall, umountSyscall } from '../../drivers/mounts/mount-syscalls.js';
+import type { MountPoint } from '../containers/mount-plan.js';
 
 /**
  * dockerd's mountVolumes for the archive API on a container that is not running: its binds and

@@ -1,5 +1,5 @@
-import type { FileMeta } from './file-meta.js';
-import { isoTime } from '../../../core/utc-time.js';
+import type { FileMeta } from '../../drivers/fs-tree/file-meta.js';
+import { isoTime } from '../../core/utc-time.js';
 
 /*
  * The stat docker's archive API returns (X-Docker-Container-Path-Stat) is Go's os.FileInfo

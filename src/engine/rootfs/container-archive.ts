@@ -1,15 +1,15 @@
 import { posix, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { InvalidParameterError, NotFoundError } from '../../../core/errors.js';
-import { resolveInRoot } from '../../../drivers/host/resolve-in-root.js';
-import { decompressInput } from '../../images/archive/compression.js';
+import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
+import { decompressInput } from '../../core/compression.js';
 import { extractArchive } from './extract-archive.js';
-import { readMetaOrNull, type FileMeta } from './file-meta.js';
-import type { LiveMounts } from './live-mounts.js';
-import { readXattrs, readXattrTree } from './read-xattrs.js';
+import { readMetaOrNull, type FileMeta } from '../../drivers/fs-tree/file-meta.js';
+import type { LiveMounts } from '../../drivers/fs-tree/live-mounts.js';
+import { readXattrs, readXattrTree } from '../../drivers/fs-tree/read-xattrs.js';
 import { goFileMode, rfc3339Nano } from './stat-format.js';
-import { packTar } from './tar-packer.js';
-import { walkTree } from './walk-tree.js';
+import { packTar } from '../../drivers/fs-tree/tar-packer.js';
+import { walkTree } from '../../drivers/fs-tree/walk-tree.js';
 
 /** docker's ContainerPathStat, sent base64-encoded in `X-Docker-Container-Path-Stat`. */
 export interface ContainerPathStat {

@@ -1,10 +1,10 @@
 import { readlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED, type Change } from './change-types.js';
-import { metadataDiffers, readMetaOrNull, type FileMeta } from './file-meta.js';
+import { metadataDiffers, readMetaOrNull, type FileMeta } from '../../fs-tree/file-meta.js';
 import { isInitDir, isInitFile } from './init-paths.js';
-import { readXattrTree, type XattrIndex } from './read-xattrs.js';
-import { sortedNames } from './walk-tree.js';
+import { readXattrTree, type XattrIndex } from '../../fs-tree/read-xattrs.js';
+import { sortedNames } from '../../fs-tree/walk-tree.js';
 
 /** docker's naive diff also compares file capabilities: setcap changes neither size nor mtime. */
 const CAPABILITY = 'security.capability';

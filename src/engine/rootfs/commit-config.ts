@@ -1,5 +1,5 @@
-import type { Digest } from '../../../core/digest.js';
-import type { HistoryEntry, ImageConfig, ImageRunConfig } from '../../../oci/image-types.js';
+import type { Digest } from '../../core/digest.js';
+import type { HistoryEntry, ImageConfig, ImageRunConfig } from '../../oci/image-types.js';
 
 export interface CommitConfigInput {
   parent: ImageConfig;

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { errnoCode } from '../../../core/errors.js';
-import { isWhiteoutDevice, readMetaOrNull, type FileMeta } from './file-meta.js';
-import { OPAQUE_XATTR, readXattrs } from './read-xattrs.js';
+import { isWhiteoutDevice, readMetaOrNull, type FileMeta } from '../../fs-tree/file-meta.js';
+import { OPAQUE_XATTR, readXattrs } from '../../fs-tree/read-xattrs.js';
 
 /** One directory of the merged lower layers: the layers' copies of it that overlay merges, nearest first. */
 export interface LowerDir {

@@ -1,5 +1,5 @@
-import { SystemError } from '../../../core/errors.js';
-import { runCommand } from '../../../core/run-command.js';
+import { SystemError } from '../../core/errors.js';
+import { runCommand } from '../../core/run-command.js';
 
 /** Extended attributes of one file, by name; values are raw bytes. */
 export type Xattrs = ReadonlyMap<string, Buffer>;

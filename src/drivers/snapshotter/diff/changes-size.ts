@@ -1,7 +1,7 @@
 import { CHANGE_DELETED, type ChangesSource } from './change-types.js';
-import { readMetaOrNull, type FileMeta } from './file-meta.js';
+import { readMetaOrNull, type FileMeta } from '../../fs-tree/file-meta.js';
 import { naiveChanges } from './naive-changes.js';
-import { walkTree } from './walk-tree.js';
+import { walkTree } from '../../fs-tree/walk-tree.js';
 import { isInitFile } from './init-paths.js';
 
 /**

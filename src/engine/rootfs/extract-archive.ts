@@ -1,11 +1,11 @@
-import { entryKind, tarEntryHeader, type RawTarHeader } from '../../../drivers/snapshotter/tar-entry-header.js';
+import { entryKind, tarEntryHeader, type RawTarHeader } from '../../drivers/snapshotter/tar-entry-header.js';
 import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { readTarEntries } from '../../../drivers/snapshotter/read-tar-entries.js';
-import { InvalidParameterError, errnoCode } from '../../../core/errors.js';
-import { RootedFs } from '../../../drivers/host/rooted-fs.js';
-import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext } from '../../../drivers/snapshotter/write-tar-entry.js';
+import { readTarEntries } from '../../drivers/snapshotter/read-tar-entries.js';
+import { InvalidParameterError, errnoCode } from '../../core/errors.js';
+import { RootedFs } from '../../drivers/host/rooted-fs.js';
+import { restoreDirTimes, writeTarEntry, type EntryContent, type EntryContext } from '../../drivers/snapshotter/write-tar-entry.js';
 
 /** Where an archive goes: an existing directory (`destPath`, symlinks already resolved) inside the container root. */
 export interface ExtractTarget {

@@ -2,24 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, link, mkdtemp, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { readMeta } from './file-meta.js';
 import { packTar } from './tar-packer.js';
-
-async function entries(tar: Readable): Promise<Array<{ name: string; type: string; mode: number; linkname: string; body: Buffer }>> {
-  const out: Array<{ name: string; type: string; mode: number; linkname: string; body: Buffer }> = [];
-  const extract = tarStream.extract();
-  tar.on('error', (err) => extract.destroy(err));
-  tar.pipe(extract);
-  for await (const entry of extract) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(Buffer.from(chunk as Uint8Array));
-    const h = entry.header;
-    out.push({ name: h.name, type: h.type, mode: h.mode, linkname: h.linkname ?? '', body: Buffer.concat(chunks) });
-  }
-  return out;
-}
+import { tarEntries as entries } from '../../../test/helpers/tar-entries.js';
 
 describe('packTar', () => {
   let dir: string | undefined;

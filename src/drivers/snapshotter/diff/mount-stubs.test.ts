@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { removeMountStubs } from './mount-stubs.js';
 
-async function layers(files: { upper: string[]; lower: string[] }): Promise<{ dir: string; snap: Snapshotter }> {
+async function layers(files: { upper: string[]; lower: string[] }): Promise<{ dir: string; snap: { upper: string; lowers: string[] } }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-stubs-'));
   for (const [layer, paths] of Object.entries(files)) {
     await mkdir(join(dir, layer), { recursive: true });
@@ -18,7 +17,7 @@ async function layers(files: { upper: string[]; lower: string[] }): Promise<{ di
       }
     }
   }
-  const snap = { rootfsChangesDir: () => join(dir, 'upper'), rootfsData: () => ({ LowerDir: join(dir, 'lower') }) } as unknown as Snapshotter;
+  const snap = { upper: join(dir, 'upper'), lowers: [join(dir, 'lower')] };
   return { dir, snap };
 }
 
@@ -28,7 +27,7 @@ describe('mount stubs', () => {
   test('a secret stub and the directories made for it go; what the image had stays', async () => {
     const { dir, snap } = await layers({ upper: ['run/secrets/tok', 'etc/new'], lower: ['etc/'] });
     try {
-      await removeMountStubs(snap, 'c', ['/run/secrets/tok']);
+      await removeMountStubs(snap.upper, snap.lowers, ['/run/secrets/tok']);
       assert.deepEqual(await list(join(dir, 'upper')), ['etc', 'etc/new']);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -38,7 +37,7 @@ describe('mount stubs', () => {
   test('a directory the image has, a file the image has, a non-empty file and other files in the directory are kept', async () => {
     const { dir, snap } = await layers({ upper: ['run/secrets/tok', 'run/secrets/other', 'srv/full', 'opt/tok'], lower: ['run/', 'opt/tok'] });
     try {
-      await removeMountStubs(snap, 'c', ['/run/secrets/tok', '/srv/full', '/opt/tok']);
+      await removeMountStubs(snap.upper, snap.lowers, ['/run/secrets/tok', '/srv/full', '/opt/tok']);
       assert.deepEqual(await list(join(dir, 'upper')), ['opt', 'opt/tok', 'run', 'run/secrets', 'run/secrets/other', 'srv', 'srv/full']);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -51,7 +50,7 @@ describe('mount stubs', () => {
       await mkdir(join(dir, 'outside', 'secrets'), { recursive: true });
       await writeFile(join(dir, 'outside', 'secrets', 'tok'), '');
       await symlink(join(dir, 'outside'), join(dir, 'upper', 'run'));
-      await removeMountStubs(snap, 'c', ['/run/secrets/tok']);
+      await removeMountStubs(snap.upper, snap.lowers, ['/run/secrets/tok']);
       assert.deepEqual(await list(join(dir, 'outside')), ['secrets', 'secrets/tok']);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { FileMeta } from './file-meta.js';
+import type { FileMeta } from '../../fs-tree/file-meta.js';
 
 /**
  * Mount points the runtime creates in a container's writable layer when the image lacks them:

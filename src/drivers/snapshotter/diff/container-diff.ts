@@ -1,7 +1,7 @@
 import type { Change, ChangesSource } from './change-types.js';
 import { naiveChanges } from './naive-changes.js';
 import { overlayChanges } from './overlay-changes.js';
-import { compareNames } from './walk-tree.js';
+import { compareNames } from '../../fs-tree/walk-tree.js';
 
 export type { Change, ChangeKind, ChangesSource } from './change-types.js';
 export { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED } from './change-types.js';

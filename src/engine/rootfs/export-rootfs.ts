@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { readXattrTree } from './read-xattrs.js';
-import { packTar } from './tar-packer.js';
-import { walkTree } from './walk-tree.js';
+import { readXattrTree } from '../../drivers/fs-tree/read-xattrs.js';
+import { packTar } from '../../drivers/fs-tree/tar-packer.js';
+import { walkTree } from '../../drivers/fs-tree/walk-tree.js';
 
 /**
  * `docker export`: the container's whole merged filesystem as an uncompressed tar, entries named

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { errnoCode } from '../../../core/errors.js';
+import { errnoCode } from '../../core/errors.js';
 import { readMetaOrNull, type FileMeta } from './file-meta.js';
 
 /** Byte order of the UTF-8 names, as Go sorts them (JS string order differs beyond the BMP). */

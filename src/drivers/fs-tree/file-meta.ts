@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { errnoCode } from '../../../core/errors.js';
+import { errnoCode } from '../../core/errors.js';
 
 export type FileKind = 'file' | 'directory' | 'symlink' | 'character-device' | 'block-device' | 'fifo' | 'socket';
 
