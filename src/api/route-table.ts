@@ -28,6 +28,7 @@ import type { PluginService } from '../engine/plugins/plugin-service.js';
 import { buildkitRoutes } from './routes/buildkit.js';
 import type { BuildkitEndpoint } from './buildkit/endpoint.js';
 import { berthRoutes } from './routes/berth.js';
+import type { RemovedContainers } from '../engine/removed/removed-containers.js';
 import type { ProcessOwners } from '../engine/system/process-owners.js';
 
 export interface ApiServices {
@@ -46,16 +47,17 @@ export interface ApiServices {
   /** BuildKit's /grpc and /session; undefined when this build lacks the protocol definitions. */
   buildkit: Lazy<BuildkitEndpoint> | undefined;
   processes: ProcessOwners;
+  removed: RemovedContainers;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never, buildkit: undefined, processes: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never, buildkit: undefined, processes: undefined as never, removed: undefined as never });
 }
 
 /** The router of a route table: every GET also answers HEAD, as docker's does. */

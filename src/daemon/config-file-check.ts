@@ -29,6 +29,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',
   'log-opts': 'string-map',
+  'keep-removed': 'string',
+  'keep-removed-size': 'string',
 };
 
 function describe(v: unknown): string {

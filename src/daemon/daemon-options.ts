@@ -4,6 +4,7 @@ import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
 import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
+import { KEEP_REMOVED_DEFAULT, KEEP_REMOVED_SIZE_DEFAULT, parseKeepRemoved, parseKeepRemovedSize } from './keep-removed-options.js';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   registryMirrors: string[];
   /** json-file options every new container gets unless it sets its own (log-config.ts). */
   logOpts: Record<string, string>;
+  /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
+  keepRemoved: { keepMs: number; maxBytes: number };
 }
 
 /** dockerd's bridge-network flags. */
@@ -71,6 +74,8 @@ export interface ConfigFileValues {
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
   'log-opts'?: Record<string, string> | undefined;
+  'keep-removed'?: string | undefined;
+  'keep-removed-size'?: string | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -125,6 +130,9 @@ Options:
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
+      --keep-removed DURATION    keep the record and last log lines of removed containers this long
+                                 (default ${KEEP_REMOVED_DEFAULT}; 0: keep none)
+      --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -177,6 +185,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
         'log-opt': { type: 'string', multiple: true },
+        'keep-removed': { type: 'string' },
+        'keep-removed-size': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -212,6 +222,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
+    ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
+    ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -250,6 +262,7 @@ export function mergeOptions(
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
+    keepRemoved?: string; keepRemovedSize?: string;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -275,6 +288,10 @@ export function mergeOptions(
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
+    keepRemoved: {
+      keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
+      maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
+    },
   };
 }
 

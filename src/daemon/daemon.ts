@@ -36,6 +36,9 @@ import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
 import { fixedBindings } from '../engine/networks/published-ports.js';
+import { RemovedContainers } from '../engine/removed/removed-containers.js';
+import { RemovedStore } from '../store/removed/removed-store.js';
+import type { RemovedRecord } from '../engine/containers/removed-record.js';
 import { buildNetworking } from './networking.js';
 
 export interface RunningDaemon {
@@ -73,6 +76,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    // Before containers load: a removal a crash interrupted keeps its record when it is finished.
+    const removed = new RemovedContainers(new RemovedStore<RemovedRecord>(join(opts.dataRoot, 'removed')), opts.keepRemoved, log);
+    await removed.init();
+    cleanups.push(async () => removed.close());
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
     cleanups.push(async () => networking.networks.guard.close());
@@ -98,6 +105,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       hostGateway: () => networking.networks.hostGateway(),
       portWarnings: (bindings) => networking.networks.firewall.warnings(fixedBindings(bindings)),
       logOpts: opts.logOpts,
+      keepRemoved: (r, by) => removed.keep(r, by),
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
@@ -156,7 +164,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()) }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations

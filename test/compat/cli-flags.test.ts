@@ -16,6 +16,8 @@ const BERTH_ONLY_COMMANDS = new Set(['image bootstrap', 'registry', 'which', 'ho
 const BERTH_ONLY_FLAGS: Record<string, string[]> = {
   create: ['health-on-failure'],
   run: ['health-on-failure'],
+  ps: ['removed'],
+  ls: ['removed'],
 };
 /** Flags docker accepts but hides from --help (deprecated aliases and network aliases). */
 const DOCKER_HIDDEN: Record<string, string[]> = {
