@@ -49,6 +49,20 @@ else
   log "installed openssh-client"
 fi
 
+# --- ufw ---------------------------------------------------------------------------------------
+# The host firewall that published ports must obey (network/firewall-publishing.test.ts). The
+# package leaves ufw disabled; the test runs it only inside namespaces of its own, on copies of
+# /etc/ufw, so the host's firewall is never enabled or changed.
+step="ufw (apt)"
+if command -v ufw >/dev/null && [[ -d /etc/ufw ]]; then
+  log "ufw already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends ufw >/dev/null
+  log "installed ufw"
+fi
+
 # unpack NAME URL SHA256 DIR PROGRAM ARGS…: a Debian package unpacked (not installed) into DIR,
 # checked by its pinned hash and by running PROGRAM (a path inside the package) with ARGS.
 unpack() {

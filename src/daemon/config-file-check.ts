@@ -24,6 +24,7 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'default-address-pools': 'address-pools',
   iptables: 'boolean',
   'ip-forward': 'boolean',
+  'firewall-mode': 'string',
   mtu: 'integer',
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',

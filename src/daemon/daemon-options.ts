@@ -37,6 +37,8 @@ export interface DaemonNetworkOptions {
   iptables: boolean;
   ipForward: boolean;
   mtu: number;
+  /** berth: published ports obey the host firewall (ufw); docker: they bypass it, as with dockerd. */
+  firewallMode: 'berth' | 'docker';
 }
 
 export const DEFAULTS = {
@@ -67,6 +69,7 @@ export interface ConfigFileValues {
   'default-address-pools'?: Array<{ base: string; size: number }> | undefined;
   iptables?: boolean | undefined;
   'ip-forward'?: boolean | undefined;
+  'firewall-mode'?: string | undefined;
   mtu?: number | undefined;
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
@@ -121,6 +124,9 @@ Options:
       --default-address-pool base=CIDR,size=BITS   pools for networks without --subnet (repeatable)
       --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
+      --firewall-mode MODE       berth: a published port is reachable from other hosts only when the
+                                 host firewall (ufw) allows its port (default); docker: published
+                                 ports bypass the firewall, as they do with dockerd
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
@@ -169,6 +175,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'default-address-pool': { type: 'string', multiple: true },
         iptables: { type: 'boolean' },
         'ip-forward': { type: 'boolean' },
+        'firewall-mode': { type: 'string' },
         mtu: { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
         tlsverify: { type: 'boolean' },
@@ -210,6 +217,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['default-address-pool'] ? { defaultAddressPools: values['default-address-pool'] } : {}),
     ...(values.iptables !== undefined ? { iptables: values.iptables } : {}),
     ...(values['ip-forward'] !== undefined ? { ipForward: values['ip-forward'] } : {}),
+    ...(values['firewall-mode'] !== undefined ? { firewallMode: values['firewall-mode'] } : {}),
     ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
@@ -252,7 +260,7 @@ export function mergeOptions(
   flags: {
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
-    bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
+    bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string;
   },
@@ -300,7 +308,13 @@ function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigF
     iptables: flags.iptables ?? file.iptables ?? true,
     ipForward: flags.ipForward ?? file['ip-forward'] ?? true,
     mtu,
+    firewallMode: firewallMode(flags.firewallMode ?? file['firewall-mode'] ?? 'berth'),
   };
+}
+
+function firewallMode(mode: string): 'berth' | 'docker' {
+  if (mode !== 'berth' && mode !== 'docker') throw new InvalidParameterError(`invalid --firewall-mode "${mode}": use berth (published ports obey the host firewall) or docker (they bypass it)`);
+  return mode;
 }
 
 function tlsFlags(v: { tlsverify?: boolean | undefined; tlscacert?: string | undefined; tlscert?: string | undefined; tlskey?: string | undefined }): NonNullable<DaemonOptions['tls']> {

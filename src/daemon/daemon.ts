@@ -35,6 +35,7 @@ import { listenAll } from './api-listeners.js';
 import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
+import { fixedBindings } from '../engine/networks/published-ports.js';
 import { RemovedContainers } from '../engine/removed/removed-containers.js';
 import { RemovedStore } from '../store/removed/removed-store.js';
 import type { RemovedRecord } from '../engine/containers/removed-record.js';
@@ -82,6 +83,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
     cleanups.push(async () => networking.networks.guard.close());
+    cleanups.push(async () => networking.networks.firewall.close());
     networking.api.publish = events.publish;
     networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
@@ -101,6 +103,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       events: events.publish,
       endpoints: networking.endpoints,
       hostGateway: () => networking.networks.hostGateway(),
+      portWarnings: (bindings) => networking.networks.firewall.warnings(fixedBindings(bindings)),
       logOpts: opts.logOpts,
       keepRemoved: (r, by) => removed.keep(r, by),
     });

@@ -24,6 +24,7 @@ export async function buildNetworking(opts: DaemonOptions, registry: ContainerRe
     ipForward: n.ipForward,
     mtu: n.mtu,
     nftTable: nftTableFor(n.bridge),
+    firewallMode: n.firewallMode,
   }, log);
   networks.setContainers(() => registry.all());
   networks.setUpstreams(await hostNameservers());

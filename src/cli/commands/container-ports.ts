@@ -3,6 +3,7 @@
  * ports into ranges) and `berth port CONTAINER [PORT[/PROTO]]`.
  */
 import type { Command } from 'commander';
+import { renderTable } from '../format/table.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { inspectContainer } from './container-inspect.js';
 
@@ -84,14 +85,38 @@ export function naturalCompare(a: string, b: string): number {
   return ta.length - tb.length;
 }
 
+interface PortAudit {
+  Container: string;
+  Proto: string;
+  HostIp: string;
+  HostPort: number;
+  ContainerPort: number;
+  Reachable: string;
+  From: string[];
+  Reason: string;
+  Fix: string;
+}
+
+async function portAudit(ctx: CliContext): Promise<void> {
+  const { Ports: ports } = await ctx.client.json<{ Firewall: string; Ports: PortAudit[] }>({ method: 'GET', path: '/berth/v1/ports/audit' });
+  const rows = ports.map((p) => [p.Container, `${joinHostPort(p.HostIp, String(p.HostPort))}/${p.Proto}`, String(p.ContainerPort), p.Reachable === 'partly' ? `from ${p.From.join(', ')}` : p.Reachable, p.Reason, p.Fix]);
+  ctx.out(renderTable(['CONTAINER', 'PUBLISHED', 'TO', 'FROM OUTSIDE', 'WHY', 'TO CHANGE IT'], rows));
+}
+
 export function definePort(parent: Command, ctx: CliContext, name: string): Command {
   return parent
     .command(name)
     .usage('CONTAINER [PRIVATE_PORT[/PROTO]]')
-    .description('List port mappings or a specific mapping for the container')
+    .description(
+      parent.parent === null
+        ? 'List port mappings or a specific mapping for the container; `berth port audit`: whether each published port is reachable from other hosts, why, and how to change it'
+        : 'List port mappings or a specific mapping for the container',
+    )
     .argument('<container>')
     .argument('[port]')
     .action(async (container: string, port: string | undefined) => {
+      // Berth's own `port audit` (a container named audit: `berth container port audit`).
+      if (parent.parent === null && container === 'audit' && port === undefined) return await portAudit(ctx);
       const c = await inspectContainer(ctx, container);
       const ports = c.NetworkSettings?.Ports ?? {};
       const out: string[] = [];

@@ -2,7 +2,6 @@
  * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
  * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +9,7 @@ import { dirname } from 'node:path';
 import { errorMessage, SystemError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
 import { MNT_DETACH, umountSyscall } from '../mounts/mount-syscalls.js';
+import { watchOutput } from './watch-output.js';
 
 export interface HostLink {
   ifname: string;
@@ -57,26 +57,10 @@ export async function ipv4Addresses(dev: string): Promise<string[]> {
 
 /**
  * Calls `onChange` (at most every `settleMs`) while IPv4 routes come and go: a VPN coming up
- * can cover a network's subnet after it was made. `ip monitor` is the netlink listener; it dies
- * with the daemon, and `close` stops it.
+ * can cover a network's subnet after it was made.
  */
 export function watchRoutes(onChange: () => void, settleMs = 500): { close(): void } {
-  const child = spawn('ip', ['-4', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let timer: NodeJS.Timeout | undefined;
-  child.stdout.on('data', () => {
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      onChange();
-    }, settleMs);
-  });
-  child.on('error', () => undefined); // no `ip`: nothing to watch, create-time checks still hold
-  child.unref();
-  return {
-    close() {
-      if (timer) clearTimeout(timer);
-      child.kill();
-    },
-  };
+  return watchOutput('ip', ['-4', 'monitor', 'route'], onChange, settleMs);
 }
 
 /** A random locally administered unicast MAC, as docker gives its bridges. */

@@ -82,6 +82,8 @@ export interface ContainerServiceDeps {
   hostGateway: () => string;
   /** The daemon's json-file log options (`berthd --log-opt`), merged into each new container's. */
   logOpts?: Readonly<Record<string, string>>;
+  /** What the host firewall will keep from other hosts of these published ports (create's warnings). */
+  portWarnings?: (portBindings: Record<string, unknown> | null | undefined) => Promise<string[]>;
   /** Keeps the record of a container being removed (engine/removed), before its files go. */
   keepRemoved?: (r: ContainerRecord, by: RemovedBy) => Promise<void>;
 }
@@ -167,6 +169,7 @@ export class ContainerService {
     this.d.runtimes.get(resolved.hostConfig.Runtime);
     const limits = await hostLimits();
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
+    warnings.push(...((await this.d.portWarnings?.(resolved.hostConfig.PortBindings)) ?? []));
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
     const networking = this.d.endpoints.plan(resolved.hostConfig.NetworkMode, body.NetworkingConfig, typeof body.MacAddress === 'string' ? body.MacAddress : undefined);
     const legacyLinks = registerLinks(resolved.hostConfig, (ref) => this.d.registry.find(ref));

@@ -4,6 +4,7 @@ import type { ContainerEndpoints } from './container-endpoints.js';
 import type { NetworkCreateRequest, NetworkService } from './network-service.js';
 import type { EndpointSettings } from './network-types.js';
 import type { DoctorFinding } from './subnet-guard.js';
+import type { FirewallPublisher } from './firewall-publisher.js';
 import type { PublishEvent } from '../events/event-types.js';
 
 /**
@@ -32,6 +33,10 @@ export class NetworkApi {
 
   doctor(): Promise<DoctorFinding[]> {
     return this.networks.guard.doctor();
+  }
+
+  portAudit(): ReturnType<FirewallPublisher['audit']> {
+    return this.networks.firewall.audit();
   }
 
   async create(body: NetworkCreateRequest, opts: { allowDuplicateName?: boolean } = {}): Promise<{ Id: string; Warning: string }> {

@@ -9,11 +9,12 @@ import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, type Cidr 
 import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6 } from '../../drivers/network/ipv6.js';
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
-import { checkFilterKeys, type Filters } from '../../core/filters.js';
+import { checkFilterKeys, labelsMatch, type Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { SubnetGuard } from './subnet-guard.js';
+import { FirewallPublisher, type FirewallMode } from './firewall-publisher.js';
 import { BRIDGE_NAME_OPTION, ipv4Config, ipv6Config, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import { compareStrings } from '../../core/compare.js';
@@ -31,6 +32,7 @@ export interface NetworkOptions {
   mtu: number;
   /** Berth's own nftables table (ip family). */
   nftTable: string;
+  firewallMode: FirewallMode;
 }
 
 export interface NetworkCreateRequest {
@@ -66,6 +68,7 @@ export class NetworkService {
   readonly ipam: Ipam;
   readonly dns: EmbeddedDns;
   readonly guard: SubnetGuard;
+  readonly firewall: FirewallPublisher;
   /** Published ports of running containers, by container ID: the input of the nft ruleset. */
   private readonly ports = new Map<string, NftPort[]>();
   private nftChain: Promise<unknown> = Promise.resolve();
@@ -79,6 +82,11 @@ export class NetworkService {
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
     this.dns = new EmbeddedDns((net, name, source) => this.lookupName(net, name, source), (net, source) => this.upstreamsFor(net, source), log);
     this.guard = new SubnetGuard(() => [...this.records.values()], (r) => this.bridgeOf(r), log);
+    const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, ownTables: new Set([options.nftTable]), mode: options.firewallMode, enabled: options.iptables, log };
+    this.firewall = new FirewallPublisher(firewall, () => ({
+      bridges: this.bridgeNets().map((n) => ({ name: n.bridge, internal: n.internal, masquerade: n.masquerade })),
+      ports: [...this.ports].flatMap(([id, ports]) => ports.map((port) => ({ containerId: id, name: this.containers().find((c) => c.Id === id)?.Name.slice(1) ?? id.slice(0, 12), port }))),
+    }));
   }
 
   setContainers(containers: AttachedContainers): void {
@@ -108,6 +116,7 @@ export class NetworkService {
       await this.bringUp(r).catch((err: unknown) => this.log.error({ err, network: r.Name }, 'cannot set up network'));
     }
     await this.guard.start();
+    await this.firewall.start();
   }
 
   private async bringUp(r: NetworkRecord): Promise<void> {
@@ -377,7 +386,7 @@ export class NetworkService {
     const deleted: string[] = [];
     for (const r of [...this.records.values()]) {
       if (PREDEFINED.has(r.Name) || this.attached(r, false).length > 0) continue;
-      if (filters.label && !labelsMatch(r.Labels, filters.label)) continue;
+      if (filters.label && !labelsMatch(filters.label, r.Labels)) continue;
       // As dockerd: a network made after `until` stays.
       if (until !== undefined && Date.parse(r.Created) > until) continue;
       await this.dropNetwork(r);
@@ -394,7 +403,7 @@ export class NetworkService {
       if (filters.driver && !filters.driver.includes(r.Driver)) return false;
       if (filters.scope && !filters.scope.includes('local')) return false;
       if (filters.type && !filters.type.includes(PREDEFINED.has(r.Name) ? 'builtin' : 'custom')) return false;
-      if (filters.label && !labelsMatch(r.Labels, filters.label)) return false;
+      if (filters.label && !labelsMatch(filters.label, r.Labels)) return false;
       if (filters.dangling) {
         const want = filters.dangling.includes('true') || filters.dangling.includes('1');
         if (PREDEFINED.has(r.Name) || (this.attached(r, false).length === 0) !== want) return false;
@@ -465,31 +474,24 @@ export class NetworkService {
     return [...this.ports.entries()];
   }
 
+  private bridgeNets(): NftNetwork[] {
+    return [...this.records.values()].filter((r) => r.Driver === 'bridge' && ipv4Config(r)).map((r) => ({ bridge: this.bridgeOf(r), subnet: ipv4Config(r)?.Subnet as string, internal: r.Internal, masquerade: r.Options[MASQUERADE_OPTION] !== 'false' }));
+  }
+
   /** Renders Berth's whole table from state and swaps it in one transaction (serialised). */
   syncRules(): Promise<void> {
     const run = async (): Promise<void> => {
       if (!this.options.iptables) return;
-      const nets: NftNetwork[] = [...this.records.values()].filter((r) => r.Driver === 'bridge' && ipv4Config(r)).map((r) => ({
-        bridge: this.bridgeOf(r),
-        subnet: ipv4Config(r)?.Subnet as string,
-        internal: r.Internal,
-        masquerade: r.Options[MASQUERADE_OPTION] !== 'false',
-      }));
-      const ruleset = renderRuleset(this.options.nftTable, nets, [...this.ports.values()].flat());
+      const ruleset = renderRuleset(this.options.nftTable, this.bridgeNets(), [...this.ports.values()].flat());
       // Most containers publish no port: their start changes nothing here and skips an nft run.
       if (ruleset === this.appliedRuleset) return;
       await applyRuleset(ruleset);
       this.appliedRuleset = ruleset;
+      // A firewall Berth cannot steer must not stop containers from starting: the audit says why.
+      await this.firewall.sync().catch((err: unknown) => this.log.warn({ err }, 'cannot bring published ports in step with the host firewall'));
     };
     const next = this.nftChain.then(run, run);
     this.nftChain = next.catch(() => undefined);
     return next;
   }
-}
-
-function labelsMatch(labels: Record<string, string>, wanted: string[]): boolean {
-  return wanted.every((w) => {
-    const eq = w.indexOf('=');
-    return eq < 0 ? w in labels : labels[w.slice(0, eq)] === w.slice(eq + 1);
-  });
 }

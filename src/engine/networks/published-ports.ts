@@ -56,3 +56,12 @@ export function planPorts(bindings: Record<string, unknown> | null | undefined, 
   }
   return out;
 }
+
+
+/** Published ports with a fixed host port (a random one is known only at start), from `PortBindings`. */
+export function fixedBindings(bindings: Record<string, unknown> | null | undefined): Array<{ proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number }> {
+  return Object.entries(bindings ?? {}).flatMap(([key, list]) => {
+    const proto = (key.split('/')[1] ?? 'tcp') as 'tcp' | 'udp' | 'sctp';
+    return ((list as Array<{ HostIp?: string; HostPort?: string }> | null) ?? []).flatMap((b) => (/^\d+$/.test(b.HostPort ?? '') ? [{ proto, hostIp: b.HostIp ?? '', hostPort: Number(b.HostPort) }] : []));
+  });
+}
