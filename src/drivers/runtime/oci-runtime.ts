@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
+import type { LinuxResources } from '../../oci/runtime/runtime-spec-types.js';
 import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface RuntimeState {
@@ -39,9 +40,9 @@ export class OciRuntime {
     await this.seccompCache?.learn(this.root, id, seccomp);
   }
 
-  private async exec(args: string[]): Promise<string> {
+  private async exec(args: string[], input?: string): Promise<string> {
     try {
-      return (await runCommand(this.binary, ['--root', this.root, ...args], { env: this.env })).stdout;
+      return (await runCommand(this.binary, ['--root', this.root, ...args], { env: this.env, ...(input !== undefined ? { input } : {}) })).stdout;
     } catch (err) {
       if (/ENOENT|cannot run/.test(errorMessage(err))) throw new UnavailableError(`OCI runtime ${this.name} (${this.binary}) is not installed: apt-get install ${this.name}`, { cause: err });
       throw err;
@@ -99,6 +100,11 @@ export class OciRuntime {
 
   async resume(id: string): Promise<void> {
     await this.exec(['resume', id]);
+  }
+
+  /** New cgroup limits (OCI `linux.resources`), read by both runtimes from stdin (`-r -`). */
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    await this.exec(['update', '--resources', '-', id], JSON.stringify(resources));
   }
 
   /** PIDs (host namespace) of every process in the container. */
