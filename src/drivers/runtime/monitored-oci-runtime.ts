@@ -139,7 +139,9 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
   }
 
   async update(id: string, resources: LinuxResources): Promise<void> {
-    await this.profile.update(id, resources);
+    const file = join(this.bundleOf(id), 'resources.json');
+    await writeDerivedFile(file, JSON.stringify(resources));
+    await this.profile.update(id, file);
   }
 
   async state(id: string): Promise<ContainerState | undefined> {

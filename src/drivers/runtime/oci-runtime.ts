@@ -2,7 +2,6 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
-import type { LinuxResources } from '../../oci/runtime/runtime-spec-types.js';
 import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface RuntimeState {
@@ -40,9 +39,9 @@ export class OciRuntime {
     await this.seccompCache?.learn(this.root, id, seccomp);
   }
 
-  private async exec(args: string[], input?: string): Promise<string> {
+  private async exec(args: string[]): Promise<string> {
     try {
-      return (await runCommand(this.binary, ['--root', this.root, ...args], { env: this.env, ...(input !== undefined ? { input } : {}) })).stdout;
+      return (await runCommand(this.binary, ['--root', this.root, ...args], { env: this.env })).stdout;
     } catch (err) {
       if (/ENOENT|cannot run/.test(errorMessage(err))) throw new UnavailableError(`OCI runtime ${this.name} (${this.binary}) is not installed: apt-get install ${this.name}`, { cause: err });
       throw err;
@@ -102,9 +101,12 @@ export class OciRuntime {
     await this.exec(['resume', id]);
   }
 
-  /** New cgroup limits (OCI `linux.resources`), read by both runtimes from stdin (`-r -`). */
-  async update(id: string, resources: LinuxResources): Promise<void> {
-    await this.exec(['update', '--resources', '-', id], JSON.stringify(resources));
+  /**
+   * New cgroup limits from a file of OCI `linux.resources`. A file, not stdin: crun opens
+   * /dev/stdin, which a socket (what Node gives a child for stdin) cannot be opened as.
+   */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await this.exec(['update', '--resources', resourcesFile, id]);
   }
 
   /** PIDs (host namespace) of every process in the container. */

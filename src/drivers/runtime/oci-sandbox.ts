@@ -42,7 +42,11 @@ function pauseSpec(opts: SandboxOptions): RuntimeSpec {
     process: { terminal: false, user: { uid: 0, gid: 0 }, args: ['/pause'], env: [], cwd: '/', noNewPrivileges: true, capabilities: { bounding: [], effective: [], permitted: [] } },
     root: { path: 'rootfs', readonly: true },
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
-    mounts: [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'mode=755', 'size=64k'] }],
+    // runc's init reads /proc/self/fd before it executes the process.
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'mode=755', 'size=64k'] },
+    ],
     linux: { cgroupsPath: opts.cgroupsPath, namespaces },
   };
 }
@@ -73,7 +77,7 @@ class OciSandbox implements Sandbox {
 
 export async function createOciSandbox(runtime: SandboxRuntime, id: string, dir: string, opts: SandboxOptions, pauseBinary = pauseBinaryPath()): Promise<Sandbox> {
   const rootfs = join(dir, 'rootfs');
-  await mkdir(join(rootfs, 'dev'), { recursive: true, mode: 0o755 });
+  for (const d of ['dev', 'proc']) await mkdir(join(rootfs, d), { recursive: true, mode: 0o755 });
   await copyFile(pauseBinary, join(rootfs, 'pause'));
   const shm = join(dir, 'shm');
   await mkdir(shm, { recursive: true, mode: 0o700 });

@@ -11,6 +11,7 @@ test("start failures are classified as moby's translateContainerdStartErr does",
   assert.equal(startFailureReason('chdir to cwd ("/nonexist") set in config.json failed: no such file or directory'), 'cwd-not-found');
   assert.equal(startFailureReason('error mounting "/etc/passwd" to rootfs at "/etc": not a directory'), 'not-a-directory');
   assert.equal(startFailureReason('cgroup: something else broke'), 'runtime-failed');
+  assert.equal(startFailureReason('runc run failed: unable to start container process: error closing exec fds: open /proc/self/fd: no such file or directory'), 'runtime-failed');
   // crun's words, rewritten into runc's first, classify the same.
   assert.equal(startFailureReason(asRuncMessage('executable file `nosuch` not found in $PATH: No such file or directory')), 'executable-not-found');
 });

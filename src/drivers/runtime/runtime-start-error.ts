@@ -26,7 +26,9 @@ export function startFailureReason(message: string): StartFailureReason {
   const m = message.toLowerCase();
   // A missing working directory also says "no such file or directory", but it is no missing command.
   if (m.includes('chdir to cwd')) return 'cwd-not-found';
-  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(m)) return 'executable-not-found';
+  // moby also asks that the message names the command; runc's (and rewritten crun's) say `exec: "CMD"`.
+  // A missing file of the runtime's own (`open /proc/self/fd`) is no missing command.
+  if (/executable file not found|system cannot find the file specified/.test(m) || /exec: ".*no such file or directory/.test(m)) return 'executable-not-found';
   if (m.includes('permission denied')) return 'permission-denied';
   if (m.includes('not a directory')) return 'not-a-directory';
   return 'runtime-failed';
