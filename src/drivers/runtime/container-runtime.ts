@@ -142,6 +142,11 @@ export interface ContainerRuntime {
   start(id: string): Promise<void>;
   /** Another process in a running container; its state goes into `<bundle>/execs/<execId>`. */
   exec(id: string, execId: string, process: Process, io: ProcessIo): Promise<ProcessHandle>;
+  /**
+   * Signals the container's init (`all`: every process of it), as the shim's Kill: for callers
+   * that hold the container's ID but no handle. Nothing left to signal is success.
+   */
+  kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   /** Host PIDs of every process in the container. */

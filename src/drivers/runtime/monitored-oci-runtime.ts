@@ -13,7 +13,7 @@ import type { LinuxResources, Process, RuntimeSpec } from '../../oci/runtime/run
 import type { CgroupDriver } from '../cgroups/cgroup-driver.js';
 import { isMonitorAlive, monitorBinaryPath, readExit, startMonitor, type MonitorOptions } from '../monitor/monitor-client.js';
 import type { ContainerRuntime, ContainerState, CreateOptions, ProcessHandle, ProcessIo, Sandbox, SandboxOptions } from './container-runtime.js';
-import { MonitoredProcess, type ProcessOwner } from './monitored-process.js';
+import { MonitoredProcess, signalName, type ProcessOwner } from './monitored-process.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { createOciSandbox, removeOciSandbox, restoreOciSandbox, type SandboxRuntime } from './oci-sandbox.js';
 import { RuntimeStartError } from './runtime-start-error.js';
@@ -148,8 +148,8 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
     return await this.profile.state(id);
   }
 
-  async kill(id: string, signal: string, all: boolean): Promise<void> {
-    await this.profile.kill(id, signal, all);
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    await this.profile.kill(id, signalName(signal), all);
   }
 
   async delete(id: string): Promise<void> {

@@ -12,7 +12,7 @@ import type { ExitStatus, ProcessHandle } from './container-runtime.js';
 
 /** What the handle asks of its runtime: the init's signals, deletion and OOM verdict go through it. */
 export interface ProcessOwner {
-  kill(id: string, signal: string, all: boolean): Promise<void>;
+  kill(id: string, signal: string | number, all: boolean): Promise<void>;
   delete(id: string): Promise<void>;
   /** OOM kills counted in the container's cgroup so far (0 when unknown). */
   oomKills(id: string): Promise<number>;

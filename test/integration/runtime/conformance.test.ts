@@ -47,6 +47,7 @@ for (const rt of RUNTIMES) {
       await p.signal('SIGTERM');
       const exit = await p.wait();
       assert.deepEqual([exit.code, exit.signal], [143, 15]);
+      await h.runtime.kill(b.id, 'KILL', true); // nothing left to signal is success
       await h.runtime.delete(b.id);
     });
 
@@ -151,6 +152,15 @@ for (const rt of RUNTIMES) {
       await p.signal('KILL');
       await p.wait();
       await h.runtime.delete(b.id);
+    });
+
+    it("reports an OOM kill in the exit status (read from the container's cgroup)", T, async () => {
+      // A shell variable of 64 MiB in a container of 16 MiB without swap: the kernel kills the shell.
+      const b = await h.bundle(['sh', '-c', 'x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo survived'], { resources: { memory: 16 * MiB, memorySwap: 16 * MiB } });
+      const p = await h.runtime.create(b.id, b.bundle, { ...IO, startNow: true });
+      const exit = await p.wait();
+      assert.equal(exit.oomKilled, true, `exit ${JSON.stringify(exit)}`);
+      await p.delete();
     });
 
     it('deletes the runtime state and the cgroup', T, async () => {
