@@ -3,7 +3,9 @@
  * network, IPC and UTS namespaces (and a /dev/shm) that two containers join — the base of a pod.
  */
 import assert from 'node:assert/strict';
-import { access, readlink } from 'node:fs/promises';
+import { access, readlink, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../../../src/core/run-command.js';
 import { after, before, describe, it } from 'node:test';
 import { isMountPoint } from '../../../src/drivers/snapshotter/mountinfo.js';
 import type { ProcessHandle, Sandbox } from '../../../src/drivers/runtime/container-runtime.js';
@@ -75,6 +77,19 @@ for (const rt of RUNTIMES) {
       assert.equal(await exists(dir), false);
       assert.equal(await exists(h.stateDir(id)), false);
       assert.equal(await h.newRuntime().restoreSandbox(id, dir, {}), undefined);
+    });
+
+    it("holds a network namespace made beforehand (the network driver's bind mount) instead of a new one", T, async () => {
+      const netns = join(h.base, 'netns-made-before');
+      await writeFile(netns, '');
+      await runCommand('unshare', [`--net=${netns}`, 'true']);
+      const id = h.nextId('sandbox');
+      const dir = h.sandboxDir(id);
+      const sandbox = await h.runtime.createSandbox(id, dir, { cgroupsPath: `${h.cgroupParent}/${id}`, netns });
+      assert.equal(await ns(sandbox.pid, 'net'), `net:[${(await stat(netns)).ino}]`);
+      await h.runtime.removeSandbox(id, dir);
+      assert.equal(await isMountPoint(netns), true, 'the namespace is the network driver\'s: it stays');
+      await runCommand('umount', [netns]);
     });
 
     it('shares the PID namespace when asked: the pause process is init of both', T, async () => {

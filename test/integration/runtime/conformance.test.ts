@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { access, readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { RuntimeStartError } from '../../../src/drivers/runtime/runtime-start-error.js';
+import { SECCOMP_BPF_ANNOTATION } from '../../../src/drivers/runtime/seccomp-bpf-cache.js';
 import { demux } from '../monitor/monitor-fixture.js';
 import { cgroupDir, collect, RUNTIMES, RuntimeHarness, waitForText } from './harness.js';
 
@@ -37,6 +38,19 @@ for (const rt of RUNTIMES) {
       assert.match(exit.at, TIME);
       assert.deepEqual(await p.exited(), exit);
       await p.delete();
+    });
+
+    it('adapts specs to the profile: crun reuses the seccomp filter it compiled, runc compiles each time', T, async () => {
+      const b = await h.bundle(['true']);
+      const p = await h.runtime.create(b.id, b.bundle, { ...IO, startNow: true });
+      assert.equal((await p.wait()).code, 0);
+      await p.delete();
+      const next = await h.bundle(['true']);
+      const annotations = (JSON.parse(await readFile(`${next.bundle}/config.json`, 'utf8')) as { annotations?: Record<string, string> }).annotations ?? {};
+      assert.equal(SECCOMP_BPF_ANNOTATION in annotations, rt.name === 'crun');
+      const q = await h.runtime.create(next.id, next.bundle, { ...IO, startNow: true });
+      assert.equal((await q.wait()).code, 0);
+      await q.delete();
     });
 
     it('signals the process: SIGTERM ends it by signal 15', T, async () => {
