@@ -29,6 +29,8 @@ export interface ExitStatus {
   signal: number | null;
   /** The kernel's OOM killer struck in the container's cgroup (init processes only; read before delete). */
   oomKilled?: boolean;
+  /** How many processes it killed there (docker's message tells one from many). */
+  oomKills?: number;
   /** When it ended: RFC 3339 with nanoseconds, UTC. */
   at: string;
 }

@@ -43,7 +43,10 @@ export class MonitoredProcess implements ProcessHandle {
   private async status(exit: MonitorExit): Promise<ExitStatus> {
     const status: ExitStatus = { code: exit.exitCode, signal: exit.signal, at: exit.finishedAt };
     // The counter lives in the container's cgroup, which delete() removes: read it now.
-    if (this.execId === undefined) status.oomKilled = (await this.owner.oomKills(this.id).catch(() => 0)) > 0;
+    if (this.execId === undefined) {
+      status.oomKills = await this.owner.oomKills(this.id).catch(() => 0);
+      status.oomKilled = status.oomKills > 0;
+    }
     return status;
   }
 

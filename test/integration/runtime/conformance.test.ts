@@ -34,7 +34,7 @@ for (const rt of RUNTIMES) {
       assert.equal((await h.runtime.state(b.id))?.status, 'created');
       await h.runtime.start(b.id);
       const exit = await p.wait();
-      assert.deepEqual({ code: exit.code, signal: exit.signal, oomKilled: exit.oomKilled }, { code: 7, signal: null, oomKilled: false });
+      assert.deepEqual({ code: exit.code, signal: exit.signal, oomKilled: exit.oomKilled, oomKills: exit.oomKills }, { code: 7, signal: null, oomKilled: false, oomKills: 0 });
       assert.match(exit.at, TIME);
       assert.deepEqual(await p.exited(), exit);
       await p.delete();
@@ -174,6 +174,7 @@ for (const rt of RUNTIMES) {
       const p = await h.runtime.create(b.id, b.bundle, { ...IO, startNow: true });
       const exit = await p.wait();
       assert.equal(exit.oomKilled, true, `exit ${JSON.stringify(exit)}`);
+      assert.ok((exit.oomKills ?? 0) >= 1);
       await p.delete();
     });
 
