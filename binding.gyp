@@ -67,7 +67,8 @@
         "-Werror"
       ],
       "ldflags": [
-        "-static"
+        "-static",
+        "-s"
       ]
     },
     {

@@ -18,7 +18,7 @@
  * The process outlives the daemon: after a daemon restart, restore(id, bundle) gives a handle to
  * the same process (or its recorded exit).
  */
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { LinuxResources, Process, RuntimeSpec } from '../../oci/runtime/runtime-spec-types.js';
 
 /** How a container's or exec's process ended. */
@@ -91,8 +91,9 @@ export interface ProcessHandle {
   /**
    * A new attach stream: output from now on (raw with a tty, else docker's multiplexed frames),
    * input to stdin; `end()` ends stdin. The monitor closes it after the process's last output.
+   * A socket, not any Duplex: the API hijacks and splices it (half-close, destroy) as one.
    */
-  attach(): Promise<Duplex>;
+  attach(): Promise<Socket>;
   resize(rows: number, cols: number): Promise<void>;
   closeStdin(): Promise<void>;
   /** Sends a signal (name with or without SIG, or number); `all` reaches every process of the container (init only). */

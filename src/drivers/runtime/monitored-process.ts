@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { errnoCode, InvalidParameterError } from '../../core/errors.js';
 import { connectAttach, isMonitorAlive, readExit, sendControl, waitExit, type MonitorExit } from '../monitor/monitor-client.js';
 import type { ExitStatus, ProcessHandle } from './container-runtime.js';
@@ -63,7 +63,7 @@ export class MonitoredProcess implements ProcessHandle {
     return isMonitorAlive(this.stateDir);
   }
 
-  attach(): Promise<Duplex> {
+  attach(): Promise<Socket> {
     return connectAttach(this.stateDir);
   }
 
