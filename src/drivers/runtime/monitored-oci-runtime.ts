@@ -5,7 +5,7 @@
  * stdio and reaps the process, so containers outlive the daemon; everything else is one runtime
  * call. Nothing outside this directory needs to know that the monitor exists.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDerivedFile } from '../../core/atomic-write.js';
 import { errnoCode, NotFoundError } from '../../core/errors.js';
@@ -76,9 +76,11 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
 
   async create(id: string, bundle: string, opts: CreateOptions): Promise<ProcessHandle> {
     const stateDir = join(bundle, INIT_STATE);
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    // A stale runtime entry (a crash between create and delete) would fail create with "already exists".
+    // A stale runtime entry (a crash between create and delete) would fail create with "already
+    // exists", and a stale exit file would read as this run's exit.
     await this.profile.deleteIfPresent(id).catch(() => undefined);
+    await rm(stateDir, { recursive: true, force: true });
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
     this.bundles.set(id, bundle);
     const seccomp = this.toLearn.get(id);
     this.toLearn.delete(id);

@@ -94,6 +94,34 @@ for (const rt of RUNTIMES) {
       await p.delete();
     });
 
+    it('closes stdin on request: cat sees the end of its input', T, async () => {
+      const b = await h.bundle(['cat']);
+      const p = await h.runtime.create(b.id, b.bundle, { tty: false, stdin: true, stdinOnce: false, startNow: true });
+      const stream = await p.attach();
+      const output = collect(stream);
+      stream.write('abc\n');
+      await waitForText(stream, 'abc');
+      await p.closeStdin();
+      assert.equal((await p.wait()).code, 0);
+      assert.deepEqual(demux(await output).map((f) => f.payload), ['abc\n']);
+      await p.delete();
+    });
+
+    it('creates over a stale entry of the same id (a crash between exit and delete)', T, async () => {
+      const b = await h.bundle(['sleep', '1000']);
+      const first = await h.runtime.create(b.id, b.bundle, { ...IO, startNow: true });
+      await first.signal('KILL');
+      assert.equal((await first.wait()).code, 137);
+      assert.equal((await h.runtime.state(b.id))?.status, 'stopped');
+      const second = await h.newRuntime().create(b.id, b.bundle, { ...IO, startNow: true });
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(await second.exited(), undefined, 'the first run\'s exit is not the second\'s');
+      await second.signal('TERM', true);
+      await second.signal('KILL', true);
+      assert.equal((await second.wait()).signal, 9);
+      await second.delete();
+    });
+
     it('execs a process: its output and exit code', T, async () => {
       const b = await h.bundle(['sleep', '1000']);
       const init = await h.runtime.create(b.id, b.bundle, { ...IO, startNow: true });
