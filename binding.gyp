@@ -43,6 +43,35 @@
       ]
     },
     {
+      "target_name": "berth-pause",
+      "type": "executable",
+      "sources": [
+        "native/berth-pause/pause.c"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags!": [
+        "-O3",
+        "-pthread"
+      ],
+      "ldflags!": [
+        "-rdynamic",
+        "-pthread"
+      ],
+      "cflags": [
+        "-std=c11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror"
+      ],
+      "ldflags": [
+        "-static",
+        "-s"
+      ]
+    },
+    {
       "target_name": "berth_host",
       "sources": [
         "native/berth-host/host.c"

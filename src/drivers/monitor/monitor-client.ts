@@ -103,7 +103,10 @@ function startError(message: string): Error {
   return startFailureExitCode(message) !== undefined ? new InvalidParameterError(message) : new SystemError(message);
 }
 
-function parseReport(stdout: string, stderr: string, code: number | null): MonitorStarted {
+/** Turns a monitor's {"error": ...} report (already in runc's words) into the error to throw. */
+export type ReportError = (message: string) => Error;
+
+function parseReport(stdout: string, stderr: string, code: number | null, toError: ReportError): MonitorStarted {
   const line = stdout.trim().split('\n').pop() ?? '';
   let report: unknown;
   try {
@@ -112,7 +115,7 @@ function parseReport(stdout: string, stderr: string, code: number | null): Monit
     throw new SystemError(`berth-monitor exited with ${code ?? 'a signal'} without a report: ${(stderr || stdout).trim()}`);
   }
   const r = report as { pid?: unknown; monitorPid?: unknown; error?: unknown };
-  if (typeof r.error === 'string') throw startError(asRuncMessage(r.error));
+  if (typeof r.error === 'string') throw toError(asRuncMessage(r.error));
   if (typeof r.pid !== 'number' || typeof r.monitorPid !== 'number') {
     throw new SystemError(`berth-monitor sent an invalid report: ${line}`);
   }
@@ -122,10 +125,11 @@ function parseReport(stdout: string, stderr: string, code: number | null): Monit
 /**
  * Starts a monitor and waits until the runtime's create (or exec) has finished. Resolves once the
  * container's process exists (create mode: not started yet) and the attach and control sockets
- * listen. Rejects with the runtime's own error message: InvalidParameterError when the command
- * cannot be found or run, SystemError otherwise.
+ * listen. Rejects with the runtime's own error message: by default InvalidParameterError when the
+ * command cannot be found or run, SystemError otherwise; `toError` makes another error of it
+ * (the runtime seam's RuntimeStartError).
  */
-export async function startMonitor(opts: MonitorOptions): Promise<MonitorStarted> {
+export async function startMonitor(opts: MonitorOptions, toError: ReportError = startError): Promise<MonitorStarted> {
   return await new Promise<MonitorStarted>((resolve, reject) => {
     const child = spawn(opts.binary, monitorArgs(opts), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const out: Buffer[] = [];
@@ -135,7 +139,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorStarted
     child.on('error', (e) => reject(new SystemError(`cannot run ${opts.binary}: ${e.message}`, { cause: e })));
     child.on('close', (code) => {
       try {
-        resolve(parseReport(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), code));
+        resolve(parseReport(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), code, toError));
       } catch (e) {
         reject(e);
       }

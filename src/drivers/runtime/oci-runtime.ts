@@ -101,6 +101,14 @@ export class OciRuntime {
     await this.exec(['resume', id]);
   }
 
+  /**
+   * New cgroup limits from a file of OCI `linux.resources`. A file, not stdin: crun opens
+   * /dev/stdin, which a socket (what Node gives a child for stdin) cannot be opened as.
+   */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await this.exec(['update', '--resources', resourcesFile, id]);
+  }
+
   /** PIDs (host namespace) of every process in the container. */
   async pids(id: string): Promise<number[]> {
     try {

@@ -5,6 +5,9 @@ import { OciRuntime } from './oci-runtime.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 import { readOnlyRuntime, type ReadOnlyRuntime } from './read-only-runtime.js';
 import { unmountIfMounted } from '../mounts/mount-syscalls.js';
+import type { CgroupDriver } from '../cgroups/cgroup-driver.js';
+import type { ContainerRuntime } from './container-runtime.js';
+import { MonitoredOciRuntime } from './monitored-oci-runtime.js';
 
 export const KNOWN_RUNTIMES: Record<string, string> = { crun: '/usr/bin/crun', runc: '/usr/bin/runc' };
 
@@ -40,9 +43,12 @@ export class RuntimeCatalog {
   private readonly readOnly = new Map<string, ReadOnlyRuntime | undefined>();
   /** crun alone takes a compiled filter (`run.oci.seccomp_bpf_data`); runc compiles each time. */
   private readonly crunSeccomp = new SeccompBpfCache();
+  /** One seam per runtime name: each keeps the bundles of the containers it created or restored. */
+  private readonly seams = new Map<string, MonitoredOciRuntime>();
   defaultName: string;
 
-  constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void) {
+  /** @param cgroups reads OOM kills for the seam's exit statuses (ContainerRuntime's ExitStatus.oomKilled). */
+  constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void, private readonly cgroups?: Pick<CgroupDriver, 'oomKills'>) {
     this.defaultName = requestedDefault;
   }
 
@@ -82,6 +88,17 @@ export class RuntimeCatalog {
     if (problem) throw new UnavailableError(problem);
     const ro = this.readOnly.get(n);
     return new OciRuntime(n, ro?.path ?? binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined, ro?.env);
+  }
+
+  /** The runtime seam for a container's runtime name (the default when empty). */
+  runtime(name: string | undefined): ContainerRuntime {
+    const profile = this.get(name);
+    let seam = this.seams.get(profile.name);
+    if (!seam) {
+      seam = new MonitoredOciRuntime(profile, this.cgroups ? { cgroups: this.cgroups } : {});
+      this.seams.set(profile.name, seam);
+    }
+    return seam;
   }
 
   paths(): Record<string, string> {
