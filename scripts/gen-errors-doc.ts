@@ -43,6 +43,12 @@ const INTERNAL: Record<string, string> = {
   EarlyExit: 'berthd exits before serving (`--help`, `--version`, a bad option) with its exit code',
 };
 
+/** Typed errors whose kind depends on the case, with the rule that picks it. */
+const VARIABLE_KIND: Record<string, string> = {
+  RuntimeStartError:
+    'the runtime could not start a process: `InvalidParameterError` (400) when the command or a mount is wrong (executable not found — exit 127 —, permission denied — 126 —, not a directory, no such working directory), else `SystemError` (500)',
+};
+
 /** Client-side errors: the CLI turns them into a message and docker's exit codes (1, 125). */
 const CLIENT_DIRS = ['src/cli', 'src/client'];
 
@@ -81,7 +87,10 @@ export async function generateErrorsDoc(): Promise<string> {
   const classes = await errorClasses();
   const byName = new Map(classes.map((c) => [c.name, c]));
   const typed = classes.filter((c) => c.name !== 'BerthError' && kindOf(c, byName) && !Object.values(KINDS).some((k) => k.cls === c.name));
-  const internal = classes.filter((c) => c.name !== 'BerthError' && !kindOf(c, byName) && !CLIENT_DIRS.some((d) => c.file.startsWith(d)));
+  const variable = classes.filter((c) => c.base === 'BerthError' && !kindOf(c, byName));
+  const internal = classes.filter((c) => c.name !== 'BerthError' && c.base !== 'BerthError' && !kindOf(c, byName) && !CLIENT_DIRS.some((d) => c.file.startsWith(d)));
+  const unexplained = variable.filter((c) => !VARIABLE_KIND[c.name]);
+  if (unexplained.length > 0) throw new Error(`typed errors with their own kind and no entry in scripts/gen-errors-doc.ts VARIABLE_KIND: ${unexplained.map((c) => `${c.name} (${c.file})`).join(', ')}`);
   const missing = internal.filter((c) => !INTERNAL[c.name]);
   if (missing.length > 0) throw new Error(`error classes without an entry in scripts/gen-errors-doc.ts INTERNAL: ${missing.map((c) => `${c.name} (${c.file})`).join(', ')}`);
   const out = [
@@ -111,6 +120,12 @@ export async function generateErrorsDoc(): Promise<string> {
       const k = kindOf(c, byName)!;
       return `| \`${c.name}\` | \`${KINDS[k].cls}\` | ${ERROR_HTTP_STATUS[k]} | \`${c.file}\` |`;
     }),
+    '',
+    'Typed errors whose kind depends on the case:',
+    '',
+    '| error | declared in | kind |',
+    '|---|---|---|',
+    ...variable.map((c) => `| \`${c.name}\` | \`${c.file}\` | ${VARIABLE_KIND[c.name]} |`),
     '',
     '## Errors that never reach a client as they are',
     '',
