@@ -80,7 +80,8 @@ export class RuntimeCatalog {
     return [...this.problems.entries()].filter(([, p]) => p !== undefined).map(([n, p]) => `WARNING: runtime ${n}: ${p}`);
   }
 
-  get(name: string | undefined): OciRuntime {
+  /** The OCI runtime profile (binary, root, quirks) the seam of that name is made of. */
+  private profile(name: string | undefined): OciRuntime {
     const n = name && name !== '' ? name : this.defaultName;
     const binary = KNOWN_RUNTIMES[n];
     if (!binary) throw new InvalidParameterError(`unknown or invalid runtime name: ${n}`);
@@ -92,7 +93,7 @@ export class RuntimeCatalog {
 
   /** The runtime seam for a container's runtime name (the default when empty). */
   runtime(name: string | undefined): ContainerRuntime {
-    const profile = this.get(name);
+    const profile = this.profile(name);
     let seam = this.seams.get(profile.name);
     if (!seam) {
       seam = new MonitoredOciRuntime(profile, this.cgroups ? { cgroups: this.cgroups } : {});

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connectAttach } from '../../drivers/monitor/monitor-client.js';
+import type { ProcessHandle } from '../../drivers/runtime/container-runtime.js';
 
 interface Pending {
   resolve: (s: Socket) => void;
@@ -23,8 +23,8 @@ export class AttachHub {
     });
   }
 
-  now(stateDir: string): Promise<Socket> {
-    return connectAttach(stateDir);
+  now(handle: ProcessHandle): Promise<Socket> {
+    return handle.attach();
   }
 
   /** Called by start once the monitor listens and before the process runs. */
@@ -33,12 +33,12 @@ export class AttachHub {
     return this.pending.get(id)?.length ?? 0;
   }
 
-  async monitorReady(id: string, stateDir: string): Promise<void> {
+  async monitorReady(id: string, handle: ProcessHandle): Promise<void> {
     const list = this.pending.get(id) ?? [];
     this.pending.delete(id);
     await Promise.all(list.map(async (p) => {
       try {
-        p.resolve(await connectAttach(stateDir));
+        p.resolve(await handle.attach());
       } catch (err) {
         p.reject(err);
       }

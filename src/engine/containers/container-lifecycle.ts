@@ -4,10 +4,11 @@ import { constants } from 'node:os';
 import { phaseTimer } from '../../core/phase-timer.js';
 import type { Logger } from '../../core/logger.js';
 import { writeDerivedFile } from '../../core/atomic-write.js';
-import { BerthError, ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
+import { ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
-import { isMonitorAlive, monitorBinaryPath, readExit, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
+import type { ExitStatus, LogOptions, ProcessHandle } from '../../drivers/runtime/container-runtime.js';
+import { RuntimeStartError } from '../../drivers/runtime/runtime-start-error.js';
 import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
 import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
 import { releaseShm, sharedNamespaces } from './shared-namespaces.js';
@@ -63,6 +64,8 @@ export function runDir(execRoot: string, id: string): string {
  */
 export class ContainerLifecycle {
   private readonly watching = new Set<string>();
+  /** The init process of each container started or restored: its exit, attach and resize. */
+  private readonly handles = new Map<string, ProcessHandle>();
   /** The user's stop or kill in flight per container: its exit is theirs, not a crash. */
   private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string; at: number; reason?: string }>();
   /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
@@ -121,16 +124,13 @@ export class ContainerLifecycle {
       throw new NotModifiedError('container already started');
     }
     if (record.State.Status === 'removing' || record.State.Dead) throw new ConflictError(`container ${record.Id} is marked for removal and cannot be started`);
-    const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     // Each start's phases go to the debug log: it is every `docker run`'s latency.
     const { mark, phases } = phaseTimer();
     const dir = runDir(this.d.execRoot, record.Id);
-    const state = join(dir, 'monitor');
     await rm(dir, { recursive: true, force: true });
-    await mkdir(state, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     if (record.LogPath !== '') await mkdir(dirname(record.LogPath), { recursive: true, mode: 0o710 });
-    // A stale runtime entry (from a crash) would make create fail with "already exists".
-    await runtime.deleteIfPresent(record.Id).catch(() => undefined);
     try {
       // Independent steps of the start path run together: it is every `docker run`'s latency.
       mark('prepared');
@@ -167,10 +167,7 @@ export class ContainerLifecycle {
       const spec = buildRuntimeSpec(input);
       await addHostSpecParts(spec, record.HostConfig);
       spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
-      const seccomp = spec.linux?.seccomp;
-      const compiled = runtime.seccompAnnotations(seccomp);
-      if (Object.keys(compiled).length > 0) spec.annotations = { ...spec.annotations, ...compiled };
-      await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(spec));
+      await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
       mark('bundle');
       const [rows, cols] = record.HostConfig.ConsoleSize;
       // The runtime's `run` saves a `start` (a process, ~4 ms of every docker run). Output that
@@ -178,25 +175,18 @@ export class ContainerLifecycle {
       // more than one waiting, only create-then-start gives every one of them the first bytes.
       const waiting = this.d.attach.waiting(record.Id);
       const runNow = waiting <= 1;
-      const started = await startMonitor({
-        binary: monitorBinaryPath(),
-        id: record.Id,
-        bundle: dir,
-        runtime: runtime.binary,
-        env: runtime.env,
-        runtimeRoot: runtime.root,
-        ...(runtime.hideOnCreate !== undefined ? { hideMount: runtime.hideOnCreate } : {}),
-        stateDir: state,
+      const log = logOptions(record);
+      const started = await runtime.create(record.Id, dir, {
         tty: record.Config.Tty,
         stdin: record.Config.OpenStdin,
         stdinOnce: record.Config.StdinOnce,
         ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
-        ...logOptions(record),
-        ...(runNow ? { runNow: true, holdOutput: waiting === 1 } : {}),
+        ...(log ? { log } : {}),
+        ...(runNow ? { startNow: true, holdOutput: waiting === 1 } : {}),
       });
+      this.handles.set(record.Id, started);
       mark('created');
-      if (Object.keys(compiled).length === 0) void runtime.learnSeccomp(record.Id, seccomp);
-      await this.d.attach.monitorReady(record.Id, state);
+      await this.d.attach.monitorReady(record.Id, started);
       mark('attached');
       if (!runNow) await runtime.start(record.Id);
       mark('started');
@@ -216,7 +206,7 @@ export class ContainerLifecycle {
       await this.d.registry.save(record);
       mark('saved');
       this.d.log.debug({ id: record.Id, ms: phases }, 'container started');
-      this.watch(record.Id);
+      this.watch(record.Id, started);
       for (const m of record.Mounts ?? []) {
         if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
       }
@@ -230,12 +220,12 @@ export class ContainerLifecycle {
       await releaseShm(this.d.execRoot, record.Id).catch(() => undefined);
       const message = errorMessage(err);
       record.State.Error = message;
-      if (err instanceof BerthError && /runc create failed|crun|OCI runtime/i.test(message) && !/^OCI runtime/.test(message)) {
+      if (err instanceof RuntimeStartError && !message.startsWith('OCI runtime')) {
         // docker's wording, which scripts match on: "OCI runtime create failed: …".
         err.message = `OCI runtime create failed: ${message}`;
       }
       // docker records 127/126 for a command that cannot be found or run.
-      record.State.ExitCode = startFailureExitCode(message) ?? 128;
+      record.State.ExitCode = (err instanceof RuntimeStartError ? err.exitCode : undefined) ?? 128;
       record.State = { ...record.State, Status: record.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0 };
       record.LastExit = { ...explainExit(record, { exitCode: record.State.ExitCode, signal: null }, []), Reason: 'start-failed', Message: `the container could not start: ${message}` };
       await this.d.registry.save(record).catch(() => undefined);
@@ -246,13 +236,12 @@ export class ContainerLifecycle {
   }
 
   /** Follows a running container's monitor until it writes the exit status. */
-  watch(id: string): void {
+  watch(id: string, handle: ProcessHandle): void {
     if (this.watching.has(id)) return;
     this.watching.add(id);
-    const state = join(runDir(this.d.execRoot, id), 'monitor');
-    void waitExit(state)
+    void handle.wait()
       .then(
-        (exit) => this.onExit(id, { exitCode: exit.exitCode, signal: exit.signal }, ''),
+        (exit: ExitStatus) => this.onExit(id, { exitCode: exit.code, signal: exit.signal }, ''),
         (err: unknown) => this.onExit(id, { exitCode: 255, signal: null, lost: `the container monitor ended without recording an exit status: ${errorMessage(err)}` }, `the container monitor ended without recording an exit status: ${errorMessage(err)}`),
       )
       .catch((err: unknown) => this.d.log.error({ err, id }, 'recording container exit failed'))
@@ -272,7 +261,8 @@ export class ContainerLifecycle {
     const logs = await lastLogLines(record.LogPath);
     let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
-      const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+      const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
+      this.handles.delete(id);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
       const { driver } = await hostLimits();
       const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
@@ -351,6 +341,15 @@ export class ContainerLifecycle {
     });
   }
 
+  /** A running container's init process (attach, resize). */
+  async handle(record: ContainerRecord): Promise<ProcessHandle> {
+    const known = this.handles.get(record.Id);
+    if (known) return known;
+    const handle = await this.d.runtimes.runtime(record.HostConfig.Runtime).restore(record.Id, runDir(this.d.execRoot, record.Id));
+    if (!handle) throw new ConflictError(`container ${record.Id} is not running`);
+    return handle;
+  }
+
   /** Whether a stop (or a recent kill) is on its way to ending the container, as onExit reads its cause. */
   beingStopped(id: string): boolean {
     const user = this.userStops.get(id);
@@ -360,7 +359,7 @@ export class ContainerLifecycle {
   /** docker stop: the stop signal, then SIGKILL after the timeout. A reason (`unhealthy`) goes into its events. */
   async stop(record: ContainerRecord, opts: { timeout?: number; signal?: string; reason?: string }): Promise<void> {
     if (!record.State.Running) throw new NotModifiedError('container already stopped');
-    const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     const signal = parseSignal(opts.signal ?? record.Config.StopSignal ?? 'SIGTERM');
     const timeout = opts.timeout ?? record.Config.StopTimeout ?? 10;
     if (record.State.Restarting) {
@@ -393,7 +392,7 @@ export class ContainerLifecycle {
     }
     record.HasBeenManuallyStopped = true;
     this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now(), ...(reason ? { reason } : {}) });
-    const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)), ...(reason ? { reason } : {}) });
     await runtime.kill(record.Id, sig, all);
   }
@@ -403,7 +402,7 @@ export class ContainerLifecycle {
     if (record.State.Restarting) throw new ConflictError(`Container ${record.Id} is restarting, wait until the container is running`);
     if (paused && record.State.Paused) throw new ConflictError(`container ${record.Id} is already paused`);
     if (!paused && !record.State.Paused) throw new ConflictError(`container ${record.Id} is not paused`);
-    const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     await (paused ? runtime.pause(record.Id) : runtime.resume(record.Id));
     record.State = { ...record.State, Paused: paused, Status: paused ? 'paused' : 'running' };
     await this.d.registry.save(record);
@@ -415,10 +414,11 @@ export class ContainerLifecycle {
    * and a created-but-never-started runtime container are leftovers of no record.
    */
   private async sweepInterruptedStart(record: ContainerRecord): Promise<void> {
-    const state = join(runDir(this.d.execRoot, record.Id), 'monitor');
-    if (await isMonitorAlive(state)) {
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
+    const handle = await runtime.restore(record.Id, runDir(this.d.execRoot, record.Id));
+    if (handle && (await handle.alive())) {
       this.d.log.warn({ id: record.Id }, 'removing a container process whose start did not finish');
-      await this.d.runtimes.get(record.HostConfig.Runtime).delete(record.Id).catch(() => undefined);
+      await runtime.delete(record.Id).catch(() => undefined);
     }
     await this.d.snapshotter.unmountRootfs(record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmount failed'));
     await releaseShm(this.d.execRoot, record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmounting /dev/shm failed'));
@@ -446,15 +446,16 @@ export class ContainerLifecycle {
       }
       return;
     }
-    const state = join(runDir(this.d.execRoot, record.Id), 'monitor');
-    const exit = await readExit(state);
+    const handle = await this.d.runtimes.runtime(record.HostConfig.Runtime).restore(record.Id, runDir(this.d.execRoot, record.Id));
+    const exit = await handle?.exited();
     if (exit) {
-      await this.onExit(record.Id, { exitCode: exit.exitCode, signal: exit.signal }, '', true);
+      await this.onExit(record.Id, { exitCode: exit.code, signal: exit.signal }, '', true);
       return;
     }
-    if (await isMonitorAlive(state)) {
+    if (handle && (await handle.alive())) {
       await this.d.endpoints.restore(record).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'restoring published ports failed'));
-      this.watch(record.Id);
+      this.handles.set(record.Id, handle);
+      this.watch(record.Id, handle);
       for (const l of this.startedListeners) l(record, true);
       return;
     }
@@ -471,10 +472,10 @@ function signalNumber(name: string): number {
 }
 
 /** The monitor's log flags for the container's log driver. */
-function logOptions(record: ContainerRecord): { logPath?: string; logMaxSize?: number; logMaxFiles?: number; logCompress?: boolean } {
+function logOptions(record: ContainerRecord): LogOptions | undefined {
   const s = logSettings(record.HostConfig.LogConfig);
-  if (s.driver === 'none') return {};
-  return { logPath: record.LogPath, logMaxSize: s.maxSize, logMaxFiles: s.maxFiles, logCompress: s.compress };
+  if (s.driver === 'none') return undefined;
+  return { path: record.LogPath, maxSize: s.maxSize, maxFiles: s.maxFiles, compress: s.compress };
 }
 
 function delay(ms: number): Promise<void> {

@@ -34,7 +34,6 @@ import { hostLimits } from './limits/host-limits.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
-import { sendControl } from '../../drivers/monitor/monitor-client.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
 import { logPathFor } from './log-paths.js';
@@ -145,7 +144,7 @@ export class ContainerService {
         // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
         this.d.log.warn({ id: r.Id }, 'finishing the removal of a container');
         await this.keepRecord(r, 'user');
-        await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
+        await this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined);
         await this.d.snapshotter.removeRootfs(r.Id).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'removing the rootfs failed'));
         await this.d.registry.forget(r);
         publishContainerEvent(this.d.events, r, 'destroy');
@@ -166,7 +165,7 @@ export class ContainerService {
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
     adaptSharedNamespaces(resolved.hostConfig, (ref) => this.d.registry.find(ref));
-    this.d.runtimes.get(resolved.hostConfig.Runtime);
+    this.d.runtimes.runtime(resolved.hostConfig.Runtime);
     const limits = await hostLimits();
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
     warnings.push(...((await this.d.portWarnings?.(resolved.hostConfig.PortBindings)) ?? []));
@@ -358,7 +357,7 @@ export class ContainerService {
         throw new RemoveRunningError(r.Id, r.Name.slice(1), r.State.Paused);
       }
       const exited = this.notifier.add(r.Id, 'not-running');
-      if (r.State.Paused) await this.d.runtimes.get(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);
+      if (r.State.Paused) await this.d.runtimes.runtime(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);
       // A kill of the user's (dockerd's rm -f sends one too, with its event), so the exit says why.
       await this.lifecycle.kill(r, 'KILL', REMOVED, true);
       await exited;
@@ -366,7 +365,7 @@ export class ContainerService {
     const { mark, phases } = phaseTimer();
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
-      await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
+      await this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined);
       // Recorded before anything is deleted: a crash from here on is finished at the next start.
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
       await this.d.registry.save(r);
@@ -413,7 +412,7 @@ export class ContainerService {
     if (r.State.Restarting) throw new ConflictError(`container ${ref} is restarting, wait until the container is running`);
     publishContainerEvent(this.d.events, r, 'attach');
     if (!opts.stream) return { record: r, open: undefined };
-    if (r.State.Running) return { record: r, open: () => this.attachHub.now(join(runDir(this.d.execRoot, r.Id), 'monitor')) };
+    if (r.State.Running) return { record: r, open: async () => this.attachHub.now(await this.lifecycle.handle(r)) };
     const started = this.attachHub.waitForStart(r.Id);
     return { record: r, open: () => started };
   }
@@ -428,7 +427,7 @@ export class ContainerService {
     const r = this.get(ref);
     if (!r.State.Running) throw new ConflictError(`cannot resize container ${r.Id}: container is not running`);
     if (!r.Config.Tty) return;
-    await sendControl(join(runDir(this.d.execRoot, r.Id), 'monitor'), `resize ${height} ${width}`);
+    await (await this.lifecycle.handle(r)).resize(height, width);
   }
 
   async rename(ref: string, newName: string): Promise<void> {
@@ -519,7 +518,7 @@ export class ContainerService {
   async top(ref: string, psArgs: string | undefined): Promise<{ Titles: string[]; Processes: string[][] }> {
     const r = this.get(ref);
     if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
-    const pids = new Set((await this.d.runtimes.get(r.HostConfig.Runtime).pids(r.Id)).map(String));
+    const pids = new Set((await this.d.runtimes.runtime(r.HostConfig.Runtime).pids(r.Id)).map(String));
     const args = (psArgs && psArgs.trim() !== '' ? psArgs : '-ef').split(/\s+/);
     const out = (await runCommand('ps', args)).stdout.trimEnd().split('\n');
     const header = (out[0] ?? '').trim().split(/\s+/);

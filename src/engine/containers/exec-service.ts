@@ -1,12 +1,12 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { writeDerivedFile } from '../../core/atomic-write.js';
 import { BerthError, ConflictError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
 import { parseDetachKeys } from '../../core/detach-keys.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import { connectAttach, monitorBinaryPath, sendControl, startFailureExitCode, startMonitor, waitExit } from '../../drivers/monitor/monitor-client.js';
+import type { ProcessHandle } from '../../drivers/runtime/container-runtime.js';
+import { RuntimeStartError } from '../../drivers/runtime/runtime-start-error.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { hostSecurity } from '../../drivers/host/host-security.js';
@@ -46,6 +46,8 @@ interface ExecRecord {
   detachKeys: Buffer;
   /** The process never ran (the runtime could not start it). */
   failedToStart?: boolean;
+  /** The running process, once started. */
+  handle?: ProcessHandle;
 }
 
 /** Exec create refuses a key spec docker cannot parse (moby: "Invalid escape keys (…) provided"). */
@@ -107,7 +109,7 @@ export class ExecService {
       // docker (daemon/exec.go): a process that never ran exits 126, or 127 when the command is
       // not there, and the CLI reads that from the exec's inspect once the stream has ended.
       const message = errorMessage(err);
-      e.ExitCode = startFailureExitCode(message) ?? 126;
+      e.ExitCode = (err instanceof RuntimeStartError ? err.exitCode : undefined) ?? 126;
       e.failedToStart = true;
       e.exited = Promise.resolve();
       // runc's words, which docker passes on: "OCI runtime exec failed: exec failed: unable to start…".
@@ -119,8 +121,6 @@ export class ExecService {
   private async launch(e: ExecRecord, r: ContainerRecord, opts: { detach: boolean; consoleSize?: [number, number] | undefined }): Promise<Socket | undefined> {
     // docker (daemon/exec.go): the terminal is exec create's; start's `Tty` only shapes the stream.
     const tty = e.config.Tty === true;
-    const dir = this.stateDir(e);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     const bundle = JSON.parse(await readFile(join(runDir(this.d.execRoot, r.Id), 'config.json'), 'utf8')) as { process: Process };
     const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
     const user = await resolveUser(rootfs, e.config.User ?? r.Config.User, (r.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
@@ -128,7 +128,6 @@ export class ExecService {
     const caps = e.config.Privileged ? [...hostSecurity().capabilities] : undefined;
     const proc: Process = {
       ...bundle.process,
-      terminal: tty,
       args: e.config.Cmd ?? [],
       env: mergeEnv(bundle.process.env, e.config.Env ?? []),
       cwd: e.config.WorkingDir || bundle.process.cwd,
@@ -136,36 +135,24 @@ export class ExecService {
       ...(caps ? { capabilities: { bounding: caps, effective: caps, permitted: caps } } : {}),
     };
     const size = opts.consoleSize ?? e.config.ConsoleSize ?? undefined;
-    // The monitor sizes the pty too, but the runtime applying it at exec closes a start-up race.
-    if (tty && size && size[0] > 0 && size[1] > 0) proc.consoleSize = { height: size[0], width: size[1] };
-    else delete proc.consoleSize;
-    const processFile = join(dir, 'process.json');
-    await writeDerivedFile(processFile, JSON.stringify(proc));
-    const runtime = this.d.runtimes.get(r.HostConfig.Runtime);
-    const started = await startMonitor({
-      binary: monitorBinaryPath(),
-      id: r.Id,
-      bundle: runDir(this.d.execRoot, r.Id),
-      runtime: runtime.binary,
-      env: runtime.env,
-      runtimeRoot: runtime.root,
-      stateDir: dir,
+    const runtime = this.d.runtimes.runtime(r.HostConfig.Runtime);
+    const started = await runtime.exec(r.Id, e.ID, proc, {
       tty,
       stdin: e.config.AttachStdin === true && !opts.detach,
       stdinOnce: true,
-      execProcessFile: processFile,
       holdOutput: !opts.detach,
       ...(tty && size && size[0] > 0 && size[1] > 0 ? { consoleSize: size } : {}),
     });
+    e.handle = started;
     e.Running = true;
     e.Pid = started.pid;
     publishContainerEvent(this.d.events, r, `exec_start: ${(e.config.Cmd ?? []).join(' ')}`, { execID: e.ID });
-    const attach = opts.detach ? undefined : await connectAttach(dir);
-    e.exited = waitExit(dir).then(async (exit) => {
+    const attach = opts.detach ? undefined : await started.attach();
+    e.exited = started.wait().then(async (exit) => {
       e.Running = false;
-      e.ExitCode = exit?.exitCode ?? 126;
+      e.ExitCode = exit.code;
       publishContainerEvent(this.d.events, r, 'exec_die', { execID: e.ID, exitCode: String(e.ExitCode) });
-      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await started.delete().catch(() => undefined);
     });
     return attach;
   }
@@ -173,7 +160,7 @@ export class ExecService {
   async resize(id: string, h: number, w: number): Promise<void> {
     const e = this.get(id);
     if (!e.Running) throw new ConflictError(`exec ${id} is not running`);
-    await sendControl(this.stateDir(e), `resize ${h} ${w}`);
+    await e.handle?.resize(h, w);
   }
 
   /** The client typed the detach keys: the process goes on without it. */
@@ -224,13 +211,7 @@ export class ExecService {
   /** Kills a running exec's process (a health probe past its timeout). */
   killProcess(id: string): void {
     const e = this.execs.get(id);
-    if (e?.Running && e.Pid > 0) {
-      try {
-        process.kill(e.Pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    if (e?.Running && e.handle) void e.handle.signal('KILL').catch(() => undefined);
   }
 
   /** Forgets the execs of a removed container. */
