@@ -1,39 +1,28 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import { phaseTimer } from '../../core/phase-timer.js';
 import type { Logger } from '../../core/logger.js';
-import { writeDerivedFile } from '../../core/atomic-write.js';
-import { ConflictError, errorMessage, NotModifiedError } from '../../core/errors.js';
+import { ConflictError, errorMessage } from '../../core/errors.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
-import type { ExitStatus, LogOptions, ProcessHandle } from '../../drivers/runtime/container-runtime.js';
+import type { ContainerRuntime, ExitStatus, ProcessHandle } from '../../drivers/runtime/container-runtime.js';
 import { RuntimeStartError } from '../../drivers/runtime/runtime-start-error.js';
-import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
-import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
-import { releaseShm, sharedNamespaces } from './shared-namespaces.js';
+import { releaseShm } from './shared-namespaces.js';
 import type { AttachHub } from './attach-hub.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
-import { writeEtcFiles } from './etc-files.js';
-import { mergeEnv } from './create-request.js';
-import { linkedAtStart } from './legacy-links.js';
 import type { ExitNotifier } from './exit-notifier.js';
 import { parseSignal } from './signals.js';
-import { recordCgroupPath, specInputFor, type HostSpecFacts } from './spec-input.js';
+import { recordCgroupPath, type HostSpecFacts } from './spec-input.js';
 import { hostLimits } from './limits/host-limits.js';
 import { oomVerdict } from './limits/oom-verdict.js';
-import { addHostSpecParts } from './limits/spec-limits.js';
-import { prepareMounts } from './mount-setup.js';
-import { ensureInitLayerFiles, ensureWorkingDir, replaceInitLayerDirs, resolveMountDestinations } from './rootfs-paths.js';
-import { resolveUser } from './user-lookup.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
 import { explainExit, lastLogLines, type ExitCause } from './exit-explanation.js';
 import { nextRestartDelay, restartsOnBoot, shouldRestart } from './restart-policy.js';
-import { logSettings } from './log-config.js';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import { isoTime } from '../../core/utc-time.js';
+import { assertCan } from './container-state.js';
+import { freshRunDir, logOptions, prepareBundle, runDir } from './start-bundle.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -51,11 +40,6 @@ export interface LifecycleDeps {
   events?: PublishEvent;
   endpoints: ContainerEndpoints;
   hostGateway: () => string;
-}
-
-/** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
-export function runDir(execRoot: string, id: string): string {
-  return join(execRoot, 'containers', id);
 }
 
 /**
@@ -117,122 +101,90 @@ export class ContainerLifecycle {
     this.d.notifier.exited(record.Id, record.State.ExitCode);
   }
 
+  /** `created`/`exited` → `running`: the bundle, then the runtime's process, then the record. */
   async start(record: ContainerRecord): Promise<void> {
+    assertCan(record, 'start');
     if (record.State.Restarting) this.cancelRestart(record.Id);
-    else if (record.State.Running) {
-      if (record.State.Paused) throw new ConflictError(`cannot start a paused container, try unpause instead`);
-      throw new NotModifiedError('container already started');
-    }
-    if (record.State.Status === 'removing' || record.State.Dead) throw new ConflictError(`container ${record.Id} is marked for removal and cannot be started`);
     const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     // Each start's phases go to the debug log: it is every `docker run`'s latency.
     const { mark, phases } = phaseTimer();
-    const dir = runDir(this.d.execRoot, record.Id);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (record.LogPath !== '') await mkdir(dirname(record.LogPath), { recursive: true, mode: 0o710 });
+    const dir = await freshRunDir(this.d.execRoot, record);
     try {
-      // Independent steps of the start path run together: it is every `docker run`'s latency.
       mark('prepared');
-      // Linked containers must run now; their addresses of now go into the hosts file and env.
-      const linked = linkedAtStart(record, (ref) => this.d.registry.find(ref));
-      const [rootfs, net] = await Promise.all([this.d.snapshotter.mountRootfs(record.Id), this.d.endpoints.attach(record)]);
-      mark('mounted');
-      const hc = record.HostConfig;
-      const etc = net.sharedFrom
-        ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
-        : await writeEtcFiles(join(record.HostsPath, '..'), {
-          hostname: record.Config.Hostname,
-          domainname: record.Config.Domainname,
-          extraHosts: hc.ExtraHosts ?? [],
-          hostNetwork: hc.NetworkMode === 'host',
-          addresses: net.addresses,
-          ...(net.address6 ? { address6: net.address6 } : {}),
-          links: linked.hosts,
-          hostGateway: this.d.hostGateway(),
-          dns: (hc.Dns as string[] | undefined) ?? [],
-          dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
-          dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
-          ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
-        });
-      // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
-      await replaceInitLayerDirs(rootfs);
-      await ensureInitLayerFiles(rootfs);
-      await ensureWorkingDir(rootfs, record.Config.WorkingDir);
-      if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
-      const user = await resolveUser(rootfs, record.Config.User, (record.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
-      const joined = await sharedNamespaces(record, (ref) => this.d.registry.find(ref), this.d.execRoot);
-      const input = specInputFor(record, rootfs, user, etc, this.d.host, net.netns, joined);
-      if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
-      const spec = buildRuntimeSpec(input);
-      await addHostSpecParts(spec, record.HostConfig);
-      spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
-      await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
-      mark('bundle');
-      const [rows, cols] = record.HostConfig.ConsoleSize;
-      // The runtime's `run` saves a `start` (a process, ~4 ms of every docker run). Output that
-      // comes before berthd connects a waiting attach client is held for it by the monitor; with
-      // more than one waiting, only create-then-start gives every one of them the first bytes.
-      const waiting = this.d.attach.waiting(record.Id);
-      const runNow = waiting <= 1;
-      const log = logOptions(record);
-      const started = await runtime.create(record.Id, dir, {
-        tty: record.Config.Tty,
-        stdin: record.Config.OpenStdin,
-        stdinOnce: record.Config.StdinOnce,
-        ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
-        ...(log ? { log } : {}),
-        ...(runNow ? { startNow: true, holdOutput: waiting === 1 } : {}),
-      });
-      this.handles.set(record.Id, started);
-      mark('created');
-      await this.d.attach.monitorReady(record.Id, started);
-      mark('attached');
-      if (!runNow) await runtime.start(record.Id);
-      mark('started');
-      record.State = {
-        ...record.State,
-        Status: 'running',
-        Running: true,
-        Paused: false,
-        Restarting: false,
-        Pid: started.pid,
-        ExitCode: 0,
-        Error: '',
-        OOMKilled: false,
-        StartedAt: isoTime(),
-        FinishedAt: record.State.FinishedAt,
-      };
-      await this.d.registry.save(record);
+      await prepareBundle(this.d, record, runtime, dir, mark);
+      const started = await this.createProcess(record, runtime, dir, mark);
+      await this.markRunning(record, started.pid);
       mark('saved');
       this.d.log.debug({ id: record.Id, ms: phases }, 'container started');
       this.watch(record.Id, started);
-      for (const m of record.Mounts ?? []) {
-        if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
-      }
-      publishContainerEvent(this.d.events, record, 'start');
-      for (const l of this.startedListeners) l(record, false);
+      this.announceStart(record);
     } catch (err) {
-      this.d.attach.cancel(record.Id, err);
-      await runtime.delete(record.Id).catch(() => undefined);
-      await this.d.snapshotter.unmountRootfs(record.Id).catch(() => undefined);
-      await this.d.endpoints.detach(record).catch(() => undefined);
-      await releaseShm(this.d.execRoot, record.Id).catch(() => undefined);
-      const message = errorMessage(err);
-      record.State.Error = message;
-      if (err instanceof RuntimeStartError && !message.startsWith('OCI runtime')) {
-        // docker's wording, which scripts match on: "OCI runtime create failed: …".
-        err.message = `OCI runtime create failed: ${message}`;
-      }
-      // docker records 127/126 for a command that cannot be found or run.
-      record.State.ExitCode = (err instanceof RuntimeStartError ? err.exitCode : undefined) ?? 128;
-      record.State = { ...record.State, Status: record.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0 };
-      record.LastExit = { ...explainExit(record, { exitCode: record.State.ExitCode, signal: null }, []), Reason: 'start-failed', Message: `the container could not start: ${message}` };
-      await this.d.registry.save(record).catch(() => undefined);
-      // A failed start ends the run as an exit would: `wait` callers (the docker CLI) return.
-      this.d.notifier.exited(record.Id, record.State.ExitCode);
+      await this.failStart(record, runtime, err);
       throw err;
     }
+  }
+
+  /**
+   * The runtime's process for the bundle, with the waiting attach clients connected before it
+   * runs. The runtime's `run` saves a `start` (a process, ~4 ms of every docker run). Output that
+   * comes before berthd connects a waiting attach client is held for it by the monitor; with more
+   * than one waiting, only create-then-start gives every one of them the first bytes.
+   */
+  private async createProcess(record: ContainerRecord, runtime: ContainerRuntime, dir: string, mark: (phase: string) => void): Promise<ProcessHandle> {
+    const [rows, cols] = record.HostConfig.ConsoleSize;
+    const waiting = this.d.attach.waiting(record.Id);
+    const runNow = waiting <= 1;
+    const log = logOptions(record);
+    const started = await runtime.create(record.Id, dir, {
+      tty: record.Config.Tty,
+      stdin: record.Config.OpenStdin,
+      stdinOnce: record.Config.StdinOnce,
+      ...(record.Config.Tty && rows > 0 && cols > 0 ? { consoleSize: [rows, cols] as [number, number] } : {}),
+      ...(log ? { log } : {}),
+      ...(runNow ? { startNow: true, holdOutput: waiting === 1 } : {}),
+    });
+    this.handles.set(record.Id, started);
+    mark('created');
+    await this.d.attach.monitorReady(record.Id, started);
+    mark('attached');
+    if (!runNow) await runtime.start(record.Id);
+    mark('started');
+    return started;
+  }
+
+  private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
+    record.State = { ...record.State, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: isoTime(), FinishedAt: record.State.FinishedAt };
+    await this.d.registry.save(record);
+  }
+
+  private announceStart(record: ContainerRecord): void {
+    for (const m of record.Mounts ?? []) {
+      if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
+    }
+    publishContainerEvent(this.d.events, record, 'start');
+    for (const l of this.startedListeners) l(record, false);
+  }
+
+  /** Undoes a start that failed half-way, records why, and ends the run as an exit would. */
+  private async failStart(record: ContainerRecord, runtime: ContainerRuntime, err: unknown): Promise<void> {
+    this.d.attach.cancel(record.Id, err);
+    await runtime.delete(record.Id).catch(() => undefined);
+    await this.d.snapshotter.unmountRootfs(record.Id).catch(() => undefined);
+    await this.d.endpoints.detach(record).catch(() => undefined);
+    await releaseShm(this.d.execRoot, record.Id).catch(() => undefined);
+    const message = errorMessage(err);
+    record.State.Error = message;
+    if (err instanceof RuntimeStartError && !message.startsWith('OCI runtime')) {
+      // docker's wording, which scripts match on: "OCI runtime create failed: …".
+      err.message = `OCI runtime create failed: ${message}`;
+    }
+    // docker records 127/126 for a command that cannot be found or run.
+    record.State.ExitCode = (err instanceof RuntimeStartError ? err.exitCode : undefined) ?? 128;
+    record.State = { ...record.State, Status: record.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0 };
+    record.LastExit = { ...explainExit(record, { exitCode: record.State.ExitCode, signal: null }, []), Reason: 'start-failed', Message: `the container could not start: ${message}` };
+    await this.d.registry.save(record).catch(() => undefined);
+    // `wait` callers (the docker CLI) return.
+    this.d.notifier.exited(record.Id, record.State.ExitCode);
   }
 
   /** Follows a running container's monitor until it writes the exit status. */
@@ -358,7 +310,7 @@ export class ContainerLifecycle {
 
   /** docker stop: the stop signal, then SIGKILL after the timeout. A reason (`unhealthy`) goes into its events. */
   async stop(record: ContainerRecord, opts: { timeout?: number; signal?: string; reason?: string }): Promise<void> {
-    if (!record.State.Running) throw new NotModifiedError('container already stopped');
+    assertCan(record, 'stop');
     const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     const signal = parseSignal(opts.signal ?? record.Config.StopSignal ?? 'SIGTERM');
     const timeout = opts.timeout ?? record.Config.StopTimeout ?? 10;
@@ -383,7 +335,7 @@ export class ContainerLifecycle {
 
   /** `all` signals every process of the container, not only its first (a forced removal's). */
   async kill(record: ContainerRecord, signal: string | undefined, reason?: string, all = false): Promise<void> {
-    if (!record.State.Running) throw new ConflictError(`cannot kill container: ${record.Id}: container ${record.Id} is not running`);
+    assertCan(record, 'kill');
     const sig = parseSignal(signal ?? 'KILL');
     if (record.State.Restarting) {
       // docker: a kill during the back-off only makes sure the restart does not happen.
@@ -398,10 +350,7 @@ export class ContainerLifecycle {
   }
 
   async pause(record: ContainerRecord, paused: boolean): Promise<void> {
-    if (!record.State.Running) throw new ConflictError(`container ${record.Id} is not running`);
-    if (record.State.Restarting) throw new ConflictError(`Container ${record.Id} is restarting, wait until the container is running`);
-    if (paused && record.State.Paused) throw new ConflictError(`container ${record.Id} is already paused`);
-    if (!paused && !record.State.Paused) throw new ConflictError(`container ${record.Id} is not paused`);
+    assertCan(record, paused ? 'pause' : 'unpause');
     const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     await (paused ? runtime.pause(record.Id) : runtime.resume(record.Id));
     record.State = { ...record.State, Paused: paused, Status: paused ? 'paused' : 'running' };
@@ -469,13 +418,6 @@ const KILL_CAUSE_MS = 30_000;
 
 function signalNumber(name: string): number {
   return (constants.signals as Record<string, number>)[`SIG${name.replace(/^SIG/, '')}`] ?? 0;
-}
-
-/** The monitor's log flags for the container's log driver. */
-function logOptions(record: ContainerRecord): LogOptions | undefined {
-  const s = logSettings(record.HostConfig.LogConfig);
-  if (s.driver === 'none') return undefined;
-  return { path: record.LogPath, maxSize: s.maxSize, maxFiles: s.maxFiles, compress: s.compress };
 }
 
 function delay(ms: number): Promise<void> {

@@ -16,7 +16,8 @@ import { prepareMounts } from './mount-setup.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
-import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
+import { ContainerLifecycle, type LifecycleDeps } from './container-lifecycle.js';
+import { runDir } from './start-bundle.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
 import { initialState, type ContainerRecord } from './container-types.js';
@@ -50,6 +51,7 @@ import { validateRestartPolicy } from './restart-policy.js';
 import type { RemovedBy } from './removed-record.js';
 import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
+import { assertCan } from './container-state.js';
 
 /** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
 export class RemoveRunningError extends ConflictError {
@@ -408,8 +410,7 @@ export class ContainerService {
    */
   attach(ref: string, opts: { stream: boolean }): { record: ContainerRecord; open: (() => Promise<Socket>) | undefined } {
     const r = this.get(ref);
-    if (r.State.Paused) throw new ConflictError(`container ${ref} is paused, unpause the container before attach`);
-    if (r.State.Restarting) throw new ConflictError(`container ${ref} is restarting, wait until the container is running`);
+    assertCan(r, 'attach', ref);
     publishContainerEvent(this.d.events, r, 'attach');
     if (!opts.stream) return { record: r, open: undefined };
     if (r.State.Running) return { record: r, open: async () => this.attachHub.now(await this.lifecycle.handle(r)) };
@@ -425,7 +426,7 @@ export class ContainerService {
 
   async resize(ref: string, height: number, width: number): Promise<void> {
     const r = this.get(ref);
-    if (!r.State.Running) throw new ConflictError(`cannot resize container ${r.Id}: container is not running`);
+    assertCan(r, 'resize');
     if (!r.Config.Tty) return;
     await (await this.lifecycle.handle(r)).resize(height, width);
   }
@@ -517,7 +518,7 @@ export class ContainerService {
   /** `docker top`: host `ps` rows of the container's processes. */
   async top(ref: string, psArgs: string | undefined): Promise<{ Titles: string[]; Processes: string[][] }> {
     const r = this.get(ref);
-    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    assertCan(r, 'top');
     const pids = new Set((await this.d.runtimes.runtime(r.HostConfig.Runtime).pids(r.Id)).map(String));
     const args = (psArgs && psArgs.trim() !== '' ? psArgs : '-ef').split(/\s+/);
     const out = (await runCommand('ps', args)).stdout.trimEnd().split('\n');

@@ -1,9 +1,9 @@
 import { cpus, totalmem } from 'node:os';
-import { ConflictError } from '../../core/errors.js';
 import type { CgroupDriver } from '../../drivers/cgroups/cgroup-driver.js';
 import { readPseudoFile, systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
 import type { ContainerRecord } from './container-types.js';
 import { isoTime } from '../../core/utc-time.js';
+import { assertCan } from './container-state.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -55,7 +55,7 @@ export interface StatsSample {
 
 /** One `GET /containers/{id}/stats` object in docker's shape. `pre` is the previous sample. */
 export async function containerStats(r: ContainerRecord, driver: CgroupDriver, cgroupPath: string, pre?: StatsSample): Promise<StatsSample> {
-  if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+  assertCan(r, 'stats');
   const [sample, system, networks] = await Promise.all([
     driver.sample(cgroupPath),
     systemCpuUsageNs(),

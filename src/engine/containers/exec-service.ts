@@ -11,13 +11,14 @@ import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { hostSecurity } from '../../drivers/host/host-security.js';
 import type { Process } from '../../oci/runtime/runtime-spec-types.js';
-import { runDir } from './container-lifecycle.js';
+import { runDir } from './start-bundle.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
 import { mergeEnv } from './create-request.js';
 import { resolveUser } from './user-lookup.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
+import { assertCan } from './container-state.js';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -68,9 +69,7 @@ export class ExecService {
 
   create(containerRef: string, config: ExecConfig): { Id: string } {
     const r = this.d.registry.get(containerRef);
-    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
-    if (r.State.Restarting) throw new ConflictError(`Container ${r.Id} is restarting, wait until the container is running`);
-    if (r.State.Paused) throw new ConflictError(`container ${r.Id} is paused, unpause the container before exec`);
+    assertCan(r, 'exec');
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new InvalidParameterError('no exec command specified');
     const detachKeys = execDetachKeys(config.DetachKeys);
     const ID = newId();
@@ -101,7 +100,7 @@ export class ExecService {
     const e = this.get(id);
     if (e.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const r = this.d.registry.get(e.ContainerID);
-    if (!r.State.Running) throw new ConflictError(`container ${r.Id} is not running`);
+    assertCan(r, 'exec-start');
     e.started = true;
     try {
       return await this.launch(e, r, opts);

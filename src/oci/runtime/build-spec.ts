@@ -12,11 +12,12 @@
 import { InvalidParameterError } from '../../core/errors.js';
 import { tweakCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
 import { containerEnv } from './container-env.js';
-import type { ContainerSpecInput, NamespaceMode } from './container-spec-input.js';
+import type { ContainerSpecInput, HostDeviceParts, NamespaceMode } from './container-spec-input.js';
 import { CONTAINER_INIT_PATH, DEFAULT_SHM_SIZE, defaultRuntimeSpec } from './default-spec.js';
 import type {
   Linux,
   LinuxNamespace,
+  LinuxResources,
   LinuxSeccomp,
   Mount,
   NamespaceType,
@@ -188,9 +189,10 @@ export function buildRuntimeSpec(input: ContainerSpecInput): RuntimeSpec {
     ...(userNs && input.uidMappings?.length ? { uidMappings: input.uidMappings.map((m) => ({ ...m })) } : {}),
     ...(userNs && input.gidMappings?.length ? { gidMappings: input.gidMappings.map((m) => ({ ...m })) } : {}),
     ...(Object.keys(sysctl).length > 0 ? { sysctl } : {}),
-    resources: buildResources(input.resources ?? {}, privileged, input.deviceCgroupRules ?? []),
+    resources: withHostDevices(buildResources(input.resources ?? {}, privileged, input.deviceCgroupRules ?? []), privileged, input.hostDevices),
     ...(input.cgroupsPath ? { cgroupsPath: input.cgroupsPath } : {}),
     namespaces: namespaceList(ns),
+    ...(input.hostDevices && input.hostDevices.devices.length > 0 ? { devices: input.hostDevices.devices.map((d) => ({ ...d })) } : {}),
     ...(seccomp ? { seccomp } : {}),
     ...(masked.length > 0 ? { maskedPaths: [...masked] } : {}),
     ...(readonly.length > 0 ? { readonlyPaths: [...readonly] } : {}),
@@ -207,4 +209,13 @@ export function buildRuntimeSpec(input: ContainerSpecInput): RuntimeSpec {
       : {}),
     linux,
   };
+}
+
+/** The host's device parts in the resources: `--device`'s cgroup rules (privileged allows all already) and blkio per device. */
+function withHostDevices(resources: LinuxResources, privileged: boolean, parts: HostDeviceParts | undefined): LinuxResources {
+  if (!parts) return resources;
+  if (!privileged && parts.rules.length > 0) resources.devices = [...(resources.devices ?? []), ...parts.rules];
+  const perDevice = Object.entries(parts.blockIO).filter(([, list]) => Array.isArray(list) && list.length > 0);
+  if (perDevice.length > 0) resources.blockIO = { ...(resources.blockIO ?? {}), ...Object.fromEntries(perDevice) };
+  return resources;
 }

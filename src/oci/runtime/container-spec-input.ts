@@ -4,7 +4,7 @@
  * --memory-swap default of twice --memory, bind/volume/tmpfs specs → OCI mounts), so
  * everything here is final and the builder does no I/O.
  */
-import type { IdMapping, Mount } from './runtime-spec-types.js';
+import type { IdMapping, LinuxBlockIo, LinuxDevice, LinuxDeviceCgroup, Mount } from './runtime-spec-types.js';
 import type { DockerSeccompProfile } from './seccomp-profile-parse.js';
 
 /** Create the namespace, share the host's, or join an existing one (/proc/<pid>/ns/<type>). */
@@ -102,6 +102,12 @@ export interface ContainerSpecInput {
   resources?: ContainerResources;
   /** `--device-cgroup-rule` values ("c 42:* rmw"). Ignored when privileged. */
   deviceCgroupRules?: readonly string[];
+  /**
+   * What the host's device nodes say, looked up by the caller: the nodes to create (every host
+   * device for privileged, else `--device`'s), the cgroup rules that let them be used, and the
+   * blkio per-device weights and throttles (by major:minor).
+   */
+  hostDevices?: HostDeviceParts;
   ulimits?: readonly Ulimit[];
   sysctls?: Readonly<Record<string, string>>;
   /**
@@ -126,4 +132,11 @@ export interface ContainerSpecInput {
   resolvConf?: string;
   hostnameFile?: string;
   annotations?: Readonly<Record<string, string>>;
+}
+
+export interface HostDeviceParts {
+  devices: LinuxDevice[];
+  /** Added to the device cgroup's rules (not for privileged, which allows all). */
+  rules: LinuxDeviceCgroup[];
+  blockIO: Omit<LinuxBlockIo, 'weight'>;
 }

@@ -1,11 +1,11 @@
 /**
  * A container's limits and devices in its OCI spec: HostConfig's resource fields in the
- * builder's terms, then what needs the host (device nodes, block-device numbers) added to
- * the built spec.
+ * builder's terms, and what needs the host (device nodes, block-device numbers), both input
+ * to the spec builder.
  */
 import { blockDeviceNumbers, devicesFor, hostDevices } from '../../../drivers/host/host-devices.js';
-import type { ContainerResources } from '../../../oci/runtime/container-spec-input.js';
-import type { LinuxThrottleDevice, LinuxWeightDevice, RuntimeSpec } from '../../../oci/runtime/runtime-spec-types.js';
+import type { ContainerResources, HostDeviceParts } from '../../../oci/runtime/container-spec-input.js';
+import type { LinuxThrottleDevice, LinuxWeightDevice } from '../../../oci/runtime/runtime-spec-types.js';
 import type { HostConfig } from '../container-types.js';
 import type { DeviceMapping } from './create-checks.js';
 
@@ -39,21 +39,19 @@ async function throttles(list: unknown): Promise<LinuxThrottleDevice[]> {
 }
 
 /**
- * Adds to a built spec what needs the host: every host device for `--privileged` (docker
- * gives them all), the `--device` nodes with their cgroup rules, and the blkio per-device
- * weights and throttles.
+ * What needs the host, for the spec builder: every host device for `--privileged` (docker gives
+ * them all), the `--device` nodes with their cgroup rules, and the blkio per-device weights and
+ * throttles (by the devices' numbers).
  */
-export async function addHostSpecParts(spec: RuntimeSpec, hc: HostConfig): Promise<void> {
-  const linux = spec.linux;
-  if (!linux) return;
-  const resources = (linux.resources ??= {});
+export async function hostSpecParts(hc: HostConfig): Promise<HostDeviceParts> {
+  const parts: HostDeviceParts = { devices: [], rules: [], blockIO: {} };
   if (hc.Privileged) {
-    linux.devices = await hostDevices();
+    parts.devices = await hostDevices();
   } else {
     for (const d of (hc.Devices ?? []) as DeviceMapping[]) {
       for (const dev of await devicesFor(d.PathOnHost, d.PathInContainer)) {
-        (linux.devices ??= []).push(dev);
-        (resources.devices ??= []).push({ allow: true, type: dev.type === 'b' ? 'b' : 'c', major: dev.major ?? -1, minor: dev.minor ?? -1, access: d.CgroupPermissions });
+        parts.devices.push(dev);
+        parts.rules.push({ allow: true, type: dev.type === 'b' ? 'b' : 'c', major: dev.major ?? -1, minor: dev.minor ?? -1, access: d.CgroupPermissions });
       }
     }
   }
@@ -62,11 +60,6 @@ export async function addHostSpecParts(spec: RuntimeSpec, hc: HostConfig): Promi
     weights.push({ ...(await blockDeviceNumbers(w.Path)), weight: w.Weight });
   }
   const [rb, wb, ri, wi] = await Promise.all([throttles(hc.BlkioDeviceReadBps), throttles(hc.BlkioDeviceWriteBps), throttles(hc.BlkioDeviceReadIOps), throttles(hc.BlkioDeviceWriteIOps)]);
-  if (weights.length + rb.length + wb.length + ri.length + wi.length === 0) return;
-  const blockIO = (resources.blockIO ??= {});
-  if (weights.length > 0) blockIO.weightDevice = weights;
-  if (rb.length > 0) blockIO.throttleReadBpsDevice = rb;
-  if (wb.length > 0) blockIO.throttleWriteBpsDevice = wb;
-  if (ri.length > 0) blockIO.throttleReadIOPSDevice = ri;
-  if (wi.length > 0) blockIO.throttleWriteIOPSDevice = wi;
+  parts.blockIO = { weightDevice: weights, throttleReadBpsDevice: rb, throttleWriteBpsDevice: wb, throttleReadIOPSDevice: ri, throttleWriteIOPSDevice: wi };
+  return parts;
 }

@@ -1,0 +1,96 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeDerivedFile } from '../../core/atomic-write.js';
+import type { ContainerRuntime, LogOptions } from '../../drivers/runtime/container-runtime.js';
+import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
+import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
+import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
+import type { ContainerEndpoints } from '../networks/container-endpoints.js';
+import type { ContainerRegistry } from './container-registry.js';
+import type { ContainerRecord } from './container-types.js';
+import { mergeEnv } from './create-request.js';
+import { writeEtcFiles, type EtcFiles } from './etc-files.js';
+import { linkedAtStart } from './legacy-links.js';
+import { logSettings } from './log-config.js';
+import { hostSpecParts } from './limits/spec-limits.js';
+import { prepareMounts } from './mount-setup.js';
+import { ensureInitLayerFiles, ensureWorkingDir, replaceInitLayerDirs, resolveMountDestinations } from './rootfs-paths.js';
+import { sharedNamespaces } from './shared-namespaces.js';
+import { specInputFor, type HostSpecFacts } from './spec-input.js';
+import { resolveUser } from './user-lookup.js';
+
+export interface BundleDeps {
+  registry: ContainerRegistry;
+  snapshotter: Snapshotter;
+  endpoints: ContainerEndpoints;
+  execRoot: string;
+  host: HostSpecFacts;
+  hostGateway: () => string;
+}
+
+/** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
+export function runDir(execRoot: string, id: string): string {
+  return join(execRoot, 'containers', id);
+}
+
+/** A clean bundle directory for this run (the last run's monitor state goes), and the log's. */
+export async function freshRunDir(execRoot: string, record: ContainerRecord): Promise<string> {
+  const dir = runDir(execRoot, record.Id);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (record.LogPath !== '') await mkdir(dirname(record.LogPath), { recursive: true, mode: 0o710 });
+  return dir;
+}
+
+/**
+ * Everything a start needs before the runtime, written into the bundle at `dir`: the rootfs
+ * mounted and the network attached (together), /etc/hostname, hosts and resolv.conf, docker's
+ * init layer and working directory, the mounts' sources, the user, the shared namespaces, the
+ * host's devices, and from all of it the OCI spec (`config.json`).
+ */
+export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runtime: ContainerRuntime, dir: string, mark: (phase: string) => void): Promise<void> {
+  // Linked containers must run now; their addresses of now go into the hosts file and env.
+  const linked = linkedAtStart(record, (ref) => d.registry.find(ref));
+  const [rootfs, net] = await Promise.all([d.snapshotter.mountRootfs(record.Id), d.endpoints.attach(record)]);
+  mark('mounted');
+  const hc = record.HostConfig;
+  const etc: EtcFiles = net.sharedFrom
+    ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
+    : await writeEtcFiles(join(record.HostsPath, '..'), {
+      hostname: record.Config.Hostname,
+      domainname: record.Config.Domainname,
+      extraHosts: hc.ExtraHosts ?? [],
+      hostNetwork: hc.NetworkMode === 'host',
+      addresses: net.addresses,
+      ...(net.address6 ? { address6: net.address6 } : {}),
+      links: linked.hosts,
+      hostGateway: d.hostGateway(),
+      dns: (hc.Dns as string[] | undefined) ?? [],
+      dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
+      dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
+      ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
+    });
+  // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
+  await replaceInitLayerDirs(rootfs);
+  await ensureInitLayerFiles(rootfs);
+  await ensureWorkingDir(rootfs, record.Config.WorkingDir);
+  if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
+  const [user, joined, devices] = await Promise.all([
+    resolveUser(rootfs, record.Config.User, (hc.GroupAdd as string[] | null | undefined) ?? []),
+    sharedNamespaces(record, (ref) => d.registry.find(ref), d.execRoot),
+    hostSpecParts(hc),
+  ]);
+  const input = { ...specInputFor(record, rootfs, user, etc, d.host, net.netns, joined), hostDevices: devices };
+  if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
+  const spec = buildRuntimeSpec(input);
+  spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
+  await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
+  mark('bundle');
+}
+
+/** The monitor's log flags for the container's log driver. */
+export function logOptions(record: ContainerRecord): LogOptions | undefined {
+  const s = logSettings(record.HostConfig.LogConfig);
+  if (s.driver === 'none') return undefined;
+  return { path: record.LogPath, maxSize: s.maxSize, maxFiles: s.maxFiles, compress: s.compress };
+}
