@@ -28,6 +28,7 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',
   'log-opts': 'string-map',
+  'storage-budget': 'string-map',
 };
 
 function describe(v: unknown): string {

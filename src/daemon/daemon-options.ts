@@ -4,6 +4,7 @@ import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
 import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
+import { parseBudget, parseBudgetFlag, type BudgetSpec } from '../engine/system/budget-marks.js';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   registryMirrors: string[];
   /** json-file options every new container gets unless it sets its own (log-config.ts). */
   logOpts: Record<string, string>;
+  /** The disk budget (storage-budget.ts); none, and no collection ever, unless set. */
+  storageBudget?: BudgetSpec;
 }
 
 /** dockerd's bridge-network flags. */
@@ -68,6 +71,7 @@ export interface ConfigFileValues {
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
   'log-opts'?: Record<string, string> | undefined;
+  'storage-budget'?: Record<string, string> | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -119,6 +123,8 @@ Options:
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
+      --storage-budget high=H,low=L[,grace=D]   free disk when the data root passes H, down to L:
+                                 percentages of its filesystem (80%) or sizes of the data root (20GB); off unless set
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -170,6 +176,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
         'log-opt': { type: 'string', multiple: true },
+        'storage-budget': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -204,6 +211,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
+    ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -241,7 +249,7 @@ export function mergeOptions(
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
-    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
+    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>; storageBudget?: BudgetSpec;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -267,7 +275,13 @@ export function mergeOptions(
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
+    ...storageBudget(flags.storageBudget, file['storage-budget']),
   };
+}
+
+function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {
+  const spec = flag ?? (file ? parseBudget(file) : undefined);
+  return spec ? { storageBudget: spec } : {};
 }
 
 function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigFileValues): DaemonNetworkOptions {

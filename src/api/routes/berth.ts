@@ -1,5 +1,6 @@
 import type { ProcessOwners } from '../../engine/system/process-owners.js';
 import { parsePid } from '../../engine/system/process-owners.js';
+import type { StorageBudget } from '../../engine/system/storage-budget.js';
 import { sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
 
@@ -7,7 +8,7 @@ import type { Route } from '../route.js';
  * Berth's own API, beside Docker's: under `/berth/v1/`, a prefix no Engine API path has, so
  * Docker paths and their 404/501 answers stay as dockerd's.
  */
-export function berthRoutes(processes: ProcessOwners): Route[] {
+export function berthRoutes(processes: ProcessOwners, budget?: StorageBudget): Route[] {
   return [
     {
       // `?pid=N` (repeatable) asks for those processes, a missing one being 404; without it,
@@ -17,6 +18,14 @@ export function berthRoutes(processes: ProcessOwners): Route[] {
       handler: async ({ res, query }) => {
         const pids = query.getAll('pid').map(parsePid);
         sendJson(res, 200, await processes.processes(pids.length > 0 ? pids : undefined));
+      },
+    },
+    {
+      // The disk budget: marks, usage, what each reclaimer could free, the last run.
+      method: 'GET',
+      path: '/berth/v1/budget',
+      handler: async ({ res }) => {
+        sendJson(res, 200, budget ? await budget.status() : { enabled: false });
       },
     },
   ];

@@ -147,7 +147,7 @@ export class ImageService {
   }
 
   /** `docker rmi`, with docker's untag-vs-delete rules and conflicts. */
-  async remove(name: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<DeleteResponseItem[]> {
+  async remove(name: string, opts: { force?: boolean; noPrune?: boolean; reason?: string } = {}): Promise<DeleteResponseItem[]> {
     const img = await this.catalog.resolve(name);
     const refs = this.deps.refs.referencesTo(img.id);
     const byReference = refs.includes(fullRefOrUndefined(name) ?? '');
@@ -190,8 +190,9 @@ export class ImageService {
     for (const ref of refs) await this.untag(ref, out);
     await this.deps.images.delete(img.id);
     out.push({ Deleted: img.id });
-    this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id } });
-    if (!opts.noPrune && img.record.parent) await this.pruneParents(img.record.parent, out);
+    // `reason` tells a deletion nobody asked for (the disk budget's) from a user's rmi.
+    this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id, ...(opts.reason ? { reason: opts.reason } : {}) } });
+    if (!opts.noPrune && img.record.parent) await this.pruneParents(img.record.parent, out, opts.reason);
     const removedLayers = await this.gc();
     for (const layer of removedLayers) out.push({ Deleted: layer });
     return out;
@@ -201,7 +202,7 @@ export class ImageService {
    * As docker's rmi without --no-prune: the parent chain goes too (a build's intermediate
    * images), up to the first parent that is tagged, has other children or is used by a container.
    */
-  private async pruneParents(id: Digest, out: DeleteResponseItem[]): Promise<void> {
+  private async pruneParents(id: Digest, out: DeleteResponseItem[], reason?: string): Promise<void> {
     for (let current: Digest | undefined = id; current; ) {
       const record = await this.deps.images.get(current);
       if (!record || this.deps.refs.referencesTo(current).length > 0) return;
@@ -209,6 +210,7 @@ export class ImageService {
       if ((await this.usage.containersUsing(current)).length > 0) return;
       await this.deps.images.delete(current);
       out.push({ Deleted: current });
+      if (reason) this.publish({ type: 'image', action: 'delete', id: current, attributes: { name: current, reason } });
       current = record.parent;
     }
   }

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { isDigest, type Digest } from '../../core/digest.js';
+import type { Logger } from '../../core/logger.js';
+import { ImageLastUse } from '../../store/metadata/image-last-use.js';
+import type { EventService } from '../events/event-service.js';
+import type { ImageService } from '../images/image-service.js';
+import type { BudgetSpec } from './budget-marks.js';
+import { defaultReclaimers, type BuildCacheView } from './budget-reclaimers.js';
+import { StorageBudget } from './storage-budget.js';
+
+/** Besides the checks after each pull, load, import, build and commit: a modest background check. */
+export const BUDGET_INTERVAL_MS = 60_000;
+
+/** Image events after which the store may have grown past the high mark. */
+const GROWING = new Set(['pull', 'load', 'import', 'tag']);
+
+export interface BudgetWiring {
+  spec: BudgetSpec;
+  dataRoot: string;
+  images: ImageService;
+  builds: () => Promise<BuildCacheView>;
+  events: EventService;
+  /** The image ID a container runs, by container ID. */
+  containerImage(id: string): string | undefined;
+  log: Logger;
+}
+
+/**
+ * The disk budget, started: it keeps each image's last use from the event stream (container
+ * create and start; image pull, load, import, tag and commit), checks the marks after each event
+ * that adds to the store and on a timer, and frees what it may (budget-reclaimers.ts).
+ */
+export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget> {
+  const lastUse = new ImageLastUse(join(w.dataRoot, 'image', 'last-used.json'));
+  await lastUse.init();
+  const reclaimers = defaultReclaimers({
+    images: w.images,
+    builds: w.builds,
+    lastUse,
+    graceMs: w.spec.graceMs,
+    cacheMounts: join(w.dataRoot, 'build', 'cache-mounts'),
+    containersDir: join(w.dataRoot, 'containers'),
+    publish: w.events.publish,
+    log: w.log,
+  });
+  const budget = new StorageBudget(w.spec, w.dataRoot, reclaimers, w.log);
+  await budget.init();
+  const touchImage = async (name: string): Promise<void> => {
+    const img = await w.images.catalog.tryResolve(name).catch(() => undefined);
+    if (img) lastUse.touch(img.id);
+  };
+  const unsubscribe = w.events.subscribe({}, (e) => {
+    const a = e.Actor.Attributes;
+    if (e.Type === 'image' && GROWING.has(e.Action)) {
+      void touchImage(e.Actor.ID);
+      budget.request(e.Action);
+    } else if (e.Type === 'container' && (e.Action === 'create' || e.Action === 'start')) {
+      const image = w.containerImage(e.Actor.ID);
+      if (image && isDigest(image)) lastUse.touch(image as Digest);
+    } else if (e.Type === 'container' && e.Action === 'commit') {
+      if (a.imageID) void touchImage(a.imageID);
+      budget.request('commit');
+    }
+  });
+  budget.onStop.push(unsubscribe, () => lastUse.flush());
+  budget.start(BUDGET_INTERVAL_MS);
+  return budget;
+}
