@@ -126,7 +126,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       imageService,
     );
     system.setContainerCounter(async () => containers.counts());
-    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
+    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }));
     system.addWarnings(runtimes.warnings());
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
