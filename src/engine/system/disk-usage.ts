@@ -52,9 +52,8 @@ export async function diskUsage(d: DiskUsageDeps): Promise<Record<string, unknow
     volumes.push({ ...v, UsageData: { Size: await directorySize(d.volumes.hostPath(v.Name)), RefCount: users.get(v.Name)?.length ?? 0 } });
   }
   const cache = await d.buildCache();
-  const cacheOwn = cache.filter((r) => !r.shared).reduce((s, r) => s + r.size, 0);
   const cacheSteps = cache.filter((r) => !r.shared && r.recordType === 'regular').reduce((s, r) => s + r.size, 0);
   let store = 0;
   for (const dir of [join(d.dataRoot, 'content'), join(d.dataRoot, 'image'), join(d.dataRoot, d.driver, 'layers'), join(d.dataRoot, d.driver, 'l')]) store += await dataRootSize(dir);
-  return { LayersSize: Math.max(0, store - cacheSteps), Images: images, Containers: containers, Volumes: volumes, BuildCache: cache.map(buildCacheEntry), BuilderSize: cacheOwn };
+  return { LayersSize: Math.max(0, store - cacheSteps), Images: images, Containers: containers, Volumes: volumes, BuildCache: cache.map(buildCacheEntry) };
 }
