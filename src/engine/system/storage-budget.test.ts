@@ -14,6 +14,10 @@ class FakeBudget extends StorageBudget {
   override async marks(): Promise<{ high: number; low: number; used: number }> {
     return { high: 100, low: 70, used: this.used };
   }
+
+  protected override async tracker(): Promise<() => Promise<number>> {
+    return async () => this.used;
+  }
 }
 
 function reclaimer(kind: string, budget: { used: number }, have: number, calls: string[]): Reclaimer {

@@ -83,6 +83,21 @@ export class StorageBudget {
     return { high: markBytes(this.spec.high, fsSize), low: markBytes(this.spec.low, fsSize), used };
   }
 
+  /**
+   * Usage again, cheaply, during a run: a byte budget's `du` of the data root is taken once, at
+   * the start, and what the filesystem freed since (statfs) is taken off it; a reclaimer asks
+   * after every deletion, and a walk of a large data root each time would be slow.
+   */
+  protected async tracker(startUsed: number): Promise<() => Promise<number>> {
+    const fsUsed = async (): Promise<number> => {
+      const fs = await statfs(this.dataRoot);
+      return (fs.blocks - fs.bfree) * fs.bsize;
+    };
+    if (this.measure === 'filesystem') return fsUsed;
+    const fs0 = await fsUsed();
+    return async () => startUsed - Math.max(0, fs0 - (await fsUsed()));
+  }
+
   /** Checks the marks every `intervalMs` (besides the checks after pulls, loads, builds…). */
   start(intervalMs: number): void {
     this.timer = setInterval(() => this.request('timer'), intervalMs).unref();
@@ -127,10 +142,8 @@ export class StorageBudget {
     const started = isoTime();
     this.log.info({ used: start.used, high: start.high, low: start.low, trigger }, 'storage budget: over the high mark, freeing down to the low mark');
     const run: GcRun = { trigger, started, finished: started, usageBefore: start.used, usageAfter: start.used, freed: 0, steps: [] };
-    const stillWanted = async (): Promise<number> => {
-      const m = await this.marks();
-      return m.used - m.low;
-    };
+    const current = await this.tracker(start.used);
+    const stillWanted = async (): Promise<number> => (await current()) - start.low;
     try {
       for (const r of this.reclaimers) {
         const wanted = await stillWanted();

@@ -56,7 +56,7 @@ describe('storage budget', { timeout: 600_000 }, () => {
   }
 
   /** Runs `op` until it pushes usage past the high mark; then usage must be under the low mark within 10 s. */
-  async function crossesAndRecovers(what: string, op: (i: number) => Promise<void>): Promise<void> {
+  async function crossesAndRecovers(what: string, op: (i: number) => Promise<void>, note: (m: string) => void): Promise<void> {
     for (let i = 0; i < 8; i++) {
       const t0 = Date.now();
       await op(i);
@@ -69,6 +69,7 @@ describe('storage budget', { timeout: 600_000 }, () => {
         return undefined;
       }, `${what}: usage under the low mark`, 10_000);
       if (s.ran) {
+        note(`${what}: usage ${s.st.usage} B under the low mark ${s.st.low!.bytes} B ${Date.now() - done} ms after the ${what} ended`);
         assert.ok(Date.now() - done < 10_000, `${what}: under the low mark ${Date.now() - done} ms after`);
         return;
       }
@@ -147,18 +148,19 @@ describe('storage budget', { timeout: 600_000 }, () => {
     await d.launch();
   });
 
-  test('loads, pulls and builds past the high mark bring usage under the low mark within 10 s', async () => {
+  test('loads, pulls and builds past the high mark bring usage under the low mark within 10 s', async (t) => {
+    const note = (m: string): void => t.diagnostic(m);
     await crossesAndRecovers('load', async (i) => {
       ok(await d.docker(['load', '-i', join(tmp, `loadme${i % 3}.tar`)]), 'load');
-    });
+    }, note);
     await crossesAndRecovers('pull', async (i) => {
       const name = `${reg.host}/budget/pullme${i % 3}`;
       ok(await d.docker(['pull', '-q', name]), 'pull');
       // At once: the fresh image is safe from the budget for the grace period.
       ok(await d.docker(['create', '--name', `fresh${i}`, name, 'true']), 'create right after pull');
       ok(await d.docker(['rm', `fresh${i}`]), 'rm');
-    });
-    await crossesAndRecovers('build', (i) => build(`late${i}`, 25));
+    }, note);
+    await crossesAndRecovers('build', (i) => build(`late${i}`, 25), note);
     const deletes = await budgetDeletes();
     assert.ok(deletes.length > 0, 'deletions are image delete events with reason=storage-budget');
   });
