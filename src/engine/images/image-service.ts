@@ -50,6 +50,9 @@ export class ImageService {
     this.usage = usage;
   }
 
+  /** Called with each image stored (pull, load, import, build step, commit): the disk budget's cue. */
+  readonly onAdded: Array<(id: Digest) => void> = [];
+
   /** Where image events (tag, untag, delete, pull, load…) go. */
   publish: PublishEvent = () => undefined;
 
@@ -74,6 +77,7 @@ export class ImageService {
     if (input.parent) record.parent = input.parent;
     if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
     await this.deps.images.put(record);
+    for (const f of this.onAdded) f(info.digest);
     return info.digest;
   }
 

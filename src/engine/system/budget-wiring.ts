@@ -26,9 +26,9 @@ export interface BudgetWiring {
 }
 
 /**
- * The disk budget, started: it keeps each image's last use from the event stream (container
- * create and start; image pull, load, import, tag and commit), checks the marks after each event
- * that adds to the store and on a timer, and frees what it may (budget-reclaimers.ts).
+ * The disk budget, started: it keeps each image's last use (stored by a pull, load, import, build
+ * or commit; a container created or started from it; tagged), checks the marks after each image
+ * stored and each such event, and on a timer, and frees what it may (budget-reclaimers.ts).
  */
 export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget> {
   const lastUse = new ImageLastUse(join(w.dataRoot, 'image', 'last-used.json'));
@@ -62,7 +62,14 @@ export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget
       budget.request('commit');
     }
   });
-  budget.onStop.push(unsubscribe, () => lastUse.flush());
+  // Every image stored (a pull, load, import, build step or commit) is fresh, and the store grew.
+  const added = (id: Digest): void => {
+    lastUse.touch(id);
+    budget.request('image-added');
+  };
+  w.images.onAdded.push(added);
+  const unhook = (): void => void w.images.onAdded.splice(w.images.onAdded.indexOf(added), 1);
+  budget.onStop.push(unsubscribe, unhook, () => lastUse.flush());
   budget.start(BUDGET_INTERVAL_MS);
   return budget;
 }
