@@ -1,7 +1,7 @@
 import { isBerthError, type ErrorKind } from '../core/errors.js';
 
 /** The one place where typed errors become HTTP status codes (moby's httpstatus does the same). */
-const STATUS: Record<ErrorKind, number> = {
+export const ERROR_HTTP_STATUS: Record<ErrorKind, number> = {
   'invalid-parameter': 400,
   unauthorized: 401,
   forbidden: 403,
@@ -14,7 +14,7 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 export function statusForError(err: unknown): number {
-  if (isBerthError(err)) return STATUS[err.kind];
+  if (isBerthError(err)) return ERROR_HTTP_STATUS[err.kind];
   if (err instanceof SyntaxError) return 400;
   return 500;
 }
@@ -25,7 +25,7 @@ export function isServerFault(status: number): boolean {
 }
 
 /** The same kinds as gRPC status codes, for the BuildKit API (a process that failed stays UNKNOWN, as in BuildKit). */
-const GRPC: Record<ErrorKind, number> = {
+export const ERROR_GRPC_CODES: Record<ErrorKind, number> = {
   'invalid-parameter': 3,
   unauthorized: 16,
   forbidden: 7,
@@ -38,5 +38,5 @@ const GRPC: Record<ErrorKind, number> = {
 };
 
 export function grpcCodeForError(err: unknown): number {
-  return isBerthError(err) ? GRPC[err.kind] : 2;
+  return isBerthError(err) ? ERROR_GRPC_CODES[err.kind] : 2;
 }

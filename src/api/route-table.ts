@@ -15,7 +15,7 @@ import type { VolumeService } from '../engine/volumes/volume-service.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { containerFileRoutes } from './routes/container-files.js';
-import type { ContainerChanges } from '../engine/containers/container-changes.js';
+import type { ContainerChanges } from '../engine/rootfs/container-changes.js';
 import type { ExecService } from '../engine/containers/exec-service.js';
 import type { ContainerService } from '../engine/containers/container-service.js';
 import type { EventService } from '../engine/events/event-service.js';
@@ -28,6 +28,7 @@ import type { PluginService } from '../engine/plugins/plugin-service.js';
 import { buildkitRoutes } from './routes/buildkit.js';
 import type { BuildkitEndpoint } from './buildkit/endpoint.js';
 import { berthRoutes } from './routes/berth.js';
+import type { RemovedContainers } from '../engine/removed/removed-containers.js';
 import type { ProcessOwners } from '../engine/system/process-owners.js';
 import type { StorageBudget } from '../engine/system/storage-budget.js';
 
@@ -49,16 +50,17 @@ export interface ApiServices {
   processes: ProcessOwners;
   /** The disk budget; undefined when none is configured. */
   budget?: StorageBudget | undefined;
+  removed: RemovedContainers;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.budget)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */
 export function allRouteDefinitions(): Route[] {
-  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never, buildkit: undefined, processes: undefined as never });
+  return buildRoutes({ system: undefined as never, images: undefined as never, archives: undefined as never, containers: undefined as never, execs: undefined as never, changes: undefined as never, volumes: undefined as never, events: undefined as never, networks: undefined as never, distribution: undefined as never, builds: undefined as never, plugins: undefined as never, buildkit: undefined, processes: undefined as never, removed: undefined as never });
 }
 
 /** The router of a route table: every GET also answers HEAD, as docker's does. */

@@ -32,3 +32,9 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
   }
   return out;
 }
+
+/** The snapshot ID (hex of the top chain ID) a rootfs on these layers is made on; null for no layers. */
+export function topLayerId(layers: readonly { diffId: Digest }[]): string | null {
+  const top = chainIds(layers.map((l) => l.diffId)).at(-1);
+  return top ? digestHex(top) : null;
+}

@@ -29,6 +29,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'registry-mirrors': 'string[]',
   'log-opts': 'string-map',
   'storage-budget': 'string-map',
+  'keep-removed': 'string',
+  'keep-removed-size': 'string',
 };
 
 function describe(v: unknown): string {

@@ -74,3 +74,29 @@ describe('daemon storage budget', () => {
     }
   });
 });
+
+describe('daemon keep-removed options', () => {
+  it('default to 72 hours and 256 MiB', async () => {
+    assert.deepEqual((await parseDaemonArgs(base)).keepRemoved, { keepMs: 72 * 3_600_000, maxBytes: 256 * 1024 ** 2 });
+  });
+
+  it('take flags over daemon.json, 0 keeping none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-keep-'));
+    try {
+      const file = join(dir, 'daemon.json');
+      await writeFile(file, JSON.stringify({ 'keep-removed': '1h30m', 'keep-removed-size': '1g' }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file])).keepRemoved, { keepMs: 5_400_000, maxBytes: 1024 ** 3 });
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file, '--keep-removed', '3s', '--keep-removed-size', '100k'])).keepRemoved, { keepMs: 3000, maxBytes: 102_400 });
+      assert.equal((await parseDaemonArgs([...base, '--keep-removed', '0'])).keepRemoved.keepMs, 0);
+      assert.equal((await parseDaemonArgs([...base, '--keep-removed', '7d'])).keepRemoved.keepMs, 7 * 86_400_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse what is not a duration or a size', async () => {
+    await assert.rejects(parseDaemonArgs([...base, '--keep-removed', '72']), /invalid --keep-removed "72": use a duration/);
+    await assert.rejects(parseDaemonArgs([...base, '--keep-removed', 'soon']), /invalid --keep-removed/);
+    await assert.rejects(parseDaemonArgs([...base, '--keep-removed-size', '12 apples']), /invalid --keep-removed-size "12 apples"/);
+  });
+});

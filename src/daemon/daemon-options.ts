@@ -5,6 +5,7 @@ import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
 import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
 import { parseBudget, parseBudgetFlag, type BudgetSpec } from '../engine/system/budget-marks.js';
+import { KEEP_REMOVED_DEFAULT, KEEP_REMOVED_SIZE_DEFAULT, parseKeepRemoved, parseKeepRemovedSize } from './keep-removed-options.js';
 
 export interface DaemonOptions {
   hosts: string[];
@@ -26,6 +27,8 @@ export interface DaemonOptions {
   logOpts: Record<string, string>;
   /** The disk budget (storage-budget.ts); none, and no collection ever, unless set. */
   storageBudget?: BudgetSpec;
+  /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
+  keepRemoved: { keepMs: number; maxBytes: number };
 }
 
 /** dockerd's bridge-network flags. */
@@ -72,6 +75,8 @@ export interface ConfigFileValues {
   'registry-mirrors'?: string[] | undefined;
   'log-opts'?: Record<string, string> | undefined;
   'storage-budget'?: Record<string, string> | undefined;
+  'keep-removed'?: string | undefined;
+  'keep-removed-size'?: string | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -125,6 +130,9 @@ Options:
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
       --storage-budget high=H,low=L[,grace=D]   free disk when the data root passes H, down to L:
                                  percentages of its filesystem (80%) or sizes of the data root (20GB); off unless set
+      --keep-removed DURATION    keep the record and last log lines of removed containers this long
+                                 (default ${KEEP_REMOVED_DEFAULT}; 0: keep none)
+      --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -177,6 +185,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'registry-mirror': { type: 'string', multiple: true },
         'log-opt': { type: 'string', multiple: true },
         'storage-budget': { type: 'string' },
+        'keep-removed': { type: 'string' },
+        'keep-removed-size': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -212,6 +222,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
     ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
+    ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
+    ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -249,7 +261,8 @@ export function mergeOptions(
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; mtu?: number;
-    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>; storageBudget?: BudgetSpec;
+    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
+    keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -276,6 +289,10 @@ export function mergeOptions(
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
     ...storageBudget(flags.storageBudget, file['storage-budget']),
+    keepRemoved: {
+      keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
+      maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
+    },
   };
 }
 

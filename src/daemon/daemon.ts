@@ -35,6 +35,9 @@ import { listenAll } from './api-listeners.js';
 import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
+import { RemovedContainers } from '../engine/removed/removed-containers.js';
+import { RemovedStore } from '../store/removed/removed-store.js';
+import type { RemovedRecord } from '../engine/containers/removed-record.js';
 import { buildNetworking } from './networking.js';
 
 export interface RunningDaemon {
@@ -72,8 +75,13 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    // Before containers load: a removal a crash interrupted keeps its record when it is finished.
+    const removed = new RemovedContainers(new RemovedStore<RemovedRecord>(join(opts.dataRoot, 'removed')), opts.keepRemoved, log);
+    await removed.init();
+    cleanups.push(async () => removed.close());
     const networking = await buildNetworking(opts, registry, log);
     cleanups.push(() => networking.networks.dns.closeAll());
+    cleanups.push(async () => networking.networks.guard.close());
     networking.api.publish = events.publish;
     networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
@@ -94,6 +102,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       endpoints: networking.endpoints,
       hostGateway: () => networking.networks.hostGateway(),
       logOpts: opts.logOpts,
+      keepRemoved: (r, by) => removed.keep(r, by),
     });
     imageService.setUsage(containers);
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
@@ -103,7 +112,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => health.stopAll());
     containers.onRemoved((id) => execs.forgetContainer(id));
     // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
-    const changes = lazy(async () => new (await import('../engine/containers/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
+    const changes = lazy(async () => new (await import('../engine/rootfs/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
     // Restores containers and starts those whose restart policy says so (host reboot) through the
     // normal start path: whatever start needs (volumes, networks) must be ready before this.
     await containers.init();
@@ -128,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     system.setContainerCounter(async () => containers.counts());
     system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }));
     system.addWarnings(runtimes.warnings());
+    system.addWarnings(() => networking.networks.guard.warnings().map((w) => `WARNING: ${w}`));
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));
@@ -146,7 +156,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
         })
       : undefined;
     // The disk budget (off unless configured): engine/system/storage-budget.ts.
-    const budget = opts.storageBudget ? await (await import('../engine/system/budget-wiring.js')).startStorageBudget({ spec: opts.storageBudget, dataRoot: opts.dataRoot, images: imageService, builds, events, containerImage: (id) => registry.find(id)?.Image, log }) : undefined;
+    const budget = opts.storageBudget ? await (await import('../engine/system/budget-wiring.js')).startStorageBudget({ spec: opts.storageBudget, dataRoot: opts.dataRoot, images: imageService, builds, events, removed, containerImage: (id) => registry.find(id)?.Image, log }) : undefined;
     if (budget) cleanups.push(() => budget.stop());
     if (!buildkit) log.warn('BuildKit protocol definitions missing from this build (dist/protos): serving the legacy builder only; rebuild with network access to the Go module proxy');
     cleanups.push(async () => buildkitEndpoint?.close());
@@ -154,7 +164,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), budget }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed, budget }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations

@@ -39,6 +39,9 @@ export class TestDaemon {
   net: TestNetwork | undefined;
   logs = '';
 
+  /** A network namespace the daemon runs in (its bridges, routes and nft tables stay there). */
+  netns: string | undefined;
+
   private constructor(readonly root: string, readonly extraArgs: string[]) {
     this.socket = join(root, 'berth.sock');
     this.dataRoot = join(root, 'data');
@@ -50,6 +53,19 @@ export class TestDaemon {
     const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
     const d = new TestDaemon(root, extraArgs);
     d.net = await pickTestNetwork();
+    await d.launch();
+    return d;
+  }
+
+  /**
+   * A daemon inside the network namespace at `netns` (which the test made and removes), with
+   * dockerd's defaults: bridge berth0, subnets from the default pools. Nothing of its networking
+   * touches the host's; the namespace's end removes it.
+   */
+  static async startInNetns(netns: string, extraArgs: string[] = []): Promise<TestDaemon> {
+    const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
+    const d = new TestDaemon(root, extraArgs);
+    d.netns = netns;
     await d.launch();
     return d;
   }
@@ -78,7 +94,8 @@ export class TestDaemon {
     const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
-    const child = spawn(BERTHD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // nsenter execs berthd in place: the child's PID is berthd's.
+    const child = this.netns ? spawn('nsenter', [`--net=${this.netns}`, BERTHD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(BERTHD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (b: Buffer) => (this.logs += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (this.logs += b.toString()));

@@ -1,14 +1,19 @@
 import type { ProcessOwners } from '../../engine/system/process-owners.js';
 import { parsePid } from '../../engine/system/process-owners.js';
 import type { StorageBudget } from '../../engine/system/storage-budget.js';
-import { sendJson } from '../http-context.js';
+import type { RemovedContainers } from '../../engine/removed/removed-containers.js';
+import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
+import { writeLogs } from '../../engine/containers/logs/log-stream.js';
+import { queryFilters, sendJson } from '../http-context.js';
+import { frame } from '../streams/multiplex.js';
 import type { Route } from '../route.js';
+import { logQuery } from './log-query.js';
 
 /**
  * Berth's own API, beside Docker's: under `/berth/v1/`, a prefix no Engine API path has, so
  * Docker paths and their 404/501 answers stay as dockerd's.
  */
-export function berthRoutes(processes: ProcessOwners, budget?: StorageBudget): Route[] {
+export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers, budget?: StorageBudget): Route[] {
   return [
     {
       // `?pid=N` (repeatable) asks for those processes, a missing one being 404; without it,
@@ -26,6 +31,35 @@ export function berthRoutes(processes: ProcessOwners, budget?: StorageBudget): R
       path: '/berth/v1/budget',
       handler: async ({ res }) => {
         sendJson(res, 200, budget ? await budget.status() : { enabled: false });
+      },
+    },
+    {
+      // Records of removed containers, newest removal first; `filters` as ps's (name, id, label,
+      // exited, reason; since/until: removal time, a timestamp or a duration like 1h).
+      method: 'GET',
+      path: '/berth/v1/removed',
+      handler: async ({ res, query }) => {
+        sendJson(res, 200, await removed.list(queryFilters(query)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/berth/v1/removed/:id',
+      handler: async ({ res, params }) => {
+        sendJson(res, 200, await removed.get(params.id ?? ''));
+      },
+    },
+    {
+      // The kept log tail, with the query and framing of docker's container logs (multiplexed
+      // frames, raw for a TTY container); there is nothing to follow.
+      method: 'GET',
+      path: '/berth/v1/removed/:id/logs',
+      handler: async (ctx) => {
+        const record = await removed.get(ctx.params.id ?? '');
+        const asked = logQuery(ctx.query);
+        ctx.res.writeHead(200, { 'Content-Type': record.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+        const path = removed.logPath(record.Id);
+        await writeLogs(ctx.res, (signal) => readLogs(path, { ...asked, follow: false, isRunning: () => false, signal }), record.Tty, frame);
       },
     },
   ];

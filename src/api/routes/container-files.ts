@@ -1,6 +1,6 @@
 import { InvalidParameterError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
-import type { ContainerChanges } from '../../engine/containers/container-changes.js';
+import type { ContainerChanges } from '../../engine/rootfs/container-changes.js';
 import { queryBool, sendJson, sendNoContent } from '../http-context.js';
 import type { Route } from '../route.js';
 

@@ -16,6 +16,7 @@ import { idAliasesAt, legacyCreateBody } from '../version-gates.js';
 import { goFieldCase } from '../go-json.js';
 import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, type CreateRequest } from '../../engine/containers/create-request.js';
 import { containerLimitRoutes } from './container-limits.js';
+import { logQuery } from './log-query.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
 
@@ -40,15 +41,6 @@ function refuseForeignPlatform(platform: string | null): void {
 /** Stop and restart read `signal` from API 1.42 on; older clients get the container's stop signal. */
 function stopSignalParam(ctx: RequestContext): string | undefined {
   return (ctx.apiVersion >= 1.42 && ctx.query.get('signal')) || undefined;
-}
-
-function parseTime(v: string | null, name: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isNaN(n)) return n;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidParameterError(`invalid value for ${name}: "${v}"`);
-  return t / 1000;
 }
 
 /** `detachKeys=` of an attach; refused as docker does before anything is streamed. */
@@ -309,14 +301,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async (ctx) => {
         const r = containers.get(id(ctx));
         if (r.LogPath === '') throw new NotImplementedError('configured logging driver does not support reading');
-        const stdout = queryBool(ctx.query, 'stdout');
-        const stderr = queryBool(ctx.query, 'stderr');
-        if (!stdout && !stderr) throw new InvalidParameterError('Bad parameters: you must choose at least one stream');
-        const tailRaw = ctx.query.get('tail');
-        const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? 'all' : Number(tailRaw);
-        if (tail !== 'all' && !Number.isInteger(tail)) throw new InvalidParameterError(`invalid value for tail: "${tailRaw}"`);
-        const since = parseTime(ctx.query.get('since'), 'since');
-        const until = parseTime(ctx.query.get('until'), 'until');
+        const asked = logQuery(ctx.query);
         const follow = queryBool(ctx.query, 'follow');
         const exited = follow && r.State.Running ? containers.wait(r.Id, 'not-running').then(() => undefined) : Promise.resolve();
         ctx.res.writeHead(200, { 'Content-Type': r.Config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
@@ -325,13 +310,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
           ctx.res,
           (signal) =>
             readLogs(r.LogPath, {
-              stdout,
-              stderr,
-              ...(since !== undefined ? { since } : {}),
-              ...(until !== undefined ? { until } : {}),
-              tail,
-              timestamps: queryBool(ctx.query, 'timestamps'),
-              details: queryBool(ctx.query, 'details'),
+              ...asked,
               follow,
               isRunning: () => containers.get(r.Id).State.Running,
               waitForExit: exited,

@@ -6,6 +6,8 @@ import type { Route } from '../route.js';
 export function networkRoutes(networks: NetworkApi): Route[] {
   return [
     { method: 'GET', path: '/networks', handler: async ({ res, query }) => sendJson(res, 200, networks.list(queryFilters(query))) },
+    // Berth's own (see routes/berth.ts): subnets that host routes cover, addresses Berth's bridges should not have.
+    { method: 'GET', path: '/berth/v1/networks/doctor', handler: async ({ res }) => sendJson(res, 200, { Findings: await networks.doctor() }) },
     { method: 'GET', path: '/networks/:id', handler: async ({ res, params }) => sendJson(res, 200, networks.inspect(params.id ?? '')) },
     {
       method: 'POST',

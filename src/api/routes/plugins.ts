@@ -1,6 +1,6 @@
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import type { Lazy } from '../../core/lazy.js';
-import { checkFilterKeys } from '../../engine/images/image-filters.js';
+import { checkFilterKeys } from '../../core/filters.js';
 import type { PluginService } from '../../engine/plugins/plugin-service.js';
 import { queryFilters, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../route.js';

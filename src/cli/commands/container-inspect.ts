@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { containerPath } from './container-attach-io.js';
 import { inspectEach } from './inspect-output.js';
+import { orRemoved } from './container-removed.js';
 
 /** The parts of `GET /containers/{id}/json` the CLI itself reads. */
 export interface ContainerInspect {
@@ -30,6 +31,6 @@ export function defineContainerInspect(parent: Command, ctx: CliContext, name: s
     .option('-f, --format <string>', 'Format output using a custom template')
     .option('-s, --size', 'Display total file sizes')
     .action(async (names: string[], opts: { format?: string; size?: boolean }) => {
-      await inspectEach(ctx, names, opts.format, (n) => ctx.client.json({ method: 'GET', path: containerPath(n, 'json'), query: { size: opts.size === true || undefined } }));
+      await inspectEach(ctx, names, opts.format, orRemoved(ctx, (n) => ctx.client.json({ method: 'GET', path: containerPath(n, 'json'), query: { size: opts.size === true || undefined } })));
     });
 }

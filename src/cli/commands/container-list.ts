@@ -7,9 +7,10 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { collect, filtersJson, UsageError } from '../command-kit.js';
 import { goQuote } from '../format/go-template-strconv.js';
-import { formatForCli } from '../format/table.js';
+import { ellipsis, formatForCli } from '../format/table.js';
 import { goTimeString, humanSize, sinceText, truncateId } from '../../core/human-units.js';
 import { displayablePorts, type PortSummary } from './container-ports.js';
+import { listRemoved } from './container-removed.js';
 
 export interface ContainerSummary {
   Id: string;
@@ -28,12 +29,7 @@ export interface ContainerSummary {
   NetworkSettings?: { Networks?: Record<string, unknown> | null } | null;
 }
 
-/** docker's formatter.Ellipsis for plain text: cut to `max` characters, the last one `…`. */
-export function ellipsis(s: string, max: number): string {
-  const chars = [...s];
-  if (chars.length <= max) return s;
-  return `${chars.slice(0, max - 1).join('')}…`;
-}
+export { ellipsis };
 
 function imageText(c: ContainerSummary, trunc: boolean): string {
   const image = c.Image ?? '';
@@ -122,6 +118,7 @@ interface PsFlags {
   trunc: boolean;
   quiet?: boolean;
   size?: boolean;
+  removed?: boolean;
 }
 
 export function definePs(parent: Command, ctx: CliContext, name: string): Command {
@@ -137,10 +134,15 @@ export function definePs(parent: Command, ctx: CliContext, name: string): Comman
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs')
     .option('-s, --size', 'Display total file sizes')
+    .option('--removed', 'List removed containers whose record Berth keeps (exit code and reason, when removed)')
     .action(async (opts: PsFlags) => {
       let limit = opts.last === undefined ? -1 : Number(opts.last);
       if (!Number.isInteger(limit)) throw new UsageError(`invalid argument "${opts.last ?? ''}" for "-n, --last" flag: strconv.ParseInt: parsing "${opts.last ?? ''}": invalid syntax`);
       if (opts.latest === true && limit === -1) limit = 1;
+      if (opts.removed === true) {
+        await listRemoved(ctx, { filters: filtersJson(opts.filter), limit, trunc: opts.trunc, quiet: opts.quiet === true, format: opts.format });
+        return;
+      }
       // docker asks for sizes when a custom format uses .Size (they are costly to compute).
       const wantSize = opts.size === true || (opts.quiet !== true && opts.format !== undefined && /\.Size\b/.test(opts.format));
       const list = await ctx.client.json<ContainerSummary[]>({

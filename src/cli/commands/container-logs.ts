@@ -7,6 +7,7 @@ import { copyRaw, demuxStream } from '../../client/stdcopy.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { containerPath } from './container-attach-io.js';
 import { inspectContainer } from './container-inspect.js';
+import { orRemoved, removedLogsPath } from './container-removed.js';
 import { parseGoDuration } from './run-units.js';
 
 /**
@@ -59,23 +60,26 @@ export function defineLogs(parent: Command, ctx: CliContext, name: string): Comm
     .option('-t, --timestamps', 'Show timestamps')
     .option('--until <string>', 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
     .action(async (container: string, flags: LogsFlags) => {
-      const c = await inspectContainer(ctx, container);
+      // A live container wins; else the kept log of a removed one of that name (nothing to follow).
+      const source = await orRemoved(ctx, (n) => inspectContainer(ctx, n))(container);
+      const removed = 'RemovedAt' in source;
+      const tty = removed ? source.Tty : source.Config?.Tty === true;
       const res = await ctx.client.raw({
         method: 'GET',
-        path: containerPath(c.Id, 'logs'),
+        path: removed ? removedLogsPath(source.Id) : containerPath(source.Id, 'logs'),
         query: {
           stdout: true,
           stderr: true,
           since: flags.since === undefined ? undefined : logTimestamp(flags.since),
           until: flags.until === undefined ? undefined : logTimestamp(flags.until),
           timestamps: flags.timestamps === true || undefined,
-          follow: flags.follow === true || undefined,
+          follow: (flags.follow === true && !removed) || undefined,
           tail: flags.tail,
           details: flags.details === true || undefined,
         },
       });
       try {
-        if (c.Config?.Tty === true) await copyRaw(res, ctx.stdout);
+        if (tty) await copyRaw(res, ctx.stdout);
         else await demuxStream(res, ctx.stdout, ctx.stderr);
       } catch (err) {
         throw new CliExit(1, (err as Error).message);

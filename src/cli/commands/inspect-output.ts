@@ -36,5 +36,7 @@ export async function inspectEach(ctx: CliContext, names: string[], format: stri
 }
 
 /** A not-found line the CLI words itself (the generic inspect's "No such object"). */
-export class NotFoundLine extends Error {}
+export class NotFoundLine extends Error {
+  override name = 'NotFoundLine';
+}
 

@@ -6,6 +6,7 @@ import { confirmRemoval } from '../confirm-prompt.js';
 import { formatForCli } from '../format/table.js';
 import { forEachName } from './for-each-name.js';
 import { inspectEach } from './inspect-output.js';
+import { defineDoctor } from './network-doctor.js';
 
 interface NetworkView {
   Name: string;
@@ -171,6 +172,7 @@ export function registerNetworkCommands(program: Command, ctx: CliContext): void
   defineConnect(network, ctx);
   defineCreate(network, ctx);
   defineDisconnect(network, ctx);
+  defineDoctor(network, ctx);
   defineInspect(network, ctx);
   defineList(network, ctx);
   definePrune(network, ctx);

@@ -10,6 +10,7 @@ import { CliExit, type CliContext } from '../cli-context.js';
 import { containerPath } from './container-attach-io.js';
 import { encodeName } from './image-manage.js';
 import { inspectEach, NotFoundLine, type Fetch } from './inspect-output.js';
+import { orRemoved } from './container-removed.js';
 
 const TYPES = ['container', 'image'] as const;
 type ObjectType = (typeof TYPES)[number];
@@ -48,6 +49,8 @@ export function defineInspect(parent: Command, ctx: CliContext, name: string): C
         throw new CliExit(1, `unknown type: "${type}": must be one of ${TYPES.map((t) => `"${t}"`).join(', ')}`);
       }
       const size = opts.size === true;
-      await inspectEach(ctx, names, opts.format, type ? fetcher(ctx, type as ObjectType, size) : anyType(ctx, size));
+      // A removed container's kept record answers when no live object has the name.
+      const fetch = type ? fetcher(ctx, type as ObjectType, size) : anyType(ctx, size);
+      await inspectEach(ctx, names, opts.format, type === undefined || type === '' || type === 'container' ? orRemoved(ctx, fetch) : fetch);
     });
 }

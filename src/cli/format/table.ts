@@ -157,3 +157,10 @@ export function formatForCli(
   }
   return tabwrite(`${header}\n${out}`);
 }
+
+/** docker's formatter.Ellipsis for plain text: cut to `max` characters, the last one `…`. */
+export function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  return `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -32,6 +32,8 @@ export interface CgroupDriver {
   update(path: string, limits: CgroupLimits): Promise<void>;
   /** How many processes the kernel's OOM killer has killed in the cgroup (0 when it is gone). */
   oomKills(path: string): Promise<number>;
+  /** The most memory the cgroup ever used, in bytes (v1 max_usage_in_bytes, v2 memory.peak); 0 when unknown or gone. */
+  memoryPeak(path: string): Promise<number>;
   sample(path: string): Promise<CgroupSample>;
 }
 

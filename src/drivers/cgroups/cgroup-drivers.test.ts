@@ -82,6 +82,8 @@ describe('cgroup v2 driver (against a temp directory)', () => {
   it('reads the OOM-kill counter from memory.events, 0 for a cgroup that is gone', async () => {
     const d = new CgroupV2Driver(root);
     assert.equal(await d.oomKills(cg), 2);
+    assert.equal(await d.memoryPeak(cg), 8192);
+    assert.equal(await d.memoryPeak('/berth/gone'), 0);
     assert.equal(await d.oomKills('/berth/gone'), 0);
   });
 
@@ -169,6 +171,7 @@ describe('cgroup v1 driver (against a temp directory)', () => {
   it('reads oom_kill from memory.oom_control and samples the v1 files', async () => {
     const d = new CgroupV1Driver(root);
     assert.equal(await d.oomKills(cg), 1);
+    assert.equal(await d.memoryPeak(cg), 2000);
     const s = await d.sample(cg);
     assert.equal(s.cpuUsageNs, 123);
     assert.deepEqual(s.perCpuNs, [100, 23]);

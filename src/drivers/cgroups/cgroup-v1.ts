@@ -76,6 +76,10 @@ export class CgroupV1Driver implements CgroupDriver {
     if (s !== undefined) await writeCgroupFile(swapFile, s);
   }
 
+  async memoryPeak(path: string): Promise<number> {
+    return await readNumber(join(this.dir('memory', path), 'memory.max_usage_in_bytes'));
+  }
+
   async oomKills(path: string): Promise<number> {
     return (await readKeyedFile(join(this.dir('memory', path), 'memory.oom_control'))).oom_kill ?? 0;
   }

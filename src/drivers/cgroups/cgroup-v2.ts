@@ -62,6 +62,11 @@ export class CgroupV2Driver implements CgroupDriver {
     if (l.blkioWeight !== undefined && l.blkioWeight > 0) await writeCgroupFile(file('io.weight'), `default ${blkioToIoWeight(l.blkioWeight)}`);
   }
 
+  /** memory.peak exists from Linux 5.19; older kernels keep no peak, which reads as 0. */
+  async memoryPeak(path: string): Promise<number> {
+    return await readNumber(join(this.root, path, 'memory.peak'));
+  }
+
   async oomKills(path: string): Promise<number> {
     return (await readKeyedFile(join(this.root, path, 'memory.events'))).oom_kill ?? 0;
   }

@@ -2,6 +2,7 @@
  * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
  * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,11 +27,56 @@ export async function linkExists(name: string): Promise<boolean> {
   return (await runCommand('ip', ['link', 'show', 'dev', name], { allowFailure: true })).code === 0;
 }
 
-/** The host's IPv4 routes as prefixes (`default` left out): subnets Berth must not take. */
-export async function hostRoutes(): Promise<string[]> {
+export interface HostRoute {
+  /** A prefix (`10.8.0.0/16`; a host route as `/32`). */
+  dst: string;
+  /** The interface it leaves by ('' for a route without one, e.g. unreachable). */
+  dev: string;
+}
+
+/** The host's IPv4 unicast routes of every table (`default` left out): subnets Berth must not take. */
+export async function hostRouteTable(): Promise<HostRoute[]> {
   const { stdout } = await runCommand('ip', ['-j', '-4', 'route', 'show', 'table', 'all']);
-  const rows = JSON.parse(stdout || '[]') as Array<{ dst: string; type?: string }>;
-  return rows.filter((r) => r.dst !== 'default' && (r.type === undefined || r.type === 'unicast') && /^\d/.test(r.dst)).map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`));
+  const rows = JSON.parse(stdout || '[]') as Array<{ dst: string; dev?: string; type?: string }>;
+  return rows
+    .filter((r) => r.dst !== 'default' && (r.type === undefined || r.type === 'unicast') && /^\d/.test(r.dst))
+    .map((r) => ({ dst: r.dst.includes('/') ? r.dst : `${r.dst}/32`, dev: r.dev ?? '' }));
+}
+
+export async function hostRoutes(): Promise<string[]> {
+  return (await hostRouteTable()).map((r) => r.dst);
+}
+
+/** A link's IPv4 addresses with their prefix (`10.1.0.1/24`); none when it does not exist. */
+export async function ipv4Addresses(dev: string): Promise<string[]> {
+  const r = await runCommand('ip', ['-j', '-4', 'addr', 'show', 'dev', dev], { allowFailure: true });
+  if (r.code !== 0) return [];
+  const rows = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+  return rows.flatMap((row) => (row.addr_info ?? []).filter((a) => a.local && a.prefixlen !== undefined).map((a) => `${a.local}/${a.prefixlen}`));
+}
+
+/**
+ * Calls `onChange` (at most every `settleMs`) while IPv4 routes come and go: a VPN coming up
+ * can cover a network's subnet after it was made. `ip monitor` is the netlink listener; it dies
+ * with the daemon, and `close` stops it.
+ */
+export function watchRoutes(onChange: () => void, settleMs = 500): { close(): void } {
+  const child = spawn('ip', ['-4', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let timer: NodeJS.Timeout | undefined;
+  child.stdout.on('data', () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      onChange();
+    }, settleMs);
+  });
+  child.on('error', () => undefined); // no `ip`: nothing to watch, create-time checks still hold
+  child.unref();
+  return {
+    close() {
+      if (timer) clearTimeout(timer);
+      child.kill();
+    },
+  };
 }
 
 /** A random locally administered unicast MAC, as docker gives its bridges. */

@@ -13,6 +13,11 @@ import { mountOverlay } from './overlay-mount.js';
 import { unmountIfMounted } from '../mounts/mount-syscalls.js';
 import { ScratchDir, assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
 import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
+import type { Change } from './diff/change-types.js';
+import { changesSize } from './diff/changes-size.js';
+import { diffChanges } from './diff/container-diff.js';
+import { changesTar } from './diff/layer-diff.js';
+import { removeMountStubs } from './diff/mount-stubs.js';
 
 /** OCI whiteouts in overlayfs' own form, so the kernel hides lower files at mount time. */
 const overlayWhiteouts: WhiteoutHandler = {
@@ -178,8 +183,28 @@ export class OverlaySnapshotter implements Snapshotter {
     return join(this.layerDir(id), 'diff');
   }
 
-  rootfsChangesDir(id: string): string | null {
-    return join(this.containerDir(id), 'upper');
+  // overlay keeps exactly the changes in the upper dir; whiteouts and opaque dirs say what went.
+  changes(id: string): Promise<Change[]> {
+    return diffChanges(this.changesSource(id));
+  }
+
+  diff(id: string, _parent: string | null, log?: (msg: string) => void): Readable {
+    return changesTar(this.changesSource(id), log);
+  }
+
+  diffSize(id: string): Promise<number> {
+    return changesSize(this.changesSource(id));
+  }
+
+  removeMountStubs(id: string, targets: readonly string[]): Promise<void> {
+    const { upperDir, lowerDirs } = this.changesSource(id);
+    return removeMountStubs(upperDir, lowerDirs, targets);
+  }
+
+  private changesSource(id: string): { upperDir: string; lowerDirs: string[] } {
+    assertSafeName('container', id);
+    const lower = this.rootfsData(id).LowerDir;
+    return { upperDir: join(this.containerDir(id), 'upper'), lowerDirs: lower ? lower.split(':') : [] };
   }
 
   private layerDir(id: string): string {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Change } from './diff/change-types.js';
 
 export type StorageDriverName = 'overlay2' | 'vfs';
 
@@ -44,6 +45,15 @@ export interface Snapshotter {
   unmountRootfs(id: string): Promise<void>;
   removeRootfs(id: string): Promise<void>;
   rootfsData(id: string): GraphDriverData;
-  /** The directory holding only the container's changes (upper dir), for diff and commit. */
-  rootfsChangesDir(id: string): string | null;
+  // What a rootfs changed in its image, as moby's graphdriver DiffDriver. `parent` is the layer
+  // the rootfs was made on (createRootfs' parent): a full-copy driver compares with it.
+
+  /** docker's `GET /containers/{id}/changes`, sorted by path; a running container's vanishing entries are skipped. */
+  changes(id: string, parent: string | null): Promise<Change[]>;
+  /** The changes as an uncompressed OCI layer tar (whiteouts for deletions), the same bytes for the same changes. */
+  diff(id: string, parent: string | null, log?: (msg: string) => void): Readable;
+  /** docker's SizeRw: bytes the rootfs added or changed. */
+  diffSize(id: string, parent: string | null): Promise<number>;
+  /** Removes the empty stubs a runtime made in the rootfs' own layer only to mount onto (build secrets). */
+  removeMountStubs(id: string, targets: readonly string[]): Promise<void>;
 }

@@ -7,6 +7,10 @@ import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
 import { asBerthError } from './host-error.js';
 import { ScratchDir, assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
 import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
+import type { Change } from './diff/change-types.js';
+import { changesSize } from './diff/changes-size.js';
+import { diffChanges } from './diff/container-diff.js';
+import { changesTar } from './diff/layer-diff.js';
 
 /** Each vfs layer is a full tree, so whiteouts simply delete what the copied parent had. */
 const vfsWhiteouts: WhiteoutHandler = {
@@ -135,8 +139,25 @@ export class VfsSnapshotter implements Snapshotter {
     return this.layerDir(id);
   }
 
-  rootfsChangesDir(_id: string): string | null {
-    return null; // a vfs rootfs is a full copy: changes must be found by comparing with the image
+  // A full copy: the changes are what differs from the parent layer's tree (docker's naive diff).
+  async changes(id: string, parent: string | null): Promise<Change[]> {
+    return diffChanges(await this.changesSource(id, parent));
+  }
+
+  diff(id: string, parent: string | null, log?: (msg: string) => void): Readable {
+    return changesTar({ rootfs: this.rootfsDir(id), baseDir: parent === null ? null : this.layerDir(parent) }, log);
+  }
+
+  async diffSize(id: string, parent: string | null): Promise<number> {
+    return changesSize(await this.changesSource(id, parent));
+  }
+
+  async removeMountStubs(id: string): Promise<void> {
+    assertSafeName('container', id); // a stub cannot be told from the image's own empty file
+  }
+
+  private async changesSource(id: string, parent: string | null): Promise<{ rootfs: string; baseDir: string | null }> {
+    return { rootfs: await this.mountRootfs(id), baseDir: parent === null ? null : this.layerDir(parent) };
   }
 
   /** A copy of `parent`'s tree at `dest` (which must not exist), or an empty root. */

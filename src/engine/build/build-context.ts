@@ -8,9 +8,9 @@ import { InvalidParameterError, NotFoundError, errnoCode } from '../../core/erro
 import { pathMatchRegExp, PatternSyntaxError } from '../../core/path-match.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
-import { extractArchive } from '../containers/changes/extract-archive.js';
-import { walkTree } from '../containers/changes/walk-tree.js';
-import { decompressInput } from '../images/archive/compression.js';
+import { extractArchive } from '../rootfs/index.js';
+import { walkTree } from '../../drivers/fs-tree/walk-tree.js';
+import { decompressInput } from '../../core/compression.js';
 
 /** A file or directory a COPY/ADD takes from a source tree (the context, a stage, an image). */
 export interface SourceItem {

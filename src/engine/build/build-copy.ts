@@ -5,9 +5,9 @@ import { InvalidParameterError } from '../../core/errors.js';
 import { RootedFs } from '../../drivers/host/rooted-fs.js';
 import { resolveInRoot } from '../../drivers/host/resolve-in-root.js';
 import { restoreDirTimes, writeTarEntry, type EntryContext, type TarEntryHeader } from '../../drivers/snapshotter/write-tar-entry.js';
-import { extractArchive } from '../containers/changes/extract-archive.js';
-import { walkTree } from '../containers/changes/walk-tree.js';
-import { decompressInput, detectCompression } from '../images/archive/compression.js';
+import { extractArchive } from '../rootfs/index.js';
+import { walkTree } from '../../drivers/fs-tree/walk-tree.js';
+import { decompressInput, detectCompression } from '../../core/compression.js';
 import type { SourceItem, SourceTree } from './build-context.js';
 
 export interface CopyOptions {

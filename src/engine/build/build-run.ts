@@ -4,13 +4,11 @@ import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { ImageRunConfig } from '../../oci/image-types.js';
 import type { ContentStore } from '../../store/content/content-store.js';
-import { changesSourceOf } from '../containers/changes/changes-source.js';
-import { commitContainer } from '../containers/changes/commit-layer.js';
+import { commitContainer, rootfsParent } from '../rootfs/index.js';
 import type { ContainerService } from '../containers/container-service.js';
 import { readLogs } from '../containers/logs/json-file-reader.js';
 import type { ImageService } from '../images/image-service.js';
 import type { BuildReporter } from './build-reporter.js';
-import { removeMountStubs } from './mount-stubs.js';
 import { RunFailedError } from './run-failed-error.js';
 
 export interface RunStepDeps {
@@ -87,22 +85,20 @@ export async function runStep(d: RunStepDeps, input: RunStepInput): Promise<Dige
     if (input.signal?.aborted) throw new Error('the build was canceled: the client disconnected');
     if (code !== 0) throw new RunFailedError(input.cmd, code);
     mark('ran');
-    if (input.stubs && input.stubs.length > 0) await removeMountStubs(d.snapshotter, Id, input.stubs);
-    const after = d.containers.get(Id);
+    if (input.stubs && input.stubs.length > 0) await d.snapshotter.removeMountStubs(Id, input.stubs);
+    const parent = await rootfsParent(d.images, d.containers.get(Id).Image);
     const id = await commitContainer(
       { images: d.images, content: d.content },
       {
         parentImageId: input.parent,
-        changes: await changesSourceOf(d, after),
+        diff: () => d.snapshotter.diff(Id, parent, (m) => d.log.warn({ id: Id }, m)),
         containerId: Id,
         containerConfig: { ...c, Cmd: input.savedCmd },
         imageConfig: c,
         changeInstructions: [],
         author: input.author,
-        log: (m) => d.log.warn({ id: Id }, m),
       },
     );
-    if (!d.snapshotter.rootfsChangesDir(Id)) await d.snapshotter.unmountRootfs(Id).catch(() => undefined);
     mark('committed');
     d.log.debug({ id: Id, ms: phases }, 'build run step');
     ok = true;

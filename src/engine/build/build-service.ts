@@ -12,7 +12,7 @@ import { DockerfileSyntaxError, nodeFromLine, parseDockerfile } from '../../oci/
 import { processWord } from '../../oci/dockerfile/shell-lex.js';
 import { hostPlatform, type ImageConfig } from '../../oci/image-types.js';
 import type { ContentStore } from '../../store/content/content-store.js';
-import { buildCommitConfig } from '../containers/changes/commit-config.js';
+import { buildCommitConfig } from '../rootfs/index.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { phaseTimer } from '../../core/phase-timer.js';
-import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import { topLayerId, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -10,7 +10,7 @@ import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { Instruction } from '../../oci/dockerfile/instructions.js';
 import { processWord } from '../../oci/dockerfile/shell-lex.js';
 import type { ContentStore } from '../../store/content/content-store.js';
-import { commitContainer } from '../containers/changes/commit-layer.js';
+import { commitContainer } from '../rootfs/index.js';
 import { resolveUser } from '../containers/user-lookup.js';
 import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';
@@ -127,25 +127,18 @@ export class CopyStep {
   /** A COPY/ADD onto the stage's image: a rootfs changed in place, committed as one layer. */
   private async withLiveStep(c: CopyStepInput, parent: Digest | null, change: (root: string) => Promise<string[]>, state: StageState): Promise<Digest> {
     const id = newId();
-    let top: Digest | undefined;
-    if (parent) {
-      const img = await this.d.images.resolve(parent);
-      top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
-    }
+    const base = parent ? topLayerId((await this.d.images.resolve(parent)).record.layers) : null;
     const { mark, phases } = phaseTimer();
-    await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+    await this.d.snapshotter.createRootfs(id, base);
     try {
       const root = await this.d.snapshotter.mountRootfs(id);
       mark('prepared');
       const cmd = await change(root);
       mark('copied');
       this.d.log.debug({ ms: phases }, 'build copy step');
-      const upper = this.d.snapshotter.rootfsChangesDir(id);
-      const lower = this.d.snapshotter.rootfsData(id).LowerDir;
-      const changes = upper ? { upperDir: upper, lowerDirs: lower ? lower.split(':') : [] } : { rootfs: root, baseDir: top ? this.d.snapshotter.layerPath(digestHex(top)) : null };
       return await commitContainer(
         { images: this.d.images, content: this.d.content },
-        { parentImageId: parent, changes, containerId: '', containerConfig: { ...state.runConfig, Cmd: cmd }, imageConfig: state.runConfig, changeInstructions: [], author: state.maintainer, log: (m) => this.d.log.warn(m) },
+        { parentImageId: parent, diff: () => this.d.snapshotter.diff(id, base, (m) => this.d.log.warn(m)), containerId: '', containerConfig: { ...state.runConfig, Cmd: cmd }, imageConfig: state.runConfig, changeInstructions: [], author: state.maintainer },
       );
     } finally {
       c.background(

@@ -1,4 +1,4 @@
-import { chainIds, digestHex, type Digest } from '../../core/digest.js';
+import { topLayerId, type Digest } from '../../core/digest.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -7,12 +7,7 @@ import type { ImageService } from '../images/image-service.js';
 /** A throwaway rootfs of an image (or empty), mounted for the duration of `fn`, then removed. */
 export async function withImageRootfs<T>(d: { images: ImageService; snapshotter: Snapshotter; log: Logger }, imageId: Digest | null, fn: (root: string) => Promise<T>): Promise<T> {
   const id = newId();
-  let top: Digest | undefined;
-  if (imageId) {
-    const img = await d.images.resolve(imageId);
-    top = chainIds(img.record.layers.map((l) => l.diffId)).at(-1);
-  }
-  await d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+  await d.snapshotter.createRootfs(id, imageId ? topLayerId((await d.images.resolve(imageId)).record.layers) : null);
   try {
     return await fn(await d.snapshotter.mountRootfs(id));
   } finally {

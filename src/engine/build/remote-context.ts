@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
-import { detectCompression } from '../images/archive/compression.js';
+import { detectCompression } from '../../core/compression.js';
 
 const isTar = (head: Buffer): boolean => head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 

@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { formatReference, parseReferenceWithDefaultTag } from '../../oci/reference.js';
 import type { ContentStore } from '../../store/content/content-store.js';
-import { exportRootfs } from '../containers/changes/export-rootfs.js';
+import { exportRootfs } from '../rootfs/index.js';
 import { saveSelection } from '../images/archive/image-saver.js';
 import type { ImageService } from '../images/image-service.js';
 import { withImageRootfs } from './image-rootfs.js';

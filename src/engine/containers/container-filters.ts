@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.js';
-import { labelsMatch, parseBool, type Filters } from '../images/image-filters.js';
+import { labelsMatch, parseBool, type Filters } from '../../core/filters.js';
 import type { ContainerRecord } from './container-types.js';
 import { portsSummary } from './container-views.js';
 

@@ -273,8 +273,10 @@ export class ContainerLifecycle {
     let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
       const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
-      // Read before the runtime deletes the cgroup, which holds the OOM-kill counter.
-      const oom = await oomVerdict((await hostLimits()).driver, recordCgroupPath(record, this.d.host.cgroupParent), record, exitCode);
+      // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
+      const { driver } = await hostLimits();
+      const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
+      const [oom, peak] = await Promise.all([oomVerdict(driver, cgroup, record, exitCode), driver.memoryPeak(cgroup).catch(() => 0)]);
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
         this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
@@ -288,7 +290,7 @@ export class ContainerLifecycle {
       const finishedAt = isoTime();
       // The explanation reads OOMKilled from the state: give it this exit's verdict.
       record.State = { ...record.State, OOMKilled: oom.oomKilled };
-      record.LastExit = explainExit(record, cause, logs);
+      record.LastExit = { ...explainExit(record, cause, logs), ...(peak > 0 ? { PeakMemory: peak } : {}) };
       if (restart) {
         restartIn = boot ? 0 : nextRestartDelay(this.backoff.get(id) ?? 0, Date.now() - Date.parse(record.State.StartedAt));
         this.backoff.set(id, restartIn);
@@ -380,7 +382,8 @@ export class ContainerLifecycle {
     }
   }
 
-  async kill(record: ContainerRecord, signal: string | undefined, reason?: string): Promise<void> {
+  /** `all` signals every process of the container, not only its first (a forced removal's). */
+  async kill(record: ContainerRecord, signal: string | undefined, reason?: string, all = false): Promise<void> {
     if (!record.State.Running) throw new ConflictError(`cannot kill container: ${record.Id}: container ${record.Id} is not running`);
     const sig = parseSignal(signal ?? 'KILL');
     if (record.State.Restarting) {
@@ -392,7 +395,7 @@ export class ContainerLifecycle {
     this.userStops.set(record.Id, { action: 'kill', signal: `SIG${sig.replace(/^SIG/, '')}`, at: Date.now(), ...(reason ? { reason } : {}) });
     const runtime = this.d.runtimes.get(record.HostConfig.Runtime);
     publishContainerEvent(this.d.events, record, 'kill', { signal: String(signalNumber(sig)), ...(reason ? { reason } : {}) });
-    await runtime.kill(record.Id, sig);
+    await runtime.kill(record.Id, sig, all);
   }
 
   async pause(record: ContainerRecord, paused: boolean): Promise<void> {

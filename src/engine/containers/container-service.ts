@@ -8,13 +8,13 @@ import { newId, shortId } from '../../core/ids.js';
 import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
-import { chainIds, digestHex } from '../../core/digest.js';
+import { topLayerId } from '../../core/digest.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { adaptSharedNamespaces, removeShm } from './shared-namespaces.js';
 import { ensureVolumes, planMounts, removeVolumes } from './container-mounts.js';
 import { prepareMounts } from './mount-setup.js';
 import type { ImageService } from '../images/image-service.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, runDir, type LifecycleDeps } from './container-lifecycle.js';
 import type { ContainerRegistry } from './container-registry.js';
@@ -45,7 +45,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const KILL_WAIT_MS = 10_000;
 /** The `reason` attribute of the events of what --health-on-failure does. */
 const UNHEALTHY = 'unhealthy';
+/** The `reason` of the kill of a forced removal (`rm -f` of a running container). */
+const REMOVED = 'removed';
 import { validateRestartPolicy } from './restart-policy.js';
+import type { RemovedBy } from './removed-record.js';
 import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
 
@@ -79,6 +82,8 @@ export interface ContainerServiceDeps {
   hostGateway: () => string;
   /** The daemon's json-file log options (`berthd --log-opt`), merged into each new container's. */
   logOpts?: Readonly<Record<string, string>>;
+  /** Keeps the record of a container being removed (engine/removed), before its files go. */
+  keepRemoved?: (r: ContainerRecord, by: RemovedBy) => Promise<void>;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -104,7 +109,7 @@ export class ContainerService {
       host: d.host,
       log: d.log,
       attach: this.attachHub,
-      autoRemove: (id) => this.remove(id, { force: true, volumes: true }),
+      autoRemove: (id) => this.remove(id, { force: true, volumes: true, by: 'auto-remove' }),
       restartContainer: async (id) => {
         const r = this.get(id);
         await this.prepareVolumes(r);
@@ -137,9 +142,11 @@ export class ContainerService {
       if (r.State.Status === 'removing') {
         // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
         this.d.log.warn({ id: r.Id }, 'finishing the removal of a container');
+        await this.keepRecord(r, 'user');
         await this.d.runtimes.get(r.HostConfig.Runtime).deleteIfPresent(r.Id).catch(() => undefined);
         await this.d.snapshotter.removeRootfs(r.Id).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'removing the rootfs failed'));
         await this.d.registry.forget(r);
+        publishContainerEvent(this.d.events, r, 'destroy');
         continue;
       }
       await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
@@ -177,9 +184,7 @@ export class ContainerService {
     try {
       newVolumes = await ensureVolumes(mounts, this.d.volumes);
       await mkdir(dir, { recursive: true, mode: 0o710 });
-      const chains = chainIds(image.record.layers.map((l) => l.diffId));
-      const top = chains[chains.length - 1];
-      await this.d.snapshotter.createRootfs(id, top ? digestHex(top) : null);
+      await this.d.snapshotter.createRootfs(id, topLayerId(image.record.layers));
       if (resolved.config.Hostname === '') resolved.config.Hostname = shortId(id);
       const record: ContainerRecord = {
         Id: id,
@@ -253,7 +258,7 @@ export class ContainerService {
     } catch (err) {
       // As docker: a --rm container that cannot start is removed (`run --rm` waits for that).
       if (r.HostConfig.AutoRemove && !r.State.Running) {
-        await this.remove(r.Id, { force: true, volumes: true }).catch((e: unknown) => this.d.log.warn({ err: e, id: r.Id }, 'auto-remove after a failed start failed'));
+        await this.remove(r.Id, { force: true, volumes: true, by: 'auto-remove' }).catch((e: unknown) => this.d.log.warn({ err: e, id: r.Id }, 'auto-remove after a failed start failed'));
       }
       throw err;
     }
@@ -342,7 +347,7 @@ export class ContainerService {
     await this.d.registry.exclusive(r.Id, () => this.lifecycle.pause(r, paused));
   }
 
-  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy }): Promise<void> {
     const r = this.get(ref);
     if (r.State.Restarting && opts.force) await this.lifecycle.forgetRestart(r);
     if (r.State.Running) {
@@ -351,7 +356,8 @@ export class ContainerService {
       }
       const exited = this.notifier.add(r.Id, 'not-running');
       if (r.State.Paused) await this.d.runtimes.get(r.HostConfig.Runtime).resume(r.Id).catch(() => undefined);
-      await this.d.runtimes.get(r.HostConfig.Runtime).kill(r.Id, 'KILL', true);
+      // A kill of the user's (dockerd's rm -f sends one too, with its event), so the exit says why.
+      await this.lifecycle.kill(r, 'KILL', REMOVED, true);
       await exited;
     }
     const { mark, phases } = phaseTimer();
@@ -362,6 +368,8 @@ export class ContainerService {
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
       await this.d.registry.save(r);
       mark('marked');
+      await this.keepRecord(r, opts.by ?? 'user');
+      mark('kept');
       await Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]);
       mark('files');
       await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
@@ -379,6 +387,14 @@ export class ContainerService {
     publishContainerEvent(this.d.events, r, 'destroy');
     for (const l of this.removedListeners) l(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);
+  }
+
+  /**
+   * The removed container's record is kept before its files go; one that cannot be written (a
+   * full disk) does not stop the removal, which may be what frees the disk.
+   */
+  private async keepRecord(r: ContainerRecord, by: RemovedBy): Promise<void> {
+    await this.d.keepRemoved?.(r, by).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'keeping the record of the removed container failed'));
   }
 
   /**
@@ -521,7 +537,7 @@ export class ContainerService {
       if (filters.label && !containerMatches(r, { label: filters.label }, undefined, new Map())) continue;
       if (filters.until?.[0] !== undefined && Date.parse(r.Created) >= parseUntil(filters.until[0])) continue;
       const { rw } = await containerSizes(this.d, r);
-      await this.remove(r.Id, { force: false, volumes: false }).then(() => {
+      await this.remove(r.Id, { force: false, volumes: false, by: 'prune' }).then(() => {
         deleted.push(r.Id);
         reclaimed += rw;
       }, (err: unknown) => {

@@ -1,8 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { ImageService } from '../images/image-service.js';
-import { changesSize } from './changes/changes-size.js';
-import { changesSourceOf } from './changes/changes-source.js';
+import { rootfsParent } from '../rootfs/index.js';
 import type { ContainerRecord } from './container-types.js';
 
 export interface ContainerSizes {
@@ -20,7 +19,7 @@ export interface ContainerSizes {
 export async function containerSizes(d: { snapshotter: Snapshotter; images: ImageService; log: Logger }, r: ContainerRecord): Promise<ContainerSizes> {
   let rw = 0;
   try {
-    rw = await changesSize(await changesSourceOf(d, r));
+    rw = await d.snapshotter.diffSize(r.Id, await rootfsParent(d.images, r.Image));
   } catch (err) {
     d.log.warn({ err, id: r.Id }, 'cannot compute the size of a container');
   }

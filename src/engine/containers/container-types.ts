@@ -131,6 +131,8 @@ export interface ExitExplanation {
   FinishedAt: string;
   /** The last lines the container wrote (at most 10). */
   LastLogLines: string[];
+  /** The most memory the run used, in bytes, read from its cgroup at exit (absent when unknown). */
+  PeakMemory?: number;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

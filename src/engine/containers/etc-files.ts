@@ -46,6 +46,8 @@ export async function writeEtcFiles(dir: string, opts: EtcOptions): Promise<EtcF
   return files;
 }
 
+const HOST_NAME = 'host.docker.internal';
+
 async function hostsFile(opts: EtcOptions): Promise<string> {
   const fqdn = opts.domainname ? `${opts.hostname}.${opts.domainname}` : opts.hostname;
   const names = fqdn === opts.hostname ? opts.hostname : `${fqdn} ${opts.hostname}`;
@@ -69,11 +71,14 @@ async function hostsFile(opts: EtcOptions): Promise<string> {
     hosts += `${ip}\t${entry.slice(0, sep)}\n`;
   }
   for (const l of opts.links ?? []) hosts += `${l.ip}\t${l.names}\n`;
+  // Docker Desktop's name for the host, which compose files and guides rely on: the default
+  // bridge's gateway, unless the user gave the name (`--add-host host.docker.internal:…`).
+  const named = opts.extraHosts.some((e) => e.slice(0, e.indexOf(':')) === HOST_NAME);
+  if (!opts.hostNetwork && !named && opts.hostGateway && opts.hostGateway !== '127.0.0.1') hosts += `${opts.hostGateway}\t${HOST_NAME}\n`;
   // docker writes the container's own entry last; without an address (none) it is 127.0.1.1-less.
   if (!opts.hostNetwork) {
     const own = opts.addresses?.[0];
-    if (own) hosts += `${own}\t${names}\n`;
-    if (own && opts.address6) hosts += `${opts.address6}\t${names}\n`;
+    if (own) hosts += `${own}\t${names}\n${opts.address6 ? `${opts.address6}\t${names}\n` : ''}`;
     else hosts += `127.0.1.1\t${names}\n`;
   }
   return hosts;

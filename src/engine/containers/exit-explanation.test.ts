@@ -18,3 +18,9 @@ test('an exit caused by --health-on-failure is unhealthy, not the user\'s stop o
   // The user's own stop of an unhealthy container stays theirs.
   assert.equal(explainExit(unhealthy, { exitCode: 0, signal: null, user: { action: 'stop', signal: 'SIGTERM' } }, []).Reason, 'stopped');
 });
+
+test('an exit caused by a forced removal says so', () => {
+  const healthy = { State: { OOMKilled: false }, HostConfig: { Memory: 0 } } as unknown as ContainerRecord;
+  const e = explainExit(healthy, { exitCode: 137, signal: 9, user: { action: 'kill', signal: 'SIGKILL', reason: 'removed' } }, []);
+  assert.deepEqual([e.Reason, e.Message], ['killed', 'killed (SIGKILL) by a forced removal (docker rm -f); exit code 137']);
+});

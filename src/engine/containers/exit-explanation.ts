@@ -33,6 +33,7 @@ export function explainExit(r: ContainerRecord, cause: ExitCause, lastLogLines: 
     const forced = sig === 'SIGKILL' && cause.user.signal !== 'SIGKILL' ? `; it did not stop within the timeout after ${cause.user.signal}, so it was killed` : '';
     return { ...base, Reason: 'stopped', Message: `stopped by the user (docker stop, ${cause.user.signal})${forced}; exit code ${cause.exitCode}` };
   }
+  if (cause.user?.reason === 'removed') return { ...base, Reason: 'killed', Message: `killed (${cause.user.signal}) by a forced removal (docker rm -f)${healthNote}; exit code ${cause.exitCode}` };
   if (cause.user?.action === 'kill') return { ...base, Reason: 'killed', Message: `killed by the user (docker kill ${cause.user.signal}); exit code ${cause.exitCode}${healthNote}` };
   if (sig) return { ...base, Reason: 'signal', Message: `the main process was killed by ${sig} (exit code ${cause.exitCode})${healthNote}` };
   return { ...base, Reason: health ? 'unhealthy' : 'exited', Message: `the main process exited with code ${cause.exitCode}${healthNote}` };

@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../core/errors.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import type { EngineEvent } from './event-types.js';
 
 const KEYS = new Set(['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config', 'scope']);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../core/logger.js';
 import type { EventJournal } from '../../store/events/event-journal.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import { checkEventFilters, eventMatches } from './event-filters.js';
 import type { EngineEvent, EventInput } from './event-types.js';
 

@@ -6,7 +6,8 @@ import { familiarString, formatReference, parseReference } from '../../oci/refer
 import type { ImageConfig } from '../../oci/image-types.js';
 import type { ImageRecord, LayerBlobRef } from '../../store/metadata/image-store.js';
 import { ImageCatalog, NO_IMAGE_USAGE, type ImageDeps, type ImageUsage, type ResolvedImage } from './image-catalog.js';
-import { checkFilterKeys, labelsMatch, parseBool, referenceMatches, type Filters } from './image-filters.js';
+import { checkFilterKeys, labelsMatch, parseBool, type Filters } from '../../core/filters.js';
+import { IMAGE_FILTERS, referenceMatches } from './image-filters.js';
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
 import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
@@ -83,7 +84,7 @@ export class ImageService {
 
   async list(opts: { all?: boolean; filters?: Filters; digests?: boolean } = {}): Promise<ImageSummary[]> {
     const filters = opts.filters ?? {};
-    checkFilterKeys(filters);
+    checkFilterKeys(filters, IMAGE_FILTERS);
     const records = await this.deps.images.list();
     const parents = new Set(records.map((r) => r.parent).filter((p): p is Digest => p !== undefined));
     const bound = async (key: 'before' | 'since'): Promise<number | undefined> => {

@@ -3,7 +3,8 @@ import { Transform, type Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
-import { decompressor, layerCompression } from './archive/compression.js';
+import { decompressor } from '../../core/compression.js';
+import { layerCompression } from './archive/compression.js';
 import type { ImageDeps } from './image-catalog.js';
 
 /**

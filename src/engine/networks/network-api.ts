@@ -1,8 +1,9 @@
 import { InvalidParameterError } from '../../core/errors.js';
-import type { Filters } from '../images/image-filters.js';
+import type { Filters } from '../../core/filters.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
 import type { NetworkCreateRequest, NetworkService } from './network-service.js';
 import type { EndpointSettings } from './network-types.js';
+import type { DoctorFinding } from './subnet-guard.js';
 import type { PublishEvent } from '../events/event-types.js';
 
 /**
@@ -27,6 +28,10 @@ export class NetworkApi {
 
   inspect(ref: string): Record<string, unknown> {
     return this.networks.inspect(ref);
+  }
+
+  doctor(): Promise<DoctorFinding[]> {
+    return this.networks.guard.doctor();
   }
 
   async create(body: NetworkCreateRequest, opts: { allowDuplicateName?: boolean } = {}): Promise<{ Id: string; Warning: string }> {

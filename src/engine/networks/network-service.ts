@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { ConflictError, errorMessage, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import { deleteLink, ensureBridge, hostRoutes, setSysctl } from '../../drivers/network/host-links.js';
+import { deleteLink, ensureBridge, ipv4Addresses, setSysctl } from '../../drivers/network/host-links.js';
 import { Ipam } from '../../drivers/network/ipam.js';
-import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, subnetsOf, type Cidr } from '../../drivers/network/ipv4.js';
+import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../../drivers/network/ipv4.js';
 import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6 } from '../../drivers/network/ipv6.js';
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
-import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import { checkFilterKeys, type Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
+import { SubnetGuard } from './subnet-guard.js';
 import { BRIDGE_NAME_OPTION, ipv4Config, ipv6Config, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import { compareStrings } from '../../core/compare.js';
@@ -46,8 +47,6 @@ export interface NetworkCreateRequest {
 
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const NETWORK_FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
-/** docker0's default subnet: Berth's default bridge never takes it, so both can run on one host. */
-const DOCKER0_DEFAULT = parseCidr('172.17.0.0/16');
 
 export const DEFAULT_ADDRESS_POOLS = [
   { base: parseCidr('172.16.0.0/12'), size: 16 },
@@ -66,6 +65,7 @@ export class NetworkService {
   private readonly store: JsonRecordDir<NetworkRecord>;
   readonly ipam: Ipam;
   readonly dns: EmbeddedDns;
+  readonly guard: SubnetGuard;
   /** Published ports of running containers, by container ID: the input of the nft ruleset. */
   private readonly ports = new Map<string, NftPort[]>();
   private nftChain: Promise<unknown> = Promise.resolve();
@@ -78,6 +78,7 @@ export class NetworkService {
     this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
     this.dns = new EmbeddedDns((net, name, source) => this.lookupName(net, name, source), (net, source) => this.upstreamsFor(net, source), log);
+    this.guard = new SubnetGuard(() => [...this.records.values()], (r) => this.bridgeOf(r), log);
   }
 
   setContainers(containers: AttachedContainers): void {
@@ -106,6 +107,7 @@ export class NetworkService {
       if (r.Driver !== 'bridge') continue;
       await this.bringUp(r).catch((err: unknown) => this.log.error({ err, network: r.Name }, 'cannot set up network'));
     }
+    await this.guard.start();
   }
 
   private async bringUp(r: NetworkRecord): Promise<void> {
@@ -120,6 +122,7 @@ export class NetworkService {
     const existing = this.findByName('bridge');
     let subnet: string;
     let gateway: string;
+    let adopted: string | undefined;
     if (o.bip) {
       const host = parseCidr(o.bip, { allowHost: true });
       const gw = ipToInt(o.bip.split('/')[0] as string);
@@ -128,6 +131,11 @@ export class NetworkService {
       gateway = intToIp(gw);
     } else if (existing && existing.Options[BRIDGE_NAME_OPTION] === o.bridge && ipv4Config(existing)) {
       ({ Subnet: subnet, Gateway: gateway } = ipv4Config(existing) as IpamConfig & { Gateway: string });
+    } else if ((adopted = (await ipv4Addresses(o.bridge))[0])) {
+      // A bridge left by an earlier data root (or made by hand) keeps its address, as dockerd
+      // adopts docker0's: adding a new subnet at every start would pile addresses on it.
+      subnet = formatCidr(parseCidr(adopted, { allowHost: true }));
+      gateway = adopted.split('/')[0] as string;
     } else {
       const picked = await this.pickSubnet([...this.records.values()].filter((r) => r.Name !== 'bridge'), true);
       subnet = formatCidr(picked);
@@ -152,21 +160,8 @@ export class NetworkService {
     await this.save(record);
   }
 
-  /** The first subnet of the address pools clashing with no network of ours and no host route. */
   private async pickSubnet(others: NetworkRecord[], forDefault: boolean): Promise<Cidr> {
-    const taken = others.flatMap((r) => r.IPAM.Config.filter((c) => !c.Subnet.includes(':')).map((c) => parseCidr(c.Subnet)));
-    const routes = (await hostRoutes()).map((r) => parseCidr(r, { allowHost: true }));
-    const ours = new Set(taken.map(formatCidr));
-    for (const pool of this.options.addressPools) {
-      for (const s of subnetsOf(pool.base, pool.size)) {
-        if (taken.some((t) => overlaps(t, s))) continue;
-        // Our own bridges' routes are in the host table too; they are already in `taken`.
-        if (routes.some((r) => !ours.has(formatCidr(r)) && overlaps(r, s))) continue;
-        if (forDefault && overlaps(s, DOCKER0_DEFAULT)) continue;
-        return s;
-      }
-    }
-    throw new ForbiddenError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    return this.guard.pick(this.options.addressPools, others, await this.guard.routes(), forDefault);
   }
 
   private baseRecord(name: string, driver: NetworkRecord['Driver'], options: Record<string, string>, config: IpamConfig[], internal: boolean, labels: Record<string, string>): NetworkRecord {
@@ -285,6 +280,7 @@ export class NetworkService {
       if (subnet.bits > 30) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /30 or shorter`);
       const clash = others.find((r) => r.IPAM.Config.some((c) => !c.Subnet.includes(':') && overlaps(parseCidr(c.Subnet), subnet)));
       if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${clash.IPAM.Config[0]?.Subnet} of network ${clash.Name})`);
+      await this.guard.checkRequested(subnet);
     } else {
       if (req.Gateway || req.IPRange) throw new InvalidParameterError('a gateway or IP range needs a --subnet');
       subnet = await this.pickSubnet(others, false);

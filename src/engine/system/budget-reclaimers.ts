@@ -195,6 +195,26 @@ function rotatedLogReclaimer(d: ImageReclaimDeps): Reclaimer {
   };
 }
 
+/** The records of removed containers as the budget sees them (engine/removed/removed-containers.ts). */
+export interface RemovedRecordsView {
+  usage(): Promise<number>;
+  evictOldest(bytes: number, reason: string): Promise<number>;
+}
+
+/** The budget's last resort: records of removed containers, oldest removal first. */
+export function removedRecordsReclaimer(removed: RemovedRecordsView, publish: PublishEvent): Reclaimer {
+  return {
+    kind: 'records of removed containers',
+    reclaimable: () => removed.usage(),
+    async reclaim(wanted) {
+      const freed = await removed.evictOldest(wanted, BUDGET_REASON);
+      // The store drops records without events of its own: one for what this step took.
+      if (freed > 0) publish({ type: 'container', action: 'prune-removed', id: '', attributes: { reclaimed: String(freed), reason: BUDGET_REASON } });
+      return freed;
+    },
+  };
+}
+
 /** The budget's own reclaimers, in its order; the record of removed containers comes after them. */
 export function defaultReclaimers(d: ImageReclaimDeps): Reclaimer[] {
   return [buildCacheReclaimer(d), imageReclaimer(d, 'dangling images', (p) => p.dangling), imageReclaimer(d, 'unused images', (p) => p.leastRecentlyUsed), rotatedLogReclaimer(d)];

@@ -5,7 +5,7 @@ import { ImageLastUse } from '../../store/metadata/image-last-use.js';
 import type { EventService } from '../events/event-service.js';
 import type { ImageService } from '../images/image-service.js';
 import type { BudgetSpec } from './budget-marks.js';
-import { defaultReclaimers, type BuildCacheView } from './budget-reclaimers.js';
+import { defaultReclaimers, removedRecordsReclaimer, type BuildCacheView, type RemovedRecordsView } from './budget-reclaimers.js';
 import { StorageBudget } from './storage-budget.js';
 
 /** Besides the checks after each pull, load, import, build and commit: a modest background check. */
@@ -20,6 +20,8 @@ export interface BudgetWiring {
   images: ImageService;
   builds: () => Promise<BuildCacheView>;
   events: EventService;
+  /** Records of removed containers: the last kind the budget frees. */
+  removed?: RemovedRecordsView;
   /** The image ID a container runs, by container ID. */
   containerImage(id: string): string | undefined;
   log: Logger;
@@ -43,6 +45,7 @@ export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget
     publish: w.events.publish,
     log: w.log,
   });
+  if (w.removed) reclaimers.push(removedRecordsReclaimer(w.removed, w.events.publish));
   const budget = new StorageBudget(w.spec, w.dataRoot, reclaimers, w.log);
   await budget.init();
   const touchImage = async (name: string): Promise<void> => {

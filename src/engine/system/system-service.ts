@@ -30,7 +30,7 @@ export class SystemService {
 
   constructor(private readonly settings: DaemonSettings, private readonly images: ImageService) {}
 
-  private extraWarnings: string[] = [];
+  private extraWarnings: Array<string | (() => string[])> = [];
 
   setContainerCounter(counter: () => Promise<ContainerCounts>): void {
     this.containerCounts = counter;
@@ -56,8 +56,10 @@ export class SystemService {
     this.registryConfig = { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: cidrs, Mirrors: mirrors };
   }
 
-  addWarnings(warnings: string[]): void {
-    this.extraWarnings.push(...warnings);
+  /** Warnings for `info`: fixed ones, or a source asked at each call (a route that appeared). */
+  addWarnings(warnings: string[] | (() => string[])): void {
+    if (typeof warnings === 'function') this.extraWarnings.push(warnings);
+    else this.extraWarnings.push(...warnings);
   }
 
   private async hostFacts(): Promise<HostFacts> {
@@ -150,7 +152,7 @@ export class SystemService {
       SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       Warnings: [
         ...(facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : []),
-        ...this.extraWarnings,
+        ...this.extraWarnings.flatMap((w) => (typeof w === 'function' ? w() : [w])),
         ...cgroupWarnings(cg),
       ],
     };

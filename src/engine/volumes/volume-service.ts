@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import { ensureTmpfsMounted, unmountTmpfs } from '../../drivers/mounts/tmpfs-mount.js';
 import type { Logger } from '../../core/logger.js';
 import type { VolumeRecord, VolumeStore } from '../../store/metadata/volume-store.js';
-import { checkFilterKeys, type Filters } from '../images/image-filters.js';
+import { checkFilterKeys, type Filters } from '../../core/filters.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { isoTime } from '../../core/utc-time.js';
 import { directorySize } from '../../drivers/host/directory-size.js';

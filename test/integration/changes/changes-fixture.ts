@@ -11,7 +11,7 @@ import { mountPoints } from '../../../src/drivers/snapshotter/mountinfo.js';
 import { OverlaySnapshotter } from '../../../src/drivers/snapshotter/overlay-snapshotter.js';
 import type { Snapshotter } from '../../../src/drivers/snapshotter/snapshotter.js';
 import { VfsSnapshotter } from '../../../src/drivers/snapshotter/vfs-snapshotter.js';
-import type { ChangesSource } from '../../../src/engine/containers/changes/change-types.js';
+import type { ChangesSource } from '../../../src/drivers/snapshotter/diff/change-types.js';
 import { dir, file, hardlink, symlink as symlinkEntry, type FixtureEntry } from '../snapshotter/tar-fixture.js';
 
 export type DriverName = 'overlay2' | 'vfs';
@@ -42,8 +42,8 @@ export async function createSnapshotter(driver: DriverName, root: string): Promi
  */
 export function changesSourceOf(driver: DriverName, snap: Snapshotter, snapRoot: string, id: string, mounted: string, parentLayer: string | null): ChangesSource {
   if (driver === 'vfs') return { rootfs: mounted, baseDir: parentLayer === null ? null : join(snapRoot, 'layers', parentLayer) };
-  const upperDir = snap.rootfsChangesDir(id);
-  if (upperDir === null) throw new Error('overlay2 has an upper dir');
+  const upperDir = snap.rootfsData(id)['UpperDir'];
+  if (upperDir === undefined) throw new Error('overlay2 has an upper dir');
   const lower = snap.rootfsData(id)['LowerDir'];
   return { upperDir, lowerDirs: lower === undefined ? [] : lower.split(':') };
 }

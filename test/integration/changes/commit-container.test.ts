@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { chainIds, digestHex, sha256Digest, type Digest } from '../../../src/core/digest.js';
 import { InvalidParameterError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { Snapshotter } from '../../../src/drivers/snapshotter/snapshotter.js';
-import { commitContainer, EMPTY_TAR_DIGEST } from '../../../src/engine/containers/changes/commit-layer.js';
+import { commitContainer, EMPTY_TAR_DIGEST } from '../../../src/engine/rootfs/commit-layer.js';
 import { ImageService } from '../../../src/engine/images/image-service.js';
 import { MEDIA_TYPES, type ImageConfig, type ImageRunConfig } from '../../../src/oci/image-types.js';
 import { ContentStore } from '../../../src/store/content/content-store.js';
@@ -13,7 +14,7 @@ import { LayerStore } from '../../../src/store/layers/layer-store.js';
 import { ImageStore } from '../../../src/store/metadata/image-store.js';
 import { ReferenceStore } from '../../../src/store/metadata/reference-store.js';
 import { tarBuffer } from '../snapshotter/tar-fixture.js';
-import { BASE_LAYER, DRIVER_NAMES, TOP_LAYER, changeContainer, changesSourceOf, createSnapshotter, describeFullTree, makeChangesTestDir, removeChangesTestDir, type DriverName } from './changes-fixture.js';
+import { BASE_LAYER, DRIVER_NAMES, TOP_LAYER, changeContainer, createSnapshotter, describeFullTree, makeChangesTestDir, removeChangesTestDir, type DriverName } from './changes-fixture.js';
 
 interface Stack {
   content: ContentStore;
@@ -81,11 +82,11 @@ for (const driver of DRIVER_NAMES) {
       await removeChangesTestDir(base);
     });
 
-    async function container(id: string, change: boolean): Promise<{ mounted: string; source: ReturnType<typeof changesSourceOf> }> {
+    async function container(id: string, change: boolean): Promise<{ mounted: string; diff: () => Readable }> {
       await stack.snap.createRootfs(id, parentSnapshot);
       const mounted = await stack.snap.mountRootfs(id);
       if (change) await changeContainer(mounted);
-      return { mounted, source: changesSourceOf(driver, stack.snap, stack.snapRoot, id, mounted, parentSnapshot) };
+      return { mounted, diff: () => stack.snap.diff(id, parentSnapshot) };
     }
 
     it('adds a layer of the changes and a config built from the container', async () => {
@@ -93,7 +94,7 @@ for (const driver of DRIVER_NAMES) {
       const calls: string[] = [];
       const id = await commitContainer(stack, {
         parentImageId: parentId,
-        changes: c.source,
+        diff: c.diff,
         containerId: 'c1',
         containerConfig: RUN_CONFIG,
         changeInstructions: ['CMD ["echo", "hi"]', 'ENV A=b'],
@@ -127,7 +128,7 @@ for (const driver of DRIVER_NAMES) {
 
     it('adds no layer for a container that changed nothing, as docker does', async () => {
       const c = await container('c0', false);
-      const id = await commitContainer(stack, { parentImageId: parentId, changes: c.source, containerId: 'c0', containerConfig: RUN_CONFIG, changeInstructions: [] });
+      const id = await commitContainer(stack, { parentImageId: parentId, diff: c.diff, containerId: 'c0', containerConfig: RUN_CONFIG, changeInstructions: [] });
       const img = await stack.images.resolve(id);
       const parent = await stack.images.resolve(parentId);
       assert.deepEqual(img.record.layers, parent.record.layers);
@@ -146,7 +147,7 @@ for (const driver of DRIVER_NAMES) {
       await assert.rejects(
         commitContainer(stack, {
           parentImageId: parentId,
-          changes: c.source,
+          diff: c.diff,
           containerId: 'c2',
           containerConfig: RUN_CONFIG,
           changeInstructions: ['RUN rm -rf /'],

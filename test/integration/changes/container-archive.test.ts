@@ -6,26 +6,17 @@ import { chmod, chown, link, lstat, mkdir, readFile, readlink, stat, symlink, wr
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import tarStream from 'tar-stream';
 import { InvalidParameterError, NotFoundError } from '../../../src/core/errors.js';
-import { getArchive, putArchive, statPath } from '../../../src/engine/containers/changes/container-archive.js';
+import { getArchive, putArchive, statPath } from '../../../src/engine/rootfs/container-archive.js';
 import { dir, file, hardlink, symlink as symlinkEntry, tarBuffer } from '../snapshotter/tar-fixture.js';
+import { tarEntries } from '../../helpers/tar-entries.js';
 import { describeFullTree, makeChangesTestDir, removeChangesTestDir } from './changes-fixture.js';
 
 const NAME = 'mybox';
 const PUT = { containerName: NAME, noOverwriteDirNonDir: false, copyUIDGID: false };
 
 async function entries(tar: Readable): Promise<Array<{ name: string; type: string; linkname: string; body: string }>> {
-  const out: Array<{ name: string; type: string; linkname: string; body: string }> = [];
-  const extract = tarStream.extract();
-  tar.on('error', (err) => extract.destroy(err));
-  tar.pipe(extract);
-  for await (const entry of extract) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(Buffer.from(chunk as Uint8Array));
-    out.push({ name: entry.header.name, type: entry.header.type, linkname: entry.header.linkname ?? '', body: Buffer.concat(chunks).toString() });
-  }
-  return out;
+  return (await tarEntries(tar)).map((e) => ({ name: e.name, type: e.type, linkname: e.linkname, body: e.body.toString() }));
 }
 
 async function names(root: string, path: string): Promise<string[]> {

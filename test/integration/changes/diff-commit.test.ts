@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { Snapshotter } from '../../../src/drivers/snapshotter/snapshotter.js';
-import { diffChanges } from '../../../src/engine/containers/changes/container-diff.js';
-import { changesTar } from '../../../src/engine/containers/changes/commit-layer.js';
-import type { ChangesSource } from '../../../src/engine/containers/changes/change-types.js';
+import { diffChanges } from '../../../src/drivers/snapshotter/diff/container-diff.js';
+import { changesTar } from '../../../src/drivers/snapshotter/diff/layer-diff.js';
+import type { ChangesSource } from '../../../src/drivers/snapshotter/diff/change-types.js';
 import { layerTar } from '../snapshotter/tar-fixture.js';
 import {
   BASE_LAYER,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { Snapshotter } from '../../../src/drivers/snapshotter/snapshotter.js';
-import { exportRootfs } from '../../../src/engine/containers/changes/export-rootfs.js';
+import { exportRootfs } from '../../../src/engine/rootfs/export-rootfs.js';
 import { layerTar } from '../snapshotter/tar-fixture.js';
 import { BASE_LAYER, TOP_LAYER, changeContainer, createSnapshotter, describeFullTree, makeChangesTestDir, removeChangesTestDir } from './changes-fixture.js';
 

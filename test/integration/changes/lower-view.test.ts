@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../src/core/run-command.js';
-import { LowerView, type LowerDir } from '../../../src/engine/containers/changes/lower-view.js';
+import { LowerView, type LowerDir } from '../../../src/drivers/snapshotter/diff/lower-view.js';
 import { makeChangesTestDir, removeChangesTestDir } from './changes-fixture.js';
 
 /** Builds one layer dir: `name/` directories, `name=content` files, `name!` whiteouts, `name/#` opaque. */

@@ -76,10 +76,14 @@ describe('containers with the berth CLI', () => {
     assert.match(await inspect('{{.State.Status}} {{.State.ExitCode}}', 'ticker'), /^exited (137|143)$/);
     assert.equal(ok(await d.berth(['logs', '-f', '--tail', '1', 'ticker']), 'logs -f --tail').stdout, 'tick 3\n');
     assert.equal(ok(await d.berth(['rm', 'ticker']), 'rm').stdout, 'ticker\n');
-    const gone = await d.berth(['container', 'inspect', 'ticker']);
+    // Removed, its kept record answers (berth's own), saying so; a name never used is docker's error.
+    const kept = ok(await d.berth(['container', 'inspect', '-f', '{{.Name}} {{.Reason}}', 'ticker']), 'inspect of the removed');
+    assert.equal(kept.stdout, '/ticker stopped\n');
+    assert.match(kept.stderr, /^berth: container ticker \([0-9a-f]{12}\) was removed .* ago \(.*Z\); showing its kept record\n$/);
+    const gone = await d.berth(['container', 'inspect', 'nosuch']);
     assert.equal(gone.code, 1);
     assert.equal(gone.stdout, '[]\n');
-    assert.equal(gone.stderr, 'Error response from daemon: No such container: ticker\n');
+    assert.equal(gone.stderr, 'Error response from daemon: No such container: nosuch\n');
   });
 
   test('exec: exit code, -i, -e -w -u, streams apart', async () => {

@@ -97,6 +97,9 @@ class RecordingDriver implements CgroupDriver {
   oomKills(): Promise<number> {
     return Promise.resolve(0);
   }
+  memoryPeak(): Promise<number> {
+    return Promise.resolve(0);
+  }
   sample(): never {
     throw new Error('not used');
   }
@@ -145,7 +148,7 @@ describe('updateContainer', () => {
 });
 
 describe('oomVerdict', () => {
-  const driver = (kills: number): CgroupDriver => ({ version: 2, update: async () => undefined, oomKills: async () => kills, sample: () => { throw new Error('not used'); } });
+  const driver = (kills: number): CgroupDriver => ({ version: 2, update: async () => undefined, oomKills: async () => kills, memoryPeak: async () => 0, sample: () => { throw new Error('not used'); } });
   it('explains a kill with the memory limit in binary units', async () => {
     const v = await oomVerdict(driver(1), '/x', record({ Memory: 32 << 20 }, false), 137);
     assert.equal(v.oomKilled, true);

@@ -6,7 +6,7 @@ import { zlib } from '../../../core/node-builtins.js';
 const MAX_ROTATED = 1000;
 
 /** `<log>.N` or `<log>.N.gz`, whichever exists (the plain one while compression is in progress). */
-async function readRotated(path: string, n: number): Promise<Buffer | undefined> {
+export async function readRotated(path: string, n: number): Promise<Buffer | undefined> {
   for (const [name, gz] of [[`${path}.${n}`, false], [`${path}.${n}.gz`, true]] as const) {
     try {
       const data = await readFile(name);

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { InvalidParameterError } from '../../../core/errors.js';
 import { readTarEntries } from '../../../drivers/snapshotter/read-tar-entries.js';
 import { layerTar } from './archive-fixtures.js';
-import { decompressInput } from './compression.js';
+import { decompressInput } from '../../../core/compression.js';
 
 const WORDS = { invalid: 'invalid archive', unreadable: 'cannot read archive', failed: 'cannot extract archive', inconsistentCodes: [] };
 

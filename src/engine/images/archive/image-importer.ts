@@ -7,7 +7,7 @@ import { formatReference, parseReference } from '../../../oci/reference.js';
 import type { ArchiveDeps } from './archive-deps.js';
 import { archiveError } from './archive-error.js';
 import { applyChanges } from './change-parser.js';
-import { decompressInput } from './compression.js';
+import { decompressInput } from '../../../core/compression.js';
 import { LeaseSet } from './lease-set.js';
 import { isoTime } from '../../../core/utc-time.js';
 

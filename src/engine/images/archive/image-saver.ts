@@ -8,7 +8,8 @@ import { MEDIA_TYPES, type Descriptor, type ImageManifest } from '../../../oci/i
 import type { ContentStore } from '../../../store/content/content-store.js';
 import type { LayerBlobRef } from '../../../store/metadata/image-store.js';
 import type { ArchiveDeps } from './archive-deps.js';
-import { decompress, layerCompression } from './compression.js';
+import { decompress } from '../../../core/compression.js';
+import { layerCompression } from './compression.js';
 import { selectImages, type SaveSelection } from './select-images.js';
 
 type SavedBlob = { mtime: Date; size: number } & ({ data: Buffer } | { layer: LayerBlobRef });

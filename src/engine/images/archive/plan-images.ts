@@ -5,7 +5,8 @@ import { MEDIA_TYPES, hostPlatform, type Descriptor, type ImageConfig } from '..
 import type { ContentStore } from '../../../store/content/content-store.js';
 import type { LayerBlobRef } from '../../../store/metadata/image-store.js';
 import { invalidArchive } from './archive-error.js';
-import { blobCompression, decompress, layerCompression, layerMediaType } from './compression.js';
+import { decompress } from '../../../core/compression.js';
+import { blobCompression, layerCompression, layerMediaType } from './compression.js';
 import { cleanName, findFile, type ArchiveContents } from './read-archive.js';
 
 /** One image an archive holds, checked and ready for `ImageService.addImage`. */

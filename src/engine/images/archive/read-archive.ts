@@ -7,7 +7,7 @@ import { TarInputError, TarReader } from '../../../drivers/snapshotter/tar-reade
 import type { EntryContent } from '../../../drivers/snapshotter/write-tar-entry.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
 import { archiveError, invalidArchive } from './archive-error.js';
-import { decompressInput } from './compression.js';
+import { decompressInput } from '../../../core/compression.js';
 
 /** What one pass over an image archive leaves: file contents in the store, names in memory. */
 export interface ArchiveContents {

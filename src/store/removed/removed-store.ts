@@ -1,0 +1,110 @@
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWriteJson, fsyncDir } from '../../core/atomic-write.js';
+import { errnoCode } from '../../core/errors.js';
+import type { KeptEntry } from './retention.js';
+
+/** The fields of a kept record the store indexes; the rest is the engine's. */
+export interface KeptRecordBase {
+  Id: string;
+  Name: string;
+  RemovedAt: string;
+}
+
+const RECORD = 'record.json';
+/** The tail of the container's log, in the json-file format, so the usual log reader reads it. */
+const LOG = 'container-json.log';
+const ID = /^[a-f0-9]{64}$/;
+
+/**
+ * Records of removed containers, one directory each under `<data-root>/removed/<id>/`: the log
+ * tail is written and fsynced first, then `record.json` atomically (temp + fsync + rename); the
+ * record is what makes an entry exist, so a directory without one is a keep a crash interrupted and is
+ * swept at load. Only a small index is held in memory; records are read from disk when asked.
+ */
+export class RemovedStore<T extends KeptRecordBase> {
+  private readonly index = new Map<string, KeptEntry>();
+
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    for (const id of await readdir(this.root)) {
+      if (!ID.test(id)) continue;
+      const record = await this.get(id).catch(() => undefined);
+      if (!record) {
+        await rm(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
+      this.index.set(id, { id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(id) });
+    }
+  }
+
+  entries(): KeptEntry[] {
+    return [...this.index.values()];
+  }
+
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+
+  private dir(id: string): string {
+    if (!ID.test(id)) throw new Error(`invalid container id ${JSON.stringify(id)}`);
+    return join(this.root, id);
+  }
+
+  logPath(id: string): string {
+    return join(this.dir(id), LOG);
+  }
+
+  async put(record: T, log: Buffer): Promise<KeptEntry> {
+    const dir = this.dir(record.Id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // No rename needed for the log: until the record exists, nothing reads it.
+    const fh = await open(join(dir, LOG), 'w', 0o600);
+    try {
+      await fh.writeFile(log);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await atomicWriteJson(join(dir, RECORD), record, 0o600);
+    // The entry's own name in the root, made by mkdir, is durable too.
+    await fsyncDir(this.root);
+    const entry = { id: record.Id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(record.Id) };
+    this.index.set(record.Id, entry);
+    return entry;
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.dir(id), RECORD), 'utf8')) as T;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Drops a record; the bytes it freed. The record goes first, so a crash mid-way leaves a directory the next load sweeps. */
+  async remove(id: string): Promise<number> {
+    const entry = this.index.get(id);
+    this.index.delete(id);
+    await rm(join(this.dir(id), RECORD), { force: true });
+    await rm(this.dir(id), { recursive: true, force: true });
+    return entry?.bytes ?? 0;
+  }
+
+  usage(): number {
+    let n = 0;
+    for (const e of this.index.values()) n += e.bytes;
+    return n;
+  }
+
+  /** What the entry takes on disk: its files' allocated blocks and the directory's. */
+  private async diskBytes(id: string): Promise<number> {
+    const dir = this.dir(id);
+    let bytes = (await stat(dir)).blocks * 512;
+    for (const f of [RECORD, LOG]) bytes += await stat(join(dir, f)).then((s) => s.blocks * 512, () => 0);
+    return bytes;
+  }
+}
