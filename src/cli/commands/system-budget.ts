@@ -38,6 +38,14 @@ export function budgetText(s: BudgetStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `info`'s line on the budget; none when the daemon has no such route (a dockerd). */
+export async function budgetLine(ctx: CliContext): Promise<string[]> {
+  const s = await ctx.client.json<BudgetStatus>({ method: 'GET', path: '/berth/v1/budget' }).catch(() => undefined);
+  if (!s) return [];
+  if (!s.enabled) return [' Storage Budget: off'];
+  return [` Storage Budget: high ${s.high?.mark} (${humanSize(s.high?.bytes ?? 0)}), low ${s.low?.mark} (${humanSize(s.low?.bytes ?? 0)}), using ${humanSize(s.usage ?? 0)}`];
+}
+
 export function defineSystemBudget(parent: Command, ctx: CliContext): Command {
   return parent
     .command('budget')

@@ -6,7 +6,7 @@ import { humanSize } from '../../core/human-units.js';
 import { defineSystemDf } from './system-df.js';
 import { defineEvents } from './system-events.js';
 import { defineSystemPrune } from './system-prune.js';
-import { defineSystemBudget } from './system-budget.js';
+import { budgetLine, defineSystemBudget } from './system-budget.js';
 
 type Obj = Record<string, unknown>;
 
@@ -86,6 +86,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         ` Total Memory: ${humanSize(Number(info.MemTotal ?? 0))}`,
         ` Name: ${s('Name')}`,
         ` Docker Root Dir: ${s('DockerRootDir')}`,
+        ...(await budgetLine(ctx)),
         ` Debug Mode: ${s('Debug')}`,
         ` Live Restore Enabled: ${s('LiveRestoreEnabled')}`,
       ];

@@ -98,6 +98,7 @@ describe('storage budget', { timeout: 600_000 }, () => {
   test('without a budget nothing is ever removed, however full the data root', async () => {
     assert.deepEqual(await status(), { enabled: false });
     assert.match(ok(await d.berth(['system', 'budget']), 'budget').stdout, /No storage budget is set/);
+    assert.match(ok(await d.berth(['info']), 'info').stdout, /^ Storage Budget: off$/m);
     await build('keep-run', 10);
     await build('keep-stop', 10);
     await build('pinned', 10, 'LABEL berth.pin=true\n');
@@ -172,6 +173,7 @@ describe('storage budget', { timeout: 600_000 }, () => {
     assert.equal(await exists('small0'), false, 'the least recently used image went');
     const text = ok(await d.berth(['system', 'budget']), 'budget').stdout;
     assert.match(text, /High mark: +45% /);
+    assert.match(ok(await d.berth(['info']), 'info').stdout, /^ Storage Budget: high 45% \(172MB\), low 30% \(115MB\), using \d+(\.\d+)?MB$/m);
     assert.match(text, /Last run: +\S+ \(after [\w-]+\): freed /);
     ok(await d.docker(['rm', '-f', 'running', 'stopped']), 'rm');
   });
