@@ -17,6 +17,7 @@ interface Status {
   high?: { bytes: number };
   low?: { bytes: number };
   lastRun?: { started: string; finished: string; usageAfter: number; trigger: string } | null;
+  running?: boolean;
 }
 
 const MB = 1_000_000;
@@ -40,6 +41,19 @@ describe('storage budget', { timeout: 600_000 }, () => {
   const exists = async (name: string): Promise<boolean> => (await d.docker(['image', 'inspect', name])).code === 0;
   const budgetDeletes = async (): Promise<string[]> =>
     ok(await d.docker(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=delete', '--format', '{{.Actor.ID}} {{index .Actor.Attributes "reason"}}']), 'events').stdout.split('\n').filter((l) => l.endsWith(' storage-budget'));
+
+  /** Runs `cue`, then resolves at the first deletion of the budget's the event stream shows. */
+  async function firstBudgetDelete(cue: () => Promise<void>): Promise<void> {
+    const events = spawn('/usr/local/bin/docker', ['events', '--filter', 'type=image', '--filter', 'event=delete', '--format', '{{index .Actor.Attributes "reason"}}'], { env: d.env(), stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await sleep(300);
+      const deleting = new Promise<void>((resolve) => events.stdout.on('data', (b: Buffer) => b.toString().includes('storage-budget') && resolve()));
+      await cue();
+      await Promise.race([deleting, sleep(15_000).then(() => assert.fail('no storage-budget deletion after the cue'))]);
+    } finally {
+      events.kill();
+    }
+  }
 
   /** A build of `mb` MB of random data on busybox, as a new image named `tag`. */
   async function build(tag: string, mb: number, extra = ''): Promise<void> {
@@ -99,6 +113,11 @@ describe('storage budget', { timeout: 600_000 }, () => {
     assert.deepEqual(await status(), { enabled: false });
     assert.match(ok(await d.berth(['system', 'budget']), 'budget').stdout, /No storage budget is set/);
     assert.match(ok(await d.berth(['info']), 'info').stdout, /^ Storage Budget: off$/m);
+    // One archive of several images, for the kill -9 rounds at the end.
+    const many = [0, 1, 2, 3, 4].map((n) => `many${n}`);
+    for (const name of many) await build(name, 8);
+    ok(await d.docker(['save', '-o', join(tmp, 'many.tar'), ...many]), 'save many');
+    ok(await d.docker(['rmi', ...many]), 'rmi many');
     await build('keep-run', 10);
     await build('keep-stop', 10);
     await build('pinned', 10, 'LABEL berth.pin=true\n');
@@ -126,16 +145,10 @@ describe('storage budget', { timeout: 600_000 }, () => {
   test('kill -9 of berthd during a collection leaves a store that passes the integrity check', async () => {
     // High above today's usage: the collection starts with the load below, while events are watched.
     await restart('high=60%,low=30%,grace=1s');
-    const events = spawn('/usr/local/bin/docker', ['events', '--filter', 'type=image', '--filter', 'event=delete', '--format', '{{index .Actor.Attributes "reason"}}'], { env: d.env(), stdio: ['ignore', 'pipe', 'ignore'] });
-    try {
-      await sleep(300);
-      const deleting = new Promise<void>((resolve) => events.stdout.on('data', (b: Buffer) => b.toString().includes('storage-budget') && resolve()));
+    await firstBudgetDelete(async () => {
       ok(await d.docker(['load', '-i', join(tmp, 'loadme0.tar')]), 'load');
-      await Promise.race([deleting, sleep(15_000).then(() => assert.fail('no storage-budget deletion after the load'))]);
-      await d.halt('SIGKILL');
-    } finally {
-      events.kill();
-    }
+    });
+    await d.halt('SIGKILL');
     assert.deepEqual(await checkDataRoot(dataRoot), []);
     await restart('high=45%,low=30%,grace=1s');
     // The check at start finishes the job.
@@ -176,5 +189,47 @@ describe('storage budget', { timeout: 600_000 }, () => {
     assert.match(ok(await d.berth(['info']), 'info').stdout, /^ Storage Budget: high 45% \(172MB\), low 30% \(115MB\), using \d+(\.\d+)?MB$/m);
     assert.match(text, /Last run: +\S+ \(after [\w-]+\): freed /);
     ok(await d.docker(['rm', '-f', 'running', 'stopped']), 'rm');
+  });
+
+  test('kill -9 at different moments of collections: the store passes the integrity check every time', async (t) => {
+    // Marks under what stays (a pinned image, busybox): every load below is over the high mark.
+    await sleep(1200); // the images the last test's containers used are past their grace period
+    await restart('high=20%,low=10%,grace=1s');
+    const settled = (what: string): Promise<unknown> =>
+      until(async () => {
+        const st = await status();
+        return (st.usage ?? Infinity) <= st.high!.bytes && !st.running ? true : undefined;
+      }, what, 10_000).catch(async (err: unknown) => {
+        t.diagnostic(JSON.stringify(await status()));
+        t.diagnostic(ok(await d.docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}} {{.CreatedSince}}']), 'images').stdout.replace(/\n/g, ' | '));
+        throw err;
+      });
+    await settled('under the high mark after the collection at start');
+    const many = [0, 1, 2, 3, 4].map((n) => `many${n}`);
+    let cut = 0;
+    for (const delayMs of [0, 5, 10, 20, 40]) {
+      ok(await d.docker(['load', '-i', join(tmp, 'many.tar')]), 'load');
+      await sleep(1200); // past the grace period: the loaded images may go now
+      const before = (await budgetDeletes()).length;
+      // A tag asks for a check; the kill comes `delayMs` after its first deletion.
+      await firstBudgetDelete(async () => {
+        ok(await d.docker(['tag', 'busybox', `cue${delayMs}`]), 'tag');
+      });
+      await sleep(delayMs);
+      await d.halt('SIGKILL');
+      assert.deepEqual(await checkDataRoot(dataRoot), [], `after kill -9 ${delayMs} ms after a collection's first deletion`);
+      await d.launch();
+      const atKill = (await budgetDeletes()).length; // journaled before the kill
+      // Between the marks after the restart, the budget rightly leaves the rest for the next check.
+      await settled(`under the high mark after the restart (kill ${delayMs} ms in)`);
+      const left = (await imageIds()).length;
+      if (atKill > before && (await Promise.all(many.map(exists))).some(Boolean)) cut++;
+      assert.ok(left > 0);
+    }
+    t.diagnostic(`${cut} of 5 kills cut a collection mid-way (images deleted, others of the load left)`);
+    assert.ok(cut > 0, 'at least one kill landed in the middle of a collection');
+    await d.halt();
+    assert.deepEqual(await checkDataRoot(dataRoot), []);
+    await d.launch();
   });
 });
