@@ -55,7 +55,7 @@ export interface ApiServices {
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget, s.images)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */

@@ -13,7 +13,7 @@ import { logQuery } from './log-query.js';
  * Berth's own API, beside Docker's: under `/berth/v1/`, a prefix no Engine API path has, so
  * Docker paths and their 404/501 answers stay as dockerd's.
  */
-export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers, budget?: StorageBudget): Route[] {
+export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers, budget?: StorageBudget, images?: { check(): Promise<string[]> }): Route[] {
   return [
     {
       // `?pid=N` (repeatable) asks for those processes, a missing one being 404; without it,
@@ -31,6 +31,15 @@ export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers
       path: '/berth/v1/budget',
       handler: async ({ res }) => {
         sendJson(res, 200, budget ? await budget.status() : { enabled: false });
+      },
+    },
+    {
+      // The image store's integrity: every record's config, blobs and layers present. Deletions go
+      // record first, so it holds at every moment, also while images are pulled or removed.
+      method: 'GET',
+      path: '/berth/v1/check',
+      handler: async ({ res }) => {
+        sendJson(res, 200, { problems: images ? await images.check() : [] });
       },
     },
     {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../cli-context.js';
+import { CliExit, type CliContext } from '../cli-context.js';
 import { humanSize } from '../../core/human-units.js';
 
 /** `GET /berth/v1/budget` (the engine's BudgetStatus, as the wire carries it). */
@@ -54,5 +54,21 @@ export function defineSystemBudget(parent: Command, ctx: CliContext): Command {
     .action(async (opts: { format?: string }) => {
       const status = await ctx.client.json<BudgetStatus>({ method: 'GET', path: '/berth/v1/budget' });
       ctx.out(opts.format === 'json' ? `${JSON.stringify(status)}\n` : budgetText(status));
+    });
+}
+
+/** `berth system check`: the image store's integrity; exit 1 with the problems when it is not whole. */
+export function defineSystemCheck(parent: Command, ctx: CliContext): Command {
+  return parent
+    .command('check')
+    .description("Check the image store's integrity: every image's config, blobs and layers present")
+    .action(async () => {
+      const { problems } = await ctx.client.json<{ problems: string[] }>({ method: 'GET', path: '/berth/v1/check' });
+      if (problems.length === 0) {
+        ctx.out('The image store is whole: every image has its config, blobs and layers.\n');
+        return;
+      }
+      for (const p of problems) ctx.err(p);
+      throw new CliExit(1);
     });
 }

@@ -6,7 +6,7 @@ import { humanSize } from '../../core/human-units.js';
 import { defineSystemDf } from './system-df.js';
 import { defineEvents } from './system-events.js';
 import { defineSystemPrune } from './system-prune.js';
-import { budgetLine, defineSystemBudget } from './system-budget.js';
+import { budgetLine, defineSystemBudget, defineSystemCheck } from './system-budget.js';
 
 type Obj = Record<string, unknown>;
 
@@ -16,6 +16,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
   defineEvents(system, ctx, 'events');
   defineSystemPrune(system, ctx);
   defineSystemBudget(system, ctx);
+  defineSystemCheck(system, ctx);
   defineEvents(program, ctx, 'events');
   program
     .command('version')

@@ -11,6 +11,7 @@ import { IMAGE_FILTERS, referenceMatches } from './image-filters.js';
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
 import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
+import { checkImageStore } from './store-check.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { BlobLeases } from './blob-leases.js';
 import { compareStrings } from '../../core/compare.js';
@@ -245,6 +246,11 @@ export class ImageService {
       }
     }
     return { ImagesDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+
+  /** The store's integrity (store-check.ts): the problems found, none when it is whole. */
+  check(): Promise<string[]> {
+    return checkImageStore(this.deps);
   }
 
   /** Removes layers and blobs no image references; returns the chain IDs of removed layers. */

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { ok, until } from '../../helpers/expect.js';
@@ -60,5 +60,14 @@ describe('storage budget: rotated logs', () => {
     const budget = ok(await d.berth(['system', 'budget']), 'budget').stdout;
     assert.match(budget, /rotated logs +\d/);
     assert.match(budget, /records of removed containers +0B/);
+  });
+
+  test('berth system check: whole after all that; a missing config blob is named, exit 1', async () => {
+    assert.match(ok(await d.berth(['system', 'check']), 'check').stdout, /^The image store is whole/);
+    const id = ok(await d.docker(['image', 'inspect', '-f', '{{.Id}}', 'busybox']), 'inspect').stdout.trim();
+    await rm(join(d.dataRoot, 'content', 'blobs', 'sha256', id.replace(/^sha256:/, '')));
+    const r = await d.berth(['system', 'check']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `image ${id}: config blob missing\n`);
   });
 });

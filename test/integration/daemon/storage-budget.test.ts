@@ -222,6 +222,7 @@ describe('storage budget', { timeout: 600_000 }, () => {
       const atKill = (await budgetDeletes()).length; // journaled before the kill
       // Between the marks after the restart, the budget rightly leaves the rest for the next check.
       await settled(`under the high mark after the restart (kill ${delayMs} ms in)`);
+      assert.match(ok(await d.berth(['system', 'check']), 'system check').stdout, /^The image store is whole/);
       const left = (await imageIds()).length;
       if (atKill > before && (await Promise.all(many.map(exists))).some(Boolean)) cut++;
       assert.ok(left > 0);
