@@ -30,6 +30,7 @@ import type { BuildkitEndpoint } from './buildkit/endpoint.js';
 import { berthRoutes } from './routes/berth.js';
 import type { RemovedContainers } from '../engine/removed/removed-containers.js';
 import type { ProcessOwners } from '../engine/system/process-owners.js';
+import type { StorageBudget } from '../engine/system/storage-budget.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -47,12 +48,14 @@ export interface ApiServices {
   /** BuildKit's /grpc and /session; undefined when this build lacks the protocol definitions. */
   buildkit: Lazy<BuildkitEndpoint> | undefined;
   processes: ProcessOwners;
+  /** The disk budget; undefined when none is configured. */
+  budget?: StorageBudget | undefined;
   removed: RemovedContainers;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget, s.images)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */

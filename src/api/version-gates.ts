@@ -90,7 +90,13 @@ export const IMAGE_LIST_GATES: readonly FieldGate[] = [
 ];
 
 /** `GET /system/df`. */
-export const DISK_USAGE_GATES: readonly FieldGate[] = [{ path: 'BuilderSize', until: 1.42, legacy: () => 0 }];
+export const DISK_USAGE_GATES: readonly FieldGate[] = [{ path: 'BuilderSize', until: 1.42, legacy: builderSize }];
+
+/** What clients before 1.42 show as the build cache's size: the records not shared with images. */
+function builderSize(whole: Record<string, unknown>): number {
+  const cache = (whole.BuildCache ?? []) as Array<{ Size?: number; Shared?: boolean }>;
+  return cache.filter((c) => !c.Shared).reduce((s, c) => s + (c.Size ?? 0), 0);
+}
 
 /** `GET /info`. */
 export const INFO_GATES: readonly FieldGate[] = [

@@ -29,6 +29,7 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',
   'log-opts': 'string-map',
+  'storage-budget': 'string-map',
   'keep-removed': 'string',
   'keep-removed-size': 'string',
 };

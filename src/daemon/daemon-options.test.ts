@@ -54,6 +54,28 @@ describe('daemon log options', () => {
   });
 });
 
+describe('daemon storage budget', () => {
+  it('is off unless set', async () => {
+    assert.equal((await parseDaemonArgs(base)).storageBudget, undefined);
+  });
+
+  it('comes from daemon.json or --storage-budget (the flag wins), checked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-budget-'));
+    try {
+      const file = join(dir, 'daemon.json');
+      await writeFile(file, JSON.stringify({ 'storage-budget': { high: '80%', low: '70%' } }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file])).storageBudget, { high: { percent: 80 }, low: { percent: 70 }, graceMs: 600_000 });
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file, '--storage-budget', 'high=20GB,low=15GB,grace=1m'])).storageBudget, { high: { bytes: 20e9 }, low: { bytes: 15e9 }, graceMs: 60_000 });
+      await writeFile(file, JSON.stringify({ 'storage-budget': { high: '70%', low: '80%' } }));
+      await assert.rejects(parseDaemonArgs(['--config-file', file]), /low mark "80%" must be below the high mark "70%"/);
+      await writeFile(file, JSON.stringify({ 'storage-budget': '80%' }));
+      await assert.rejects(parseDaemonArgs(['--config-file', file]), /storage-budget: expected an object of strings/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('daemon keep-removed options', () => {
   it('default to 72 hours and 256 MiB', async () => {
     assert.deepEqual((await parseDaemonArgs(base)).keepRemoved, { keepMs: 72 * 3_600_000, maxBytes: 256 * 1024 ** 2 });

@@ -4,6 +4,7 @@ import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
 import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
+import { parseBudget, parseBudgetFlag, type BudgetSpec } from '../engine/system/budget-marks.js';
 import { KEEP_REMOVED_DEFAULT, KEEP_REMOVED_SIZE_DEFAULT, parseKeepRemoved, parseKeepRemovedSize } from './keep-removed-options.js';
 
 export interface DaemonOptions {
@@ -24,6 +25,8 @@ export interface DaemonOptions {
   registryMirrors: string[];
   /** json-file options every new container gets unless it sets its own (log-config.ts). */
   logOpts: Record<string, string>;
+  /** The disk budget (storage-budget.ts); none, and no collection ever, unless set. */
+  storageBudget?: BudgetSpec;
   /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
   keepRemoved: { keepMs: number; maxBytes: number };
 }
@@ -74,6 +77,7 @@ export interface ConfigFileValues {
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
   'log-opts'?: Record<string, string> | undefined;
+  'storage-budget'?: Record<string, string> | undefined;
   'keep-removed'?: string | undefined;
   'keep-removed-size'?: string | undefined;
 }
@@ -130,6 +134,8 @@ Options:
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
+      --storage-budget high=H,low=L[,grace=D]   free disk when the data root passes H, down to L:
+                                 percentages of its filesystem (80%) or sizes of the data root (20GB); off unless set
       --keep-removed DURATION    keep the record and last log lines of removed containers this long
                                  (default ${KEEP_REMOVED_DEFAULT}; 0: keep none)
       --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
@@ -185,6 +191,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
         'log-opt': { type: 'string', multiple: true },
+        'storage-budget': { type: 'string' },
         'keep-removed': { type: 'string' },
         'keep-removed-size': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
@@ -222,6 +229,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
+    ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
     ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
     ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
   };
@@ -262,7 +270,7 @@ export function mergeOptions(
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
-    keepRemoved?: string; keepRemovedSize?: string;
+    keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -288,11 +296,17 @@ export function mergeOptions(
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
+    ...storageBudget(flags.storageBudget, file['storage-budget']),
     keepRemoved: {
       keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
   };
+}
+
+function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {
+  const spec = flag ?? (file ? parseBudget(file) : undefined);
+  return spec ? { storageBudget: spec } : {};
 }
 
 function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigFileValues): DaemonNetworkOptions {

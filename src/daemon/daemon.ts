@@ -138,7 +138,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       imageService,
     );
     system.setContainerCounter(async () => containers.counts());
-    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()) }));
+    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }));
     system.addWarnings(runtimes.warnings());
     system.addWarnings(() => networking.networks.guard.warnings().map((w) => `WARNING: ${w}`));
     system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
@@ -158,13 +158,16 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
           return ep;
         })
       : undefined;
+    // The disk budget (off unless configured): engine/system/storage-budget.ts.
+    const budget = opts.storageBudget ? await (await import('../engine/system/budget-wiring.js')).startStorageBudget({ spec: opts.storageBudget, dataRoot: opts.dataRoot, images: imageService, builds, events, removed, containerImage: (id) => registry.find(id)?.Image, log }) : undefined;
+    if (budget) cleanups.push(() => budget.stop());
     if (!buildkit) log.warn('BuildKit protocol definitions missing from this build (dist/protos): serving the legacy builder only; rebuild with network access to the Go module proxy');
     cleanups.push(async () => buildkitEndpoint?.close());
     // Contexts of builds (and BuildKit solves) a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed }),
+      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed, budget }),
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations

@@ -1,5 +1,6 @@
 import type { ProcessOwners } from '../../engine/system/process-owners.js';
 import { parsePid } from '../../engine/system/process-owners.js';
+import type { StorageBudget } from '../../engine/system/storage-budget.js';
 import type { RemovedContainers } from '../../engine/removed/removed-containers.js';
 import { readLogs } from '../../engine/containers/logs/json-file-reader.js';
 import { writeLogs } from '../../engine/containers/logs/log-stream.js';
@@ -12,7 +13,7 @@ import { logQuery } from './log-query.js';
  * Berth's own API, beside Docker's: under `/berth/v1/`, a prefix no Engine API path has, so
  * Docker paths and their 404/501 answers stay as dockerd's.
  */
-export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers): Route[] {
+export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers, budget?: StorageBudget, images?: { check(): Promise<string[]> }): Route[] {
   return [
     {
       // `?pid=N` (repeatable) asks for those processes, a missing one being 404; without it,
@@ -22,6 +23,23 @@ export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers
       handler: async ({ res, query }) => {
         const pids = query.getAll('pid').map(parsePid);
         sendJson(res, 200, await processes.processes(pids.length > 0 ? pids : undefined));
+      },
+    },
+    {
+      // The disk budget: marks, usage, what each reclaimer could free, the last run.
+      method: 'GET',
+      path: '/berth/v1/budget',
+      handler: async ({ res }) => {
+        sendJson(res, 200, budget ? await budget.status() : { enabled: false });
+      },
+    },
+    {
+      // The image store's integrity: every record's config, blobs and layers present. Deletions go
+      // record first, so it holds at every moment, also while images are pulled or removed.
+      method: 'GET',
+      path: '/berth/v1/check',
+      handler: async ({ res }) => {
+        sendJson(res, 200, { problems: images ? await images.check() : [] });
       },
     },
     {

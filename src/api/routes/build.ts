@@ -4,7 +4,7 @@ import type { Lazy } from '../../core/lazy.js';
 import type { BuildOptions, BuildService } from '../../engine/build/build-service.js';
 import type { BuildkitEndpoint } from '../buildkit/endpoint.js';
 import { RunFailedError } from '../../engine/build/run-failed-error.js';
-import { queryBool, queryInt, sendJson } from '../http-context.js';
+import { queryBool, queryFilters, queryInt, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
 import { JsonLines } from '../streams/json-lines.js';
 
@@ -104,13 +104,14 @@ export function buildRoutes(builds: Lazy<BuildService>, buildkit?: Lazy<Buildkit
     {
       method: 'POST',
       path: '/build/prune',
-      coverage: () => ({ state: 'partial', note: 'forgets the build cache and empties RUN cache mounts; keep-storage and filters are not applied' }),
+      coverage: () => ({ state: 'partial', note: 'keep-storage (reserved-space, max-used-space) and the until filter applied; min-free-space and other filters refused' }),
       handler: async ({ res, query }) => {
-        for (const p of ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space', 'filters']) {
-          const v = query.get(p);
-          if (v && v !== '0' && v !== '{}') throw new NotImplementedError(`build cache prune with ${p} is not supported by this Berth version yet`);
-        }
-        sendJson(res, 200, await (await builds()).prune());
+        const minFree = query.get('min-free-space');
+        if (minFree && minFree !== '0') throw new NotImplementedError('build cache prune with min-free-space is not supported by this Berth version yet: use keep-storage');
+        const keep = ['keep-storage', 'reserved-space', 'max-used-space'].map((p) => Number(query.get(p) ?? 0)).find((n) => n > 0) ?? 0;
+        const filters = Object.entries(queryFilters(query)).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`));
+        const removed = await (await builds()).pruneUsage({ all: queryBool(query, 'all'), keepBytes: keep, filters });
+        sendJson(res, 200, { CachesDeleted: removed.map((r) => r.id), SpaceReclaimed: removed.filter((r) => !r.shared).reduce((sum, r) => sum + r.size, 0) });
       },
     },
     {

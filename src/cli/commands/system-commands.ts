@@ -6,6 +6,7 @@ import { humanSize } from '../../core/human-units.js';
 import { defineSystemDf } from './system-df.js';
 import { defineEvents } from './system-events.js';
 import { defineSystemPrune } from './system-prune.js';
+import { budgetLine, defineSystemBudget, defineSystemCheck } from './system-budget.js';
 
 type Obj = Record<string, unknown>;
 
@@ -14,6 +15,8 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
   defineSystemDf(system, ctx);
   defineEvents(system, ctx, 'events');
   defineSystemPrune(system, ctx);
+  defineSystemBudget(system, ctx);
+  defineSystemCheck(system, ctx);
   defineEvents(program, ctx, 'events');
   program
     .command('version')
@@ -84,6 +87,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
         ` Total Memory: ${humanSize(Number(info.MemTotal ?? 0))}`,
         ` Name: ${s('Name')}`,
         ` Docker Root Dir: ${s('DockerRootDir')}`,
+        ...(await budgetLine(ctx)),
         ` Debug Mode: ${s('Debug')}`,
         ` Live Restore Enabled: ${s('LiveRestoreEnabled')}`,
       ];

@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, link, mkdtemp, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { readMeta } from './file-meta.js';
 import { packTar } from './tar-packer.js';
 import { tarEntries as entries } from '../../../test/helpers/tar-entries.js';
@@ -65,5 +67,22 @@ describe('packTar', () => {
     const meta = await readMeta(path);
     await rm(path);
     assert.deepEqual(await entries(packTar({ confineTo: dir ?? '' }, async (p) => p.addPath(path, 'gone', meta))), []);
+  });
+
+  it('a consumer failing mid-file (ENOSPC writing the layer) fails the pack, and nothing is left unhandled', async () => {
+    const path = join(dir ?? '', 'big');
+    await writeFile(path, Buffer.alloc(4 * 1024 * 1024, 7));
+    const meta = await readMeta(path);
+    const tar = packTar({ confineTo: dir ?? '' }, async (p) => p.addPath(path, 'big', meta));
+    let seen = 0;
+    const full = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        seen += chunk.length;
+        cb(seen > 64 * 1024 ? Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }) : null);
+      },
+    });
+    await assert.rejects(pipeline(tar, full), /ENOSPC/);
+    // An 'error' nobody listens to would surface here, after the pipeline settled.
+    await new Promise((r) => setTimeout(r, 50));
   });
 });

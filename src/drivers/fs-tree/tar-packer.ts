@@ -155,6 +155,9 @@ export class TarPacker {
       sink = fh === undefined ? this.pack.entry(header, Buffer.alloc(0), cb) : this.pack.entry(header, cb);
     });
     done.catch(() => undefined); // awaited below; an early failure must not be unhandled
+    // A failure downstream (ENOSPC writing the layer) destroys the pack and each open entry with
+    // it; the entry's 'error' would be unhandled and end the daemon. It reaches `done` instead.
+    sink?.on('error', () => undefined);
     if (fh !== undefined && sink !== undefined) await copyExactly(fh, size, sink);
     await done;
   }

@@ -68,6 +68,8 @@ interface BuildRun {
 export class BuildService {
   private readonly cache: BuildCache;
   private readonly copyStep: CopyStep;
+  /** Builds (classic and BuildKit solves) under way: their step images are not cache to reclaim yet. */
+  inFlight = 0;
 
   constructor(private readonly d: BuildDeps) {
     this.cache = new BuildCache(d.dir);
@@ -92,9 +94,11 @@ export class BuildService {
   /** Builds from sources already in place; tags the result with `opts.tags`. */
   async buildFrom(src: BuildSource, opts: BuildOptions, report: BuildReporter): Promise<Digest> {
     const background: Array<Promise<unknown>> = [];
+    this.inFlight++;
     try {
       return await this.runBuild(src, opts, report, background);
     } finally {
+      this.inFlight--;
       await Promise.all(background);
       await this.cache.flush().catch((err: unknown) => this.d.log.warn({ err }, 'saving the build cache index failed'));
     }
@@ -215,6 +219,11 @@ export class BuildService {
    */
   async exportImage(imageId: Digest, exports: readonly ExportSpec[], inputs: SolveInputs, progress: BuildProgress): Promise<Record<string, string>> {
     return runExports(this.d, imageId, exports, inputs, progress);
+  }
+
+  /** Every image the build cache index names (step results). */
+  async cachedImages(): Promise<Set<Digest>> {
+    return new Set((await this.cache.all()).flatMap(([, ids]) => ids));
   }
 
   /** `docker buildx du`: the build cache as BuildKit usage records. */

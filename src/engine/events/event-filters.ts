@@ -3,7 +3,7 @@ import type { Filters } from '../../core/filters.js';
 import type { EngineEvent } from './event-types.js';
 
 const KEYS = new Set(['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config', 'scope']);
-const TYPES = new Set(['container', 'image', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config']);
+const TYPES = new Set(['builder', 'container', 'image', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config']);
 
 export function checkEventFilters(f: Filters): void {
   for (const key of Object.keys(f)) if (!KEYS.has(key)) throw new InvalidParameterError(`invalid filter '${key}'`);

@@ -1,5 +1,5 @@
 /** docker's events.Message, as `GET /events` sends it (one JSON object per line). */
-export type EventType = 'container' | 'image' | 'volume' | 'network' | 'daemon' | 'plugin' | 'node' | 'service' | 'secret' | 'config';
+export type EventType = 'builder' | 'container' | 'image' | 'volume' | 'network' | 'daemon' | 'plugin' | 'node' | 'service' | 'secret' | 'config';
 
 export interface EngineEvent {
   /** Legacy fields, filled for container and image events as moby does. */

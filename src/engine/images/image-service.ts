@@ -11,6 +11,7 @@ import { IMAGE_FILTERS, referenceMatches } from './image-filters.js';
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
 import { LayerUnpacker } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
+import { checkImageStore } from './store-check.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { BlobLeases } from './blob-leases.js';
 import { compareStrings } from '../../core/compare.js';
@@ -51,6 +52,9 @@ export class ImageService {
     this.usage = usage;
   }
 
+  /** Called with each image stored (pull, load, import, build step, commit): the disk budget's cue. */
+  readonly onAdded: Array<(id: Digest) => void> = [];
+
   /** Where image events (tag, untag, delete, pull, load…) go. */
   publish: PublishEvent = () => undefined;
 
@@ -75,6 +79,7 @@ export class ImageService {
     if (input.parent) record.parent = input.parent;
     if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
     await this.deps.images.put(record);
+    for (const f of this.onAdded) f(info.digest);
     return info.digest;
   }
 
@@ -148,7 +153,7 @@ export class ImageService {
   }
 
   /** `docker rmi`, with docker's untag-vs-delete rules and conflicts. */
-  async remove(name: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<DeleteResponseItem[]> {
+  async remove(name: string, opts: { force?: boolean; noPrune?: boolean; reason?: string } = {}): Promise<DeleteResponseItem[]> {
     const img = await this.catalog.resolve(name);
     const refs = this.deps.refs.referencesTo(img.id);
     const byReference = refs.includes(fullRefOrUndefined(name) ?? '');
@@ -191,8 +196,9 @@ export class ImageService {
     for (const ref of refs) await this.untag(ref, out);
     await this.deps.images.delete(img.id);
     out.push({ Deleted: img.id });
-    this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id } });
-    if (!opts.noPrune && img.record.parent) await this.pruneParents(img.record.parent, out);
+    // `reason` tells a deletion nobody asked for (the disk budget's) from a user's rmi.
+    this.publish({ type: 'image', action: 'delete', id: img.id, attributes: { name: img.id, ...(opts.reason ? { reason: opts.reason } : {}) } });
+    if (!opts.noPrune && img.record.parent) await this.pruneParents(img.record.parent, out, opts.reason);
     const removedLayers = await this.gc();
     for (const layer of removedLayers) out.push({ Deleted: layer });
     return out;
@@ -202,7 +208,7 @@ export class ImageService {
    * As docker's rmi without --no-prune: the parent chain goes too (a build's intermediate
    * images), up to the first parent that is tagged, has other children or is used by a container.
    */
-  private async pruneParents(id: Digest, out: DeleteResponseItem[]): Promise<void> {
+  private async pruneParents(id: Digest, out: DeleteResponseItem[], reason?: string): Promise<void> {
     for (let current: Digest | undefined = id; current; ) {
       const record = await this.deps.images.get(current);
       if (!record || this.deps.refs.referencesTo(current).length > 0) return;
@@ -210,6 +216,7 @@ export class ImageService {
       if ((await this.usage.containersUsing(current)).length > 0) return;
       await this.deps.images.delete(current);
       out.push({ Deleted: current });
+      if (reason) this.publish({ type: 'image', action: 'delete', id: current, attributes: { name: current, reason } });
       current = record.parent;
     }
   }
@@ -239,6 +246,11 @@ export class ImageService {
       }
     }
     return { ImagesDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+
+  /** The store's integrity (store-check.ts): the problems found, none when it is whole. */
+  check(): Promise<string[]> {
+    return checkImageStore(this.deps);
   }
 
   /** Removes layers and blobs no image references; returns the chain IDs of removed layers. */
