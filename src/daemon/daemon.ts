@@ -36,6 +36,8 @@ import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
 import { fixedBindings } from '../engine/networks/published-ports.js';
+import { Listeners } from '../core/listeners.js';
+import type { Digest } from '../core/digest.js';
 import { RemovedContainers } from '../engine/removed/removed-containers.js';
 import { RemovedStore } from '../store/removed/removed-store.js';
 import type { RemovedRecord } from '../engine/containers/removed-record.js';
@@ -67,8 +69,6 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
 
     const events = new EventService(new EventJournal(join(opts.dataRoot, 'events')), log);
     cleanups.push(async () => events.close());
-    const imageService = new ImageService({ content, images, refs, layers, snapshotter, log });
-    imageService.publish = events.publish;
     const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
     await runtimes.init();
     cleanups.push(() => runtimes.close());
@@ -76,20 +76,23 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await containerStore.init();
     const facts = await readHostFacts();
     const registry = new ContainerRegistry(containerStore);
+    // Each image stored: heard by the disk budget, which is built last (and only with a budget).
+    const imageAdded = new Listeners<[Digest]>();
+    const imageService = new ImageService({ content, images, refs, layers, snapshotter, log, usage: registry, publish: events.publish, onAdded: (id) => imageAdded.emit(id) });
     // Before containers load: a removal a crash interrupted keeps its record when it is finished.
     const removed = new RemovedContainers(new RemovedStore<RemovedRecord>(join(opts.dataRoot, 'removed')), opts.keepRemoved, log);
     await removed.init();
     cleanups.push(async () => removed.close());
-    const networking = await buildNetworking(opts, registry, log);
+    const networking = await buildNetworking(opts, registry, log, events.publish);
     cleanups.push(() => networking.networks.dns.closeAll());
     cleanups.push(async () => networking.networks.guard.close());
     cleanups.push(async () => networking.networks.firewall.close());
-    networking.api.publish = events.publish;
-    networking.api.containerId = (ref) => registry.find(ref)?.Id ?? ref;
-    const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log);
+    const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log, { usage: () => volumeUsage(registry.all()), publish: events.publish });
     await volumes.init();
-    volumes.publish = events.publish;
-    volumes.setUsage(() => volumeUsage(registry.all()));
+    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
+    // Health actions (--health-on-failure) act through the container service, built next.
+    const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });
+    cleanups.push(async () => health.stopAll());
     const containers = new ContainerService({
       registry,
       images: imageService,
@@ -106,14 +109,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       portWarnings: (bindings) => networking.networks.firewall.warnings(fixedBindings(bindings)),
       logOpts: opts.logOpts,
       keepRemoved: (r, by) => removed.keep(r, by),
+      onStarted: (r, restored) => health.follow(r, restored),
+      onExited: (r) => health.stop(r.Id),
+      onRemoved: (id) => execs.forgetContainer(id),
     });
-    imageService.setUsage(containers);
-    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
-    const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });
-    containers.lifecycle.startedListeners.push((r, restored) => health.follow(r, restored));
-    containers.lifecycle.exitedListeners.push((r) => health.stop(r.Id));
-    cleanups.push(async () => health.stopAll());
-    containers.onRemoved((id) => execs.forgetContainer(id));
     // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
     const changes = lazy(async () => new (await import('../engine/rootfs/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
     // Restores containers and starts those whose restart policy says so (host reboot) through the
@@ -136,12 +135,14 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
         pid: process.pid,
       },
       imageService,
+      {
+        containerCounts: async () => containers.counts(),
+        diskUsage: () => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }),
+        warnings: () => [...runtimes.warnings(), ...networking.networks.guard.warnings().map((w) => `WARNING: ${w}`)],
+        insecureRegistries: opts.insecureRegistries,
+        registryMirrors: opts.registryMirrors,
+      },
     );
-    system.setContainerCounter(async () => containers.counts());
-    system.setDiskUsage(() => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }));
-    system.addWarnings(runtimes.warnings());
-    system.addWarnings(() => networking.networks.guard.warnings().map((w) => `WARNING: ${w}`));
-    system.setRegistrySettings(opts.insecureRegistries, opts.registryMirrors);
 
     const builds = lazy(async () => new (await import('../engine/build/build-service.js')).BuildService({ containers, images: imageService, content, snapshotter, log, dir: join(opts.dataRoot, 'build') }));
     const plugins = lazy(async () => {
@@ -159,7 +160,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
         })
       : undefined;
     // The disk budget (off unless configured): engine/system/storage-budget.ts.
-    const budget = opts.storageBudget ? await (await import('../engine/system/budget-wiring.js')).startStorageBudget({ spec: opts.storageBudget, dataRoot: opts.dataRoot, images: imageService, builds, events, removed, containerImage: (id) => registry.find(id)?.Image, log }) : undefined;
+    const budget = opts.storageBudget ? await (await import('../engine/system/budget-wiring.js')).startStorageBudget({ spec: opts.storageBudget, dataRoot: opts.dataRoot, images: imageService, imageAdded, builds, events, removed, containerImage: (id) => registry.find(id)?.Image, log }) : undefined;
     if (budget) cleanups.push(() => budget.stop());
     if (!buildkit) log.warn('BuildKit protocol definitions missing from this build (dist/protos): serving the legacy builder only; rebuild with network access to the Go module proxy');
     cleanups.push(async () => buildkitEndpoint?.close());

@@ -6,6 +6,7 @@ import { ContainerEndpoints } from '../engine/networks/container-endpoints.js';
 import { NetworkApi } from '../engine/networks/network-api.js';
 import { DEFAULT_ADDRESS_POOLS, NetworkService } from '../engine/networks/network-service.js';
 import type { DaemonOptions } from './daemon-options.js';
+import type { PublishEvent } from '../engine/events/event-types.js';
 
 /** Berth's nft table: `berth` for the default bridge, `berth_<bridge>` for any other (one per daemon). */
 export function nftTableFor(bridge: string): string {
@@ -13,7 +14,7 @@ export function nftTableFor(bridge: string): string {
 }
 
 /** The network service, container endpoints and their API facade, from the daemon's flags. */
-export async function buildNetworking(opts: DaemonOptions, registry: ContainerRegistry, log: Logger): Promise<{ networks: NetworkService; endpoints: ContainerEndpoints; api: NetworkApi }> {
+export async function buildNetworking(opts: DaemonOptions, registry: ContainerRegistry, log: Logger, publish: PublishEvent): Promise<{ networks: NetworkService; endpoints: ContainerEndpoints; api: NetworkApi }> {
   const n = opts.network;
   const networks = new NetworkService(opts.dataRoot, {
     bridge: n.bridge,
@@ -25,10 +26,10 @@ export async function buildNetworking(opts: DaemonOptions, registry: ContainerRe
     mtu: n.mtu,
     nftTable: nftTableFor(n.bridge),
     firewallMode: n.firewallMode,
+    containers: () => registry.all(),
+    upstreams: await hostNameservers(),
   }, log);
-  networks.setContainers(() => registry.all());
-  networks.setUpstreams(await hostNameservers());
   await networks.init();
   const endpoints = new ContainerEndpoints({ networks, execRoot: opts.execRoot, log, find: (ref) => registry.find(ref), save: (r) => registry.save(r) });
-  return { networks, endpoints, api: new NetworkApi(networks, endpoints) };
+  return { networks, endpoints, api: new NetworkApi(networks, endpoints, publish, (ref) => registry.find(ref)?.Id ?? ref) };
 }

@@ -40,6 +40,9 @@ export interface LifecycleDeps {
   events?: PublishEvent;
   endpoints: ContainerEndpoints;
   hostGateway: () => string;
+  /** Called after each start and each exit (health checks follow these). */
+  onStarted?: (r: ContainerRecord, restored: boolean) => void;
+  onExited?: (r: ContainerRecord) => void;
 }
 
 /**
@@ -55,9 +58,6 @@ export class ContainerLifecycle {
   /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
   private readonly backoff = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
-  /** Called after each start and each exit (health checks follow these). */
-  readonly startedListeners: Array<(r: ContainerRecord, restored: boolean) => void> = [];
-  readonly exitedListeners: Array<(r: ContainerRecord) => void> = [];
   /**
    * Restarts due at daemon start wait for the daemon's own start to finish: its networking
    * sweep takes every veth and namespace no running container owned when it began, and would
@@ -162,7 +162,7 @@ export class ContainerLifecycle {
       if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'mount', id: m.Name, attributes: { container: record.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) } });
     }
     publishContainerEvent(this.d.events, record, 'start');
-    for (const l of this.startedListeners) l(record, false);
+    this.d.onStarted?.(record, false);
   }
 
   /** Undoes a start that failed half-way, records why, and ends the run as an exit would. */
@@ -261,7 +261,7 @@ export class ContainerLifecycle {
     const ran = Math.max(0, Math.round((Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt)) / 1000));
     publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
     if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop', user?.reason ? { reason: user.reason } : {});
-    for (const l of this.exitedListeners) l(record);
+    this.d.onExited?.(record);
     mark('recorded');
     this.d.notifier.exited(id, exitCode);
     if (restartIn !== undefined) this.scheduleRestart(record, restartIn, boot);
@@ -405,7 +405,7 @@ export class ContainerLifecycle {
       await this.d.endpoints.restore(record).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'restoring published ports failed'));
       this.handles.set(record.Id, handle);
       this.watch(record.Id, handle);
-      for (const l of this.startedListeners) l(record, true);
+      this.d.onStarted?.(record, true);
       return;
     }
     const why = 'the container was lost while the daemon was down (host reboot, or its monitor was killed)';

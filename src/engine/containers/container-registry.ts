@@ -26,6 +26,11 @@ export class ContainerRegistry {
     return [...this.records.values()];
   }
 
+  /** Which containers use an image (images in use are not deleted): the image service's ImageUsage. */
+  async containersUsing(imageId: string): Promise<Array<{ id: string; running: boolean }>> {
+    return this.all().filter((r) => r.Image === imageId).map((r) => ({ id: r.Id, running: r.State.Running }));
+  }
+
   find(ref: string): ContainerRecord | undefined {
     const exact = this.records.get(ref);
     if (exact) return exact;

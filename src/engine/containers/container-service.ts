@@ -1,7 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { phaseTimer } from '../../core/phase-timer.js';
-import type { Digest } from '../../core/digest.js';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 import { linksView, registerLinks } from './legacy-links.js';
 import { newId, shortId } from '../../core/ids.js';
@@ -87,19 +86,20 @@ export interface ContainerServiceDeps {
   portWarnings?: (portBindings: Record<string, unknown> | null | undefined) => Promise<string[]>;
   /** Keeps the record of a container being removed (engine/removed), before its files go. */
   keepRemoved?: (r: ContainerRecord, by: RemovedBy) => Promise<void>;
+  /** After each start (`restored`: found running at daemon start) and each exit: health checks follow these. */
+  onStarted?: (r: ContainerRecord, restored: boolean) => void;
+  onExited?: (r: ContainerRecord) => void;
+  /** After a container is gone (its execs are forgotten). */
+  onRemoved?: (id: string) => void;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
 export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
-  private removedListeners: Array<(id: string) => void> = [];
   /** Containers whose --health-on-failure action is under way: a user's start, stop, kill or restart waits for it. */
   private readonly healthActions = new Map<string, Promise<void>>();
 
-  onRemoved(listener: (id: string) => void): void {
-    this.removedListeners.push(listener);
-  }
   readonly lifecycle: ContainerLifecycle;
 
   constructor(private readonly d: ContainerServiceDeps) {
@@ -121,6 +121,8 @@ export class ContainerService {
       ...(d.events ? { events: d.events } : {}),
       endpoints: d.endpoints,
       hostGateway: d.hostGateway,
+      ...(d.onStarted ? { onStarted: d.onStarted } : {}),
+      ...(d.onExited ? { onExited: d.onExited } : {}),
     };
     this.lifecycle = new ContainerLifecycle(deps);
   }
@@ -389,7 +391,7 @@ export class ContainerService {
     }
     this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
     publishContainerEvent(this.d.events, r, 'destroy');
-    for (const l of this.removedListeners) l(r.Id);
+    this.d.onRemoved?.(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);
   }
 
@@ -574,11 +576,6 @@ export class ContainerService {
     });
     publishContainerEvent(this.d.events, r, 'update');
     return { Warnings: warnings };
-  }
-
-  /** Which containers use an image (images in use are not deleted). */
-  async containersUsing(imageId: Digest): Promise<Array<{ id: string; running: boolean }>> {
-    return this.d.registry.all().filter((r) => r.Image === imageId).map((r) => ({ id: r.Id, running: r.State.Running }));
   }
 
   counts(): { total: number; running: number; paused: number; stopped: number } {

@@ -1,3 +1,4 @@
+import type { PublishEvent } from '../events/event-types.js';
 import type { Logger } from '../../core/logger.js';
 import { isDigest, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotFoundError } from '../../core/errors.js';
@@ -23,7 +24,12 @@ export interface ImageDeps {
   layers: LayerStore;
   snapshotter: Snapshotter;
   log: Logger;
+  /** Which containers use an image (the container service, built after this one: read at each call). */
   usage?: ImageUsage;
+  /** Where image events (tag, untag, delete, pull, load…) go. */
+  publish?: PublishEvent;
+  /** Called with each image stored (pull, load, import, build step, commit): the disk budget's cue. */
+  onAdded?: (id: Digest) => void;
 }
 
 export interface ResolvedImage {

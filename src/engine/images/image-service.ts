@@ -34,7 +34,7 @@ export interface NewImage {
 export class ImageService {
   readonly catalog: ImageCatalog;
   private readonly unpacker: LayerUnpacker;
-  private usage: ImageUsage;
+  private readonly usage: ImageUsage;
   /** Blobs written by operations still in progress, which garbage collection must not take. */
   readonly leases = new BlobLeases();
 
@@ -48,15 +48,8 @@ export class ImageService {
     return this.deps.snapshotter.name;
   }
 
-  setUsage(usage: ImageUsage): void {
-    this.usage = usage;
-  }
-
-  /** Called with each image stored (pull, load, import, build step, commit): the disk budget's cue. */
-  readonly onAdded: Array<(id: Digest) => void> = [];
-
   /** Where image events (tag, untag, delete, pull, load…) go. */
-  publish: PublishEvent = () => undefined;
+  readonly publish: PublishEvent = (e) => this.deps.publish?.(e);
 
   resolve(name: string): Promise<ResolvedImage> {
     return this.catalog.resolve(name);
@@ -79,7 +72,7 @@ export class ImageService {
     if (input.parent) record.parent = input.parent;
     if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
     await this.deps.images.put(record);
-    for (const f of this.onAdded) f(info.digest);
+    this.deps.onAdded?.(info.digest);
     return info.digest;
   }
 

@@ -12,11 +12,13 @@ import type { PublishEvent } from '../events/event-types.js';
  * announced as docker's `network` event (create, connect, disconnect, destroy).
  */
 export class NetworkApi {
-  publish: PublishEvent = () => undefined;
-  /** A container's full ID from a name or ID, for the events' `container` attribute. */
-  containerId: (ref: string) => string = (ref) => ref;
-
-  constructor(private readonly networks: NetworkService, private readonly endpoints: ContainerEndpoints) {}
+  constructor(
+    private readonly networks: NetworkService,
+    private readonly endpoints: ContainerEndpoints,
+    private readonly publish: PublishEvent,
+    /** A container's full ID from a name or ID, for the events' `container` attribute. */
+    private readonly containerId: (ref: string) => string,
+  ) {}
 
   private announce(action: string, ref: string, extra: Record<string, string> = {}): void {
     const n = this.networks.inspect(ref) as { Id?: string; Name?: string; Driver?: string };

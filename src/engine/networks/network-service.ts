@@ -33,6 +33,10 @@ export interface NetworkOptions {
   /** Berth's own nftables table (ip family). */
   nftTable: string;
   firewallMode: FirewallMode;
+  /** The containers attached to networks (the registry's), for names, ports and `inspect`. */
+  containers: AttachedContainers;
+  /** The host's resolvers: where the embedded DNS forwards. */
+  upstreams: string[];
 }
 
 export interface NetworkCreateRequest {
@@ -74,8 +78,6 @@ export class NetworkService {
   private nftChain: Promise<unknown> = Promise.resolve();
   /** The ruleset last loaded into the kernel by syncRules. */
   private appliedRuleset: string | undefined;
-  private containers: AttachedContainers = () => [];
-  private upstreams: string[] = [];
 
   constructor(private readonly dataRoot: string, readonly options: NetworkOptions, private readonly log: Logger) {
     this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
@@ -85,16 +87,8 @@ export class NetworkService {
     const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, ownTables: new Set([options.nftTable]), mode: options.firewallMode, enabled: options.iptables, log };
     this.firewall = new FirewallPublisher(firewall, () => ({
       bridges: this.bridgeNets().map((n) => ({ name: n.bridge, internal: n.internal, masquerade: n.masquerade })),
-      ports: [...this.ports].flatMap(([id, ports]) => ports.map((port) => ({ containerId: id, name: this.containers().find((c) => c.Id === id)?.Name.slice(1) ?? id.slice(0, 12), port }))),
+      ports: [...this.ports].flatMap(([id, ports]) => ports.map((port) => ({ containerId: id, name: this.options.containers().find((c) => c.Id === id)?.Name.slice(1) ?? id.slice(0, 12), port }))),
     }));
-  }
-
-  setContainers(containers: AttachedContainers): void {
-    this.containers = containers;
-  }
-
-  setUpstreams(servers: string[]): void {
-    this.upstreams = servers;
   }
 
   /** Loads networks, makes the predefined ones and every bridge; the ruleset comes with reconcile(). */
@@ -369,7 +363,7 @@ export class NetworkService {
 
   /** Containers attached to a network (by the record's endpoints). */
   attached(r: NetworkRecord, runningOnly: boolean): ContainerRecord[] {
-    return this.containers().filter((c) => (!runningOnly || c.State.Running) && Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === r.Id));
+    return this.options.containers().filter((c) => (!runningOnly || c.State.Running) && Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === r.Id));
   }
 
   async remove(ref: string): Promise<void> {
@@ -439,7 +433,7 @@ export class NetworkService {
       if (link.alias.toLowerCase() === name) return this.lookupName(networkId, link.name.toLowerCase());
     }
     const ips: string[] = [];
-    for (const c of this.containers()) {
+    for (const c of this.options.containers()) {
       if (!c.State.Running) continue;
       for (const ep of Object.values(c.NetworkSettings?.Networks ?? {})) {
         if (ep.NetworkID !== networkId || !ep.IPAddress) continue;
@@ -453,12 +447,12 @@ export class NetworkService {
   /** A container's own `--dns` servers when it has some, else the host's resolvers. */
   private upstreamsFor(networkId: string, source: string): string[] {
     const own = (this.asking(networkId, source)?.container.HostConfig.Dns as string[] | undefined) ?? [];
-    return own.length > 0 ? own : this.upstreams;
+    return own.length > 0 ? own : this.options.upstreams;
   }
 
   /** The container (and its endpoint) at `source` on a network: who asks the embedded DNS. */
   private asking(networkId: string, source: string): { container: ContainerRecord; endpoint: EndpointSettings } | undefined {
-    for (const c of this.containers()) {
+    for (const c of this.options.containers()) {
       const endpoint = Object.values(c.NetworkSettings?.Networks ?? {}).find((e) => e.NetworkID === networkId && e.IPAddress === source);
       if (endpoint) return { container: c, endpoint };
     }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { isDigest, type Digest } from '../../core/digest.js';
+import type { Listeners } from '../../core/listeners.js';
 import type { Logger } from '../../core/logger.js';
 import { ImageLastUse } from '../../store/metadata/image-last-use.js';
 import type { EventService } from '../events/event-service.js';
@@ -18,6 +19,8 @@ export interface BudgetWiring {
   spec: BudgetSpec;
   dataRoot: string;
   images: ImageService;
+  /** Each image stored (the image service emits it). */
+  imageAdded: Listeners<[Digest]>;
   builds: () => Promise<BuildCacheView>;
   events: EventService;
   /** Records of removed containers: the last kind the budget frees. */
@@ -70,8 +73,7 @@ export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget
     lastUse.touch(id);
     budget.request('image-added');
   };
-  w.images.onAdded.push(added);
-  const unhook = (): void => void w.images.onAdded.splice(w.images.onAdded.indexOf(added), 1);
+  const unhook = w.imageAdded.add(added);
   budget.onStop.push(unsubscribe, unhook, () => lastUse.flush());
   budget.start(BUDGET_INTERVAL_MS);
   return budget;

@@ -23,43 +23,39 @@ export interface ContainerCounts {
   stopped: number;
 }
 
+/** What `info` and `system df` read from the rest of the engine (given when the daemon is built). */
+export interface SystemSources {
+  containerCounts(): Promise<ContainerCounts>;
+  diskUsage(): Promise<Record<string, unknown>>;
+  /** Warnings for `info` (runtimes missing, a route over a network…), asked at each call. */
+  warnings(): string[];
+  insecureRegistries: string[];
+  registryMirrors: string[];
+}
+
+/** `docker info`'s Insecure Registries and Registry Mirrors, in dockerd's RegistryConfig shape. */
+function registryConfig(insecure: string[], mirrors: string[]): Record<string, unknown> {
+  const cidrs = ['127.0.0.0/8', ...insecure.filter((e) => e.includes('/'))];
+  const indexConfigs: Record<string, unknown> = { 'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true } };
+  for (const host of insecure.filter((e) => !e.includes('/'))) indexConfigs[host] = { Name: host, Mirrors: [], Secure: false, Official: false };
+  return { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: cidrs, Mirrors: mirrors };
+}
+
 /** `docker version` and `docker info`: what the daemon is and what host it runs on. */
 export class SystemService {
   private facts: HostFacts | undefined;
-  private containerCounts: () => Promise<ContainerCounts> = async () => ({ total: 0, running: 0, paused: 0, stopped: 0 });
+  private readonly registryConfig: Record<string, unknown>;
 
-  constructor(private readonly settings: DaemonSettings, private readonly images: ImageService) {}
-
-  private extraWarnings: Array<string | (() => string[])> = [];
-
-  setContainerCounter(counter: () => Promise<ContainerCounts>): void {
-    this.containerCounts = counter;
-  }
-
-  private diskUsageSource: () => Promise<Record<string, unknown>> = async () => ({ LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] });
-
-  setDiskUsage(source: () => Promise<Record<string, unknown>>): void {
-    this.diskUsageSource = source;
+  constructor(
+    private readonly settings: DaemonSettings,
+    private readonly images: ImageService,
+    private readonly sources: SystemSources,
+  ) {
+    this.registryConfig = registryConfig(sources.insecureRegistries, sources.registryMirrors);
   }
 
   diskUsage(): Promise<Record<string, unknown>> {
-    return this.diskUsageSource();
-  }
-
-  private registryConfig: Record<string, unknown> = { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] };
-
-  /** `docker info`'s Insecure Registries and Registry Mirrors, in dockerd's RegistryConfig shape. */
-  setRegistrySettings(insecure: string[], mirrors: string[]): void {
-    const cidrs = ['127.0.0.0/8', ...insecure.filter((e) => e.includes('/'))];
-    const indexConfigs: Record<string, unknown> = { 'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true } };
-    for (const host of insecure.filter((e) => !e.includes('/'))) indexConfigs[host] = { Name: host, Mirrors: [], Secure: false, Official: false };
-    this.registryConfig = { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: cidrs, Mirrors: mirrors };
-  }
-
-  /** Warnings for `info`: fixed ones, or a source asked at each call (a route that appeared). */
-  addWarnings(warnings: string[] | (() => string[])): void {
-    if (typeof warnings === 'function') this.extraWarnings.push(warnings);
-    else this.extraWarnings.push(...warnings);
+    return this.sources.diskUsage();
   }
 
   private async hostFacts(): Promise<HostFacts> {
@@ -89,7 +85,7 @@ export class SystemService {
 
   async info(): Promise<Record<string, unknown>> {
     const facts = await this.hostFacts();
-    const counts = await this.containerCounts();
+    const counts = await this.sources.containerCounts();
     const images = await this.images.list({ all: true });
     const { architecture } = hostPlatform();
     const cgroupVersion = facts.cgroupLayout === 'v2' ? '2' : '1';
@@ -152,7 +148,7 @@ export class SystemService {
       SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       Warnings: [
         ...(facts.cgroupLayout === 'hybrid' ? ['WARNING: the host uses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount); Berth uses the v1 controllers'] : []),
-        ...this.extraWarnings.flatMap((w) => (typeof w === 'function' ? w() : [w])),
+        ...this.sources.warnings(),
         ...cgroupWarnings(cg),
       ],
     };

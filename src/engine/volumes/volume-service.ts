@@ -45,16 +45,14 @@ export interface VolumeView {
 /** Named and anonymous volumes of the `local` driver: `volume create/ls/inspect/rm/prune`. */
 export class VolumeService {
   private readonly records = new Map<string, VolumeRecord>();
-  private usage: VolumeUsage = () => new Map();
-
-  constructor(private readonly store: VolumeStore, private readonly log: Logger) {}
-
-  setUsage(usage: VolumeUsage): void {
-    this.usage = usage;
-  }
-
+  private readonly usage: VolumeUsage;
   /** Where volume events (create, destroy; mount and unmount come from containers) go. */
-  publish: PublishEvent = () => undefined;
+  private readonly publish: PublishEvent;
+
+  constructor(private readonly store: VolumeStore, private readonly log: Logger, wiring: { usage?: VolumeUsage; publish?: PublishEvent } = {}) {
+    this.usage = wiring.usage ?? (() => new Map());
+    this.publish = wiring.publish ?? (() => undefined);
+  }
 
   async init(): Promise<void> {
     await this.store.init();
