@@ -89,7 +89,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     cleanups.push(async () => networking.networks.firewall.close());
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log, { usage: () => volumeUsage(registry.all()), publish: events.publish });
     await volumes.init();
-    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish });
+    const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish, capabilities: facts.limits.security.capabilities });
     // Health actions (--health-on-failure) act through the container service, built next.
     const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });
     cleanups.push(async () => health.stopAll());
@@ -101,7 +101,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       runtimes,
       dataRoot: opts.dataRoot,
       execRoot: opts.execRoot,
-      host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary() },
+      host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits },
       log,
       events: events.publish,
       endpoints: networking.endpoints,
@@ -141,6 +141,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
         warnings: () => [...runtimes.warnings(), ...networking.networks.guard.warnings().map((w) => `WARNING: ${w}`)],
         insecureRegistries: opts.insecureRegistries,
         registryMirrors: opts.registryMirrors,
+        facts,
       },
     );
 

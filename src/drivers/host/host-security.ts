@@ -27,15 +27,12 @@ function read(path: string): string {
   }
 }
 
-let cached: HostSecurity | undefined;
-
-export function hostSecurity(): HostSecurity {
-  if (cached) return cached;
+/** Read once per daemon, at start (engine/system/host-facts.ts), and handed to what needs it. */
+export function readHostSecurity(): HostSecurity {
   const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(read('/proc/self/status'))?.[1];
-  cached = {
+  return {
     capabilities: bnd ? capabilitiesOfMask(bnd) : [...KNOWN_CAPABILITIES],
     appArmor: read('/sys/module/apparmor/parameters/enabled').trim() === 'Y',
     selinux: read('/sys/fs/selinux/enforce').trim() !== '',
   };
-  return cached;
 }

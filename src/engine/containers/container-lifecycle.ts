@@ -13,7 +13,6 @@ import type { ContainerRecord } from './container-types.js';
 import type { ExitNotifier } from './exit-notifier.js';
 import { parseSignal } from './signals.js';
 import { recordCgroupPath, type HostSpecFacts } from './spec-input.js';
-import { hostLimits } from './limits/host-limits.js';
 import { oomVerdict } from './limits/oom-verdict.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
@@ -216,7 +215,7 @@ export class ContainerLifecycle {
       const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
       this.handles.delete(id);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
-      const { driver } = await hostLimits();
+      const { driver } = this.d.host.limits;
       const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
       const [oom, peak] = await Promise.all([oomVerdict(driver, cgroup, record, exitCode), driver.memoryPeak(cgroup).catch(() => 0)]);
       await Promise.all([

@@ -30,7 +30,6 @@ import { randomName } from './name-generator.js';
 import { recordCgroupPath, type HostSpecFacts } from './spec-input.js';
 import { checkCreateHostConfig } from './limits/create-checks.js';
 import { updateContainer, type UpdateRequest } from './limits/container-update.js';
-import { hostLimits } from './limits/host-limits.js';
 import type { Logger } from '../../core/logger.js';
 import type { Socket } from 'node:net';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
@@ -170,7 +169,7 @@ export class ContainerService {
     const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
     adaptSharedNamespaces(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     this.d.runtimes.runtime(resolved.hostConfig.Runtime);
-    const limits = await hostLimits();
+    const limits = this.d.host.limits;
     const warnings = await checkCreateHostConfig(resolved.hostConfig, limits.cgroups, limits.security);
     warnings.push(...((await this.d.portWarnings?.(resolved.hostConfig.PortBindings)) ?? []));
     const mounts = planMounts(body.HostConfig ?? {}, resolved.config.Volumes, (ref) => this.get(ref));
@@ -555,7 +554,7 @@ export class ContainerService {
   /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */
   async stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
     const r = this.get(ref);
-    return containerStats(r, (await hostLimits()).driver, recordCgroupPath(r, this.d.host.cgroupParent), prev);
+    return containerStats(r, this.d.host.limits.driver, recordCgroupPath(r, this.d.host.cgroupParent), prev);
   }
 
   /** `docker update`: new limits, written into the running container's cgroup, and the restart policy. */
@@ -565,7 +564,7 @@ export class ContainerService {
     const { RestartPolicy: restart, ...resources } = req;
     // The docker CLI always sends a RestartPolicy; an empty name leaves the policy as it is.
     const policy = restart?.Name ? validateRestartPolicy(restart, r.HostConfig.AutoRemove) : undefined;
-    const limits = await hostLimits();
+    const limits = this.d.host.limits;
     const warnings = await this.d.registry.exclusive(r.Id, async () => {
       const w = await updateContainer(r, resources, { driver: limits.driver, support: limits.cgroups, cgroupPath: recordCgroupPath(r, this.d.host.cgroupParent), save: (rec) => this.d.registry.save(rec) });
       if (policy) {

@@ -9,7 +9,6 @@ import type { ProcessHandle } from '../../drivers/runtime/container-runtime.js';
 import { RuntimeStartError } from '../../drivers/runtime/runtime-start-error.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
-import { hostSecurity } from '../../drivers/host/host-security.js';
 import type { Process } from '../../oci/runtime/runtime-spec-types.js';
 import { runDir } from './start-bundle.js';
 import type { ContainerRegistry } from './container-registry.js';
@@ -65,7 +64,7 @@ function execDetachKeys(spec: string | undefined): Buffer {
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
 
-  constructor(private readonly d: { registry: ContainerRegistry; runtimes: RuntimeCatalog; snapshotter: Snapshotter; execRoot: string; log: Logger; events?: PublishEvent }) {}
+  constructor(private readonly d: { registry: ContainerRegistry; runtimes: RuntimeCatalog; snapshotter: Snapshotter; execRoot: string; log: Logger; events?: PublishEvent; /** root's bounding set: what a privileged exec gets. */ capabilities: readonly string[] }) {}
 
   create(containerRef: string, config: ExecConfig): { Id: string } {
     const r = this.d.registry.get(containerRef);
@@ -124,7 +123,7 @@ export class ExecService {
     const rootfs = await this.d.snapshotter.mountRootfs(r.Id);
     const user = await resolveUser(rootfs, e.config.User ?? r.Config.User, (r.HostConfig.GroupAdd as string[] | null | undefined) ?? []);
     // Root's real bounding set: granting one it lacks (CAP_SYS_RESOURCE here) fails the exec.
-    const caps = e.config.Privileged ? [...hostSecurity().capabilities] : undefined;
+    const caps = e.config.Privileged ? [...this.d.capabilities] : undefined;
     const proc: Process = {
       ...bundle.process,
       args: e.config.Cmd ?? [],

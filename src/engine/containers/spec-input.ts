@@ -1,5 +1,4 @@
 import { NotImplementedError } from '../../core/errors.js';
-import { hostSecurity } from '../../drivers/host/host-security.js';
 import type { ContainerSpecInput } from '../../oci/runtime/build-spec.js';
 import { parseSecurityOptions } from './limits/security-options.js';
 import { specResources } from './limits/spec-limits.js';
@@ -9,6 +8,7 @@ import type { EtcFiles } from './etc-files.js';
 import type { ResolvedUser } from './user-lookup.js';
 import type { NetnsChoice } from '../networks/container-endpoints.js';
 import type { JoinedNamespaces } from './shared-namespaces.js';
+import type { HostLimits } from './limits/host-limits.js';
 
 export interface HostSpecFacts {
   /** The cgroup every container's cgroup is made under (dockerd's --cgroup-parent). */
@@ -17,6 +17,8 @@ export interface HostSpecFacts {
   kernelRelease: string;
   /** Host path of a static init (docker-init is tini) for `--init`. */
   initBinary: string | undefined;
+  /** The host's cgroup support and driver, and its security facts (detected once at start). */
+  limits: HostLimits;
 }
 
 const BRIDGE_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' };
@@ -66,8 +68,8 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...(hc.CapDrop ? { capDrop: hc.CapDrop } : {}),
     privileged: hc.Privileged,
     readonlyRootfs: hc.ReadonlyRootfs,
-    ...parseSecurityOptions(hc.SecurityOpt ?? [], hostSecurity()),
-    availableCapabilities: hostSecurity().capabilities,
+    ...parseSecurityOptions(hc.SecurityOpt ?? [], host.limits.security),
+    availableCapabilities: host.limits.security.capabilities,
     kernelRelease: host.kernelRelease,
     cgroupsPath: recordCgroupPath(record, host.cgroupParent),
     resources: specResources(hc),

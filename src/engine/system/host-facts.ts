@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { errnoCode } from '../../core/errors.js';
+import { detectHostLimits, type HostLimits } from '../containers/limits/host-limits.js';
 
 export type CgroupLayout = 'v1' | 'v2' | 'hybrid' | 'none';
 
@@ -47,6 +48,7 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** What the daemon knows of its host, found once at start and handed to the services (no module caches). */
 export interface HostFacts {
   kernel: string;
   os: string;
@@ -54,15 +56,20 @@ export interface HostFacts {
   ncpu: number;
   memTotal: number;
   cgroupLayout: CgroupLayout;
+  /** The cgroup support and driver, and the security facts, containers are made with. */
+  limits: HostLimits;
 }
 
 export async function readHostFacts(): Promise<HostFacts> {
+  const limits = await detectHostLimits();
   return {
     kernel: release(),
     os: await osPrettyName(),
     hostname: hostname(),
     ncpu: cpus().length,
     memTotal: totalmem(),
-    cgroupLayout: await detectCgroupLayout(),
+    // The cgroup driver's choice of version decides v2; the mount table tells v1 from hybrid.
+    cgroupLayout: limits.cgroups.version === 2 ? 'v2' : await detectCgroupLayout(),
+    limits,
   };
 }

@@ -1,7 +1,7 @@
 import { hostPlatform } from '../../oci/image-types.js';
 import type { ImageService } from '../images/image-service.js';
-import { cgroupWarnings, hostLimits } from '../containers/limits/host-limits.js';
-import { readHostFacts, type HostFacts } from './host-facts.js';
+import { cgroupWarnings } from '../containers/limits/host-limits.js';
+import type { HostFacts } from './host-facts.js';
 import { isoTime } from '../../core/utc-time.js';
 
 export const BERTH_VERSION = '0.1.0';
@@ -31,6 +31,8 @@ export interface SystemSources {
   warnings(): string[];
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** The host as the daemon found it at start. */
+  facts: HostFacts;
 }
 
 /** `docker info`'s Insecure Registries and Registry Mirrors, in dockerd's RegistryConfig shape. */
@@ -43,7 +45,6 @@ function registryConfig(insecure: string[], mirrors: string[]): Record<string, u
 
 /** `docker version` and `docker info`: what the daemon is and what host it runs on. */
 export class SystemService {
-  private facts: HostFacts | undefined;
   private readonly registryConfig: Record<string, unknown>;
 
   constructor(
@@ -58,13 +59,10 @@ export class SystemService {
     return this.sources.diskUsage();
   }
 
-  private async hostFacts(): Promise<HostFacts> {
-    this.facts ??= await readHostFacts();
-    return this.facts;
-  }
+
 
   async version(apiVersion: string, minApiVersion: string): Promise<Record<string, unknown>> {
-    const facts = await this.hostFacts();
+    const facts = this.sources.facts;
     const { architecture, os } = hostPlatform();
     return {
       Platform: { Name: 'Berth Engine' },
@@ -84,13 +82,13 @@ export class SystemService {
   }
 
   async info(): Promise<Record<string, unknown>> {
-    const facts = await this.hostFacts();
+    const facts = this.sources.facts;
     const counts = await this.sources.containerCounts();
     const images = await this.images.list({ all: true });
     const { architecture } = hostPlatform();
     const cgroupVersion = facts.cgroupLayout === 'v2' ? '2' : '1';
     // What the host's cgroups can limit, as create and update see it (docker info prints a warning for each gap).
-    const cg = (await hostLimits()).cgroups;
+    const cg = this.sources.facts.limits.cgroups;
     return {
       ID: '',
       Containers: counts.total,

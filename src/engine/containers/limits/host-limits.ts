@@ -1,10 +1,10 @@
 /**
- * The host's cgroup support, the driver for its layout and its security facts, found once
- * per daemon (the first container that needs them pays a few file reads).
+ * The host's cgroup support, the driver for its layout and its security facts: part of the
+ * daemon's HostFacts, detected once at start and handed to the services that need them.
  */
 import type { CgroupDriver } from '../../../drivers/cgroups/cgroup-driver.js';
 import { cgroupDriverFor, detectCgroupSupport, type CgroupSupport } from '../../../drivers/cgroups/cgroup-support.js';
-import { hostSecurity, type HostSecurity } from '../../../drivers/host/host-security.js';
+import { readHostSecurity, type HostSecurity } from '../../../drivers/host/host-security.js';
 
 export interface HostLimits {
   cgroups: CgroupSupport;
@@ -12,11 +12,9 @@ export interface HostLimits {
   security: HostSecurity;
 }
 
-let detected: Promise<HostLimits> | undefined;
-
-export function hostLimits(): Promise<HostLimits> {
-  detected ??= detectCgroupSupport().then((cgroups) => ({ cgroups, driver: cgroupDriverFor(cgroups), security: hostSecurity() }));
-  return detected;
+export async function detectHostLimits(): Promise<HostLimits> {
+  const cgroups = await detectCgroupSupport();
+  return { cgroups, driver: cgroupDriverFor(cgroups), security: readHostSecurity() };
 }
 
 /** `docker info`'s warnings for what the host's cgroups cannot limit (moby's fillPlatformInfo wording). */
