@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { consoleSize } from '../terminal/tty-size.js';
-import type { CreateRequest } from './run-create-body.js';
+import type { CreateRequest } from '../../api/types/container.js';
 import { addContainerFlags, type RunFlags } from './run-flags.js';
 import { familiarWithTag, parseImageRef } from './run-image-ref.js';
 import { buildCreateRequest } from './run-options.js';

@@ -18,7 +18,7 @@ import {
 } from './container-attach-io.js';
 import { configDetachKeys } from '../docker-config.js';
 import { createContainer, errorText, flagFailure, parseRunFlags } from './container-create.js';
-import type { CreateBody } from './run-create-body.js';
+import type { CreateBody } from '../../api/types/container.js';
 import { addContainerFlags, type RunFlags } from './run-flags.js';
 import { bytesSize } from './container-stats.js';
 import { detachBody } from './run-options.js';

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { FlagError, ramInBytes } from './run-units.js';
+import type { DeviceRequest, RestartPolicy, ThrottleDevice, WeightDevice } from '../../api/types/container.js';
 
 /** `host:ip` or `host=ip` (IPv6 may be bracketed; `host-gateway` is a keyword) → `host:ip`. */
 export function parseExtraHost(value: string): string {
@@ -21,10 +22,6 @@ export function parseExtraHost(value: string): string {
   return `${host}:${ip}`;
 }
 
-export interface RestartPolicy {
-  Name: string;
-  MaximumRetryCount: number;
-}
 
 /** `no`, `always`, `unless-stopped`, `on-failure[:N]` (the daemon checks the name). */
 export function parseRestartPolicy(policy: string): RestartPolicy {
@@ -85,15 +82,7 @@ export function parseKeyValueMap(values: readonly string[], what: string): Recor
   return out;
 }
 
-export interface WeightDevice {
-  Path: string;
-  Weight: number;
-}
 
-export interface ThrottleDevice {
-  Path: string;
-  Rate: number;
-}
 
 function splitDevice(value: string): [string, string] {
   const colon = value.lastIndexOf(':');
@@ -128,13 +117,6 @@ export function parseThrottleDevice(value: string, kind: 'bps' | 'iops'): Thrott
   return { Path: path, Rate: rate };
 }
 
-export interface DeviceRequest {
-  Driver: string;
-  Count: number;
-  DeviceIDs: string[] | null;
-  Capabilities: string[][];
-  Options: Record<string, string>;
-}
 
 /**
  * `--gpus all`, `--gpus 2`, `--gpus device=0,1`, `--gpus count=1,capabilities=utility`. A bare

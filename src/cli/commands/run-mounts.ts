@@ -5,6 +5,7 @@
  */
 import { isAbsolute, posix, resolve } from 'node:path';
 import { FlagError, ramInBytes } from './run-units.js';
+import type { DeviceMapping, MountSpec } from '../../api/types/container.js';
 
 export interface VolumeSplit {
   binds: string[];
@@ -35,16 +36,6 @@ export function splitVolumes(specs: readonly string[]): VolumeSplit {
   return out;
 }
 
-export interface MountSpec {
-  Type: string;
-  Source?: string;
-  Target: string;
-  ReadOnly?: boolean;
-  Consistency?: string;
-  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> }; Subpath?: string };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
-}
 
 function parseBool(key: string, val: string): boolean {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(val)) return true;
@@ -134,11 +125,6 @@ export function parseTmpfs(specs: readonly string[]): Record<string, string> {
   return out;
 }
 
-export interface DeviceMapping {
-  PathOnHost: string;
-  PathInContainer: string;
-  CgroupPermissions: string;
-}
 
 function validDeviceMode(mode: string): boolean {
   return mode !== '' && [...mode].every((c, i) => 'rwm'.includes(c) && mode.indexOf(c) === i);

@@ -4,7 +4,7 @@
  * NetworkingConfig.EndpointsConfig, as docker's parseNetworkOpts builds them: the container-wide
  * flags apply to the first network; without `--network` the endpoint is keyed `default`.
  */
-import type { EndpointSettings } from './run-create-body.js';
+import type { EndpointSettings } from '../../api/types/container.js';
 import { FlagError } from './run-units.js';
 
 export interface NetworkFlags {

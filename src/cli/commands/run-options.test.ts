@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import type { CreateRequest } from './run-create-body.js';
+import type { CreateRequest } from '../../api/types/container.js';
 import { addContainerFlags, type RunFlags } from './run-flags.js';
 import { buildCreateRequest, detachBody } from './run-options.js';
 

@@ -3,7 +3,7 @@
  * (cli/command/container/opts.go): the same defaults, the same client-side checks and messages.
  * Whatever maps onto a create field goes into the body; the daemon refuses what it cannot do.
  */
-import type { ContainerConfig, CreateRequest, HealthConfig, HostConfig } from './run-create-body.js';
+import type { ContainerConfig, CreateRequest, HealthConfig, HostConfig } from '../../api/types/container.js';
 import { hostEnv, kvToMap, readEnv, readLabels, type EnvLookup } from './run-env-file.js';
 import type { RunFlags } from './run-flags.js';
 import { HEALTH_ON_FAILURE_LABEL } from '../../core/health-on-failure.js';

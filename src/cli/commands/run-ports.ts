@@ -12,11 +12,8 @@
  */
 import { isIP } from 'node:net';
 import { FlagError } from './run-units.js';
+import type { PortBinding } from '../../api/types/container.js';
 
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
 
 export interface ParsedPorts {
   /** `"80/tcp": {}` entries of Config.ExposedPorts. */

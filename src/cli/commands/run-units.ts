@@ -3,6 +3,7 @@
  * RAMInBytes (`512m`, `1g`), NanoCPUs (`--cpus 1.5`), Go durations (`--health-interval 30s`),
  * ulimits (`nofile=1024:2048`), integers as pflag parses them.
  */
+import type { Ulimit } from '../../api/types/container.js';
 
 /** A flag value the CLI itself refuses; `run`/`create` print it and exit 125. */
 export class FlagError extends Error {
@@ -95,11 +96,6 @@ export function parseIntFlag(flag: string, value: string): number {
   return Number(value);
 }
 
-export interface Ulimit {
-  Name: string;
-  Soft: number;
-  Hard: number;
-}
 
 const ULIMIT_NAMES = new Set([
   'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',

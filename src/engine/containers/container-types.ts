@@ -1,58 +1,37 @@
 import type { ContainerNetworking } from '../networks/network-types.js';
 import type { MountPoint } from './mount-plan.js';
+import type { ContainerConfig as WireContainerConfig, HostConfig as WireHostConfig, Ulimit } from '../../api/types/container.js';
 
 /** Container shapes as the Engine API shows them (docker's field names), kept in the record. */
 
-export interface ContainerConfig {
-  Hostname: string;
-  Domainname: string;
-  User: string;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  ExposedPorts?: Record<string, object>;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StdinOnce: boolean;
+/**
+ * The wire's ContainerConfig (api/types) as the record keeps it, normalized at create: Env is
+ * always a list; image-given fields (OnBuild, ArgsEscaped, a health check in any form) kept as
+ * they came.
+ */
+export interface ContainerConfig extends Omit<WireContainerConfig, 'Env' | 'Healthcheck' | 'OnBuild' | 'ExposedPorts' | 'Volumes'> {
   Env: string[];
-  Cmd: string[] | null;
   Healthcheck?: unknown;
   ArgsEscaped?: boolean;
-  Image: string;
-  Volumes: Record<string, object> | null;
-  WorkingDir: string;
-  Entrypoint: string[] | null;
   OnBuild: string[] | null;
-  Labels: Record<string, string>;
-  StopSignal?: string;
-  StopTimeout?: number;
+  ExposedPorts?: Record<string, object>;
+  Volumes: Record<string, object> | null;
 }
 
-export interface HostConfig {
-  Binds: string[] | null;
-  NetworkMode: string;
+/**
+ * The wire's HostConfig as the record keeps it: the fields the engine reads typed as on the wire,
+ * and whatever else a client sent kept as it came (inspect shows it back), as dockerd does.
+ */
+export interface HostConfig
+  extends Pick<
+    WireHostConfig,
+    | 'Binds' | 'NetworkMode' | 'RestartPolicy' | 'AutoRemove' | 'CapAdd' | 'CapDrop' | 'ExtraHosts' | 'IpcMode' | 'PidMode' | 'UTSMode' | 'Privileged'
+    | 'ReadonlyRootfs' | 'SecurityOpt' | 'Runtime' | 'ConsoleSize' | 'Memory' | 'NanoCpus' | 'CpuShares' | 'Sysctls' | 'LogConfig'
+  > {
   PortBindings: Record<string, unknown>;
-  RestartPolicy: { Name: string; MaximumRetryCount: number };
-  AutoRemove: boolean;
-  CapAdd: string[] | null;
-  CapDrop: string[] | null;
-  ExtraHosts: string[] | null;
-  IpcMode: string;
-  PidMode: string;
-  UTSMode: string;
-  Privileged: boolean;
-  ReadonlyRootfs: boolean;
-  SecurityOpt: string[] | null;
-  Runtime: string;
-  ConsoleSize: [number, number];
   Init?: boolean | null;
-  Memory: number;
-  NanoCpus: number;
-  CpuShares: number;
   PidsLimit: number | null;
-  Ulimits: Array<{ Name: string; Soft: number; Hard: number }> | null;
-  Sysctls?: Record<string, string>;
-  LogConfig: { Type: string; Config: Record<string, string> };
+  Ulimits: Ulimit[] | null;
   [key: string]: unknown;
 }
 

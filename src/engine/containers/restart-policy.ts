@@ -1,9 +1,6 @@
 import { InvalidParameterError } from '../../core/errors.js';
+import type { RestartPolicy } from '../../api/types/container.js';
 
-export interface RestartPolicy {
-  Name: string;
-  MaximumRetryCount: number;
-}
 
 const NAMES = ['no', 'always', 'unless-stopped', 'on-failure'];
 

@@ -14,6 +14,7 @@ import { validateSysctls } from '../../../oci/runtime/sysctl-validation.js';
 import type { HostConfig } from '../container-types.js';
 import { checkResources } from './resource-checks.js';
 import { parseSecurityOptions } from './security-options.js';
+import type { DeviceMapping } from '../../../api/types/container.js';
 
 /** HostConfig fields docker's inspect always shows, with the values of a container that set none. */
 const DOCKER_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -56,11 +57,6 @@ const DOCKER_DEFAULTS: Readonly<Record<string, unknown>> = {
   IOMaximumBandwidth: 0,
 };
 
-export interface DeviceMapping {
-  PathOnHost: string;
-  PathInContainer: string;
-  CgroupPermissions: string;
-}
 
 function checkDeviceMappings(v: unknown): DeviceMapping[] {
   if (v === undefined || v === null) return [];

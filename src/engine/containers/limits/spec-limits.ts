@@ -7,7 +7,7 @@ import { blockDeviceNumbers, devicesFor, hostDevices } from '../../../drivers/ho
 import type { ContainerResources, HostDeviceParts } from '../../../oci/runtime/container-spec-input.js';
 import type { LinuxThrottleDevice, LinuxWeightDevice } from '../../../oci/runtime/runtime-spec-types.js';
 import type { HostConfig } from '../container-types.js';
-import type { DeviceMapping } from './create-checks.js';
+import type { DeviceMapping } from '../../../api/types/container.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 

@@ -1,24 +1,68 @@
 /**
- * The `POST /containers/create` body as the docker CLI sends it (Engine API v1.50
- * ContainerConfig + HostConfig + NetworkingConfig). Fields docker always sends are always set
- * here too, zero values included, so the daemon sees what it would see from `docker run`.
+ * The Engine API's container shapes on the wire (v1.50), shared by the daemon, the client and
+ * the CLI: `POST /containers/create` as the docker CLI sends it (ContainerConfig + HostConfig +
+ * NetworkingConfig, fields docker always sends always set, zero values included) and the parts
+ * they are made of. Pure types: this directory imports only oci's (pure) types, and the engine,
+ * the client and the CLI all use it.
  */
-import type { DeviceMapping, MountSpec } from './run-mounts.js';
-import type { DeviceRequest, RestartPolicy, ThrottleDevice, WeightDevice } from './run-host-opts.js';
-import type { PortBinding } from './run-ports.js';
-import type { Ulimit } from './run-units.js';
+import type { HealthConfig } from '../../oci/image-types.js';
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+export interface RestartPolicy {
+  Name: string;
+  MaximumRetryCount: number;
+}
+
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+export interface DeviceRequest {
+  Driver: string;
+  Count: number;
+  DeviceIDs: string[] | null;
+  Capabilities: string[][];
+  Options: Record<string, string>;
+}
+
+export interface WeightDevice {
+  Path: string;
+  Weight: number;
+}
+
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+/** `HostConfig.Mounts` items (`--mount`). */
+export interface MountSpec {
+  Type: string;
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> }; Subpath?: string };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
 
 export type EmptyObject = Record<string, never>;
 
-export interface HealthConfig {
-  Test?: string[];
-  /** Durations in nanoseconds. */
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+/** The same shape as the image config's (durations in nanoseconds). */
+export type { HealthConfig };
 
 export interface ContainerConfig {
   Hostname: string;
