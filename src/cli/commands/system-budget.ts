@@ -1,20 +1,7 @@
 import type { Command } from 'commander';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { humanSize } from '../../core/human-units.js';
-
-/** `GET /berth/v1/budget` (the engine's BudgetStatus, as the wire carries it). */
-interface BudgetStatus {
-  enabled: boolean;
-  measure?: 'filesystem' | 'data-root';
-  high?: { mark: string; bytes: number };
-  low?: { mark: string; bytes: number };
-  graceSeconds?: number;
-  usage?: number;
-  filesystemSize?: number;
-  reclaimable?: Array<{ kind: string; bytes: number }>;
-  running?: boolean;
-  lastRun?: { trigger: string; finished: string; usageBefore: number; usageAfter: number; freed: number; steps: Array<{ kind: string; freed: number }>; error?: string } | null;
-}
+import type { BudgetStatus } from '../../api/types/berth.js';
 
 /** The text of `berth system budget`, from `GET /berth/v1/budget`. */
 export function budgetText(s: BudgetStatus): string {

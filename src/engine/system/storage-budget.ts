@@ -6,32 +6,8 @@ import { isoTime } from '../../core/utc-time.js';
 import { markBytes, markText, type BudgetSpec } from './budget-marks.js';
 import type { Reclaimer } from './budget-reclaimers.js';
 import { dataRootSize } from './data-root-size.js';
+import type { BudgetStatus, GcRun } from '../../api/types/berth.js';
 
-export interface GcRun {
-  trigger: string;
-  started: string;
-  finished: string;
-  usageBefore: number;
-  usageAfter: number;
-  freed: number;
-  /** Bytes each reclaimer said it freed, in the order they ran. */
-  steps: Array<{ kind: string; freed: number }>;
-  error?: string;
-}
-
-export interface BudgetStatus {
-  enabled: boolean;
-  /** `filesystem`: percent marks, the data root's filesystem as df shows it; `data-root`: byte marks, what the data root itself takes. */
-  measure?: 'filesystem' | 'data-root';
-  high?: { mark: string; bytes: number };
-  low?: { mark: string; bytes: number };
-  graceSeconds?: number;
-  usage?: number;
-  filesystemSize?: number;
-  reclaimable?: Array<{ kind: string; bytes: number }>;
-  running?: boolean;
-  lastRun?: GcRun | null;
-}
 
 /**
  * The disk budget: past the high mark, frees down to the low mark by running its reclaimers in
