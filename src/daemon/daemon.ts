@@ -136,7 +136,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       },
       imageService,
       {
-        containerCounts: async () => containers.counts(),
+        containerCounts: async () => containers.queries.counts(),
         diskUsage: () => diskUsage({ images: imageService, containers, volumes, volumeUsers: () => volumeUsage(registry.all()), dataRoot: opts.dataRoot, driver: snapshotter.name, buildCache: async () => (await builds()).usage() }),
         warnings: () => [...runtimes.warnings(), ...networking.networks.guard.warnings().map((w) => `WARNING: ${w}`)],
         insecureRegistries: opts.insecureRegistries,

@@ -25,18 +25,18 @@ export function containerLimitRoutes(containers: ContainerService): Route[] {
         const oneShot = queryBool(ctx.query, 'one-shot');
         const r = containers.get(ctx.params.id ?? '');
         if (!stream) {
-          let prev = oneShot ? undefined : await containers.stats(r.Id);
+          let prev = oneShot ? undefined : await containers.queries.stats(r.Id);
           if (prev) await sleep(BASELINE_GAP_MS);
-          prev = await containers.stats(r.Id, prev);
+          prev = await containers.queries.stats(r.Id, prev);
           return sendJson(ctx.res, 200, prev.json);
         }
-        let prev = await containers.stats(r.Id);
+        let prev = await containers.queries.stats(r.Id);
         ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
         ctx.res.write(JSON.stringify(prev.json) + '\n');
         while (!ctx.res.destroyed && containers.get(r.Id).State.Running) {
           await sleep(STREAM_INTERVAL_MS);
           if (ctx.res.destroyed) break;
-          const cur = await containers.stats(r.Id, prev).catch(() => undefined);
+          const cur = await containers.queries.stats(r.Id, prev).catch(() => undefined);
           if (!cur) break;
           ctx.res.write(JSON.stringify(cur.json) + '\n');
           prev = cur;

@@ -147,7 +147,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/json',
       handler: async ({ res, query }) => {
         const limit = queryInt(query, 'limit');
-        sendJson(res, 200, await containers.list({ all: queryBool(query, 'all'), ...(limit !== undefined ? { limit } : {}), size: queryBool(query, 'size'), filters: queryFilters(query) }));
+        sendJson(res, 200, await containers.queries.list({ all: queryBool(query, 'all'), ...(limit !== undefined ? { limit } : {}), size: queryBool(query, 'size'), filters: queryFilters(query) }));
       },
     },
     {
@@ -164,7 +164,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
         sendJson(res, 201, await containers.create(legacyCreateBody(createFieldCase(body), apiVersion), name));
       },
     },
-    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.inspect(id(ctx), queryBool(ctx.query, 'size'), idAliasesAt(ctx.apiVersion))) },
+    { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.queries.inspect(id(ctx), queryBool(ctx.query, 'size'), idAliasesAt(ctx.apiVersion))) },
     { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (await containers.start(id(ctx)), sendNoContent(ctx.res)) },
     {
       method: 'POST',
@@ -244,7 +244,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
     {
       method: 'GET',
       path: '/containers/:id/top',
-      handler: async (ctx) => sendJson(ctx.res, 200, await containers.top(id(ctx), ctx.query.get('ps_args') ?? undefined)),
+      handler: async (ctx) => sendJson(ctx.res, 200, await containers.queries.top(id(ctx), ctx.query.get('ps_args') ?? undefined)),
     },
     {
       method: 'POST',

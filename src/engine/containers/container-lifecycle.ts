@@ -17,7 +17,8 @@ import { oomVerdict } from './limits/oom-verdict.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { publishContainerEvent } from '../events/container-events.js';
 import { explainExit, lastLogLines, type ExitCause } from './exit-explanation.js';
-import { nextRestartDelay, restartsOnBoot, shouldRestart } from './restart-policy.js';
+import { restartsOnBoot, shouldRestart } from './restart-policy.js';
+import { RestartManager } from './restart-manager.js';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import { isoTime } from '../../core/utc-time.js';
 import { assertCan } from './container-state.js';
@@ -54,56 +55,17 @@ export class ContainerLifecycle {
   private readonly handles = new Map<string, ProcessHandle>();
   /** The user's stop or kill in flight per container: its exit is theirs, not a crash. */
   private readonly userStops = new Map<string, { action: 'stop' | 'kill'; signal: string; at: number; reason?: string }>();
-  /** Restart back-off per container (ms of the last wait) and the pending restart timers. */
-  private readonly backoff = new Map<string, number>();
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
-  /**
-   * Restarts due at daemon start wait for the daemon's own start to finish: its networking
-   * sweep takes every veth and namespace no running container owned when it began, and would
-   * take those of a container it watched restart meanwhile.
-   */
-  private bootDone: Promise<void> = Promise.resolve();
+  /** Restart policies carried out: back-off, timers, what a user's action does to a pending restart. */
+  readonly restarts: RestartManager;
 
-  constructor(private readonly d: LifecycleDeps) {}
-
-  /** Holds back restarts at boot until the returned function is called. */
-  holdBootRestarts(): () => void {
-    let release = (): void => undefined;
-    this.bootDone = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return release;
-  }
-
-  /** A start by the user: the restart count and back-off begin again (docker's ResetRestartManager). */
-  resetRestarts(record: ContainerRecord): void {
-    this.cancelRestart(record.Id);
-    this.backoff.delete(record.Id);
-    record.RestartCount = 0;
-    record.HasBeenManuallyStopped = false;
-  }
-
-  private cancelRestart(id: string): boolean {
-    const timer = this.restartTimers.get(id);
-    if (!timer) return false;
-    clearTimeout(timer);
-    this.restartTimers.delete(id);
-    return true;
-  }
-
-  /** A container waiting for its restart is stopped instead (stop, kill, rm -f during the back-off). */
-  private async abandonRestart(record: ContainerRecord): Promise<void> {
-    this.cancelRestart(record.Id);
-    record.HasBeenManuallyStopped = true;
-    record.State = { ...record.State, Status: 'exited', Running: false, Restarting: false, Paused: false, Pid: 0 };
-    await this.d.registry.save(record);
-    this.d.notifier.exited(record.Id, record.State.ExitCode);
+  constructor(private readonly d: LifecycleDeps) {
+    this.restarts = new RestartManager(d, d.restartContainer);
   }
 
   /** `created`/`exited` → `running`: the bundle, then the runtime's process, then the record. */
   async start(record: ContainerRecord): Promise<void> {
     assertCan(record, 'start');
-    if (record.State.Restarting) this.cancelRestart(record.Id);
+    if (record.State.Restarting) this.restarts.cancel(record.Id);
     const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
     // Each start's phases go to the debug log: it is every `docker run`'s latency.
     const { mark, phases } = phaseTimer();
@@ -232,10 +194,7 @@ export class ContainerLifecycle {
       // The explanation reads OOMKilled from the state: give it this exit's verdict.
       record.State = { ...record.State, OOMKilled: oom.oomKilled };
       record.LastExit = { ...explainExit(record, cause, logs), ...(peak > 0 ? { PeakMemory: peak } : {}) };
-      if (restart) {
-        restartIn = boot ? 0 : nextRestartDelay(this.backoff.get(id) ?? 0, Date.now() - Date.parse(record.State.StartedAt));
-        this.backoff.set(id, restartIn);
-      }
+      if (restart) restartIn = this.restarts.nextDelay(id, record.State.StartedAt, boot);
       record.State = {
         ...record.State,
         Status: restart ? 'restarting' : 'exited',
@@ -263,33 +222,12 @@ export class ContainerLifecycle {
     this.d.onExited?.(record);
     mark('recorded');
     this.d.notifier.exited(id, exitCode);
-    if (restartIn !== undefined) this.scheduleRestart(record, restartIn, boot);
+    if (restartIn !== undefined) this.restarts.schedule(record, restartIn, boot);
     else if (record.HostConfig.AutoRemove) {
       await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
       mark('removed');
     }
     this.d.log.debug({ id, ms: phases }, 'container exit handled');
-  }
-
-  /** At daemon start the count begins again (moby starts with ResetRestartManager). */
-  private scheduleRestart(record: ContainerRecord, ms: number, boot = false): void {
-    this.cancelRestart(record.Id);
-    this.d.log.info({ id: record.Id, inMs: ms, restartCount: record.RestartCount + 1 }, 'restarting the container for its restart policy');
-    const timer = setTimeout(() => {
-      this.restartTimers.delete(record.Id);
-      void this.bootDone.then(() => this.restartNow(record, boot));
-    }, ms);
-    this.restartTimers.set(record.Id, timer);
-  }
-
-  private restartNow(record: ContainerRecord, boot: boolean): void {
-    if (!this.d.registry.find(record.Id) || !record.State.Restarting) return;
-    if (boot) this.resetRestarts(record);
-    else record.RestartCount++;
-    this.d.restartContainer(record.Id).catch(async (err: unknown) => {
-      this.d.log.warn({ err, id: record.Id }, 'restart for the restart policy failed');
-      if (record.State.Restarting) await this.abandonRestart(record).catch(() => undefined);
-    });
   }
 
   /** A running container's init process (attach, resize). */
@@ -314,7 +252,7 @@ export class ContainerLifecycle {
     const signal = parseSignal(opts.signal ?? record.Config.StopSignal ?? 'SIGTERM');
     const timeout = opts.timeout ?? record.Config.StopTimeout ?? 10;
     if (record.State.Restarting) {
-      await this.abandonRestart(record);
+      await this.restarts.abandon(record);
       publishContainerEvent(this.d.events, record, 'stop');
       return;
     }
@@ -338,7 +276,7 @@ export class ContainerLifecycle {
     const sig = parseSignal(signal ?? 'KILL');
     if (record.State.Restarting) {
       // docker: a kill during the back-off only makes sure the restart does not happen.
-      await this.abandonRestart(record);
+      await this.restarts.abandon(record);
       return;
     }
     record.HasBeenManuallyStopped = true;
@@ -372,12 +310,6 @@ export class ContainerLifecycle {
     await releaseShm(this.d.execRoot, record.Id).catch((err: unknown) => this.d.log.warn({ err, id: record.Id }, 'unmounting /dev/shm failed'));
   }
 
-  /** rm -f of a container waiting for its restart: it is not restarted. */
-  async forgetRestart(record: ContainerRecord): Promise<void> {
-    if (record.State.Restarting) await this.abandonRestart(record);
-    this.backoff.delete(record.Id);
-  }
-
   /**
    * After a daemon restart: containers whose monitor still runs are watched again; those that
    * exited meanwhile get the exit code their monitor recorded.
@@ -390,7 +322,7 @@ export class ContainerLifecycle {
       const policy = record.HostConfig.RestartPolicy;
       if (record.State.Status === 'exited' && !record.HostConfig.AutoRemove && restartsOnBoot(policy, record.State.ExitCode, record.HasBeenManuallyStopped === true, record.RestartCount)) {
         record.State = { ...record.State, Status: 'restarting', Running: true, Restarting: true };
-        this.scheduleRestart(record, 0, true);
+        this.restarts.schedule(record, 0, true);
       }
       return;
     }

@@ -2,9 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { phaseTimer } from '../../core/phase-timer.js';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
-import { linksView, registerLinks } from './legacy-links.js';
+import { registerLinks } from './legacy-links.js';
 import { newId, shortId } from '../../core/ids.js';
-import { runCommand } from '../../core/run-command.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import type { RuntimeCatalog } from '../../drivers/runtime/runtime-catalog.js';
 import { topLayerId } from '../../core/digest.js';
@@ -17,14 +16,13 @@ import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, type LifecycleDeps } from './container-lifecycle.js';
 import { runDir } from './start-bundle.js';
+import { ContainerQueries } from './container-queries.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
 import { initialState, type ContainerRecord } from './container-types.js';
 import { containerSizes } from './container-size.js';
-import { inspectView, summary, type IdAliases } from './container-views.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
-import { containerStats, type StatsSample } from './container-stats.js';
 import { AttachHub } from './attach-hub.js';
 import { randomName } from './name-generator.js';
 import { recordCgroupPath, type HostSpecFacts } from './spec-input.js';
@@ -100,6 +98,8 @@ export class ContainerService {
   private readonly healthActions = new Map<string, Promise<void>>();
 
   readonly lifecycle: ContainerLifecycle;
+  /** list, inspect, top, stats and counts: what reads containers without changing them. */
+  readonly queries: ContainerQueries;
 
   constructor(private readonly d: ContainerServiceDeps) {
     const deps: LifecycleDeps = {
@@ -124,11 +124,12 @@ export class ContainerService {
       ...(d.onExited ? { onExited: d.onExited } : {}),
     };
     this.lifecycle = new ContainerLifecycle(deps);
+    this.queries = new ContainerQueries(d);
   }
 
   /** Loads records, sweeps half-made containers, and re-attaches to those still running. */
   async init(): Promise<void> {
-    const releaseRestarts = this.lifecycle.holdBootRestarts();
+    const releaseRestarts = this.lifecycle.restarts.holdBootRestarts();
     try {
       await this.loadAndRestore();
     } finally {
@@ -257,7 +258,7 @@ export class ContainerService {
     try {
       await this.prepareVolumes(r);
       await this.d.registry.exclusive(r.Id, () => {
-        if (!r.State.Running || r.State.Restarting) this.lifecycle.resetRestarts(r);
+        if (!r.State.Running || r.State.Restarting) this.lifecycle.restarts.reset(r);
         return this.lifecycle.start(r);
       });
     } catch (err) {
@@ -281,7 +282,7 @@ export class ContainerService {
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
     await this.d.registry.exclusive(r.Id, () => {
-      this.lifecycle.resetRestarts(r);
+      this.lifecycle.restarts.reset(r);
       return this.lifecycle.start(r);
     });
     publishContainerEvent(this.d.events, r, 'restart');
@@ -354,7 +355,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy }): Promise<void> {
     const r = this.get(ref);
-    if (r.State.Restarting && opts.force) await this.lifecycle.forgetRestart(r);
+    if (r.State.Restarting && opts.force) await this.lifecycle.restarts.forget(r);
     if (r.State.Running) {
       if (!opts.force) {
         throw new RemoveRunningError(r.Id, r.Name.slice(1), r.State.Paused);
@@ -461,40 +462,6 @@ export class ContainerService {
     return this.notifier.add(r.Id, condition);
   }
 
-  async list(opts: { all: boolean; limit?: number; size: boolean; filters: Filters }): Promise<Array<Record<string, unknown>>> {
-    const records = this.d.registry.all().sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created));
-    const order = new Map<string, number>();
-    records.forEach((r, i) => order.set(r.Id, i));
-    const f = { ...opts.filters };
-    for (const key of ['before', 'since'] as const) if (f[key]?.[0]) f[key] = [this.get(f[key][0]).Id];
-    let ancestors: Set<string> | undefined;
-    if (f.ancestor) {
-      ancestors = new Set();
-      for (const a of f.ancestor) {
-        const img = await this.d.images.catalog.tryResolve(a);
-        if (img) ancestors.add(img.id);
-      }
-    }
-    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status) || Boolean(f.exited);
-    let out = records.reverse().filter((r) => (all || r.State.Running) && containerMatches(r, f, ancestors, order));
-    if (opts.limit !== undefined && opts.limit > 0) out = out.slice(0, opts.limit);
-    const linkNames = this.linkNames();
-    return Promise.all(out.map(async (r) => summary(r, opts.size ? await containerSizes(this.d, r) : undefined, linkNames.get(r.Id))));
-  }
-
-  async inspect(ref: string, size = false, idAliases: IdAliases = 'never'): Promise<Record<string, unknown>> {
-    const r = this.get(ref);
-    const view = inspectView(r, { Name: this.d.snapshotter.name, Data: this.d.snapshotter.rootfsData(r.Id) }, size ? await containerSizes(this.d, r) : undefined, idAliases);
-    return { ...view, HostConfig: { ...r.HostConfig, Links: linksView(r, (id) => this.d.registry.find(id)) } };
-  }
-
-  /** ps's extra names of linked containers: `/parent/alias` for each link to them, as dockerd lists. */
-  private linkNames(): Map<string, string[]> {
-    const out = new Map<string, string[]>();
-    for (const p of this.d.registry.all()) for (const l of p.LegacyLinks ?? []) out.set(l.Id, [...(out.get(l.Id) ?? []), `${p.Name}/${l.Alias}`]);
-    return out;
-  }
-
   /**
    * `DELETE /containers/{parent/alias}?link=1`: the parent forgets that link; both containers stay
    * (dockerd's rmLink). Takes effect in the parent's files at its next start.
@@ -516,23 +483,6 @@ export class ContainerService {
     });
   }
 
-  /** `docker top`: host `ps` rows of the container's processes. */
-  async top(ref: string, psArgs: string | undefined): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const r = this.get(ref);
-    assertCan(r, 'top');
-    const pids = new Set((await this.d.runtimes.runtime(r.HostConfig.Runtime).pids(r.Id)).map(String));
-    const args = (psArgs && psArgs.trim() !== '' ? psArgs : '-ef').split(/\s+/);
-    const out = (await runCommand('ps', args)).stdout.trimEnd().split('\n');
-    const header = (out[0] ?? '').trim().split(/\s+/);
-    const pidCol = header.indexOf('PID');
-    if (pidCol < 0) throw new ConflictError(`Couldn't find PID field in ps output`);
-    const rows = out.slice(1).map((line) => {
-      const cols = line.trim().split(/\s+/);
-      return [...cols.slice(0, header.length - 1), cols.slice(header.length - 1).join(' ')];
-    });
-    return { Titles: header, Processes: rows.filter((row) => pids.has(row[pidCol] ?? '')) };
-  }
-
   async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
     const deleted: string[] = [];
     let reclaimed = 0;
@@ -549,12 +499,6 @@ export class ContainerService {
       });
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
-  }
-
-  /** A stats sample in docker's shape; `prev` gives CPU % its baseline. */
-  async stats(ref: string, prev?: StatsSample): Promise<StatsSample> {
-    const r = this.get(ref);
-    return containerStats(r, this.d.host.limits.driver, recordCgroupPath(r, this.d.host.cgroupParent), prev);
   }
 
   /** `docker update`: new limits, written into the running container's cgroup, and the restart policy. */
@@ -577,10 +521,5 @@ export class ContainerService {
     return { Warnings: warnings };
   }
 
-  counts(): { total: number; running: number; paused: number; stopped: number } {
-    const all = this.d.registry.all();
-    const paused = all.filter((r) => r.State.Paused).length;
-    const running = all.filter((r) => r.State.Running).length - paused;
-    return { total: all.length, running, paused, stopped: all.length - running - paused };
-  }
+
 }

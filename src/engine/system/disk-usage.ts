@@ -43,7 +43,7 @@ export function buildCacheEntry(r: UsageRecord): Record<string, unknown> {
  */
 export async function diskUsage(d: DiskUsageDeps): Promise<Record<string, unknown>> {
   const images = await d.images.list({ all: true });
-  const containers = await d.containers.list({ all: true, size: true, filters: {} });
+  const containers = await d.containers.queries.list({ all: true, size: true, filters: {} });
   const users = d.volumeUsers();
   const volumes = [];
   for (const v of d.volumes.list({}).Volumes) {
