@@ -380,17 +380,20 @@ export class ContainerService {
       mark('files');
       await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
       await this.d.endpoints.release(r);
+      if (opts.volumes) {
+        // Anonymous volumes go with their container (`rm -v`), unless another container still uses them.
+        const anonymous = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && this.d.volumes.isAnonymous(m.Name)).map((m) => m.Name as string);
+        for (const name of anonymous) await this.d.volumes.remove(name, false, r.Id).catch((err: unknown) => this.d.log.warn({ err, volume: name }, 'keeping an anonymous volume'));
+      }
+      // Journaled before the record goes (after the volumes' events, as dockerd orders them): a
+      // kill -9 between the two is finished at the next start, which announces it again (at
+      // least once, never lost).
+      publishContainerEvent(this.d.events, r, 'destroy');
       await this.d.registry.forget(r);
       mark('forgotten');
     });
     this.d.log.debug({ id: r.Id, ms: phases }, 'container removed');
-    if (opts.volumes) {
-      // Anonymous volumes go with their container (`rm -v`), unless another container still uses them.
-      const anonymous = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && this.d.volumes.isAnonymous(m.Name)).map((m) => m.Name as string);
-      for (const name of anonymous) await this.d.volumes.remove(name, false).catch((err: unknown) => this.d.log.warn({ err, volume: name }, 'keeping an anonymous volume'));
-    }
     this.attachHub.cancel(r.Id, new NotFoundError(`container ${r.Id} was removed`));
-    publishContainerEvent(this.d.events, r, 'destroy');
     this.d.onRemoved?.(r.Id);
     this.notifier.removed(r.Id, r.State.ExitCode);
   }

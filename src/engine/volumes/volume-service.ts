@@ -139,13 +139,14 @@ export class VolumeService {
     return { Volumes: out.map((r) => this.view(r)), Warnings: [] };
   }
 
-  async remove(name: string, force: boolean): Promise<void> {
+  /** `leaving`: a container being removed, whose use of the volume no longer counts (`rm -v`). */
+  async remove(name: string, force: boolean, leaving?: string): Promise<void> {
     const r = this.records.get(name);
     if (!r) {
       if (force) return;
       throw new NotFoundError(`get ${name}: no such volume`);
     }
-    const users = this.usage().get(name);
+    const users = this.usage().get(name)?.filter((u) => u !== leaving);
     if (users && users.length > 0) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     if (r.Options.type === 'tmpfs') await unmountTmpfs(this.store.dataDir(name));
     this.records.delete(name);
