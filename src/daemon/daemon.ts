@@ -80,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     const imageAdded = new Listeners<[Digest]>();
     const imageService = new ImageService({ content, images, refs, layers, snapshotter, log, usage: registry, publish: events.publish, onAdded: (id) => imageAdded.emit(id) });
     // Before containers load: a removal a crash interrupted keeps its record when it is finished.
-    const removed = new RemovedContainers(new RemovedStore<RemovedRecord>(join(opts.dataRoot, 'removed')), opts.keepRemoved, log);
+    const removed = new RemovedContainers(new RemovedStore<RemovedRecord>(join(opts.dataRoot, 'removed')), opts.keepRemoved, log, events.publish);
     await removed.init();
     cleanups.push(async () => removed.close());
     const networking = await buildNetworking(opts, registry, log, events.publish);

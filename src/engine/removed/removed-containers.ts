@@ -5,6 +5,7 @@
  */
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { PublishEvent } from '../events/event-types.js';
 import type { RemovedStore } from '../../store/removed/removed-store.js';
 import { nextExpiry, oldestToFree, overRetention, resolveKept, type KeptEntry, type RetentionPolicy } from '../../store/removed/retention.js';
 import type { ContainerRecord } from '../containers/container-types.js';
@@ -25,6 +26,8 @@ export class RemovedContainers {
     private readonly store: RemovedStore<RemovedRecord>,
     readonly policy: RetentionPolicy,
     private readonly log: Logger,
+    /** Each record dropped (retention, the disk budget) is a `prune-removed` event with its reason. */
+    private readonly publish: PublishEvent = () => undefined,
   ) {}
 
   get enabled(): boolean {
@@ -110,8 +113,10 @@ export class RemovedContainers {
   }
 
   private async drop(id: string, reason: string): Promise<number> {
+    const name = this.store.entries().find((e) => e.id === id)?.name ?? '';
     const freed = await this.store.remove(id);
     this.log.debug({ id, reason, bytes: freed }, 'dropped the record of a removed container');
+    this.publish({ type: 'container', action: 'prune-removed', id, attributes: { name: name.replace(/^\//, ''), reclaimed: String(freed), reason } });
     return freed;
   }
 

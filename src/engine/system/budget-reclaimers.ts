@@ -202,15 +202,13 @@ export interface RemovedRecordsView {
 }
 
 /** The budget's last resort: records of removed containers, oldest removal first. */
-export function removedRecordsReclaimer(removed: RemovedRecordsView, publish: PublishEvent): Reclaimer {
+export function removedRecordsReclaimer(removed: RemovedRecordsView): Reclaimer {
   return {
     kind: 'records of removed containers',
     reclaimable: () => removed.usage(),
     async reclaim(wanted) {
-      const freed = await removed.evictOldest(wanted, BUDGET_REASON);
-      // The store drops records without events of its own: one for what this step took.
-      if (freed > 0) publish({ type: 'container', action: 'prune-removed', id: '', attributes: { reclaimed: String(freed), reason: BUDGET_REASON } });
-      return freed;
+      // Each record dropped is its own `prune-removed` event (RemovedContainers publishes them).
+      return await removed.evictOldest(wanted, BUDGET_REASON);
     },
   };
 }

@@ -48,7 +48,7 @@ export async function startStorageBudget(w: BudgetWiring): Promise<StorageBudget
     publish: w.events.publish,
     log: w.log,
   });
-  if (w.removed) reclaimers.push(removedRecordsReclaimer(w.removed, w.events.publish));
+  if (w.removed) reclaimers.push(removedRecordsReclaimer(w.removed));
   const budget = new StorageBudget(w.spec, w.dataRoot, reclaimers, w.log);
   await budget.init();
   const touchImage = async (name: string): Promise<void> => {

@@ -205,6 +205,9 @@ describe('retention of removed containers\' records', () => {
     assert.match(gone.stderr, /No such container: r1/);
     await until(async () => ((await names()).length === 0 ? true : undefined), 'the records to expire', 10_000);
     assert.equal(ok(await d.berth(['ps', '--removed', '-q']), 'ps').stdout, '');
+    // Every record dropped is an event with its reason (the byte cap took r1 and r2, the time r3 and r4).
+    const dropped = ok(await d.docker(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=prune-removed', '--format', '{{index .Actor.Attributes "name"}} {{index .Actor.Attributes "reason"}}']), 'events').stdout;
+    assert.deepEqual(dropped.trim().split('\n').sort(), ['r1 retention', 'r2 retention', 'r3 retention', 'r4 retention']);
   });
 });
 
