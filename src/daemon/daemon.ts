@@ -101,7 +101,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
       runtimes,
       dataRoot: opts.dataRoot,
       execRoot: opts.execRoot,
-      host: { cgroupParent: opts.cgroupParent, cgroupV2: facts.cgroupLayout === 'v2', kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits },
+      host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits },
       log,
       events: events.publish,
       endpoints: networking.endpoints,

@@ -13,7 +13,6 @@ import type { HostLimits } from './limits/host-limits.js';
 export interface HostSpecFacts {
   /** The cgroup every container's cgroup is made under (dockerd's --cgroup-parent). */
   cgroupParent: string;
-  cgroupV2: boolean;
   kernelRelease: string;
   /** Host path of a static init (docker-init is tini) for `--init`. */
   initBinary: string | undefined;
@@ -62,7 +61,7 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
       mnt: 'private',
       user: 'host',
       // --cgroupns; docker's default is the host's namespace on cgroup v1, a private one on v2.
-      cgroup: hc.CgroupnsMode === 'private' || hc.CgroupnsMode === 'host' ? hc.CgroupnsMode : host.cgroupV2 ? 'private' : 'host',
+      cgroup: hc.CgroupnsMode === 'private' || hc.CgroupnsMode === 'host' ? hc.CgroupnsMode : host.limits.cgroups.version === 2 ? 'private' : 'host',
     },
     ...(hc.CapAdd ? { capAdd: hc.CapAdd } : {}),
     ...(hc.CapDrop ? { capDrop: hc.CapDrop } : {}),

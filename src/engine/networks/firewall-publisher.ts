@@ -47,6 +47,8 @@ const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1
  */
 export class FirewallPublisher {
   private applied: string | undefined;
+  /** What the last read found; the ruleset watcher drops it when anything changes. */
+  private known: Promise<{ facts: FirewallFacts; ufw: UfwRules | undefined }> | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private watcher: { close(): void } | undefined;
 
@@ -58,16 +60,32 @@ export class FirewallPublisher {
   async start(): Promise<void> {
     if (!this.o.enabled) return;
     await this.sync();
-    this.watcher = watchRuleset(() => void this.sync().catch((err: unknown) => this.o.log.warn({ err }, 'cannot bring published ports in step with the host firewall')));
+    this.watcher = watchRuleset(() => {
+      this.known = undefined;
+      void this.sync().catch((err: unknown) => this.o.log.warn({ err }, 'cannot bring published ports in step with the host firewall'));
+    });
   }
 
   close(): void {
     this.watcher?.close();
   }
 
-  private async read(): Promise<{ facts: FirewallFacts; ufw: UfwRules | undefined }> {
-    const facts = await readFirewallFacts(this.o.ownTables);
-    return { facts, ufw: facts.kind === 'ufw' ? await readUfwRules() : undefined };
+  /**
+   * The firewall as last read: a container start or `create -p` reuses it (no nft or
+   * iptables-save spawn on those paths); a change to the ruleset makes the next call read again.
+   */
+  private read(live = false): Promise<{ facts: FirewallFacts; ufw: UfwRules | undefined }> {
+    const fresh = async (): Promise<{ facts: FirewallFacts; ufw: UfwRules | undefined }> => {
+      const facts = await readFirewallFacts(this.o.ownTables);
+      return { facts, ufw: facts.kind === 'ufw' ? await readUfwRules() : undefined };
+    };
+    // Without the watcher (not started) nothing would tell a cached read is stale.
+    if (live || !this.watcher) return fresh();
+    this.known ??= fresh().catch((err: unknown) => {
+      this.known = undefined;
+      throw err;
+    });
+    return this.known;
   }
 
   private verdict(facts: FirewallFacts, ufw: UfwRules | undefined, p: NftPort): PortVerdict {
@@ -105,7 +123,8 @@ export class FirewallPublisher {
 
   /** Every published port against the live ruleset (`berth port audit`). */
   async audit(): Promise<{ Firewall: string; ForwardDrop: string[]; Mode: FirewallMode; Ports: PortAudit[] }> {
-    const { facts, ufw } = await this.read();
+    // The audit reads the live ruleset, not what the watcher last settled on.
+    const { facts, ufw } = await this.read(true);
     const ports = this.state().ports.map(({ containerId, name, port: p }): PortAudit => {
       const v = this.verdict(facts, ufw, p);
       const spec = `${p.hostPort}/${p.proto}`;
