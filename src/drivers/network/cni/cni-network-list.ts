@@ -1,8 +1,8 @@
 /**
  * Running a network's plugin list, libcni's AddNetworkList / DelNetworkList / CheckNetworkList:
  * ADD in order, each plugin getting the previous one's result; DEL in reverse order, each getting
- * the cached ADD result (spec 0.4.0 and later); CHECK in order with it. A failing plugin stops the
- * list with a CniPluginError naming it.
+ * the cached ADD result (spec 0.4.0 and later); CHECK in order with it. A failing plugin is a
+ * CniPluginError naming it; it stops an ADD or CHECK, and a DEL after the others ran.
  */
 import { errnoCode, errorMessage, UnavailableError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
@@ -61,10 +61,23 @@ export function takesPrevResultOnDel(cniVersion: string): boolean {
   return compareCniVersions(cniVersion, '0.4.0') >= 0;
 }
 
-/** DEL in reverse order; `cached` is the ADD's result, given to plugins of spec 0.4.0 and later. */
+/**
+ * DEL in reverse order; `cached` is the ADD's result, given to plugins of spec 0.4.0 and later.
+ * Unlike libcni, a plugin whose DEL fails does not keep the ones before it from releasing what
+ * they hold (an address lease, a veth): every plugin runs, and the first failure is thrown after.
+ * DEL is idempotent, so the retry that follows runs them all again harmlessly.
+ */
 export async function delNetworkList(inv: CniInvoker, list: CniNetworkConfig, rt: CniRuntimeConf, cached: Record<string, unknown> | undefined, target: CniTarget): Promise<void> {
   const prev = takesPrevResultOnDel(list.cniVersion) ? cached : undefined;
-  for (let i = list.plugins.length - 1; i >= 0; i--) await runPlugin(inv, list, i, 'DEL', prev, rt, target);
+  let first: unknown;
+  for (let i = list.plugins.length - 1; i >= 0; i--) {
+    try {
+      await runPlugin(inv, list, i, 'DEL', prev, rt, target);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
 }
 
 /** CHECK in order (spec 0.4.0 and later, unless the list disables it); needs the ADD's result. */
