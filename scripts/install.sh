@@ -30,7 +30,8 @@ fi
 # (in /usr/lib/cni) and iptables (which its portmap plugin calls): Kubernetes pod networks.
 packages=(crun runc busybox-static iproute2 nftables iptables containernetworking-plugins
   util-linux mount attr coreutils tar mmdebstrap debian-archive-keyring procps tini python3
-  python3-venv python3-distutils make gcc g++ libc6-dev skopeo docker-registry curl openssl gzip bzip2 xz-utils zstd)
+  python3-venv python3-distutils make gcc g++ libc6-dev skopeo docker-registry curl openssl gzip
+  bzip2 xz-utils zstd)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 

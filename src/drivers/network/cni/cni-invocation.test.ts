@@ -63,6 +63,8 @@ describe('CNI plugin invocation', () => {
     assert.throws(() => portMappingsCapability([{ protocol: 'icmp', containerPort: 1, hostPort: 1 }]), /use TCP, UDP or SCTP/);
     assert.deepEqual(podCapabilityArgs([], undefined), { portMappings: [] });
     assert.deepEqual(podCapabilityArgs([], { servers: ['1.1.1.1'] }).dns, { servers: ['1.1.1.1'], searches: [], options: [] });
+    assert.deepEqual(podCapabilityArgs([], { servers: [], searches: [], options: [] }, '/kubepods/pod1'), { portMappings: [], cgroupPath: '/kubepods/pod1' });
+    assert.deepEqual(podCapabilityArgs([], undefined, undefined, { bandwidth: { ingressRate: 1 } }), { portMappings: [], bandwidth: { ingressRate: 1 } });
   });
 
   it('checks the sandbox ID and interface name as libcni does', () => {

@@ -77,10 +77,16 @@ export function portMappingsCapability(ports: readonly PodPortMapping[]): Array<
     });
 }
 
-/** The capability arguments of a pod: portMappings, and dns when the pod has a DNS config. */
-export function podCapabilityArgs(ports: readonly PodPortMapping[], dns: PodDnsConfig | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * The capability arguments of a pod: portMappings; dns when the pod has a DNS config (containerd
+ * sends it only then; an all-empty one counts as none); cgroupPath when the pod has a cgroup parent
+ * (containerd 1.7's, for the bandwidth plugin); and whatever else the caller adds.
+ */
+export function podCapabilityArgs(ports: readonly PodPortMapping[], dns: PodDnsConfig | undefined, cgroupParent?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { portMappings: portMappingsCapability(ports), ...extra };
-  if (dns) out.dns = { servers: dns.servers ?? [], searches: dns.searches ?? [], options: dns.options ?? [] };
+  const d = { servers: dns?.servers ?? [], searches: dns?.searches ?? [], options: dns?.options ?? [] };
+  if (d.servers.length + d.searches.length + d.options.length > 0) out.dns = d;
+  if (cgroupParent) out.cgroupPath = cgroupParent;
   return out;
 }
 

@@ -29,8 +29,10 @@ export interface PodNetworkRequest extends PodIdentity {
   netns: string;
   portMappings: PodPortMapping[];
   dns?: PodDnsConfig | undefined;
-  /** More capability arguments (`bandwidth`, `cgroupPath`, `io.kubernetes.cri.pod-annotations`…). */
-  capabilities?: Record<string, unknown>;
+  /** The pod's cgroup parent, sent as the `cgroupPath` capability. */
+  cgroupParent?: string | undefined;
+  /** More capability arguments (`bandwidth`, `io.kubernetes.cri.pod-annotations`…). */
+  capabilities?: Record<string, unknown> | undefined;
 }
 
 export interface PodNetworkStatus { ready: boolean; reason?: string; message?: string }
@@ -146,7 +148,7 @@ export class CniPodNetwork implements PodNetwork {
   }
 
   private runtimeConf(req: PodNetworkRequest, ifName: string, netns: string): CniRuntimeConf {
-    const rt = { containerId: req.podId, netns, ifName, args: podCniArgs(req), capabilityArgs: podCapabilityArgs(req.portMappings, req.dns, req.capabilities) };
+    const rt = { containerId: req.podId, netns, ifName, args: podCniArgs(req), capabilityArgs: podCapabilityArgs(req.portMappings, req.dns, req.cgroupParent, req.capabilities) };
     validateRuntimeConf(rt);
     return rt;
   }
