@@ -240,6 +240,25 @@ esac
     pods.delete(podC.podId);
   });
 
+  it('runs a config of spec 0.4.0 and of 0.3.1 the same way (results read, DEL with or without the cached result)', T, async () => {
+    for (const version of ['0.4.0', '0.3.1']) {
+      const list = JSON.parse(conflist(NET0)) as { cniVersion: string };
+      list.cniVersion = version;
+      await writeFile(join(confDir, '09-version.conflist'), JSON.stringify(list));
+      assert.equal((await net.info()).network?.cniVersion, version);
+      const pod = podOf(await makeNetns(`v${version.replaceAll('.', '')}`), [{ protocol: 'TCP', containerPort: 80, hostPort: await freePort(), hostIp: '' }]);
+      const r = await net.setUp(pod);
+      assert.equal(r.result.cniVersion, version);
+      assert.deepEqual(await leases(NET0.name), r.ips, version);
+      assert.ok((await natRulesOf(pod.podId)).length > 0, version);
+      await net.tearDown({ ...pod, portMappings: [] });
+      assert.deepEqual(await leases(NET0.name), [], version);
+      assert.deepEqual(await natRulesOf(pod.podId), [], version);
+      pods.delete(pod.podId);
+    }
+    await rm(join(confDir, '09-version.conflist'));
+  });
+
   it('a plugin that fails ADD is a CniPluginError naming it, and what ran before it is undone', T, async () => {
     await writeFile(join(confDir, '05-broken.conflist'), conflist(NET1, [{ type: 'hcni-broken' }]));
     assert.equal((await net.refresh()).ready, true);
