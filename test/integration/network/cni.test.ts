@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CniPluginError } from '../../../src/drivers/network/cni/cni-plugin-error.js';
 import { CniPodNetwork, DEFAULT_CNI_BIN_DIRS, type PodNetworkRequest } from '../../../src/drivers/network/cni/cni-pod-network.js';
+import { bridgeConflist, makeTestBridge, natSnapshot, removeTestBridge, restoreNat, type CniTestBridge, type NatSnapshot } from '../../helpers/cni-bridge.js';
 import { ok, until } from '../../helpers/expect.js';
 import { freePort, hostFetch } from '../../helpers/outside-client.js';
 import { NODE, run } from '../../helpers/test-daemon.js';
@@ -27,8 +28,8 @@ const exists = (p: string): Promise<boolean> => access(p).then(() => true, () =>
 const tag = randomBytes(3).toString('hex');
 // One /24 pair of 10.233.0.0/16 per run, so two runs never share one.
 const third = 2 * (1 + Math.floor(Math.random() * 120));
-const NET0 = { bridge: 'hcni0', prefix: `10.233.${third}`, name: 'hcni-net' };
-const NET1 = { bridge: 'hcni1', prefix: `10.233.${third + 1}`, name: 'hcni-broken-net' };
+const NET0: CniTestBridge = { bridge: 'hcni0', prefix: `10.233.${third}`, name: 'hcni-net' };
+const NET1: CniTestBridge = { bridge: 'hcni1', prefix: `10.233.${third + 1}`, name: 'hcni-broken-net' };
 
 describe('CNI pod networking with the real plugins', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, () => {
   let root: string;
@@ -43,20 +44,7 @@ describe('CNI pod networking with the real plugins', { skip: process.getuid?.() 
   let natBefore: NatSnapshot;
   let ipForwardBefore: string;
 
-  const conflist = (n: typeof NET0, extra: object[] = [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }]): string => JSON.stringify({
-    cniVersion: '1.0.0',
-    name: n.name,
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: n.bridge,
-        isGateway: false,
-        ipMasq: false,
-        ipam: { type: 'host-local', ranges: [[{ subnet: `${n.prefix}.0/24`, gateway: `${n.prefix}.1` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir },
-      },
-      ...extra,
-    ],
-  });
+  const conflist = (n: CniTestBridge, extra?: object[]): string => bridgeConflist(n, ipamDir, extra);
 
   async function makeNetns(role: string): Promise<string> {
     const name = `hcni-${role}-${tag}`;
@@ -110,13 +98,7 @@ esac
     await writeFile(join(ownBin, 'hcni-crash'), '#!/bin/sh\n[ "$CNI_COMMAND" = VERSION ] && echo \'{"supportedVersions":["1.0.0"]}\' && exit 0\necho "panic: hcni crash" >&2\nexit 2\n');
     await chmod(join(ownBin, 'hcni-broken'), 0o755);
     await chmod(join(ownBin, 'hcni-crash'), 0o755);
-    for (const n of [NET0, NET1]) {
-      // A leftover of an earlier run of this test (its own name): remove it.
-      await run('ip', ['link', 'del', n.bridge]);
-      ok(await run('ip', ['link', 'add', n.bridge, 'type', 'bridge']), `ip link add ${n.bridge}`);
-      ok(await run('ip', ['addr', 'add', `${n.prefix}.1/24`, 'dev', n.bridge]), 'bridge address');
-      ok(await run('ip', ['link', 'set', n.bridge, 'up']), 'bridge up');
-    }
+    for (const n of [NET0, NET1]) await makeTestBridge(n);
     net = new CniPodNetwork({ stateDir, confDir, binDirs, ...(process.env.HCNI_DEBUG ? { log: debugLog } : {}) });
   });
 
@@ -124,7 +106,7 @@ esac
     for (const c of children) c.kill('SIGKILL');
     for (const req of pods.values()) await net?.tearDown(req).catch(() => undefined);
     for (const ns of namespaces) await run('ip', ['netns', 'del', ns]);
-    for (const n of [NET0, NET1]) await run('ip', ['link', 'del', n.bridge]);
+    for (const n of [NET0, NET1]) await removeTestBridge(n);
     if (natBefore) await restoreNat(natBefore);
     if (root) await rm(root, { recursive: true, force: true });
   });
@@ -328,44 +310,5 @@ async function hostAddress(): Promise<string | undefined> {
     return (JSON.parse(r.stdout) as Array<{ prefsrc?: string }>)[0]?.prefsrc;
   } catch {
     return undefined;
-  }
-}
-
-/** What of the host's NAT existed before the test: nat tables and portmap's shared chains. */
-interface NatSnapshot { tables: Set<string>; chains: Set<string> }
-
-async function natSnapshot(): Promise<NatSnapshot> {
-  const tables = new Set<string>();
-  for (const family of ['ip', 'ip6']) if ((await run('nft', ['list', 'table', family, 'nat'])).code === 0) tables.add(family);
-  const chains = new Set<string>();
-  for (const [cmd, family] of [['iptables-save', 'ip'], ['ip6tables-save', 'ip6']] as const) {
-    if (!tables.has(family)) continue;
-    for (const m of (await run(cmd, ['-t', 'nat'])).stdout.matchAll(/^:(CNI-HOSTPORT-\S+)/gm)) chains.add(`${family}/${m[1]}`);
-  }
-  return { tables, chains };
-}
-
-/**
- * Removes portmap's shared chains (and the jumps to them) that the test brought, unless some pod
- * of another program uses them now; then a nat table the test brought, if nothing is left in it.
- */
-async function restoreNat(before: NatSnapshot): Promise<void> {
-  for (const [ipt, save, family] of [['iptables', 'iptables-save', 'ip'], ['ip6tables', 'ip6tables-save', 'ip6']] as const) {
-    const text = (await run(save, ['-t', 'nat'])).stdout;
-    const ours = [...text.matchAll(/^:(CNI-HOSTPORT-\S+)/gm)].map((m) => m[1]!).filter((c) => !before.chains.has(`${family}/${c}`));
-    const inUse = /^-A CNI-HOSTPORT-DNAT /m.test(text);
-    if (ours.length > 0 && !inUse) {
-      for (const line of text.split('\n')) {
-        const m = /^-A (\S+) (.*-j (CNI-HOSTPORT-\S+).*)$/.exec(line);
-        if (m && ours.includes(m[3]!) && !ours.includes(m[1]!)) await run('sh', ['-c', `${ipt} -t nat -D ${m[1]} ${m[2]}`]);
-      }
-      for (const c of ours) await run(ipt, ['-t', 'nat', '-F', c]);
-      for (const c of ours) await run(ipt, ['-t', 'nat', '-X', c]);
-    }
-    if (!before.tables.has(family)) {
-      const left = await run('nft', ['-j', 'list', 'table', family, 'nat']);
-      const items = left.code === 0 ? (JSON.parse(left.stdout) as { nftables: Array<Record<string, unknown>> }).nftables : [];
-      if (left.code === 0 && !items.some((i) => 'rule' in i)) await run('nft', ['delete', 'table', family, 'nat']);
-    }
   }
 }
