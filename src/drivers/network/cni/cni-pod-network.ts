@@ -82,7 +82,8 @@ export class CniPodNetwork implements PodNetwork {
   private readonly cache: CniResultCache;
   private readonly inv: CniInvoker;
   private state: { load: CniConfLoad; loopback: string | undefined; at: number } | undefined;
-  private refreshing: Promise<PodNetworkStatus> | undefined;
+  private lastRead: Promise<unknown> = Promise.resolve();
+  private reads = 0;
   private readonly podLocks = new KeyedLock();
 
   constructor(private readonly opts: CniPodNetworkOptions) {
@@ -104,23 +105,25 @@ export class CniPodNetwork implements PodNetwork {
 
   /** The last status read; asks for a fresh read in the background when the last is over a second old. */
   status(): PodNetworkStatus {
-    if (!this.state || Date.now() - this.state.at > 1000) void this.refresh().catch(() => undefined);
+    if ((!this.state || Date.now() - this.state.at > 1000) && this.reads === 0) void this.refresh().catch(() => undefined);
     return this.state ? this.statusOf(this.state.load, this.state.loopback) : { ready: false, reason: NOT_READY, message: 'cni config not read yet' };
   }
 
-  /** Reads the config dir again (only what changed is parsed and checked) and says the status. */
+  /**
+   * Reads the config dir again (only what changed is parsed and checked) and says the status. Each
+   * call gets a read that starts after it was made (reads run one at a time), so a config the caller
+   * has just written is seen, even while a background read is under way.
+   */
   refresh(): Promise<PodNetworkStatus> {
-    this.refreshing ??= (async () => {
-      try {
-        const load = await this.conf.load();
-        const loopback = await findPlugin('loopback', this.binDirs);
-        this.state = { load, loopback, at: Date.now() };
-        return this.statusOf(load, loopback);
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    this.reads++;
+    const read = this.lastRead.then(async () => {
+      const load = await this.conf.load();
+      const loopback = await findPlugin('loopback', this.binDirs);
+      this.state = { load, loopback, at: Date.now() };
+      return this.statusOf(load, loopback);
+    }).finally(() => this.reads--);
+    this.lastRead = read.catch(() => undefined);
+    return read;
   }
 
   /** What `crictl info` shows of the network: the dirs, the chosen network and the skipped files. */
