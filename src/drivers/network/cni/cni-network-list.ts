@@ -38,7 +38,11 @@ async function runPlugin(inv: CniInvoker, list: CniNetworkConfig, index: number,
   } catch (err) {
     throw new CniPluginError({ ...failure, error: { msg: `cannot run ${path}: ${errorMessage(err)}${errnoCode(err) === 'EACCES' ? ' (is it executable?)' : ''}` } }, { cause: err });
   }
-  inv.log?.debug({ plugin: plugin.type, network: list.name, command, ifName: rt.ifName, sandbox: rt.containerId, ms: Date.now() - started, ...(run.stderr.trim() ? { stderr: run.stderr.trim().slice(0, 2000) } : {}) }, 'CNI plugin ran');
+  // libcni passes a plugin's stderr to the runtime's: here it goes to the log, with the failure when there is one.
+  const stderr = run.stderr.trim() ? { stderr: run.stderr.trim().slice(0, 2000) } : {};
+  const fields = { plugin: plugin.type, network: list.name, command, ifName: rt.ifName, sandbox: rt.containerId, ms: Date.now() - started, ...stderr };
+  if (run.code !== 0 || run.timedOut) inv.log?.warn(fields, 'CNI plugin failed');
+  else inv.log?.debug(fields, 'CNI plugin ran');
   if (run.timedOut) throw new CniPluginError({ ...failure, timedOut: true, error: { msg: `killed after ${inv.timeoutMs} ms` } });
   if (run.code !== 0) throw new CniPluginError({ ...failure, error: parseCniError(run.stdout, run.stderr, run.exit) });
   if (command !== 'ADD') return undefined;

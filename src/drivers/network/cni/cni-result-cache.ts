@@ -5,7 +5,7 @@
  * restart, or after the config directory changed, the plugins get the prevResult, port mappings
  * and config of their ADD. Written atomically.
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile, fsyncDir } from '../../../core/atomic-write.js';
 import { errnoCode } from '../../../core/errors.js';
@@ -84,6 +84,8 @@ export class CniResultCache {
   }
 
   async write(a: CachedAttachment): Promise<void> {
+    // Root's alone, as libcni's: the files name every pod and its addresses.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await atomicWriteFile(this.path(a.networkName, a.containerId, a.ifName), encodeCachedAttachment(a), 0o600);
   }
 
