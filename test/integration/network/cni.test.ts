@@ -21,7 +21,7 @@ import { CniPodNetwork, DEFAULT_CNI_BIN_DIRS, type PodNetworkRequest } from '../
 import { bridgeConflist, makeTestBridge, natSnapshot, removeTestBridge, restoreNat, type CniTestBridge, type NatSnapshot } from '../../helpers/cni-bridge.js';
 import { ok, until } from '../../helpers/expect.js';
 import { freePort, hostFetch } from '../../helpers/outside-client.js';
-import { NODE, run } from '../../helpers/test-daemon.js';
+import { NODE, REPO_ROOT, run } from '../../helpers/test-daemon.js';
 
 const T = { timeout: 60_000 };
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -274,6 +274,14 @@ esac
     assert.equal(s.ready, false);
     assert.match(s.message ?? '', /01-missing\.conflist: plugin "hcni-no-such-plugin" is not in \/opt\/cni\/bin, \/usr\/lib\/cni/);
     await assert.rejects(net.setUp(podOf(await makeNetns('e'))), /cannot set up the network of pod hcni-test\/hcni-e-\w+ .*cni plugin not initialized/);
+  });
+
+  it('the default network install.sh writes is usable with Debian\'s plugins (read, not run: it would turn on ip_forward)', T, async () => {
+    const dir = join(root, 'default-net.d');
+    ok(await run('bash', [join(REPO_ROOT, 'scripts/install-cni-config.sh'), dir]), 'install-cni-config.sh');
+    const d = await CniPodNetwork.open({ stateDir: join(root, 'default-state'), confDir: dir });
+    assert.deepEqual(d.status(), { ready: true });
+    assert.deepEqual((await d.info()).network, { name: 'berth-cni', cniVersion: '1.0.0', source: join(dir, '10-berth-cni.conflist'), plugins: ['bridge', 'portmap'] });
   });
 
   it('leaves the host\'s NAT as it found it: portmap\'s shared chains and a nat table it brought go', T, async () => {
