@@ -141,7 +141,7 @@ export function zoneDecision(zone: FirewalldZone, services: ReadonlyMap<string, 
   }
   const rich = zone.richRules.find((rule) => richAccepts(rule, proto, port));
   if (rich) return { allowed: true, why: `its rich rule allows it (${rich})`, fix: `${z} --remove-rich-rule='${rich}'`, refuse };
-  const target = zone.target === 'default' ? '' : `, and its target is ${zone.target}`;
+  const target = zone.target === 'default' ? '' : `, and its target is ${zone.target.replaceAll('%%', '')}`;
   return { allowed: false, why: `it does not allow ${port}/${proto}${target}`, fix: `${z} --add-port=${port}/${proto}`, refuse };
 }
 
@@ -180,7 +180,7 @@ export function firewalldVerdict(st: FirewalldState, own: readonly string[], pro
       if (source.includes(':') || source.startsWith('ipset:')) continue;
       const d = zoneDecision(z, st.services, proto, port, `source=${source}`);
       matches.push({ source, verdict: d.allowed ? 'accept' : d.refuse });
-      (d.allowed ? granted : denied).push({ who: `from ${source}`, d, zone: z.name });
+      (d.allowed ? granted : denied).push({ who: `source ${source}`, d, zone: z.name });
       if (d.allowed) from.push(`${source} (zone ${z.name})`);
     }
   }
@@ -201,7 +201,9 @@ export function firewalldVerdict(st: FirewalldState, own: readonly string[], pro
     (d.allowed ? granted : denied).push({ who: link, d, zone });
     if (d.allowed) from.push(`${link} (zone ${z.name})`);
   }
-  const say = (xs: typeof granted): string => {
+  const say = (all: typeof granted): string => {
+    // Interfaces first: they are what most hosts bind zones by.
+    const xs = [...all.filter((x) => !x.who.startsWith('source ')), ...all.filter((x) => x.who.startsWith('source '))];
     const byZone = new Map<string, typeof granted>();
     for (const x of xs) byZone.set(x.zone, [...(byZone.get(x.zone) ?? []), x]);
     return [...byZone].map(([zone, ys]) => `${ys.map((y) => y.who).join(', ')} ${ys.length > 1 ? 'are' : 'is'} in zone ${zone}, and ${ys[0]?.d.why}`).join('; ');
