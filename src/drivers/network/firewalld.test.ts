@@ -108,6 +108,7 @@ function state(links: string[], zonesText = ZONES): FirewalldState {
       ['dhcpv6-client', parseService(service('dhcpv6-client', '546/udp', 'ipv6:fe80::/64'))],
       ['mdns', parseService(service('mdns', '5353/udp', 'ipv4:224.0.0.251 ipv6:ff02::fb'))],
     ]),
+    policies: ['berth-forwarding'],
     links,
   };
 }
@@ -143,8 +144,8 @@ describe('a zone and a port', () => {
   const zone = (name: string) => st.zones.find((z) => z.name === name) as FirewalldState['zones'][number];
 
   it('lets it in as firewalld does for the host: target ACCEPT, a port or range, a service, a plain rich rule', () => {
-    assert.equal(zoneDecision(zone('trusted'), st.services, 'tcp', 8080, 'interface=eth1').why, 'its target is ACCEPT');
-    assert.equal(zoneDecision(zone('trusted'), st.services, 'tcp', 8080, 'interface=eth1').fix, 'firewall-cmd --zone=trusted --remove-interface=eth1');
+    assert.equal(zoneDecision(zone('trusted'), st.services, 'tcp', 8080, 'UNBIND').why, 'its target is ACCEPT');
+    assert.equal(zoneDecision(zone('trusted'), st.services, 'tcp', 8080, 'UNBIND').fix, 'UNBIND', 'the caller knows how it is bound');
     assert.equal(zoneDecision(zone('public'), st.services, 'tcp', 8080, '').fix, 'firewall-cmd --zone=public --remove-port=8080/tcp');
     assert.equal(zoneDecision(zone('public'), st.services, 'udp', 9050, '').why, 'it allows port 9000-9100/udp');
     assert.equal(zoneDecision(zone('public'), st.services, 'tcp', 22, '').fix, 'firewall-cmd --zone=public --remove-service=ssh');
@@ -179,6 +180,13 @@ describe('where a published port is reached from', () => {
     const v = firewalldVerdict(state(['eth1', 'berth0', 'br-1234'], noSources), ['berth0', 'br-1234'], 'tcp', 8081);
     assert.equal(v.allowed, 'any');
     assert.equal(v.reason, 'firewalld: eth1 is in zone trusted, and its target is ACCEPT');
+  });
+
+  it('an ACCEPT default zone: open, and the fix puts public back', () => {
+    const v = firewalldVerdict({ ...state(['eth0'], noSources), defaultZone: 'trusted' }, [], 'tcp', 8081);
+    assert.equal(v.allowed, 'any');
+    assert.equal(v.reason, 'firewalld: eth0 is in zone trusted (the default zone), and its target is ACCEPT');
+    assert.equal(v.fix, 'firewall-cmd --set-default-zone=public');
   });
 
   it('a source bound to a zone that refuses the port keeps it from being open to all', () => {

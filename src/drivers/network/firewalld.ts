@@ -54,6 +54,8 @@ export interface FirewalldState {
   defaultZone: string;
   zones: FirewalldZone[];
   services: Map<string, FirewalldService>;
+  /** Runtime policies (names). */
+  policies: string[];
   /** Interfaces other hosts' packets come in on: not lo, not a bridge's port, not Berth's bridges. */
   links: string[];
 }
@@ -128,10 +130,10 @@ export interface ZoneDecision {
 }
 
 /** Whether a zone lets a connection to this port of the host in, as firewalld's INPUT would. */
-export function zoneDecision(zone: FirewalldZone, services: ReadonlyMap<string, FirewalldService>, proto: string, port: number, via: string): ZoneDecision {
+export function zoneDecision(zone: FirewalldZone, services: ReadonlyMap<string, FirewalldService>, proto: string, port: number, unbind: string): ZoneDecision {
   const z = `firewall-cmd --zone=${zone.name}`;
   const refuse = zone.target === 'DROP' ? 'drop' : 'reject';
-  if (zone.target === 'ACCEPT') return { allowed: true, why: 'its target is ACCEPT', fix: `${z} --remove-${via}`, refuse };
+  if (zone.target === 'ACCEPT') return { allowed: true, why: 'its target is ACCEPT', fix: unbind, refuse };
   const r = covers(zone.ports, proto, port);
   if (r) return { allowed: true, why: `it allows port ${fmt(r)}`, fix: `${z} --remove-port=${fmt(r)}`, refuse };
   if (zone.protocols.includes(proto)) return { allowed: true, why: `it allows protocol ${proto}`, fix: `${z} --remove-protocol=${proto}`, refuse };
@@ -178,17 +180,19 @@ export function firewalldVerdict(st: FirewalldState, own: readonly string[], pro
   for (const z of st.zones) {
     for (const source of z.sources) {
       if (source.includes(':') || source.startsWith('ipset:')) continue;
-      const d = zoneDecision(z, st.services, proto, port, `source=${source}`);
+      const d = zoneDecision(z, st.services, proto, port, `firewall-cmd --zone=${z.name} --remove-source=${source}`);
       matches.push({ source, verdict: d.allowed ? 'accept' : d.refuse });
       (d.allowed ? granted : denied).push({ who: `source ${source}`, d, zone: z.name });
       if (d.allowed) from.push(`${source} (zone ${z.name})`);
     }
   }
   for (const [iface, z] of zoneOf) {
-    const d = zoneDecision(z, st.services, proto, port, `interface=${iface}`);
+    const d = zoneDecision(z, st.services, proto, port, `firewall-cmd --zone=${z.name} --remove-interface=${iface}`);
     matches.push({ iface, verdict: d.allowed ? 'accept' : d.refuse });
   }
-  const defaultDecision = fallback ? zoneDecision(fallback, st.services, proto, port, 'interface=IFACE') : undefined;
+  // An interface in no zone is in the default zone: an ACCEPT default zone is undone by going back to public.
+  const reset = fallback?.name === 'public' ? 'firewall-cmd --permanent --zone=public --set-target=default && firewall-cmd --reload' : 'firewall-cmd --set-default-zone=public';
+  const defaultDecision = fallback ? zoneDecision(fallback, st.services, proto, port, reset) : undefined;
   matches.push({ verdict: defaultDecision === undefined || defaultDecision.allowed ? 'accept' : defaultDecision.refuse });
   let outside = 0;
   for (const link of st.links) {
@@ -196,7 +200,7 @@ export function firewalldVerdict(st: FirewalldState, own: readonly string[], pro
     const z = zoneOf.get(link) ?? fallback;
     if (!z) continue;
     outside++;
-    const d = zoneOf.has(link) ? zoneDecision(z, st.services, proto, port, `interface=${link}`) : { ...(defaultDecision as ZoneDecision), fix: (defaultDecision as ZoneDecision).fix.replace('IFACE', link) };
+    const d = (zoneOf.has(link) ? zoneDecision(z, st.services, proto, port, `firewall-cmd --zone=${z.name} --remove-interface=${link}`) : defaultDecision) as ZoneDecision;
     const zone = zoneOf.has(link) ? z.name : `${z.name} (the default zone)`;
     (d.allowed ? granted : denied).push({ who: link, d, zone });
     if (d.allowed) from.push(`${link} (zone ${z.name})`);
@@ -246,13 +250,13 @@ async function ingressLinks(): Promise<string[]> {
 
 /** Reads what decides published ports: the zones, their services' ports, the host's links. */
 export async function readFirewalld(): Promise<FirewalldState> {
-  const [defaultZone, zonesText, links] = await Promise.all([fwcmd('--get-default-zone'), fwcmd('--list-all-zones'), ingressLinks()]);
+  const [defaultZone, zonesText, policies, links] = await Promise.all([fwcmd('--get-default-zone'), fwcmd('--list-all-zones'), fwcmd('--get-policies'), ingressLinks()]);
   const zones = parseZones(zonesText);
   const services = new Map<string, FirewalldService>();
   for (const name of new Set(zones.flatMap((z) => z.services))) {
     services.set(name, parseService(await fwcmd(`--info-service=${name}`)));
   }
-  return { defaultZone: defaultZone.trim(), zones, services, links };
+  return { defaultZone: defaultZone.trim(), zones, services, policies: words(policies), links };
 }
 
 /**
@@ -261,17 +265,16 @@ export async function readFirewalld(): Promise<FirewalldState> {
  * `docker` zone; they stay when berthd stops, so later starts need no reload.
  */
 export async function ensureBerthZone(st: FirewalldState): Promise<boolean> {
-  let made = false;
+  // The usual case, from what was read anyway: no call at all.
+  if (st.zones.some((z) => z.name === BERTH_ZONE) && st.policies.includes(BERTH_POLICY)) return false;
   if (!words(await fwcmd('--permanent', '--get-zones')).includes(BERTH_ZONE)) {
     await fwcmd('--permanent', `--new-zone=${BERTH_ZONE}`);
     await fwcmd('--permanent', `--zone=${BERTH_ZONE}`, '--set-target=ACCEPT');
     await fwcmd('--permanent', `--zone=${BERTH_ZONE}`, '--set-description=Berth bridge networks: containers reach the host and, through the berth-forwarding policy, other hosts');
-    made = true;
   }
   const policy = `--policy=${BERTH_POLICY}`;
   if (!words(await fwcmd('--permanent', '--get-policies')).includes(BERTH_POLICY)) {
     await fwcmd('--permanent', `--new-policy=${BERTH_POLICY}`);
-    made = true;
   }
   // Each part on its own (firewall-cmd takes one of ingress and egress a call), checked, so a
   // policy a crash left half made is finished.
@@ -283,11 +286,8 @@ export async function ensureBerthZone(st: FirewalldState): Promise<boolean> {
   ] as const) {
     if (have) continue;
     await fwcmd('--permanent', policy, arg);
-    made = true;
   }
   // Made now, or by an earlier start that did not get to its reload.
-  const live = st.zones.some((z) => z.name === BERTH_ZONE) && words(await fwcmd('--get-policies')).includes(BERTH_POLICY);
-  if (!made && live) return false;
   await fwcmd('--reload');
   return true;
 }

@@ -144,6 +144,9 @@ export class FirewallPublisher {
       const { bridges, ports } = this.state();
       const open = ports.flatMap(({ port: p }) => {
         const v = this.verdict(known, p);
+        // firewalld's verdicts are held by the zone table: here (a forward drop besides, such as
+        // dockerd's FORWARD policy) the port must only not be dropped.
+        if (v.matches) return [{ proto: p.proto, hostPort: p.hostPort, containerIp: p.containerIp, containerPort: p.containerPort, sources: 'any' as const }];
         return v.allowed === 'none' ? [] : [{ proto: p.proto, hostPort: p.hostPort, containerIp: p.containerIp, containerPort: p.containerPort, sources: v.allowed }];
       });
       const content = renderForwardChain(this.o.chainName, bridges, open);

@@ -48,9 +48,13 @@ async function makeNs(path: string): Promise<void> {
   ok(await run('unshare', [`--net=${path}`, 'true']), 'unshare');
 }
 
-/** A long-running child whose output goes to a log file of the lab's (read when a step fails). */
+/**
+ * A long-running child whose output goes to a log file of the lab's (read when a step fails). It
+ * gets SIGTERM should the test process die without its after() (setpriv's parent-death signal
+ * survives the execs down to dbus-daemon or firewalld, which keep this PID).
+ */
 function daemon(lab: Lab, name: string, file: string, args: string[]): ChildProcess {
-  const child = spawn(file, args, { env: lab.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('setpriv', ['--pdeathsig', 'SIGTERM', file, ...args], { env: lab.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
@@ -244,6 +248,12 @@ describe('published ports obey firewalld zones', () => {
   it('berthd stopping takes its bridges out of the zone', async () => {
     await D().halt();
     assert.deepEqual(await zoneInterfaces(L()), []);
+  });
+
+  it("this machine's own firewall is untouched: its ruleset, its /etc/firewalld", async () => {
+    await access(join(L().dir, 'etc-firewalld', 'zones', 'berth.xml'));
+    await assert.rejects(access('/etc/firewalld/zones/berth.xml'), 'the zone went into the copy only');
+    assert.doesNotMatch(ok(await run('nft', ['list', 'tables']), 'nft list tables').stdout, /table inet firewalld/);
   });
 
   it("--firewall-mode=docker keeps docker's behaviour: published ports bypass the zone", async () => {
