@@ -252,10 +252,9 @@ async function ingressLinks(): Promise<string[]> {
 export async function readFirewalld(): Promise<FirewalldState> {
   const [defaultZone, zonesText, policies, links] = await Promise.all([fwcmd('--get-default-zone'), fwcmd('--list-all-zones'), fwcmd('--get-policies'), ingressLinks()]);
   const zones = parseZones(zonesText);
-  const services = new Map<string, FirewalldService>();
-  for (const name of new Set(zones.flatMap((z) => z.services))) {
-    services.set(name, parseService(await fwcmd(`--info-service=${name}`)));
-  }
+  // firewall-cmd shows one service a call.
+  const names = [...new Set(zones.flatMap((z) => z.services))];
+  const services = new Map(await Promise.all(names.map(async (name) => [name, parseService(await fwcmd(`--info-service=${name}`))] as const)));
   return { defaultZone: defaultZone.trim(), zones, services, policies: words(policies), links };
 }
 
