@@ -165,7 +165,7 @@ export class FirewallPublisher {
    * Without firewalld, what Berth had added is forgotten (firewalld took its zone bindings with
    * it) and the zone table goes.
    */
-  private async syncZones(known: Known): Promise<void> {
+  private async syncZones(known: Known, reloaded = false): Promise<void> {
     const bridges = this.state().bridges.map((b) => b.name);
     const st = known.firewalld;
     if (!st) {
@@ -174,10 +174,11 @@ export class FirewallPublisher {
       this.appliedZones = undefined;
       return;
     }
-    if (await ensureBerthZone(st)) {
+    // Once: a zone that a reload did not bring in is left to the next ruleset change.
+    if (!reloaded && (await ensureBerthZone(st))) {
       this.o.log.info({ zone: BERTH_ZONE }, 'made the berth zone and the berth-forwarding policy in firewalld (permanent) and reloaded it');
       this.known = undefined;
-      return this.syncZones(await this.read());
+      return this.syncZones(await this.read(), true);
     }
     const inZone = new Set(st.zones.find((z) => z.name === BERTH_ZONE)?.interfaces ?? []);
     const missing = bridges.filter((b) => !inZone.has(b));
