@@ -10,6 +10,8 @@
 #     `docker build` means buildx only where a test links it (test/integration/outside/buildx.test.ts).
 #   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
 #     buildx (POST /build?version=2), in the same test.
+#   - ufw and firewalld (Debian bookworm, apt): host firewalls for the published-port tests, never
+#     enabled or started on this host.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
 #   - cri-tools v1.37.0 (crictl and critest), built from the Go module proxy into
 #     .cache/test-clients; containerd 1.6 and the CNI plugins (Debian) as critest's reference engine.
@@ -63,6 +65,51 @@ else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends ufw >/dev/null
   log "installed ufw"
+fi
+
+# --- firewalld ---------------------------------------------------------------------------------
+# The other host firewall published ports must obey (network/firewalld-publishing.test.ts). The
+# test runs it only in namespaces of its own, on a private system bus and a copy of /etc/firewalld,
+# so it must never run on this host: the package's scripts would start it (where systemd runs) and
+# enable it for the next boot. A policy-rc.d that refuses (the host's own, when it has one; else one
+# for this install only) stops the start, and `systemctl disable` undoes the enable and the D-Bus
+# activation alias that comes with it (a call to firewalld on the system bus would start it).
+firewalld_version="1.3.3-1~deb12u2"
+step="firewalld $firewalld_version (apt)"
+if [[ "$(dpkg-query -W -f='${Status} ${Version}' firewalld 2>/dev/null || true)" == "install ok installed $firewalld_version" ]]; then
+  log "firewalld $firewalld_version already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\n# install-test-clients.sh: no service starts while firewalld is installed\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    made_policy=1
+  fi
+  apt-get update -qq
+  install_status=0
+  apt-get install -y -qq --no-install-recommends "firewalld=$firewalld_version" >/dev/null || install_status=$?
+  if [[ -n "$made_policy" ]]; then rm -f "$policy"; fi
+  if [[ $install_status -ne 0 ]]; then exit "$install_status"; fi
+  log "installed firewalld $firewalld_version"
+fi
+step="firewalld stays off on this host"
+# Disabled the way an admin would, so deb-systemd-helper sees it was-disabled at an upgrade.
+if command -v systemctl >/dev/null; then
+  systemctl disable --quiet firewalld.service
+else
+  for link in /etc/systemd/system/multi-user.target.wants/firewalld.service /etc/systemd/system/dbus-org.fedoraproject.FirewallD1.service; do
+    if [[ -L "$link" ]]; then rm -f "$link"; fi
+  done
+fi
+if [[ -d /run/systemd/system ]] && systemctl is-active --quiet firewalld.service; then
+  echo "install-test-clients.sh: firewalld is running on this host; the tests need it off (they run their own)" >&2
+  exit 1
+fi
+if nft list tables 2>/dev/null | grep -qx 'table inet firewalld'; then
+  echo "install-test-clients.sh: this host's ruleset has firewalld's table: firewalld runs here, the tests need it off" >&2
+  exit 1
 fi
 
 # unpack NAME URL SHA256 DIR PROGRAM ARGS…: a Debian package unpacked (not installed) into DIR,

@@ -43,7 +43,7 @@ export interface DaemonNetworkOptions {
   iptables: boolean;
   ipForward: boolean;
   mtu: number;
-  /** berth: published ports obey the host firewall (ufw); docker: they bypass it, as with dockerd. */
+  /** berth: published ports obey the host firewall (ufw, firewalld zones); docker: they bypass it, as with dockerd. */
   firewallMode: 'berth' | 'docker';
 }
 
@@ -136,8 +136,8 @@ Options:
       --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
       --firewall-mode MODE       berth: a published port is reachable from other hosts only when the
-                                 host firewall (ufw) allows its port (default); docker: published
-                                 ports bypass the firewall, as they do with dockerd
+                                 host firewall (ufw, a firewalld zone) allows its port (default);
+                                 docker: published ports bypass the firewall, as with dockerd
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)

@@ -91,7 +91,8 @@ export class NetworkService {
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
     this.dns = new EmbeddedDns((net, name, source) => this.lookupName(net, name, source), (net, source) => this.upstreamsFor(net, source), log);
     this.guard = new SubnetGuard(() => [...this.records.values()], (r) => this.bridgeOf(r), log);
-    const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, ownTables: new Set([options.nftTable]), mode: options.firewallMode, enabled: options.iptables, log };
+    const zoneTable = `${options.nftTable}_zones`;
+    const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, zoneTable, ownTables: new Set([options.nftTable, zoneTable]), mode: options.firewallMode, enabled: options.iptables, log };
     this.firewall = new FirewallPublisher(firewall, () => ({
       bridges: this.bridgeNets().map((n) => ({ name: n.bridge, internal: n.internal, masquerade: n.masquerade })),
       ports: [...this.ports].flatMap(([id, ports]) => ports.map((port) => ({ containerId: id, name: this.options.containers().find((c) => c.Id === id)?.Name.slice(1) ?? id.slice(0, 12), port }))),
