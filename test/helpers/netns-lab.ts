@@ -6,7 +6,7 @@ import { run } from './test-daemon.js';
 
 /**
  * Two machines made of network namespaces: "host", where a test daemon runs
- * (TestDaemon.startInNetns), and "outside", joined to it by a veth `wan0`. Everything the daemon
+ * (TestDaemon.startInNetns), and "outside", joined to it by a veth (`wan0`). Everything the daemon
  * and the test do to routes, sysctls, firewalls and rules stays in them; removeLab() ends both.
  */
 export interface Lab {
@@ -24,6 +24,8 @@ export interface LabAddresses {
   /** IPv6 too (nodad, usable at once). */
   host6?: string;
   outside6?: string;
+  /** The veth's name on both sides (default wan0). */
+  link?: string;
 }
 
 async function makeNs(path: string): Promise<void> {
@@ -41,13 +43,15 @@ export async function makeLab(prefix: string, a: LabAddresses): Promise<Lab> {
     await makeNs(outside);
     await lab.ip(host, 'link', 'set', 'lo', 'up');
     await lab.ip(outside, 'link', 'set', 'lo', 'up');
-    await lab.ip(host, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wan0', 'netns', outside);
-    await lab.ip(host, 'addr', 'add', a.host4, 'dev', 'wan0');
-    await lab.ip(outside, 'addr', 'add', a.outside4, 'dev', 'wan0');
-    if (a.host6) await lab.ip(host, 'addr', 'add', a.host6, 'dev', 'wan0', 'nodad');
-    if (a.outside6) await lab.ip(outside, 'addr', 'add', a.outside6, 'dev', 'wan0', 'nodad');
-    await lab.ip(host, 'link', 'set', 'wan0', 'up');
-    await lab.ip(outside, 'link', 'set', 'wan0', 'up');
+    const link = a.link ?? 'wan0';
+    // Made inside the host namespace: the veth never exists in this machine's own.
+    await lab.ip(host, 'link', 'add', link, 'type', 'veth', 'peer', 'name', link, 'netns', outside);
+    await lab.ip(host, 'addr', 'add', a.host4, 'dev', link);
+    await lab.ip(outside, 'addr', 'add', a.outside4, 'dev', link);
+    if (a.host6) await lab.ip(host, 'addr', 'add', a.host6, 'dev', link, 'nodad');
+    if (a.outside6) await lab.ip(outside, 'addr', 'add', a.outside6, 'dev', link, 'nodad');
+    await lab.ip(host, 'link', 'set', link, 'up');
+    await lab.ip(outside, 'link', 'set', link, 'up');
   } catch (err) {
     await removeLab(lab);
     throw err;

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { ok, until } from '../../helpers/expect.js';
+import { makeLab as makeNetnsLab, removeLab as removeNetnsLab, type Lab as NetnsLab } from '../../helpers/netns-lab.js';
 
 /**
  * Published ports that obey firewalld (issue 19). A real firewalld (Debian's 1.3.3, nftables
@@ -18,10 +19,7 @@ import { ok, until } from '../../helpers/expect.js';
 const HOST_IP = '10.231.7.1';
 const OUTSIDE_IP = '10.231.7.2';
 
-interface Lab {
-  dir: string;
-  host: string;
-  outside: string;
+interface Lab extends NetnsLab {
   /** The private bus, for berthd and firewall-cmd. */
   env: NodeJS.ProcessEnv;
   processes: ChildProcess[];
@@ -43,11 +41,6 @@ const BUS_CONFIG = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//f
 </busconfig>
 `;
 
-async function makeNs(path: string): Promise<void> {
-  await writeFile(path, '');
-  ok(await run('unshare', [`--net=${path}`, 'true']), 'unshare');
-}
-
 /**
  * A long-running child whose output goes to a log file of the lab's (read when a step fails). It
  * gets SIGTERM should the test process die without its after() (setpriv's parent-death signal
@@ -64,23 +57,12 @@ function daemon(lab: Lab, name: string, file: string, args: string[]): ChildProc
 }
 
 async function makeLab(): Promise<Lab> {
-  const dir = await mkdtemp('/tmp/hfw-');
+  const base = await makeNetnsLab('hfw-', { host4: `${HOST_IP}/24`, outside4: `${OUTSIDE_IP}/24`, link: 'hfw0' });
+  const dir = base.dir;
   const socket = join(dir, 'bus');
   const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${socket}` };
-  const lab: Lab = { dir, host: join(dir, 'host'), outside: join(dir, 'outside'), env, processes: [], fw: (...args) => run('firewall-cmd', args, { env }) };
+  const lab: Lab = { ...base, env, processes: [], fw: (...args) => run('firewall-cmd', args, { env }) };
   try {
-    await makeNs(lab.host);
-    await makeNs(lab.outside);
-    const ip = async (ns: string, ...args: string[]): Promise<void> => void ok(await run('nsenter', [`--net=${ns}`, 'ip', ...args]), `ip ${args.join(' ')}`);
-    await ip(lab.host, 'link', 'set', 'lo', 'up');
-    await ip(lab.outside, 'link', 'set', 'lo', 'up');
-    // Made inside the host namespace: the veth never exists in this machine's own.
-    await ip(lab.host, 'link', 'add', 'hfw0', 'type', 'veth', 'peer', 'name', 'hfw0', 'netns', lab.outside);
-    await ip(lab.host, 'addr', 'add', `${HOST_IP}/24`, 'dev', 'hfw0');
-    await ip(lab.outside, 'addr', 'add', `${OUTSIDE_IP}/24`, 'dev', 'hfw0');
-    await ip(lab.host, 'link', 'set', 'hfw0', 'up');
-    await ip(lab.outside, 'link', 'set', 'hfw0', 'up');
-
     await writeFile(join(dir, 'bus.conf'), BUS_CONFIG(socket));
     daemon(lab, 'dbus', 'nsenter', [`--net=${lab.host}`, 'dbus-daemon', `--config-file=${join(dir, 'bus.conf')}`, '--nofork', '--nopidfile']);
     await until(async () => access(socket).then(() => true, () => undefined), 'the private system bus', 10_000);
@@ -113,8 +95,7 @@ async function removeLab(lab: Lab): Promise<void> {
     await exited;
     clearTimeout(timer);
   }
-  for (const ns of [lab.host, lab.outside]) await run('umount', ['-l', ns]);
-  await rm(lab.dir, { recursive: true, force: true });
+  await removeNetnsLab(lab);
 }
 
 /** A real connection from the outside namespace to the host's published port. */
