@@ -11,6 +11,9 @@
 #   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
 #     buildx (POST /build?version=2), in the same test.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
+#   - cri-stream-client (Go, test/tools/cri-stream-client): client-go's remotecommand executors and
+#     port-forward dialers, the client of the CRI streaming tests (test/integration/cri-streaming),
+#     built from the Go module proxy with client-go pinned in its go.mod.
 set -euo pipefail
 
 root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -101,6 +104,30 @@ unpack "docker buildx 0.13.1" "$pool/d/docker-buildx/docker-buildx_0.13.1%2Bds1-
 unpack "docker CLI 20.10" "$pool/d/docker.io/docker.io_20.10.24%2Bdfsg1-1%2Bdeb12u1%2Bb6_amd64.deb" \
   daf8ff8f7aa53e8533d38e386fcc2a11e8f3891210776fb78a84b98feb4eea0e \
   "$root/.cache/test-clients/docker.io-20.10.24" usr/bin/docker --version
+
+# --- cri-stream-client ---------------------------------------------------------------------
+# Built into .cache/test-clients/cri-stream-client-<client-go version>/ and rebuilt only when its
+# sources change. All k8s.io modules stay at one release (go.mod).
+client_go_version="v0.37.2"
+step="cri-stream-client (client-go $client_go_version, go build)"
+tool_src="$root/test/tools/cri-stream-client"
+tool_dir="$root/.cache/test-clients/cri-stream-client-$client_go_version"
+tool_sum="$(cat "$tool_src/go.mod" "$tool_src/go.sum" "$tool_src/main.go" | sha256sum | cut -d' ' -f1)"
+if [[ -x "$tool_dir/cri-stream-client" && "$(cat "$tool_dir.sha256" 2>/dev/null || true)" == "$tool_sum" ]]; then
+  log "cri-stream-client already built ($tool_dir)"
+else
+  if ! command -v go >/dev/null; then
+    echo "install-test-clients.sh: cri-stream-client needs the go command (Go 1.26) on PATH" >&2
+    exit 1
+  fi
+  grep -q "k8s.io/client-go $client_go_version" "$tool_src/go.mod"
+  mkdir -p "$tool_dir"
+  # The proxy is whatever this machine's Go is set up to reach.
+  (cd "$tool_src" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-$(go env GOPROXY)}" go build -trimpath -o "$tool_dir/cri-stream-client.new" .)
+  mv "$tool_dir/cri-stream-client.new" "$tool_dir/cri-stream-client"
+  echo "$tool_sum" >"$tool_dir.sha256"
+  log "built cri-stream-client into $tool_dir"
+fi
 
 step="done"
 log "done"

@@ -32,6 +32,7 @@ import (
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/transport/spdy"
 	"k8s.io/client-go/util/exec"
+	streamhttp "k8s.io/streaming/pkg/httpstream"
 )
 
 func fail(err error) {
@@ -39,9 +40,10 @@ func fail(err error) {
 	os.Exit(125)
 }
 
-// shouldFallback is kubectl's rule: fall back to SPDY when the WebSocket upgrade is refused.
+// shouldFallback is kubectl's rule: fall back to SPDY when the WebSocket upgrade is refused. Since
+// v0.37 client-go's WebSocket transport returns k8s.io/streaming's UpgradeFailureError.
 func shouldFallback(err error) bool {
-	return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	return streamhttp.IsUpgradeFailure(err) || streamhttp.IsHTTPSProxyError(err)
 }
 
 func config(u *url.URL) *rest.Config {

@@ -77,9 +77,13 @@ function parseSize(json: string): TerminalSize | undefined {
 /** The sizes a resize stream carries, until it ends. */
 export async function* terminalSizes(source: Readable): AsyncGenerator<TerminalSize> {
   const decoder = new TerminalSizeDecoder();
-  for await (const chunk of source as AsyncIterable<Buffer | string>) {
-    yield* decoder.push(chunk);
-    if (decoder.broken) return;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      yield* decoder.push(chunk);
+      if (decoder.broken) return;
+    }
+  } catch {
+    // The stream was torn down with its session (a reset, a closed connection): no more sizes.
   }
 }
 
