@@ -77,13 +77,13 @@ const STREAM_CREATION_TIMEOUT_MS = 30_000;
 export class StreamingServer {
   private readonly cache: RequestCache<Pending>;
   private readonly http: Server;
-  /** The subprotocol agreed for each WebSocket upgrade, for the ws server to answer with. */
+  /**
+   * The subprotocol agreed for each WebSocket upgrade, answered through the ws server's 'headers'
+   * event: ws itself refuses client-go's tunnel protocol, whose name ("SPDY/3.1+…") is no RFC 7230
+   * token, so the server agrees on protocols itself and hides the header from ws.
+   */
   private readonly agreed = new WeakMap<IncomingMessage, string>();
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    handleProtocols: (_offered, req) => this.agreed.get(req) || false,
-  });
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly sockets = new Set<Duplex>();
   private readonly log: Logger;
   private base = '';
@@ -93,6 +93,10 @@ export class StreamingServer {
     this.log = opts.log ?? silentLogger();
     this.http = createServer((req, res) => this.onPlainRequest(req, res));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      const protocol = this.agreed.get(req);
+      if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    });
     this.http.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -206,22 +210,24 @@ export class StreamingServer {
       const offered = String(req.headers['sec-websocket-protocol'] ?? '');
       return writeHttpError(socket, 403, `requested protocol(s) are not supported: [${offered}]; supports [${served.filter((p) => p).join(' ')}]`);
     }
+    const pending = this.take(kind, token);
+    if (!pending) return writeHttpError(socket, 404, NOT_FOUND);
+    // The kubelet forwards the ports of the CRI request; a request without any takes ?port=.
     let ports: number[] = [];
-    if (kind === 'portforward' && protocol !== SPDY_TUNNEL_PORT_FORWARD_PROTOCOL) {
+    if (pending.kind === 'portforward' && protocol !== SPDY_TUNNEL_PORT_FORWARD_PROTOCOL) {
       try {
-        ports = portsOf(req.url);
+        ports = pending.req.port.length > 0 ? pending.req.port : portsOf(req.url);
       } catch (err) {
         return writeHttpError(socket, 400, errorMessage(err));
       }
     }
-    const pending = this.take(kind, token);
-    if (!pending) return writeHttpError(socket, 404, NOT_FOUND);
     this.agreed.set(req, protocol);
+    delete req.headers['sec-websocket-protocol'];
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       if (pending.kind === 'portforward') {
         const o = this.portForwardOptions(pending.req);
         if (protocol === SPDY_TUNNEL_PORT_FORWARD_PROTOCOL) void serveSpdyTunnelPortForward(ws, o);
-        else void serveWebSocketPortForward(ws, protocol, pending.req.port.length > 0 ? pending.req.port : ports, o);
+        else void serveWebSocketPortForward(ws, protocol, ports, o);
         return;
       }
       void this.runCommand(pending, acceptWebSocketCommand(ws, protocol, streamOptions(pending.req)));
