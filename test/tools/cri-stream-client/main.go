@@ -3,7 +3,7 @@
 // the kubelet's API-server path run. Berth's integration tests build it (scripts/install-test-clients.sh)
 // so that what is tested is the server against a client nobody here wrote.
 //
-//	cri-stream-client exec --url URL [--transport spdy|websocket|fallback] [--ws-protocol P]
+//	cri-stream-client exec --url URL [--transport spdy|websocket|fallback] [--ws-protocol P] [--spdy-protocol P]
 //	    [--stdin] [--tty] [--no-stdout] [--stderr] [--sizes-fd N]
 //	  Streams this process's stdin/stdout/stderr; exits with the remote command's exit code. With
 //	  --sizes-fd, each line "ROWS COLS" read from that fd is a terminal resize; the size queue
@@ -50,7 +50,9 @@ func config(u *url.URL) *rest.Config {
 	return &rest.Config{Host: u.Scheme + "://" + u.Host}
 }
 
-type sizeQueue struct{ ch chan remotecommand.TerminalSize }
+type sizeQueue struct {
+	ch chan remotecommand.TerminalSize
+}
 
 func (q *sizeQueue) Next() *remotecommand.TerminalSize {
 	s, ok := <-q.ch
@@ -85,6 +87,7 @@ func execCmd(args []string) {
 	rawURL := fs.String("url", "", "streaming URL from Exec or Attach")
 	transport := fs.String("transport", "spdy", "spdy, websocket or fallback (websocket, then SPDY)")
 	wsProtocol := fs.String("ws-protocol", "", "offer only this WebSocket subprotocol (default: client-go's, v5.channel.k8s.io)")
+	spdyProtocol := fs.String("spdy-protocol", "", "offer only this SPDY subprotocol (default: client-go's, v5 down to channel.k8s.io)")
 	stdin := fs.Bool("stdin", false, "send this process's stdin")
 	tty := fs.Bool("tty", false, "ask for a terminal")
 	noStdout := fs.Bool("no-stdout", false, "do not ask for stdout")
@@ -97,6 +100,16 @@ func execCmd(args []string) {
 		fail(fmt.Errorf("--url: %q is no URL", *rawURL))
 	}
 	var ex remotecommand.Executor
+	spdyExecutor := func() (remotecommand.Executor, error) {
+		if *spdyProtocol == "" {
+			return remotecommand.NewSPDYExecutor(config(u), "POST", u)
+		}
+		tr, upgrader, err := spdy.RoundTripperFor(config(u))
+		if err != nil {
+			return nil, err
+		}
+		return remotecommand.NewSPDYExecutorForProtocols(tr, upgrader, "POST", u, *spdyProtocol)
+	}
 	websocket := func() (remotecommand.Executor, error) {
 		if *wsProtocol != "" {
 			return remotecommand.NewWebSocketExecutorForProtocols(config(u), "GET", u.String(), *wsProtocol)
@@ -105,13 +118,13 @@ func execCmd(args []string) {
 	}
 	switch *transport {
 	case "spdy":
-		ex, err = remotecommand.NewSPDYExecutor(config(u), "POST", u)
+		ex, err = spdyExecutor()
 	case "websocket":
 		ex, err = websocket()
 	case "fallback":
 		var ws, sp remotecommand.Executor
 		if ws, err = websocket(); err == nil {
-			if sp, err = remotecommand.NewSPDYExecutor(config(u), "POST", u); err == nil {
+			if sp, err = spdyExecutor(); err == nil {
 				ex, err = remotecommand.NewFallbackExecutor(ws, sp, shouldFallback)
 			}
 		}
