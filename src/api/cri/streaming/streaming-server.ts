@@ -234,19 +234,15 @@ export class StreamingServer {
     });
   }
 
-  private runCommand(pending: Pending, t: CommandTransport): Promise<void> {
+  private runCommand(pending: Exclude<Pending, { kind: 'portforward' }>, t: CommandTransport): Promise<void> {
     const { backend } = this.opts;
+    const opts = streamOptions(pending.req);
+    const { containerId } = pending.req;
     if (pending.kind === 'exec') {
-      const { containerId, cmd } = pending.req;
-      const opts = streamOptions(pending.req);
+      const { cmd } = pending.req;
       return serveCommand(t, async (io) => (await backend.exec(containerId, cmd, opts, io)).exitCode, 'error executing command in container', this.log);
     }
-    if (pending.kind === 'attach') {
-      const { containerId } = pending.req;
-      const opts = streamOptions(pending.req);
-      return serveCommand(t, async (io) => void (await backend.attach(containerId, opts, io)), 'error attaching to container', this.log);
-    }
-    return t.close();
+    return serveCommand(t, async (io) => void (await backend.attach(containerId, opts, io)), 'error attaching to container', this.log);
   }
 
   private portForwardOptions(req: PortForwardRequest): SpdyPortForwardOptions {
