@@ -116,14 +116,17 @@ tool_sum="$(cat "$tool_src/go.mod" "$tool_src/go.sum" "$tool_src/main.go" | sha2
 if [[ -x "$tool_dir/cri-stream-client" && "$(cat "$tool_dir.sha256" 2>/dev/null || true)" == "$tool_sum" ]]; then
   log "cri-stream-client already built ($tool_dir)"
 else
-  if ! command -v go >/dev/null; then
-    echo "install-test-clients.sh: cri-stream-client needs the go command (Go 1.26) on PATH" >&2
+  # A shell without /usr/local/go/bin on its PATH still finds the machine's Go there.
+  go_bin="$(command -v go || true)"
+  [[ -z "$go_bin" && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
+  if [[ -z "$go_bin" ]]; then
+    echo "install-test-clients.sh: cri-stream-client needs the go command (Go 1.26)" >&2
     exit 1
   fi
   grep -q "k8s.io/client-go $client_go_version" "$tool_src/go.mod"
   mkdir -p "$tool_dir"
   # The proxy is whatever this machine's Go is set up to reach.
-  (cd "$tool_src" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-$(go env GOPROXY)}" go build -trimpath -o "$tool_dir/cri-stream-client.new" .)
+  (cd "$tool_src" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-$("$go_bin" env GOPROXY)}" "$go_bin" build -trimpath -o "$tool_dir/cri-stream-client.new" .)
   mv "$tool_dir/cri-stream-client.new" "$tool_dir/cri-stream-client"
   echo "$tool_sum" >"$tool_dir.sha256"
   log "built cri-stream-client into $tool_dir"
