@@ -46,6 +46,16 @@ describe('CRI streaming: exec and attach', () => {
   }
 
   for (const t of TRANSPORTS.slice(0, 2)) {
+    test(`${t.name}: 2.7 MB of output (seq 1 400000) arrives whole and in order`, async () => {
+      const r = await StreamClient.run(['exec', '--url', execUrl(['sh', '-c', 'seq 1 400000'], { stderr: false }), ...t.args]);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines.length, 400001);
+      assert.ok(lines.slice(0, -1).every((l, i) => l === String(i + 1)), 'every line in order');
+    });
+  }
+
+  for (const t of TRANSPORTS.slice(0, 2)) {
     test(`${t.name}: stdin is piped to the command and its end reaches it (200 KiB, past SPDY's 64 KiB window)`, async () => {
       const input = Array.from({ length: 4000 }, (_, i) => `line ${i} ${'x'.repeat(40)}\n`).join('');
       assert.ok(input.length > 200_000);
