@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { constants } from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -28,12 +29,17 @@ export class HostStreamingBackend implements StreamingBackend {
   /** Every size a resize stream delivered. */
   readonly sizes: TerminalSize[] = [];
   readonly forwarded: Array<{ podSandboxId: string; port: number }> = [];
+  /** Each exec's end: its exit status and whether the client had gone away. */
+  readonly finished: Array<{ cmd: string[]; exitCode: number; aborted: boolean }> = [];
 
   async exec(containerId: string, cmd: string[], opts: StreamOptions, io: StreamIO): Promise<{ exitCode: number }> {
     this.execs.push({ containerId, cmd, opts });
     if (!opts.tty) {
-      const child = spawn(cmd[0] ?? 'false', cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-      return { exitCode: await this.connect(child, io) };
+      // A process group of its own, so that a client leaving ends the command's children too.
+      const child = spawn(cmd[0] ?? 'false', cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const exitCode = await this.connect(child, io);
+      this.finished.push({ cmd, exitCode, aborted: io.signal.aborted });
+      return { exitCode };
     }
     // The first size arrives right after the streams open; the shell applies it before the command runs.
     const sizes = io.resize[Symbol.asyncIterator]();
@@ -41,7 +47,7 @@ export class HostStreamingBackend implements StreamingBackend {
     const size = first && !first.done ? first.value : { width: 80, height: 24 };
     this.sizes.push(size);
     const line = `stty rows ${size.height} cols ${size.width}; exec ${cmd.map(shellQuote).join(' ')}`;
-    const child = spawn('script', ['-qfec', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     void this.followResizes(child, sizes);
     return { exitCode: await this.connect(child, io) };
   }
@@ -83,13 +89,19 @@ export class HostStreamingBackend implements StreamingBackend {
     };
     copy(child.stdout, io.stdout);
     copy(child.stderr, io.stderr);
-    const onAbort = (): void => void child.kill('SIGKILL');
+    const onAbort = (): void => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // not a group leader (attach's processes)
+      }
+    };
     io.signal.addEventListener('abort', onAbort);
     return new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, sig) => {
         io.signal.removeEventListener('abort', onAbort);
-        void Promise.all(outputs).then(() => resolve(code ?? (sig ? 128 : 1)));
+        void Promise.all(outputs).then(() => resolve(code ?? 128 + (sig ? constants.signals[sig] : 0)));
       });
     });
   }

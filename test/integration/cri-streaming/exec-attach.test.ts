@@ -94,6 +94,22 @@ describe('CRI streaming: exec and attach', () => {
     });
   }
 
+  for (const t of TRANSPORTS.slice(0, 2)) {
+    test(`${t.name}: a client that goes away mid-command: the backend is told (AbortSignal) and its command ends`, async () => {
+      const cmd = ['sh', '-c', `echo started; sleep 30 # ${t.name}`];
+      const c = StreamClient.start(['exec', '--url', execUrl(cmd, { stderr: false }), ...t.args]);
+      try {
+        await c.expect(/started\n/);
+        c.kill();
+        for (let i = 0; i < 100 && !backend.finished.some((f) => f.cmd[2] === cmd[2]); i++) await sleep(50);
+        const end = backend.finished.find((f) => f.cmd[2] === cmd[2]);
+        assert.deepEqual(end, { cmd, exitCode: 137, aborted: true });
+      } finally {
+        c.kill();
+      }
+    });
+  }
+
   test('SPDY v3, v2 and v1 (older clients): output as before, a failure as text on the error stream', async () => {
     for (const protocol of ['v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']) {
       const ok = await StreamClient.run(['exec', '--url', execUrl(['sh', '-c', 'echo old; echo older >&2']), '--stderr', '--spdy-protocol', protocol]);
