@@ -11,6 +11,8 @@
 #   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
 #     buildx (POST /build?version=2), in the same test.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
+#   - cri-tools v1.37.0 (crictl and critest), built from the Go module proxy into
+#     .cache/test-clients; containerd 1.6 and the CNI plugins (Debian) as critest's reference engine.
 #   - cri-stream-client (Go, test/tools/cri-stream-client): client-go's remotecommand executors and
 #     port-forward dialers, the client of the CRI streaming tests (test/integration/cri-streaming),
 #     built from the Go module proxy with client-go pinned in its go.mod.
@@ -104,6 +106,57 @@ unpack "docker buildx 0.13.1" "$pool/d/docker-buildx/docker-buildx_0.13.1%2Bds1-
 unpack "docker CLI 20.10" "$pool/d/docker.io/docker.io_20.10.24%2Bdfsg1-1%2Bdeb12u1%2Bb6_amd64.deb" \
   daf8ff8f7aa53e8533d38e386fcc2a11e8f3891210776fb78a84b98feb4eea0e \
   "$root/.cache/test-clients/docker.io-20.10.24" usr/bin/docker --version
+
+# --- cri-tools ----------------------------------------------------------------------------
+# crictl (a plain `go install`) and critest (a Go test binary: `go test -c` of its module's
+# cmd/critest, from a writable copy of the module the proxy serves), at one pinned version, into
+# .cache/test-clients/{crictl,critest}-VERSION. Nothing of cri-tools enters the repository.
+cri_version="v1.37.0"
+gobuild() {
+  local name="$1" dir="$root/.cache/test-clients/$1-$cri_version"
+  step="$name $cri_version (Go module proxy)"
+  if [[ -x "$dir/$name" && "$(cat "$dir/VERSION" 2>/dev/null || true)" == "$cri_version" ]]; then
+    log "$name $cri_version already built"
+    return
+  fi
+  command -v go >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq --no-install-recommends golang-go >/dev/null; }
+  local tmp
+  mkdir -p "$root/.cache/test-clients"
+  tmp="$(mktemp -d "$root/.cache/test-clients/.build.XXXXXX")"
+  if [[ "$name" == crictl ]]; then
+    GOBIN="$tmp" GOFLAGS=-mod=mod go install "sigs.k8s.io/cri-tools/cmd/crictl@$cri_version"
+  else
+    GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/cri-tools@$cri_version" >"$tmp/module.json"
+    src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' "$tmp/module.json")"
+    cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
+    (cd "$tmp/src" && GOFLAGS=-mod=mod go test -c -o "$tmp/critest" ./cmd/critest)
+    rm -rf "$tmp/src" "$tmp/module.json"
+  fi
+  "$tmp/$name" --version >/dev/null 2>&1
+  echo "$cri_version" >"$tmp/VERSION"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  log "built $name $cri_version into $dir"
+}
+gobuild crictl
+gobuild critest
+
+step="containerd and CNI plugins (apt)"
+if [[ -x /usr/bin/containerd && -x /usr/lib/cni/bridge && -x /usr/lib/cni/portmap ]]; then
+  log "containerd and CNI plugins already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # containerd's package would start it as a service: a policy-rc.d of our own (only if the host
+  # has none) keeps services down while installing; the tests start private containerds only.
+  own_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends containerd containernetworking-plugins >/dev/null || { [[ -n "$own_policy" ]] && rm -f /usr/sbin/policy-rc.d; false; }
+  [[ -n "$own_policy" ]] && rm -f /usr/sbin/policy-rc.d
+  log "installed containerd and CNI plugins"
+fi
 
 # --- cri-stream-client ---------------------------------------------------------------------
 # Built into .cache/test-clients/cri-stream-client-<client-go version>/ and rebuilt only when its

@@ -21,6 +21,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   bridge: 'string',
   bip: 'string',
   'fixed-cidr': 'string',
+  ipv6: 'boolean',
+  'fixed-cidr-v6': 'string',
   'default-address-pools': 'address-pools',
   iptables: 'boolean',
   'ip-forward': 'boolean',

@@ -36,6 +36,9 @@ export interface DaemonNetworkOptions {
   bridge: string;
   bip: string | undefined;
   fixedCidr: string | undefined;
+  /** --ipv6: the default bridge gets an IPv6 prefix too (--fixed-cidr-v6, else a unique local /64). */
+  ipv6: boolean;
+  fixedCidrV6: string | undefined;
   defaultAddressPools: string[];
   iptables: boolean;
   ipForward: boolean;
@@ -69,6 +72,8 @@ export interface ConfigFileValues {
   bridge?: string | undefined;
   bip?: string | undefined;
   'fixed-cidr'?: string | undefined;
+  ipv6?: boolean | undefined;
+  'fixed-cidr-v6'?: string | undefined;
   'default-address-pools'?: Array<{ base: string; size: number }> | undefined;
   iptables?: boolean | undefined;
   'ip-forward'?: boolean | undefined;
@@ -125,6 +130,8 @@ Options:
                                  table is named after it (berth, or berth_NAME)
       --bip CIDR                 the default bridge's own address, e.g. 10.20.0.1/24
       --fixed-cidr CIDR          give default-bridge containers addresses from this range only
+      --ipv6                     give the default bridge IPv6 too (NAT66 out, ports on [::])
+      --fixed-cidr-v6 CIDR       the default bridge's IPv6 prefix (default: a unique local /64)
       --default-address-pool base=CIDR,size=BITS   pools for networks without --subnet (repeatable)
       --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
@@ -178,6 +185,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         bridge: { type: 'string', short: 'b' },
         bip: { type: 'string' },
         'fixed-cidr': { type: 'string' },
+        ipv6: { type: 'boolean' },
+        'fixed-cidr-v6': { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
         iptables: { type: 'boolean' },
         'ip-forward': { type: 'boolean' },
@@ -221,6 +230,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.bridge !== undefined ? { bridge: values.bridge } : {}),
     ...(values.bip !== undefined ? { bip: values.bip } : {}),
     ...(values['fixed-cidr'] !== undefined ? { fixedCidr: values['fixed-cidr'] } : {}),
+    ...(values.ipv6 !== undefined ? { ipv6: values.ipv6 } : {}),
+    ...(values['fixed-cidr-v6'] !== undefined ? { fixedCidrV6: values['fixed-cidr-v6'] } : {}),
     ...(values['default-address-pool'] ? { defaultAddressPools: values['default-address-pool'] } : {}),
     ...(values.iptables !== undefined ? { iptables: values.iptables } : {}),
     ...(values['ip-forward'] !== undefined ? { ipForward: values['ip-forward'] } : {}),
@@ -251,7 +262,7 @@ function logOptFlags(list: string[]): Record<string, string> {
 
 /** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
 function boolFlagValue(arg: string): string {
-  const m = /^--(iptables|ip-forward|debug)=(true|false|1|0)$/.exec(arg);
+  const m = /^--(iptables|ip-forward|ipv6|debug)=(true|false|1|0)$/.exec(arg);
   if (!m) return arg;
   return m[2] === 'true' || m[2] === '1' ? `--${m[1]}` : `--no-${m[1]}`;
 }
@@ -268,7 +279,7 @@ export function mergeOptions(
   flags: {
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
-    bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
+    bridge?: string; bip?: string; fixedCidr?: string; ipv6?: boolean; fixedCidrV6?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
   },
@@ -318,6 +329,8 @@ function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigF
     bridge,
     bip: flags.bip ?? file.bip,
     fixedCidr: flags.fixedCidr ?? file['fixed-cidr'],
+    ipv6: flags.ipv6 ?? file.ipv6 ?? false,
+    fixedCidrV6: flags.fixedCidrV6 ?? file['fixed-cidr-v6'],
     defaultAddressPools: flags.defaultAddressPools ?? (file['default-address-pools'] ?? []).map((p) => `base=${p.base},size=${p.size}`),
     iptables: flags.iptables ?? file.iptables ?? true,
     ipForward: flags.ipForward ?? file['ip-forward'] ?? true,

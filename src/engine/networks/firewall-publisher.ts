@@ -107,7 +107,9 @@ export class FirewallPublisher {
         return;
       }
       const { bridges, ports } = this.state();
+      // The chain is IPv4 (iptables): IPv6 ports are not forwarded through it.
       const open = ports.flatMap(({ port: p }) => {
+        if (p.hostIp.includes(':') || p.containerIp.includes(':')) return [];
         const v = this.verdict(facts, ufw, p);
         return v.allowed === 'none' ? [] : [{ proto: p.proto, hostPort: p.hostPort, containerIp: p.containerIp, containerPort: p.containerPort, sources: v.allowed }];
       });
