@@ -15,6 +15,9 @@
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
 #   - cri-tools v1.37.0 (crictl and critest), built from the Go module proxy into
 #     .cache/test-clients; containerd 1.6 and the CNI plugins (Debian) as critest's reference engine.
+#   - cri-stream-client (Go, test/tools/cri-stream-client): client-go's remotecommand executors and
+#     port-forward dialers, the client of the CRI streaming tests (test/integration/cri-streaming),
+#     built from the Go module proxy with client-go pinned in its go.mod.
 set -euo pipefail
 
 root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -200,6 +203,33 @@ else
   apt-get install -y -qq --no-install-recommends containerd containernetworking-plugins >/dev/null || { [[ -n "$own_policy" ]] && rm -f /usr/sbin/policy-rc.d; false; }
   [[ -n "$own_policy" ]] && rm -f /usr/sbin/policy-rc.d
   log "installed containerd and CNI plugins"
+fi
+
+# --- cri-stream-client ---------------------------------------------------------------------
+# Built into .cache/test-clients/cri-stream-client-<client-go version>/ and rebuilt only when its
+# sources change. All k8s.io modules stay at one release (go.mod).
+client_go_version="v0.37.2"
+step="cri-stream-client (client-go $client_go_version, go build)"
+tool_src="$root/test/tools/cri-stream-client"
+tool_dir="$root/.cache/test-clients/cri-stream-client-$client_go_version"
+tool_sum="$(cat "$tool_src/go.mod" "$tool_src/go.sum" "$tool_src/main.go" | sha256sum | cut -d' ' -f1)"
+if [[ -x "$tool_dir/cri-stream-client" && "$(cat "$tool_dir.sha256" 2>/dev/null || true)" == "$tool_sum" ]]; then
+  log "cri-stream-client already built ($tool_dir)"
+else
+  # A shell without /usr/local/go/bin on its PATH still finds the machine's Go there.
+  go_bin="$(command -v go || true)"
+  [[ -z "$go_bin" && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
+  if [[ -z "$go_bin" ]]; then
+    echo "install-test-clients.sh: cri-stream-client needs the go command (Go 1.26)" >&2
+    exit 1
+  fi
+  grep -q "k8s.io/client-go $client_go_version" "$tool_src/go.mod"
+  mkdir -p "$tool_dir"
+  # The proxy is whatever this machine's Go is set up to reach.
+  (cd "$tool_src" && GOFLAGS=-mod=mod GOPROXY="${GOPROXY:-$("$go_bin" env GOPROXY)}" "$go_bin" build -trimpath -o "$tool_dir/cri-stream-client.new" .)
+  mv "$tool_dir/cri-stream-client.new" "$tool_dir/cri-stream-client"
+  echo "$tool_sum" >"$tool_dir.sha256"
+  log "built cri-stream-client into $tool_dir"
 fi
 
 step="done"
