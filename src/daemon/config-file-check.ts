@@ -30,6 +30,7 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   mtu: 'integer',
   'insecure-registries': 'string[]',
   'registry-mirrors': 'string[]',
+  'registry-hosts-dir': 'string',
   'log-opts': 'string-map',
   'storage-budget': 'string-map',
   'keep-removed': 'string',

@@ -23,6 +23,8 @@ export interface DaemonOptions {
   network: DaemonNetworkOptions;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** containerd's hosts.toml directory: mirrors of any registry. */
+  registryHostsDir: string;
   /** json-file options every new container gets unless it sets its own (log-config.ts). */
   logOpts: Record<string, string>;
   /** The disk budget (storage-budget.ts); none, and no collection ever, unless set. */
@@ -52,6 +54,7 @@ export const DEFAULTS = {
   dataRoot: '/var/lib/berth',
   execRoot: '/run/berth',
   configFile: '/etc/berth/daemon.json',
+  registryHostsDir: '/etc/berth/certs.d',
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
   bridge: 'berth0',
@@ -81,6 +84,7 @@ export interface ConfigFileValues {
   mtu?: number | undefined;
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
+  'registry-hosts-dir'?: string | undefined;
   'log-opts'?: Record<string, string> | undefined;
   'storage-budget'?: Record<string, string> | undefined;
   'keep-removed'?: string | undefined;
@@ -150,6 +154,8 @@ Options:
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
       --registry-mirror URL      Docker Hub mirror tried first for docker.io pulls (repeatable)
+      --registry-hosts-dir DIR   mirrors of any registry, as containerd's <DIR>/<host>/hosts.toml
+                                 (default /etc/berth/certs.d)
   -v, --version                  print the version and quit
   -h, --help                     print this help
 `;
@@ -199,6 +205,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         tlskey: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
+        'registry-hosts-dir': { type: 'string' },
         'log-opt': { type: 'string', multiple: true },
         'storage-budget': { type: 'string' },
         'keep-removed': { type: 'string' },
@@ -239,6 +246,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
+    ...(values['registry-hosts-dir'] !== undefined ? { registryHostsDir: values['registry-hosts-dir'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
     ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
     ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
@@ -280,7 +288,7 @@ export function mergeOptions(
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
     bridge?: string; bip?: string; fixedCidr?: string; ipv6?: boolean; fixedCidrV6?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
-    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
+    insecureRegistries?: string[]; registryMirrors?: string[]; registryHostsDir?: string; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
   },
   file: ConfigFileValues,
@@ -305,6 +313,7 @@ export function mergeOptions(
     network: networkOptions(flags, file),
     insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
+    registryHostsDir: flags.registryHostsDir ?? file['registry-hosts-dir'] ?? DEFAULTS.registryHostsDir,
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
     ...storageBudget(flags.storageBudget, file['storage-budget']),

@@ -95,7 +95,8 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
+    // The registry hosts directory is the daemon's own (`certs.d` under its root): never the host's /etc/berth.
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--registry-hosts-dir', join(this.root, 'certs.d'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     // nsenter execs berthd in place: the child's PID is berthd's.

@@ -2,12 +2,17 @@
  * `node dist/test/outside/critest-run.js containerd|berth [focus]`: one critest run against a
  * private engine, the results as a table on stdout (for docs/cri-coverage.md and by hand).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RegistryProcess } from '../helpers/registry-process.js';
-import { TestDaemon } from '../helpers/test-daemon.js';
-import { pushStandIns, runCritest, startContainerd } from './critest.js';
+import { run, TestDaemon } from '../helpers/test-daemon.js';
+import { makeNetns, pushStandIns, runCritest, startContainerd } from './critest.js';
 
 const [engine = 'containerd', focus] = process.argv.slice(2);
 const registry = await RegistryProcess.start();
+const dir = await mkdtemp(join(tmpdir(), 'berth-critest-run-'));
+const netns = join(dir, 'netns');
 try {
   const builder = await TestDaemon.startWithBusybox();
   try {
@@ -15,11 +20,15 @@ try {
   } finally {
     await builder.stop();
   }
+  await makeNetns(netns);
+  await registry.halt();
+  registry.netns = netns;
+  await registry.launch();
   if (engine !== 'containerd') throw new Error(`unknown engine ${engine}`);
-  const c = await startContainerd(registry.host);
+  const c = await startContainerd(registry.host, netns);
   try {
     const t0 = Date.now();
-    const { results } = await runCritest({ endpoint: c.endpoint, registry: registry.host, netns: c.netns, ...(focus ? { focus } : {}) });
+    const { results } = await runCritest({ endpoint: c.endpoint, netns, ...(focus ? { focus } : {}) });
     const counts: Record<string, number> = {};
     for (const [name, r] of results) {
       counts[r.state] = (counts[r.state] ?? 0) + 1;
@@ -31,4 +40,6 @@ try {
   }
 } finally {
   await registry.stop();
+  await run('umount', ['-l', netns]);
+  await rm(dir, { recursive: true, force: true });
 }

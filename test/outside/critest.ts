@@ -5,9 +5,12 @@
  * (a Go test binary: `go test -c ./cmd/critest`). Its test images live in the Kubernetes image
  * registries, which this machine cannot reach: stand-ins are built here from Berth's bootstrapped
  * busybox, each with what critest checks of the original (its files, USER, a web server on the
- * port it probes, a process named nginx), pushed to a Berth registry and named to critest with
- * `-registry-prefix`, which rewrites every image it pulls to `<prefix>/<path>`. The one image
- * critest names by digest cannot be matched by any local build: that spec is skipped, by name.
+ * port it probes, a process named nginx), pushed to a Berth registry under the original's path,
+ * and the engine is told that registry mirrors the Kubernetes ones (containerd's registry
+ * mirrors; Berth's hosts.toml directory). critest's own `-registry-prefix` cannot serve: it drops
+ * the tag of every fully qualified name it rewrites, and specs compare RepoTags with the original
+ * names. The one image critest names by digest cannot be matched by any local build: that spec
+ * is skipped, by name.
  *
  * Each engine runs in a network namespace of the run's own, with critest beside it: pods, CNI
  * bridges, host ports and iptables rules stay there and go with it.
@@ -24,6 +27,9 @@ import { unmountUnder } from '../helpers/mounts.js';
 export const CRITEST_VERSION = 'v1.37.0';
 export const CRITEST_BIN = join(REPO_ROOT, '.cache/test-clients', `critest-${CRITEST_VERSION}`, 'critest');
 export const CRICTL_BIN = join(REPO_ROOT, '.cache/test-clients', `crictl-${CRITEST_VERSION}`, 'crictl');
+
+/** The registries critest pulls from, all mirrored by the stand-ins' registry. */
+export const MIRRORED = ['registry.k8s.io', 'gcr.io', 'k8s.gcr.io'];
 
 /** Specs no stand-in can serve, with why (they are skipped, not failed). */
 export const SKIPPED_SPECS: Record<string, string> = {
@@ -56,6 +62,19 @@ COPY nginx /usr/sbin/nginx
 ENV PORT=${port}
 CMD ["/usr/sbin/nginx"]
 `;
+/** Debian's busybox-static, which Berth's busybox is made from, has no pgrep applet; critest runs `pgrep sleep`. */
+const PGREP_SCRIPT = `#!/bin/sh
+found=1
+for d in /proc/[0-9]*; do
+  if [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ]; then echo "\${d#/proc/}"; found=0; fi
+done
+exit $found
+`;
+/** Apache's httpd says its name on stderr as it starts (critest looks for it in the log). */
+const HTTPD = `FROM busybox
+RUN mkdir -p /htdocs && echo '<html><body><h1>It works!</h1></body></html>' > /htdocs/index.html
+CMD ["sh", "-c", "echo 'httpd: serving /htdocs on port 80' >&2; exec httpd -f -p 80 -h /htdocs"]
+`;
 /** busybox's own image has www-data (33); Berth's bootstrapped one has root and nobody only. */
 const WWW_DATA = `RUN echo 'www-data:x:33:33:www-data:/var/www:/bin/false' >> /etc/passwd && echo 'www-data:x:33:' >> /etc/group`;
 const withFile = (name: string): StandIn['dockerfile'] => `FROM busybox\nCOPY ${name} /${name}\n`;
@@ -63,7 +82,8 @@ const user = (u: string): string => `FROM busybox\n${WWW_DATA}\nUSER ${u}\n`;
 
 const STAFF = 'k8s-staging-cri-tools';
 export const STAND_INS: StandIn[] = [
-  { path: 'e2e-test-images/busybox', tags: ['1.29-2'], dockerfile: 'FROM busybox\n' },
+  { path: 'e2e-test-images/busybox', tags: ['1.29-2'], dockerfile: 'FROM busybox\nCOPY pgrep /bin/pgrep\n', files: { pgrep: PGREP_SCRIPT } },
+  { path: 'e2e-test-images/httpd', tags: ['2.4.39-4'], dockerfile: HTTPD },
   { path: 'e2e-test-images/nginx', tags: ['1.14-2'], dockerfile: NGINX(80), files: { nginx: NGINX_SCRIPT } },
   { path: `${STAFF}/hostnet-nginx-amd64`, tags: ['latest'], dockerfile: NGINX(12003), files: { nginx: NGINX_SCRIPT } },
   ...['test-image-1', 'test-image-2', 'test-image-3', 'test-image-latest', 'test-image-digest'].map((n) => ({ path: `${STAFF}/${n}`, tags: ['latest'], dockerfile: withFile(n), files: { [n]: '' } })),
@@ -101,7 +121,7 @@ export async function pushStandIns(d: TestDaemon, registry: string): Promise<voi
       await writeFile(join(ctx, 'Dockerfile'), img.dockerfile);
       for (const [name, content] of Object.entries(img.files ?? {})) {
         await writeFile(join(ctx, name), content);
-        if (name === 'nginx') await chmod(join(ctx, name), 0o755);
+        if (name === 'nginx' || name === 'pgrep') await chmod(join(ctx, name), 0o755);
       }
       if (img.path === 'pause') await copyFile(join(REPO_ROOT, 'build/Release/berth-pause'), join(ctx, 'berth-pause'));
       const refs = img.tags.map((t) => `${registry}/${img.path}:${t}`);
@@ -150,8 +170,6 @@ export function parseGinkgoReport(json: string): Map<string, SpecResult> {
 
 export interface CritestRun {
   endpoint: string;
-  /** host:port of the registry holding the stand-ins. */
-  registry: string;
   /** The namespace the engine listens in (critest connects to pods and host ports there). */
   netns: string;
   focus?: string;
@@ -166,7 +184,7 @@ export async function runCritest(o: CritestRun): Promise<{ results: Map<string, 
     const skip = Object.keys(SKIPPED_SPECS).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
     const args = [
       `--net=${o.netns}`, CRITEST_BIN,
-      `-runtime-endpoint=${o.endpoint}`, `-image-endpoint=${o.endpoint}`, `-registry-prefix=${o.registry}`,
+      `-runtime-endpoint=${o.endpoint}`, `-image-endpoint=${o.endpoint}`,
       `-ginkgo.json-report=${report}`, '-ginkgo.no-color', `-ginkgo.timeout=${Math.round((o.timeoutMs ?? 20 * 60_000) / 1000)}s`,
       ...(o.focus ? [`-ginkgo.focus=${o.focus}`] : []), `-ginkgo.skip=${skip}`,
     ];
@@ -204,12 +222,12 @@ export interface Containerd {
 }
 
 /**
- * Debian's containerd 1.6 with a private root, state, sockets, CNI config and cgroup namespace
- * of CRI pods, in its own network namespace: the reference engine of the critest comparison.
+ * Debian's containerd 1.6 with a private root, state, sockets and CNI config, in the network
+ * namespace `netns` (the caller's): the reference engine of the critest comparison. `registry`
+ * (host:port, reachable in that namespace) mirrors the Kubernetes registries.
  */
-export async function startContainerd(registry: string): Promise<Containerd> {
+export async function startContainerd(registry: string, netns: string): Promise<Containerd> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-containerd-'));
-  const netns = join(dir, 'netns');
   const sock = join(dir, 'containerd.sock');
   let child: ChildProcess | undefined;
   let log = '';
@@ -226,11 +244,9 @@ export async function startContainerd(registry: string): Promise<Containerd> {
     // A shim still running is ours only if it names this run's socket.
     for (const pid of await shimsOf(sock)) process.kill(pid, 'SIGKILL');
     await unmountUnder(dir);
-    await run('umount', ['-l', netns]);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
   try {
-    await makeNetns(netns);
     await mkdir(join(dir, 'net.d'), { recursive: true });
     await writeFile(join(dir, 'net.d', '10-critest.conflist'), cniConflist('critest', 'cni-critest', '10.89.0.0/16', dir));
     const config = `version = 2
@@ -245,22 +261,31 @@ state = "${dir}/state"
 [plugins."io.containerd.internal.v1.opt"]
   path = "${dir}/opt"
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${registry}/pause:3.9"
+  sandbox_image = "registry.k8s.io/pause:3.9"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
+  # Root here lacks CAP_SYS_RESOURCE: containerd may not lower a process's oom_score_adj.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      # Debian's runc 1.1.5 cannot start containers on this kernel (\"can't get final child's PID
+      # from pipe\"); crun, Berth's default runtime, through the same shim.
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = "/usr/bin/crun"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${dir}/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."${registry}"]
-    endpoint = ["http://${registry}"]
-`;
+${MIRRORED.map((r) => `  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."${r}"]\n    endpoint = ["http://${registry}"]\n`).join('')}`;
     await writeFile(join(dir, 'config.toml'), config);
-    child = spawn('nsenter', [`--net=${netns}`, '/usr/bin/containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // On a hybrid cgroup host crun refuses a cgroup2 mount with controllers in it: containerd, its
+    // shims and crun run in a mount namespace without it, as Berth runs crun (oci-runtime.ts). The
+    // mounts containerd makes stay in that namespace and go with its last process.
+    const unified = (await run('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'])).stdout.trim().split('\n').filter(Boolean);
+    const script = `${unified.map((m) => `umount -l ${m}; `).join('')}exec nsenter --net=${netns} /usr/bin/containerd --config ${join(dir, 'config.toml')}`;
+    child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
     for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
