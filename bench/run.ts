@@ -20,8 +20,10 @@ const DOC = join(REPO, 'docs/benchmarks.md');
 const args = new Set(process.argv.slice(2));
 
 /** Engines in the table's column order; the ratio columns divide by dockerd's value. */
-const COLUMNS = ['berth CLI → berthd', 'docker CLI → berthd', 'docker CLI → dockerd', 'podman', 'raw crun run (floor)', 'raw runc run (floor)'];
+const COLUMNS = ['berth CLI → berthd', 'docker CLI → berthd', 'docker CLI → dockerd', 'podman', 'containerd 1.6 (CRI)', 'raw crun run (floor)', 'raw runc run (floor)'];
 const BASELINE = 'docker CLI → dockerd';
+/** Rows dockerd has no part in (the CRI) take their ratio against containerd. */
+const CRI_BASELINE = 'containerd 1.6 (CRI)';
 
 function installPeers(): void {
   const missing = [['/usr/sbin/dockerd', 'docker.io'], ['/usr/bin/podman', 'podman']].filter(([bin]) => !existsSync(bin as string)).map(([, pkg]) => pkg as string);
@@ -37,14 +39,14 @@ function fmt(v: number | undefined, unit: string): string {
 }
 
 function table(results: BenchResult[]): string {
-  const out = [`| bench | metric | unit | ${COLUMNS.join(' | ')} | berthd ÷ dockerd (berth CLI) | berthd ÷ dockerd (docker CLI) |`, `|---|---|---|${COLUMNS.map(() => '---:').join('|')}|---:|---:|`];
+  const out = [`| bench | metric | unit | ${COLUMNS.join(' | ')} | berthd ÷ dockerd (berth CLI; CRI rows: ÷ containerd) | berthd ÷ dockerd (docker CLI) |`, `|---|---|---|${COLUMNS.map(() => '---:').join('|')}|---:|---:|`];
   const keys = [...new Set(results.map((r) => `${r.bench}\u0000${r.metric}`))];
   for (const key of keys) {
     const [bench, metric] = key.split('\u0000') as [string, string];
     const rows = results.filter((r) => r.bench === bench && r.metric === metric);
     const unit = rows[0]?.unit ?? '';
     const value = (engine: string): number | undefined => rows.find((r) => r.engine === engine || (engine === 'berth CLI → berthd' && r.engine === 'berthd'))?.value;
-    const base = value(BASELINE);
+    const base = value(BASELINE) ?? value(CRI_BASELINE);
     const ratio = (engine: string): string => {
       const v = value(engine);
       return v !== undefined && base ? `${(v / base).toFixed(2)}×` : '–';

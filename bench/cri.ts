@@ -1,0 +1,111 @@
+/**
+ * Kubernetes' path to a running container through the CRI: `crictl runp` (a pod sandbox with its
+ * CNI network) + `create` + `start` of one busybox container, timed by crictl from outside, median
+ * of 10, berthd beside Debian's containerd 1.6 in one run. Each engine runs in a network
+ * namespace of its own with the same CNI bridge config and the image pulled beforehand from a
+ * local registry (test/outside/critest.ts). Run as root, after scripts/install-test-clients.sh.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegistryProcess } from '../test/helpers/registry-process.js';
+import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { cniConflist, CRICTL_BIN, makeNetns, pushStandIns, startContainerd } from '../test/outside/critest.js';
+import { recordNote, recordResult } from './results.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function must(r: RunResult, what: string): string {
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Pod + container to running, ROUNDS times; each pod is removed after its round (not timed). */
+async function measure(endpoint: string, dir: string): Promise<number> {
+  const crictl = (args: string[]): Promise<RunResult> => run(CRICTL_BIN, ['--runtime-endpoint', endpoint, '--image-endpoint', endpoint, ...args], { timeoutMs: 120_000 });
+  await mkdir(dir, { recursive: true });
+  must(await crictl(['pull', IMAGE]), 'crictl pull');
+  const times: number[] = [];
+  for (let i = -1; i < ROUNDS; i++) {
+    const pod = join(dir, `pod-${i}.json`);
+    const ctr = join(dir, `ctr-${i}.json`);
+    // The kubelet makes the pod's log directory before it asks for the sandbox.
+    await mkdir(join(dir, `logs-${i}`));
+    await writeFile(pod, JSON.stringify({ metadata: { name: `bench-${i}`, namespace: 'bench', uid: `bench-uid-${i}`, attempt: 0 }, log_directory: join(dir, `logs-${i}`), linux: {} }));
+    await writeFile(ctr, JSON.stringify({ metadata: { name: 'sleeper' }, image: { image: IMAGE }, command: ['sleep', '300'], log_path: 'sleeper.log', linux: {} }));
+    const t0 = performance.now();
+    const podId = must(await crictl(['runp', pod]), 'crictl runp');
+    const ctrId = must(await crictl(['create', podId, ctr, pod]), 'crictl create');
+    must(await crictl(['start', ctrId]), 'crictl start');
+    const seconds = (performance.now() - t0) / 1000;
+    if (i >= 0) times.push(seconds); // round -1 warms caches
+    must(await crictl(['stopp', podId]), 'crictl stopp');
+    must(await crictl(['rmp', podId]), 'crictl rmp');
+  }
+  return median(times);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CRICTL_BIN)) {
+    recordNote('cri', 'crictl is not built: run scripts/install-test-clients.sh');
+    process.stdout.write('cri bench: crictl is not built (scripts/install-test-clients.sh)\n');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-cri-'));
+  const registry = await RegistryProcess.start();
+  const rows: Array<[string, number]> = [];
+  try {
+    const builder = await TestDaemon.startWithBusybox();
+    try {
+      await pushStandIns(builder, registry.host);
+    } finally {
+      await builder.stop();
+    }
+    const lab = async (name: string): Promise<string> => {
+      const netns = join(dir, name);
+      await makeNetns(netns);
+      await registry.halt();
+      registry.netns = netns;
+      await registry.launch();
+      return netns;
+    };
+    const cniDir = join(dir, 'net.d');
+    await mkdir(cniDir);
+    await writeFile(join(cniDir, '10-bench.conflist'), cniConflist('bench', 'cni-bench', '10.89.0.0/16', dir));
+
+    const berthNs = await lab('berth');
+    const d = await TestDaemon.startInNetns(berthNs, ['--cni-conf-dir', cniDir]);
+    try {
+      rows.push(['berthd', await measure(`unix://${d.criSocket}`, join(dir, 'berth-work'))]);
+    } finally {
+      await d.stop();
+      await run('umount', ['-l', berthNs]);
+    }
+    if (existsSync('/usr/bin/containerd')) {
+      const cNs = await lab('containerd');
+      const c = await startContainerd(registry.host, cNs);
+      try {
+        rows.push(['containerd 1.6 (CRI)', await measure(c.endpoint, join(dir, 'containerd-work'))]);
+      } finally {
+        await c.stop();
+        await run('umount', ['-l', cNs]);
+      }
+    } else recordNote('cri', 'containerd is not installed: no reference');
+  } finally {
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const metric = `crictl runp + create + start (median of ${ROUNDS})`;
+  for (const [engine, value] of rows) recordResult({ bench: 'cri', metric, engine, value, unit: 's' });
+  const base = rows.find(([e]) => e.startsWith('containerd'))?.[1];
+  for (const [engine, value] of rows) process.stdout.write(`${engine.padEnd(24)} ${value.toFixed(3)} s${base ? `  (${(value / base).toFixed(2)}× containerd)` : ''}\n`);
+}
+
+await main();
