@@ -11,6 +11,7 @@
 #   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
 #     buildx (POST /build?version=2), in the same test.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
+#   - chromium (Debian's), driven by the playwright-core devDependency in the dashboard's tests.
 set -euo pipefail
 
 root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -61,6 +62,20 @@ else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends ufw >/dev/null
   log "installed ufw"
+fi
+
+# --- chromium ----------------------------------------------------------------------------------
+# The browser the dashboard's tests drive with playwright-core (test/integration/dashboard): Debian's
+# own build, as playwright's bundled browsers cannot be downloaded here. Launched headless with no
+# network but loopback.
+step="chromium (apt)"
+if command -v chromium >/dev/null; then
+  log "chromium already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  log "installed chromium"
 fi
 
 # unpack NAME URL SHA256 DIR PROGRAM ARGS…: a Debian package unpacked (not installed) into DIR,

@@ -168,6 +168,11 @@ export class ContainerService {
     return this.d.registry.get(ref);
   }
 
+  /** The container, or undefined when there is none by that name or ID. */
+  find(ref: string): ContainerRecord | undefined {
+    return this.d.registry.find(ref);
+  }
+
   async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
