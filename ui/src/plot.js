@@ -11,9 +11,27 @@ const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyV
  * `series`: [{label, color (CSS var name), value(point) → number, dash?}]. `points`: the stats
  * points (t in ms). `fmt` formats the axis and legend values.
  */
-export function Plot({ title, series, points, fmt, min = 0, id }) {
+/** Tick steps for byte axes: powers of two of B, KiB, MiB and GiB, so ticks read 64 MiB, not 95.4 MiB. */
+const BYTE_STEPS = [0, 1, 2, 3].flatMap((k) => Array.from({ length: 10 }, (_, i) => 2 ** i * 1024 ** k));
+
+const INT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+/** The x range: the data there is (at least a minute, at most 15), ending now. */
+function xRange(points) {
+  const now = Date.now() / 1000;
+  const first = points.length ? points[0].t / 1000 : now;
+  return [Math.max(now - WINDOW_S, Math.min(first, now - 60)), now];
+}
+
+/**
+ * `floor`: the least top of the y axis, so that a flat zero line still gets ticks that read well
+ * (1 %, 1 KiB/s, 4 PIDs) instead of repeated rounded labels.
+ */
+export function Plot({ title, series, points, fmt, floor = 1, bytes = false, ints = false, id }) {
   const box = useRef(null);
   const plot = useRef(null);
+  const pointsRef = useRef(points);
+  pointsRef.current = points;
   const data = () => {
     const xs = points.map((p) => p.t / 1000);
     return [xs, ...series.map((s) => points.map((p) => s.value(p)))];
@@ -23,10 +41,10 @@ export function Plot({ title, series, points, fmt, min = 0, id }) {
     const opts = {
       width: Math.max(200, box.current.clientWidth),
       height: 160,
-      legend: { show: true, live: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true, range: () => { const now = Date.now() / 1000; return [now - WINDOW_S, now]; } }, y: { range: (u, lo, hi) => [min, Math.max(hi * 1.1, min + 1e-9, 1)] } },
-      axes: [{ ...axis }, { ...axis, size: 70, values: (u, vals) => vals.map((v) => fmt(v)) }],
+      scales: { x: { time: true, range: () => xRange(pointsRef.current) }, y: { range: (u, lo, hi) => [0, Math.max((hi || 0) * 1.1, floor)] } },
+      axes: [{ ...axis }, { ...axis, size: 76, ...(bytes ? { incrs: BYTE_STEPS } : ints ? { incrs: INT_STEPS } : {}), values: (u, vals) => vals.map((v) => fmt(v)) }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: cssVar(s.color), width: 1.5, dash: s.dash, value: (u, v) => (v === null || v === undefined ? '–' : fmt(v)), points: { show: false } }))],
     };
     plot.current = new uPlot(opts, data(), box.current);

@@ -7,11 +7,11 @@ const rate = (v) => `${bytes(v)}/s`;
 const count = (v) => String(Math.round(v));
 
 const PLOTS = [
-  { id: 'plot-cpu', title: 'CPU', fmt: pct, series: [{ label: 'CPU %', color: '--c1', value: (p) => p.cpu }] },
-  { id: 'plot-mem', title: 'Memory', fmt: bytes, series: [{ label: 'used', color: '--c1', value: (p) => p.mem }, { label: 'limit', color: '--c3', dash: [6, 4], value: (p) => p.memLimit }] },
-  { id: 'plot-net', title: 'Network', fmt: rate, series: [{ label: 'rx', color: '--c1', value: (p) => p.rx }, { label: 'tx', color: '--c2', value: (p) => p.tx }] },
-  { id: 'plot-blk', title: 'Block I/O', fmt: rate, series: [{ label: 'read', color: '--c1', value: (p) => p.blkRead }, { label: 'write', color: '--c2', value: (p) => p.blkWrite }] },
-  { id: 'plot-pids', title: 'PIDs', fmt: count, series: [{ label: 'PIDs', color: '--c1', value: (p) => p.pids }] },
+  { id: 'plot-cpu', title: 'CPU', fmt: pct, floor: 1, series: [{ label: 'CPU %', color: '--c1', value: (p) => p.cpu }] },
+  { id: 'plot-mem', title: 'Memory', fmt: bytes, bytes: true, floor: 1 << 20, series: [{ label: 'used', color: '--c1', value: (p) => p.mem }, { label: 'limit', color: '--c3', dash: [6, 4], value: (p) => p.memLimit }] },
+  { id: 'plot-net', title: 'Network', fmt: rate, bytes: true, floor: 1024, series: [{ label: 'rx', color: '--c1', value: (p) => p.rx }, { label: 'tx', color: '--c2', value: (p) => p.tx }] },
+  { id: 'plot-blk', title: 'Block I/O', fmt: rate, bytes: true, floor: 1024, series: [{ label: 'read', color: '--c1', value: (p) => p.blkRead }, { label: 'write', color: '--c2', value: (p) => p.blkWrite }] },
+  { id: 'plot-pids', title: 'PIDs', fmt: count, ints: true, floor: 4, series: [{ label: 'PIDs', color: '--c1', value: (p) => p.pids }] },
 ];
 
 function Resources({ id, onState }) {
@@ -82,7 +82,8 @@ export function DeathRecord({ exit }) {
 }
 
 function Exits({ id, version }) {
-  const until = Math.floor(Date.now() / 1000);
+  // Fixed per version: a path that changed every second would fetch every second.
+  const until = useMemo(() => Math.floor(Date.now() / 1000), [version]);
   const f = encodeURIComponent(JSON.stringify({ container: [id], event: ['die', 'oom'] }));
   const { data } = useApi(`/events?since=0&until=${until}&filters=${f}`, [version], { as: 'text' });
   const events = data ? data.split('\n').filter(Boolean).map((l) => JSON.parse(l)).reverse() : [];

@@ -41,15 +41,15 @@ export function ContainersPage() {
         const s = stats[c.Id];
         const live = c.State === 'running' && s;
         return html`<tr key=${c.Id} data-id=${c.Id} data-name=${nameOf(c)}>
-          <td><${Link} href=${`/containers/${c.Id}`}>${nameOf(c)}</${Link}><div class="muted small">${shortId(c.Id)}</div></td>
-          <td><${StateBadge} state=${c.State} health=${c.Health} /></td>
-          <td class="ellipsis" title=${c.Image}>${c.Image}</td>
-          <td class="wide">${portsText(c.Ports)}</td>
-          <td>${uptime(c)}</td>
-          <td class="num wide">${c.RestartCount ?? 0}</td>
-          <td class="num cpu">${live ? `${s.cpu.toFixed(1)}%` : '–'}</td>
-          <td class="num mem">${live ? bytes(s.mem) : '–'}</td>
-          <td><${Actions} c=${c} onError=${setError} /></td>
+          <td class="name"><${Link} href=${`/containers/${c.Id}`}>${nameOf(c)}</${Link}><div class="muted small">${shortId(c.Id)}</div></td>
+          <td class="state"><${StateBadge} state=${c.State} health=${c.Health} /></td>
+          <td class="ellipsis" data-label="Image" title=${c.Image}>${c.Image}</td>
+          <td class="wide" data-label="Ports">${portsText(c.Ports)}</td>
+          <td data-label="Uptime">${uptime(c)}</td>
+          <td class="num wide" data-label="Restarts">${c.RestartCount ?? 0}</td>
+          <td class="num cpu" data-label="CPU">${live ? `${s.cpu.toFixed(1)}%` : '–'}</td>
+          <td class="num mem" data-label="Memory">${live ? bytes(s.mem) : '–'}</td>
+          <td class="act"><${Actions} c=${c} onError=${setError} /></td>
         </tr>`;
       })}</tbody></table></div>
       ${shown.length === 0 ? html`<p class="muted">No containers${q || state !== 'all' ? ' match' : ''}.</p>` : ''}`}
