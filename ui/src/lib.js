@@ -237,3 +237,12 @@ export function Tree({ value, name, open = false }) {
   return html`<details open=${open}><summary><span class="key">${name ?? ''}</span> <span class="muted">${label}</span></summary>
     <div class="children">${entries.map(([k, v]) => html`<${Tree} key=${k} name=${k} value=${v} />`)}</div></details>`;
 }
+
+/** Re-renders every `ms`, for "up 5m" and "2m ago" texts that must not freeze at the first render. */
+export function useTick(ms) {
+  const [, setN] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => !document.hidden && setN((n) => n + 1), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+}

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { html, api, useApi, useFeed, Actions, StateBadge, ErrorLine, Tree, bytes, ago, shortId, portsText } from '../lib.js';
+import { html, api, useApi, useFeed, useTick, Actions, StateBadge, ErrorLine, Tree, bytes, ago, shortId, portsText } from '../lib.js';
 import { Plot, WINDOW_S } from '../plot.js';
 
 const pct = (v) => `${v.toFixed(v < 10 ? 1 : 0)}%`;
@@ -104,6 +104,7 @@ function Top({ id, running }) {
 }
 
 export function ContainerPage({ id }) {
+  useTick(5000);
   const [version, setVersion] = useState(0);
   const { data: c, error } = useApi(`/containers/${id}/json`, [version]);
   const [running, setRunning] = useState(undefined);

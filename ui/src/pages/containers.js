@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { html, useFeed, Link, Actions, StateBadge, ErrorLine, bytes, duration, nameOf, portsText, shortId } from '../lib.js';
+import { html, useFeed, useTick, Link, Actions, StateBadge, ErrorLine, bytes, duration, nameOf, portsText, shortId } from '../lib.js';
 
 function uptime(c) {
   if (c.State === 'running' || c.State === 'paused') return `up ${duration(Date.now() - Date.parse(c.StartedAt))}`;
@@ -8,6 +8,7 @@ function uptime(c) {
 }
 
 export function ContainersPage() {
+  useTick(5000);
   const [rows, setRows] = useState(undefined);
   const [stats, setStats] = useState({});
   const [query, setQuery] = useState('');
