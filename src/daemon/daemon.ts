@@ -50,7 +50,8 @@ export interface RunningDaemon {
 }
 
 /** The composition root: builds stores, drivers, services and the API, then listens. */
-export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets?: string } = {}): Promise<RunningDaemon> {
+/** `paths.uiAssets`: the built dashboard (dist/ui), found by the entry point that knows where it was installed. */
+export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
@@ -188,7 +189,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
       const { loadOrCreateToken } = await import('../api/dashboard/ui-token.js');
       const { createDashboardServer } = await import('../api/dashboard/dashboard-server.js');
       const token = await loadOrCreateToken(opts.dataRoot);
-      const dashboard = await createDashboardServer({ token, assetsDir: paths.uiAssets ?? join(opts.dataRoot, 'ui'), routes, services: { containers, events }, log, secure: opts.ui.tls !== undefined });
+      const dashboard = await createDashboardServer({ token, assetsDir: paths.uiAssets, routes, services: { containers, events }, log, secure: opts.ui.tls !== undefined });
       const listener = await listenDashboard(dashboard, opts.ui, log).catch(async (err: unknown) => {
         for (const l of listeners) await l.close().catch(() => undefined);
         throw err;

@@ -9,11 +9,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, TestDaemon } from '../../helpers/test-daemon.js';
+import { REPO_ROOT, TestDaemon, run as runTool } from '../../helpers/test-daemon.js';
 import { ok } from '../../helpers/expect.js';
 
 // The page's globals, as far as the functions playwright runs in the page use them (this
@@ -297,5 +299,45 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && 'chromium is not installe
     await page.close();
     assert.deepEqual(offOrigin, [], 'requests off the dashboard origin');
     assert.deepEqual(pageErrors, [], 'errors in the pages');
+  });
+});
+
+describe('dashboard address and TLS', () => {
+  test('off by default: berth ui says how to turn it on', async () => {
+    const d = await TestDaemon.start();
+    try {
+      const r = await d.berth(['ui']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /the dashboard is off: start berthd with --ui 127\.0\.0\.1:8090/);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  test('with --tlscert/--tlskey it speaks HTTPS, and the cookie is Secure', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hui-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    let d: TestDaemon | undefined;
+    try {
+      ok(await runTool('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1']), 'openssl');
+      d = await TestDaemon.start(['--ui', '127.0.0.1:0', '--tlscert', cert, '--tlskey', key]);
+      const login = ok(await d.berth(['ui']), 'berth ui').stdout.trim();
+      assert.match(login, /^https:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+      const ca = await readFile(cert);
+      const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+        https.get(login, { ca }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, cookie: String(res.headers['set-cookie'] ?? '') });
+        }).on('error', reject);
+      });
+      assert.equal(answer.status, 303);
+      assert.match(answer.cookie, /; Secure$/);
+      const plain = await fetch(login.replace('https:', 'http:')).then((r) => r.status, () => 'refused');
+      assert.notEqual(plain, 200, 'no plain HTTP beside it');
+    } finally {
+      await d?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
