@@ -77,7 +77,8 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && 'chromium is not installe
   const run = async (...args: string[]): Promise<string> => ok(await d.berth(['run', '-d', ...args]), `run ${args.join(' ')}`).stdout.trim();
 
   before(async () => {
-    d = await TestDaemon.startWithBusybox(['--ui', '127.0.0.1:0']);
+    // A disk budget far above what the test stores: the system page draws its marks, nothing is freed.
+    d = await TestDaemon.startWithBusybox(['--ui', '127.0.0.1:0', '--storage-budget', 'high=2GB,low=1GB']);
     login = ok(await d.berth(['ui']), 'berth ui').stdout.trim();
     const u = new URL(login);
     token = u.searchParams.get('token') ?? '';
@@ -284,6 +285,7 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && 'chromium is not installe
       await shot(page, name);
     }
     assert.match((await page.textContent('main')) ?? '', /Resident memory/);
+    assert.match((await page.textContent('main')) ?? '', /Storage budget: past the high mark 1\.9 GiB \(the red line\) Berth frees down to 954 MiB/);
     await page.goto(`${base}/removed`);
     await page.click('td a');
     await page.waitForSelector('.death .reason');

@@ -8,6 +8,9 @@ function Bar({ label, value, total, mark }) {
     <span class="bar-value">${bytes(value)}</span></div>`;
 }
 
+/** A mark as it was set: a percentage of the filesystem with its bytes, or bytes of the data root. */
+const markText = (budget, m) => (budget.measure === 'filesystem' ? `${m.mark} (${bytes(m.bytes)})` : bytes(m.bytes));
+
 export function SystemPage() {
   const { data: info, error } = useApi('/info');
   const { data: df } = useApi('/system/df');
@@ -26,13 +29,17 @@ export function SystemPage() {
     ['Build cache', (df.BuildCache || []).reduce((n, b) => n + (b.Size || 0), 0)],
   ] : [];
   const used = kinds.reduce((n, [, v]) => n + v, 0);
-  const total = budget && budget.enabled ? (budget.measure === 'filesystem' ? budget.filesystemSize : budget.high.bytes) : used;
+  const on = budget && budget.enabled;
+  // Against the budget: the filesystem's size for percent marks, else a little past the high mark.
+  const total = on ? (budget.measure === 'filesystem' ? budget.filesystemSize : Math.max(budget.high.bytes * 1.1, budget.usage)) : used;
+  const mark = on ? budget.high.bytes : 0;
+  const rows = on ? [[budget.measure === 'filesystem' ? 'Filesystem in use' : 'Data root in use', budget.usage], ...kinds] : kinds;
   return html`<section aria-labelledby="h-system"><h1 id="h-system">System</h1>
     <${ErrorLine} error=${error} />
     <h2>Disk use by kind</h2>
-    <p class="muted small">${budget && budget.enabled ? `Storage budget: high mark ${budget.high.mark} (${bytes(budget.high.bytes)}), low ${budget.low.mark}; in use ${bytes(budget.usage)}${budget.measure === 'filesystem' ? ` of a ${bytes(budget.filesystemSize)} filesystem` : ''}.` : 'No storage budget is set (berthd --storage-budget high=80%,low=70%): nothing is removed to free disk.'}</p>
-    <div class="bars">${kinds.map(([k, v]) => html`<${Bar} key=${k} label=${k} value=${v} total=${Math.max(total, 1)} mark=${budget && budget.enabled && budget.measure !== 'filesystem' ? budget.high.bytes : 0} />`)}</div>
-    ${budget && budget.enabled && budget.reclaimable ? html`<h3>Reclaimable, in the order the budget frees</h3><ul>${budget.reclaimable.map((r) => html`<li>${r.kind}: ${bytes(r.bytes)}</li>`)}</ul>` : ''}
+    <p class="muted small">${on ? `Storage budget: past the high mark ${markText(budget, budget.high)} (the red line) Berth frees down to ${markText(budget, budget.low)}; in use ${bytes(budget.usage)}${budget.measure === 'filesystem' ? ` of a ${bytes(budget.filesystemSize)} filesystem` : ''}.` : 'No storage budget is set (berthd --storage-budget high=80%,low=70%): nothing is removed to free disk.'}</p>
+    <div class="bars">${rows.map(([k, v]) => html`<${Bar} key=${k} label=${k} value=${v} total=${Math.max(total, 1)} mark=${mark} />`)}</div>
+    ${on && budget.reclaimable ? html`<h3>Reclaimable, in the order the budget frees</h3><ul>${budget.reclaimable.map((r) => html`<li>${r.kind}: ${bytes(r.bytes)}</li>`)}</ul>` : ''}
     <h2>Daemon</h2>
     ${daemon ? html`<dl class="facts"><dt>Resident memory</dt><dd class="daemon-rss">${bytes(daemon.rss)}</dd><dt>JS heap</dt><dd>${bytes(daemon.heapUsed)} of ${bytes(daemon.heapTotal)}</dd><dt>Up</dt><dd>${duration(daemon.uptime * 1000)}</dd><dt>PID</dt><dd>${daemon.pid}</dd><dt>Stats samplers</dt><dd>${daemon.samplers}</dd></dl>` : ''}
     ${info ? html`<h2>Host</h2><dl class="facts">
