@@ -4,6 +4,8 @@ import { useEffect, useRef } from 'preact/hooks';
 import { html } from './lib.js';
 
 export const WINDOW_S = 15 * 60;
+/** Samples come each second; a longer silence is a gap. */
+const GAP_MS = 3500;
 
 const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
@@ -32,9 +34,19 @@ export function Plot({ title, series, points, fmt, floor = 1, bytes = false, int
   const plot = useRef(null);
   const pointsRef = useRef(points);
   pointsRef.current = points;
+  // A gap (nobody watched: the tab was hidden, the page closed) is drawn as a gap, not a line.
   const data = () => {
-    const xs = points.map((p) => p.t / 1000);
-    return [xs, ...series.map((s) => points.map((p) => s.value(p)))];
+    const xs = [];
+    const ys = series.map(() => []);
+    points.forEach((p, i) => {
+      if (i > 0 && p.t - points[i - 1].t > GAP_MS) {
+        xs.push((points[i - 1].t + 1000) / 1000);
+        ys.forEach((y) => y.push(null));
+      }
+      xs.push(p.t / 1000);
+      series.forEach((s, k) => ys[k].push(s.value(p)));
+    });
+    return [xs, ...ys];
   };
   useEffect(() => {
     const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid'), width: 1 } };

@@ -23,6 +23,10 @@ export function containerLimitRoutes(containers: ContainerService): Route[] {
         const oneShot = queryBool(ctx.query, 'one-shot');
         const r = containers.get(ctx.params.id ?? '');
         if (!stream) {
+          // A container someone watches (the dashboard, a stats stream) has a fresh sample a
+          // second after the one before: that answer, as dockerd answers from its collector.
+          const watched = oneShot ? undefined : containers.sampler.latest(r.Id);
+          if (watched) return sendJson(ctx.res, 200, watched.json);
           let prev = oneShot ? undefined : await containers.queries.stats(r.Id);
           if (prev) await sleep(BASELINE_GAP_MS);
           prev = await containers.queries.stats(r.Id, prev);

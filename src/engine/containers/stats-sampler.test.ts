@@ -44,27 +44,32 @@ test('one sampler per container, shared by its watchers; nothing samples without
     isRunning: () => running,
     intervalMs: 20,
   });
-  const a: Array<StatsPoint | undefined> = [];
-  const b: Array<StatsPoint | undefined> = [];
-  let stopped = 0;
-  const unA = sampler.watch('c1', { sample: (_s, p) => a.push(p) });
-  const unB = sampler.watch('c1', { sample: (_s, p) => b.push(p), stopped: () => stopped++ });
-  await sleep(150);
-  assert.equal(sampler.active, 1);
-  // Two watchers, one read per tick: each watcher saw every read.
-  assert.ok(reads >= 3, `reads ${reads}`);
-  assert.ok(Math.abs(a.length - reads) <= 1 && Math.abs(b.length - reads) <= 1, `a ${a.length} b ${b.length} reads ${reads}`);
-  assert.equal(a[0], undefined, 'the first sample has no baseline');
-  assert.equal(sampler.history('c1').length, reads - 1);
-  running = false;
-  await sleep(60);
-  assert.ok(stopped >= 1, 'a stopped container is told to its watchers');
-  unA();
-  unB();
-  const after = reads;
-  await sleep(80);
-  assert.equal(reads, after, 'no watcher, no reads');
-  assert.equal(sampler.active, 0);
-  assert.ok(sampler.history('c1').length > 0, 'the history outlives the watchers');
-  sampler.close();
+  try {
+    const a: Array<StatsPoint | undefined> = [];
+    const b: Array<StatsPoint | undefined> = [];
+    let stopped = 0;
+    const unA = sampler.watch('c1', { sample: (_s, p) => a.push(p) });
+    const unB = sampler.watch('c1', { sample: (_s, p) => b.push(p), stopped: () => stopped++ });
+    await sleep(150);
+    assert.equal(sampler.active, 1);
+    // Two watchers, one read per tick: each watcher saw every read.
+    assert.ok(reads >= 3, `reads ${reads}`);
+    assert.ok(Math.abs(a.length - reads) <= 1 && Math.abs(b.length - reads) <= 1, `a ${a.length} b ${b.length} reads ${reads}`);
+    assert.equal(a[0], undefined, 'the first sample has no baseline');
+    assert.equal(sampler.history('c1').length, reads - 1);
+    assert.equal(sampler.latest('c1')?.read, new Date(sampler.history('c1').at(-1)?.t ?? 0).toISOString(), 'the newest sample is offered while it is fresh');
+    running = false;
+    await sleep(60);
+    assert.ok(stopped >= 1, 'a stopped container is told to its watchers');
+    unA();
+    unB();
+    const after = reads;
+    await sleep(80);
+    assert.equal(reads, after, 'no watcher, no reads');
+    assert.equal(sampler.active, 0);
+    assert.equal(sampler.latest('c1'), undefined, 'nothing is offered once nobody samples');
+    assert.ok(sampler.history('c1').length > 0, 'the history outlives the watchers');
+  } finally {
+    sampler.close();
+  }
 });

@@ -38,6 +38,9 @@ interface Entry {
   watchers: Set<StatsWatcher>;
   timer: NodeJS.Timeout | undefined;
   prev: StatsSample | undefined;
+  /** When `prev` was read (wall clock), and whether its CPU % had a baseline. */
+  prevAt: number;
+  prevHasBaseline: boolean;
   points: StatsPoint[];
   /** Bumped by each schedule and by the last watcher leaving: a read in flight from an older one is dropped. */
   gen: number;
@@ -109,7 +112,7 @@ export class StatsSampler {
   watch(id: string, w: StatsWatcher): () => void {
     let e = this.entries.get(id);
     if (!e) {
-      e = { watchers: new Set(), timer: undefined, prev: undefined, points: [], gen: 0, expiry: undefined };
+      e = { watchers: new Set(), timer: undefined, prev: undefined, prevAt: 0, prevHasBaseline: false, points: [], gen: 0, expiry: undefined };
       this.entries.set(id, e);
     }
     const entry = e;
@@ -136,6 +139,16 @@ export class StatsSampler {
     return [...(this.entries.get(id)?.points ?? [])];
   }
 
+  /**
+   * The newest sample of a container being sampled now, when it is fresh and has a baseline (its
+   * CPU % spans a whole interval, as dockerd's one-shot answer spans its collector's tick).
+   */
+  latest(id: string): StatsSample | undefined {
+    const e = this.entries.get(id);
+    if (!e?.timer || !e.prev || !e.prevHasBaseline) return undefined;
+    return Date.now() - e.prevAt <= this.interval * 1.5 ? e.prev : undefined;
+  }
+
   /** How many containers are being sampled now (for tests and the bench: none with no viewers). */
   get active(): number {
     let n = 0;
@@ -159,6 +172,8 @@ export class StatsSampler {
       const point = statsPoint(cur, e.prev);
       const baseline = !e.prev;
       e.prev = cur;
+      e.prevAt = Date.now();
+      e.prevHasBaseline = !baseline;
       // The first sample has no baseline for CPU % and rates: the stats route sends it as docker
       // does (precpu empty); the plots keep only points that have one.
       if (!baseline) {
