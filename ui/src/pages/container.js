@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { html, api, useApi, useFeed, useTick, Actions, StateBadge, ErrorLine, Tree, bytes, ago, shortId, portsText } from '../lib.js';
+import { html, useApi, useFeed, useTick, Actions, StateBadge, ErrorLine, Tree, bytes, ago, shortId, portsText } from '../lib.js';
 import { Plot, WINDOW_S } from '../plot.js';
 
 const pct = (v) => `${v.toFixed(v < 10 ? 1 : 0)}%`;
@@ -138,5 +138,3 @@ export function ContainerPage({ id }) {
     <section aria-labelledby="h-inspect"><h2 id="h-inspect">Inspect</h2><div class="tree"><${Tree} value=${c} name=${name} open=${true} /></div></section>
   </article>`;
 }
-
-export { api };

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { html, api, useApi, ErrorLine, bytes, duration } from '../lib.js';
+import { html, useApi, ErrorLine, bytes, duration } from '../lib.js';
 
 function Bar({ label, value, total, mark }) {
   const pct = total > 0 ? Math.min(100, (value / total) * 100) : 0;
@@ -51,5 +51,3 @@ export function SystemPage() {
       <h2>Warnings</h2>${(info.Warnings || []).length ? html`<ul class="warnings">${info.Warnings.map((w) => html`<li>${w}</li>`)}</ul>` : html`<p class="muted">None.</p>`}` : ''}
   </section>`;
 }
-
-export { api };
