@@ -6,55 +6,18 @@
  * Run as root.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { DOCKER, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
+import { startMany, treeCpuSeconds } from './process-cpu.js';
 import { startDockerd } from './peers.js';
 
 const FEW = Number(process.env.BENCH_STATS_FEW ?? 50);
 const MANY = Number(process.env.BENCH_STATS_MANY ?? 100);
 const WINDOW_S = Number(process.env.BENCH_STATS_WINDOW ?? 10);
-const USER_HZ = 100;
-
-/** CPU seconds used so far by `pid` and every descendant. */
-async function treeCpuSeconds(pid: number): Promise<number> {
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    parent.set(Number(name), Number(fields[1]));
-    ticks.set(Number(name), Number(fields[11]) + Number(fields[12]));
-  }
-  let total = 0;
-  for (const [p, t] of ticks) {
-    for (let q: number | undefined = p; q !== undefined && q > 1; q = parent.get(q)) {
-      if (q === pid) {
-        total += t;
-        break;
-      }
-    }
-  }
-  return total / USER_HZ;
-}
-
-async function startMany(cli: (a: string[]) => Promise<RunResult>, image: string, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => cli(['run', '-d', '--network', 'none', image, 'sleep', '900'])));
-    for (const r of batch) {
-      if (r.code !== 0) throw new Error(`run -d failed: ${r.stderr}`);
-      ids.push(r.stdout.trim());
-    }
-  }
-  return ids;
-}
-
 async function timedNoStream(cli: (a: string[]) => Promise<RunResult>): Promise<number> {
   const t0 = performance.now();
   const r = await cli(['stats', '--no-stream', '--format', '{{.ID}} {{.CPUPerc}}']);

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   // Benches that record no rows (they print their own comparison) go into the report as printed.
   const printed: string[] = [];
   try {
-    for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !['run.js', 'peers.js', 'results.js'].includes(f)).sort()) {
+    for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !['run.js', 'peers.js', 'results.js', 'process-cpu.js'].includes(f)).sort()) {
       process.stdout.write(`\n== ${file}\n`);
       const before = (await readFile(resultsFile, 'utf8')).length;
       const r = spawnSync(process.execPath, [join(here, file)], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BENCH_RESULTS: resultsFile } });

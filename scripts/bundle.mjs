@@ -3,6 +3,9 @@
 // start (part of `npm run build`; tests import the unbundled dist/ modules):
 // - dist/src/bin/berth.bundle.mjs, the CLI: every command is a new process, and Node's ES module
 //   loader spent ~25 ms of each one resolving, reading and linking ~120 modules one by one.
+// - dist/ui/, the web dashboard berthd serves with --ui (ui/): app.js (preact, htm, uplot),
+//   app.css and index.html, static files with nothing fetched from elsewhere; at most 150 KB
+//   gzipped together, or the build fails.
 // - dist/src/bin/berthd.bundle.mjs, the daemon, minified (whitespace and syntax; names stay,
 //   so stack traces still name functions; a linked source map maps them back): each of ~290
 //   modules cost the idle daemon a module record and its source text, kept as two bytes a
@@ -10,7 +13,8 @@
 //   (bench/container-run, berthd idle). Features an idle daemon does not use (build, registry
 //   client, image archives, container changes) are imported on first use and land in chunks.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,3 +48,17 @@ await Promise.all([
     charset: 'ascii',
   }),
 ]);
+
+// The dashboard, for browsers: no eval, no inline script (its CSP forbids both).
+const ui = join(root, 'dist/ui');
+await rm(ui, { recursive: true, force: true });
+await mkdir(ui, { recursive: true });
+await Promise.all([
+  build({ entryPoints: [join(root, 'ui/src/main.js')], outfile: join(ui, 'app.js'), bundle: true, format: 'esm', platform: 'browser', target: ['es2022'], minify: true, legalComments: 'none', logLevel: 'warning' }),
+  build({ entryPoints: [join(root, 'ui/app.css')], outfile: join(ui, 'app.css'), bundle: true, minify: true, logLevel: 'warning' }),
+  copyFile(join(root, 'ui/index.html'), join(ui, 'index.html')),
+]);
+const UI_BUDGET = 150 * 1024;
+let gz = 0;
+for (const f of ['app.js', 'app.css', 'index.html']) gz += gzipSync(await readFile(join(ui, f))).length;
+if (gz > UI_BUDGET) throw new Error(`the dashboard is ${gz} bytes gzipped, over its ${UI_BUDGET}-byte budget`);

@@ -18,6 +18,7 @@
 #   - cri-stream-client (Go, test/tools/cri-stream-client): client-go's remotecommand executors and
 #     port-forward dialers, the client of the CRI streaming tests (test/integration/cri-streaming),
 #     built from the Go module proxy with client-go pinned in its go.mod.
+#   - chromium (Debian's), driven by the playwright-core devDependency in the dashboard's tests.
 set -euo pipefail
 
 root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -113,6 +114,20 @@ fi
 if nft list tables 2>/dev/null | grep -qx 'table inet firewalld'; then
   echo "install-test-clients.sh: this host's ruleset has firewalld's table: firewalld runs here, the tests need it off" >&2
   exit 1
+fi
+
+# --- chromium ----------------------------------------------------------------------------------
+# The browser the dashboard's tests drive with playwright-core (test/integration/dashboard): Debian's
+# own build, as playwright's bundled browsers cannot be downloaded here. Launched headless with no
+# network but loopback.
+step="chromium (apt)"
+if command -v chromium >/dev/null; then
+  log "chromium already installed"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  log "installed chromium"
 fi
 
 # unpack NAME URL SHA256 DIR PROGRAM ARGS…: a Debian package unpacked (not installed) into DIR,

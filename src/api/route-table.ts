@@ -31,6 +31,7 @@ import { berthRoutes } from './routes/berth.js';
 import type { RemovedContainers } from '../engine/removed/removed-containers.js';
 import type { ProcessOwners } from '../engine/system/process-owners.js';
 import type { StorageBudget } from '../engine/system/storage-budget.js';
+import { dashboardAccessRoutes, type DashboardAccess } from './dashboard/access-route.js';
 
 export interface ApiServices {
   containers: ContainerService;
@@ -51,11 +52,13 @@ export interface ApiServices {
   /** The disk budget; undefined when none is configured. */
   budget?: StorageBudget | undefined;
   removed: RemovedContainers;
+  /** The dashboard's URL and token for `berth ui`; undefined or answering undefined when it is off. */
+  dashboard?: DashboardAccess | undefined;
 }
 
 /** Every route of the API, in one list: the server serves it, the coverage generator reads it. */
 export function buildRoutes(s: ApiServices): Route[] {
-  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget, s.images)];
+  return [...systemRoutes(s.system, s.buildkit !== undefined), ...imageRoutes(s.images, s.archives, s.distribution), ...distributionRoutes(s.distribution), ...containerRoutes(s.containers), ...execRoutes(s.execs), ...containerFileRoutes(s.changes), ...volumeRoutes(s.volumes), ...eventRoutes(s.events), ...networkRoutes(s.networks), ...buildImageRoutes(s.builds, s.buildkit), ...pluginRoutes(s.plugins), ...buildkitRoutes(s.buildkit), ...berthRoutes(s.processes, s.removed, s.budget, s.images), ...dashboardAccessRoutes(s.dashboard)];
 }
 
 /** The route table without services, for tools that only read paths and coverage notes. */

@@ -3,6 +3,7 @@ import { createLogger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { EarlyExit, parseDaemonArgs, readConfigFile } from '../daemon/daemon-options.js';
 import { startDaemon } from '../daemon/daemon.js';
+import { join } from 'node:path';
 
 async function main(): Promise<void> {
   let opts;
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   const log = createLogger(opts.logLevel);
   let daemon;
   try {
-    daemon = await startDaemon(opts, log);
+    // The dashboard's files (npm run build): dist/ui beside dist/src/bin, bundled or not.
+    daemon = await startDaemon(opts, log, { uiAssets: join(import.meta.dirname, '../../ui') });
   } catch (err) {
     log.fatal({ err }, 'berthd failed to start');
     process.stderr.write(`berthd: failed to start: ${errorMessage(err)}\n`);

@@ -9,6 +9,7 @@ import { registerVolumeCommands } from './commands/volume-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
 import { registerRegistryCommand } from './commands/registry-command.js';
 import { registerHostProcessCommands } from './commands/host-processes.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext, hostRef: { host?: string }): Comma
   registerNetworkCommands(program, ctx);
   registerRegistryCommand(program);
   registerHostProcessCommands(program, ctx);
+  registerDashboardCommand(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s), outputError: () => undefined });
   }

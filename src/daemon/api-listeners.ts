@@ -96,3 +96,30 @@ async function listenTls(server: Server, host: string, tls: DaemonOptions['tls']
     },
   };
 }
+
+/**
+ * The dashboard's listener (`--ui`): plain HTTP on loopback (or with --ui-insecure), else TLS
+ * with the daemon's --tlscert/--tlskey; browsers present no client certificate, the login token
+ * is the credential. Port 0 takes a free port: the URL names the one bound.
+ */
+export async function listenDashboard(server: Server, ui: NonNullable<DaemonOptions['ui']>, log: Logger): Promise<Listener & { url: string }> {
+  let outer: Server | TlsServer = server;
+  if (ui.tls) {
+    const [cert, key] = await Promise.all([readFile(ui.tls.cert), readFile(ui.tls.key)]);
+    outer = nodeTls().createServer({ cert, key, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, (socket) => server.emit('connection', socket));
+  }
+  await listen(outer, ui.port, ui.host);
+  const address = outer.address();
+  const port = typeof address === 'object' && address ? address.port : ui.port;
+  const url = `${ui.tls ? 'https' : 'http'}://${ui.host.includes(':') ? `[${ui.host}]` : ui.host}:${port}/`;
+  log.info({ url }, 'dashboard listening (berth ui prints its login URL)');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        outer.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

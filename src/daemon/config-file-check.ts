@@ -35,6 +35,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'storage-budget': 'string-map',
   'keep-removed': 'string',
   'keep-removed-size': 'string',
+  ui: 'string',
+  'ui-insecure': 'boolean',
 };
 
 function describe(v: unknown): string {

@@ -101,3 +101,28 @@ describe('daemon keep-removed options', () => {
     await assert.rejects(parseDaemonArgs([...base, '--keep-removed-size', '12 apples']), /invalid --keep-removed-size "12 apples"/);
   });
 });
+
+describe('the dashboard address', () => {
+  it('is off by default, and on loopback without TLS', async () => {
+    assert.equal((await parseDaemonArgs(base)).ui, undefined);
+    assert.deepEqual((await parseDaemonArgs([...base, '--ui', '127.0.0.1:8090'])).ui, { host: '127.0.0.1', port: 8090 });
+    assert.deepEqual((await parseDaemonArgs([...base, '--ui', '[::1]:0'])).ui, { host: '::1', port: 0 });
+  });
+
+  it('refuses another address without TLS or --ui-insecure, clearly', async () => {
+    await assert.rejects(parseDaemonArgs([...base, '--ui', '0.0.0.0:8090']), /refusing to serve the dashboard on 0\.0\.0\.0:8090 without TLS.*--tlscert and --tlskey.*--ui-insecure/);
+    await assert.rejects(parseDaemonArgs([...base, '--ui', 'nonsense']), /invalid --ui "nonsense": want HOST:PORT/);
+    assert.deepEqual((await parseDaemonArgs([...base, '--ui', '0.0.0.0:8090', '--ui-insecure'])).ui, { host: '0.0.0.0', port: 8090 });
+    assert.deepEqual((await parseDaemonArgs([...base, '--ui', '10.0.0.1:8443', '--tlscert', '/c.pem', '--tlskey', '/k.pem'])).ui, { host: '10.0.0.1', port: 8443, tls: { cert: '/c.pem', key: '/k.pem' } });
+  });
+
+  it('is read from daemon.json as "ui" and "ui-insecure"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hui-opts-'));
+    try {
+      await writeFile(join(dir, 'daemon.json'), JSON.stringify({ ui: '192.168.1.2:8090', 'ui-insecure': true }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', join(dir, 'daemon.json')])).ui, { host: '192.168.1.2', port: 8090 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -31,6 +31,15 @@ export interface DaemonOptions {
   storageBudget?: BudgetSpec;
   /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
   keepRemoved: { keepMs: number; maxBytes: number };
+  /** The web dashboard (api/dashboard): off unless an address is given. */
+  ui?: UiOptions;
+}
+
+/** Where the dashboard listens; TLS with the daemon's --tlscert/--tlskey when both are set. */
+export interface UiOptions {
+  host: string;
+  port: number;
+  tls?: { cert: string; key: string };
 }
 
 /** dockerd's bridge-network flags. */
@@ -89,6 +98,8 @@ export interface ConfigFileValues {
   'storage-budget'?: Record<string, string> | undefined;
   'keep-removed'?: string | undefined;
   'keep-removed-size'?: string | undefined;
+  ui?: string | undefined;
+  'ui-insecure'?: boolean | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -150,6 +161,10 @@ Options:
       --keep-removed DURATION    keep the record and last log lines of removed containers this long
                                  (default ${KEEP_REMOVED_DEFAULT}; 0: keep none)
       --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
+      --ui HOST:PORT             serve the web dashboard there (off by default; \`berth ui\` prints its URL
+                                 and login token); an address other than loopback needs --tlscert and
+                                 --tlskey, or --ui-insecure
+      --ui-insecure              allow the dashboard on a non-loopback address without TLS
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -210,6 +225,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'storage-budget': { type: 'string' },
         'keep-removed': { type: 'string' },
         'keep-removed-size': { type: 'string' },
+        ui: { type: 'string' },
+        'ui-insecure': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -233,7 +250,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['default-runtime'] !== undefined ? { defaultRuntime: values['default-runtime'] } : {}),
     ...(values['cgroup-parent'] !== undefined ? { cgroupParent: values['cgroup-parent'] } : {}),
     ...(values.debug !== undefined ? { debug: values.debug } : {}),
-    ...(values.tlsverify !== undefined || values.tlscacert !== undefined ? { tls: tlsFlags(values) } : {}),
+    ...(values.tlsverify !== undefined || values.tlscacert !== undefined || values.tlscert !== undefined || values.tlskey !== undefined ? { tls: tlsFlags(values) } : {}),
     ...(values.bridge !== undefined ? { bridge: values.bridge } : {}),
     ...(values.bip !== undefined ? { bip: values.bip } : {}),
     ...(values['fixed-cidr'] !== undefined ? { fixedCidr: values['fixed-cidr'] } : {}),
@@ -251,6 +268,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
     ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
     ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
+    ...(values.ui !== undefined ? { ui: values.ui } : {}),
+    ...(values['ui-insecure'] !== undefined ? { uiInsecure: values['ui-insecure'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -290,6 +309,7 @@ export function mergeOptions(
     bridge?: string; bip?: string; fixedCidr?: string; ipv6?: boolean; fixedCidrV6?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; registryHostsDir?: string; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
+    ui?: string; uiInsecure?: boolean;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -321,7 +341,30 @@ export function mergeOptions(
       keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
+    ...uiOptions(flags.ui ?? file.ui, flags.uiInsecure ?? file['ui-insecure'] ?? false, flags.tls),
   };
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/**
+ * `--ui HOST:PORT` (`[::1]:PORT` for IPv6). The dashboard's token is the only thing between
+ * the network and root on this host: off loopback it travels only inside TLS, unless the
+ * operator says --ui-insecure (a trusted network, or a TLS proxy in front).
+ */
+export function uiOptions(addr: string | undefined, insecure: boolean, tls: DaemonOptions['tls']): { ui?: UiOptions } {
+  if (addr === undefined || addr === '') return {};
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(addr);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new InvalidParameterError(`invalid --ui "${addr}": want HOST:PORT, e.g. --ui 127.0.0.1:8090`);
+  const host = (m[1] ?? m[2]) as string;
+  const withTls = tls?.cert && tls.key ? { tls: { cert: tls.cert, key: tls.key } } : {};
+  if (!isLoopback(host) && !withTls.tls && !insecure) {
+    throw new InvalidParameterError(
+      `refusing to serve the dashboard on ${addr} without TLS: its login token would cross the network in clear text; give --tlscert and --tlskey, use a loopback address (--ui 127.0.0.1:${port}), or pass --ui-insecure if a TLS proxy or a trusted network protects it`,
+    );
+  }
+  return { ui: { host, port, ...withTls } };
 }
 
 function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {

@@ -31,7 +31,7 @@ import { diskUsage } from '../engine/system/disk-usage.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
-import { listenAll } from './api-listeners.js';
+import { listenAll, listenDashboard } from './api-listeners.js';
 import { EventJournal } from '../store/events/event-journal.js';
 import { EventService } from '../engine/events/event-service.js';
 import { HealthMonitor } from '../engine/containers/health/health-monitor.js';
@@ -50,7 +50,8 @@ export interface RunningDaemon {
 }
 
 /** The composition root: builds stores, drivers, services and the API, then listens. */
-export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<RunningDaemon> {
+/** `paths.uiAssets`: the built dashboard (dist/ui), found by the entry point that knows where it was installed. */
+export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
@@ -169,8 +170,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     // Contexts of builds (and BuildKit solves) a crash interrupted.
     await rm(join(opts.dataRoot, 'build', 'contexts'), { recursive: true, force: true });
     await rm(join(opts.dataRoot, 'build', 'solves'), { recursive: true, force: true });
+    let dashboardAccess: { url: string; token: string } | undefined;
+    const routes = buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed, budget, dashboard: () => dashboardAccess });
+    cleanups.push(async () => containers.sampler.close());
     const server = createApiServer({
-      routes: buildRoutes({ system, images: imageService, archives, containers, execs, changes, volumes, events, networks: networking.api, distribution, builds, plugins, buildkit, processes: new ProcessOwners(() => registry.all()), removed, budget }),
+      routes,
       log,
       serverName: 'Berth/0.1.0 (linux)',
       // glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations
@@ -181,6 +185,19 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
     cleanups.push(() => rm(opts.pidfile, { force: true }));
     const listeners = await listenAll(server, opts, log);
+    if (opts.ui) {
+      // Loaded only when asked for: a daemon without --ui carries none of it.
+      const { loadOrCreateToken } = await import('../api/dashboard/ui-token.js');
+      const { createDashboardServer } = await import('../api/dashboard/dashboard-server.js');
+      const token = await loadOrCreateToken(opts.dataRoot);
+      const dashboard = await createDashboardServer({ token, assetsDir: paths.uiAssets, routes, services: { containers, events }, log, secure: opts.ui.tls !== undefined });
+      const listener = await listenDashboard(dashboard, opts.ui, log).catch(async (err: unknown) => {
+        for (const l of listeners) await l.close().catch(() => undefined);
+        throw err;
+      });
+      listeners.push(listener);
+      dashboardAccess = { url: listener.url, token };
+    }
     return {
       async stop() {
         await Promise.all(listeners.map((l) => l.close()));

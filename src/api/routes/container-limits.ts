@@ -5,8 +5,6 @@ import { InvalidParameterError } from '../../core/errors.js';
 import { queryBool, readJsonBody, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
 
-/** How often a stats stream sends a sample (docker's collector interval). */
-const STREAM_INTERVAL_MS = 1000;
 /**
  * A one-shot answer (stream=0) takes two samples so the client can compute CPU %; docker
  * spaces them by its 1 s collector tick, a short gap is enough and keeps `stats --no-stream` fast.
@@ -25,22 +23,38 @@ export function containerLimitRoutes(containers: ContainerService): Route[] {
         const oneShot = queryBool(ctx.query, 'one-shot');
         const r = containers.get(ctx.params.id ?? '');
         if (!stream) {
+          // A container someone watches (the dashboard, a stats stream) has a fresh sample a
+          // second after the one before: that answer, as dockerd answers from its collector.
+          const watched = oneShot ? undefined : containers.sampler.latest(r.Id);
+          if (watched) return sendJson(ctx.res, 200, watched.json);
           let prev = oneShot ? undefined : await containers.queries.stats(r.Id);
           if (prev) await sleep(BASELINE_GAP_MS);
           prev = await containers.queries.stats(r.Id, prev);
           return sendJson(ctx.res, 200, prev.json);
         }
-        let prev = await containers.queries.stats(r.Id);
-        ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-        ctx.res.write(JSON.stringify(prev.json) + '\n');
-        while (!ctx.res.destroyed && containers.get(r.Id).State.Running) {
-          await sleep(STREAM_INTERVAL_MS);
-          if (ctx.res.destroyed) break;
-          const cur = await containers.queries.stats(r.Id, prev).catch(() => undefined);
-          if (!cur) break;
-          ctx.res.write(JSON.stringify(cur.json) + '\n');
-          prev = cur;
+        if (!r.State.Running) {
+          // docker streams one zeroed sample for a container that is not running, then ends.
+          ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+          ctx.res.end(JSON.stringify((await containers.queries.stats(r.Id)).json) + '\n');
+          return;
         }
+        // The container's shared sampler (engine/containers/stats-sampler.ts): every stream and
+        // dashboard viewer of one container costs one cgroup read a second between them.
+        ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+        ctx.res.flushHeaders();
+        await new Promise<void>((resolve) => {
+          const unwatch = containers.sampler.watch(r.Id, {
+            sample: (s) => {
+              if (!ctx.res.destroyed) ctx.res.write(JSON.stringify(s.json) + '\n');
+            },
+            stopped: () => done(),
+          });
+          const done = (): void => {
+            unwatch();
+            resolve();
+          };
+          ctx.res.once('close', done);
+        });
         ctx.res.end();
       },
     },

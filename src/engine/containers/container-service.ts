@@ -17,6 +17,7 @@ import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, type LifecycleDeps } from './container-lifecycle.js';
 import { runDir } from './start-bundle.js';
 import { ContainerQueries } from './container-queries.js';
+import { StatsSampler } from './stats-sampler.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
 import { initialState, type ContainerRecord } from './container-types.js';
@@ -100,6 +101,8 @@ export class ContainerService {
   readonly lifecycle: ContainerLifecycle;
   /** list, inspect, top, stats and counts: what reads containers without changing them. */
   readonly queries: ContainerQueries;
+  /** One stats sampler per watched container, shared by the stats stream and the dashboard. */
+  readonly sampler: StatsSampler;
 
   constructor(private readonly d: ContainerServiceDeps) {
     const deps: LifecycleDeps = {
@@ -125,6 +128,7 @@ export class ContainerService {
     };
     this.lifecycle = new ContainerLifecycle(deps);
     this.queries = new ContainerQueries(d);
+    this.sampler = new StatsSampler({ sample: (id, prev) => this.queries.stats(id, prev), isRunning: (id) => d.registry.find(id)?.State.Running === true });
   }
 
   /** Loads records, sweeps half-made containers, and re-attaches to those still running. */
@@ -162,6 +166,11 @@ export class ContainerService {
 
   get(ref: string): ContainerRecord {
     return this.d.registry.get(ref);
+  }
+
+  /** The container, or undefined when there is none by that name or ID. */
+  find(ref: string): ContainerRecord | undefined {
+    return this.d.registry.find(ref);
   }
 
   async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
