@@ -17,6 +17,7 @@ import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { DOCKER, TestDaemon } from '../test/helpers/test-daemon.js';
 import { startDockerd } from './peers.js';
 import { startMany, treeCpuSeconds } from './process-cpu.js';
+import { recordNote, recordResult } from './results.js';
 
 const N = Number(process.env.BENCH_DASHBOARD_CONTAINERS ?? 50);
 const WINDOW_S = Number(process.env.BENCH_DASHBOARD_WINDOW ?? 20);
@@ -102,6 +103,15 @@ async function main(): Promise<void> {
   process.stdout.write(`${'watching'.padEnd(30)}${'CPU %'.padStart(8)}${'÷ dockerd'.padStart(11)}  note\n`);
   for (const r of rows) process.stdout.write(`${r.name.padEnd(30)}${r.cpu.toFixed(1).padStart(8)}${(docker ? (r.cpu / docker.cpu).toFixed(2) : '-').padStart(11)}  ${r.note ?? ''}\n`);
   for (const n of notes) process.stdout.write(`${n}\n`);
+  // The row of `npm run bench`'s table: the dashboard open against docker stats through dockerd.
+  const metric = `daemon CPU %, ${N} containers watched ${WINDOW_S} s (berthd: dashboard open; dockerd: docker stats)`;
+  const open = rows.find((r) => r.name === 'berthd, dashboard open');
+  if (open) recordResult({ bench: 'dashboard', metric, engine: 'berthd', value: open.cpu, unit: '%' });
+  if (docker) recordResult({ bench: 'dashboard', metric, engine: 'docker CLI → dockerd', value: docker.cpu, unit: '%' });
+  const viaDocker = rows.find((r) => r.name === 'berthd, docker stats');
+  if (viaDocker) recordResult({ bench: 'dashboard', metric: `daemon CPU %, ${N} containers, docker stats ${WINDOW_S} s`, engine: 'docker CLI → berthd', value: viaDocker.cpu, unit: '%' });
+  if (docker) recordResult({ bench: 'dashboard', metric: `daemon CPU %, ${N} containers, docker stats ${WINDOW_S} s`, engine: 'docker CLI → dockerd', value: docker.cpu, unit: '%' });
+  for (const n of notes) recordNote('dashboard', n);
 }
 
 // The functions playwright runs in the page see its DOM; this program compiles without the DOM library.
