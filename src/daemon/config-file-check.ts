@@ -32,6 +32,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'storage-budget': 'string-map',
   'keep-removed': 'string',
   'keep-removed-size': 'string',
+  cri: 'boolean',
+  'cri-socket': 'string',
 };
 
 function describe(v: unknown): string {

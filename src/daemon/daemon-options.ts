@@ -29,6 +29,8 @@ export interface DaemonOptions {
   storageBudget?: BudgetSpec;
   /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
   keepRemoved: { keepMs: number; maxBytes: number };
+  /** Kubernetes' CRI v1 server on its own Unix socket; undefined when turned off (`--cri=false`). */
+  cri: { socket: string } | undefined;
 }
 
 /** dockerd's bridge-network flags. */
@@ -51,6 +53,7 @@ export const DEFAULTS = {
   configFile: '/etc/berth/daemon.json',
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
+  criSocket: '/run/berth/cri.sock',
   bridge: 'berth0',
   mtu: 1500,
 } as const;
@@ -80,6 +83,8 @@ export interface ConfigFileValues {
   'storage-budget'?: Record<string, string> | undefined;
   'keep-removed'?: string | undefined;
   'keep-removed-size'?: string | undefined;
+  cri?: boolean | undefined;
+  'cri-socket'?: string | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -139,6 +144,8 @@ Options:
       --keep-removed DURATION    keep the record and last log lines of removed containers this long
                                  (default ${KEEP_REMOVED_DEFAULT}; 0: keep none)
       --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
+      --cri-socket PATH          Unix socket of the Kubernetes CRI v1 server (default ${DEFAULTS.criSocket})
+      --cri=false                serve no CRI (kubelet, crictl)
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -194,6 +201,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'storage-budget': { type: 'string' },
         'keep-removed': { type: 'string' },
         'keep-removed-size': { type: 'string' },
+        cri: { type: 'boolean' },
+        'cri-socket': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -232,6 +241,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
     ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
     ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
+    ...(values.cri !== undefined ? { cri: values.cri } : {}),
+    ...(values['cri-socket'] !== undefined ? { criSocket: values['cri-socket'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -251,7 +262,7 @@ function logOptFlags(list: string[]): Record<string, string> {
 
 /** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
 function boolFlagValue(arg: string): string {
-  const m = /^--(iptables|ip-forward|debug)=(true|false|1|0)$/.exec(arg);
+  const m = /^--(iptables|ip-forward|debug|cri)=(true|false|1|0)$/.exec(arg);
   if (!m) return arg;
   return m[2] === 'true' || m[2] === '1' ? `--${m[1]}` : `--no-${m[1]}`;
 }
@@ -271,6 +282,7 @@ export function mergeOptions(
     bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
+    cri?: boolean; criSocket?: string;
   },
   file: ConfigFileValues,
   configFile: string,
@@ -301,7 +313,15 @@ export function mergeOptions(
       keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
+    cri: criOptions(flags.cri ?? file.cri ?? true, flags.criSocket ?? file['cri-socket'] ?? DEFAULTS.criSocket),
   };
+}
+
+function criOptions(on: boolean, socket: string): DaemonOptions['cri'] {
+  if (!on) return undefined;
+  const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
+  if (!path.startsWith('/')) throw new InvalidParameterError(`invalid --cri-socket "${socket}": use an absolute path such as ${DEFAULTS.criSocket}`);
+  return { socket: path };
 }
 
 function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {

@@ -82,6 +82,11 @@ export class TestDaemon {
   }
 
   /** Containers of this daemon get cgroups under a parent of its own, removed by stop(). */
+  /** The CRI v1 server's socket (crictl's runtime endpoint). */
+  get criSocket(): string {
+    return join(this.root, 'cri.sock');
+  }
+
   get cgroupParent(): string {
     return `/${basename(this.root)}`;
   }
@@ -91,7 +96,7 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', '--cri-socket', this.criSocket, ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     // nsenter execs berthd in place: the child's PID is berthd's.

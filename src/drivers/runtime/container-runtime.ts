@@ -44,6 +44,8 @@ export interface LogOptions {
   maxFiles?: number;
   /** gzip rotated files. */
   compress?: boolean;
+  /** Kubernetes' CRI log format (`<time> <stream> <P|F> <line>`) instead of docker's json-file. */
+  format?: 'json-file' | 'cri';
 }
 
 /** The process's stdio, owned by the monitor so that it survives the daemon. */
@@ -96,6 +98,8 @@ export interface ProcessHandle {
   attach(): Promise<Socket>;
   resize(rows: number, cols: number): Promise<void>;
   closeStdin(): Promise<void>;
+  /** Opens the log path anew: whoever rotated it away (the kubelet) wants output in a new file. */
+  reopenLog(): Promise<void>;
   /** Sends a signal (name with or without SIG, or number); `all` reaches every process of the container (init only). */
   signal(signal: string | number, all?: boolean): Promise<void>;
   /** Forgets a finished process: the runtime's state for an init, the exec's state directory for an exec. */

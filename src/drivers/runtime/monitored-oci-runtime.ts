@@ -70,7 +70,7 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
       stdinOnce: io.stdinOnce,
       ...(size ? { consoleSize: size } : {}),
       ...(io.holdOutput ? { holdOutput: true } : {}),
-      ...(io.log ? { logPath: io.log.path, logMaxSize: io.log.maxSize ?? 0, logMaxFiles: io.log.maxFiles ?? 1, logCompress: io.log.compress === true } : {}),
+      ...(io.log ? { logPath: io.log.path, logMaxSize: io.log.maxSize ?? 0, logMaxFiles: io.log.maxFiles ?? 1, logCompress: io.log.compress === true, ...(io.log.format === 'cri' ? { logFormat: 'cri' as const } : {}) } : {}),
     };
   }
 

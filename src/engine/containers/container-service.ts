@@ -15,7 +15,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, type LifecycleDeps } from './container-lifecycle.js';
-import { runDir } from './start-bundle.js';
+import { runDir, type PodSandboxes } from './start-bundle.js';
 import { ContainerQueries } from './container-queries.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
@@ -88,6 +88,15 @@ export interface ContainerServiceDeps {
   onExited?: (r: ContainerRecord) => void;
   /** After a container is gone (its execs are forgotten). */
   onRemoved?: (id: string) => void;
+  /** The pod sandboxes (CRI) that pod containers join at start. */
+  sandboxes?: PodSandboxes;
+}
+
+/** What the CRI adds to a create: the pod the container belongs to and its log file. */
+export interface PodCreateOptions {
+  sandboxId: string;
+  /** The kubelet's log path (absolute), written in the CRI format; none when empty. */
+  logPath: string;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -120,6 +129,7 @@ export class ContainerService {
       ...(d.events ? { events: d.events } : {}),
       endpoints: d.endpoints,
       hostGateway: d.hostGateway,
+      ...(d.sandboxes ? { sandboxes: d.sandboxes } : {}),
       ...(d.onStarted ? { onStarted: d.onStarted } : {}),
       ...(d.onExited ? { onExited: d.onExited } : {}),
     };
@@ -164,7 +174,7 @@ export class ContainerService {
     return this.d.registry.get(ref);
   }
 
-  async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+  async create(body: CreateRequest, name: string | undefined, pod?: PodCreateOptions): Promise<{ Id: string; Warnings: string[] }> {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
@@ -205,7 +215,7 @@ export class ContainerService {
         State: initialState(),
         Driver: this.d.snapshotter.name,
         RestartCount: 0,
-        LogPath: logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
+        LogPath: pod ? pod.logPath : logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
         ResolvConfPath: join(dir, 'resolv.conf'),
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
@@ -213,6 +223,7 @@ export class ContainerService {
         Mounts: mounts,
         NetworkSettings: networking,
         ...(legacyLinks.length > 0 ? { LegacyLinks: legacyLinks } : {}),
+        ...(pod ? { Pod: { SandboxId: pod.sandboxId } } : {}),
       };
       await this.d.registry.save(record);
       publishContainerEvent(this.d.events, record, 'create');
