@@ -10,6 +10,8 @@
 #     `docker build` means buildx only where a test links it (test/integration/outside/buildx.test.ts).
 #   - the docker CLI 20.10 (Debian bookworm's docker.io, its CLI only): BuildKit builds from before
 #     buildx (POST /build?version=2), in the same test.
+#   - crictl (cri-tools, Go): built from the Go module proxy at a pinned version into
+#     .cache/test-clients/crictl-<version>/crictl; the CRI tests (test/integration/cri) run it.
 #   - testcontainers (npm) is a devDependency: scripts/install.sh's `npm ci` brings it.
 set -euo pipefail
 
@@ -101,6 +103,22 @@ unpack "docker buildx 0.13.1" "$pool/d/docker-buildx/docker-buildx_0.13.1%2Bds1-
 unpack "docker CLI 20.10" "$pool/d/docker.io/docker.io_20.10.24%2Bdfsg1-1%2Bdeb12u1%2Bb6_amd64.deb" \
   daf8ff8f7aa53e8533d38e386fcc2a11e8f3891210776fb78a84b98feb4eea0e \
   "$root/.cache/test-clients/docker.io-20.10.24" usr/bin/docker --version
+
+# --- crictl -----------------------------------------------------------------------------
+# Built by `go install` from the Go module proxy (go.sum checks every module against sum.golang.org).
+crictl_version="v1.37.0"
+crictl_dir="$root/.cache/test-clients/crictl-${crictl_version#v}"
+step="crictl $crictl_version (go install)"
+# go install stamps no version into the binary: a marker beside it says which one was built.
+if [[ -x "$crictl_dir/crictl" && "$(cat "$crictl_dir/.version" 2>/dev/null || true)" == "$crictl_version" ]]; then
+  log "crictl already built ($crictl_dir/crictl)"
+else
+  mkdir -p "$crictl_dir"
+  GOBIN="$crictl_dir" GOFLAGS=-mod=mod GOTOOLCHAIN=local go install "sigs.k8s.io/cri-tools/cmd/crictl@${crictl_version}"
+  "$crictl_dir/crictl" --version >/dev/null
+  echo "$crictl_version" >"$crictl_dir/.version"
+  log "built crictl $crictl_version into $crictl_dir"
+fi
 
 step="done"
 log "done"

@@ -81,12 +81,12 @@ export class TestDaemon {
     return d;
   }
 
-  /** Containers of this daemon get cgroups under a parent of its own, removed by stop(). */
   /** The CRI v1 server's socket (crictl's runtime endpoint). */
   get criSocket(): string {
     return join(this.root, 'cri.sock');
   }
 
+  /** Containers of this daemon get cgroups under a parent of its own, removed by stop(). */
   get cgroupParent(): string {
     return `/${basename(this.root)}`;
   }

@@ -19,7 +19,7 @@ import { runDir, type PodSandboxes } from './start-bundle.js';
 import { ContainerQueries } from './container-queries.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
-import { initialState, type ContainerRecord } from './container-types.js';
+import { initialState, type ContainerRecord, type PodMembership } from './container-types.js';
 import { containerSizes } from './container-size.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
@@ -94,7 +94,7 @@ export interface ContainerServiceDeps {
 
 /** What the CRI adds to a create: the pod the container belongs to and its log file. */
 export interface PodCreateOptions {
-  sandboxId: string;
+  membership: PodMembership;
   /** The kubelet's log path (absolute), written in the CRI format; none when empty. */
   logPath: string;
 }
@@ -223,7 +223,7 @@ export class ContainerService {
         Mounts: mounts,
         NetworkSettings: networking,
         ...(legacyLinks.length > 0 ? { LegacyLinks: legacyLinks } : {}),
-        ...(pod ? { Pod: { SandboxId: pod.sandboxId } } : {}),
+        ...(pod ? { Pod: pod.membership } : {}),
       };
       await this.d.registry.save(record);
       publishContainerEvent(this.d.events, record, 'create');
