@@ -101,3 +101,27 @@ describe('daemon keep-removed options', () => {
     await assert.rejects(parseDaemonArgs([...base, '--keep-removed-size', '12 apples']), /invalid --keep-removed-size "12 apples"/);
   });
 });
+
+describe('daemon CRI options', () => {
+  it('serve the CRI on /run/berth/cri.sock unless told otherwise', async () => {
+    assert.deepEqual((await parseDaemonArgs(base)).cri, { socket: '/run/berth/cri.sock' });
+    assert.deepEqual((await parseDaemonArgs([...base, '--cri-socket', 'unix:///tmp/x/cri.sock'])).cri, { socket: '/tmp/x/cri.sock' });
+    assert.equal((await parseDaemonArgs([...base, '--cri=false'])).cri, undefined);
+    assert.equal((await parseDaemonArgs([...base, '--no-cri'])).cri, undefined);
+    await assert.rejects(parseDaemonArgs([...base, '--cri-socket', 'cri.sock']), /invalid --cri-socket "cri.sock": use an absolute path/);
+  });
+
+  it('read cri and cri-socket from daemon.json; flags win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcri-opts-'));
+    try {
+      const file = join(dir, 'daemon.json');
+      await writeFile(file, JSON.stringify({ cri: true, 'cri-socket': '/run/k/cri.sock' }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file])).cri, { socket: '/run/k/cri.sock' });
+      assert.equal((await parseDaemonArgs(['--config-file', file, '--cri=false'])).cri, undefined);
+      await writeFile(file, JSON.stringify({ cri: 'yes' }));
+      await assert.rejects(parseDaemonArgs(['--config-file', file]), /cri/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

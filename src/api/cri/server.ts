@@ -73,7 +73,7 @@ export class CriServer {
       if (attrs.responseStream || attrs.requestStream || !fn) {
         const details = `Berth does not implement ${name} yet`;
         impl[method] = attrs.responseStream
-          ? (call: ServerWritableStream<unknown, unknown>) => call.destroy(Object.assign(new Error(details), { code: UNIMPLEMENTED, details }))
+          ? (call: ServerWritableStream<unknown, unknown>) => call.emit('error', { code: UNIMPLEMENTED, details })
           : (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => callback({ code: UNIMPLEMENTED, details });
         continue;
       }
