@@ -7,8 +7,29 @@ import { RegistryProcess } from '../../helpers/registry-process.js';
 import { ok, until } from '../../helpers/expect.js';
 import { CriClient, crictl, requireCrictl } from '../../helpers/cri-client.js';
 
-/** crictl's JSON output (`-o json`, inspect*). */
-const json = (r: RunResult): Record<string, any> => JSON.parse(r.stdout) as Record<string, any>;
+/** The parts of crictl's JSON output (`-o json`, inspect*, info) these tests read. */
+interface CrictlStatus {
+  id: string;
+  state: string;
+  exitCode: number;
+  reason: string;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  metadata: { name: string };
+  linux: { namespaces: { options: { network: string } } };
+  repoTags: string[];
+  repoDigests: string[];
+  conditions: Array<{ type: string; status: boolean; reason: string }>;
+}
+interface CrictlJson {
+  status: CrictlStatus;
+  config: { cgroupDriver: string };
+  items: unknown[];
+  containers: unknown[];
+  stats: unknown[];
+}
+const json = (r: RunResult): CrictlJson => JSON.parse(r.stdout) as CrictlJson;
 
 describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 }, () => {
   let d: TestDaemon;
@@ -75,9 +96,9 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     return id;
   }
 
-  async function exited(id: string): Promise<Record<string, any>> {
+  async function exited(id: string): Promise<CrictlStatus> {
     return await until(async () => {
-      const s = json(ok(await crictl(d, ['inspect', id]), 'inspect')).status as Record<string, any>;
+      const s = json(ok(await crictl(d, ['inspect', id]), 'inspect')).status;
       return s.state === 'CONTAINER_EXITED' ? s : undefined;
     }, `container ${id} to exit`);
   }
@@ -87,7 +108,7 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     assert.match(v, /RuntimeName:\s+berth/);
     assert.match(v, /RuntimeApiVersion:\s+v1/);
     const info = json(ok(await crictl(d, ['info']), 'info'));
-    const conditions = Object.fromEntries((info.status.conditions as Array<{ type: string; status: boolean; reason: string }>).map((c) => [c.type, c]));
+    const conditions = Object.fromEntries(info.status.conditions.map((c) => [c.type, c]));
     assert.equal(conditions.RuntimeReady?.status, true);
     assert.equal(conditions.NetworkReady?.status, false);
     assert.equal(conditions.NetworkReady?.reason, 'NetworkPluginNotReady');
@@ -121,8 +142,8 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     // What crictl pulled, the Docker API lists.
     assert.match(ok(await d.berth(['images', '--format', '{{.Repository}}:{{.Tag}}']), 'images').stdout, new RegExp(`${reg.host}/cri/box:v1`));
     const status = json(ok(await crictl(d, ['inspecti', name]), 'inspecti')).status;
-    assert.ok((status.repoTags as string[]).includes(name), JSON.stringify(status));
-    assert.ok((status.repoDigests as string[]).includes(`${reg.host}/cri/box@${digest}`), JSON.stringify(status));
+    assert.ok(status.repoTags.includes(name), JSON.stringify(status));
+    assert.ok(status.repoDigests.includes(`${reg.host}/cri/box@${digest}`), JSON.stringify(status));
     // By digest.
     ok(await crictl(d, ['pull', `${reg.host}/cri/box@${digest}`]), 'pull by digest');
     assert.match(ok(await crictl(d, ['images', '--digests']), 'images').stdout, new RegExp(digest!.slice(7, 20)));
