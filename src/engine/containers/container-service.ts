@@ -364,8 +364,12 @@ export class ContainerService {
     await this.d.registry.exclusive(r.Id, () => this.lifecycle.pause(r, paused));
   }
 
-  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy }): Promise<void> {
+  /** `pod`: the CRI removes one of a pod's containers; through the Docker API they are the kubelet's, not removable. */
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy; pod?: boolean }): Promise<void> {
     const r = this.get(ref);
+    if (r.Pod && opts.pod !== true) {
+      throw new ConflictError(`container ${r.Name.slice(1)} belongs to Kubernetes pod sandbox ${r.Pod.SandboxId.slice(0, 12)}: remove it through the CRI (the kubelet, or crictl rm ${r.Id.slice(0, 12)})`);
+    }
     if (r.State.Restarting && opts.force) await this.lifecycle.restarts.forget(r);
     if (r.State.Running) {
       if (!opts.force) {

@@ -208,7 +208,7 @@ export class PodContainers {
   async remove(ref: string): Promise<void> {
     const r = this.d.registry.find(ref);
     if (!r || !r.Pod) return;
-    await this.d.containers.remove(r.Id, { force: true, volumes: true });
+    await this.d.containers.remove(r.Id, { force: true, volumes: true, pod: true });
   }
 
   /** Every container of a sandbox (StopPodSandbox, RemovePodSandbox). */

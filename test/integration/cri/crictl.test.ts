@@ -228,6 +228,10 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     assert.ok(!all.some((c) => c.id === dockerOwn), 'crictl does not list docker\'s containers');
     assert.notEqual((await crictl(d, ['inspect', dockerOwn])).code, 0);
     ok(await d.berth(['rm', '-f', 'docker-own']), 'rm');
+    // The Docker API sees a pod's containers but cannot remove them (nor can prune).
+    const dockerRm = await d.berth(['rm', '-f', one]);
+    assert.notEqual(dockerRm.code, 0);
+    assert.match(dockerRm.stderr, /belongs to Kubernetes pod sandbox .*crictl rm/);
 
     ok(await crictl(d, ['stop', '--timeout', '1', one]), 'stop');
     const st = await exited(one);
