@@ -71,6 +71,8 @@ export interface CriMount {
   host_path: string;
   readonly?: boolean;
   propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+  /** An image mounted as a volume (Kubernetes' ImageVolume). */
+  image?: { image?: string } | null;
 }
 
 export interface ContainerSecurityContext {

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Socket } from 'node:net';
-import { ConflictError, InvalidParameterError, NotFoundError, NotModifiedError, TimeoutError, errorMessage } from '../../core/errors.js';
+import { ConflictError, InvalidParameterError, NotFoundError, NotImplementedError, NotModifiedError, TimeoutError, errorMessage } from '../../core/errors.js';
 import type { CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import type { ContainerRegistry } from '../containers/container-registry.js';
@@ -67,6 +67,8 @@ async function readProfile(path: string): Promise<string> {
 }
 
 function userOf(sc: ContainerSecurityContext): string {
+  // As containerd: a group alone would leave the image's user with a group it does not expect.
+  if (sc.run_as_group && !sc.run_as_user && !sc.run_as_username) throw new InvalidParameterError('run_as_group needs run_as_user or run_as_username in the container\'s security context');
   const group = sc.run_as_group ? `:${num(sc.run_as_group.value)}` : '';
   if (sc.run_as_user) return `${num(sc.run_as_user.value)}${group}`;
   if (sc.run_as_username) return `${sc.run_as_username}${group}`;
@@ -145,6 +147,7 @@ export class PodContainers {
     const hostConfig: Record<string, unknown> = {
       NetworkMode: 'none',
       Binds: (config.mounts ?? []).map((m) => {
+        if (m.image?.image) throw new NotImplementedError(`image volume ${m.image.image} → ${m.container_path}: Berth does not mount images as volumes yet (Kubernetes' ImageVolume feature)`);
         if (!isAbsolute(m.container_path) || !isAbsolute(m.host_path)) throw new InvalidParameterError(`mount ${m.host_path} → ${m.container_path}: both paths must be absolute`);
         const propagation = m.propagation === 'PROPAGATION_BIDIRECTIONAL' ? 'rshared' : m.propagation === 'PROPAGATION_HOST_TO_CONTAINER' ? 'rslave' : 'rprivate';
         return `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'},${propagation}`;
