@@ -8,7 +8,7 @@ import { NotImplementedError } from '../../core/errors.js';
 import type { ContainerRecord } from '../../engine/containers/container-types.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../engine/cri/cri-types.js';
 import { isoToNs } from '../../engine/cri/cri-time.js';
-import type { PodContainers } from '../../engine/cri/pod-containers.js';
+import { criLabels, type PodContainers } from '../../engine/cri/pod-containers.js';
 import type { PodNetwork } from '../../engine/cri/pod-network.js';
 import type { PodSandboxes, SandboxRecord } from '../../engine/cri/pod-sandboxes.js';
 import type { StreamUrls } from './stream-urls.js';
@@ -64,7 +64,7 @@ export function runtimeServiceHandlers(d: RuntimeServiceDeps): Record<string, Ha
       image_ref: r.Image,
       state: d.containers.state(r),
       created_at: t.created,
-      labels: r.Config.Labels ?? {},
+      labels: criLabels(r),
       annotations: r.Pod?.Annotations ?? {},
       image_id: r.Image,
     };
@@ -85,7 +85,7 @@ export function runtimeServiceHandlers(d: RuntimeServiceDeps): Record<string, Ha
       image_id: r.Image,
       reason: why.reason,
       message: why.message,
-      labels: r.Config.Labels ?? {},
+      labels: criLabels(r),
       annotations: r.Pod?.Annotations ?? {},
       mounts: (r.Mounts ?? []).filter((m) => m.Type === 'bind').map((m) => ({ container_path: m.Destination, host_path: m.Source, readonly: m.RW === false, propagation: m.Propagation === 'rshared' ? 'PROPAGATION_BIDIRECTIONAL' : m.Propagation === 'rslave' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE' })),
       log_path: r.LogPath,
@@ -168,7 +168,7 @@ export function runtimeServiceHandlers(d: RuntimeServiceDeps): Record<string, Ha
     async ListContainers(req) {
       const f = (req.filter ?? {}) as { id?: string; state?: { state: string } | null; pod_sandbox_id?: string; label_selector?: Record<string, string> };
       const items = d.containers.all().filter(
-        (r) => (!f.id || r.Id.startsWith(f.id)) && (!f.pod_sandbox_id || (r.Pod?.SandboxId ?? '').startsWith(f.pod_sandbox_id)) && (!f.state || d.containers.state(r) === f.state.state) && labelsMatch(f.label_selector, r.Config.Labels ?? {}),
+        (r) => (!f.id || r.Id.startsWith(f.id)) && (!f.pod_sandbox_id || (r.Pod?.SandboxId ?? '').startsWith(f.pod_sandbox_id)) && (!f.state || d.containers.state(r) === f.state.state) && labelsMatch(f.label_selector, criLabels(r)),
       );
       return { containers: items.map(containerSummary) };
     },
@@ -211,7 +211,7 @@ export function runtimeServiceHandlers(d: RuntimeServiceDeps): Record<string, Ha
     },
     async ListContainerStats(req) {
       const f = (req.filter ?? {}) as { id?: string; pod_sandbox_id?: string; label_selector?: Record<string, string> };
-      const items = d.containers.all().filter((r) => (!f.id || r.Id.startsWith(f.id)) && (!f.pod_sandbox_id || (r.Pod?.SandboxId ?? '').startsWith(f.pod_sandbox_id)) && labelsMatch(f.label_selector, r.Config.Labels ?? {}));
+      const items = d.containers.all().filter((r) => (!f.id || r.Id.startsWith(f.id)) && (!f.pod_sandbox_id || (r.Pod?.SandboxId ?? '').startsWith(f.pod_sandbox_id)) && labelsMatch(f.label_selector, criLabels(r)));
       return { stats: await Promise.all(items.map(async (r) => d.containers.stats(r, await d.containers.sample(r)))) };
     },
     async PodSandboxStats(req) {

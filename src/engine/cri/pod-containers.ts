@@ -28,6 +28,15 @@ export interface PodContainersDeps {
   host: HostSpecFacts;
 }
 
+/** The label that tells a pod's container in `docker ps` (`--filter label=io.berth.cri.sandbox-id`); the CRI does not show it. */
+export const SANDBOX_LABEL = 'io.berth.cri.sandbox-id';
+
+/** A pod container's labels as the kubelet gave them (without Berth's own). */
+export function criLabels(r: ContainerRecord): Record<string, string> {
+  const { [SANDBOX_LABEL]: _sandbox, ...labels } = r.Config.Labels ?? {};
+  return labels;
+}
+
 const num = (v: string | number | undefined | null): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
 
 /** CRI resources in docker's HostConfig fields (same units: bytes, shares, µs). */
@@ -177,7 +186,7 @@ export class PodContainers {
       Env: (config.envs ?? []).map((e) => `${e.key}=${e.value}`),
       WorkingDir: config.working_dir ?? '',
       User: userOf(sc),
-      Labels: config.labels ?? {},
+      Labels: { ...(config.labels ?? {}), [SANDBOX_LABEL]: s.id },
       Tty: config.tty === true,
       OpenStdin: config.stdin === true,
       StdinOnce: config.stdin_once === true,
@@ -306,6 +315,6 @@ export class PodContainers {
   }
 
   attributes(r: ContainerRecord): Record<string, unknown> {
-    return { id: r.Id, metadata: { name: r.Pod?.Name ?? '', attempt: r.Pod?.Attempt ?? 0 }, labels: r.Config.Labels ?? {}, annotations: r.Pod?.Annotations ?? {} };
+    return { id: r.Id, metadata: { name: r.Pod?.Name ?? '', attempt: r.Pod?.Attempt ?? 0 }, labels: criLabels(r), annotations: r.Pod?.Annotations ?? {} };
   }
 }

@@ -17,6 +17,7 @@ interface CrictlStatus {
   startedAt: string;
   finishedAt: string;
   metadata: { name: string };
+  labels: Record<string, string>;
   linux: { namespaces: { options: { network: string } } };
   repoTags: string[];
   repoDigests: string[];
@@ -221,7 +222,9 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     assert.equal(statsp[0]?.linux.containers.length, 2);
 
     // Side by side with the Docker API: pod containers show there; docker's own do not show here.
-    assert.match(ok(await d.berth(['ps', '--format', '{{.Names}}']), 'ps').stdout, /k8s_one_web_default_hcri-web-\d+_0/);
+    assert.match(ok(await d.berth(['ps', '--format', '{{.Names}}', '--filter', `label=io.berth.cri.sandbox-id=${pod}`]), 'ps').stdout, /k8s_one_web_default_hcri-web-\d+_0/);
+    // crictl shows the kubelet's labels only.
+    assert.deepEqual(json(ok(await crictl(d, ['inspect', one]), 'inspect')).status.labels, {});
     ok(await d.berth(['run', '-d', '--name', 'docker-own', 'busybox', 'sleep', '1000']), 'docker run');
     const all = json(ok(await crictl(d, ['ps', '-a', '-o', 'json']), 'ps -a')).containers as Array<{ id: string }>;
     const dockerOwn = ok(await d.berth(['inspect', '--format', '{{.Id}}', 'docker-own']), 'inspect').stdout.trim();
