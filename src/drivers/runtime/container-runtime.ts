@@ -116,6 +116,8 @@ export interface SandboxOptions {
   netns?: string;
   /** Containers join the sandbox's PID namespace too (Kubernetes' shareProcessNamespace). */
   sharePid?: boolean;
+  /** The sandbox and its containers use this IPC namespace and the host's /dev/shm (Kubernetes' hostIPC). */
+  hostIpc?: string;
   /** Bytes of the /dev/shm tmpfs all containers of the sandbox share; 64 MiB when absent. */
   shmSize?: number;
 }
@@ -172,7 +174,7 @@ export interface ContainerRuntime {
   /** Starts a sandbox's pause process (bundle and state in `dir`, made here). */
   createSandbox(id: string, dir: string, opts: SandboxOptions): Promise<Sandbox>;
   /** The sandbox a running pause process holds, after a daemon restart; undefined when it is gone. */
-  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid'>): Promise<Sandbox | undefined>;
+  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid' | 'hostIpc'>): Promise<Sandbox | undefined>;
   /** Stops the pause process, deletes its runtime state, unmounts its /dev/shm and removes `dir`. */
   removeSandbox(id: string, dir: string): Promise<void>;
 }

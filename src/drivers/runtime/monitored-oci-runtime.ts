@@ -180,7 +180,7 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
     return createOciSandbox(this, id, dir, opts, this.opts.pauseBinary);
   }
 
-  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid'>): Promise<Sandbox | undefined> {
+  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid' | 'hostIpc'>): Promise<Sandbox | undefined> {
     return restoreOciSandbox(this, id, dir, opts);
   }
 

@@ -34,6 +34,8 @@ export interface SandboxRecord {
   ips: string[];
   sharePid: boolean;
   hostNetwork: boolean;
+  /** Kubernetes' hostIPC: the pod uses berthd's IPC namespace (absent in records of older builds). */
+  hostIpc?: boolean;
 }
 
 export interface PodSandboxesDeps {
@@ -45,6 +47,9 @@ export interface PodSandboxesDeps {
   network: PodNetwork;
   log: Logger;
 }
+
+/** berthd's own IPC namespace: the host's (or a test daemon's). */
+const HOST_IPC = `/proc/${process.pid}/ns/ipc`;
 
 const NAME_KEY = (m: PodSandboxMetadata): string => `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
 
@@ -91,7 +96,7 @@ export class PodSandboxes {
       this.records.set(r.id, r);
       this.names.set(NAME_KEY(r.metadata), r.id);
       if (r.state !== 'SANDBOX_READY') continue;
-      const sandbox = await this.d.runtime().restoreSandbox(r.id, this.runDir(r.id), { sharePid: r.sharePid }).catch(() => undefined);
+      const sandbox = await this.d.runtime().restoreSandbox(r.id, this.runDir(r.id), { sharePid: r.sharePid, ...(r.hostIpc ? { hostIpc: HOST_IPC } : {}) }).catch(() => undefined);
       if (sandbox) this.running.set(r.id, sandbox);
       else {
         this.d.log.warn({ id: r.id }, 'the pause process of a pod sandbox is gone: the sandbox is NOTREADY');
@@ -182,6 +187,7 @@ export class PodSandboxes {
       ips: [],
       sharePid: ns.pid === 'POD',
       hostNetwork,
+      hostIpc: ns.ipc === 'NODE',
     };
     let networked = false;
     try {
@@ -196,6 +202,7 @@ export class PodSandboxes {
         // A host-network pod's pause joins berthd's own namespace (the host's, or a test's).
         netns: record.netns ?? `/proc/${process.pid}/ns/net`,
         sharePid: record.sharePid,
+        ...(record.hostIpc ? { hostIpc: HOST_IPC } : {}),
       });
       this.running.set(id, sandbox);
       record.state = 'SANDBOX_READY';

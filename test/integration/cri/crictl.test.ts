@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { RegistryProcess } from '../../helpers/registry-process.js';
@@ -18,7 +18,7 @@ interface CrictlStatus {
   finishedAt: string;
   metadata: { name: string };
   labels: Record<string, string>;
-  linux: { namespaces: { options: { network: string } } };
+  linux: { namespaces: { options: { network: string; ipc: string } } };
   repoTags: string[];
   repoDigests: string[];
   conditions: Array<{ type: string; status: boolean; reason: string }>;
@@ -298,6 +298,24 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
       assert.equal(await hostLimit(), String(64 * 1024 * 1024));
       ok(await crictl(d, ['update', '--memory', String(96 * 1024 * 1024), locked]), 'update');
       assert.equal(await hostLimit(), String(96 * 1024 * 1024));
+    });
+  });
+
+  test('namespace options: a pod sharing its PID namespace, a pod in the host\'s IPC namespace', async () => {
+    // crictl reads enums as numbers: POD = 0, CONTAINER = 1, NODE = 2.
+    await withPod('shared-pid', { linux: { security_context: { namespace_options: { pid: 0 } } } }, async (pod, podPath) => {
+      const a = await runContainer(pod, podPath, 'a', ['sleep', '1000']);
+      const b = await runContainer(pod, podPath, 'b', ['sleep', '1001']);
+      const pidNs = async (id: string): Promise<string> => ok(await crictl(d, ['exec', '--sync', id, 'readlink', '/proc/self/ns/pid']), 'exec').stdout.trim();
+      assert.equal(await pidNs(a), await pidNs(b));
+      // One PID namespace: each container sees the other's process.
+      assert.match(ok(await crictl(d, ['exec', '--sync', a, 'ps']), 'ps').stdout, /sleep 1001/);
+    });
+    await withPod('host-ipc', { linux: { security_context: { namespace_options: { ipc: 2 } } } }, async (pod, podPath) => {
+      const c = await runContainer(pod, podPath, 'c', ['sleep', '1000']);
+      const hostIpc = await readlink('/proc/self/ns/ipc');
+      assert.equal(ok(await crictl(d, ['exec', '--sync', c, 'readlink', '/proc/self/ns/ipc']), 'exec').stdout.trim(), hostIpc);
+      assert.equal(json(ok(await crictl(d, ['inspectp', pod]), 'inspectp')).status.linux.namespaces.options.ipc, 'NODE');
     });
   });
 
