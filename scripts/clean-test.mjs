@@ -139,10 +139,10 @@ function removeNetworking() {
       if (rec.Driver !== 'bridge' || typeof rec.Id !== 'string') continue;
       const bridge = rec.Options?.['com.docker.network.bridge.name'] ?? `br-${rec.Id.slice(0, 12)}`;
       const steps = [['ip', ['link', 'del', 'dev', bridge]]];
-      if (rec.Name === 'bridge' && bridge !== 'berth0') steps.push(['nft', ['delete', 'table', 'ip', `berth_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`]]);
+      if (rec.Name === 'bridge' && bridge !== 'berth0') for (const family of ['ip', 'ip6']) steps.push(['nft', ['delete', 'table', family, `berth_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`]]);
       for (const [cmd, args] of steps) {
         if (cmd === 'ip' && spawnSync('ip', ['link', 'show', 'dev', bridge]).status !== 0) continue;
-        if (cmd === 'nft' && spawnSync('nft', ['list', 'table', 'ip', args[3]]).status !== 0) continue;
+        if (cmd === 'nft' && spawnSync('nft', ['list', 'table', args[2], args[3]]).status !== 0) continue;
         console.log(`clean-test: ${dryRun ? 'would run' : 'running'} ${cmd} ${args.join(' ')}`);
         if (!dryRun && spawnSync(cmd, args).status !== 0) warn(`${cmd} ${args.join(' ')} failed`);
       }

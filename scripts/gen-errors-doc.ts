@@ -41,11 +41,14 @@ const INTERNAL: Record<string, string> = {
   PatternSyntaxError: 'a filter or .dockerignore pattern does not parse; becomes `InvalidParameterError` (400)',
   GrpcCallError: 'a call to a BuildKit client\'s session failed; the session code treats NOT_FOUND as "the client has no such file or secret"',
   ReturnedError: 'a gRPC status a BuildKit handler returns as it is',
+  CniConfigError: 'a CNI network config file does not parse or is not usable; the CNI driver skips the file (as libcni\'s loaders do) and names it with the reason in the pod network\'s status',
   EarlyExit: 'berthd exits before serving (`--help`, `--version`, a bad option) with its exit code',
 };
 
 /** Typed errors whose kind depends on the case, with the rule that picks it. */
 const VARIABLE_KIND: Record<string, string> = {
+  CniPluginError:
+    'a CNI plugin failed a pod network ADD, DEL or CHECK (the message names the plugin, network, config file, pod, the CNI error code and what to do): `UnavailableError` (503) when the plugin asks to try again (CNI code 11) or timed out, else `SystemError` (500)',
   RuntimeStartError:
     'the runtime could not start a process: `InvalidParameterError` (400) when the command or a mount is wrong (executable not found — exit 127 —, permission denied — 126 —, not a directory, no such working directory), else `SystemError` (500)',
 };

@@ -26,10 +26,12 @@ fi
 
 # --- Debian packages --------------------------------------------------------------------
 # python3-venv and python3-distutils: docker-py's integration suites (test/outside/docker-py.ts)
-# run in a venv, and docker-py 5 compares versions with distutils.
-packages=(crun runc busybox-static iproute2 nftables util-linux mount attr coreutils tar
-  mmdebstrap debian-archive-keyring procps tini python3 python3-venv python3-distutils make gcc g++
-  libc6-dev skopeo docker-registry curl openssl gzip bzip2 xz-utils zstd)
+# run in a venv, and docker-py 5 compares versions with distutils. containernetworking-plugins
+# (in /usr/lib/cni) and iptables (which its portmap plugin calls): Kubernetes pod networks.
+packages=(crun runc busybox-static iproute2 nftables iptables containernetworking-plugins
+  util-linux mount attr coreutils tar mmdebstrap debian-archive-keyring procps tini python3
+  python3-venv python3-distutils make gcc g++ libc6-dev skopeo docker-registry curl openssl gzip
+  bzip2 xz-utils zstd)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
@@ -114,6 +116,12 @@ if ! getent group berth >/dev/null; then
   groupadd --system berth
   log "created group berth (add users with: usermod -aG berth USER)"
 fi
+
+# --- CNI: the pod network of Kubernetes pods ---------------------------------------------
+# Berth's default bridge network, written only when the CNI config dir has none (a cluster's own
+# network add-on, or another runtime's config, is left alone). BERTH_CNI_CONF_DIR overrides the dir.
+step="default CNI network config"
+bash "$root/scripts/install-cni-config.sh"
 
 # --- commands on PATH -------------------------------------------------------------------
 step="link /usr/local/bin/berth and berthd"

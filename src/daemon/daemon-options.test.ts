@@ -10,12 +10,12 @@ const base = ['--config-file', '/dev/null'];
 describe('daemon network flags', () => {
   it('defaults as dockerd: berth0, iptables and ip-forward on, MTU 1500', async () => {
     const o = await parseDaemonArgs(base);
-    assert.deepEqual(o.network, { bridge: 'berth0', bip: undefined, fixedCidr: undefined, defaultAddressPools: [], iptables: true, ipForward: true, mtu: 1500, firewallMode: 'berth' });
+    assert.deepEqual(o.network, { bridge: 'berth0', bip: undefined, fixedCidr: undefined, ipv6: false, fixedCidrV6: undefined, defaultAddressPools: [], iptables: true, ipForward: true, mtu: 1500, firewallMode: 'berth' });
   });
 
-  it('takes -b, --bip, --fixed-cidr, pools, --iptables=false, --no-ip-forward and --mtu', async () => {
-    const o = await parseDaemonArgs([...base, '-b', 'bt1', '--bip', '10.3.0.1/24', '--fixed-cidr', '10.3.0.128/25', '--default-address-pool', 'base=10.4.0.0/16,size=24', '--iptables=false', '--no-ip-forward', '--mtu', '1400', '--firewall-mode', 'docker']);
-    assert.deepEqual(o.network, { bridge: 'bt1', bip: '10.3.0.1/24', fixedCidr: '10.3.0.128/25', defaultAddressPools: ['base=10.4.0.0/16,size=24'], iptables: false, ipForward: false, mtu: 1400, firewallMode: 'docker' });
+  it('takes -b, --bip, --fixed-cidr, --ipv6, --fixed-cidr-v6, pools, --iptables=false, --no-ip-forward and --mtu', async () => {
+    const o = await parseDaemonArgs([...base, '-b', 'bt1', '--bip', '10.3.0.1/24', '--fixed-cidr', '10.3.0.128/25', '--ipv6=true', '--fixed-cidr-v6', 'fd00:1::/64', '--default-address-pool', 'base=10.4.0.0/16,size=24', '--iptables=false', '--no-ip-forward', '--mtu', '1400', '--firewall-mode', 'docker']);
+    assert.deepEqual(o.network, { bridge: 'bt1', bip: '10.3.0.1/24', fixedCidr: '10.3.0.128/25', ipv6: true, fixedCidrV6: 'fd00:1::/64', defaultAddressPools: ['base=10.4.0.0/16,size=24'], iptables: false, ipForward: false, mtu: 1400, firewallMode: 'docker' });
   });
 
   it('refuses a bad bridge name or MTU', async () => {

@@ -23,6 +23,8 @@ export interface DaemonOptions {
   network: DaemonNetworkOptions;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** containerd's hosts.toml directory: mirrors of any registry. */
+  registryHostsDir: string;
   /** json-file options every new container gets unless it sets its own (log-config.ts). */
   logOpts: Record<string, string>;
   /** The disk budget (storage-budget.ts); none, and no collection ever, unless set. */
@@ -38,11 +40,14 @@ export interface DaemonNetworkOptions {
   bridge: string;
   bip: string | undefined;
   fixedCidr: string | undefined;
+  /** --ipv6: the default bridge gets an IPv6 prefix too (--fixed-cidr-v6, else a unique local /64). */
+  ipv6: boolean;
+  fixedCidrV6: string | undefined;
   defaultAddressPools: string[];
   iptables: boolean;
   ipForward: boolean;
   mtu: number;
-  /** berth: published ports obey the host firewall (ufw); docker: they bypass it, as with dockerd. */
+  /** berth: published ports obey the host firewall (ufw, firewalld zones); docker: they bypass it, as with dockerd. */
   firewallMode: 'berth' | 'docker';
 }
 
@@ -51,6 +56,7 @@ export const DEFAULTS = {
   dataRoot: '/var/lib/berth',
   execRoot: '/run/berth',
   configFile: '/etc/berth/daemon.json',
+  registryHostsDir: '/etc/berth/certs.d',
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
   criSocket: '/run/berth/cri.sock',
@@ -72,6 +78,8 @@ export interface ConfigFileValues {
   bridge?: string | undefined;
   bip?: string | undefined;
   'fixed-cidr'?: string | undefined;
+  ipv6?: boolean | undefined;
+  'fixed-cidr-v6'?: string | undefined;
   'default-address-pools'?: Array<{ base: string; size: number }> | undefined;
   iptables?: boolean | undefined;
   'ip-forward'?: boolean | undefined;
@@ -79,6 +87,7 @@ export interface ConfigFileValues {
   mtu?: number | undefined;
   'insecure-registries'?: string[] | undefined;
   'registry-mirrors'?: string[] | undefined;
+  'registry-hosts-dir'?: string | undefined;
   'log-opts'?: Record<string, string> | undefined;
   'storage-budget'?: Record<string, string> | undefined;
   'keep-removed'?: string | undefined;
@@ -130,12 +139,14 @@ Options:
                                  table is named after it (berth, or berth_NAME)
       --bip CIDR                 the default bridge's own address, e.g. 10.20.0.1/24
       --fixed-cidr CIDR          give default-bridge containers addresses from this range only
+      --ipv6                     give the default bridge IPv6 too (NAT66 out, ports on [::])
+      --fixed-cidr-v6 CIDR       the default bridge's IPv6 prefix (default: a unique local /64)
       --default-address-pool base=CIDR,size=BITS   pools for networks without --subnet (repeatable)
       --iptables[=false]         manage Berth's nftables table: NAT and published ports (default true)
       --ip-forward[=false]       enable net.ipv4.ip_forward (default true)
       --firewall-mode MODE       berth: a published port is reachable from other hosts only when the
-                                 host firewall (ufw) allows its port (default); docker: published
-                                 ports bypass the firewall, as they do with dockerd
+                                 host firewall (ufw, a firewalld zone) allows its port (default);
+                                 docker: published ports bypass the firewall, as with dockerd
       --mtu BYTES                MTU of the default bridge and of new networks (default ${DEFAULTS.mtu})
       --log-opt KEY=VALUE        default json-file log option of containers that do not set it (repeatable;
                                  default ${Object.entries(BUILTIN_LOG_OPTS).map(([k, v]) => `${k}=${v}`).join(',')}; max-size=-1: never rotate)
@@ -150,6 +161,8 @@ Options:
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
       --registry-mirror URL      Docker Hub mirror tried first for docker.io pulls (repeatable)
+      --registry-hosts-dir DIR   mirrors of any registry, as containerd's <DIR>/<host>/hosts.toml
+                                 (default /etc/berth/certs.d)
   -v, --version                  print the version and quit
   -h, --help                     print this help
 `;
@@ -185,6 +198,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         bridge: { type: 'string', short: 'b' },
         bip: { type: 'string' },
         'fixed-cidr': { type: 'string' },
+        ipv6: { type: 'boolean' },
+        'fixed-cidr-v6': { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
         iptables: { type: 'boolean' },
         'ip-forward': { type: 'boolean' },
@@ -197,6 +212,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         tlskey: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         'registry-mirror': { type: 'string', multiple: true },
+        'registry-hosts-dir': { type: 'string' },
         'log-opt': { type: 'string', multiple: true },
         'storage-budget': { type: 'string' },
         'keep-removed': { type: 'string' },
@@ -230,6 +246,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.bridge !== undefined ? { bridge: values.bridge } : {}),
     ...(values.bip !== undefined ? { bip: values.bip } : {}),
     ...(values['fixed-cidr'] !== undefined ? { fixedCidr: values['fixed-cidr'] } : {}),
+    ...(values.ipv6 !== undefined ? { ipv6: values.ipv6 } : {}),
+    ...(values['fixed-cidr-v6'] !== undefined ? { fixedCidrV6: values['fixed-cidr-v6'] } : {}),
     ...(values['default-address-pool'] ? { defaultAddressPools: values['default-address-pool'] } : {}),
     ...(values.iptables !== undefined ? { iptables: values.iptables } : {}),
     ...(values['ip-forward'] !== undefined ? { ipForward: values['ip-forward'] } : {}),
@@ -237,6 +255,7 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values.mtu !== undefined ? { mtu: Number(values.mtu) } : {}),
     ...(values['insecure-registry'] ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(values['registry-mirror'] ? { registryMirrors: values['registry-mirror'] } : {}),
+    ...(values['registry-hosts-dir'] !== undefined ? { registryHostsDir: values['registry-hosts-dir'] } : {}),
     ...(values['log-opt'] ? { logOpts: logOptFlags(values['log-opt']) } : {}),
     ...(values['storage-budget'] !== undefined ? { storageBudget: parseBudgetFlag(values['storage-budget']) } : {}),
     ...(values['keep-removed'] !== undefined ? { keepRemoved: values['keep-removed'] } : {}),
@@ -262,7 +281,7 @@ function logOptFlags(list: string[]): Record<string, string> {
 
 /** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
 function boolFlagValue(arg: string): string {
-  const m = /^--(iptables|ip-forward|debug|cri)=(true|false|1|0)$/.exec(arg);
+  const m = /^--(iptables|ip-forward|ipv6|debug|cri)=(true|false|1|0)$/.exec(arg);
   if (!m) return arg;
   return m[2] === 'true' || m[2] === '1' ? `--${m[1]}` : `--no-${m[1]}`;
 }
@@ -279,8 +298,8 @@ export function mergeOptions(
   flags: {
     host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; logLevel?: LogLevel; storageDriver?: string; defaultRuntime?: string; cgroupParent?: string; debug?: boolean;
     tls?: DaemonOptions['tls'];
-    bridge?: string; bip?: string; fixedCidr?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
-    insecureRegistries?: string[]; registryMirrors?: string[]; logOpts?: Record<string, string>;
+    bridge?: string; bip?: string; fixedCidr?: string; ipv6?: boolean; fixedCidrV6?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
+    insecureRegistries?: string[]; registryMirrors?: string[]; registryHostsDir?: string; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
     cri?: boolean; criSocket?: string;
   },
@@ -306,6 +325,7 @@ export function mergeOptions(
     network: networkOptions(flags, file),
     insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
+    registryHostsDir: flags.registryHostsDir ?? file['registry-hosts-dir'] ?? DEFAULTS.registryHostsDir,
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
     ...storageBudget(flags.storageBudget, file['storage-budget']),
@@ -338,6 +358,8 @@ function networkOptions(flags: Parameters<typeof mergeOptions>[0], file: ConfigF
     bridge,
     bip: flags.bip ?? file.bip,
     fixedCidr: flags.fixedCidr ?? file['fixed-cidr'],
+    ipv6: flags.ipv6 ?? file.ipv6 ?? false,
+    fixedCidrV6: flags.fixedCidrV6 ?? file['fixed-cidr-v6'],
     defaultAddressPools: flags.defaultAddressPools ?? (file['default-address-pools'] ?? []).map((p) => `base=${p.base},size=${p.size}`),
     iptables: flags.iptables ?? file.iptables ?? true,
     ipForward: flags.ipForward ?? file['ip-forward'] ?? true,

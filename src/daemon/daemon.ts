@@ -125,9 +125,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     // A crash mid-load or mid-delete can leave blobs and layers nobody references.
     await imageService.gc();
     const archives = lazy(async () => new (await import('../engine/images/image-archives.js')).ImageArchives({ images: imageService, content }));
-    const distribution = lazy(
-      async () => new (await import('../engine/images/distribution/distribution-service.js')).DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors } }),
-    );
+    const distribution = lazy(async () => {
+      const [{ DistributionService }, { RegistryHostsDir }] = await Promise.all([import('../engine/images/distribution/distribution-service.js'), import('../engine/images/distribution/registry-hosts-dir.js')]);
+      return new DistributionService({ images: imageService, content, settings: { insecureRegistries: opts.insecureRegistries, mirrors: opts.registryMirrors, hostsDir: new RegistryHostsDir(opts.registryHostsDir) } });
+    });
     const system = new SystemService(
       {
         dataRoot: opts.dataRoot,

@@ -20,6 +20,8 @@ export async function buildNetworking(opts: DaemonOptions, registry: ContainerRe
     bridge: n.bridge,
     bip: n.bip,
     fixedCidr: n.fixedCidr,
+    ipv6: n.ipv6,
+    fixedCidrV6: n.fixedCidrV6,
     addressPools: n.defaultAddressPools.length > 0 ? n.defaultAddressPools.map(parseAddressPool) : DEFAULT_ADDRESS_POOLS,
     iptables: n.iptables,
     ipForward: n.ipForward,

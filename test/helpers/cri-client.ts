@@ -5,7 +5,7 @@ import { criPackage } from '../../src/api/cri/protocol.js';
 import { REPO_ROOT, run, type RunResult, type TestDaemon } from './test-daemon.js';
 
 /** cri-tools' crictl, built at a pinned version from the Go module proxy by scripts/install-test-clients.sh. */
-export const CRICTL = join(REPO_ROOT, '.cache/test-clients/crictl-1.37.0/crictl');
+export const CRICTL = join(REPO_ROOT, '.cache/test-clients/crictl-v1.37.0/crictl');
 
 export function requireCrictl(): void {
   if (!existsSync(CRICTL)) throw new Error(`${CRICTL} is missing: run scripts/install-test-clients.sh (as root) first`);

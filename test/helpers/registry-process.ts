@@ -12,6 +12,8 @@ export class RegistryProcess {
   logs = '';
   private child: ChildProcess | undefined;
   port = 0;
+  /** A network namespace to serve in (launch() again after setting it: the port is kept). */
+  netns: string | undefined;
 
   private constructor(readonly root: string, readonly dataDir: string, readonly args: string[]) {}
 
@@ -27,7 +29,8 @@ export class RegistryProcess {
   }
 
   async launch(extra: string[] = []): Promise<void> {
-    const child = spawn(NODE, [BERTH_JS, 'registry', 'serve', '--listen', `127.0.0.1:${this.port}`, '--root', this.dataDir, ...this.args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [NODE, BERTH_JS, 'registry', 'serve', '--listen', `127.0.0.1:${this.port}`, '--root', this.dataDir, ...this.args, ...extra];
+    const child = this.netns ? spawn('nsenter', [`--net=${this.netns}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stderr?.on('data', (b: Buffer) => (this.logs += b.toString()));
     let out = '';

@@ -42,6 +42,9 @@ export class TestDaemon {
   /** A network namespace the daemon runs in (its bridges, routes and nft tables stay there). */
   netns: string | undefined;
 
+  /** More environment for berthd (a private system bus: DBUS_SYSTEM_BUS_ADDRESS). */
+  daemonEnv: NodeJS.ProcessEnv = {};
+
   private constructor(readonly root: string, readonly extraArgs: string[]) {
     this.socket = join(root, 'berth.sock');
     this.dataRoot = join(root, 'data');
@@ -62,10 +65,11 @@ export class TestDaemon {
    * dockerd's defaults: bridge berth0, subnets from the default pools. Nothing of its networking
    * touches the host's; the namespace's end removes it.
    */
-  static async startInNetns(netns: string, extraArgs: string[] = []): Promise<TestDaemon> {
+  static async startInNetns(netns: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<TestDaemon> {
     const root = await mkdtemp(join(tmpdir(), 'berth-test-'));
     const d = new TestDaemon(root, extraArgs);
     d.netns = netns;
+    d.daemonEnv = env;
     await d.launch();
     return d;
   }
@@ -96,11 +100,13 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--log-level', 'debug', '--cri-socket', this.criSocket, ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
+    // The registry hosts directory is the daemon's own (`certs.d` under its root): never the host's /etc/berth.
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--registry-hosts-dir', join(this.root, 'certs.d'), '--log-level', 'debug', '--cri-socket', this.criSocket, ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     // nsenter execs berthd in place: the child's PID is berthd's.
-    const child = this.netns ? spawn('nsenter', [`--net=${this.netns}`, BERTHD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(BERTHD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const opts = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.daemonEnv } };
+    const child = this.netns ? spawn('nsenter', [`--net=${this.netns}`, BERTHD_BIN, ...args], opts) : spawn(BERTHD_BIN, args, opts);
     this.child = child;
     child.stdout?.on('data', (b: Buffer) => (this.logs += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (this.logs += b.toString()));

@@ -37,6 +37,7 @@ export async function pickTestNetwork(): Promise<TestNetwork> {
 /** What the daemon leaves on purpose (containers outlive it): its table and its bridges. */
 export async function removeTestNetworking(net: TestNetwork, dataRoot: string): Promise<void> {
   await run('nft', ['delete', 'table', 'ip', net.nftTable]);
+  await run('nft', ['delete', 'table', 'ip6', net.nftTable]);
   const bridges = new Set([net.bridge]);
   const dir = join(dataRoot, 'network', 'networks');
   for (const f of await readdir(dir).catch(() => [] as string[])) {

@@ -55,6 +55,37 @@ export async function ipv4Addresses(dev: string): Promise<string[]> {
   return rows.flatMap((row) => (row.addr_info ?? []).filter((a) => a.local && a.prefixlen !== undefined).map((a) => `${a.local}/${a.prefixlen}`));
 }
 
+/** The host's IPv6 unicast routes (default and link-local left out): prefixes an IPv6 network must not take. */
+export async function hostRouteTable6(): Promise<HostRoute[]> {
+  const r = await runCommand('ip', ['-j', '-6', 'route', 'show', 'table', 'all'], { allowFailure: true });
+  if (r.code !== 0) return [];
+  const rows = JSON.parse(r.stdout || '[]') as Array<{ dst: string; dev?: string; type?: string }>;
+  return rows
+    .filter((x) => x.dst !== 'default' && (x.type === undefined || x.type === 'unicast') && /^[0-9a-f]*:/i.test(x.dst) && !/^fe80:/i.test(x.dst))
+    .map((x) => ({ dst: x.dst.includes('/') ? x.dst : `${x.dst}/128`, dev: x.dev ?? '' }));
+}
+
+/** Interfaces whose IPv6 routes came from router advertisements (they stop coming when forwarding is on). */
+export async function hostRaRoutes(): Promise<string[]> {
+  const r = await runCommand('ip', ['-j', '-6', 'route', 'show', 'proto', 'ra'], { allowFailure: true });
+  if (r.code !== 0) return [];
+  const rows = JSON.parse(r.stdout || '[]') as Array<{ dev?: string }>;
+  return [...new Set(rows.flatMap((x) => (x.dev ? [x.dev] : [])))];
+}
+
+/** A link's global IPv6 addresses with their prefix (`fd00:1::1/64`); none when it does not exist. */
+export async function ipv6Addresses(dev: string): Promise<string[]> {
+  const r = await runCommand('ip', ['-j', '-6', 'addr', 'show', 'dev', dev, 'scope', 'global'], { allowFailure: true });
+  if (r.code !== 0) return [];
+  const rows = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+  return rows.flatMap((row) => (row.addr_info ?? []).filter((a) => a.local && a.prefixlen !== undefined).map((a) => `${a.local}/${a.prefixlen}`));
+}
+
+/** Removes addresses from a link (those an earlier configuration left); a missing one is no error. */
+export async function removeAddresses(dev: string, cidrs: readonly string[]): Promise<void> {
+  for (const c of cidrs) await runCommand('ip', ['addr', 'del', c, 'dev', dev], { allowFailure: true });
+}
+
 /**
  * Calls `onChange` (at most every `settleMs`) while IPv4 routes come and go: a VPN coming up
  * can cover a network's subnet after it was made.

@@ -33,4 +33,25 @@ describe('renderRuleset', () => {
     assert.match(text, /iifname "br-a" oifname != "br-a" drop/);
     assert.match(text, /iifname "berth0" oifname \{ "br-a" \} drop/);
   });
+
+  it('has no IPv6 rules without an IPv6 network, and deletes any it had', () => {
+    assert.match(text, /table ip6 berth_t\ndelete table ip6 berth_t\n$/);
+  });
+
+  it('renders NAT66, IPv6 DNAT and the same isolation for IPv6 networks; never DNAT for ::1 or to an IPv4 container', () => {
+    const six = renderRuleset('berth_t', [{ ...nets[0]!, subnet6: 'fd00:1::/64' }, nets[1]!], [
+      { proto: 'tcp', hostIp: '', hostPort: 8080, containerIp: '10.1.0.2', containerPort: 80 },
+      { proto: 'tcp', hostIp: '::', hostPort: 8080, containerIp: 'fd00:1::2', containerPort: 80 },
+      { proto: 'tcp', hostIp: '::1', hostPort: 8081, containerIp: 'fd00:1::2', containerPort: 80 },
+      { proto: 'tcp', hostIp: '::', hostPort: 8082, containerIp: '10.1.0.3', containerPort: 80 },
+    ]);
+    const v6 = six.slice(six.indexOf('table ip6 berth_t {'));
+    const v4 = six.slice(0, six.indexOf('table ip6 berth_t'));
+    assert.match(v6, /\n    tcp dport 8080 dnat to \[fd00:1::2\]:80\n/);
+    assert.doesNotMatch(v6, /8081|8082/);
+    assert.doesNotMatch(v4, /fd00|8081|8082/, 'the IPv4 table takes IPv4 bindings to IPv4 addresses only');
+    assert.match(v6, /oifname != "berth0" ip6 saddr fd00:1::\/64 masquerade/);
+    assert.match(v6, /ip6 daddr != ::1 fib daddr type local jump published/);
+    assert.match(v6, /iifname "br-a" oifname != "br-a" drop/);
+  });
 });

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
+import { KeyedLock } from '../../core/keyed-lock.js';
 import type { ContainerStore } from '../../store/metadata/container-store.js';
 import type { ContainerRecord } from './container-types.js';
 
@@ -9,7 +10,7 @@ import type { ContainerRecord } from './container-types.js';
 export class ContainerRegistry {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly names = new Map<string, string>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   constructor(readonly store: ContainerStore<ContainerRecord>) {}
 
@@ -78,14 +79,6 @@ export class ContainerRegistry {
 
   /** Runs state changes of one container one at a time. */
   async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    }
+    return await this.locks.run(id, fn);
   }
 }

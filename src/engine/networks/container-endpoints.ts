@@ -9,18 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, errorMessage } from '../../core/errors.js';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { attachVeth, createNetns, deleteLink, deleteNetns, listLinks } from '../../drivers/network/host-links.js';
 import { ipToInt, parseCidr } from '../../drivers/network/ipv4.js';
 import { contains6, ip6ToBig, parseCidr6 } from '../../drivers/network/ipv6.js';
-import type { NftPort } from '../../drivers/network/nft-ruleset.js';
-import { holdPort, type HeldPort } from '../../drivers/network/port-reservation.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import type { NetworkService } from './network-service.js';
-import { ipv4Config, ipv6Config, type ContainerNetworking, type EndpointSettings, type NetworkRecord, type PortMapping } from './network-types.js';
-import { planPorts, type PlannedPort } from './published-ports.js';
+import { ipv4Config, ipv6Config, type ContainerNetworking, type EndpointSettings, type NetworkRecord } from './network-types.js';
+import { PortPublisher } from './port-publisher.js';
 
 export type NetnsChoice = { kind: 'host' } | { kind: 'private' } | { kind: 'path'; path: string };
 
@@ -72,16 +70,12 @@ function macFor(ip: string): string {
   return ['02', '42', ...[24, 16, 8, 0].map((s) => ((n >>> s) & 255).toString(16).padStart(2, '0'))].join(':');
 }
 
-function samePortClaim(a: NftPort, b: { proto: string; hostIp: string; hostPort: number }): boolean {
-  const ipA = a.hostIp === '' ? '0.0.0.0' : a.hostIp;
-  const ipB = b.hostIp === '' ? '0.0.0.0' : b.hostIp;
-  return a.proto === b.proto && a.hostPort === b.hostPort && (ipA === ipB || ipA === '0.0.0.0' || ipB === '0.0.0.0');
-}
-
 export class ContainerEndpoints {
-  private readonly held = new Map<string, HeldPort[]>();
+  private readonly ports: PortPublisher;
 
-  constructor(private readonly d: EndpointDeps) {}
+  constructor(private readonly d: EndpointDeps) {
+    this.ports = new PortPublisher(d);
+  }
 
   netnsPath(id: string): string {
     return join(this.d.execRoot, 'netns', id);
@@ -176,7 +170,7 @@ export class ContainerEndpoints {
     try {
       let i = 0;
       for (const [name, ep] of Object.entries(ns.Networks)) await this.attachOne(r, name, ep, i++);
-      await this.publish(r);
+      await this.ports.publish(r);
     } catch (err) {
       await this.detach(r);
       throw err;
@@ -225,57 +219,9 @@ export class ContainerEndpoints {
     });
   }
 
-  /** Host ports are bound (held) first, then the DNAT rules go in with one ruleset swap. */
-  private async publish(r: ContainerRecord): Promise<void> {
-    const ns = r.NetworkSettings as ContainerNetworking;
-    const planned = planPorts(r.HostConfig.PortBindings as Record<string, unknown>, r.Config.ExposedPorts, r.HostConfig.PublishAllPorts === true);
-    const ports: Record<string, PortMapping[] | null> = {};
-    for (const key of Object.keys(r.Config.ExposedPorts ?? {})) ports[key] = null;
-    const first = Object.values(ns.Networks)[0];
-    const nft: NftPort[] = [];
-    const held: HeldPort[] = [];
-    this.held.set(r.Id, held);
-    if (first?.IPAddress) {
-      const others = this.d.networks.allPorts().filter(([id]) => id !== r.Id).flatMap(([, p]) => p);
-      for (const p of planned) {
-        const h = await this.bindOne(p, others, nft, r);
-        held.push(h);
-        nft.push({ proto: p.proto, hostIp: p.hostIp, hostPort: h.port, containerIp: first.IPAddress, containerPort: p.containerPort });
-        (ports[p.key] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(h.port) });
-      }
-    }
-    ns.Ports = ports;
-    this.d.networks.setPorts(r.Id, nft);
-    await this.d.networks.syncRules();
-  }
-
-  private async bindOne(p: PlannedPort, others: NftPort[], mine: NftPort[], r: ContainerRecord): Promise<HeldPort> {
-    const [lo, hi] = p.hostRange;
-    const candidates = lo === 0 ? [0] : Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-    let last: unknown;
-    for (const port of candidates) {
-      if (port !== 0 && [...others, ...mine].some((o) => samePortClaim(o, { proto: p.proto, hostIp: p.hostIp, hostPort: port }))) {
-        last = new ConflictError(`Bind for ${p.hostIp || '0.0.0.0'}:${port} failed: port is already allocated`);
-        continue;
-      }
-      try {
-        return await holdPort(p.proto, p.hostIp, port);
-      } catch (err) {
-        last = err;
-      }
-    }
-    const msg = errorMessage(last);
-    throw Object.assign(last instanceof Error ? last : new Error(msg), { message: `driver failed programming external connectivity on endpoint ${r.Name.slice(1)} (${r.Id.slice(0, 12)}): ${msg}` });
-  }
-
   /** At exit (or a failed start): ports, rules, veths and the namespace go; leases stay. */
   async detach(r: ContainerRecord): Promise<void> {
-    const held = this.held.get(r.Id) ?? [];
-    this.held.delete(r.Id);
-    await Promise.all(held.map((h) => h.close().catch(() => undefined)));
-    const hadPorts = this.d.networks.allPorts().some(([id]) => id === r.Id);
-    this.d.networks.setPorts(r.Id, undefined);
-    if (hadPorts) await this.d.networks.syncRules().catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing port rules failed'));
+    await this.ports.release(r);
     const ns = r.NetworkSettings;
     if (!ns || !isBridgeMode(r.HostConfig.NetworkMode)) return;
     await Promise.all([
@@ -295,22 +241,7 @@ export class ContainerEndpoints {
 
   /** After a daemon restart, for a container still running: hold its ports again, keep its rules. */
   async restore(r: ContainerRecord): Promise<void> {
-    const ns = r.NetworkSettings;
-    if (!ns) return;
-    const ip = Object.values(ns.Networks)[0]?.IPAddress;
-    if (!ip) return;
-    const nft: NftPort[] = [];
-    const held: HeldPort[] = [];
-    for (const [key, list] of Object.entries(ns.Ports)) {
-      const [port, proto = 'tcp'] = key.split('/');
-      for (const b of list ?? []) {
-        const p = { proto: proto as NftPort['proto'], hostIp: b.HostIp === '0.0.0.0' ? '' : b.HostIp, hostPort: Number(b.HostPort), containerIp: ip, containerPort: Number(port) };
-        nft.push(p);
-        await holdPort(p.proto, p.hostIp, p.hostPort).then((h) => held.push(h), (err: unknown) => this.d.log.warn({ err, id: r.Id, port: p.hostPort }, 'cannot hold a published port again'));
-      }
-    }
-    this.held.set(r.Id, held);
-    this.d.networks.setPorts(r.Id, nft);
+    await this.ports.restore(r);
   }
 
   /** At daemon start, after restore: what a crash left (namespaces, veths, leases, rules) goes. */

@@ -1,12 +1,13 @@
 import { isIP } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, errorMessage, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import { deleteLink, ensureBridge, ipv4Addresses, setSysctl } from '../../drivers/network/host-links.js';
+import { deleteLink, ensureBridge, hostRaRoutes, hostRouteTable6, removeAddresses, setSysctl } from '../../drivers/network/host-links.js';
 import { Ipam } from '../../drivers/network/ipam.js';
 import { contains, formatCidr, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../../drivers/network/ipv4.js';
-import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6 } from '../../drivers/network/ipv6.js';
+import { bigToIp6, parseCidr6 } from '../../drivers/network/ipv6.js';
 import { applyRuleset, renderRuleset, type NftNetwork, type NftPort } from '../../drivers/network/nft-ruleset.js';
 import { JsonRecordDir } from '../../store/metadata/json-record-dir.js';
 import { checkFilterKeys, labelsMatch, type Filters } from '../../core/filters.js';
@@ -15,6 +16,8 @@ import type { ContainerRecord } from '../containers/container-types.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { SubnetGuard } from './subnet-guard.js';
 import { FirewallPublisher, type FirewallMode } from './firewall-publisher.js';
+import { planDefaultBridge } from './default-bridge.js';
+import { checkIpv6Pool, checkIpv6Routes, ipv6SubnetsInUse, pickUla64, type Ipv6PoolRequest } from './network-pools.js';
 import { BRIDGE_NAME_OPTION, ipv4Config, ipv6Config, MASQUERADE_OPTION, MTU_OPTION, type EndpointSettings, type IpamConfig, type NetworkRecord } from './network-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import { compareStrings } from '../../core/compare.js';
@@ -26,6 +29,9 @@ export interface NetworkOptions {
   /** The default bridge's gateway address with prefix (--bip). */
   bip: string | undefined;
   fixedCidr: string | undefined;
+  /** --ipv6 and --fixed-cidr-v6: the default bridge is dual-stack. */
+  ipv6: boolean;
+  fixedCidrV6: string | undefined;
   addressPools: Array<{ base: Cidr; size: number }>;
   iptables: boolean;
   ipForward: boolean;
@@ -78,13 +84,15 @@ export class NetworkService {
   private nftChain: Promise<unknown> = Promise.resolve();
   /** The ruleset last loaded into the kernel by syncRules. */
   private appliedRuleset: string | undefined;
+  private ipv6Forwarding = false;
 
   constructor(private readonly dataRoot: string, readonly options: NetworkOptions, private readonly log: Logger) {
     this.store = new JsonRecordDir<NetworkRecord>(join(dataRoot, 'network', 'networks'));
     this.ipam = new Ipam(join(dataRoot, 'network', 'ipam'));
     this.dns = new EmbeddedDns((net, name, source) => this.lookupName(net, name, source), (net, source) => this.upstreamsFor(net, source), log);
     this.guard = new SubnetGuard(() => [...this.records.values()], (r) => this.bridgeOf(r), log);
-    const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, ownTables: new Set([options.nftTable]), mode: options.firewallMode, enabled: options.iptables, log };
+    const zoneTable = `${options.nftTable}_zones`;
+    const firewall = { chainName: `${options.nftTable.toUpperCase()}-FWD`, zoneTable, ownTables: new Set([options.nftTable, zoneTable]), mode: options.firewallMode, enabled: options.iptables, log };
     this.firewall = new FirewallPublisher(firewall, () => ({
       bridges: this.bridgeNets().map((n) => ({ name: n.bridge, internal: n.internal, masquerade: n.masquerade })),
       ports: [...this.ports].flatMap(([id, ports]) => ports.map((port) => ({ containerId: id, name: this.options.containers().find((c) => c.Id === id)?.Name.slice(1) ?? id.slice(0, 12), port }))),
@@ -117,49 +125,43 @@ export class NetworkService {
     const cfg = ipv4Config(r);
     const v6 = this.ipv6Gateway(r);
     await ensureBridge(this.bridgeOf(r), cfg ? `${cfg.Gateway}/${parseCidr(cfg.Subnet).bits}` : undefined, this.mtuOf(r), v6 ? `${v6.gateway}/${v6.bits}` : undefined);
+    if (v6 && this.options.ipForward) await this.forwardIpv6();
     if (r.Name !== 'bridge' && cfg) await this.dns.listen(r.Id, cfg.Gateway).catch((err: unknown) => this.log.warn({ err, network: r.Name }, 'embedded DNS cannot listen: names will not resolve on this network'));
+  }
+
+  /**
+   * IPv6 has no per-interface forwarding switch: containers reach beyond their bridge only with
+   * `all.forwarding` on, as dockerd sets it. A host that takes its own IPv6 route from router
+   * advertisements stops doing so (accept_ra=1 is ignored when forwarding): say so once.
+   */
+  private async forwardIpv6(): Promise<void> {
+    if (this.ipv6Forwarding) return;
+    this.ipv6Forwarding = true;
+    const was = (await readFile('/proc/sys/net/ipv6/conf/all/forwarding', 'utf8').catch(() => '1')).trim();
+    if (was === '1') return;
+    await setSysctl('net.ipv6.conf.all.forwarding', '1').catch((err: unknown) => this.log.warn({ err }, 'cannot enable IPv6 forwarding: containers on IPv6 networks reach only their own network'));
+    const fromRa = await hostRaRoutes();
+    if (fromRa.length > 0) {
+      this.log.warn(`IPv6 forwarding is now on: interfaces with accept_ra=1 (${fromRa.join(', ')}) stop accepting router advertisements; set net.ipv6.conf.<interface>.accept_ra=2 to keep their routes`);
+    }
   }
 
   private async ensureDefaultBridge(): Promise<void> {
     const o = this.options;
     const existing = this.findByName('bridge');
-    let subnet: string;
-    let gateway: string;
-    let adopted: string | undefined;
-    if (o.bip) {
-      const host = parseCidr(o.bip, { allowHost: true });
-      const gw = ipToInt(o.bip.split('/')[0] as string);
-      if (gw === host.base) throw new InvalidParameterError(`--bip ${o.bip}: give the bridge's own address, e.g. ${intToIp(host.base + 1)}/${host.bits}`);
-      subnet = formatCidr(host);
-      gateway = intToIp(gw);
-    } else if (existing && existing.Options[BRIDGE_NAME_OPTION] === o.bridge && ipv4Config(existing)) {
-      ({ Subnet: subnet, Gateway: gateway } = ipv4Config(existing) as IpamConfig & { Gateway: string });
-    } else if ((adopted = (await ipv4Addresses(o.bridge))[0])) {
-      // A bridge left by an earlier data root (or made by hand) keeps its address, as dockerd
-      // adopts docker0's: adding a new subnet at every start would pile addresses on it.
-      subnet = formatCidr(parseCidr(adopted, { allowHost: true }));
-      gateway = adopted.split('/')[0] as string;
-    } else {
-      const picked = await this.pickSubnet([...this.records.values()].filter((r) => r.Name !== 'bridge'), true);
-      subnet = formatCidr(picked);
-      gateway = intToIp(picked.base + 1);
-    }
-    if (o.fixedCidr && !contains(parseCidr(subnet), parseCidr(o.fixedCidr).base)) throw new InvalidParameterError(`--fixed-cidr ${o.fixedCidr} is not inside the bridge's subnet ${subnet}`);
-    const config: IpamConfig = { Subnet: subnet, Gateway: gateway, ...(o.fixedCidr ? { IPRange: o.fixedCidr } : {}) };
-    const options = {
-      'com.docker.network.bridge.default_bridge': 'true',
-      'com.docker.network.bridge.enable_icc': 'true',
-      [MASQUERADE_OPTION]: 'true',
-      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
-      [BRIDGE_NAME_OPTION]: o.bridge,
-      [MTU_OPTION]: String(o.mtu),
-    };
-    const record = existing
-      ? { ...existing, IPAM: { ...existing.IPAM, Config: [config] }, Options: options }
-      : this.baseRecord('bridge', 'bridge', options, [config], false, {});
+    const others = [...this.records.values()].filter((r) => r.Name !== 'bridge');
+    const plan = await planDefaultBridge(o, {
+      existing,
+      others,
+      pickSubnet: () => this.pickSubnet(others, true),
+      routes6: () => hostRouteTable6(),
+      bridges: this.bridgeNames(),
+    });
+    const record = existing ? { ...existing, IPAM: { ...existing.IPAM, Config: plan.config }, Options: plan.options } : this.baseRecord('bridge', 'bridge', plan.options, plan.config, false, {});
+    record.EnableIPv6 = plan.enableIPv6;
     if (existing && existing.Options[BRIDGE_NAME_OPTION] && existing.Options[BRIDGE_NAME_OPTION] !== o.bridge) {
       await deleteLink(existing.Options[BRIDGE_NAME_OPTION]).catch(() => undefined);
-    }
+    } else await removeAddresses(o.bridge, plan.staleAddresses);
     await this.save(record);
   }
 
@@ -190,6 +192,10 @@ export class NetworkService {
   private async save(r: NetworkRecord): Promise<void> {
     await this.store.put(r.Id, r);
     this.records.set(r.Id, r);
+  }
+
+  private bridgeNames(): Set<string> {
+    return new Set([...this.records.values()].filter((r) => r.Driver === 'bridge').map((r) => this.bridgeOf(r)));
   }
 
   bridgeOf(r: NetworkRecord): string {
@@ -263,8 +269,7 @@ export class NetworkService {
     const configs6 = all.filter(isV6);
     if (configs.length > 1 || configs6.length > 1) throw new NotImplementedError('more than one IPAM pool of a family per network is not supported by this Berth version yet');
     const enableIPv6 = body.EnableIPv6 === true;
-    const config6 = configs6[0] ? this.ipv6Pool(configs6[0], enableIPv6) : undefined;
-    if (enableIPv6 && !config6) throw new InvalidParameterError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network: give an IPv6 subnet (Berth has no default IPv6 pools)');
+    const config6 = await this.ipv6PoolFor(configs6[0], enableIPv6);
     const options = { ...(body.Options ?? {}) };
     for (const key of Object.keys(options)) {
       if (![BRIDGE_NAME_OPTION, MTU_OPTION, MASQUERADE_OPTION, 'com.docker.network.bridge.enable_icc', 'com.docker.network.bridge.host_binding_ipv4'].includes(key)) {
@@ -315,41 +320,13 @@ export class NetworkService {
     return { Id: record.Id, Warning: warning };
   }
 
-  /**
-   * A requested IPv6 pool, checked, kept as given (dockerd shows the subnet as written and a
-   * gateway only when one was asked for). Only pools of IPv6-enabled networks are ever used,
-   * so only those must not overlap.
-   */
-  private ipv6Pool(req: { Subnet?: string | null; Gateway?: string | null; IPRange?: string | null; AuxiliaryAddresses?: Record<string, string> | null }, enabled: boolean): IpamConfig {
-    // docker-py sends the fields it was not given as null.
-    const gateway = req.Gateway ?? undefined;
-    const ipRange = req.IPRange ?? undefined;
-    if (!req.Subnet) throw new InvalidParameterError('an IPv6 gateway or IP range needs an IPv6 --subnet');
-    let subnet;
-    try {
-      subnet = parseCidr6(req.Subnet);
-    } catch (err) {
-      throw new InvalidParameterError(`Invalid subnet ${req.Subnet} : ${errorMessage(err)}`);
-    }
-    if (subnet.bits > 126) throw new InvalidParameterError(`subnet ${req.Subnet} is too small: use a prefix of /126 or shorter`);
-    const inSubnet = (ip: unknown): boolean => typeof ip === 'string' && isIP(ip) === 6 && contains6(subnet, ip6ToBig(ip)) && ip6ToBig(ip) !== subnet.base;
-    if (gateway !== undefined && !inSubnet(gateway)) throw new InvalidParameterError(`invalid gateway ${gateway}: it is not a host address of subnet ${formatCidr6(subnet)}`);
-    if (ipRange !== undefined) {
-      let range;
-      try {
-        range = parseCidr6(ipRange);
-      } catch (err) {
-        throw new InvalidParameterError(`invalid ip-range ${ipRange}: ${errorMessage(err)}`);
-      }
-      if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw new InvalidParameterError(`invalid ip-range ${ipRange}: it is not inside subnet ${formatCidr6(subnet)}`);
-    }
-    const aux = req.AuxiliaryAddresses ?? {};
-    for (const [key, ip] of Object.entries(aux)) if (!inSubnet(ip)) throw new InvalidParameterError(`invalid auxiliary address ${key}=${String(ip)}: it is not an address of subnet ${formatCidr6(subnet)}`);
-    if (enabled) {
-      const clash = [...this.records.values()].find((r) => r.EnableIPv6 && r.IPAM.Config.some((c) => c.Subnet.includes(':') && overlaps6(parseCidr6(c.Subnet), subnet)));
-      if (clash) throw new ForbiddenError(`invalid pool request: Pool overlaps with other one on this address space (${req.Subnet} overlaps ${ipv6Config(clash)?.Subnet} of network ${clash.Name})`);
-    }
-    return { Subnet: req.Subnet, ...(ipRange !== undefined ? { IPRange: ipRange } : {}), ...(gateway !== undefined ? { Gateway: gateway } : {}), ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: { ...aux } } : {}) };
+  /** A requested IPv6 pool, checked; or, for an IPv6 network without one, a unique local /64. */
+  private async ipv6PoolFor(req: Ipv6PoolRequest | undefined, enabled: boolean): Promise<IpamConfig | undefined> {
+    const bridges = this.bridgeNames();
+    if (!req) return enabled ? pickUla64(ipv6SubnetsInUse(this.records.values()).map((n) => n.subnet), await hostRouteTable6(), bridges) : undefined;
+    const config = checkIpv6Pool(req, enabled, this.records.values());
+    if (enabled) checkIpv6Routes(parseCidr6(config.Subnet), await hostRouteTable6(), bridges);
+    return config;
   }
 
   private async dropNetwork(r: NetworkRecord): Promise<void> {
@@ -469,7 +446,9 @@ export class NetworkService {
   }
 
   private bridgeNets(): NftNetwork[] {
-    return [...this.records.values()].filter((r) => r.Driver === 'bridge' && ipv4Config(r)).map((r) => ({ bridge: this.bridgeOf(r), subnet: ipv4Config(r)?.Subnet as string, internal: r.Internal, masquerade: r.Options[MASQUERADE_OPTION] !== 'false' }));
+    return [...this.records.values()]
+      .filter((r) => r.Driver === 'bridge' && ipv4Config(r))
+      .map((r) => ({ bridge: this.bridgeOf(r), subnet: ipv4Config(r)?.Subnet as string, subnet6: this.ipv6Gateway(r)?.subnet, internal: r.Internal, masquerade: r.Options[MASQUERADE_OPTION] !== 'false' }));
   }
 
   /** Renders Berth's whole table from state and swaps it in one transaction (serialised). */

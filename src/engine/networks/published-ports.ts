@@ -3,7 +3,7 @@
  * checked as dockerd checks them. Pure: the host ports are chosen later, when they are bound.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
+import { InvalidParameterError } from '../../core/errors.js';
 import type { PortProto } from '../../drivers/network/port-reservation.js';
 
 export interface PlannedPort {
@@ -40,10 +40,7 @@ export function planPorts(bindings: Record<string, unknown> | null | undefined, 
     for (const b of entries) {
       let hostIp = String(b.HostIp ?? '');
       if (hostIp.startsWith('[') && hostIp.endsWith(']')) hostIp = hostIp.slice(1, -1);
-      // Berth networks are IPv4: docker also skips `::` bindings when IPv6 is not enabled.
-      if (hostIp === '::') continue;
-      if (isIPv6(hostIp)) throw new NotImplementedError(`publishing on the IPv6 address ${hostIp} is not supported: Berth networks are IPv4 only`);
-      if (hostIp !== '' && !isIPv4(hostIp)) throw new InvalidParameterError(`invalid host IP address "${hostIp}" for ${key}`);
+      if (hostIp !== '' && !isIPv4(hostIp) && !isIPv6(hostIp)) throw new InvalidParameterError(`invalid host IP address "${hostIp}" for ${key}`);
       out.push({ key: `${port}/${proto}`, proto, containerPort: port, hostIp: hostIp === '0.0.0.0' ? '' : hostIp, hostRange: parseHostPort(String(b.HostPort ?? ''), key) });
     }
   }

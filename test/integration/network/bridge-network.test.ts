@@ -86,7 +86,8 @@ describe('bridge networking', () => {
     const self = ok(await d.docker(['exec', 'web', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${gateway} ${port} | head -1`]), 'hairpin').stdout;
     assert.match(self, /^HTTP\/1\.[01] 404/, 'a container reaches its own published port (hairpin)');
     const mapping = ok(await d.docker(['port', 'web']), 'port').stdout.trim();
-    assert.equal(mapping, `80/tcp -> 0.0.0.0:${port}`);
+    // Every address means IPv6 too, on the same port, as docker shows it.
+    assert.equal(mapping, `80/tcp -> 0.0.0.0:${port}\n80/tcp -> [::]:${port}`);
     assert.match(ok(await d.docker(['ps', '--format', '{{.Ports}}', '-f', 'name=web']), 'ps').stdout, new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`));
   });
 
@@ -109,8 +110,9 @@ describe('bridge networking', () => {
     ok(await d.docker(['commit', '--change', 'EXPOSE 80', 'expose-src', 'exposing:1']), 'commit');
     await runD(['--name', 'expose-all', '-P', 'exposing:1', 'httpd', '-f', '-p', '80']);
     const line = ok(await d.docker(['port', 'expose-all', '80/tcp']), 'port').stdout.trim();
-    const m = /^0\.0\.0\.0:(\d+)$/.exec(line);
+    const m = /^0\.0\.0\.0:(\d+)\n\[::\]:(\d+)$/.exec(line);
     assert.ok(m, line);
+    assert.equal(m[1], m[2], 'the same random port on both families');
     assert.equal(await hostFetch('127.0.0.1', Number(m[1])), '404');
     const base = await freePort();
     await runD(['--name', 'ranges', '-p', `${base}-${base + 1}:80-81`, '-p', `127.0.0.1::53/udp`, 'busybox', 'sleep', '60']);
@@ -153,7 +155,7 @@ describe('bridge networking', () => {
   });
 
   test('published ports keep working across a daemon restart', async () => {
-    const port = ok(await d.docker(['port', 'web', '80']), 'port').stdout.trim().split(':')[1];
+    const port = ok(await d.docker(['port', 'web', '80']), 'port').stdout.split('\n')[0]?.split(':')[1];
     assert.equal(await hostFetch('127.0.0.1', Number(port)), '404');
   });
 
@@ -194,7 +196,7 @@ describe('bridge networking', () => {
     assert.equal(state, 'false');
     const rules = ok(await run('nft', ['list', 'table', 'ip', d.net?.nftTable ?? '?']), 'nft').stdout;
     assert.ok(!rules.includes(`dport ${port} `), rules);
-    const taken2 = await d.docker(['run', '-d', '-p', `${ok(await d.docker(['port', 'web', '80']), 'port').stdout.trim().split(':')[1]}:80`, 'busybox', 'sleep', '60']);
+    const taken2 = await d.docker(['run', '-d', '-p', `${ok(await d.docker(['port', 'web', '80']), 'port').stdout.split('\n')[0]?.split(':')[1]}:80`, 'busybox', 'sleep', '60']);
     assert.match(taken2.stderr, /already allocated/);
     const unknown = await d.docker(['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true']);
     assert.match(unknown.stderr, /network nosuchnet not found/);

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { ok, until } from '../../helpers/expect.js';
+import { makeLab, removeLab, type Lab } from '../../helpers/netns-lab.js';
 
 /**
  * Published ports that obey ufw (issue 19). Three namespaces the test makes: "host", where
@@ -17,44 +17,20 @@ import { ok, until } from '../../helpers/expect.js';
 const HOST_IP = '10.250.7.1';
 const OUTSIDE_IP = '10.250.7.2';
 
-interface Lab {
-  dir: string;
-  host: string;
-  outside: string;
+interface UfwLab extends Lab {
   ufw(...args: string[]): Promise<RunResult>;
 }
 
-async function makeNs(path: string): Promise<void> {
-  await writeFile(path, '');
-  ok(await run('unshare', [`--net=${path}`, 'true']), 'unshare');
-}
-
-async function makeLab(): Promise<Lab> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-fw-'));
-  const host = join(dir, 'host');
-  const outside = join(dir, 'outside');
-  await makeNs(host);
-  await makeNs(outside);
-  const ip = async (ns: string, ...args: string[]): Promise<void> => void ok(await run('nsenter', [`--net=${ns}`, 'ip', ...args]), `ip ${args.join(' ')}`);
-  await ip(host, 'link', 'set', 'lo', 'up');
-  await ip(outside, 'link', 'set', 'lo', 'up');
-  await ip(host, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wan0', 'netns', outside);
-  await ip(host, 'addr', 'add', `${HOST_IP}/24`, 'dev', 'wan0');
-  await ip(outside, 'addr', 'add', `${OUTSIDE_IP}/24`, 'dev', 'wan0');
-  await ip(host, 'link', 'set', 'wan0', 'up');
-  await ip(outside, 'link', 'set', 'wan0', 'up');
+async function makeUfwLab(): Promise<UfwLab> {
+  const lab = await makeLab('berth-fw-', { host4: `${HOST_IP}/24`, outside4: `${OUTSIDE_IP}/24` });
+  const dir = lab.dir;
   // ufw's files, copied: IPv4 only, and no sysctl file (some of its keys are not per namespace).
   await cp('/etc/ufw', join(dir, 'etc-ufw'), { recursive: true });
   const defaults = (await readFile('/etc/default/ufw', 'utf8')).replace(/^IPV6=.*$/m, 'IPV6=no').replace(/^IPT_SYSCTL=.*$/m, 'IPT_SYSCTL=');
   await writeFile(join(dir, 'default-ufw'), defaults);
-  const script = `mount --bind ${join(dir, 'etc-ufw')} /etc/ufw && mount --bind ${join(dir, 'default-ufw')} /etc/default/ufw && exec nsenter --net=${host} ufw "$@"`;
+  const script = `mount --bind ${join(dir, 'etc-ufw')} /etc/ufw && mount --bind ${join(dir, 'default-ufw')} /etc/default/ufw && exec nsenter --net=${lab.host} ufw "$@"`;
   const ufw = (...args: string[]): Promise<RunResult> => run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...args]);
-  return { dir, host, outside, ufw };
-}
-
-async function removeLab(lab: Lab): Promise<void> {
-  for (const ns of [lab.host, lab.outside]) await run('umount', ['-l', ns]);
-  await rm(lab.dir, { recursive: true, force: true });
+  return { ...lab, ufw };
 }
 
 /** A real connection from the outside namespace to the host's published port. */
@@ -83,11 +59,11 @@ async function expectReach(lab: Lab, d: TestDaemon, port: number, want: boolean)
 const SERVER = ['sh', '-c', 'mkdir -p /w && echo reached > /w/index.html && exec httpd -f -p 80 -h /w'];
 
 describe('published ports obey ufw', () => {
-  let lab: Lab;
+  let lab: UfwLab;
   let d: TestDaemon;
 
   before(async () => {
-    lab = await makeLab();
+    lab = await makeUfwLab();
     d = await TestDaemon.startInNetns(lab.host);
     ok(await d.berth(['image', 'bootstrap', 'busybox']), 'bootstrap');
     ok(await d.docker(['run', '-d', '--name', 'web', '-p', '8080:80', '-p', '127.0.0.1:8081:80', 'busybox', ...SERVER]), 'run web');

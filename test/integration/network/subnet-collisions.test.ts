@@ -52,6 +52,30 @@ describe('subnets that never collide', () => {
     }
   });
 
+  it('with --ipv6 and no --fixed-cidr-v6, a fresh data root adopts the unique local prefix berth0 has', async () => {
+    const ns = await makeNetns();
+    try {
+      const six = async (): Promise<string[]> =>
+        (JSON.parse(await ns.ip('-j', '-6', 'addr', 'show', 'dev', 'berth0', 'scope', 'global')) as Array<{ addr_info: Array<{ local?: string; prefixlen?: number }> }>).flatMap((l) => l.addr_info.filter((a) => a.local).map((a) => `${a.local}/${a.prefixlen}`));
+      let first: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const d = await TestDaemon.startInNetns(ns.path, ['--ipv6']);
+        try {
+          const cfg = (await d.client.json<{ IPAM: { Config: Array<{ Subnet: string; Gateway?: string }> } }>({ method: 'GET', path: '/networks/bridge' })).IPAM.Config[1];
+          if (i === 0) first = await six();
+          assert.equal(first.length, 1, `berth0's IPv6 after the first start: ${first.join(', ')}`);
+          assert.match(cfg?.Subnet ?? '', /^fd[0-9a-f]{2}:[0-9a-f:]+::\/64$/);
+          assert.equal(`${cfg?.Gateway}/64`, first[0], `start ${i + 1} adopts berth0's prefix`);
+        } finally {
+          await d.stop();
+        }
+      }
+      assert.deepEqual(await six(), first);
+    } finally {
+      await removeNetns(ns);
+    }
+  });
+
   describe('a VPN route', () => {
     let ns: Awaited<ReturnType<typeof makeNetns>>;
     let d: TestDaemon;

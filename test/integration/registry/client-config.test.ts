@@ -66,4 +66,28 @@ describe('client configuration: credential helpers and registry mirrors', () => 
     const info = ok(await mirrorDaemon.docker(['info', '--format', '{{json .RegistryConfig.Mirrors}} {{json .RegistryConfig.InsecureRegistryCIDRs}}']), 'docker info');
     assert.equal(info.stdout.trim(), `["http://${reg.host}"] ["127.0.0.0/8"]`);
   });
+
+  test('hosts.toml mirrors any registry (containerd\'s format): the image keeps its name, a broken file is a clear error', async () => {
+    const open = await RegistryProcess.start();
+    try {
+      const dir = join(d.root, 'certs.d');
+      await mkdir(join(dir, 'registry.k8s.io'), { recursive: true });
+      await writeFile(join(dir, 'registry.k8s.io', 'hosts.toml'), `server = "https://registry.k8s.io"\n\n[host."http://${open.host}"]\n  capabilities = ["pull", "resolve"]\n`);
+      ok(await d.docker(['tag', 'busybox', `${open.host}/e2e/k8s-standin:1.0`]), 'tag');
+      ok(await d.docker(['push', `${open.host}/e2e/k8s-standin:1.0`]), 'push');
+      const pull = ok(await d.berth(['pull', 'registry.k8s.io/e2e/k8s-standin:1.0']), 'pull through the hosts.toml mirror');
+      assert.match(pull.stdout, /registry\.k8s\.io\/e2e\/k8s-standin:1\.0\s*$/);
+      assert.match(open.logs, /"path":"\/v2\/e2e\/k8s-standin\/manifests\/1\.0","status":200/);
+      // _default serves a registry without a directory of its own.
+      await mkdir(join(dir, '_default'), { recursive: true });
+      await writeFile(join(dir, '_default', 'hosts.toml'), `[host."http://${open.host}"]\n`);
+      ok(await d.berth(['pull', 'quay.example/e2e/k8s-standin:1.0']), 'pull through _default');
+      await writeFile(join(dir, '_default', 'hosts.toml'), '[host."http://nope"\n');
+      const bad = await d.berth(['pull', 'quay.example/e2e/other:1.0']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /_default\/hosts\.toml is not valid TOML/);
+    } finally {
+      await open.stop();
+    }
+  });
 });

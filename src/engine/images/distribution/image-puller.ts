@@ -45,10 +45,17 @@ export function splitRepository(repository: string): { domain: string; path: str
   return { domain: repository.slice(0, slash), path: repository.slice(slash + 1) };
 }
 
-/** The hosts to try for a repository: Docker Hub's mirrors first, then the registry itself. */
-function endpoints(domain: string, settings: RegistrySettings): string[] {
-  if (domain !== 'docker.io') return [domain];
-  return [...settings.mirrors.map((m) => new URL(m.includes('://') ? m : `https://${m}`).host), apiHost(domain)];
+/**
+ * The hosts to try for a repository, in order: the mirrors of its hosts.toml, Docker Hub's
+ * mirrors (docker.io), then the registry itself (or the server hosts.toml names). A mirror given
+ * as http:// joins the insecure registries of this pull.
+ */
+async function endpoints(domain: string, settings: RegistrySettings): Promise<{ hosts: string[]; settings: RegistrySettings }> {
+  const cfg = settings.hostsDir ? await settings.hostsDir.forRegistry(domain) : { mirrors: [], server: undefined };
+  const hub = domain === 'docker.io' ? settings.mirrors.map((m) => new URL(m.includes('://') ? m : `https://${m}`).host) : [];
+  const hosts = [...cfg.mirrors.map((m) => m.host), ...hub, cfg.server?.host ?? apiHost(domain)];
+  const insecure = [...cfg.mirrors, ...(cfg.server ? [cfg.server] : [])].filter((e) => e.insecure).map((e) => e.host);
+  return { hosts, settings: insecure.length > 0 ? { ...settings, insecureRegistries: [...settings.insecureRegistries, ...insecure] } : settings };
 }
 
 /**
@@ -62,8 +69,9 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, opts: PullO
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const display = familiarString(ref);
   let lastError: unknown;
-  for (const host of endpoints(domain, deps.settings)) {
-    const http = new RegistryHttp(host, opts.creds, deps.settings);
+  const { hosts, settings } = await endpoints(domain, deps.settings);
+  for (const host of hosts) {
+    const http = new RegistryHttp(host, opts.creds, settings);
     let manifest;
     try {
       manifest = await fetchManifest(http, path, reference, display);

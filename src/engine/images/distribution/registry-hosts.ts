@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import type { RegistryHostsDir } from './registry-hosts-dir.js';
 
 /** The daemon's registry settings (dockerd's --insecure-registry and --registry-mirror). */
 export interface RegistrySettings {
@@ -6,6 +7,8 @@ export interface RegistrySettings {
   insecureRegistries: string[];
   /** Mirrors of Docker Hub, tried first for docker.io pulls. */
   mirrors: string[];
+  /** Mirrors of any registry (containerd's hosts.toml directory), tried before it. */
+  hostsDir?: RegistryHostsDir | undefined;
 }
 
 export const NO_REGISTRY_SETTINGS: RegistrySettings = { insecureRegistries: [], mirrors: [] };
