@@ -37,6 +37,8 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'keep-removed-size': 'string',
   cri: 'boolean',
   'cri-socket': 'string',
+  'cni-conf-dir': 'string',
+  'cni-bin-dirs': 'string[]',
 };
 
 function describe(v: unknown): string {

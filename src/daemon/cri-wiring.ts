@@ -12,7 +12,8 @@ import type { ContainerService } from '../engine/containers/container-service.js
 import type { ExecService } from '../engine/containers/exec-service.js';
 import type { HostSpecFacts } from '../engine/containers/spec-input.js';
 import { PodContainers } from '../engine/cri/pod-containers.js';
-import { LoopbackPodNetwork, type PodNetwork } from '../engine/cri/pod-network.js';
+import { CniOrLoopback, type PodNetwork } from '../engine/cri/pod-network.js';
+import { CniPodNetwork } from '../drivers/network/cni/cni-pod-network.js';
 import { PodSandboxes } from '../engine/cri/pod-sandboxes.js';
 import type { DistributionService } from '../engine/images/distribution/distribution-service.js';
 import type { ImageService } from '../engine/images/image-service.js';
@@ -23,8 +24,10 @@ import type { StreamUrls } from '../api/cri/stream-urls.js';
 import { BERTH_VERSION } from './version.js';
 
 /** Sandboxes come first: containers restored at daemon start may need theirs to start again. */
-export async function startPodSandboxes(opts: { dataRoot: string; execRoot: string; cgroupParent: string; runtimes: RuntimeCatalog; log: Logger; network?: PodNetwork }): Promise<{ sandboxes: PodSandboxes; network: PodNetwork }> {
-  const network = opts.network ?? new LoopbackPodNetwork();
+export async function startPodSandboxes(opts: { dataRoot: string; execRoot: string; cgroupParent: string; cniConfDir: string; cniBinDirs: string[]; runtimes: RuntimeCatalog; log: Logger }): Promise<{ sandboxes: PodSandboxes; network: PodNetwork }> {
+  // Pod networks through the node's CNI config (drivers/network/cni), loopback while there is none.
+  const cni = await CniPodNetwork.open({ stateDir: join(opts.dataRoot, 'cni'), confDir: opts.cniConfDir, binDirs: opts.cniBinDirs, log: opts.log });
+  const network = new CniOrLoopback(cni);
   const sandboxes = new PodSandboxes({
     dataRoot: opts.dataRoot,
     execRoot: opts.execRoot,

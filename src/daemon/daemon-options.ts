@@ -32,7 +32,7 @@ export interface DaemonOptions {
   /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
   keepRemoved: { keepMs: number; maxBytes: number };
   /** Kubernetes' CRI v1 server on its own Unix socket; undefined when turned off (`--cri=false`). */
-  cri: { socket: string } | undefined;
+  cri: { socket: string; cniConfDir: string; cniBinDirs: string[] } | undefined;
 }
 
 /** dockerd's bridge-network flags. */
@@ -60,6 +60,8 @@ export const DEFAULTS = {
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
   criSocket: '/run/berth/cri.sock',
+  cniConfDir: '/etc/cni/net.d',
+  cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'],
   bridge: 'berth0',
   mtu: 1500,
 } as const;
@@ -94,6 +96,8 @@ export interface ConfigFileValues {
   'keep-removed-size'?: string | undefined;
   cri?: boolean | undefined;
   'cri-socket'?: string | undefined;
+  'cni-conf-dir'?: string | undefined;
+  'cni-bin-dirs'?: string[] | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -157,6 +161,8 @@ Options:
       --keep-removed-size SIZE   the most disk those records use together (default ${KEEP_REMOVED_SIZE_DEFAULT}); oldest go first
       --cri-socket PATH          Unix socket of the Kubernetes CRI v1 server (default ${DEFAULTS.criSocket})
       --cri=false                serve no CRI (kubelet, crictl)
+      --cni-conf-dir DIR         CNI network configs for pods (default ${DEFAULTS.cniConfDir}; none there: loopback only)
+      --cni-bin-dir DIR          where the CNI plugins are (repeatable; default ${DEFAULTS.cniBinDirs.join(', ')})
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -219,6 +225,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'keep-removed-size': { type: 'string' },
         cri: { type: 'boolean' },
         'cri-socket': { type: 'string' },
+        'cni-conf-dir': { type: 'string' },
+        'cni-bin-dir': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -262,6 +270,8 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
     ...(values.cri !== undefined ? { cri: values.cri } : {}),
     ...(values['cri-socket'] !== undefined ? { criSocket: values['cri-socket'] } : {}),
+    ...(values['cni-conf-dir'] !== undefined ? { cniConfDir: values['cni-conf-dir'] } : {}),
+    ...(values['cni-bin-dir'] ? { cniBinDirs: values['cni-bin-dir'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -301,7 +311,7 @@ export function mergeOptions(
     bridge?: string; bip?: string; fixedCidr?: string; ipv6?: boolean; fixedCidrV6?: string; defaultAddressPools?: string[]; iptables?: boolean; ipForward?: boolean; firewallMode?: string; mtu?: number;
     insecureRegistries?: string[]; registryMirrors?: string[]; registryHostsDir?: string; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
-    cri?: boolean; criSocket?: string;
+    cri?: boolean; criSocket?: string; cniConfDir?: string; cniBinDirs?: string[];
   },
   file: ConfigFileValues,
   configFile: string,
@@ -333,15 +343,18 @@ export function mergeOptions(
       keepMs: parseKeepRemoved(flags.keepRemoved ?? file['keep-removed'] ?? KEEP_REMOVED_DEFAULT),
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
-    cri: criOptions(flags.cri ?? file.cri ?? true, flags.criSocket ?? file['cri-socket'] ?? DEFAULTS.criSocket),
+    cri: criOptions(flags.cri ?? file.cri ?? true, flags.criSocket ?? file['cri-socket'] ?? DEFAULTS.criSocket, flags.cniConfDir ?? file['cni-conf-dir'] ?? DEFAULTS.cniConfDir, flags.cniBinDirs ?? file['cni-bin-dirs'] ?? [...DEFAULTS.cniBinDirs]),
   };
 }
 
-function criOptions(on: boolean, socket: string): DaemonOptions['cri'] {
+function criOptions(on: boolean, socket: string, cniConfDir: string, cniBinDirs: string[]): DaemonOptions['cri'] {
   if (!on) return undefined;
   const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
   if (!path.startsWith('/')) throw new InvalidParameterError(`invalid --cri-socket "${socket}": use an absolute path such as ${DEFAULTS.criSocket}`);
-  return { socket: path };
+  for (const dir of [cniConfDir, ...cniBinDirs]) {
+    if (!dir.startsWith('/')) throw new InvalidParameterError(`invalid CNI directory "${dir}": use an absolute path such as ${DEFAULTS.cniConfDir}`);
+  }
+  return { socket: path, cniConfDir, cniBinDirs };
 }
 
 function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {

@@ -91,7 +91,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger): Promise<Run
     await volumes.init();
     // Kubernetes' pod sandboxes, before the containers that join them (daemon/cri-wiring.ts).
     const cri = opts.cri ? await import('./cri-wiring.js') : undefined;
-    const pods = cri ? await cri.startPodSandboxes({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, cgroupParent: opts.cgroupParent, runtimes, log }) : undefined;
+    const pods = cri && opts.cri ? await cri.startPodSandboxes({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, cgroupParent: opts.cgroupParent, cniConfDir: opts.cri.cniConfDir, cniBinDirs: opts.cri.cniBinDirs, runtimes, log }) : undefined;
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish, capabilities: facts.limits.security.capabilities });
     // Health actions (--health-on-failure) act through the container service, built next.
     const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });

@@ -98,7 +98,8 @@ export function runtimeServiceHandlers(d: RuntimeServiceDeps): Record<string, Ha
       return { version: '0.1.0', runtime_name: d.runtimeName, runtime_version: d.version, runtime_api_version: 'v1' };
     },
     async Status(req) {
-      const net = d.network.status();
+      // Read now: a network add-on may have just installed its config.
+      const net = d.network.refresh ? await d.network.refresh().catch(() => d.network.status()) : d.network.status();
       return {
         status: {
           conditions: [

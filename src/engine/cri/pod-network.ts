@@ -41,7 +41,10 @@ export interface PodNetworkStatus {
 }
 
 export interface PodNetwork {
+  /** The status as last read (cheap: the kubelet asks every few seconds). */
   status(): PodNetworkStatus;
+  /** The status read now, where reading costs something (a config directory). */
+  refresh?(): Promise<PodNetworkStatus>;
   /** Attaches the namespace; resolves with the pod's addresses (first the primary). */
   setUp(req: PodNetworkRequest): Promise<{ ips: string[] }>;
   /** Detaches it; called on stop, also for a pod whose setUp failed halfway. Idempotent. */
@@ -65,5 +68,40 @@ export class LoopbackPodNetwork implements PodNetwork {
 
   async tearDown(): Promise<void> {
     // Nothing outside the namespace, which the engine removes.
+  }
+}
+
+/** A network that can read its configuration again now (CNI's config directory). */
+export interface RefreshablePodNetwork extends PodNetwork {
+  refresh(): Promise<PodNetworkStatus>;
+}
+
+/**
+ * CNI when the node has a network configuration, loopback only while it has none: pods that
+ * need no network (and crictl on a fresh node) still run, and NetworkReady stays what CNI says,
+ * so a kubelet schedules only host-network pods until a network add-on installs its config.
+ * (containerd refuses every pod sandbox then.) tearDown always asks CNI: it finds what its cache
+ * says was attached, and a DEL of what never was is harmless by the CNI spec.
+ */
+export class CniOrLoopback implements PodNetwork {
+  private readonly loopback = new LoopbackPodNetwork();
+
+  constructor(private readonly cni: RefreshablePodNetwork) {}
+
+  status(): PodNetworkStatus {
+    return this.cni.status();
+  }
+
+  refresh(): Promise<PodNetworkStatus> {
+    return this.cni.refresh();
+  }
+
+  async setUp(req: PodNetworkRequest): Promise<{ ips: string[] }> {
+    const status = await this.cni.refresh().catch(() => this.cni.status());
+    return status.ready ? await this.cni.setUp(req) : await this.loopback.setUp(req);
+  }
+
+  async tearDown(req: PodNetworkRequest): Promise<void> {
+    await this.cni.tearDown(req);
   }
 }

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { RegistryProcess } from '../../helpers/registry-process.js';
 import { ok, until } from '../../helpers/expect.js';
 import { CriClient, crictl, requireCrictl } from '../../helpers/cri-client.js';
+import { bridgeConflist, makeTestBridge, removeTestBridge, type CniTestBridge } from '../../helpers/cni-bridge.js';
 
 /** The parts of crictl's JSON output (`-o json`, inspect*, info) these tests read. */
 interface CrictlStatus {
@@ -19,6 +21,7 @@ interface CrictlStatus {
   metadata: { name: string };
   labels: Record<string, string>;
   linux: { namespaces: { options: { network: string; ipc: string } } };
+  network: { ip: string };
   repoTags: string[];
   repoDigests: string[];
   conditions: Array<{ type: string; status: boolean; reason: string }>;
@@ -354,5 +357,34 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     });
     const left = json(ok(await crictl(d, ['pods', '-o', 'json']), 'pods')).items as Array<{ id: string }>;
     assert.ok(!left.some((p) => p.id === survivor), 'rmp --force removed the restored pod');
+  });
+
+  test('with a CNI config: pods get an address on eth0 from the plugins, reach each other, and give it back', async () => {
+    const bridge: CniTestBridge = { bridge: `bthcri${randomBytes(3).toString('hex')}`, prefix: `10.232.${1 + (process.pid % 250)}`, name: 'hcri-test-net' };
+    await makeTestBridge(bridge);
+    const conf = join(d.cniConfDir, '10-hcri.conflist');
+    try {
+      await mkdir(d.cniConfDir, { recursive: true });
+      // No portmap: nothing of the host's NAT is touched.
+      await writeFile(conf, bridgeConflist(bridge, join(d.root, 'cni-ipam'), []));
+      const info = json(ok(await crictl(d, ['info']), 'info'));
+      assert.equal(info.status.conditions.find((c) => c.type === 'NetworkReady')?.status, true, JSON.stringify(info.status));
+      await withPod('cni-a', {}, async (podA, podPathA) => {
+        const ipA = json(ok(await crictl(d, ['inspectp', podA]), 'inspectp')).status.network.ip;
+        assert.ok(ipA.startsWith(`${bridge.prefix}.`), ipA);
+        const a = await runContainer(podA, podPathA, 'a', ['sleep', '1000']);
+        assert.match(ok(await crictl(d, ['exec', '--sync', a, 'ip', '-4', 'addr', 'show', 'eth0']), 'ip addr').stdout, new RegExp(`inet ${ipA.replaceAll('.', '\\.')}/24`));
+        await withPod('cni-b', {}, async (podB, podPathB) => {
+          const b = await runContainer(podB, podPathB, 'b', ['sleep', '1000']);
+          ok(await crictl(d, ['exec', '--sync', b, 'ping', '-c', '1', '-W', '3', ipA]), 'ping pod A from pod B');
+        });
+      });
+      // host-local's leases went with the pods.
+      const leases = (await readdir(join(d.root, 'cni-ipam', bridge.name)).catch(() => [] as string[])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+      assert.deepEqual(leases, []);
+    } finally {
+      await rm(conf, { force: true });
+      await removeTestBridge(bridge);
+    }
   });
 });
