@@ -20,7 +20,8 @@ import type { ImageService } from '../engine/images/image-service.js';
 import { imageServiceHandlers } from '../api/cri/image-service.js';
 import { runtimeServiceHandlers } from '../api/cri/runtime-service.js';
 import { CriServer } from '../api/cri/server.js';
-import type { StreamUrls } from '../api/cri/stream-urls.js';
+import { EngineStreaming, streamUrlsOf } from '../api/cri/engine-streaming.js';
+import { StreamingServer } from '../api/cri/streaming/streaming-server.js';
 import { BERTH_VERSION } from './version.js';
 
 /** Sandboxes come first: containers restored at daemon start may need theirs to start again. */
@@ -60,16 +61,18 @@ export async function startCriServer(d: {
   snapshotterName: string;
   runtimeName: string;
   log: Logger;
-  streams?: StreamUrls;
 }): Promise<{ close(): Promise<void> }> {
   const pods = new PodContainers({ containers: d.containers, registry: d.registry, execs: d.execs, sandboxes: d.sandboxes, host: d.host });
+  // Exec, Attach and PortForward URLs point here (SPDY and WebSocket, api/cri/streaming), on loopback as containerd's.
+  const streaming = new StreamingServer({ backend: new EngineStreaming({ containers: d.containers, execs: d.execs, pods, sandboxes: d.sandboxes }), log: d.log });
+  await streaming.start();
   const server = new CriServer(
     {
       runtime: runtimeServiceHandlers({
         sandboxes: d.sandboxes,
         containers: pods,
         network: d.network,
-        ...(d.streams ? { streams: d.streams } : {}),
+        streams: streamUrlsOf(streaming),
         version: BERTH_VERSION,
         runtimeName: 'berth',
         info: () => ({
@@ -94,7 +97,17 @@ export async function startCriServer(d: {
     },
     d.log,
   );
-  await server.listen(d.socket);
-  d.log.info({ socket: d.socket }, 'CRI v1 server listening');
-  return server;
+  try {
+    await server.listen(d.socket);
+  } catch (err) {
+    await streaming.close();
+    throw err;
+  }
+  d.log.info({ socket: d.socket, streaming: streaming.url }, 'CRI v1 server listening');
+  return {
+    async close() {
+      await server.close();
+      await streaming.close();
+    },
+  };
 }

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
+import { spawn } from 'node:child_process';
+import { run, TestDaemon, type RunResult } from '../../helpers/test-daemon.js';
 import { RegistryProcess } from '../../helpers/registry-process.js';
 import { ok, until } from '../../helpers/expect.js';
-import { CriClient, crictl, requireCrictl } from '../../helpers/cri-client.js';
+import { CRICTL, CriClient, crictl, requireCrictl } from '../../helpers/cri-client.js';
 import { bridgeConflist, makeTestBridge, removeTestBridge, type CniTestBridge } from '../../helpers/cni-bridge.js';
 
 /** The parts of crictl's JSON output (`-o json`, inspect*, info) these tests read. */
@@ -121,13 +122,13 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     assert.deepEqual(config.linux, { cgroup_driver: 'CGROUPFS' });
   });
 
-  test('a method Berth does not implement answers UNIMPLEMENTED at once, unary or streaming', async () => {
+  test('a method Berth does not implement answers UNIMPLEMENTED at once, unary or streaming; an unknown container NOT_FOUND', async () => {
     await assert.rejects(cri.call('runtime', 'CheckpointContainer', { container_id: 'x' }), (err: { code: number }) => err.code === 12);
     const outcome = await cri.streamOutcome();
     assert.equal(typeof outcome, 'object', String(outcome));
     assert.equal((outcome as { code: number }).code, 12);
-    // Exec needs the streaming server, which is not wired yet: said, not hung.
-    await assert.rejects(cri.call('runtime', 'Exec', { container_id: 'nope', cmd: ['sh'] }), (err: { code: number; details: string }) => err.code === 12 && /streaming server/.test(err.details));
+    // A streaming URL for a container that is not there: NOT_FOUND, not a URL that fails later.
+    await assert.rejects(cri.call('runtime', 'Exec', { container_id: 'nope', cmd: ['sh'], stdout: true }), (err: { code: number }) => err.code === 5);
   });
 
   test('images: the store the Docker API uses, both ways; pull by tag and by digest; rmi', async () => {
@@ -223,6 +224,24 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     const statsp = json(ok(await crictl(d, ['statsp', '-o', 'json', '--id', pod]), 'statsp')).stats as Array<{ attributes: { id: string }; linux: { containers: unknown[] } }>;
     assert.equal(statsp[0]?.attributes.id, pod);
     assert.equal(statsp[0]?.linux.containers.length, 2);
+
+    // Exec, attach and port-forward through the streaming server (crictl speaks its protocols).
+    const streamed = ok(await crictl(d, ['exec', two, 'sh', '-c', 'echo out; echo err >&2']), 'streaming exec');
+    assert.deepEqual([streamed.stdout, streamed.stderr], ['out\n', 'err\n']);
+    assert.equal(ok(await run(CRICTL, ['--config', '/dev/null', '--runtime-endpoint', `unix://${d.criSocket}`, 'exec', '-i', two, 'cat'], { input: 'typed\n' }), 'exec -i').stdout, 'typed\n');
+    const web = await runContainer(pod, podPath, 'web', ['sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www']);
+    const localPort = 20000 + (process.pid % 20000);
+    const forward = spawn(CRICTL, ['--config', '/dev/null', '--runtime-endpoint', `unix://${d.criSocket}`, 'port-forward', pod, `${localPort}:8080`], { stdio: 'ignore' });
+    try {
+      const body = await until(async () => {
+        const res = await fetch(`http://127.0.0.1:${localPort}/`).catch(() => undefined);
+        return res?.ok ? await res.text() : undefined;
+      }, 'the port-forwarded web server', 20_000);
+      assert.equal(body, 'served\n');
+    } finally {
+      forward.kill('SIGTERM');
+    }
+    ok(await crictl(d, ['rm', '-f', web]), 'rm web');
 
     // Side by side with the Docker API: pod containers show there; docker's own do not show here.
     assert.match(ok(await d.berth(['ps', '--format', '{{.Names}}', '--filter', `label=io.berth.cri.sandbox-id=${pod}`]), 'ps').stdout, /k8s_one_web_default_hcri-web-\d+_0/);
