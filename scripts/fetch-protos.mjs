@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Fetches the protocol definitions berthd's BuildKit endpoints speak (moby/buildkit's Control and
+// Fetches the protocol definitions berthd's BuildKit endpoints and CRI server speak (moby/buildkit's Control and
 // session services, tonistiigi/fsutil's wire packets, google.rpc.Status) from the Go module proxy,
 // each module pinned by version and by the SHA-256 of its zip, and compiles them into one JSON
-// descriptor, dist/protos/buildkit.json, that berthd loads on the first BuildKit request. Their
+// descriptor, dist/protos/buildkit.json, that berthd loads on the first BuildKit request; and
+// Kubernetes' CRI v1 (k8s.io/cri-api's api.proto) into dist/protos/cri.json. Their
 // licenses go beside it (dist/protos/licenses/). Nothing of theirs is committed to this repository.
 //
 // Part of `npm run build`. Without the network the build goes on: berthd then serves the legacy
@@ -54,6 +55,14 @@ const MODULES = [
     importAs: (file) => file,
   },
 ];
+
+/** Kubernetes' Container Runtime Interface: one self-contained file (no imports, no gogo options). */
+const CRI_MODULE = {
+  path: 'k8s.io/cri-api',
+  version: 'v0.37.2',
+  sha256: '61996edd091bc551c0ac0e42510330519442406811f0a6e29cd9dfcca04420fd',
+  files: ['pkg/apis/runtime/v1/api.proto'],
+};
 
 /** The services berthd serves (Control, and LLBBridge: buildx runs the Dockerfile frontend through it) or calls (the client's session). */
 const ENTRY_FILES = ['github.com/moby/buildkit/api/services/control/control.proto', 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto', 'github.com/moby/buildkit/session/filesync/filesync.proto', 'github.com/moby/buildkit/session/secrets/secrets.proto', 'github.com/moby/buildkit/session/auth/auth.proto', 'github.com/moby/buildkit/session/sshforward/ssh.proto'];
@@ -129,9 +138,32 @@ async function main() {
   await mkdir(join(tmp, 'licenses'), { recursive: true });
   await writeFile(join(tmp, 'buildkit.json'), JSON.stringify({ modules: MODULES.map((m) => `${m.path}@${m.version}`), root: rootNs.toJSON() }));
   for (const l of licenses) await writeFile(join(tmp, 'licenses', l.name), l.data);
+  const cri = await criDescriptor().catch((err) => {
+    // Without it berthd runs without its CRI server and says so at start.
+    console.warn(`fetch-protos: WARNING: CRI protocol definitions not fetched (${err.message}); berthd will not serve the CRI`);
+    return undefined;
+  });
+  if (cri) {
+    await writeFile(join(tmp, 'cri.json'), JSON.stringify({ modules: [`${CRI_MODULE.path}@${CRI_MODULE.version}`], root: cri.root }));
+    await writeFile(join(tmp, 'licenses', cri.license.name), cri.license.data);
+  }
   await rm(outDir, { recursive: true, force: true });
   await rename(tmp, outDir);
   console.log(`fetch-protos: ${loaded.size} protos from ${MODULES.length} modules → dist/protos/buildkit.json`);
+}
+
+async function criDescriptor() {
+  const m = CRI_MODULE;
+  const prefix = `${m.path}@${m.version}/`;
+  const [file] = m.files;
+  const entries = unzipSync(await moduleZip(m), { filter: (f) => f.name === prefix + file || f.name === `${prefix}LICENSE` });
+  const text = entries[prefix + file];
+  const license = entries[`${prefix}LICENSE`];
+  if (!text || !license) throw new Error(`${m.path}@${m.version} has no ${file} or LICENSE`);
+  const rootNs = new protobuf.Root();
+  protobuf.parse(Buffer.from(text).toString('utf8'), rootNs, { keepCase: true, alternateCommentMode: false });
+  rootNs.resolveAll();
+  return { root: rootNs.toJSON(), license: { name: `${m.path.replaceAll('/', '_')}@${m.version}.LICENSE`, data: license } };
 }
 
 main().catch((err) => {

@@ -21,6 +21,7 @@ const KINDS: Record<ErrorKind, { cls: string; when: string }> = {
   'not-modified': { cls: 'NotModifiedError', when: 'nothing to do: start of a running container, stop of a stopped one' },
   'not-implemented': { cls: 'NotImplementedError', when: 'Berth does not do this (yet); the message names what and, where there is one, the alternative' },
   unavailable: { cls: 'UnavailableError', when: 'something Berth needs is missing on this host or not ready (a runtime, a kernel feature, the BuildKit protocols)' },
+  timeout: { cls: 'TimeoutError', when: 'a call did not finish within the time its caller gave it (a CRI ExecSync past its timeout: gRPC DEADLINE_EXCEEDED)' },
   system: { cls: 'SystemError', when: 'the host failed an operation Berth asked for (a mount, a runtime call, a disk write)' },
 };
 

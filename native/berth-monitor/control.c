@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "logfile.h"
 #include "loop.h"
 #include "stdin_sink.h"
 #include "unixsock.h"
@@ -56,6 +57,9 @@ static void run_command(char *line, char *reply, size_t cap) {
     } else {
       snprintf(reply, cap, "ok");
     }
+  } else if (cmd && strcmp(cmd, "reopen-log") == 0 && !strtok_r(NULL, " \t", &save)) {
+    if (logfile_reopen() < 0) snprintf(reply, cap, "error cannot reopen the log: %s", strerror(errno));
+    else snprintf(reply, cap, "ok");
   } else if (cmd && strcmp(cmd, "close-stdin") == 0 && !strtok_r(NULL, " \t", &save)) {
     stdin_sink_close();
     snprintf(reply, cap, "ok");

@@ -33,11 +33,13 @@ static const char *log_path;
 static long long max_size; /* 0: never rotate */
 static int max_files = 1;
 static bool compress;
+static bool cri_format;
 static long long cur_size;
 static pid_t gzip_pid;
 
-int logfile_open(const char *path, long long max_bytes, int files, bool gzip_rotated) {
+int logfile_open(const char *path, long long max_bytes, int files, bool gzip_rotated, bool cri) {
   log_path = path;
+  cri_format = cri;
   max_size = max_bytes;
   max_files = files < 1 ? 1 : files;
   compress = gzip_rotated;
@@ -160,6 +162,15 @@ static void emit(int stream, struct line *l, bool complete) {
   format_timestamp(&now, ts);
   l->partial = !complete;
   l->partial_time = now;
+  if (cri_format) {
+    out_puts(ts);
+    out_puts(stream == STREAM_STDERR ? " stderr " : " stdout ");
+    out_puts(complete ? "F " : "P ");
+    out_put(NULL, l->data, complete ? l->len - 1 : l->len);
+    out_puts("\n");
+    l->len = 0;
+    return;
+  }
   out_puts("{\"log\":\"");
   json_escape(out_put, NULL, (const unsigned char *)l->data, l->len);
   out_puts(stream == STREAM_STDERR ? "\",\"stream\":\"stderr\",\"time\":\"" : "\",\"stream\":\"stdout\",\"time\":\"");
@@ -184,6 +195,18 @@ void logfile_write(int stream, const char *data, size_t len) {
     else if (l->len == LINE_LIMIT) emit(stream, l, false);
   }
   out_flush();
+}
+
+int logfile_reopen(void) {
+  if (log_fd < 0) return 0;
+  out_flush();
+  int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return -1;
+  close(log_fd);
+  log_fd = fd;
+  struct stat st;
+  cur_size = fstat(log_fd, &st) == 0 ? (long long)st.st_size : 0;
+  return 0;
 }
 
 void logfile_close(void) {

@@ -144,7 +144,7 @@ static int start(void) {
   warn_init(state_dirfd);
   if (write_pid_file() < 0 || reaper_init() < 0 || loop_init() < 0) return -1;
   if (watch_add(&child_watch, reaper_fd(), EPOLLIN, on_sigchld) < 0) return -1;
-  if (opts.log_path && logfile_open(opts.log_path, opts.log_max_size, opts.log_max_files, opts.log_compress) < 0) return -1;
+  if (opts.log_path && logfile_open(opts.log_path, opts.log_max_size, opts.log_max_files, opts.log_compress, opts.log_cri) < 0) return -1;
   if (attach_listen(opts.state_dir, state_dirfd, opts.tty, opts.stdin_open, opts.stdin_once) < 0) return -1;
   if (opts.hold_output) attach_hold_output();
   if (control_listen(opts.state_dir, state_dirfd) < 0) return -1;

@@ -28,6 +28,7 @@ enum {
   OPT_LOG_MAX_SIZE,
   OPT_LOG_MAX_FILE,
   OPT_LOG_COMPRESS,
+  OPT_LOG_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -49,6 +50,7 @@ static const struct option long_options[] = {
     {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
     {"log-max-file", required_argument, NULL, OPT_LOG_MAX_FILE},
     {"log-compress", no_argument, NULL, OPT_LOG_COMPRESS},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {NULL, 0, NULL, 0},
 };
 
@@ -131,6 +133,13 @@ static int apply(int opt, const char *arg, struct options *o) {
       return 0;
     }
     case OPT_LOG_COMPRESS: o->log_compress = true; return 0;
+    case OPT_LOG_FORMAT:
+      if (strcmp(arg, "json-file") == 0 || strcmp(arg, "cri") == 0) {
+        o->log_cri = strcmp(arg, "cri") == 0;
+        return 0;
+      }
+      set_error("invalid --log-format \"%s\": want json-file or cri", arg);
+      return -1;
     case OPT_CONSOLE_SIZE:
       if (parse_size(arg, o) == 0) return 0;
       set_error("invalid --console-size \"%s\": want ROWSxCOLS, each 1-65535", arg);

@@ -14,6 +14,7 @@ struct options {
   long long log_max_size;   /* rotate at this many bytes; 0: never */
   int log_max_files;        /* files kept, the live one included */
   bool log_compress;        /* gzip rotated files */
+  bool log_cri;             /* Kubernetes' CRI format instead of docker's json-file */
   const char *exec_process; /* NULL: create mode; else exec mode with this process.json */
   const char *exit_file;    /* a file name inside state_dir */
   /* Create mode: run the runtime in a private mount namespace without this mount. crun refuses a

@@ -10,6 +10,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorKind, number> = {
   'not-modified': 304,
   'not-implemented': 501,
   unavailable: 503,
+  timeout: 504,
   system: 500,
 };
 
@@ -34,6 +35,7 @@ export const ERROR_GRPC_CODES: Record<ErrorKind, number> = {
   'not-modified': 9,
   'not-implemented': 12,
   unavailable: 14,
+  timeout: 4,
   system: 13,
 };
 

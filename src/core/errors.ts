@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'not-modified'
   | 'not-implemented'
   | 'unavailable'
+  | 'timeout'
   | 'system';
 
 export abstract class BerthError extends Error {
@@ -44,6 +45,10 @@ export class NotImplementedError extends BerthError {
 }
 export class UnavailableError extends BerthError {
   readonly kind = 'unavailable' as const;
+}
+/** Something did not finish within the time the caller gave it (a CRI ExecSync's timeout). */
+export class TimeoutError extends BerthError {
+  readonly kind = 'timeout' as const;
 }
 export class SystemError extends BerthError {
   readonly kind = 'system' as const;

@@ -37,6 +37,10 @@ const CONFIG_KEYS: Readonly<Record<string, Kind>> = {
   'keep-removed-size': 'string',
   ui: 'string',
   'ui-insecure': 'boolean',
+  cri: 'boolean',
+  'cri-socket': 'string',
+  'cni-conf-dir': 'string',
+  'cni-bin-dirs': 'string[]',
 };
 
 function describe(v: unknown): string {

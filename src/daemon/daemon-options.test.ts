@@ -126,3 +126,30 @@ describe('the dashboard address', () => {
     }
   });
 });
+
+describe('daemon CRI options', () => {
+  it('serve the CRI on /run/berth/cri.sock unless told otherwise', async () => {
+    const cni = { cniConfDir: '/etc/cni/net.d', cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'] };
+    assert.deepEqual((await parseDaemonArgs(base)).cri, { socket: '/run/berth/cri.sock', ...cni });
+    assert.deepEqual((await parseDaemonArgs([...base, '--cri-socket', 'unix:///tmp/x/cri.sock'])).cri, { socket: '/tmp/x/cri.sock', ...cni });
+    assert.deepEqual((await parseDaemonArgs([...base, '--cni-conf-dir', '/tmp/c', '--cni-bin-dir', '/b1', '--cni-bin-dir', '/b2'])).cri, { socket: '/run/berth/cri.sock', cniConfDir: '/tmp/c', cniBinDirs: ['/b1', '/b2'] });
+    await assert.rejects(parseDaemonArgs([...base, '--cni-conf-dir', 'net.d']), /invalid CNI directory "net.d"/);
+    assert.equal((await parseDaemonArgs([...base, '--cri=false'])).cri, undefined);
+    assert.equal((await parseDaemonArgs([...base, '--no-cri'])).cri, undefined);
+    await assert.rejects(parseDaemonArgs([...base, '--cri-socket', 'cri.sock']), /invalid --cri-socket "cri.sock": use an absolute path/);
+  });
+
+  it('read cri and cri-socket from daemon.json; flags win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcri-opts-'));
+    try {
+      const file = join(dir, 'daemon.json');
+      await writeFile(file, JSON.stringify({ cri: true, 'cri-socket': '/run/k/cri.sock', 'cni-conf-dir': '/k/net.d', 'cni-bin-dirs': ['/k/bin'] }));
+      assert.deepEqual((await parseDaemonArgs(['--config-file', file])).cri, { socket: '/run/k/cri.sock', cniConfDir: '/k/net.d', cniBinDirs: ['/k/bin'] });
+      assert.equal((await parseDaemonArgs(['--config-file', file, '--cri=false'])).cri, undefined);
+      await writeFile(file, JSON.stringify({ cri: 'yes' }));
+      await assert.rejects(parseDaemonArgs(['--config-file', file]), /cri/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

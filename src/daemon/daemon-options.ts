@@ -31,6 +31,8 @@ export interface DaemonOptions {
   storageBudget?: BudgetSpec;
   /** Records of removed containers: kept this long (ms) and in at most this many bytes; 0 keeps none. */
   keepRemoved: { keepMs: number; maxBytes: number };
+  /** Kubernetes' CRI v1 server on its own Unix socket; undefined when turned off (`--cri=false`). */
+  cri: { socket: string; cniConfDir: string; cniBinDirs: string[] } | undefined;
   /** The web dashboard (api/dashboard): off unless an address is given. */
   ui?: UiOptions;
 }
@@ -66,6 +68,9 @@ export const DEFAULTS = {
   registryHostsDir: '/etc/berth/certs.d',
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
+  criSocket: '/run/berth/cri.sock',
+  cniConfDir: '/etc/cni/net.d',
+  cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'],
   bridge: 'berth0',
   mtu: 1500,
 } as const;
@@ -100,6 +105,10 @@ export interface ConfigFileValues {
   'keep-removed-size'?: string | undefined;
   ui?: string | undefined;
   'ui-insecure'?: boolean | undefined;
+  cri?: boolean | undefined;
+  'cri-socket'?: string | undefined;
+  'cni-conf-dir'?: string | undefined;
+  'cni-bin-dirs'?: string[] | undefined;
 }
 
 export async function readConfigFile(path: string, required: boolean): Promise<ConfigFileValues> {
@@ -165,6 +174,10 @@ Options:
                                  and login token); an address other than loopback needs --tlscert and
                                  --tlskey, or --ui-insecure
       --ui-insecure              allow the dashboard on a non-loopback address without TLS
+      --cri-socket PATH          Unix socket of the Kubernetes CRI v1 server (default ${DEFAULTS.criSocket})
+      --cri=false                serve no CRI (kubelet, crictl)
+      --cni-conf-dir DIR         CNI network configs for pods (default ${DEFAULTS.cniConfDir}; none there: loopback only)
+      --cni-bin-dir DIR          where the CNI plugins are (repeatable; default ${DEFAULTS.cniBinDirs.join(', ')})
   -D, --debug                    enable debug mode
       --insecure-registry HOST   registry (host:port or CIDR) allowed over HTTP or unverified TLS (repeatable;
                                  127.0.0.0/8 always is)
@@ -227,6 +240,10 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
         'keep-removed-size': { type: 'string' },
         ui: { type: 'string' },
         'ui-insecure': { type: 'boolean' },
+        cri: { type: 'boolean' },
+        'cri-socket': { type: 'string' },
+        'cni-conf-dir': { type: 'string' },
+        'cni-bin-dir': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -270,6 +287,10 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['keep-removed-size'] !== undefined ? { keepRemovedSize: values['keep-removed-size'] } : {}),
     ...(values.ui !== undefined ? { ui: values.ui } : {}),
     ...(values['ui-insecure'] !== undefined ? { uiInsecure: values['ui-insecure'] } : {}),
+    ...(values.cri !== undefined ? { cri: values.cri } : {}),
+    ...(values['cri-socket'] !== undefined ? { criSocket: values['cri-socket'] } : {}),
+    ...(values['cni-conf-dir'] !== undefined ? { cniConfDir: values['cni-conf-dir'] } : {}),
+    ...(values['cni-bin-dir'] ? { cniBinDirs: values['cni-bin-dir'] } : {}),
   };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
@@ -289,7 +310,7 @@ function logOptFlags(list: string[]): Record<string, string> {
 
 /** dockerd's `--iptables=false` form becomes `--no-iptables` for Node's parser. */
 function boolFlagValue(arg: string): string {
-  const m = /^--(iptables|ip-forward|ipv6|debug)=(true|false|1|0)$/.exec(arg);
+  const m = /^--(iptables|ip-forward|ipv6|debug|cri)=(true|false|1|0)$/.exec(arg);
   if (!m) return arg;
   return m[2] === 'true' || m[2] === '1' ? `--${m[1]}` : `--no-${m[1]}`;
 }
@@ -310,6 +331,7 @@ export function mergeOptions(
     insecureRegistries?: string[]; registryMirrors?: string[]; registryHostsDir?: string; logOpts?: Record<string, string>;
     keepRemoved?: string; keepRemovedSize?: string; storageBudget?: BudgetSpec;
     ui?: string; uiInsecure?: boolean;
+    cri?: boolean; criSocket?: string; cniConfDir?: string; cniBinDirs?: string[];
   },
   file: ConfigFileValues,
   configFile: string,
@@ -342,6 +364,7 @@ export function mergeOptions(
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
     ...uiOptions(flags.ui ?? file.ui, flags.uiInsecure ?? file['ui-insecure'] ?? false, flags.tls),
+    cri: criOptions(flags.cri ?? file.cri ?? true, flags.criSocket ?? file['cri-socket'] ?? DEFAULTS.criSocket, flags.cniConfDir ?? file['cni-conf-dir'] ?? DEFAULTS.cniConfDir, flags.cniBinDirs ?? file['cni-bin-dirs'] ?? [...DEFAULTS.cniBinDirs]),
   };
 }
 
@@ -365,6 +388,16 @@ export function uiOptions(addr: string | undefined, insecure: boolean, tls: Daem
     );
   }
   return { ui: { host, port, ...withTls } };
+}
+
+function criOptions(on: boolean, socket: string, cniConfDir: string, cniBinDirs: string[]): DaemonOptions['cri'] {
+  if (!on) return undefined;
+  const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
+  if (!path.startsWith('/')) throw new InvalidParameterError(`invalid --cri-socket "${socket}": use an absolute path such as ${DEFAULTS.criSocket}`);
+  for (const dir of [cniConfDir, ...cniBinDirs]) {
+    if (!dir.startsWith('/')) throw new InvalidParameterError(`invalid CNI directory "${dir}": use an absolute path such as ${DEFAULTS.cniConfDir}`);
+  }
+  return { socket: path, cniConfDir, cniBinDirs };
 }
 
 function storageBudget(flag: BudgetSpec | undefined, file: Record<string, string> | undefined): { storageBudget?: BudgetSpec } {

@@ -90,6 +90,9 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     cleanups.push(async () => networking.networks.firewall.close());
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log, { usage: () => volumeUsage(registry.all()), publish: events.publish });
     await volumes.init();
+    // Kubernetes' pod sandboxes, before the containers that join them (daemon/cri-wiring.ts).
+    const cri = opts.cri ? await import('./cri-wiring.js') : undefined;
+    const pods = cri && opts.cri ? await cri.startPodSandboxes({ dataRoot: opts.dataRoot, execRoot: opts.execRoot, cgroupParent: opts.cgroupParent, cniConfDir: opts.cri.cniConfDir, cniBinDirs: opts.cri.cniBinDirs, runtimes, log }) : undefined;
     const execs = new ExecService({ registry, runtimes, snapshotter, execRoot: opts.execRoot, log, events: events.publish, capabilities: facts.limits.security.capabilities });
     // Health actions (--health-on-failure) act through the container service, built next.
     const health = new HealthMonitor({ registry, execs, log, events: events.publish, onUnhealthy: (id) => containers.actOnUnhealthy(id) });
@@ -113,6 +116,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
       onStarted: (r, restored) => health.follow(r, restored),
       onExited: (r) => health.stop(r.Id),
       onRemoved: (id) => execs.forgetContainer(id),
+      ...(pods ? { sandboxes: { running: (id: string) => pods.sandboxes.sandbox(id) } } : {}),
     });
     // Features an idle daemon does not use are loaded on first use (core/lazy.ts).
     const changes = lazy(async () => new (await import('../engine/rootfs/container-changes.js')).ContainerChanges({ containers, images: imageService, content, snapshotter, log }));
@@ -197,6 +201,24 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
       });
       listeners.push(listener);
       dashboardAccess = { url: listener.url, token };
+    }
+    if (cri && pods && opts.cri) {
+      const criServer = await cri.startCriServer({
+        socket: opts.cri.socket,
+        dataRoot: opts.dataRoot,
+        sandboxes: pods.sandboxes,
+        network: pods.network,
+        containers,
+        registry,
+        execs,
+        images: imageService,
+        distribution,
+        host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: undefined, limits: facts.limits },
+        snapshotterName: snapshotter.name,
+        runtimeName: runtimes.defaultName,
+        log,
+      });
+      listeners.push({ close: () => criServer.close() });
     }
     return {
       async stop() {

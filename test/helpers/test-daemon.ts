@@ -85,6 +85,11 @@ export class TestDaemon {
     return d;
   }
 
+  /** The daemon's own CNI config directory (empty: pods get loopback only), never the host's /etc/cni/net.d. */
+  get cniConfDir(): string {
+    return join(this.root, 'cni', 'net.d');
+  }
+
   /** The CRI v1 server's socket (crictl's runtime endpoint). */
   get criSocket(): string {
     return join(this.root, 'cri.sock');
@@ -101,7 +106,7 @@ export class TestDaemon {
 
   async launch(): Promise<void> {
     // The registry hosts directory is the daemon's own (`certs.d` under its root): never the host's /etc/berth.
-    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--registry-hosts-dir', join(this.root, 'certs.d'), '--log-level', 'debug', ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
+    const args = ['--cgroup-parent', this.cgroupParent, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--config-file', join(this.root, 'daemon.json'), '--registry-hosts-dir', join(this.root, 'certs.d'), '--log-level', 'debug', '--cri-socket', this.criSocket, '--cni-conf-dir', this.cniConfDir, ...(this.net?.daemonArgs ?? []), ...this.extraArgs];
     // The config file is optional only at its default path; give the daemon an empty one.
     await import('node:fs/promises').then((fs) => fs.writeFile(join(this.root, 'daemon.json'), '{}'));
     // nsenter execs berthd in place: the child's PID is berthd's.

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryProcess } from '../helpers/registry-process.js';
 import { run, TestDaemon } from '../helpers/test-daemon.js';
-import { makeNetns, pushStandIns, runCritest, startContainerd } from './critest.js';
+import { makeNetns, pushStandIns, runCritest, startBerth, startContainerd } from './critest.js';
 
 const [engine = 'containerd', focus] = process.argv.slice(2);
 const registry = await RegistryProcess.start();
@@ -24,8 +24,8 @@ try {
   await registry.halt();
   registry.netns = netns;
   await registry.launch();
-  if (engine !== 'containerd') throw new Error(`unknown engine ${engine}`);
-  const c = await startContainerd(registry.host, netns);
+  if (engine !== 'containerd' && engine !== 'berth') throw new Error(`unknown engine ${engine}: containerd or berth`);
+  const c = engine === 'berth' ? await startBerth(registry.host, netns) : await startContainerd(registry.host, netns);
   try {
     const t0 = Date.now();
     const { results } = await runCritest({ endpoint: c.endpoint, netns, ...(focus ? { focus } : {}) });

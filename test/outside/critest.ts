@@ -21,7 +21,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT, run, type RunResult, type TestDaemon } from '../helpers/test-daemon.js';
+import { REPO_ROOT, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
 import { unmountUnder } from '../helpers/mounts.js';
 
 export const CRITEST_VERSION = 'v1.37.0';
@@ -295,6 +295,31 @@ ${MIRRORED.map((r) => `  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."
     throw err;
   }
   return { endpoint: `unix://${sock}`, netns, stop };
+}
+
+/**
+ * A berthd of the test's own in the network namespace `netns`, serving the CRI on its socket, with
+ * the same mirrors (its registry hosts directory) and a CNI bridge network like containerd's.
+ */
+export async function startBerth(registry: string, netns: string): Promise<Containerd> {
+  const d = await TestDaemon.startInNetns(netns);
+  const stop = async (): Promise<void> => {
+    // Pause processes and pod containers outlive berthd: what critest left goes through the CRI first.
+    if (existsSync(CRICTL_BIN)) await run(CRICTL_BIN, ['--runtime-endpoint', `unix://${d.criSocket}`, 'rmp', '-fa'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await d.stop();
+  };
+  try {
+    for (const r of MIRRORED) {
+      await mkdir(join(d.root, 'certs.d', r), { recursive: true });
+      await writeFile(join(d.root, 'certs.d', r, 'hosts.toml'), `server = "https://${r}"\n[host."http://${registry}"]\n  capabilities = ["pull", "resolve"]\n`);
+    }
+    await mkdir(d.cniConfDir, { recursive: true });
+    await writeFile(join(d.cniConfDir, '10-critest.conflist'), cniConflist('critest', 'cni-critest', '10.89.0.0/16', d.root));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint: `unix://${d.criSocket}`, netns, stop };
 }
 
 /** containerd-shim processes started for the containerd at `sock` (their command line names it). */

@@ -36,6 +36,8 @@ export interface MonitorOptions {
   logMaxFiles?: number;
   /** gzip rotated files (`<log>.1.gz`), in a child process so the container never waits. */
   logCompress?: boolean;
+  /** The log's format: docker's json-file (default) or Kubernetes' CRI lines. */
+  logFormat?: 'json-file' | 'cri';
   tty: boolean;
   /** Keep the container's stdin open for attach clients. */
   stdin: boolean;
@@ -73,6 +75,7 @@ export function monitorArgs(opts: MonitorOptions): string[] {
   if (opts.logPath !== undefined) args.push('--log-path', opts.logPath);
   if (opts.logMaxSize) args.push('--log-max-size', String(opts.logMaxSize), '--log-max-file', String(opts.logMaxFiles ?? 1));
   if (opts.logMaxSize && opts.logCompress) args.push('--log-compress');
+  if (opts.logFormat === 'cri') args.push('--log-format', 'cri');
   if (opts.tty) args.push('--tty');
   if (opts.stdin) args.push('--stdin');
   if (opts.stdinOnce) args.push('--stdin-once');

@@ -11,7 +11,7 @@
 export const MONITOR_PID_FILE = 'monitor.pid';
 /** Output to every client (tty: raw; else docker's multiplexed frames); input to stdin. */
 export const ATTACH_SOCKET = 'attach.sock';
-/** Line commands: `resize ROWS COLS`, `close-stdin`; answers `ok` or `error <message>`. */
+/** Line commands: `resize ROWS COLS`, `close-stdin`, `reopen-log`; answers `ok` or `error <message>`. */
 export const CONTROL_SOCKET = 'ctl.sock';
 export const DEFAULT_EXIT_FILE = 'exit.json';
 

@@ -44,6 +44,8 @@ export interface LogOptions {
   maxFiles?: number;
   /** gzip rotated files. */
   compress?: boolean;
+  /** Kubernetes' CRI log format (`<time> <stream> <P|F> <line>`) instead of docker's json-file. */
+  format?: 'json-file' | 'cri';
 }
 
 /** The process's stdio, owned by the monitor so that it survives the daemon. */
@@ -96,6 +98,8 @@ export interface ProcessHandle {
   attach(): Promise<Socket>;
   resize(rows: number, cols: number): Promise<void>;
   closeStdin(): Promise<void>;
+  /** Opens the log path anew: whoever rotated it away (the kubelet) wants output in a new file. */
+  reopenLog(): Promise<void>;
   /** Sends a signal (name with or without SIG, or number); `all` reaches every process of the container (init only). */
   signal(signal: string | number, all?: boolean): Promise<void>;
   /** Forgets a finished process: the runtime's state for an init, the exec's state directory for an exec. */
@@ -112,6 +116,8 @@ export interface SandboxOptions {
   netns?: string;
   /** Containers join the sandbox's PID namespace too (Kubernetes' shareProcessNamespace). */
   sharePid?: boolean;
+  /** The sandbox and its containers use this IPC namespace and the host's /dev/shm (Kubernetes' hostIPC). */
+  hostIpc?: string;
   /** Bytes of the /dev/shm tmpfs all containers of the sandbox share; 64 MiB when absent. */
   shmSize?: number;
 }
@@ -168,7 +174,7 @@ export interface ContainerRuntime {
   /** Starts a sandbox's pause process (bundle and state in `dir`, made here). */
   createSandbox(id: string, dir: string, opts: SandboxOptions): Promise<Sandbox>;
   /** The sandbox a running pause process holds, after a daemon restart; undefined when it is gone. */
-  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid'>): Promise<Sandbox | undefined>;
+  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid' | 'hostIpc'>): Promise<Sandbox | undefined>;
   /** Stops the pause process, deletes its runtime state, unmounts its /dev/shm and removes `dir`. */
   removeSandbox(id: string, dir: string): Promise<void>;
 }

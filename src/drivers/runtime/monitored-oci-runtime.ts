@@ -70,7 +70,7 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
       stdinOnce: io.stdinOnce,
       ...(size ? { consoleSize: size } : {}),
       ...(io.holdOutput ? { holdOutput: true } : {}),
-      ...(io.log ? { logPath: io.log.path, logMaxSize: io.log.maxSize ?? 0, logMaxFiles: io.log.maxFiles ?? 1, logCompress: io.log.compress === true } : {}),
+      ...(io.log ? { logPath: io.log.path, logMaxSize: io.log.maxSize ?? 0, logMaxFiles: io.log.maxFiles ?? 1, logCompress: io.log.compress === true, ...(io.log.format === 'cri' ? { logFormat: 'cri' as const } : {}) } : {}),
     };
   }
 
@@ -180,7 +180,7 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
     return createOciSandbox(this, id, dir, opts, this.opts.pauseBinary);
   }
 
-  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid'>): Promise<Sandbox | undefined> {
+  restoreSandbox(id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid' | 'hostIpc'>): Promise<Sandbox | undefined> {
     return restoreOciSandbox(this, id, dir, opts);
   }
 

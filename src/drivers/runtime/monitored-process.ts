@@ -71,6 +71,10 @@ export class MonitoredProcess implements ProcessHandle {
     await sendControl(this.stateDir, `resize ${rows} ${cols}`);
   }
 
+  async reopenLog(): Promise<void> {
+    await sendControl(this.stateDir, 'reopen-log');
+  }
+
   async closeStdin(): Promise<void> {
     await sendControl(this.stateDir, 'close-stdin');
   }

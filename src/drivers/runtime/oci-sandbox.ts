@@ -35,7 +35,7 @@ export function pauseBinaryPath(): string {
 }
 
 function pauseSpec(opts: SandboxOptions): RuntimeSpec {
-  const namespaces: LinuxNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, opts.netns ? { type: 'network', path: opts.netns } : { type: 'network' }];
+  const namespaces: LinuxNamespace[] = [{ type: 'pid' }, opts.hostIpc ? { type: 'ipc', path: opts.hostIpc } : { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, opts.netns ? { type: 'network', path: opts.netns } : { type: 'network' }];
   return {
     ociVersion: OCI_RUNTIME_SPEC_VERSION,
     // No capability and no new privilege: the pause process only waits for a signal.
@@ -55,10 +55,11 @@ class OciSandbox implements Sandbox {
   readonly namespaces: Sandbox['namespaces'];
   readonly shm: string;
 
-  constructor(readonly id: string, readonly pid: number, dir: string, sharePid: boolean) {
+  constructor(readonly id: string, readonly pid: number, dir: string, sharePid: boolean, hostIpc: boolean) {
     const ns = (name: string): string => `/proc/${pid}/ns/${name}`;
     this.namespaces = { network: ns('net'), ipc: ns('ipc'), uts: ns('uts'), ...(sharePid ? { pid: ns('pid') } : {}) };
-    this.shm = join(dir, 'shm');
+    // The host's IPC namespace goes with the host's POSIX shared memory.
+    this.shm = hostIpc ? '/dev/shm' : join(dir, 'shm');
   }
 
   join(spec: RuntimeSpec): RuntimeSpec {
@@ -85,7 +86,7 @@ export async function createOciSandbox(runtime: SandboxRuntime, id: string, dir:
     await ensureTmpfsMounted(shm, `nosuid,nodev,noexec,mode=1777,size=${opts.shmSize ?? DEFAULT_SHM_SIZE}`);
     await writeDerivedFile(join(dir, 'config.json'), JSON.stringify(pauseSpec(opts)));
     const handle = await runtime.create(id, dir, { tty: false, stdin: false, stdinOnce: false, startNow: true });
-    return new OciSandbox(id, handle.pid, dir, opts.sharePid === true);
+    return new OciSandbox(id, handle.pid, dir, opts.sharePid === true, opts.hostIpc !== undefined);
   } catch (err) {
     await unmountTmpfs(shm).catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -93,10 +94,10 @@ export async function createOciSandbox(runtime: SandboxRuntime, id: string, dir:
   }
 }
 
-export async function restoreOciSandbox(runtime: SandboxRuntime, id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid'>): Promise<Sandbox | undefined> {
+export async function restoreOciSandbox(runtime: SandboxRuntime, id: string, dir: string, opts: Pick<SandboxOptions, 'sharePid' | 'hostIpc'>): Promise<Sandbox | undefined> {
   const handle = await runtime.restore(id, dir);
   if (!handle || !(await handle.alive()) || (await handle.exited())) return undefined;
-  return new OciSandbox(id, handle.pid, dir, opts.sharePid === true);
+  return new OciSandbox(id, handle.pid, dir, opts.sharePid === true, opts.hostIpc !== undefined);
 }
 
 export async function removeOciSandbox(runtime: SandboxRuntime, id: string, dir: string): Promise<void> {

@@ -22,7 +22,7 @@ import { RestartManager } from './restart-manager.js';
 import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import { isoTime } from '../../core/utc-time.js';
 import { assertCan } from './container-state.js';
-import { freshRunDir, logOptions, prepareBundle, runDir } from './start-bundle.js';
+import { freshRunDir, logOptions, prepareBundle, runDir, type PodSandboxes } from './start-bundle.js';
 
 export interface LifecycleDeps {
   registry: ContainerRegistry;
@@ -40,6 +40,8 @@ export interface LifecycleDeps {
   events?: PublishEvent;
   endpoints: ContainerEndpoints;
   hostGateway: () => string;
+  /** The pod sandboxes (CRI) a container with `Pod` joins. */
+  sandboxes?: PodSandboxes;
   /** Called after each start and each exit (health checks follow these). */
   onStarted?: (r: ContainerRecord, restored: boolean) => void;
   onExited?: (r: ContainerRecord) => void;

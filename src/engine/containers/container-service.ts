@@ -15,12 +15,12 @@ import type { ImageService } from '../images/image-service.js';
 import type { Filters } from '../../core/filters.js';
 import { parseUntil } from '../images/image-service.js';
 import { ContainerLifecycle, type LifecycleDeps } from './container-lifecycle.js';
-import { runDir } from './start-bundle.js';
+import { runDir, type PodSandboxes } from './start-bundle.js';
 import { ContainerQueries } from './container-queries.js';
 import { StatsSampler } from './stats-sampler.js';
 import type { ContainerRegistry } from './container-registry.js';
 import { containerMatches } from './container-filters.js';
-import { initialState, type ContainerRecord } from './container-types.js';
+import { initialState, type ContainerRecord, type PodMembership } from './container-types.js';
 import { containerSizes } from './container-size.js';
 import { resolveCreate, validateName, type CreateRequest } from './create-request.js';
 import { ExitNotifier, type WaitCondition } from './exit-notifier.js';
@@ -89,6 +89,15 @@ export interface ContainerServiceDeps {
   onExited?: (r: ContainerRecord) => void;
   /** After a container is gone (its execs are forgotten). */
   onRemoved?: (id: string) => void;
+  /** The pod sandboxes (CRI) that pod containers join at start. */
+  sandboxes?: PodSandboxes;
+}
+
+/** What the CRI adds to a create: the pod the container belongs to and its log file. */
+export interface PodCreateOptions {
+  membership: PodMembership;
+  /** The kubelet's log path (absolute), written in the CRI format; none when empty. */
+  logPath: string;
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
@@ -123,6 +132,7 @@ export class ContainerService {
       ...(d.events ? { events: d.events } : {}),
       endpoints: d.endpoints,
       hostGateway: d.hostGateway,
+      ...(d.sandboxes ? { sandboxes: d.sandboxes } : {}),
       ...(d.onStarted ? { onStarted: d.onStarted } : {}),
       ...(d.onExited ? { onExited: d.onExited } : {}),
     };
@@ -173,7 +183,7 @@ export class ContainerService {
     return this.d.registry.find(ref);
   }
 
-  async create(body: CreateRequest, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+  async create(body: CreateRequest, name: string | undefined, pod?: PodCreateOptions): Promise<{ Id: string; Warnings: string[] }> {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
     const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
@@ -214,7 +224,7 @@ export class ContainerService {
         State: initialState(),
         Driver: this.d.snapshotter.name,
         RestartCount: 0,
-        LogPath: logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
+        LogPath: pod ? pod.logPath : logPathFor(dir, id, resolved.hostConfig.LogConfig.Type),
         ResolvConfPath: join(dir, 'resolv.conf'),
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
@@ -222,6 +232,7 @@ export class ContainerService {
         Mounts: mounts,
         NetworkSettings: networking,
         ...(legacyLinks.length > 0 ? { LegacyLinks: legacyLinks } : {}),
+        ...(pod ? { Pod: pod.membership } : {}),
       };
       await this.d.registry.save(record);
       publishContainerEvent(this.d.events, record, 'create');
@@ -362,8 +373,12 @@ export class ContainerService {
     await this.d.registry.exclusive(r.Id, () => this.lifecycle.pause(r, paused));
   }
 
-  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy }): Promise<void> {
+  /** `pod`: the CRI removes one of a pod's containers; through the Docker API they are the kubelet's, not removable. */
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy; pod?: boolean }): Promise<void> {
     const r = this.get(ref);
+    if (r.Pod && opts.pod !== true) {
+      throw new ConflictError(`container ${r.Name.slice(1)} belongs to Kubernetes pod sandbox ${r.Pod.SandboxId.slice(0, 12)}: remove it through the CRI (the kubelet, or crictl rm ${r.Id.slice(0, 12)})`);
+    }
     if (r.State.Restarting && opts.force) await this.lifecycle.restarts.forget(r);
     if (r.State.Running) {
       if (!opts.force) {

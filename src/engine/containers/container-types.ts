@@ -90,6 +90,22 @@ export interface ContainerRecord {
   NetworkSettings?: ContainerNetworking;
   /** Legacy links to other containers on the default bridge (HostConfig.Links, resolved at create). */
   LegacyLinks?: LegacyLink[];
+  /**
+   * A container of a Kubernetes pod (made through the CRI): at each start it joins the pod
+   * sandbox's namespaces and /dev/shm, and its log (at LogPath) is in the CRI format.
+   */
+  Pod?: PodMembership;
+}
+
+/** What the CRI said of a pod's container that docker's fields do not hold. */
+export interface PodMembership {
+  SandboxId: string;
+  /** The CRI metadata: the container's name in the pod and its attempt. */
+  Name: string;
+  Attempt: number;
+  Annotations: Record<string, string>;
+  /** The image as the kubelet named it (ContainerStatus.image). */
+  Image: string;
 }
 
 /** One legacy link of a parent: the child by ID (a rename does not break it) and the parent's alias for it. */

@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeDerivedFile } from '../../core/atomic-write.js';
-import type { ContainerRuntime, LogOptions } from '../../drivers/runtime/container-runtime.js';
+import type { ContainerRuntime, LogOptions, Sandbox } from '../../drivers/runtime/container-runtime.js';
+import { ConflictError } from '../../core/errors.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
 import { buildRuntimeSpec } from '../../oci/runtime/build-spec.js';
 import { runtimeSpecToJson } from '../../oci/runtime/spec-json.js';
@@ -26,6 +27,12 @@ export interface BundleDeps {
   execRoot: string;
   host: HostSpecFacts;
   hostGateway: () => string;
+  sandboxes?: PodSandboxes;
+}
+
+/** The running pod sandboxes a pod's container joins (engine/cri keeps them). */
+export interface PodSandboxes {
+  running(id: string): Sandbox | undefined;
 }
 
 /** Where a container's runtime-side files live: bundle and monitor state, under the exec root. */
@@ -82,7 +89,12 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
   ]);
   const input = { ...specInputFor(record, rootfs, user, etc, d.host, net.netns, joined), hostDevices: devices };
   if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
-  const spec = buildRuntimeSpec(input);
+  let spec = buildRuntimeSpec(input);
+  if (record.Pod) {
+    const sandbox = d.sandboxes?.running(record.Pod.SandboxId);
+    if (!sandbox) throw new ConflictError(`the pod sandbox ${record.Pod.SandboxId} of container ${record.Id} is not running: start the pod again (crictl runp) before its containers`);
+    spec = sandbox.join(spec);
+  }
   spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
   await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
   mark('bundle');
@@ -92,5 +104,7 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
 export function logOptions(record: ContainerRecord): LogOptions | undefined {
   const s = logSettings(record.HostConfig.LogConfig);
   if (s.driver === 'none') return undefined;
+  // The kubelet rotates a pod container's log itself.
+  if (record.Pod) return record.LogPath === '' ? undefined : { path: record.LogPath, format: 'cri' };
   return { path: record.LogPath, maxSize: s.maxSize, maxFiles: s.maxFiles, compress: s.compress };
 }

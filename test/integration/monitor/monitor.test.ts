@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,6 +86,36 @@ describe('berth-monitor with runc', () => {
     assert.deepEqual(log.map((e) => e.log.length), [16384, 20000 - 16384 + 1, 10]);
     assert.equal(log[0]?.time, log[1]?.time, 'pieces of one line share its first time');
     assert.ok(text.endsWith('{"log":"x\\u0009y\\u003c\\u0026\\u003e\\ufffdend","stream":"stdout","time":"' + log[2]?.time + '"}\n'));
+  });
+
+  it('--log-format cri: Kubernetes lines, F for a whole line, P for the pieces past 16 KiB', T, async () => {
+    const script = "echo out; echo err >&2; head -c 20000 /dev/zero | tr '\\0' a; echo; printf 'tail'";
+    const c = await fx.container(['sh', '-c', script]);
+    await fx.start(c, { logFormat: 'cri' });
+    await fx.runc('start', c.id);
+    assert.equal((await waitExit(c.stateDir)).exitCode, 0);
+    const lines = (await readFile(c.logPath, 'utf8')).split('\n');
+    assert.equal(lines.pop(), '', 'every entry ends with a newline');
+    const entries = lines.map((l) => /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(l));
+    for (const e of entries) assert.match(e?.[1] ?? '', TIME);
+    const shape = entries.map((e) => [e?.[2], e?.[3], (e?.[4] ?? '').length]).sort();
+    assert.deepEqual(shape, [['stderr', 'F', 3], ['stdout', 'F', 3], ['stdout', 'F', 20000 - 16384], ['stdout', 'P', 16384], ['stdout', 'P', 4]]);
+    assert.ok(lines.some((l) => l.endsWith(' stdout F out')));
+    assert.ok(lines.at(-1)?.endsWith(' stdout P tail'), 'what is left at exit is a piece, as containerd writes it');
+  });
+
+  it('reopen-log: output goes to a new file at the log path once the old one was renamed', T, async () => {
+    const c = await fx.container(['sh', '-c', 'i=0; while [ $i -lt 100 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done']);
+    await fx.start(c, { logFormat: 'cri' });
+    await fx.runc('start', c.id);
+    await until(async () => ((await readFile(c.logPath, 'utf8').catch(() => '')).includes('tick 2') ? true : undefined), 'ticks');
+    await rename(c.logPath, `${c.logPath}.1`);
+    await sendControl(c.stateDir, 'reopen-log');
+    assert.equal((await waitExit(c.stateDir)).exitCode, 0);
+    const [old, fresh] = [await readFile(`${c.logPath}.1`, 'utf8'), await readFile(c.logPath, 'utf8')];
+    assert.match(old, / stdout F tick 0$/m);
+    assert.match(fresh, / stdout F tick 99$/m);
+    assert.doesNotMatch(fresh, / tick 0$/m);
   });
 
   it('attach without tty: stdin reaches the container, output comes back framed', T, async () => {
