@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryProcess } from '../test/helpers/registry-process.js';
 import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
-import { cniConflist, CRICTL_BIN, makeNetns, pushStandIns, startContainerd } from '../test/outside/critest.js';
+import { CRICTL_BIN, makeNetns, pushStandIns, startBerth, startContainerd } from '../test/outside/critest.js';
 import { recordNote, recordResult } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -76,16 +76,12 @@ async function main(): Promise<void> {
       await registry.launch();
       return netns;
     };
-    const cniDir = join(dir, 'net.d');
-    await mkdir(cniDir);
-    await writeFile(join(cniDir, '10-bench.conflist'), cniConflist('bench', 'cni-bench', '10.89.0.0/16', dir));
-
     const berthNs = await lab('berth');
-    const d = await TestDaemon.startInNetns(berthNs, ['--cni-conf-dir', cniDir]);
+    const b = await startBerth(registry.host, berthNs);
     try {
-      rows.push(['berthd', await measure(`unix://${d.criSocket}`, join(dir, 'berth-work'))]);
+      rows.push(['berthd', await measure(b.endpoint, join(dir, 'berth-work'))]);
     } finally {
-      await d.stop();
+      await b.stop();
       await run('umount', ['-l', berthNs]);
     }
     if (existsSync('/usr/bin/containerd')) {

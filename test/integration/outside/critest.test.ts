@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryProcess } from '../../helpers/registry-process.js';
 import { run, TestDaemon } from '../../helpers/test-daemon.js';
-import { cniConflist, makeNetns, pushStandIns, runCritest, SKIPPED_SPECS, startContainerd, type SpecResult } from '../../outside/critest.js';
+import { makeNetns, pushStandIns, runCritest, SKIPPED_SPECS, startBerth, startContainerd, type SpecResult } from '../../outside/critest.js';
 
 /**
  * cri-tools' critest (v1.37.0, built from the Go module proxy), unchanged, with
@@ -68,13 +68,10 @@ describe('critest conformance (cri-tools v1.37.0)', () => {
 
   test('berthd: every conformance spec passes (but the digest-pinned one), and every spec containerd passes', async () => {
     const netns = await lab('berth');
-    const cni = join(dir, 'berth-net.d');
-    await mkdir(cni, { recursive: true });
-    await writeFile(join(cni, '10-critest.conflist'), cniConflist('critest', 'cni-critest', '10.89.0.0/16', dir));
     try {
-      const d = await TestDaemon.startInNetns(netns, ['--cni-conf-dir', cni]);
+      const b = await startBerth(registry.host, netns);
       try {
-        const { results } = await runCritest({ endpoint: `unix://${d.criSocket}`, netns, focus: 'Conformance' });
+        const { results } = await runCritest({ endpoint: b.endpoint, netns, focus: 'Conformance' });
         const failed = [...results].filter(([, r]) => r.state !== 'passed' && r.state !== 'skipped');
         assert.deepEqual(failed.map(([n]) => n), [], summary(results));
         for (const [name, r] of reference ?? []) {
@@ -85,7 +82,7 @@ describe('critest conformance (cri-tools v1.37.0)', () => {
           assert.equal(spec && results.get(spec)?.state, 'skipped', `${name} is skipped by name`);
         }
       } finally {
-        await d.stop();
+        await b.stop();
       }
     } finally {
       await run('umount', ['-l', netns]);
