@@ -33,6 +33,7 @@ async function measure(endpoint: string, dir: string): Promise<number> {
   await mkdir(dir, { recursive: true });
   must(await crictl(['pull', IMAGE]), 'crictl pull');
   const times: number[] = [];
+  const steps: Record<string, number[]> = {};
   for (let i = -1; i < ROUNDS; i++) {
     const pod = join(dir, `pod-${i}.json`);
     const ctr = join(dir, `ctr-${i}.json`);
@@ -42,13 +43,21 @@ async function measure(endpoint: string, dir: string): Promise<number> {
     await writeFile(ctr, JSON.stringify({ metadata: { name: 'sleeper' }, image: { image: IMAGE }, command: ['sleep', '300'], log_path: 'sleeper.log', linux: {} }));
     const t0 = performance.now();
     const podId = must(await crictl(['runp', pod]), 'crictl runp');
+    const t1 = performance.now();
     const ctrId = must(await crictl(['create', podId, ctr, pod]), 'crictl create');
+    const t2 = performance.now();
     must(await crictl(['start', ctrId]), 'crictl start');
-    const seconds = (performance.now() - t0) / 1000;
-    if (i >= 0) times.push(seconds); // round -1 warms caches
+    const t3 = performance.now();
+    const seconds = (t3 - t0) / 1000;
+    if (i >= 0) {
+      // round -1 warms caches
+      times.push(seconds);
+      for (const [k, v] of [['runp', t1 - t0], ['create', t2 - t1], ['start', t3 - t2]] as const) (steps[k] ??= []).push(v / 1000);
+    }
     must(await crictl(['stopp', podId]), 'crictl stopp');
     must(await crictl(['rmp', podId]), 'crictl rmp');
   }
+  process.stdout.write(`${endpoint}: ${Object.entries(steps).map(([k, v]) => `${k} ${median(v).toFixed(3)} s`).join(', ')}\n`);
   return median(times);
 }
 

@@ -257,6 +257,15 @@ describe('crictl drives berthd through the CRI v1 socket', { timeout: 600_000 },
     const dockerRm = await d.berth(['rm', '-f', one]);
     assert.notEqual(dockerRm.code, 0);
     assert.match(dockerRm.stderr, /belongs to Kubernetes pod sandbox .*crictl rm/);
+    // Nor change them: they are read-only there (the kubelet's view and the container stay one).
+    for (const args of [['stop', '-t', '1', one], ['kill', one], ['restart', one], ['pause', one], ['rename', one, 'x'], ['update', '--cpu-shares', '512', one]]) {
+      const r = await d.berth(args);
+      assert.notEqual(r.code, 0, `docker ${args[0]} of a pod container`);
+      assert.match(r.stderr, /read-only through the Docker API: .* through the CRI/, `docker ${args[0]}`);
+    }
+    assert.equal(json(ok(await crictl(d, ['inspect', one]), 'inspect')).status.state, 'CONTAINER_RUNNING', 'untouched');
+    // Reading works: logs, inspect, exec for debugging.
+    ok(await d.berth(['exec', one, 'true']), 'docker exec into a pod container');
 
     ok(await crictl(d, ['stop', '--timeout', '1', one]), 'stop');
     const st = await exited(one);
