@@ -190,20 +190,30 @@ export class PodSandboxes {
       hostIpc: ns.ipc === 'NODE',
     };
     let networked = false;
+    let started: Sandbox | undefined;
     try {
       if (record.netns) {
         await createNetns(record.netns);
         networked = true;
-        record.ips = (await this.d.network.setUp(this.networkRequest(record))).ips;
       }
-      const sandbox = await this.d.runtime().createSandbox(id, this.runDir(id), {
-        cgroupsPath: `${record.cgroupParent.replace(/\/+$/, '')}/${id}`,
-        ...(config.hostname ? { hostname: config.hostname } : {}),
-        // A host-network pod's pause joins berthd's own namespace (the host's, or a test's).
-        netns: record.netns ?? `/proc/${process.pid}/ns/net`,
-        sharePid: record.sharePid,
-        ...(record.hostIpc ? { hostIpc: HOST_IPC } : {}),
-      });
+      // The CNI plugins and the pause process each need only the namespace: they run side by
+      // side, so a pod is up in the longer of the two instead of their sum.
+      const [net, pause] = await Promise.allSettled([
+        record.netns ? this.d.network.setUp(this.networkRequest(record)) : Promise.resolve({ ips: [] }),
+        this.d.runtime().createSandbox(id, this.runDir(id), {
+          cgroupsPath: `${record.cgroupParent.replace(/\/+$/, '')}/${id}`,
+          ...(config.hostname ? { hostname: config.hostname } : {}),
+          // A host-network pod's pause joins berthd's own namespace (the host's, or a test's).
+          netns: record.netns ?? `/proc/${process.pid}/ns/net`,
+          sharePid: record.sharePid,
+          ...(record.hostIpc ? { hostIpc: HOST_IPC } : {}),
+        }),
+      ]);
+      if (pause.status === 'fulfilled') started = pause.value;
+      if (net.status === 'rejected') throw net.reason;
+      if (pause.status === 'rejected') throw pause.reason;
+      record.ips = net.value.ips;
+      const sandbox = pause.value;
       this.running.set(id, sandbox);
       record.state = 'SANDBOX_READY';
       this.records.set(id, record);
@@ -213,6 +223,7 @@ export class PodSandboxes {
       this.running.delete(id);
       this.records.delete(id);
       this.names.delete(key);
+      if (started) await this.d.runtime().removeSandbox(id, this.runDir(id)).catch((e: unknown) => this.d.log.warn({ err: e, id }, 'removing the pause of a failed pod sandbox failed'));
       if (networked && record.netns) {
         await this.d.network.tearDown(this.networkRequest(record)).catch((e: unknown) => this.d.log.warn({ err: e, id }, 'tearing down a failed pod network failed'));
         await deleteNetns(record.netns).catch(() => undefined);

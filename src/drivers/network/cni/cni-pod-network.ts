@@ -170,12 +170,17 @@ export class CniPodNetwork implements PodNetwork {
       const started: Array<{ list: CniNetworkConfig; rt: CniRuntimeConf }> = [];
       let result: CniResult | undefined;
       try {
-        for (const [list, ifName] of [[LOOPBACK, 'lo'], [network, POD_IFNAME]] as const) {
+        // `lo` and the pod network are apart (their own interfaces): both ADDs run at once.
+        const adds = ([[LOOPBACK, 'lo'], [network, POD_IFNAME]] as const).map(async ([list, ifName]) => {
           const rt = this.runtimeConf(req, ifName, req.netns);
           started.push({ list, rt });
-          result = await addNetworkList(this.inv, list, rt, target);
-          await this.cache.write({ containerId: rt.containerId, ifName, networkName: list.name, netns: rt.netns, config: list.listJson, cniArgs: rt.args, capabilityArgs: rt.capabilityArgs, result: result.raw });
-        }
+          const added = await addNetworkList(this.inv, list, rt, target);
+          await this.cache.write({ containerId: rt.containerId, ifName, networkName: list.name, netns: rt.netns, config: list.listJson, cniArgs: rt.args, capabilityArgs: rt.capabilityArgs, result: added.raw });
+          return added;
+        });
+        const settled = await Promise.allSettled(adds);
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+        result = (settled[1] as PromiseFulfilledResult<CniResult>).value;
       } catch (err) {
         // As containerd does for a sandbox whose network failed: undo what ran, so no address or rule leaks.
         for (const { list, rt } of started.reverse()) {
