@@ -1,18 +1,22 @@
 /**
- * `node dist/test/outside/critest-run.js containerd|berth [focus]`: one critest run against a
- * private engine, the results as a table on stdout (for docs/cri-coverage.md and by hand).
+ * `node dist/test/outside/critest-run.js containerd|berth|both [focus]`: critest against private
+ * engines (test/outside/critest.ts), each in a network namespace of its own. Prints every spec
+ * that did not pass with its message, the counts, and with `both` a markdown table of every spec
+ * on both engines (for docs/cri-coverage.md).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryProcess } from '../helpers/registry-process.js';
 import { run, TestDaemon } from '../helpers/test-daemon.js';
-import { makeNetns, pushStandIns, runCritest, startBerth, startContainerd } from './critest.js';
+import { makeNetns, pushStandIns, runCritest, startBerth, startContainerd, type SpecResult } from './critest.js';
 
-const [engine = 'containerd', focus] = process.argv.slice(2);
+const [which = 'both', focus] = process.argv.slice(2);
+if (!['containerd', 'berth', 'both'].includes(which)) throw new Error(`unknown engine ${which}: containerd, berth or both`);
+const engines = which === 'both' ? ['containerd', 'berth'] : [which];
 const registry = await RegistryProcess.start();
 const dir = await mkdtemp(join(tmpdir(), 'berth-critest-run-'));
-const netns = join(dir, 'netns');
+const all = new Map<string, Map<string, SpecResult>>();
 try {
   const builder = await TestDaemon.startWithBusybox();
   try {
@@ -20,26 +24,40 @@ try {
   } finally {
     await builder.stop();
   }
-  await makeNetns(netns);
-  await registry.halt();
-  registry.netns = netns;
-  await registry.launch();
-  if (engine !== 'containerd' && engine !== 'berth') throw new Error(`unknown engine ${engine}: containerd or berth`);
-  const c = engine === 'berth' ? await startBerth(registry.host, netns) : await startContainerd(registry.host, netns);
-  try {
-    const t0 = Date.now();
-    const { results } = await runCritest({ endpoint: c.endpoint, netns, ...(focus ? { focus } : {}) });
-    const counts: Record<string, number> = {};
-    for (const [name, r] of results) {
-      counts[r.state] = (counts[r.state] ?? 0) + 1;
-      if (r.state !== 'skipped') console.log(`${r.state}\t${name}${r.message ? `\n\t${r.message.replaceAll('\n', '\n\t')}` : ''}`);
+  for (const engine of engines) {
+    const netns = join(dir, `netns-${engine}`);
+    await makeNetns(netns);
+    try {
+      await registry.halt();
+      registry.netns = netns;
+      await registry.launch();
+      const c = engine === 'berth' ? await startBerth(registry.host, netns) : await startContainerd(registry.host, netns);
+      try {
+        const t0 = Date.now();
+        const { results } = await runCritest({ endpoint: c.endpoint, netns, ...(focus ? { focus } : {}) });
+        all.set(engine, results);
+        const counts: Record<string, number> = {};
+        for (const [name, r] of results) {
+          counts[r.state] = (counts[r.state] ?? 0) + 1;
+          if (r.state !== 'passed' && r.message) console.log(`${engine}\t${r.state}\t${name}\n\t${r.message.replaceAll('\n', '\n\t')}`);
+        }
+        console.log(engine, JSON.stringify(counts), `${Math.round((Date.now() - t0) / 1000)} s`);
+      } finally {
+        await c.stop();
+      }
+    } finally {
+      await run('umount', ['-l', netns]);
     }
-    console.log(JSON.stringify(counts), `${Math.round((Date.now() - t0) / 1000)} s`);
-  } finally {
-    await c.stop();
   }
 } finally {
   await registry.stop();
-  await run('umount', ['-l', netns]);
   await rm(dir, { recursive: true, force: true });
+}
+
+if (engines.length === 2) {
+  const [a, b] = [all.get('containerd'), all.get('berth')];
+  const names = [...new Set([...(a?.keys() ?? []), ...(b?.keys() ?? [])])].sort();
+  const why = (r: SpecResult | undefined): string => (r && r.state !== 'passed' ? (r.message?.split('\n')[0] ?? '').replaceAll('|', '\\|').slice(0, 160) : '');
+  console.log('\n| spec | containerd 1.6 | Berth | why (Berth) |\n| --- | --- | --- | --- |');
+  for (const n of names) console.log(`| ${n.replace(/^\[k8s\.io\] /, '').replaceAll('|', '\\|')} | ${a?.get(n)?.state ?? '–'} | ${b?.get(n)?.state ?? '–'} | ${why(b?.get(n))} |`);
 }

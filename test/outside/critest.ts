@@ -56,11 +56,12 @@ httpd -f -p "\${PORT:-80}" -h /usr/share/nginx/html &
 trap 'kill $! 2>/dev/null; exit 0' TERM INT
 wait
 `;
+// The argument puts "master process" in PID 1's command line, where critest looks for nginx's.
 const NGINX = (port: number): string => `FROM busybox
 RUN mkdir -p /usr/share/nginx/html /var/run && echo '<h1>Welcome to nginx!</h1>' > /usr/share/nginx/html/index.html
 COPY nginx /usr/sbin/nginx
 ENV PORT=${port}
-CMD ["/usr/sbin/nginx"]
+CMD ["/usr/sbin/nginx", "master process"]
 `;
 /** Debian's busybox-static, which Berth's busybox is made from, has no pgrep applet; critest runs `pgrep sleep`. */
 const PGREP_SCRIPT = `#!/bin/sh
@@ -70,6 +71,16 @@ for d in /proc/[0-9]*; do
 done
 exit $found
 `;
+/** `ipcs -m` (another applet Debian's busybox-static lacks): the shared memory segments of this IPC namespace. */
+const IPCS_SCRIPT = `#!/bin/sh
+echo '------ Shared Memory Segments --------'
+echo 'key        shmid      owner      perms      bytes      nattch'
+tail -n +2 /proc/sysvipc/shm | while read key shmid perms size cpid lpid nattch uid rest; do
+  echo "$key $shmid $uid $perms $size $nattch"
+done
+`;
+/** nonewprivs: a setuid-root program that says its effective uid, as the original does. */
+const EUID_C = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("Effective uid: %d\\n", geteuid()); return 0; }\n';
 /** Apache's httpd says its name on stderr as it starts (critest looks for it in the log). */
 const HTTPD = `FROM busybox
 RUN mkdir -p /htdocs && echo '<html><body><h1>It works!</h1></body></html>' > /htdocs/index.html
@@ -82,7 +93,14 @@ const user = (u: string): string => `FROM busybox\n${WWW_DATA}\nUSER ${u}\n`;
 
 const STAFF = 'k8s-staging-cri-tools';
 export const STAND_INS: StandIn[] = [
-  { path: 'e2e-test-images/busybox', tags: ['1.29-2'], dockerfile: 'FROM busybox\nCOPY pgrep /bin/pgrep\n', files: { pgrep: PGREP_SCRIPT } },
+  {
+    path: 'e2e-test-images/busybox',
+    tags: ['1.29-2'],
+    // ls a hard link, as in busybox's image: critest masks /bin/ls, and a masked symlink would mask busybox itself.
+    dockerfile: 'FROM busybox\nCOPY pgrep ipcs /bin/\nRUN rm /bin/ls && ln /bin/busybox /bin/ls\n',
+    files: { pgrep: PGREP_SCRIPT, ipcs: IPCS_SCRIPT },
+  },
+  { path: 'e2e-test-images/nonewprivs', tags: ['1.3'], dockerfile: 'FROM busybox\nCOPY --chmod=4755 euid /usr/local/bin/euid\nCMD ["/usr/local/bin/euid"]\n', files: { 'euid.c': EUID_C } },
   { path: 'e2e-test-images/httpd', tags: ['2.4.39-4'], dockerfile: HTTPD },
   { path: 'e2e-test-images/nginx', tags: ['1.14-2'], dockerfile: NGINX(80), files: { nginx: NGINX_SCRIPT } },
   { path: `${STAFF}/hostnet-nginx-amd64`, tags: ['latest'], dockerfile: NGINX(12003), files: { nginx: NGINX_SCRIPT } },
@@ -121,7 +139,9 @@ export async function pushStandIns(d: TestDaemon, registry: string): Promise<voi
       await writeFile(join(ctx, 'Dockerfile'), img.dockerfile);
       for (const [name, content] of Object.entries(img.files ?? {})) {
         await writeFile(join(ctx, name), content);
-        if (name === 'nginx' || name === 'pgrep') await chmod(join(ctx, name), 0o755);
+        if (name === 'nginx' || name === 'pgrep' || name === 'ipcs') await chmod(join(ctx, name), 0o755);
+        // Compiled here, static, so it runs in busybox (gcc is on every machine of this kind).
+        if (name.endsWith('.c')) must(await run('gcc', ['-static', '-O2', '-o', join(ctx, name.slice(0, -2)), join(ctx, name)]), `gcc ${name}`);
       }
       if (img.path === 'pause') await copyFile(join(REPO_ROOT, 'build/Release/berth-pause'), join(ctx, 'berth-pause'));
       const refs = img.tags.map((t) => `${registry}/${img.path}:${t}`);
