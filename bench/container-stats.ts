@@ -6,14 +6,10 @@
  * Run as root.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { DOCKER, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { startMany, treeCpuSeconds } from './process-cpu.js';
-import { startDockerd } from './peers.js';
+import { importBusybox, startDockerd } from './peers.js';
 
 const FEW = Number(process.env.BENCH_STATS_FEW ?? 50);
 const MANY = Number(process.env.BENCH_STATS_MANY ?? 100);
@@ -66,10 +62,7 @@ async function main(): Promise<void> {
     if (!peer?.pid || !peer.env) notes.push('dockerd: not installed');
     else {
       try {
-        const tarPath = join(d.root, 'busybox-rootfs.tar');
-        await pipeline(await busyboxRootfsTar(), createWriteStream(tarPath));
-        const imp = await peer.cli(['import', '-c', 'CMD ["sh"]', tarPath, 'bench-busybox:latest']);
-        if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr.trim()}`);
+        await importBusybox(peer, d.root);
         const peerIds = await startMany(peer.cli, 'bench-busybox:latest', FEW);
         const row: Row = { name: peer.name, noStream: await timedNoStream(peer.cli) };
         peerIds.push(...(await startMany(peer.cli, 'bench-busybox:latest', MANY - FEW)));

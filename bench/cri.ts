@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryProcess } from '../test/helpers/registry-process.js';
-import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
-import { CRICTL_BIN, makeNetns, pushStandIns, startBerth, startContainerd } from '../test/outside/critest.js';
+import { run, type RunResult } from '../test/helpers/test-daemon.js';
+import { CRICTL_BIN, serveIn, standInRegistry, startBerth, startContainerd } from '../test/outside/critest.js';
 import { recordNote, recordResult } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -74,21 +73,12 @@ async function main(): Promise<void> {
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-cri-'));
-  const registry = await RegistryProcess.start();
+  const registry = await standInRegistry();
   const rows: Array<[string, number]> = [];
   try {
-    const builder = await TestDaemon.startWithBusybox();
-    try {
-      await pushStandIns(builder, registry.host);
-    } finally {
-      await builder.stop();
-    }
     const lab = async (name: string): Promise<string> => {
       const netns = join(dir, name);
-      await makeNetns(netns);
-      await registry.halt();
-      registry.netns = netns;
-      await registry.launch();
+      await serveIn(registry, netns);
       return netns;
     };
     const berthNs = await lab('berth');

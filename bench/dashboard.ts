@@ -8,14 +8,11 @@
  * chromium (scripts/install-test-clients.sh) and, for the peer row, docker.io.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
-import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { DOCKER, TestDaemon } from '../test/helpers/test-daemon.js';
-import { startDockerd } from './peers.js';
+import { importBusybox, startDockerd } from './peers.js';
 import { startMany, treeCpuSeconds } from './process-cpu.js';
 import { recordNote, recordResult } from './results.js';
 
@@ -80,10 +77,7 @@ async function main(): Promise<void> {
     if (!peer?.pid || !peer.env) notes.push('dockerd: not installed');
     else {
       try {
-        const tarPath = join(d.root, 'busybox-rootfs.tar');
-        await pipeline(await busyboxRootfsTar(), createWriteStream(tarPath));
-        const imp = await peer.cli(['import', '-c', 'CMD ["sh"]', tarPath, 'bench-busybox:latest']);
-        if (imp.code !== 0) throw new Error(`import failed: ${imp.stderr.trim()}`);
+        await importBusybox(peer, d.root);
         const peerIds = await startMany(peer.cli, 'bench-busybox:latest', N);
         const stats = spawn(DOCKER, ['stats', '--format', '{{.ID}} {{.CPUPerc}}'], { env: peer.env, stdio: ['ignore', 'ignore', 'ignore'] });
         rows.push({ name: `${peer.name.replace(/^docker CLI → /, '')}, docker stats`, cpu: await cpuOver(peer.pid) });

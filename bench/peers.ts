@@ -4,10 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { run, type RunResult } from '../test/helpers/test-daemon.js';
 import { unmountUnder } from '../test/helpers/mounts.js';
 
@@ -92,4 +94,13 @@ export async function podmanPeer(root: string): Promise<Peer | undefined> {
       await unmountUnder(dir);
     },
   };
+}
+
+/** Berth's bootstrapped busybox, imported into a peer as `bench-busybox:latest` (no registry is reachable). */
+export async function importBusybox(peer: Peer, dir: string): Promise<string> {
+  const tarPath = join(dir, 'busybox-rootfs.tar');
+  await pipeline(await busyboxRootfsTar(), createWriteStream(tarPath));
+  const imp = await peer.cli(['import', '-c', 'CMD ["sh"]', tarPath, 'bench-busybox:latest']);
+  if (imp.code !== 0) throw new Error(`${peer.name}: import failed: ${imp.stderr.trim()}`);
+  return peer.name === 'podman' ? 'localhost/bench-busybox:latest' : 'bench-busybox:latest';
 }

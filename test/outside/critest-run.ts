@@ -7,30 +7,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryProcess } from '../helpers/registry-process.js';
-import { run, TestDaemon } from '../helpers/test-daemon.js';
-import { makeNetns, pushStandIns, runCritest, startBerth, startContainerd, type SpecResult } from './critest.js';
+import { run } from '../helpers/test-daemon.js';
+import { runCritest, serveIn, standInRegistry, startBerth, startContainerd, type SpecResult } from './critest.js';
 
 const [which = 'both', focus] = process.argv.slice(2);
 if (!['containerd', 'berth', 'both'].includes(which)) throw new Error(`unknown engine ${which}: containerd, berth or both`);
 const engines = which === 'both' ? ['containerd', 'berth'] : [which];
-const registry = await RegistryProcess.start();
+const registry = await standInRegistry();
 const dir = await mkdtemp(join(tmpdir(), 'berth-critest-run-'));
 const all = new Map<string, Map<string, SpecResult>>();
 try {
-  const builder = await TestDaemon.startWithBusybox();
-  try {
-    await pushStandIns(builder, registry.host);
-  } finally {
-    await builder.stop();
-  }
   for (const engine of engines) {
     const netns = join(dir, `netns-${engine}`);
-    await makeNetns(netns);
+    await serveIn(registry, netns);
     try {
-      await registry.halt();
-      registry.netns = netns;
-      await registry.launch();
       const c = engine === 'berth' ? await startBerth(registry.host, netns) : await startContainerd(registry.host, netns);
       try {
         const t0 = Date.now();

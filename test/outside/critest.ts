@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
 import { unmountUnder } from '../helpers/mounts.js';
+import { RegistryProcess } from '../helpers/registry-process.js';
 
 export const CRITEST_VERSION = 'v1.37.0';
 export const CRITEST_BIN = join(REPO_ROOT, '.cache/test-clients', `critest-${CRITEST_VERSION}`, 'critest');
@@ -214,6 +215,34 @@ export async function runCritest(o: CritestRun): Promise<{ results: Map<string, 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A registry of the run's own with every stand-in in it, built by a throwaway berthd. Serve it in
+ * an engine's namespace with serveIn().
+ */
+export async function standInRegistry(): Promise<RegistryProcess> {
+  const registry = await RegistryProcess.start();
+  try {
+    const builder = await TestDaemon.startWithBusybox();
+    try {
+      await pushStandIns(builder, registry.host);
+    } finally {
+      await builder.stop();
+    }
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+  return registry;
+}
+
+/** A new network namespace at `netns` with the registry serving in it (same port): one engine's lab. */
+export async function serveIn(registry: RegistryProcess, netns: string): Promise<void> {
+  await makeNetns(netns);
+  await registry.halt();
+  registry.netns = netns;
+  await registry.launch();
 }
 
 /** A private network namespace (loopback up) bound at `path`. */

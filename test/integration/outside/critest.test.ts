@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryProcess } from '../../helpers/registry-process.js';
-import { run, TestDaemon } from '../../helpers/test-daemon.js';
-import { makeNetns, pushStandIns, runCritest, SKIPPED_SPECS, startBerth, startContainerd, type SpecResult } from '../../outside/critest.js';
+import type { RegistryProcess } from '../../helpers/registry-process.js';
+import { run } from '../../helpers/test-daemon.js';
+import { runCritest, serveIn, SKIPPED_SPECS, standInRegistry, startBerth, startContainerd, type SpecResult } from '../../outside/critest.js';
 
 /**
  * cri-tools' critest (v1.37.0, built from the Go module proxy), unchanged, with
@@ -21,13 +21,7 @@ describe('critest conformance (cri-tools v1.37.0)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-critest-'));
-    registry = await RegistryProcess.start();
-    const builder = await TestDaemon.startWithBusybox();
-    try {
-      await pushStandIns(builder, registry.host);
-    } finally {
-      await builder.stop();
-    }
+    registry = await standInRegistry();
   });
 
   after(async () => {
@@ -38,10 +32,7 @@ describe('critest conformance (cri-tools v1.37.0)', () => {
   /** A namespace for one engine, with the registry serving in it. */
   const lab = async (name: string): Promise<string> => {
     const netns = join(dir, name);
-    await makeNetns(netns);
-    await registry.halt();
-    registry.netns = netns;
-    await registry.launch();
+    await serveIn(registry, netns);
     return netns;
   };
 
