@@ -1,3 +1,4 @@
+import { rootlessChildInfo } from './rootless.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -28,6 +29,7 @@ import { VolumeStore } from '../store/metadata/volume-store.js';
 import { VolumeService } from '../engine/volumes/volume-service.js';
 import { volumeUsage } from '../engine/containers/container-mounts.js';
 import { diskUsage } from '../engine/system/disk-usage.js';
+import { undelegatedSupport } from '../engine/containers/limits/host-limits.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
@@ -53,6 +55,7 @@ export interface RunningDaemon {
 /** `paths.uiAssets`: the built dashboard (dist/ui), found by the entry point that knows where it was installed. */
 export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
+  else if (rootlessChildInfo()) log.info({ dataRoot: opts.dataRoot, execRoot: opts.execRoot }, 'rootless: running in a user namespace of the calling user');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   const lock = new DataRootLock(opts.dataRoot);
@@ -76,6 +79,10 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));
     await containerStore.init();
     const facts = await readHostFacts();
+    // Rootless: no cgroup is delegated to the user on this kind of host (v1 or hybrid; a v2
+    // delegated subtree is not used yet), so containers get no cgroup and limits are discarded.
+    const rootless = rootlessChildInfo() !== undefined;
+    if (rootless) facts.limits.cgroups = undelegatedSupport(facts.limits.cgroups);
     const registry = new ContainerRegistry(containerStore);
     // Each image stored: heard by the disk budget, which is built last (and only with a budget).
     const imageAdded = new Listeners<[Digest]>();
@@ -102,7 +109,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
       runtimes,
       dataRoot: opts.dataRoot,
       execRoot: opts.execRoot,
-      host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits },
+      host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits, rootless },
       log,
       events: events.publish,
       endpoints: networking.endpoints,
