@@ -138,10 +138,14 @@ export async function runRootless(argv: string[], log: (line: string) => void): 
   });
 }
 
-/** In the inner daemon: the launcher's death closes fd 3; stop then, as on SIGTERM. */
+/**
+ * In the inner daemon: the launcher's death closes fd 3; stop then, as on SIGTERM. A socket, not
+ * a file stream: a file stream's blocking read in the thread pool would hold process.exit.
+ */
 export function watchLauncher(onGone: () => void): void {
-  import('node:fs').then(({ createReadStream }) => {
-    const s = createReadStream('', { fd: 3 });
+  import('node:net').then(({ Socket }) => {
+    const s = new Socket({ fd: 3, readable: true, writable: false });
+    s.unref();
     s.on('data', () => undefined);
     s.on('close', onGone);
     s.on('error', onGone);
