@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
+import { findSubIdRange, SUBID_COUNT, type SubIdRange } from '../core/subordinate-ids.js';
 
 /**
  * Rootless berthd (issue 23), as rootlesskit does it for dockerd: a berthd started by an
@@ -12,9 +13,6 @@ import { InvalidParameterError, errnoCode } from '../core/errors.js';
  * daemon's own netns) while the host sees only the user and its subordinate IDs; what the kernel
  * keeps from a user namespace (cgroups on v1, ports below ip_unprivileged_port_start) is said so.
  */
-
-/** The sub-ID block a user namespace needs so that images' usual IDs (0..65535) all map. */
-export const SUBID_COUNT = 65536;
 
 /** Set in the re-run daemon: JSON of RootlessInfo. Its presence is what makes berthd rootless inside. */
 export const ROOTLESS_ENV = 'BERTH_ROOTLESS_CHILD';
@@ -28,11 +26,6 @@ export interface RootlessInfo {
   runtimeDir: string;
   subuid: SubIdRange;
   subgid: SubIdRange;
-}
-
-export interface SubIdRange {
-  start: number;
-  count: number;
 }
 
 /** The defaults a rootless berthd uses instead of /var/lib/berth, /run/berth and /etc/berth. */
@@ -51,22 +44,6 @@ export function rootlessChildInfo(env: NodeJS.ProcessEnv = process.env): Rootles
   const raw = env[ROOTLESS_ENV];
   if (raw === undefined || raw === '') return undefined;
   return JSON.parse(raw) as RootlessInfo;
-}
-
-/**
- * The first range of /etc/subuid (or subgid) that belongs to the user (by name or by number) and
- * holds at least SUBID_COUNT IDs; undefined when there is none.
- */
-export function findSubIdRange(text: string, user: string, id: number): SubIdRange | undefined {
-  for (const line of text.split('\n')) {
-    const [owner, start, count] = line.trim().split(':');
-    if (owner === undefined || start === undefined || count === undefined) continue;
-    if (owner !== user && owner !== String(id)) continue;
-    const s = Number(start);
-    const c = Number(count);
-    if (Number.isInteger(s) && Number.isInteger(c) && c >= SUBID_COUNT) return { start: s, count: c };
-  }
-  return undefined;
 }
 
 /** XDG_RUNTIME_DIR must be set, exist, belong to the user and be private: the socket lives there. */
