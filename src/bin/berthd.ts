@@ -4,7 +4,7 @@ import { errorMessage } from '../core/errors.js';
 import { EarlyExit, parseDaemonArgs, readConfigFile } from '../daemon/daemon-options.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { join } from 'node:path';
-import { hideUnifiedCgroup, rootlessChildInfo, runRootless, watchLauncher } from '../daemon/rootless.js';
+import { prepareRootlessNamespaces, rootlessChildInfo, runRootless, watchLauncher } from '../daemon/rootless.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const log = createLogger(opts.logLevel);
   let daemon;
   try {
-    if (rootless) await hideUnifiedCgroup();
+    if (rootless) await prepareRootlessNamespaces(opts.execRoot, rootless);
     // The dashboard's files (npm run build): dist/ui beside dist/src/bin, bundled or not.
     daemon = await startDaemon(opts, log, { uiAssets: join(import.meta.dirname, '../../ui') });
   } catch (err) {

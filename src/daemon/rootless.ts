@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
@@ -26,6 +27,8 @@ export interface RootlessInfo {
   runtimeDir: string;
   subuid: SubIdRange;
   subgid: SubIdRange;
+  /** slirp4netns's API socket (port forwards), when slirp4netns gives the daemon's netns its outbound link. */
+  slirpApi?: string;
 }
 
 /** The defaults a rootless berthd uses instead of /var/lib/berth, /run/berth and /etc/berth. */
@@ -101,11 +104,16 @@ export function unshareArgs(info: RootlessInfo): string[] {
  */
 export async function runRootless(argv: string[], log: (line: string) => void): Promise<number> {
   const info = await gatherRootlessInfo();
+  const slirp = await which('slirp4netns');
+  if (slirp) info.slirpApi = join(info.runtimeDir, 'berth', 'slirp4netns.sock');
+  else log('berthd: slirp4netns is not installed: the rootless daemon and its containers have no outbound network (apt-get install slirp4netns)');
   const child = spawn('unshare', [...unshareArgs(info), '--', process.execPath, ...process.execArgv, process.argv[1] as string, ...argv], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...process.env, [ROOTLESS_ENV]: JSON.stringify(info) },
   });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  const link = slirp && info.slirpApi && child.pid !== undefined ? await startSlirp(slirp, child.pid, info.slirpApi, log) : undefined;
+  child.on('exit', () => link?.kill('SIGTERM'));
   return await new Promise<number>((resolve) => {
     child.on('error', (err) => {
       log(`berthd: cannot run unshare(1) for the rootless user namespace (${err.message}): install util-linux and uidmap`);
@@ -113,6 +121,38 @@ export async function runRootless(argv: string[], log: (line: string) => void): 
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
   });
+}
+
+async function which(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
+    const p = join(dir, name);
+    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * The daemon's network namespace gets its outbound link from slirp4netns (tap0, 10.0.2.100, DNS
+ * at 10.0.2.3), as rootlesskit gives dockerd's: bridges, NAT and DNS then work inside as with root.
+ * Its exit fd is our end of a socket pair, so it ends with this process, even when SIGKILLed.
+ */
+async function startSlirp(binary: string, pid: number, api: string, log: (line: string) => void): Promise<ChildProcess | undefined> {
+  const mine = await readlink('/proc/self/ns/net');
+  for (let i = 0; i < 500; i++) {
+    const theirs = await readlink(`/proc/${pid}/ns/net`).catch(() => undefined);
+    if (theirs === undefined) return undefined;
+    if (theirs !== mine) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await mkdir(join(api, '..'), { recursive: true, mode: 0o700 });
+  await rm(api, { force: true });
+  const link = spawn(binary, ['--configure', '--mtu=65520', '--disable-host-loopback', `--api-socket=${api}`, '--exit-fd=3', String(pid), 'tap0'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let err = '';
+  link.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  link.on('exit', (code, signal) => {
+    if (signal !== 'SIGTERM' && code !== 0) log(`berthd: slirp4netns ended (${signal ?? code}): the rootless daemon has no outbound network now: ${err.trim()}`);
+  });
+  return link;
 }
 
 /**
@@ -141,4 +181,24 @@ export async function hideUnifiedCgroup(cgroupRoot = '/sys/fs/cgroup'): Promise<
   if (controllers.trim() === '') return;
   const { runCommand } = await import('../core/run-command.js');
   await runCommand('mount', ['-t', 'tmpfs', '-o', 'ro,size=4k', 'berth-rootless', unified]);
+}
+
+/**
+ * The inner daemon's own namespaces, before it starts: loopback up in its network namespace, and
+ * when the host's resolver is on its loopback (systemd-resolved), which the namespace cannot
+ * reach, slirp4netns's DNS forwarder in a resolv.conf of the daemon's mount namespace only.
+ */
+export async function prepareRootlessNamespaces(execRoot: string, info: RootlessInfo): Promise<void> {
+  await hideUnifiedCgroup();
+  const { runCommand } = await import('../core/run-command.js');
+  await runCommand('ip', ['link', 'set', 'lo', 'up']);
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const servers = [...resolv.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1] as string);
+  if (info.slirpApi && servers.length > 0 && servers.every((s) => s.startsWith('127.') || s === '::1')) {
+    const own = join(execRoot, 'resolv.conf');
+    await mkdir(execRoot, { recursive: true, mode: 0o700 });
+    const { atomicWriteFile } = await import('../core/atomic-write.js');
+    await atomicWriteFile(own, `${resolv.split('\n').filter((l) => !/^\s*nameserver/.test(l)).join('\n')}\nnameserver 10.0.2.3\n`);
+    await runCommand('mount', ['--bind', own, '/etc/resolv.conf']);
+  }
 }

@@ -144,6 +144,17 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.equal(v.stdout.trim(), '1.50');
   });
 
+  test('the daemon\'s network namespace has its outbound link from slirp4netns, and bridge containers route through it', async () => {
+    const inner = (await userPids()).find((p) => p !== launcher?.pid);
+    assert.ok(inner, 'the inner daemon runs as the user');
+    const tap = await run('nsenter', ['-t', String(inner), '-n', 'ip', '-4', '-o', 'addr', 'show', 'tap0']);
+    assert.equal(tap.code, 0, tap.stderr);
+    assert.match(tap.stdout, /inet 10\.0\.2\.100\/24/);
+    const route = await docker(['run', '--rm', 'busybox', 'ip', 'route']);
+    assert.equal(route.code, 0, route.stderr);
+    assert.match(route.stdout, /^default via \S+ dev eth0/m);
+  });
+
   test('docker run --rm busybox id -u prints 0', async () => {
     const r = await docker(['run', '--rm', '--network', 'none', 'busybox', 'id', '-u']);
     assert.equal(r.code, 0, r.stderr);
