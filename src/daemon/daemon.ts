@@ -73,7 +73,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
 
     const events = new EventService(new EventJournal(join(opts.dataRoot, 'events')), log);
     cleanups.push(async () => events.close());
-    const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
+    const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg), undefined, rootlessChildInfo() !== undefined);
     await runtimes.init();
     cleanups.push(() => runtimes.close());
     const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));

@@ -29,6 +29,8 @@ export interface RootlessInfo {
   subgid: SubIdRange;
   /** slirp4netns's API socket (port forwards), when slirp4netns gives the daemon's netns its outbound link. */
   slirpApi?: string;
+  /** The host's net.ipv4.ip_unprivileged_port_start (the daemon's namespace has its own). */
+  unprivilegedPortStart?: number;
 }
 
 /** The defaults a rootless berthd uses instead of /var/lib/berth, /run/berth and /etc/berth. */
@@ -107,6 +109,7 @@ export async function runRootless(argv: string[], log: (line: string) => void): 
   const slirp = await which('slirp4netns');
   if (slirp) info.slirpApi = join(info.runtimeDir, 'berth', 'slirp4netns.sock');
   else log('berthd: slirp4netns is not installed: the rootless daemon and its containers have no outbound network (apt-get install slirp4netns)');
+  info.unprivilegedPortStart = Number((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024')).trim());
   const child = spawn('unshare', [...unshareArgs(info), '--', process.execPath, ...process.execArgv, process.argv[1] as string, ...argv], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...process.env, [ROOTLESS_ENV]: JSON.stringify(info) },

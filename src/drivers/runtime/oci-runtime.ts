@@ -29,6 +29,13 @@ export class OciRuntime {
     readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
+  /**
+   * Containers without a cgroup of their own (rootless, no delegation): `kill --all` finds their
+   * processes through the cgroup, so it would signal nothing; the init is signalled instead, and
+   * SIGKILL to it ends every process of its PID namespace.
+   */
+  cgroupless = false;
+
   /** Annotations for a bundle with this seccomp profile: a filter compiled before, where the runtime takes one. */
   seccompAnnotations(seccomp: unknown): Record<string, string> {
     return this.seccompCache?.annotationFor(seccomp) ?? {};
@@ -55,7 +62,7 @@ export class OciRuntime {
   /** Sends a signal to the container's init (`all` to every process in it). */
   async kill(id: string, signal: string, all = false): Promise<void> {
     try {
-      await this.exec(['kill', ...(all ? ['--all'] : []), id, signal]);
+      await this.exec(['kill', ...(all && !this.cgroupless ? ['--all'] : []), id, signal]);
     } catch (err) {
       // The container can end between our check and the signal: nothing left to signal is success.
       // crun says so with its state file gone: "error opening file `<root>/<id>/status`: No such file or directory".

@@ -155,6 +155,31 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.match(route.stdout, /^default via \S+ dev eth0/m);
   });
 
+  test('-p 127.0.0.1:PORT:80 answers on the host\'s loopback; -p 80:80 is refused clearly', async () => {
+    const port = 20000 + randomBytes(2).readUInt16BE() % 20000;
+    const c = await docker(['run', '-d', '-p', `127.0.0.1:${port}:80`, 'busybox', 'sh', '-c', 'echo rootless-hello > /i.html && httpd -f -p 80 -h /']);
+    assert.equal(c.code, 0, c.stderr);
+    const id = c.stdout.trim();
+    try {
+      let body = '';
+      for (let i = 0; i < 50 && body === ''; i++) {
+        body = await fetch(`http://127.0.0.1:${port}/i.html`).then((r) => r.text(), () => '');
+        if (body === '') await sleep(100);
+      }
+      assert.equal(body.trim(), 'rootless-hello');
+      const ps = await docker(['port', id]);
+      assert.match(ps.stdout, new RegExp(`80/tcp -> 127\\.0\\.0\\.1:${port}`));
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
+    const start = Number((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim());
+    if (start > 80) {
+      const low = await docker(['run', '--rm', '-p', '80:80', 'busybox', 'true']);
+      assert.notEqual(low.code, 0);
+      assert.match(low.stderr, /rootless berthd cannot publish 0\.0\.0\.0:80: ports below \d+ need root \(net\.ipv4\.ip_unprivileged_port_start=/);
+    }
+  });
+
   test('docker run --rm busybox id -u prints 0', async () => {
     const r = await docker(['run', '--rm', '--network', 'none', 'busybox', 'id', '-u']);
     assert.equal(r.code, 0, r.stderr);
