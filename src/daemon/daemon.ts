@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
 import { buildkitProtocolsPresent } from '../api/buildkit/descriptor-path.js';
+import { useUserOverlayXattrs } from '../drivers/fs-tree/read-xattrs.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
 import { ImageService } from '../engine/images/image-service.js';
 import { SystemService } from '../engine/system/system-service.js';
@@ -68,6 +69,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     const refs = new ReferenceStore(join(image, 'repositories.json'));
     const layers = new LayerStore(join(image, 'layers'));
     for (const store of [content, images, refs, layers]) await store.init();
+    // Rootless: overlay in a user namespace takes its xattrs in user.overlay.* (mounted userxattr).
+    if (rootlessChildInfo()) useUserOverlayXattrs();
     const snapshotter = await chooseSnapshotter(opts.dataRoot, opts.storageDriver, (msg) => log.warn(msg));
     log.info({ driver: snapshotter.name }, 'storage driver ready');
 

@@ -180,6 +180,21 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     }
   });
 
+  test('overlay2 in the user namespace (userxattr); a build with RUN, whose deletions hide lower files', async () => {
+    const info = await docker(['info', '--format', '{{.Driver}}']);
+    assert.equal(info.stdout.trim(), 'overlay2', info.stderr);
+    const ctx = join(ROOT, 'ctx');
+    await mkdir(ctx);
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN rm /bin/uname && mkdir -p /etc/opq && touch /etc/opq/x && chown 1:1 /etc/opq/x\nRUN rm -rf /etc/opq && mkdir /etc/opq && touch /etc/opq/y\n');
+    const b = await run(DOCKER, ['-H', `unix://${SOCKET}`, 'build', '-q', '-t', `${NAME}img`, ctx], { timeoutMs: 300_000, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    assert.equal(b.code, 0, b.stderr);
+    const r = await docker(['run', '--rm', '--network', 'none', `${NAME}img`, 'sh', '-c', 'ls /bin/uname 2>&1; ls /etc/opq; stat -c %u /etc/opq/y']);
+    assert.match(r.stdout, /No such file/);
+    assert.match(r.stdout, /^y$/m);
+    assert.doesNotMatch(r.stdout, /^x$/m);
+    assert.match(r.stdout, /^0$/m);
+  });
+
   test('docker run --rm busybox id -u prints 0', async () => {
     const r = await docker(['run', '--rm', '--network', 'none', 'busybox', 'id', '-u']);
     assert.equal(r.code, 0, r.stderr);
