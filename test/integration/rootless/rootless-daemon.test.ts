@@ -195,6 +195,21 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.match(r.stdout, /^0$/m);
   });
 
+  test('a user network and its embedded DNS work inside the rootless namespace', async () => {
+    const net = `${NAME}net`;
+    assert.equal((await docker(['network', 'create', net])).code, 0);
+    const srv = await docker(['run', '-d', '--network', net, '--name', `${NAME}srv`, 'busybox', 'sleep', '60']);
+    assert.equal(srv.code, 0, srv.stderr);
+    try {
+      const r = await docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `nslookup ${NAME}srv && ping -c 1 -W 5 ${NAME}srv`]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /1 packets received/);
+    } finally {
+      await docker(['rm', '-f', `${NAME}srv`]);
+      await docker(['network', 'rm', net]);
+    }
+  });
+
   test('docker run --rm busybox id -u prints 0', async () => {
     const r = await docker(['run', '--rm', '--network', 'none', 'busybox', 'id', '-u']);
     assert.equal(r.code, 0, r.stderr);
