@@ -1,151 +1,50 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH_BIN, BERTHD_BIN, DOCKER, run, type RunResult } from '../../helpers/test-daemon.js';
+import { RootlessUser } from '../../helpers/rootless-user.js';
 
 /**
  * Issue 23: berthd started by an ordinary user. Each run makes its own user (berthrl<random>)
  * with a sub-ID range that overlaps no other, runs berthd as that user, and removes the user,
  * its /etc/subuid and /etc/subgid lines, its processes (by PID) and its files, even on failure.
  */
-const NAME = `berthrl${randomBytes(3).toString('hex')}`;
-const ROOT = `/tmp/${NAME}`;
-const HOME = join(ROOT, 'home');
-const XDG = join(ROOT, 'run');
-const SOCKET = join(XDG, 'berth/berth.sock');
-const DATA = join(HOME, '.local/share/berth');
+const u = new RootlessUser();
+const NAME = u.name;
+const ROOT = u.root;
+const SOCKET = u.socket;
+const DATA = u.dataRoot;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-
-let uid = -1;
-let subStart = -1;
-let launcher: ChildProcess | undefined;
-let launcherLog = '';
-
-/** A range past every existing one in both files, so that the test user shares no host ID. */
-async function freeSubIdStart(): Promise<number> {
-  let end = 3_000_000_000;
-  for (const file of ['/etc/subuid', '/etc/subgid']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      const [, s, c] = line.split(':');
-      if (s !== undefined && c !== undefined) end = Math.max(end, Number(s) + Number(c));
-    }
-  }
-  return Math.ceil(end / 65536) * 65536 + 65536 * randomBytes(1)[0]!;
-}
-
-async function dropSubIdLines(): Promise<void> {
-  for (const file of ['/etc/subuid', '/etc/subgid']) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    const kept = text.split('\n').filter((l) => !l.startsWith(`${NAME}:`)).join('\n');
-    if (kept !== text) await writeFile(file, kept);
-  }
-}
-
-/** PIDs of every process running as the test user (read from /proc, never matched by name). */
-async function userPids(): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
-    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
-    if (m && (Number(m[1]) === uid || Number(m[2]) === uid)) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-async function waitNoUserProcesses(ms: number): Promise<number[]> {
-  const until = Date.now() + ms;
-  let left = await userPids();
-  while (left.length > 0 && Date.now() < until) {
-    await sleep(100);
-    left = await userPids();
-  }
-  return left;
-}
-
-/** A command as the test user, with a login-like environment and nothing of root's. */
-function asUser(file: string, args: string[], extra: Record<string, string> = {}): Promise<RunResult> {
-  return run('setpriv', ['--reuid', NAME, '--regid', NAME, '--init-groups', 'env', '-i', `HOME=${HOME}`, `XDG_RUNTIME_DIR=${XDG}`, `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`), file, ...args], { timeoutMs: 120_000 });
-}
-
-const docker = (args: string[]): Promise<RunResult> => run(DOCKER, ['-H', `unix://${SOCKET}`, ...args], { timeoutMs: 120_000 });
-
-function launch(): void {
-  launcherLog = '';
-  launcher = spawn('setpriv', ['--reuid', NAME, '--regid', NAME, '--init-groups', 'env', '-i', `HOME=${HOME}`, `XDG_RUNTIME_DIR=${XDG}`, `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, BERTHD_BIN], { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
-  launcher.stdout?.on('data', (b: Buffer) => (launcherLog += b.toString()));
-  launcher.stderr?.on('data', (b: Buffer) => (launcherLog += b.toString()));
-}
-
-async function waitForSocket(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await exists(SOCKET)) return;
-    if (launcher?.exitCode !== null) break;
-    await sleep(100);
-  }
-  throw new Error(`rootless berthd did not come up:\n${launcherLog}`);
-}
+const docker = (args: string[]): Promise<RunResult> => u.docker(args);
 
 describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
   before(async () => {
-    const add = await run('useradd', ['-M', '-d', HOME, '-s', '/usr/sbin/nologin', NAME]);
-    assert.equal(add.code, 0, add.stderr);
-    uid = Number((await run('id', ['-u', NAME])).stdout.trim());
-    // useradd may have given the user a range of its own: replace it with ours.
-    await dropSubIdLines();
-    subStart = await freeSubIdStart();
-    for (const file of ['/etc/subuid', '/etc/subgid']) {
-      const text = await readFile(file, 'utf8').catch(() => '');
-      await writeFile(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${NAME}:${subStart}:65536\n`);
-    }
-    await mkdir(HOME, { recursive: true });
-    await mkdir(XDG, { recursive: true });
-    await chmod(ROOT, 0o755);
-    await chown(HOME, uid, uid);
-    await chown(XDG, uid, uid);
-    await chmod(XDG, 0o700);
-    launch();
-    await waitForSocket();
+    await u.create();
+    await u.launch();
     const boot = await run(BERTH_BIN, ['image', 'bootstrap', 'busybox'], { env: { ...process.env, BERTH_HOST: `unix://${SOCKET}` }, timeoutMs: 300_000 });
     assert.equal(boot.code, 0, boot.stderr);
   });
 
   after(async () => {
-    if (launcher && launcher.exitCode === null) launcher.kill('SIGTERM');
-    let left = uid >= 0 ? await waitNoUserProcesses(15_000) : [];
-    for (const pid of left) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    if (left.length > 0) left = await waitNoUserProcesses(5_000);
-    await run('userdel', [NAME]);
-    await dropSubIdLines();
-    await rm(ROOT, { recursive: true, force: true });
-    assert.deepEqual(left, [], 'no process of the test user outlives the test');
+    assert.deepEqual(await u.cleanup(), [], 'no process of the test user outlives the test');
   });
 
   test('an ordinary user\'s berthd is rootless by itself: XDG socket, data root in the home', async () => {
     const st = await stat(SOCKET);
-    assert.equal(st.uid, uid, 'the socket belongs to the user');
+    assert.equal(st.uid, u.uid, 'the socket belongs to the user');
     assert.ok(await exists(join(DATA, 'berthd.lock')), 'the data root is ~/.local/share/berth');
     // The CLI finds the user's own socket when neither DOCKER_HOST nor BERTH_HOST is set.
-    const v = await asUser(BERTH_BIN, ['version', '--format', '{{.Server.ApiVersion}}']);
+    const v = await u.run(BERTH_BIN, ['version', '--format', '{{.Server.ApiVersion}}']);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout.trim(), '1.50');
   });
 
   test('the daemon\'s network namespace has its outbound link from slirp4netns, and bridge containers route through it', async () => {
-    const inner = (await userPids()).find((p) => p !== launcher?.pid);
+    const inner = (await u.pids()).find((p) => p !== u.launcher?.pid);
     assert.ok(inner, 'the inner daemon runs as the user');
     const tap = await run('nsenter', ['-t', String(inner), '-n', 'ip', '-4', '-o', 'addr', 'show', 'tap0']);
     assert.equal(tap.code, 0, tap.stderr);
@@ -219,15 +118,15 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
   test('container root is the user on the host; container uid 1 is the first subordinate ID', async () => {
     const bind = join(ROOT, 'bind');
     await mkdir(bind);
-    await chown(bind, uid, uid);
+    await chown(bind, u.uid, u.uid);
     const r = await docker(['run', '--rm', '--network', 'none', '-v', `${bind}:/b`, '-v', `${NAME}vol:/v`, 'busybox', 'sh', '-c', 'touch /b/by-root /v/by-root /v/by-one && chown 1:1 /v/by-one']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal((await stat(join(bind, 'by-root'))).uid, uid, 'a file written to a bind mount belongs to the user');
+    assert.equal((await stat(join(bind, 'by-root'))).uid, u.uid, 'a file written to a bind mount belongs to the user');
     const vol = join(DATA, 'volumes', `${NAME}vol`, '_data');
-    assert.equal((await stat(join(vol, 'by-root'))).uid, uid);
+    assert.equal((await stat(join(vol, 'by-root'))).uid, u.uid);
     const one = await stat(join(vol, 'by-one'));
-    assert.equal(one.uid, subStart, 'container uid 1 is the first subordinate user ID');
-    assert.equal(one.gid, subStart, 'container gid 1 is the first subordinate group ID');
+    assert.equal(one.uid, u.subStart, 'container uid 1 is the first subordinate user ID');
+    assert.equal(one.gid, u.subStart, 'container gid 1 is the first subordinate group ID');
   });
 
   test('a root-only host file stays unreadable through a bind mount', async () => {
@@ -253,27 +152,26 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
   });
 
   test('berthd without XDG_RUNTIME_DIR, or with one that is not the user\'s, says so', async () => {
-    const none = await run('setpriv', ['--reuid', NAME, '--regid', NAME, '--init-groups', 'env', '-i', `HOME=${HOME}`, `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, BERTHD_BIN], { timeoutMs: 30_000 });
+    const none = await run('setpriv', [...u.env({}, false), BERTHD_BIN], { timeoutMs: 30_000 });
     assert.equal(none.code, 125);
     assert.match(none.stderr, /needs XDG_RUNTIME_DIR .* it is not set/);
-    const foreign = await asUser(BERTHD_BIN, [], { XDG_RUNTIME_DIR: '/tmp' });
+    const foreign = await u.run(BERTHD_BIN, [], { XDG_RUNTIME_DIR: '/tmp' });
     assert.equal(foreign.code, 125);
     assert.match(foreign.stderr, /XDG_RUNTIME_DIR=\/tmp belongs to uid 0, not to you/);
   });
 
   test('SIGTERM to berthd stops it and the daemon in its user namespace', async () => {
-    assert.ok(launcher?.pid);
-    launcher.kill('SIGTERM');
-    assert.deepEqual(await waitNoUserProcesses(20_000), []);
+    assert.ok(u.launcher?.pid);
+    u.launcher.kill('SIGTERM');
+    assert.deepEqual(await u.waitNoProcesses(20_000), []);
     assert.equal(await exists(SOCKET), false, 'the socket is removed');
-    launch();
-    await waitForSocket();
+    await u.launch();
   });
 
   test('kill -9 of berthd: the daemon goes with it and leaves no root-owned file in the data root', async () => {
-    assert.ok(launcher?.pid);
-    launcher.kill('SIGKILL');
-    assert.deepEqual(await waitNoUserProcesses(20_000), [], 'the inner daemon stops when the berthd its user started dies');
+    assert.ok(u.launcher?.pid);
+    u.launcher.kill('SIGKILL');
+    assert.deepEqual(await u.waitNoProcesses(20_000), [], 'the inner daemon stops when the berthd its user started dies');
     const rootOwned = await run('find', [DATA, '-uid', '0']);
     assert.equal(rootOwned.code, 0, rootOwned.stderr);
     assert.equal(rootOwned.stdout.trim(), '');
