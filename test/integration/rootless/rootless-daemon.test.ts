@@ -43,6 +43,20 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.equal(v.stdout.trim(), '1.50');
   });
 
+  test('berth system setup-rootless: the user\'s check passes, one line each; as root, --user is needed', async () => {
+    const mine = await u.run(BERTH_BIN, ['system', 'setup-rootless']);
+    assert.equal(mine.code, 0, mine.stdout + mine.stderr);
+    assert.match(mine.stdout, new RegExp(`^ok +/etc/subuid: ${NAME} has 65536 subordinate user IDs from ${u.subStart}$`, 'm'));
+    assert.match(mine.stdout, /^ok +newuidmap and newgidmap are installed/m);
+    assert.match(mine.stdout, /^ready: as /m);
+    const asRoot = await run(BERTH_BIN, ['system', 'setup-rootless']);
+    assert.equal(asRoot.code, 1);
+    assert.match(asRoot.stderr, /as root, name the user who will run berthd/);
+    const prepared = await run(BERTH_BIN, ['system', 'setup-rootless', '--user', NAME]);
+    assert.equal(prepared.code, 0, prepared.stdout + prepared.stderr);
+    assert.equal((await readFile('/etc/subuid', 'utf8')).split('\n').filter((l) => l.startsWith(`${NAME}:`)).length, 1, 'a user who has a range gets no second one');
+  });
+
   test('the daemon\'s network namespace has its outbound link from slirp4netns, and bridge containers route through it', async () => {
     const inner = (await u.pids()).find((p) => p !== u.launcher?.pid);
     assert.ok(inner, 'the inner daemon runs as the user');
