@@ -67,6 +67,10 @@ describe('limits without cgroup delegation', () => {
     assert.deepEqual(r, { Memory: 0, MemorySwap: 0, NanoCpus: 0, PidsLimit: null, CpusetCpus: '' });
   });
 
+  it('still refuses a value no engine takes', () => {
+    assert.throws(() => checkResources({ Memory: 1024 }, undelegatedSupport(host)), /Minimum memory limit allowed is 6MB/);
+  });
+
   it('says nothing when no limit is given', () => {
     assert.deepEqual(checkResources({ Memory: 0, PidsLimit: null }, undelegatedSupport(host)), []);
   });

@@ -118,11 +118,12 @@ function checkNumbers(r: ResourceFields): void {
  */
 export function checkResources(r: ResourceFields, host: CgroupSupport, update = false): string[] {
   checkNumbers(r);
+  const memory = r.Memory ?? 0;
+  // A value no engine would take is refused even where it would be discarded.
+  if (memory !== 0 && memory < MIN_MEMORY) throw new InvalidParameterError('Minimum memory limit allowed is 6MB');
   if (host.undelegated) return discardUndelegated(r);
   const warnings: string[] = [];
-  const memory = r.Memory ?? 0;
   if (r.MemorySwappiness === -1) r.MemorySwappiness = null;
-  if (memory !== 0 && memory < MIN_MEMORY) throw new InvalidParameterError('Minimum memory limit allowed is 6MB');
   if (memory > 0 && !host.memoryLimit) {
     warnings.push('Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
     r.Memory = 0;
