@@ -123,6 +123,23 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     }
   });
 
+  test('top lists the container\'s processes without a cgroup; pause is refused with why', async () => {
+    const c = await docker(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 300 & exec sleep 301']);
+    assert.equal(c.code, 0, c.stderr);
+    const id = c.stdout.trim();
+    try {
+      const top = await docker(['top', id]);
+      assert.equal(top.code, 0, top.stderr);
+      assert.match(top.stdout, /sleep 300/);
+      assert.match(top.stdout, /sleep 301/);
+      const p = await docker(['pause', id]);
+      assert.notEqual(p.code, 0);
+      assert.match(p.stderr, /pausing needs the cgroup freezer, and a rootless berthd on this host has no cgroup delegation/);
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
+  });
+
   test('docker run --rm busybox id -u prints 0', async () => {
     const r = await docker(['run', '--rm', '--network', 'none', 'busybox', 'id', '-u']);
     assert.equal(r.code, 0, r.stderr);
