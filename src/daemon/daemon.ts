@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rootlessChildInfo } from './rootless.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -194,6 +195,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
     cleanups.push(() => rm(opts.pidfile, { force: true }));
+    // Rootless containers live in this daemon's namespaces (their network hangs on its netns and
+    // slirp4netns), which end with it, and the next daemon's user namespace could not adopt them:
+    // they end first, as dockerd's do without live-restore. Their records stay running, so the
+    // next start sees them exited and applies their restart policies, as after a reboot.
+    if (rootless) cleanups.push(() => endRootlessContainers(registry.all().filter((r) => r.State.Running), runtimes, log));
     const listeners = await listenAll(server, opts, log);
     if (opts.ui) {
       // Loaded only when asked for: a daemon without --ui carries none of it.
@@ -221,4 +227,16 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     throw err;
   }
+}
+
+/** SIGTERM to each container's init, SIGKILL to those alive after their stop timeout (at most 10 s). */
+async function endRootlessContainers(running: ContainerRecord[], runtimes: RuntimeCatalog, log: Logger): Promise<void> {
+  const alive = (pid: number): boolean => pid > 0 && existsSync(`/proc/${pid}`);
+  await Promise.all(running.map(async (r) => {
+    const runtime = runtimes.runtime(r.HostConfig.Runtime);
+    await runtime.kill(r.Id, r.Config.StopSignal ?? 'SIGTERM').catch(() => undefined);
+    const until = Date.now() + Math.min(r.Config.StopTimeout ?? 10, 10) * 1000;
+    while (alive(r.State.Pid) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    if (alive(r.State.Pid)) await runtime.kill(r.Id, 'SIGKILL').catch((err: unknown) => log.warn({ err, id: r.Id }, 'cannot end a rootless container at shutdown'));
+  }));
 }

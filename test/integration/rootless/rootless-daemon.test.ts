@@ -191,12 +191,17 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.match(foreign.stderr, /XDG_RUNTIME_DIR=\/tmp belongs to uid 0, not to you/);
   });
 
-  test('SIGTERM to berthd stops it and the daemon in its user namespace', async () => {
+  test('SIGTERM to berthd stops it, the daemon in its user namespace and its containers', async () => {
+    const c = await docker(['run', '-d', '--name', `${NAME}left`, 'busybox', 'sleep', '300']);
+    assert.equal(c.code, 0, c.stderr);
     assert.ok(u.launcher?.pid);
     u.launcher.kill('SIGTERM');
-    assert.deepEqual(await u.waitNoProcesses(20_000), []);
+    assert.deepEqual(await u.waitNoProcesses(20_000), [], 'containers end with the daemon: their namespaces do');
     assert.equal(await exists(SOCKET), false, 'the socket is removed');
     await u.launch();
+    const ps = await docker(['ps', '-a', '--filter', `name=${NAME}left`, '--format', '{{.Status}}']);
+    assert.match(ps.stdout, /^Exited/);
+    assert.equal((await docker(['rm', `${NAME}left`])).code, 0);
   });
 
   test('kill -9 of berthd: the daemon goes with it and leaves no root-owned file in the data root', async () => {
