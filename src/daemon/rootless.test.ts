@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRuntimeDir, rootlessDefaults, unshareArgs } from './rootless.js';
+import { checkRuntimeDir, isInitialUserNamespace, ROOTLESS_ENV, rootlessChildInfo, rootlessDefaults, unshareArgs } from './rootless.js';
 import { findSubIdRange, nextFreeSubIdStart } from '../core/subordinate-ids.js';
 import { checkResources } from '../engine/containers/limits/resource-checks.js';
 import { undelegatedSupport } from '../engine/containers/limits/host-limits.js';
@@ -29,6 +29,17 @@ describe('rootless places', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the rootless child', () => {
+  const env = { [ROOTLESS_ENV]: JSON.stringify({ uid: 1000, home: '/h', runtimeDir: '/r' }) };
+
+  it('is rootless only inside a user namespace: a root berthd that inherits the variable stays root', () => {
+    assert.equal(isInitialUserNamespace('         0          0 4294967295\n'), true);
+    assert.equal(rootlessChildInfo(env, '         0          0 4294967295\n'), undefined);
+    assert.equal(rootlessChildInfo(env, '         0       1000          1\n         1     100000      65536\n')?.uid, 1000);
+    assert.equal(rootlessChildInfo({}, '         0       1000          1\n'), undefined);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -45,10 +45,29 @@ export function rootlessDefaults(info: Pick<RootlessInfo, 'home' | 'runtimeDir'>
 }
 
 /** The rootless daemon's identity when this process is the re-run one, else undefined. */
-export function rootlessChildInfo(env: NodeJS.ProcessEnv = process.env): RootlessInfo | undefined {
+export function rootlessChildInfo(env: NodeJS.ProcessEnv = process.env, uidMap = readUidMap()): RootlessInfo | undefined {
   const raw = env[ROOTLESS_ENV];
   if (raw === undefined || raw === '') return undefined;
+  // Only in a user namespace of our making: a root berthd that inherits the variable stays root.
+  if (isInitialUserNamespace(uidMap)) return undefined;
   return JSON.parse(raw) as RootlessInfo;
+}
+
+/** The initial user namespace maps every ID to itself: `0 0 4294967295`. */
+export function isInitialUserNamespace(uidMap: string): boolean {
+  return /^\s*0\s+0\s+4294967295\s*$/.test(uidMap);
+}
+
+let uidMapCache: string | undefined;
+function readUidMap(): string {
+  uidMapCache ??= (() => {
+    try {
+      return readFileSync('/proc/self/uid_map', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  return uidMapCache;
 }
 
 /** XDG_RUNTIME_DIR must be set, exist, belong to the user and be private: the socket lives there. */
