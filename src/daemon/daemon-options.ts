@@ -127,6 +127,11 @@ const USAGE = `Usage: berthd [OPTIONS]
 
 Berth container engine daemon (Docker Engine API on a Unix socket)
 
+Started by a user other than root, berthd is rootless: it runs in a user namespace of that user
+(subordinate IDs from /etc/subuid and /etc/subgid; check with \`berth system setup-rootless\`), and its
+defaults become ~/.local/share/berth, $XDG_RUNTIME_DIR/berth, unix://$XDG_RUNTIME_DIR/berth/berth.sock
+and ~/.config/berth/daemon.json.
+
 Options:
   -H, --host unix:///PATH        daemon socket to listen on (repeatable; default ${DEFAULTS.host});
                                  tcp://HOST:PORT only with --tlsverify and certificates
