@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { constants as osConstants, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError, errnoCode } from '../core/errors.js';
 import { findSubIdRange, SUBID_COUNT, type SubIdRange } from '../core/subordinate-ids.js';
@@ -141,7 +141,7 @@ export async function runRootless(argv: string[], log: (line: string) => void): 
       log(`berthd: cannot run unshare(1) for the rootless user namespace (${err.message}): install util-linux and uidmap`);
       resolve(1);
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
   });
 }
 
