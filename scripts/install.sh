@@ -3,7 +3,16 @@
 # Debian packages (runtimes, busybox, networking and mount tools, mmdebstrap), the npm
 # dependencies (which bring Node 24 as node_modules/.bin/node), the TypeScript build, and
 # /usr/local/bin/berth{,d} symlinks. Safe to run again: each step is skipped when done.
+# --rootless USER also prepares USER to run berthd rootless (sub-ID ranges; see docs/architecture.md).
 set -euo pipefail
+
+rootless_user=""
+while (($#)); do
+  case "$1" in
+    --rootless) rootless_user="${2:?install.sh: --rootless needs a user name}"; shift 2 ;;
+    *) echo "install.sh: unknown argument $1 (usage: install.sh [--rootless USER])" >&2; exit 2 ;;
+  esac
+done
 
 root="$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
@@ -31,7 +40,7 @@ fi
 packages=(crun runc busybox-static iproute2 nftables iptables containernetworking-plugins
   util-linux mount attr coreutils tar mmdebstrap debian-archive-keyring procps tini python3
   python3-venv python3-distutils make gcc g++ libc6-dev skopeo docker-registry curl openssl gzip
-  bzip2 xz-utils zstd)
+  bzip2 xz-utils zstd uidmap slirp4netns)
 # npm needs a node of its own to run; a machine without one gets Debian's.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
@@ -131,6 +140,13 @@ for cmd in berth berthd; do
     log "linked /usr/local/bin/$cmd -> $root/bin/$cmd"
   fi
 done
+
+# --- rootless -----------------------------------------------------------------------------
+# The user's sub-ID ranges, and one line for each other piece the host lacks (exit 1 if any).
+if [[ -n "$rootless_user" ]]; then
+  step="prepare $rootless_user for rootless berthd"
+  "$root/bin/berth" system setup-rootless --user "$rootless_user"
+fi
 
 step="done"
 log "done ($root)"

@@ -4,11 +4,24 @@ import { errorMessage } from '../core/errors.js';
 import { EarlyExit, parseDaemonArgs, readConfigFile } from '../daemon/daemon-options.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { join } from 'node:path';
+import { prepareRootlessNamespaces, rootlessChildInfo, runRootless, watchLauncher } from '../daemon/rootless.js';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const rootless = rootlessChildInfo();
+  // An ordinary user's berthd is rootless by itself: it re-runs inside its user namespace.
+  // --help and --version need no namespace.
+  if (process.geteuid?.() !== 0 && rootless === undefined && !argv.some((a) => /^(-h|--help|-v|--version)$/.test(a))) {
+    try {
+      process.exit(await runRootless(argv, (line) => process.stderr.write(`${line}\n`)));
+    } catch (err) {
+      process.stderr.write(`berthd: ${errorMessage(err)}\n`);
+      process.exit(125);
+    }
+  }
   let opts;
   try {
-    opts = await parseDaemonArgs(process.argv.slice(2));
+    opts = await parseDaemonArgs(argv, rootless);
   } catch (err) {
     if (err instanceof EarlyExit) {
       process.stdout.write(err.output);
@@ -20,6 +33,7 @@ async function main(): Promise<void> {
   const log = createLogger(opts.logLevel);
   let daemon;
   try {
+    if (rootless) await prepareRootlessNamespaces(opts.execRoot, rootless);
     // The dashboard's files (npm run build): dist/ui beside dist/src/bin, bundled or not.
     daemon = await startDaemon(opts, log, { uiAssets: join(import.meta.dirname, '../../ui') });
   } catch (err) {
@@ -38,6 +52,7 @@ async function main(): Promise<void> {
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (rootless) watchLauncher(() => shutdown('launcher gone'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     void readConfigFile(opts.configFile, false).then(

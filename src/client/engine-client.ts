@@ -35,11 +35,20 @@ export interface RequestSpec {
   headers?: Record<string, string>;
 }
 
-/** Resolves the daemon socket: `-H`, then BERTH_HOST, then DOCKER_HOST, then the default. */
+/**
+ * Resolves the daemon socket: `-H`, then BERTH_HOST, then DOCKER_HOST, then the default: the
+ * system daemon's for root, the user's own rootless daemon's (in XDG_RUNTIME_DIR) for anyone else.
+ */
 export function resolveSocketPath(host?: string): string {
-  const h = host ?? process.env.BERTH_HOST ?? process.env.DOCKER_HOST ?? 'unix:///run/berth/berth.sock';
+  const h = host ?? process.env.BERTH_HOST ?? process.env.DOCKER_HOST ?? defaultHost(process.getuid?.() ?? 0, process.env.XDG_RUNTIME_DIR);
   if (!h.startsWith('unix://')) throw new Error(`unsupported host "${h}": berth connects to unix:///path sockets`);
   return h.slice('unix://'.length);
+}
+
+/** Where a daemon listens unless told otherwise; rootless when the user is not root (issue 23). */
+export function defaultHost(uid: number, runtimeDir: string | undefined): string {
+  if (uid === 0 || runtimeDir === undefined || runtimeDir === '') return 'unix:///run/berth/berth.sock';
+  return `unix://${runtimeDir.replace(/\/$/, '')}/berth/berth.sock`;
 }
 
 /** `?a=1&b=x` from a Query, as the daemon reads it (docker's bool and list conventions). */

@@ -1,3 +1,4 @@
+import { rootlessChildInfo } from './rootless.js';
 import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:tls';
@@ -59,10 +60,19 @@ async function listenUnix(server: Server, path: string, log: Logger): Promise<Li
   await rm(path, { force: true });
   await listen(server, path);
   await chmod(path, 0o660);
+  // A rootless daemon's socket is its user's alone: group berth would be a sub-ID there.
+  if (rootlessChildInfo()) {
+    log.info({ socket: path }, 'API listening');
+    return unixListener(server, path);
+  }
   const gid = await groupId(SOCKET_GROUP);
   if (gid !== undefined) await chown(path, 0, gid).catch((err: unknown) => log.warn({ err, socket: path }, 'cannot give the socket to group berth'));
   else log.info({ socket: path }, `group "${SOCKET_GROUP}" does not exist: the socket is root-only (0660); create the group (groupadd ${SOCKET_GROUP}) to let its members use Berth`);
   log.info({ socket: path }, 'API listening');
+  return unixListener(server, path);
+}
+
+function unixListener(server: Server, path: string): Listener {
   return {
     async close() {
       await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { configFileProblems } from './config-file-check.js';
 import { BUILTIN_LOG_OPTS, daemonLogOpts } from '../engine/containers/log-config.js';
 import { parseBudget, parseBudgetFlag, type BudgetSpec } from '../engine/system/budget-marks.js';
+import { rootlessDefaults, type RootlessInfo } from './rootless.js';
 import { KEEP_REMOVED_DEFAULT, KEEP_REMOVED_SIZE_DEFAULT, parseKeepRemoved, parseKeepRemovedSize } from './keep-removed-options.js';
 
 export interface DaemonOptions {
@@ -135,6 +136,11 @@ const USAGE = `Usage: berthd [OPTIONS]
 
 Berth container engine daemon (Docker Engine API on a Unix socket)
 
+Started by a user other than root, berthd is rootless: it runs in a user namespace of that user
+(subordinate IDs from /etc/subuid and /etc/subgid; check with \`berth system setup-rootless\`), and its
+defaults become ~/.local/share/berth, $XDG_RUNTIME_DIR/berth, unix://$XDG_RUNTIME_DIR/berth/berth.sock
+and ~/.config/berth/daemon.json.
+
 Options:
   -H, --host unix:///PATH        daemon socket to listen on (repeatable; default ${DEFAULTS.host});
                                  tcp://HOST:PORT only with --tlsverify and certificates
@@ -197,7 +203,7 @@ export class EarlyExit extends Error {
 }
 
 /** dockerd's flags; values given on the command line win over the config file. */
-export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
+export async function parseDaemonArgs(argv: string[], rootless?: RootlessInfo): Promise<DaemonOptions> {
   let values;
   try {
     // Node's own parser: berthd keeps its resident size small, and needs no CLI framework.
@@ -292,9 +298,10 @@ export async function parseDaemonArgs(argv: string[]): Promise<DaemonOptions> {
     ...(values['cni-conf-dir'] !== undefined ? { cniConfDir: values['cni-conf-dir'] } : {}),
     ...(values['cni-bin-dir'] ? { cniBinDirs: values['cni-bin-dir'] } : {}),
   };
-  const configFile = values['config-file'] ?? DEFAULTS.configFile;
+  const base = rootless ? rootlessDefaults(rootless) : undefined;
+  const configFile = values['config-file'] ?? base?.configFile ?? DEFAULTS.configFile;
   const file = await readConfigFile(configFile, values['config-file'] !== undefined);
-  return mergeOptions(flags, file, configFile);
+  return mergeOptions(flags, file, configFile, base);
 }
 
 /** `--log-opt k=v`, repeated, as dockerd takes it. */
@@ -335,14 +342,16 @@ export function mergeOptions(
   },
   file: ConfigFileValues,
   configFile: string,
+  /** A rootless daemon's own places (rootless.ts), in the user's home and XDG_RUNTIME_DIR. */
+  base: { host: string; dataRoot: string; execRoot: string } = DEFAULTS,
 ): DaemonOptions {
-  const execRoot = flags.execRoot ?? file['exec-root'] ?? DEFAULTS.execRoot;
+  const execRoot = flags.execRoot ?? file['exec-root'] ?? base.execRoot;
   const debug = flags.debug ?? file.debug ?? false;
-  const hosts = flags.host ?? file.hosts ?? [DEFAULTS.host];
+  const hosts = flags.host ?? file.hosts ?? [base.host];
   for (const h of hosts) checkHost(h, flags.tls);
   return {
     hosts,
-    dataRoot: flags.dataRoot ?? file['data-root'] ?? DEFAULTS.dataRoot,
+    dataRoot: flags.dataRoot ?? file['data-root'] ?? base.dataRoot,
     execRoot,
     pidfile: flags.pidfile ?? file.pidfile ?? `${execRoot}/berthd.pid`,
     logLevel: flags.logLevel ?? file['log-level'] ?? (debug ? 'debug' : 'info'),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { rootlessChildInfo } from './rootless.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -9,6 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
 import { buildkitProtocolsPresent } from '../api/buildkit/descriptor-path.js';
+import { useUserOverlayXattrs } from '../drivers/fs-tree/read-xattrs.js';
 import { chooseSnapshotter } from '../drivers/snapshotter/choose-snapshotter.js';
 import { ImageService } from '../engine/images/image-service.js';
 import { SystemService } from '../engine/system/system-service.js';
@@ -28,6 +31,7 @@ import { VolumeStore } from '../store/metadata/volume-store.js';
 import { VolumeService } from '../engine/volumes/volume-service.js';
 import { volumeUsage } from '../engine/containers/container-mounts.js';
 import { diskUsage } from '../engine/system/disk-usage.js';
+import { undelegatedSupport } from '../engine/containers/limits/host-limits.js';
 import { readHostFacts } from '../engine/system/host-facts.js';
 import { findInitBinary } from './init-binary.js';
 import type { DaemonOptions } from './daemon-options.js';
@@ -53,6 +57,7 @@ export interface RunningDaemon {
 /** `paths.uiAssets`: the built dashboard (dist/ui), found by the entry point that knows where it was installed. */
 export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
+  else if (rootlessChildInfo()) log.info({ dataRoot: opts.dataRoot, execRoot: opts.execRoot }, 'rootless: running in a user namespace of the calling user');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });
   await mkdir(opts.execRoot, { recursive: true, mode: 0o700 });
   const lock = new DataRootLock(opts.dataRoot);
@@ -65,17 +70,23 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     const refs = new ReferenceStore(join(image, 'repositories.json'));
     const layers = new LayerStore(join(image, 'layers'));
     for (const store of [content, images, refs, layers]) await store.init();
+    // Rootless: overlay in a user namespace takes its xattrs in user.overlay.* (mounted userxattr).
+    if (rootlessChildInfo()) useUserOverlayXattrs();
     const snapshotter = await chooseSnapshotter(opts.dataRoot, opts.storageDriver, (msg) => log.warn(msg));
     log.info({ driver: snapshotter.name }, 'storage driver ready');
 
     const events = new EventService(new EventJournal(join(opts.dataRoot, 'events')), log);
     cleanups.push(async () => events.close());
-    const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg));
+    const runtimes = new RuntimeCatalog(opts.execRoot, opts.defaultRuntime, (msg) => log.warn(msg), undefined, rootlessChildInfo() !== undefined);
     await runtimes.init();
     cleanups.push(() => runtimes.close());
     const containerStore = new ContainerStore<ContainerRecord>(join(opts.dataRoot, 'containers'));
     await containerStore.init();
     const facts = await readHostFacts();
+    // Rootless: no cgroup is delegated to the user on this kind of host (v1 or hybrid; a v2
+    // delegated subtree is not used yet), so containers get no cgroup and limits are discarded.
+    const rootless = rootlessChildInfo() !== undefined;
+    if (rootless) facts.limits.cgroups = undelegatedSupport(facts.limits.cgroups);
     const registry = new ContainerRegistry(containerStore);
     // Each image stored: heard by the disk budget, which is built last (and only with a budget).
     const imageAdded = new Listeners<[Digest]>();
@@ -105,7 +116,7 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
       runtimes,
       dataRoot: opts.dataRoot,
       execRoot: opts.execRoot,
-      host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits },
+      host: { cgroupParent: opts.cgroupParent, kernelRelease: facts.kernel, initBinary: await findInitBinary(), limits: facts.limits, rootless },
       log,
       events: events.publish,
       endpoints: networking.endpoints,
@@ -188,6 +199,11 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     // Before the socket answers, so that whoever sees the daemon up also finds its pidfile.
     await atomicWriteFile(opts.pidfile, `${process.pid}\n`);
     cleanups.push(() => rm(opts.pidfile, { force: true }));
+    // Rootless containers live in this daemon's namespaces (their network hangs on its netns and
+    // slirp4netns), which end with it, and the next daemon's user namespace could not adopt them:
+    // they end first, as dockerd's do without live-restore. Their records stay running, so the
+    // next start sees them exited and applies their restart policies, as after a reboot.
+    if (rootless) cleanups.push(() => endRootlessContainers(registry.all().filter((r) => r.State.Running), runtimes, log));
     const listeners = await listenAll(server, opts, log);
     if (opts.ui) {
       // Loaded only when asked for: a daemon without --ui carries none of it.
@@ -233,4 +249,16 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     throw err;
   }
+}
+
+/** SIGTERM to each container's init, SIGKILL to those alive after their stop timeout (at most 10 s). */
+async function endRootlessContainers(running: ContainerRecord[], runtimes: RuntimeCatalog, log: Logger): Promise<void> {
+  const alive = (pid: number): boolean => pid > 0 && existsSync(`/proc/${pid}`);
+  await Promise.all(running.map(async (r) => {
+    const runtime = runtimes.runtime(r.HostConfig.Runtime);
+    await runtime.kill(r.Id, r.Config.StopSignal ?? 'SIGTERM').catch(() => undefined);
+    const until = Date.now() + Math.min(r.Config.StopTimeout ?? 10, 10) * 1000;
+    while (alive(r.State.Pid) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    if (alive(r.State.Pid)) await runtime.kill(r.Id, 'SIGKILL').catch((err: unknown) => log.warn({ err, id: r.Id }, 'cannot end a rootless container at shutdown'));
+  }));
 }

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../core/errors.js';
 import { parseAddressPool } from '../drivers/network/ipv4.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerRegistry } from '../engine/containers/container-registry.js';
@@ -6,6 +7,8 @@ import { ContainerEndpoints } from '../engine/networks/container-endpoints.js';
 import { NetworkApi } from '../engine/networks/network-api.js';
 import { DEFAULT_ADDRESS_POOLS, NetworkService } from '../engine/networks/network-service.js';
 import type { DaemonOptions } from './daemon-options.js';
+import { rootlessChildInfo } from './rootless.js';
+import { checkUnprivilegedPort, SLIRP_GUEST_IP, SlirpForwarder } from '../drivers/network/slirp-forwarder.js';
 import type { PublishEvent } from '../engine/events/event-types.js';
 
 /** Berth's nft table: `berth` for the default bridge, `berth_<bridge>` for any other (one per daemon). */
@@ -32,6 +35,18 @@ export async function buildNetworking(opts: DaemonOptions, registry: ContainerRe
     upstreams: await hostNameservers(),
   }, log);
   await networks.init();
-  const endpoints = new ContainerEndpoints({ networks, execRoot: opts.execRoot, log, find: (ref) => registry.find(ref), save: (r) => registry.save(r) });
+  const rootless = rootlessChildInfo();
+  const slirp = rootless?.slirpApi ? new SlirpForwarder(rootless.slirpApi, rootless.unprivilegedPortStart ?? 1024) : undefined;
+  const hostForwarder = slirp
+    ? { guestIp: SLIRP_GUEST_IP, check: (port: number, hostIp: string) => checkUnprivilegedPort(port, hostIp, slirp.unprivilegedStart), add: slirp.add.bind(slirp) }
+    : rootless
+      ? { guestIp: SLIRP_GUEST_IP, check: noSlirp, add: noSlirp }
+      : undefined;
+  const endpoints = new ContainerEndpoints({ networks, execRoot: opts.execRoot, log, find: (ref) => registry.find(ref), save: (r) => registry.save(r), hostForwarder });
   return { networks, endpoints, api: new NetworkApi(networks, endpoints, publish, (ref) => registry.find(ref)?.Id ?? ref) };
+}
+
+/** A rootless daemon without slirp4netns cannot reach the host's ports: -p says so rather than bind unseen. */
+function noSlirp(): never {
+  throw new UnavailableError('rootless berthd publishes ports through slirp4netns, which is not installed: apt-get install slirp4netns, then restart berthd');
 }

@@ -11,7 +11,7 @@ import { DOCKER, run } from '../helpers/test-daemon.js';
  * docker flags berth lacks are listed in docs/compatibility.md.
  */
 /** Berth's own commands (and their subcommands): docker has none of them. */
-const BERTH_ONLY_COMMANDS = new Set(['image bootstrap', 'registry', 'which', 'host-ps', 'network doctor', 'system budget', 'system check', 'ui']);
+const BERTH_ONLY_COMMANDS = new Set(['image bootstrap', 'registry', 'which', 'host-ps', 'network doctor', 'system budget', 'system check', 'system setup-rootless', 'ui']);
 /** Berth's own flags on docker's commands: Podman's --health-on-failure (stored as a label docker clients can set). */
 const BERTH_ONLY_FLAGS: Record<string, string[]> = {
   create: ['health-on-failure'],

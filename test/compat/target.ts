@@ -14,15 +14,20 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DOCKER, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
+import { BERTH_BIN, DOCKER, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
+import { RootlessUser } from '../helpers/rootless-user.js';
 import { unmountUnder } from '../helpers/mounts.js';
 import { removeCgroupParent } from '../helpers/cgroups.js';
 import { pickTestNetwork } from '../helpers/test-network.js';
 
 export type TargetName = 'berth' | 'docker';
 
-/** Which engine this run checks: read once, so cases can be skipped at definition time. */
+/**
+ * Which engine this run checks: read once, so cases can be skipped at definition time.
+ * BERTH_TEST_TARGET=rootless checks a berthd run by a throwaway user (issue 23); it is Berth.
+ */
 export const TARGET: TargetName = process.env.BERTH_TEST_TARGET === 'docker' ? 'docker' : 'berth';
+export const ON_ROOTLESS = process.env.BERTH_TEST_TARGET === 'rootless';
 export const ON_BERTH = TARGET === 'berth';
 export const ON_DOCKER = TARGET === 'docker';
 
@@ -180,7 +185,39 @@ export async function startDockerdWithBridge(): Promise<Target> {
   };
 }
 
+/** A berthd of a throwaway user (test/helpers/rootless-user.ts), its busybox bootstrapped by root's CLI. */
+async function startRootless(): Promise<Target> {
+  const u = new RootlessUser();
+  try {
+    await u.create();
+    await u.launch();
+    const host = `unix://${u.socket}`;
+    const boot = await run(BERTH_BIN, ['image', 'bootstrap', 'busybox'], { env: { ...process.env, BERTH_HOST: host }, timeoutMs: 300_000 });
+    if (boot.code !== 0) throw new Error(`bootstrap busybox: ${boot.stderr}`);
+  } catch (err) {
+    await u.cleanup();
+    throw err;
+  }
+  const scratch = join(u.root, 'scratch');
+  await mkdir(scratch, { recursive: true });
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: `unix://${u.socket}`, DOCKER_CONFIG: join(u.root, 'docker-config'), ...extra });
+  const docker = (args: string[], opts: CliOptions = {}): Promise<RunResult> => run(DOCKER, args, { env: env(opts.env), ...(opts.input !== undefined ? { input: opts.input } : {}) });
+  return {
+    name: 'berth',
+    host: `unix://${u.socket}`,
+    socket: u.socket,
+    scratch,
+    docker,
+    env,
+    stop: async () => {
+      const ids = (await docker(['ps', '-aq']).catch(() => undefined))?.stdout.split('\n').filter(Boolean) ?? [];
+      if (ids.length > 0) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+      await u.cleanup();
+    },
+  };
+}
+
 /** Starts the engine this run checks, with a busybox:latest image in it. */
 export function startTarget(): Promise<Target> {
-  return TARGET === 'docker' ? startDockerd() : startBerth();
+  return TARGET === 'docker' ? startDockerd() : ON_ROOTLESS ? startRootless() : startBerth();
 }

@@ -6,6 +6,7 @@ import { humanSize } from '../../core/human-units.js';
 import { defineSystemDf } from './system-df.js';
 import { defineEvents } from './system-events.js';
 import { defineSystemPrune } from './system-prune.js';
+import { defineSetupRootless } from './system-setup-rootless.js';
 import { budgetLine, defineSystemBudget, defineSystemCheck } from './system-budget.js';
 
 type Obj = Record<string, unknown>;
@@ -17,6 +18,7 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
   defineSystemPrune(system, ctx);
   defineSystemBudget(system, ctx);
   defineSystemCheck(system, ctx);
+  defineSetupRootless(system, ctx);
   defineEvents(program, ctx, 'events');
   program
     .command('version')

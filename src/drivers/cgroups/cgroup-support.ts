@@ -33,6 +33,11 @@ export interface CgroupSupport {
   blkioWriteBps: boolean;
   blkioReadIOps: boolean;
   blkioWriteIOps: boolean;
+  /**
+   * A rootless daemon that was delegated no cgroup (issue 23): nothing can be limited, the
+   * controllers above say none, and limits are discarded with one warning, not refused.
+   */
+  undelegated?: boolean;
 }
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);

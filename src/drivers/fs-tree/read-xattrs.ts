@@ -8,7 +8,32 @@ export type XattrIndex = ReadonlyMap<string, Xattrs>;
 
 /** getfattr's `-m -`: every namespace (user, trusted, security, system). */
 export const ALL_XATTRS = '-';
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/**
+ * overlayfs' own xattrs: `trusted.overlay.*`, or `user.overlay.*` where overlay is mounted with
+ * `userxattr` (a rootless daemon's user namespace, which cannot set trusted.*). Chosen once, at
+ * daemon start, before any layer is written.
+ */
+let overlayPrefix = 'trusted.overlay.';
+
+export function useUserOverlayXattrs(): void {
+  overlayPrefix = 'user.overlay.';
+}
+
+/** Whether overlay mounts need `userxattr` (their xattrs are user.overlay.*). */
+export function overlayUsesUserXattrs(): boolean {
+  return overlayPrefix === 'user.overlay.';
+}
+
+/** The opaque-directory marker under the prefix in use. */
+export function opaqueXattr(): string {
+  return `${overlayPrefix}opaque`;
+}
+
+/** overlayfs' metadata, which a layer must neither carry nor forge: trusted.overlay.*, and user.overlay.* when that is in use. */
+export function isOverlayXattr(name: string): boolean {
+  return name.startsWith('trusted.overlay.') || name.startsWith(overlayPrefix);
+}
 
 /** Keeps one getfattr command line well below ARG_MAX. */
 const ARGS_BUDGET = 64 * 1024;

@@ -5,7 +5,7 @@ import tarStream, { type Header, type Pack } from 'tar-stream';
 import { SystemError, errnoCode } from '../../core/errors.js';
 import { devMajor, devMinor, mtimeSeconds, type FileKind, type FileMeta } from './file-meta.js';
 import { mountIdOfFd } from './live-mounts.js';
-import type { Xattrs } from './read-xattrs.js';
+import { isOverlayXattr, type Xattrs } from './read-xattrs.js';
 
 type HeaderArgument = Partial<Header> & Pick<Header, 'name'>;
 type Sink = ReturnType<Pack['entry']>;
@@ -43,7 +43,7 @@ type Confinement = { root: string } | { mountIds: ReadonlySet<number> };
 /**
  * Writes files from disk as tar entries the way docker's archive package does: PAX format, times
  * in whole seconds, no user/group names, a second name of an inode as a hardlink to the first,
- * sockets skipped. Xattrs are kept except overlayfs' own (`trusted.overlay.*`).
+ * sockets skipped. Xattrs are kept except overlayfs' own (`trusted.overlay.*`, or `user.overlay.*` rootless).
  */
 export class TarPacker {
   private readonly firstNameOfInode = new Map<string, string>();
@@ -89,7 +89,7 @@ export class TarPacker {
   private headerOf(name: string, meta: FileMeta, xattrs: Xattrs | undefined): HeaderArgument {
     const pax: Record<string, string> = {};
     for (const [key, value] of xattrs ?? []) {
-      if (key.startsWith('trusted.overlay.')) continue;
+      if (isOverlayXattr(key)) continue;
       // tar-stream writes PAX values as UTF-8 text; a binary value would arrive altered.
       const text = value.toString('utf8');
       if (!Buffer.from(text, 'utf8').equals(value)) {

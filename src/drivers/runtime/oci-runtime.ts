@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
+import { access, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage, NotFoundError, SystemError, UnavailableError } from '../../core/errors.js';
+import { errorMessage, NotFoundError, NotImplementedError, SystemError, UnavailableError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
 import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
@@ -29,6 +29,13 @@ export class OciRuntime {
     readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
+  /**
+   * Containers without a cgroup of their own (rootless, no delegation): `kill --all` finds their
+   * processes through the cgroup, so it would signal nothing; the init is signalled instead, and
+   * SIGKILL to it ends every process of its PID namespace.
+   */
+  cgroupless = false;
+
   /** Annotations for a bundle with this seccomp profile: a filter compiled before, where the runtime takes one. */
   seccompAnnotations(seccomp: unknown): Record<string, string> {
     return this.seccompCache?.annotationFor(seccomp) ?? {};
@@ -55,7 +62,7 @@ export class OciRuntime {
   /** Sends a signal to the container's init (`all` to every process in it). */
   async kill(id: string, signal: string, all = false): Promise<void> {
     try {
-      await this.exec(['kill', ...(all ? ['--all'] : []), id, signal]);
+      await this.exec(['kill', ...(all && !this.cgroupless ? ['--all'] : []), id, signal]);
     } catch (err) {
       // The container can end between our check and the signal: nothing left to signal is success.
       // crun says so with its state file gone: "error opening file `<root>/<id>/status`: No such file or directory".
@@ -94,6 +101,7 @@ export class OciRuntime {
   }
 
   async pause(id: string): Promise<void> {
+    if (this.cgroupless) throw new NotImplementedError(`cannot pause container ${id}: pausing needs the cgroup freezer, and a rootless berthd on this host has no cgroup delegation (cgroup v1 or hybrid); stop it instead, or run it on a root berthd`);
     await this.exec(['pause', id]);
   }
 
@@ -111,6 +119,7 @@ export class OciRuntime {
 
   /** PIDs (host namespace) of every process in the container. */
   async pids(id: string): Promise<number[]> {
+    if (this.cgroupless) return await this.pidsByNamespace(id);
     try {
       const out = await this.exec(['ps', '--format', 'json', id]);
       return (JSON.parse(out || '[]') as number[] | null) ?? [];
@@ -118,5 +127,21 @@ export class OciRuntime {
       if (/does not exist|not found/i.test(errorMessage(err))) throw new NotFoundError(`container ${id} is not known to runtime ${this.name}`);
       throw err;
     }
+  }
+
+  /**
+   * Without a cgroup, `crun ps` finds nothing: the processes that share the init's PID namespace
+   * are the container's (a rootless container always has its own; the host's cannot be joined).
+   */
+  private async pidsByNamespace(id: string): Promise<number[]> {
+    const st = await this.state(id);
+    if (!st || st.pid <= 0) throw new NotFoundError(`container ${id} is not known to runtime ${this.name}`);
+    const ns = await readlink(`/proc/${st.pid}/ns/pid`);
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => undefined)) === ns) pids.push(Number(entry));
+    }
+    return pids;
   }
 }

@@ -48,7 +48,8 @@ export class RuntimeCatalog {
   defaultName: string;
 
   /** @param cgroups reads OOM kills for the seam's exit statuses (ContainerRuntime's ExitStatus.oomKilled). */
-  constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void, private readonly cgroups?: Pick<CgroupDriver, 'oomKills'>) {
+  /** @param cgroupless containers get no cgroup (rootless without delegation): see OciRuntime.cgroupless. */
+  constructor(private readonly execRoot: string, requestedDefault: string, private readonly warn: (msg: string) => void, private readonly cgroups?: Pick<CgroupDriver, 'oomKills'>, private readonly cgroupless = false) {
     this.defaultName = requestedDefault;
   }
 
@@ -88,7 +89,9 @@ export class RuntimeCatalog {
     const problem = this.problems.get(n);
     if (problem) throw new UnavailableError(problem);
     const ro = this.readOnly.get(n);
-    return new OciRuntime(n, ro?.path ?? binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined, ro?.env);
+    const profile = new OciRuntime(n, ro?.path ?? binary, join(this.execRoot, 'runtime', n), this.hidden.get(n), n === 'crun' ? this.crunSeccomp : undefined, ro?.env);
+    profile.cgroupless = this.cgroupless;
+    return profile;
   }
 
   /** The runtime seam for a container's runtime name (the default when empty). */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { SystemError, errorMessage } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
 import { mountSyscall, unmountIfMounted } from '../mounts/mount-syscalls.js';
+import { opaqueXattr, overlayUsesUserXattrs } from '../fs-tree/read-xattrs.js';
 
 /**
  * mount(2) takes its option string in one page. Absolute paths fit for dozens of layers, and
@@ -34,7 +35,9 @@ function extraOptions(): string[] {
   const params = '/sys/module/overlay/parameters';
   const out: string[] = [];
   if (existsSync(`${params}/index`)) out.push('index=off');
-  if (existsSync(`${params}/redirect_dir`)) out.push('redirect_dir=off');
+  // userxattr refuses redirect_dir=off (which still follows redirects): nofollow neither makes nor follows them.
+  if (overlayUsesUserXattrs()) out.push('userxattr', 'redirect_dir=nofollow');
+  else if (existsSync(`${params}/redirect_dir`)) out.push('redirect_dir=off');
   return out;
 }
 
@@ -79,12 +82,12 @@ export async function probeOverlay(dir: string): Promise<string | null> {
     await writeFile(join(dir, 'bottom/gone'), '');
     await writeFile(join(dir, 'bottom/opaque/hidden'), '');
     await runCommand('mknod', [join(dir, 'top/gone'), 'c', '0', '0']);
-    await runCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(dir, 'upper/opaque')]);
+    await runCommand('setfattr', ['-n', opaqueXattr(), '-v', 'y', join(dir, 'upper/opaque')]);
     await mountOverlay({ cwd: dir, lower: ['top', 'bottom'], upper: 'upper', work: 'work', target: merged });
     await writeFile(join(merged, 'written'), 'probe');
     await access(join(dir, 'upper/written'));
     if (existsSync(join(merged, 'gone'))) return 'overlay does not honour whiteout devices here';
-    if (existsSync(join(merged, 'opaque/hidden'))) return 'overlay does not honour trusted.overlay.opaque here';
+    if (existsSync(join(merged, 'opaque/hidden'))) return `overlay does not honour ${opaqueXattr()} here`;
     return null;
   } catch (err) {
     return errorMessage(err);

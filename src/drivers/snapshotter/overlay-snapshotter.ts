@@ -1,3 +1,4 @@
+import { opaqueXattr } from '../fs-tree/read-xattrs.js';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ const overlayWhiteouts: WhiteoutHandler = {
     await runCommand('mknod', ['-m', '000', path, 'c', '0', '0']);
   },
   async onOpaque(dirAbs) {
-    await runCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', dirAbs]);
+    await runCommand('setfattr', ['-n', opaqueXattr(), '-v', 'y', dirAbs]);
   },
 };
 

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { chmod, chown, copyFile, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { InvalidParameterError, errnoCode, errorMessage } from '../../core/errors.js';
 import { hostAddon } from '../host/host-addon.js';
+import { isOverlayXattr } from '../fs-tree/read-xattrs.js';
 import { fdPath, type DirFd, type RootedFs } from '../host/rooted-fs.js';
 
 /** The parts of a tar header one entry needs, already cleaned and with PAX values applied. */
@@ -132,7 +133,7 @@ async function applyMetadata(inode: string, h: TarEntryHeader, ctx: EntryContext
 function setXattr(path: string, follow: boolean, name: string, value: Buffer, h: TarEntryHeader, ctx: EntryContext): void {
   // A layer must not forge overlayfs' own metadata (opaque, redirect, origin…): that belongs to the
   // driver, which writes it from OCI whiteouts.
-  if (name.startsWith('trusted.overlay.')) {
+  if (isOverlayXattr(name)) {
     ctx.log(`skipping xattr ${name} on ${h.path}: reserved for overlayfs`);
     return;
   }

@@ -18,9 +18,17 @@ export interface HostSpecFacts {
   initBinary: string | undefined;
   /** The host's cgroup support and driver, and its security facts (detected once at start). */
   limits: HostLimits;
+  /**
+   * Rootless (issue 23): the daemon is root of a user namespace that maps 0..65536 only. Without
+   * cgroup delegation containers get no cgroup of their own (their limits were discarded with a
+   * warning at create), and group IDs past the mapping are invalid in sysctls.
+   */
+  rootless?: boolean;
 }
 
 const BRIDGE_SYSCTLS = { 'net.ipv4.ping_group_range': '0 2147483647', 'net.ipv4.ip_unprivileged_port_start': '0' };
+/** The same in a rootless daemon's user namespace, where only the mapped group IDs are valid. */
+const ROOTLESS_BRIDGE_SYSCTLS = { ...BRIDGE_SYSCTLS, 'net.ipv4.ping_group_range': '0 65536' };
 
 /** `<parent>/<id>`: the container's cgroup, the same path under every v1 controller or in v2. */
 export function containerCgroupPath(parent: string, id: string): string {
@@ -70,14 +78,13 @@ export function specInputFor(record: ContainerRecord, rootfsPath: string, user: 
     ...parseSecurityOptions(hc.SecurityOpt ?? [], host.limits.security),
     availableCapabilities: host.limits.security.capabilities,
     kernelRelease: host.kernelRelease,
-    cgroupsPath: recordCgroupPath(record, host.cgroupParent),
-    resources: specResources(hc),
+    ...(host.rootless ? { pingGroupMax: 65536 } : { cgroupsPath: recordCgroupPath(record, host.cgroupParent), resources: specResources(hc) }),
     ...(hc.DeviceCgroupRules ? { deviceCgroupRules: hc.DeviceCgroupRules as string[] } : {}),
     ...(Array.isArray(hc.MaskedPaths) ? { maskedPaths: hc.MaskedPaths as string[] } : {}),
     ...(Array.isArray(hc.ReadonlyPaths) ? { readonlyPaths: hc.ReadonlyPaths as string[] } : {}),
     ...(hc.Ulimits ? { ulimits: hc.Ulimits.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })) } : {}),
     // A bridge container joins the namespace Berth made, yet docker treats it as private: same sysctls.
-    ...(hc.Sysctls || netns.kind === 'path' ? { sysctls: { ...(netns.kind === 'path' && !hc.NetworkMode.startsWith('container:') ? BRIDGE_SYSCTLS : {}), ...(hc.Sysctls ?? {}) } } : {}),
+    ...(hc.Sysctls || netns.kind === 'path' ? { sysctls: { ...(netns.kind === 'path' && !hc.NetworkMode.startsWith('container:') ? (host.rootless ? ROOTLESS_BRIDGE_SYSCTLS : BRIDGE_SYSCTLS) : {}), ...(hc.Sysctls ?? {}) } } : {}),
     ...(hc.Init === true && host.initBinary ? { init: host.initBinary } : {}),
     ...(typeof hc.ShmSize === 'number' && hc.ShmSize > 0 ? { shmSize: hc.ShmSize } : {}),
     ...(typeof hc.OomScoreAdj === 'number' ? { oomScoreAdj: hc.OomScoreAdj } : {}),

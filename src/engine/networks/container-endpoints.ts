@@ -18,7 +18,7 @@ import type { ContainerRecord } from '../containers/container-types.js';
 import { parseLink } from '../containers/legacy-links.js';
 import type { NetworkService } from './network-service.js';
 import { ipv4Config, ipv6Config, type ContainerNetworking, type EndpointSettings, type NetworkRecord } from './network-types.js';
-import { PortPublisher } from './port-publisher.js';
+import { PortPublisher, type HostForwarder } from './port-publisher.js';
 
 export type NetnsChoice = { kind: 'host' } | { kind: 'private' } | { kind: 'path'; path: string };
 
@@ -40,6 +40,8 @@ export interface EndpointDeps {
   log: Logger;
   find: (ref: string) => ContainerRecord | undefined;
   save: (r: ContainerRecord) => Promise<void>;
+  /** Rootless: publishes ports on the host through slirp4netns (port-publisher.ts). */
+  hostForwarder?: HostForwarder | undefined;
 }
 
 const isUserNetwork = (mode: string): boolean => !['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');

@@ -35,10 +35,22 @@ interface Addresses {
   ip6: string | undefined;
 }
 
+/**
+ * A rootless daemon's way out (issue 23): its network namespace is not the host's, so each
+ * published port is also forwarded from the host by a user-space forwarder (slirp4netns), to
+ * `guestIp` in the namespace, where berthd's held socket passes it on to the container.
+ */
+export interface HostForwarder {
+  guestIp: string;
+  /** Refuses ports the user may not bind on the host, before anything is held. */
+  check(port: number, hostIp: string): void;
+  add(proto: 'tcp' | 'udp', hostIp: string, port: number): Promise<() => Promise<void>>;
+}
+
 export class PortPublisher {
   private readonly held = new Map<string, HeldPort[]>();
 
-  constructor(private readonly d: { networks: NetworkService; log: Logger }) {}
+  constructor(private readonly d: { networks: NetworkService; log: Logger; hostForwarder?: HostForwarder | undefined }) {}
 
   /** Binds the container's ports and puts their rules in; the caller undoes all with release() on failure. */
   async publish(r: ContainerRecord): Promise<void> {
@@ -55,6 +67,10 @@ export class PortPublisher {
       const others = this.d.networks.allPorts().filter(([id]) => id !== r.Id).flatMap(([, p]) => p);
       for (const p of planned) {
         const isV6 = isIPv6(p.hostIp);
+        if (this.d.hostForwarder && !isV6) {
+          await this.forwardOne(p, to, others, nft, held, ports, r, this.d.hostForwarder);
+          continue;
+        }
         const h = await this.bindOne(p, p.hostIp, others, nft, r, isV6 ? proxyTarget(to, p.containerPort) : undefined);
         held.push(h);
         nft.push({ proto: p.proto, hostIp: p.hostIp, hostPort: h.port, containerIp: isV6 ? (to.ip6 ?? to.ip4) : to.ip4, containerPort: p.containerPort });
@@ -77,6 +93,22 @@ export class PortPublisher {
     ns.Ports = ports;
     this.d.networks.setPorts(r.Id, nft);
     await this.d.networks.syncRules();
+  }
+
+  /**
+   * Rootless: held in the namespace at the forwarder's guest address and proxied to the
+   * container (DNAT there would not see the host's address), forwarded from the host's.
+   */
+  private async forwardOne(p: PlannedPort, to: Addresses, others: NftPort[], nft: NftPort[], held: HeldPort[], ports: Record<string, PortMapping[] | null>, r: ContainerRecord, fwd: HostForwarder): Promise<void> {
+    if (p.proto === 'sctp') throw new ConflictError(`rootless berthd cannot publish SCTP port ${p.key}: slirp4netns forwards TCP and UDP only`);
+    fwd.check(p.hostRange[0], p.hostIp);
+    const inner = p.hostIp === '' || p.hostIp === ANY4 ? ANY4 : fwd.guestIp;
+    const h = await this.bindOne(p, inner, others, nft, r, { host: to.ip4, port: p.containerPort });
+    held.push(h);
+    const undo = await fwd.add(p.proto, p.hostIp, h.port);
+    held.push({ port: h.port, close: undo });
+    nft.push({ proto: p.proto, hostIp: p.hostIp, hostPort: h.port, containerIp: to.ip4, containerPort: p.containerPort });
+    (ports[p.key] ??= []).push({ HostIp: shownIp(p.hostIp), HostPort: String(h.port) });
   }
 
   private async bindOne(p: PlannedPort, hostIp: string, others: NftPort[], mine: NftPort[], r: ContainerRecord, target: ProxyTarget | undefined): Promise<HeldPort> {

@@ -138,7 +138,7 @@ function sysctlsFor(input: ContainerSpecInput, ns: ResolvedNamespaces): Record<s
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname;
   if (ns.network === 'private' && (input.defaultNetworkSysctls ?? true)) {
     // ICMP sockets for every group cannot be granted from inside a user namespace.
-    if (ns.user === 'host') sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
+    if (ns.user === 'host') sysctl['net.ipv4.ping_group_range'] = `0 ${input.pingGroupMax ?? 2147483647}`;
     sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';
   }
   Object.assign(sysctl, input.sysctls ?? {});

@@ -117,6 +117,8 @@ export interface ContainerSpecInput {
    * sysctl that does not exist).
    */
   defaultNetworkSysctls?: boolean;
+  /** The highest group ID ping_group_range may name: a rootless daemon's user namespace maps only 0..65536. */
+  pingGroupMax?: number;
   /** Binds, volumes and tmpfs mounts, already in OCI form. They replace defaults at the same destination. */
   mounts?: readonly Mount[];
   /** Replace the default masked/read-only paths (`--security-opt systempaths=unconfined` sends []). */

@@ -1,7 +1,7 @@
 import { posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isWhiteoutDevice, mtimeSeconds, readMetaOrNull } from '../../fs-tree/file-meta.js';
-import { OPAQUE_XATTR, readXattrs, readXattrTree } from '../../fs-tree/read-xattrs.js';
+import { opaqueXattr, readXattrs, readXattrTree } from '../../fs-tree/read-xattrs.js';
 import { packTar } from '../../fs-tree/tar-packer.js';
 import { sortedNames, walkTree, type TreeEntry } from '../../fs-tree/walk-tree.js';
 import { CHANGE_DELETED, type ChangesSource } from './change-types.js';
@@ -43,7 +43,7 @@ function upperDirTar(upperDir: string, lower: LowerView, log: ((msg: string) => 
       }
       const attrs = xattrs.get(entry.abs);
       await packer.addPath(entry.abs, entry.rel, meta, attrs);
-      if (meta.kind === 'directory' && attrs?.get(OPAQUE_XATTR)?.toString() === 'y') {
+      if (meta.kind === 'directory' && attrs?.get(opaqueXattr())?.toString() === 'y') {
         await packer.addEmptyFile(`${entry.rel}/${OPAQUE_MARKER}`, { mode: meta.mode & 0o777, ...times });
       }
     }

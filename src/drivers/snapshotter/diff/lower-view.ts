@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { errnoCode } from '../../../core/errors.js';
 import { isWhiteoutDevice, readMetaOrNull, type FileMeta } from '../../fs-tree/file-meta.js';
-import { OPAQUE_XATTR, readXattrs } from '../../fs-tree/read-xattrs.js';
+import { opaqueXattr, readXattrs } from '../../fs-tree/read-xattrs.js';
 
 /** One directory of the merged lower layers: the layers' copies of it that overlay merges, nearest first. */
 export interface LowerDir {
@@ -71,8 +71,8 @@ export class LowerView {
 /** Drops the copies below the first opaque one; the last copy's opacity changes nothing. */
 async function cutAtOpaque(copies: string[]): Promise<string[]> {
   if (copies.length < 2) return copies;
-  const attrs = await readXattrs(copies.slice(0, -1), `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`);
-  const opaque = copies.findIndex((abs) => attrs.get(abs)?.get(OPAQUE_XATTR)?.toString() === 'y');
+  const attrs = await readXattrs(copies.slice(0, -1), `^${opaqueXattr().replace(/\./g, '\\.')}$`);
+  const opaque = copies.findIndex((abs) => attrs.get(abs)?.get(opaqueXattr())?.toString() === 'y');
   return opaque < 0 ? copies : copies.slice(0, opaque + 1);
 }
 

@@ -3,7 +3,7 @@ import { CHANGE_ADDED, CHANGE_DELETED, CHANGE_MODIFIED, type Change } from './ch
 import { isWhiteoutDevice, metadataDiffers, readMetaOrNull } from '../../fs-tree/file-meta.js';
 import { isInitDir, isInitFile } from './init-paths.js';
 import { LowerView, type LowerDir } from './lower-view.js';
-import { OPAQUE_XATTR, readXattrTree, type XattrIndex } from '../../fs-tree/read-xattrs.js';
+import { opaqueXattr, readXattrTree, type XattrIndex } from '../../fs-tree/read-xattrs.js';
 import { sortedNames } from '../../fs-tree/walk-tree.js';
 
 interface Walk {
@@ -27,7 +27,7 @@ export async function overlayChanges(upperPath: string, lowerDirs: readonly stri
   // Absolute, without a trailing slash: paths are built by appending and matched with getfattr's.
   const upperDir = resolve(upperPath);
   const view = new LowerView(lowerDirs.map((dir) => resolve(dir)));
-  const opaque = await readXattrTree(upperDir, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`);
+  const opaque = await readXattrTree(upperDir, `^${opaqueXattr().replace(/\./g, '\\.')}$`);
   const walk: Walk = { view, opaque, out: [] };
   await diffDir(walk, upperDir, '', view.root);
   return walk.out;
@@ -58,7 +58,7 @@ async function diffDir(walk: Walk, abs: string, path: string, lower: LowerDir | 
       // Children are compared with what the image had there even when the directory is opaque:
       // the diff is image versus container, and opacity only decides what the container sees.
       await diffDir(walk, childAbs, childPath, before.dir);
-      if (before.dir !== null && walk.opaque.get(childAbs)?.get(OPAQUE_XATTR)?.toString() === 'y') {
+      if (before.dir !== null && walk.opaque.get(childAbs)?.get(opaqueXattr())?.toString() === 'y') {
         const kept = new Set(await sortedNames(childAbs));
         for (const hidden of await walk.view.names(before.dir)) {
           if (!kept.has(hidden)) walk.out.push({ Path: `${childPath}/${hidden}`, Kind: CHANGE_DELETED });

@@ -17,6 +17,12 @@ export async function detectHostLimits(): Promise<HostLimits> {
   return { cgroups, driver: cgroupDriverFor(cgroups), security: readHostSecurity() };
 }
 
+/** What a rootless daemon without cgroup delegation can limit: nothing (checkResources says so). */
+export function undelegatedSupport(c: CgroupSupport): CgroupSupport {
+  const none = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'boolean' ? false : v])) as unknown as CgroupSupport;
+  return { ...none, undelegated: true };
+}
+
 /** `docker info`'s warnings for what the host's cgroups cannot limit (moby's fillPlatformInfo wording). */
 export function cgroupWarnings(c: CgroupSupport): string[] {
   const v1 = c.version === 1;

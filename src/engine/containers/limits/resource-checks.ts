@@ -77,6 +77,31 @@ function checkCpuset(requested: string | undefined, available: string, what: 'cp
   }
 }
 
+/** What a container without a cgroup of its own cannot be limited by, with the flag that sets it. */
+const UNDELEGATED: Array<[keyof ResourceFields, string, unknown]> = [
+  ['Memory', '--memory', 0], ['MemorySwap', '--memory-swap', 0], ['MemoryReservation', '--memory-reservation', 0],
+  ['MemorySwappiness', '--memory-swappiness', null], ['OomKillDisable', '--oom-kill-disable', null], ['PidsLimit', '--pids-limit', null],
+  ['NanoCpus', '--cpus', 0], ['CpuShares', '--cpu-shares', 0], ['CpuPeriod', '--cpu-period', 0], ['CpuQuota', '--cpu-quota', 0],
+  ['CpusetCpus', '--cpuset-cpus', ''], ['CpusetMems', '--cpuset-mems', ''], ['BlkioWeight', '--blkio-weight', 0],
+];
+
+/**
+ * A rootless daemon on a host that delegates it no cgroup (cgroup v1, or v2 without
+ * delegation) can limit nothing: as Podman, one warning naming every limit given, and the
+ * fields reset so that inspect shows they are not applied — never a silent pretence.
+ */
+function discardUndelegated(r: ResourceFields): string[] {
+  const dropped: string[] = [];
+  for (const [key, flag, none] of UNDELEGATED) {
+    const v = r[key];
+    const set = typeof v === 'number' ? v > 0 : typeof v === 'string' ? v !== '' : v === true;
+    if (set) dropped.push(flag);
+    if (v !== undefined && v !== null) r[key] = none;
+  }
+  if ((r.PidsLimit ?? 0) === 0) r.PidsLimit = null;
+  return dropped.length === 0 ? [] : [`Rootless berthd has no cgroup delegation on this host (cgroup v1, or v2 without a delegated subtree): ${dropped.join(', ')} not applied. Resource limits need cgroup v2 with systemd delegation, or a root berthd.`];
+}
+
 /** Each number field must be an integer (the API takes int64s). */
 function checkNumbers(r: ResourceFields): void {
   for (const key of NUMERIC) {
@@ -93,10 +118,12 @@ function checkNumbers(r: ResourceFields): void {
  */
 export function checkResources(r: ResourceFields, host: CgroupSupport, update = false): string[] {
   checkNumbers(r);
-  const warnings: string[] = [];
   const memory = r.Memory ?? 0;
-  if (r.MemorySwappiness === -1) r.MemorySwappiness = null;
+  // A value no engine would take is refused even where it would be discarded.
   if (memory !== 0 && memory < MIN_MEMORY) throw new InvalidParameterError('Minimum memory limit allowed is 6MB');
+  if (host.undelegated) return discardUndelegated(r);
+  const warnings: string[] = [];
+  if (r.MemorySwappiness === -1) r.MemorySwappiness = null;
   if (memory > 0 && !host.memoryLimit) {
     warnings.push('Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
     r.Memory = 0;
