@@ -70,6 +70,8 @@ export const DEFAULTS = {
   defaultRuntime: 'crun',
   cgroupParent: '/berth',
   criSocket: '/run/berth/cri.sock',
+  /** The CRI is served unless turned off (a rootless daemon's is off unless turned on: not yet checked there). */
+  cri: true,
   cniConfDir: '/etc/cni/net.d',
   cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni'],
   bridge: 'berth0',
@@ -343,7 +345,7 @@ export function mergeOptions(
   file: ConfigFileValues,
   configFile: string,
   /** A rootless daemon's own places (rootless.ts), in the user's home and XDG_RUNTIME_DIR. */
-  base: { host: string; dataRoot: string; execRoot: string } = DEFAULTS,
+  base: { host: string; dataRoot: string; execRoot: string; registryHostsDir: string; criSocket: string; cri: boolean } = DEFAULTS,
 ): DaemonOptions {
   const execRoot = flags.execRoot ?? file['exec-root'] ?? base.execRoot;
   const debug = flags.debug ?? file.debug ?? false;
@@ -364,7 +366,7 @@ export function mergeOptions(
     network: networkOptions(flags, file),
     insecureRegistries: flags.insecureRegistries ?? file['insecure-registries'] ?? [],
     registryMirrors: flags.registryMirrors ?? file['registry-mirrors'] ?? [],
-    registryHostsDir: flags.registryHostsDir ?? file['registry-hosts-dir'] ?? DEFAULTS.registryHostsDir,
+    registryHostsDir: flags.registryHostsDir ?? file['registry-hosts-dir'] ?? base.registryHostsDir,
     // As dockerd: the flags' log options replace the file's, they are not merged with them.
     logOpts: daemonLogOpts(flags.logOpts ?? file['log-opts'] ?? {}),
     ...storageBudget(flags.storageBudget, file['storage-budget']),
@@ -373,7 +375,7 @@ export function mergeOptions(
       maxBytes: parseKeepRemovedSize(flags.keepRemovedSize ?? file['keep-removed-size'] ?? KEEP_REMOVED_SIZE_DEFAULT),
     },
     ...uiOptions(flags.ui ?? file.ui, flags.uiInsecure ?? file['ui-insecure'] ?? false, flags.tls),
-    cri: criOptions(flags.cri ?? file.cri ?? true, flags.criSocket ?? file['cri-socket'] ?? DEFAULTS.criSocket, flags.cniConfDir ?? file['cni-conf-dir'] ?? DEFAULTS.cniConfDir, flags.cniBinDirs ?? file['cni-bin-dirs'] ?? [...DEFAULTS.cniBinDirs]),
+    cri: criOptions(flags.cri ?? file.cri ?? base.cri, flags.criSocket ?? file['cri-socket'] ?? base.criSocket, flags.cniConfDir ?? file['cni-conf-dir'] ?? DEFAULTS.cniConfDir, flags.cniBinDirs ?? file['cni-bin-dirs'] ?? [...DEFAULTS.cniBinDirs]),
   };
 }
 

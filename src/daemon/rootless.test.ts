@@ -10,12 +10,15 @@ import { undelegatedSupport } from '../engine/containers/limits/host-limits.js';
 import type { CgroupSupport } from '../drivers/cgroups/cgroup-support.js';
 
 describe('rootless places', () => {
-  it('puts data in the home and the socket and runtime state in XDG_RUNTIME_DIR', () => {
+  it('puts data and config in the home and the sockets and runtime state in XDG_RUNTIME_DIR; the CRI waits for --cri', () => {
     assert.deepEqual(rootlessDefaults({ home: '/home/ann', runtimeDir: '/run/user/1000' }), {
       host: 'unix:///run/user/1000/berth/berth.sock',
       dataRoot: '/home/ann/.local/share/berth',
       execRoot: '/run/user/1000/berth',
       configFile: '/home/ann/.config/berth/daemon.json',
+      registryHostsDir: '/home/ann/.config/berth/certs.d',
+      criSocket: '/run/user/1000/berth/cri.sock',
+      cri: false,
     });
   });
 

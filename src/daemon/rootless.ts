@@ -34,13 +34,25 @@ export interface RootlessInfo {
 }
 
 /** The defaults a rootless berthd uses instead of /var/lib/berth, /run/berth and /etc/berth. */
-export function rootlessDefaults(info: Pick<RootlessInfo, 'home' | 'runtimeDir'>): { host: string; dataRoot: string; execRoot: string; configFile: string } {
+export function rootlessDefaults(info: Pick<RootlessInfo, 'home' | 'runtimeDir'>): {
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  configFile: string;
+  registryHostsDir: string;
+  criSocket: string;
+  cri: boolean;
+} {
   const execRoot = join(info.runtimeDir, 'berth');
   return {
     host: `unix://${join(execRoot, 'berth.sock')}`,
     dataRoot: join(info.home, '.local/share/berth'),
     execRoot,
     configFile: join(info.home, '.config/berth/daemon.json'),
+    registryHostsDir: join(info.home, '.config/berth/certs.d'),
+    criSocket: join(execRoot, 'cri.sock'),
+    // Kubernetes on a rootless Berth is not checked yet: its CRI waits for --cri.
+    cri: false,
   };
 }
 
