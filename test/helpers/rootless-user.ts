@@ -58,10 +58,14 @@ export class RootlessUser {
     return run(DOCKER, ['-H', `unix://${this.socket}`, ...args], { timeoutMs: 120_000 });
   }
 
-  /** Starts berthd as the user and waits for its socket. */
-  async launch(): Promise<void> {
+  /**
+   * Starts berthd as the user and waits for its socket. In `netns` (a namespace the test made),
+   * that namespace is the user's "host": its ports and its sysctls are what berthd meets.
+   */
+  async launch(netns?: string): Promise<void> {
     this.log = '';
-    const l = spawn('setpriv', [...this.env(), BERTHD_BIN], { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+    const argv = ['setpriv', ...this.env(), BERTHD_BIN];
+    const l = netns ? spawn('nsenter', [`--net=${netns}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' }) : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
     this.launcher = l;
     l.stdout?.on('data', (b: Buffer) => (this.log += b.toString()));
     l.stderr?.on('data', (b: Buffer) => (this.log += b.toString()));
