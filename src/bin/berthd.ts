@@ -31,18 +31,17 @@ async function main(): Promise<void> {
     process.exit(125);
   }
   const log = createLogger(opts.logLevel);
-  let daemon;
-  try {
-    if (rootless) await prepareRootlessNamespaces(opts.execRoot, rootless);
-    // The dashboard's files (npm run build): dist/ui beside dist/src/bin, bundled or not.
-    daemon = await startDaemon(opts, log, { uiAssets: join(import.meta.dirname, '../../ui') });
-  } catch (err) {
-    log.fatal({ err }, 'berthd failed to start');
-    process.stderr.write(`berthd: failed to start: ${errorMessage(err)}\n`);
-    process.exit(1);
-  }
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
   let stopping = false;
+  let pending: string | undefined;
   const shutdown = (signal: string): void => {
+    // The API answers before startDaemon returns (the CRI and the dashboard come after it): a
+    // signal in between waits for the start to end, then stops what started, instead of Node's
+    // default death that would leave the socket, pidfile and lock behind.
+    if (!daemon) {
+      pending ??= signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -52,8 +51,18 @@ async function main(): Promise<void> {
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  if (rootless) watchLauncher(() => shutdown('launcher gone'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    if (rootless) await prepareRootlessNamespaces(opts.execRoot, rootless);
+    // The dashboard's files (npm run build): dist/ui beside dist/src/bin, bundled or not.
+    daemon = await startDaemon(opts, log, { uiAssets: join(import.meta.dirname, '../../ui') });
+  } catch (err) {
+    log.fatal({ err }, 'berthd failed to start');
+    process.stderr.write(`berthd: failed to start: ${errorMessage(err)}\n`);
+    process.exit(1);
+  }
+  if (rootless) watchLauncher(() => shutdown('launcher gone'));
+  if (pending) shutdown(pending);
   process.on('SIGHUP', () => {
     void readConfigFile(opts.configFile, false).then(
       (file) => {
