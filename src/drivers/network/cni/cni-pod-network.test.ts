@@ -69,14 +69,16 @@ describe('CniPodNetwork with stand-in plugins', () => {
     const adds = c.map((x) => `${x.cmd} ${x.type} ${x.ifName}`);
     assert.deepEqual(adds.filter((a) => !a.includes('loopback')), ['ADD first eth0', 'ADD second eth0']);
     assert.deepEqual(adds.filter((a) => a.includes('loopback')), ['ADD loopback lo']);
-    assert.equal(c[0]!.conf.name, 'cni-loopback');
-    assert.equal(c[0]!.conf.cniVersion, '0.3.1');
+    // The call log's order between the two lists is the race's: each call is found by its plugin.
+    const by = (type: string): (typeof c)[number] => c.find((x) => x.type === type) as (typeof c)[number];
+    assert.equal(by('loopback').conf.name, 'cni-loopback');
+    assert.equal(by('loopback').conf.cniVersion, '0.3.1');
     assert.ok(c.every((x) => x.netns === pod.netns && x.args === 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=sandbox1;K8S_POD_UID=u1'));
-    assert.equal(c[1]!.path, `${join(root, 'nobin')}:${join(root, 'bin')}`);
-    assert.equal(c[1]!.conf.prevResult, undefined);
-    assert.equal(c[1]!.conf.runtimeConfig, undefined, 'first asks for no capability');
-    assert.deepEqual((c[2]!.conf.prevResult as { ips: unknown }).ips, [{ address: '10.9.0.5/24', interface: 0 }]);
-    assert.deepEqual(c[2]!.conf.runtimeConfig, { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], dns: { servers: ['10.96.0.10'], searches: [], options: [] } });
+    assert.equal(by('first').path, `${join(root, 'nobin')}:${join(root, 'bin')}`);
+    assert.equal(by('first').conf.prevResult, undefined);
+    assert.equal(by('first').conf.runtimeConfig, undefined, 'first asks for no capability');
+    assert.deepEqual((by('second').conf.prevResult as { ips: unknown }).ips, [{ address: '10.9.0.5/24', interface: 0 }]);
+    assert.deepEqual(by('second').conf.runtimeConfig, { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], dns: { servers: ['10.96.0.10'], searches: [], options: [] } });
     assert.deepEqual((await readdir(join(state, 'results'))).sort(), ['cni-loopback-sandbox1-lo', 'podnet-sandbox1-eth0']);
   });
 
