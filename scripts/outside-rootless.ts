@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { RootlessUser } from '../test/helpers/rootless-user.js';
-import { BERTH_BIN, NODE, REPO_ROOT, run } from '../test/helpers/test-daemon.js';
+import { NODE, REPO_ROOT } from '../test/helpers/test-daemon.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -18,10 +18,7 @@ const u = new RootlessUser();
 let failed = 0;
 try {
   await u.create();
-  await u.launch();
-  const host = `unix://${u.socket}`;
-  const boot = await run(BERTH_BIN, ['image', 'bootstrap', 'busybox'], { env: { ...process.env, BERTH_HOST: host }, timeoutMs: 300_000 });
-  if (boot.code !== 0) throw new Error(`bootstrap busybox: ${boot.stderr}`);
+  const host = await u.launchWithBusybox();
   for (const file of files) {
     const r = spawnSync(NODE, ['--test', '--test-concurrency=1', file], { env: { ...process.env, BERTH_OUTSIDE_TARGET_HOST: host }, stdio: 'inherit', cwd: REPO_ROOT });
     if (r.status !== 0) failed++;

@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BERTH_BIN, DOCKER, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
+import { DOCKER, run, TestDaemon, type RunResult } from '../helpers/test-daemon.js';
 import { RootlessUser } from '../helpers/rootless-user.js';
 import { unmountUnder } from '../helpers/mounts.js';
 import { removeCgroupParent } from '../helpers/cgroups.js';
@@ -190,10 +190,7 @@ async function startRootless(): Promise<Target> {
   const u = new RootlessUser();
   try {
     await u.create();
-    await u.launch();
-    const host = `unix://${u.socket}`;
-    const boot = await run(BERTH_BIN, ['image', 'bootstrap', 'busybox'], { env: { ...process.env, BERTH_HOST: host }, timeoutMs: 300_000 });
-    if (boot.code !== 0) throw new Error(`bootstrap busybox: ${boot.stderr}`);
+    await u.launchWithBusybox();
   } catch (err) {
     await u.cleanup();
     throw err;

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BERTHD_BIN, DOCKER, run, type RunResult } from './test-daemon.js';
+import { BERTH_BIN, BERTHD_BIN, DOCKER, run, type RunResult } from './test-daemon.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -75,6 +75,15 @@ export class RootlessUser {
       await sleep(100);
     }
     throw new Error(`rootless berthd did not come up:\n${this.log}`);
+  }
+
+  /** launch(), then a busybox image bootstrapped into the user's daemon by root's CLI; the daemon's host URL. */
+  async launchWithBusybox(netns?: string): Promise<string> {
+    await this.launch(netns);
+    const host = `unix://${this.socket}`;
+    const boot = await run(BERTH_BIN, ['image', 'bootstrap', 'busybox'], { env: { ...process.env, BERTH_HOST: host }, timeoutMs: 300_000 });
+    if (boot.code !== 0) throw new Error(`bootstrap busybox: ${boot.stderr}`);
+    return host;
   }
 
   /** PIDs of every process running as the user (read from /proc, never matched by name). */
