@@ -11,6 +11,10 @@
  *   (src/drivers/host/rooted-fs.ts): openat2's RESOLVE_IN_ROOT resolves a path inside a directory
  *   fd as if it were `/`, so no symlink an archive or a container plants can lead out of it. They
  *   are synchronous: each is one short metadata syscall on a local filesystem.
+ * - ioctl(SIOCOUTQ) on a Unix socket: how many bytes written to it its peer has not read yet. A
+ *   hijacked attach or exec must not send output until the client has read the 101 answer:
+ *   Python's http.client reads the answer through a buffer that swallows whatever came with it,
+ *   and docker-py then reads the raw socket past that buffer (docker-py#2466), losing the output.
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -23,6 +27,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -285,6 +291,26 @@ static void set_int(napi_env env, napi_value obj, const char *name, int64_t v) {
   napi_set_named_property(env, obj, name, n);
 }
 
+/* unreadSent(fd): bytes sent on the socket that its peer has not read (SIOCOUTQ). */
+static napi_value js_unread_sent(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unreadSent(fd)");
+    return NULL;
+  }
+  int queued = 0;
+  if (ioctl(fd, SIOCOUTQ, &queued) < 0) {
+    throw_errno(env, errno, "ioctl");
+    return NULL;
+  }
+  napi_value r;
+  napi_create_int32(env, queued, &r);
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "trim", NAPI_AUTO_LENGTH, js_trim, NULL, &fn);
@@ -299,6 +325,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "mknod", fn);
   napi_create_function(env, "setxattr", NAPI_AUTO_LENGTH, js_setxattr, NULL, &fn);
   napi_set_named_property(env, exports, "setxattr", fn);
+  napi_create_function(env, "unreadSent", NAPI_AUTO_LENGTH, js_unread_sent, NULL, &fn);
+  napi_set_named_property(env, exports, "unreadSent", fn);
   napi_value c;
   napi_create_object(env, &c);
   set_int(env, c, "O_PATH", O_PATH);

@@ -89,7 +89,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       onDetach: () => containers.detached(record.Id),
     };
     ctx.socket.pause();
-    writeUpgrade(ctx.socket, opts.tty, ctx.apiVersion);
+    await writeUpgrade(ctx.socket, opts.tty, ctx.apiVersion);
     if (queryBool(ctx.query, 'logs')) await attachLogs(ctx.socket, record, opts);
     if (!open) {
       ctx.socket.end();

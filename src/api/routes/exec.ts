@@ -87,8 +87,10 @@ export function execRoutes(execs: ExecService): Route[] {
         const streams = execStreams(e, body);
         // As docker does, only an unknown exec is refused before the upgrade; a start that fails
         // is reported in the stream (stdout) and through the exec's exit code.
-        writeUpgrade(ctx.socket, streams.rawOutput === true, ctx.apiVersion);
-        const monitor = await startOrEnd(execs, id, { detach: body.Detach === true, consoleSize: startConsoleSize(body, ctx.apiVersion) }, streams.rawOutput === true, (b) => ctx.socket.end(b));
+        // The process starts while the client reads the answer; its output waits in the monitor's socket.
+        const upgraded = writeUpgrade(ctx.socket, streams.rawOutput === true, ctx.apiVersion);
+        const monitor = await startOrEnd(execs, id, { detach: body.Detach === true, consoleSize: startConsoleSize(body, ctx.apiVersion) }, streams.rawOutput === true, (b) => void upgraded.then(() => ctx.socket.end(b)));
+        await upgraded;
         if (monitor) await splice(ctx.socket, monitor, { ...streams, stdinOnce: true, head: ctx.head, detachKeys: e.detachKeys, onDetach: () => execs.detached(id), beforeEnd: () => execs.settled(id) });
       },
     },

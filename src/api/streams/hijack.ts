@@ -1,12 +1,21 @@
 import type { Duplex, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from '../../core/detach-keys.js';
+import { peerCaughtUp } from '../../engine/system/client-sockets.js';
 import { Demuxer, frame } from './multiplex.js';
 
-/** The answer the docker CLI insists on for attach and exec start, written by hand on the socket. */
-export function writeUpgrade(socket: Duplex, tty: boolean, apiVersion: number): void {
+/** How long a stream's first bytes wait for the client to read the 101 answer. */
+const UPGRADE_READ_WAIT_MS = 1000;
+
+/**
+ * The answer the docker CLI insists on for attach and exec start, written by hand on the socket.
+ * Resolves when the stream may begin: once the client has read the answer (or a second passed),
+ * for docker-py loses any output that arrives together with it (engine/system/client-sockets.ts).
+ */
+export async function writeUpgrade(socket: Duplex, tty: boolean, apiVersion: number): Promise<void> {
   const type = tty || apiVersion < 1.42 ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+  await peerCaughtUp(socket, UPGRADE_READ_WAIT_MS);
 }
 
 /** What the monitor sends and what the client gets. */

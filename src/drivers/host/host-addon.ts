@@ -1,6 +1,6 @@
 /**
  * Berth's N-API addon (native/berth-host): mount(2), umount2(2), malloc_trim(3), openat2(2),
- * mknod(2) and (l)setxattr(2), which Node does not offer. Loaded on first use; node-gyp builds it beside the monitor.
+ * mknod(2), (l)setxattr(2) and ioctl(SIOCOUTQ), which Node does not offer. Loaded on first use; node-gyp builds it beside the monitor.
  */
 import { createRequire } from 'node:module';
 import { SystemError } from '../../core/errors.js';
@@ -18,6 +18,8 @@ export interface HostAddon {
   mknod(path: string, mode: number, major: number, minor: number): void;
   /** lsetxattr(2), or setxattr(2) when `follow` (for /proc/self/fd/N paths). */
   setxattr(path: string, name: string, value: Buffer, follow: boolean): void;
+  /** ioctl(fd, SIOCOUTQ): bytes sent on the socket that its peer has not read yet (Unix sockets). */
+  unreadSent(fd: number): number;
   readonly constants: {
     readonly O_PATH: number;
     readonly O_DIRECTORY: number;

@@ -235,6 +235,36 @@ describe('attach and exec streams as dockerd', () => {
     both.socket.destroy();
   });
 
+  test("a client slow to read the 101 answer gets it alone, the output after it (docker-py reads the head through a buffer it then bypasses)", async () => {
+    const exited = await create({ Cmd: ['echo', 'hello'] });
+    await d.client.noContent({ method: 'POST', path: `/containers/${exited}/start` });
+    await d.client.json({ method: 'POST', path: `/containers/${exited}/wait` });
+    const execId = await execCreate(sleeper, { Cmd: ['echo', 'from-exec'], AttachStdout: true });
+    const cases = [
+      { path: `/containers/${exited}/attach?logs=1&stream=0&stdout=1`, body: undefined, want: 'hello\n' },
+      { path: `/exec/${execId}/start`, body: { Detach: false, Tty: false }, want: 'from-exec\n' },
+    ];
+    for (const c of cases) {
+      // Nothing is read from the socket until the daemon has had 300 ms to send all it would.
+      const socket = connect({ path: d.socket });
+      socket.pause();
+      const text = c.body === undefined ? '' : JSON.stringify(c.body);
+      socket.write(`POST ${c.path} HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${text}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const first = await new Promise<Buffer>((resolve) => {
+        socket.once('data', (b: Buffer) => {
+          socket.pause();
+          resolve(b);
+        });
+        socket.resume();
+      });
+      const head = first.toString('latin1');
+      assert.match(head, /^HTTP\/1\.1 101 UPGRADED\r\n/, c.path);
+      assert.ok(head.endsWith('\r\n\r\n'), `${c.path}: the first read holds only the answer, got ${JSON.stringify(head)}`);
+      assert.deepEqual(frames(await readToEnd(socket, Buffer.alloc(0))), [[1, c.want]], c.path);
+    }
+  });
+
   test('stdin ended before the container starts (run -i </dev/null): its stdin is closed and all output arrives', async () => {
     const id = await create({ Cmd: ['sh', '-c', 'cat; echo done'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
     const h = await request('POST', `/containers/${id}/attach?stdin=1&stdout=1&stderr=1&stream=1`, undefined, true);
