@@ -77,16 +77,19 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
       dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
       ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
     });
+  mark('etc');
   // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
   await replaceInitLayerDirs(rootfs);
   await ensureInitLayerFiles(rootfs);
   await ensureWorkingDir(rootfs, record.Config.WorkingDir);
   if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
+  mark('rootfs');
   const [user, joined, devices] = await Promise.all([
     resolveUser(rootfs, record.Config.User, (hc.GroupAdd as string[] | null | undefined) ?? []),
     sharedNamespaces(record, (ref) => d.registry.find(ref), d.execRoot),
     hostSpecParts(hc),
   ]);
+  mark('user');
   const input = { ...specInputFor(record, rootfs, user, etc, d.host, net.netns, joined), hostDevices: devices };
   if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
   let spec = buildRuntimeSpec(input);
@@ -95,7 +98,9 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
     if (!sandbox) throw new ConflictError(`the pod sandbox ${record.Pod.SandboxId} of container ${record.Id} is not running: start the pod again (crictl runp) before its containers`);
     spec = sandbox.join(spec);
   }
+  mark('spec');
   spec.mounts = await resolveMountDestinations(spec.mounts, rootfs);
+  mark('destinations');
   await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
   mark('bundle');
 }
