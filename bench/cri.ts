@@ -26,6 +26,9 @@ function must(r: RunResult, what: string): string {
   return r.stdout.trim();
 }
 
+/** The least one crictl call costs (`crictl version`), over both engines. */
+let crictlFloor = Infinity;
+
 /** Pod + container to running, ROUNDS times; each pod is removed after its round (not timed). */
 async function measure(endpoint: string, dir: string): Promise<number> {
   const crictl = (args: string[]): Promise<RunResult> => run(CRICTL_BIN, ['--runtime-endpoint', endpoint, '--image-endpoint', endpoint, ...args], { timeoutMs: 120_000 });
@@ -63,6 +66,7 @@ async function measure(endpoint: string, dir: string): Promise<number> {
     floor.push((performance.now() - t) / 1000);
   }
   process.stdout.write(`${endpoint}: crictl version ${median(floor).toFixed(3)} s (each call's floor), ${Object.entries(steps).map(([k, v]) => `${k} ${median(v).toFixed(3)} s`).join(', ')}\n`);
+  crictlFloor = Math.min(crictlFloor, median(floor));
   return median(times);
 }
 
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-cri-'));
   const registry = await standInRegistry();
   const rows: Array<[string, number]> = [];
+  let cniMs: number | undefined;
   try {
     const lab = async (name: string): Promise<string> => {
       const netns = join(dir, name);
@@ -85,6 +90,9 @@ async function main(): Promise<void> {
     const b = await startBerth(registry.host, berthNs);
     try {
       rows.push(['berthd', await measure(b.endpoint, join(dir, 'berth-work'))]);
+      // The CNI chain by itself, in the same lab namespace: the network's share of any runtime's runp.
+      const floor = await run('nsenter', [`--net=${berthNs}`, process.execPath, join(import.meta.dirname, 'cni-floor.js'), join(dir, 'cni-floor'), String(ROUNDS)], { timeoutMs: 120_000 });
+      cniMs = (JSON.parse(must(floor, 'the CNI chain alone')) as { addMs: number }).addMs;
     } finally {
       await b.stop();
       await run('umount', ['-l', berthNs]);
@@ -107,6 +115,12 @@ async function main(): Promise<void> {
   for (const [engine, value] of rows) recordResult({ bench: 'cri', metric, engine, value, unit: 's' });
   const base = rows.find(([e]) => e.startsWith('containerd'))?.[1];
   for (const [engine, value] of rows) process.stdout.write(`${engine.padEnd(24)} ${value.toFixed(3)} s${base ? `  (${(value / base).toFixed(2)}× containerd)` : ''}\n`);
+  if (cniMs !== undefined && Number.isFinite(crictlFloor)) {
+    // What any runtime pays here before its own work: three crictl calls and the pod's CNI ADD.
+    const floor = 3 * crictlFloor + cniMs / 1000;
+    recordResult({ bench: 'cri', metric: 'floor: 3 crictl calls + the CNI chain ADD', engine: 'any runtime', value: floor, unit: 's' });
+    process.stdout.write(`${'floor (any runtime)'.padEnd(24)} ${floor.toFixed(3)} s  = 3 × crictl ${crictlFloor.toFixed(3)} s + CNI chain ADD ${(cniMs / 1000).toFixed(3)} s${base ? `  (${(floor / base).toFixed(2)}× containerd)` : ''}\n`);
+  }
 }
 
 await main();
