@@ -34,8 +34,10 @@ const common = {
 
 // Chunk names carry a hash: the last build's chunks go, or they would pile up.
 await rm(join(bin, 'berthd-chunks'), { recursive: true, force: true });
+await rm(join(bin, 'berth-chunks'), { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: [join(bin, 'berth.js')], outfile: join(bin, 'berth.bundle.mjs') }),
+  // Each command group in a chunk of its own: a command loads its group alone (src/cli/command-groups.ts).
+  build({ ...common, entryPoints: { 'berth.bundle': join(bin, 'berth.js') }, outdir: bin, outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'berth-chunks/[name]-[hash]' }),
   build({
     ...common,
     entryPoints: { 'berthd.bundle': join(bin, 'berthd.js') },

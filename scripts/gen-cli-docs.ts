@@ -32,8 +32,8 @@ function section(cmd: Command, path: string, out: string[]): void {
   for (const sub of [...cmd.commands].sort((a, b) => a.name().localeCompare(b.name()))) section(sub, `${path} ${sub.name()}`.trim(), out);
 }
 
-export function generateCliDocs(): string {
-  const program = buildProgram(new CliContext(() => undefined), {});
+export async function generateCliDocs(): Promise<string> {
+  const program = await buildProgram(new CliContext(() => undefined), {});
   const out = [
     '# berth CLI reference',
     '',
@@ -57,6 +57,6 @@ export function generateCliDocs(): string {
 }
 
 if (process.argv[1] && import.meta.filename === resolve(process.argv[1])) {
-  await writeFile(CLI_DOC, generateCliDocs());
+  await writeFile(CLI_DOC, await generateCliDocs());
   process.stdout.write(`wrote ${CLI_DOC}\n`);
 }

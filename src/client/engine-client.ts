@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { http } from '../core/node-builtins.js';
+import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 
 /** The newest API version this client speaks (it uses the daemon's when that is older). */
@@ -94,7 +95,10 @@ export class EngineClient {
     } else if (spec.stream) {
       headers['Content-Type'] ??= 'application/x-tar';
     }
-    const options: RequestOptions = { socketPath: this.socketPath, method: spec.method, path: prefix + spec.path + buildQuery(spec.query), headers };
+    // A connection of its own, not the global agent's: the agent works out a TLS server name
+    // for every request, and telling that `localhost` is no IPv6 address compiles node's IPv6
+    // pattern, 3 ms of every CLI command; a Unix socket costs next to nothing to connect.
+    const options: RequestOptions = { createConnection: () => connect(this.socketPath), method: spec.method, path: prefix + spec.path + buildQuery(spec.query), headers };
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request(options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {

@@ -52,7 +52,7 @@ function commands(cmd: Command, path: string[] = []): Array<{ path: string[]; cm
   return cmd.commands.flatMap((sub) => [{ path: [...path, sub.name()], cmd: sub }, ...commands(sub, [...path, sub.name()])]);
 }
 
-const program = buildProgram(new CliContext(() => undefined), {});
+const program = await buildProgram(new CliContext(() => undefined), {});
 
 for (const { path, cmd } of commands(program)) {
   const name = path.join(' ');
