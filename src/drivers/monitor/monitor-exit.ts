@@ -1,12 +1,16 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, SystemError } from '../../core/errors.js';
-import { isMonitorAlive } from './monitor-liveness.js';
+import { isMonitorPid, readMonitorPid } from './monitor-liveness.js';
 import { DEFAULT_EXIT_FILE, parseMonitorExit, type MonitorExit } from './monitor-protocol.js';
 
-/** How often waitExit looks again when no fs.watch event arrives (lost events, other mounts). */
-const POLL_MS = 500;
+/**
+ * How often waitExit looks again when no fs.watch event arrives (lost events, other mounts, a
+ * monitor killed before it could record anything). Every running container has a watcher: with
+ * 1,000 of them, each look must cost next to nothing (two syscalls while the container runs).
+ */
+const POLL_MS = 1000;
 
 /** The recorded exit, or undefined while the process runs (the file is written atomically). */
 export async function readExit(stateDir: string, exitFile = DEFAULT_EXIT_FILE): Promise<MonitorExit | undefined> {
@@ -42,10 +46,16 @@ export async function waitExit(stateDir: string, exitFile = DEFAULT_EXIT_FILE, s
       fn();
     };
     const onAbort = (): void => settle(() => reject(signal?.reason));
+    const exitPath = join(stateDir, exitFile);
+    // monitor.pid never changes while its monitor runs: read once.
+    let pid: number | undefined;
     const lookOnce = async (): Promise<void> => {
-      const exit = await readExit(stateDir, exitFile);
-      if (exit) return settle(() => resolve(exit));
-      if (await isMonitorAlive(stateDir)) return;
+      if (existsSync(exitPath)) {
+        const exit = await readExit(stateDir, exitFile);
+        if (exit) return settle(() => resolve(exit));
+      }
+      pid ??= await readMonitorPid(stateDir);
+      if (pid !== undefined && isMonitorPid(pid)) return;
       // The monitor writes the exit file before it removes monitor.pid: look once more.
       const late = await readExit(stateDir, exitFile);
       if (late) return settle(() => resolve(late));

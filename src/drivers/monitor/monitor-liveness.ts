@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../core/errors.js';
@@ -33,10 +34,28 @@ export async function isMonitorAlive(stateDir: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ESRCH') return false;
     throw err;
   }
-  // "pid (comm) state ppid …": comm may itself hold spaces or parentheses.
-  const open = stat.indexOf('(');
+  return monitorStat(stat);
+}
+
+/**
+ * Whether `pid` is a running monitor, read synchronously: /proc is made in memory by the kernel,
+ * so this costs microseconds, where the promise API costs thread-pool round trips. Every running
+ * container's exit watcher asks this once a second.
+ */
+export function isMonitorPid(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return monitorStat(stat);
+}
+
+/** "pid (comm) state ppid …": comm may itself hold spaces or parentheses. */
+function monitorStat(stat: string): boolean {
   const close = stat.lastIndexOf(')');
-  const comm = stat.slice(open + 1, close);
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
   const state = stat.slice(close + 2, close + 3);
   return comm === MONITOR_COMM && state !== 'Z' && state !== 'X';
 }

@@ -1,6 +1,6 @@
-import { cpus, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import type { CgroupDriver } from '../../drivers/cgroups/cgroup-driver.js';
-import { readPseudoFile, systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
+import { onlineCpuCount, readPseudoFile, systemCpuUsageNs, type BlkioEntry, type CgroupSample } from '../../drivers/cgroups/cgroup-stats.js';
 import type { ContainerRecord } from './container-types.js';
 import { isoTime } from '../../core/utc-time.js';
 import { assertCan } from './container-state.js';
@@ -61,7 +61,7 @@ export async function containerStats(r: ContainerRecord, driver: CgroupDriver, c
     systemCpuUsageNs(),
     r.HostConfig.NetworkMode === 'host' ? Promise.resolve(undefined) : networkStats(r.State.Pid),
   ]);
-  const online = cpus().length;
+  const online = onlineCpuCount();
   const read = isoTime();
   // An unlimited cgroup has no limit of its own; docker shows the host's memory instead.
   const limit = sample.memoryLimit > 0 && sample.memoryLimit < totalmem() ? sample.memoryLimit : totalmem();

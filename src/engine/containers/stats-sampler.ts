@@ -5,7 +5,7 @@
  * keeps the last 15 minutes of compact points (`StatsPoint`) while it is watched and for 15
  * minutes after, so a page opened again draws its plots at once.
  */
-import { cpus } from 'node:os';
+import { onlineCpuCount } from '../../drivers/cgroups/cgroup-stats.js';
 import type { StatsSample } from './container-stats.js';
 
 /** One sample as the dashboard plots it: rates per second, memory as docker's CLI counts it. */
@@ -63,7 +63,7 @@ function netTotals(json: Record<string, unknown>): { rx: number; tx: number } {
 }
 
 /** The compact point of `cur`, with rates and CPU % against `prev` (zero without one). */
-export function statsPoint(cur: StatsSample, prev: StatsSample | undefined, onlineCpus = cpus().length): StatsPoint {
+export function statsPoint(cur: StatsSample, prev: StatsSample | undefined, onlineCpus = onlineCpuCount()): StatsPoint {
   const s = cur.sample;
   const t = Date.parse(cur.read);
   const inactive = s.memoryStats.total_inactive_file ?? s.memoryStats.inactive_file ?? 0;
