@@ -36,3 +36,32 @@ export class IdleTrimmer {
     this.cancel = undefined;
   }
 }
+
+/**
+ * Runs `work` once after `quietMs` without activity, when there was activity since its last run:
+ * what is worth doing once a burst is over, not after every request.
+ */
+export class QuietRunner {
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly work: () => void,
+    private readonly quietMs: number,
+  ) {}
+
+  busy(): void {
+    this.dirty = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  idle(): void {
+    if (!this.dirty || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dirty = false;
+      this.work();
+    }, this.quietMs).unref();
+  }
+}

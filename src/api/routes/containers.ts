@@ -235,13 +235,22 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async (ctx) => {
         const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
         if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
+        // A client gone before the exit (`docker run -d` exits, leaving its wait) frees its wait.
+        const gone = new AbortController();
+        ctx.res.once('close', () => gone.abort());
         // Throws at once for an unknown container, while a 404 can still be sent.
-        const waiting = containers.wait(id(ctx), condition);
+        const waiting = containers.wait(id(ctx), condition, gone.signal);
         const record = containers.get(id(ctx));
         // The docker CLI blocks on the headers of this call before it starts the container.
         ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
         ctx.res.flushHeaders();
-        const code = await waiting;
+        let code: number;
+        try {
+          code = await waiting;
+        } catch (err) {
+          if (gone.signal.aborted) return;
+          throw err;
+        }
         // OOMKilled is Berth's addition (clients ignore unknown fields): `run --rm` can say why
         // the container died although it is removed by the time the answer arrives.
         ctx.res.end(JSON.stringify({ StatusCode: code, ...(record.State.OOMKilled && !record.State.Running ? { OOMKilled: true } : {}) }) + '\n');

@@ -49,6 +49,7 @@ import type { RemovedBy } from './removed-record.js';
 import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
 import { assertCan } from './container-state.js';
+import { runLimited } from '../../core/run-limited.js';
 
 /** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
 export class RemoveRunningError extends ConflictError {
@@ -101,6 +102,9 @@ export interface PodCreateOptions {
 }
 
 /** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
+/** How many containers a daemon start adopts at once. */
+const RESTORE_CONCURRENCY = 32;
+
 export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
@@ -157,6 +161,7 @@ export class ContainerService {
       await this.d.snapshotter.removeRootfs(orphan).catch(() => undefined);
       await rm(join(this.d.dataRoot, 'containers', orphan), { recursive: true, force: true });
     }
+    const adopt: ContainerRecord[] = [];
     for (const r of this.d.registry.all()) {
       if (r.State.Status === 'removing') {
         // A removal a crash interrupted is finished, never shown as a container with half a rootfs.
@@ -168,8 +173,11 @@ export class ContainerService {
         publishContainerEvent(this.d.events, r, 'destroy');
         continue;
       }
-      await this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed'));
+      adopt.push(r);
     }
+    // Each container is adopted on its own (its monitor, exit file and ports): side by side, a
+    // thousand are back in well under a second instead of one thread-pool round trip after another.
+    await runLimited(adopt, RESTORE_CONCURRENCY, (r) => this.lifecycle.restore(r).catch((err: unknown) => this.d.log.error({ err, id: r.Id }, 'restoring container failed')));
     // Namespaces, veths, leases and rules a crash left behind go; running containers keep theirs.
     await this.d.endpoints.reconcile(this.d.registry.all()).catch((err: unknown) => this.d.log.error({ err }, 'reconciling networking failed'));
   }
@@ -483,10 +491,28 @@ export class ContainerService {
    * async on purpose: an unknown container throws NotFound right away, so the API can still
    * answer 404 before it sends the early headers the docker CLI waits for.
    */
-  wait(ref: string, condition: WaitCondition): Promise<number> {
+  /**
+   * Resolves with the exit code when the condition is met. With `signal`, the caller may give
+   * up (its client went away): the wait is forgotten and the promise rejects with the reason.
+   * The docker CLI's `run -d` leaves one such wait behind per container.
+   */
+  wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<number> {
     const r = this.get(ref);
     if (condition === 'not-running' && !r.State.Running) return Promise.resolve(r.State.ExitCode);
-    return this.notifier.add(r.Id, condition);
+    if (!signal) return this.notifier.add(r.Id, condition);
+    const w = this.notifier.watch(r.Id, condition);
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = (): void => {
+        w.cancel();
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void w.done.then((code) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(code);
+      });
+    });
   }
 
   /**

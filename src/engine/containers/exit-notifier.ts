@@ -1,14 +1,13 @@
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 interface Waiter {
-  id: string;
   condition: WaitCondition;
   resolve: (code: number) => void;
 }
 
-/** Callers of `wait` parked until their container exits or is removed. */
+/** Callers of `wait` parked until their container exits or is removed, by container. */
 export class ExitNotifier {
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Map<string, Set<Waiter>>();
 
   add(id: string, condition: WaitCondition): Promise<number> {
     return this.watch(id, condition).done;
@@ -18,14 +17,21 @@ export class ExitNotifier {
   watch(id: string, condition: WaitCondition): { done: Promise<number>; cancel(): void } {
     let waiter: Waiter | undefined;
     const done = new Promise<number>((resolve) => {
-      waiter = { id, condition, resolve };
-      this.waiters.push(waiter);
+      waiter = { condition, resolve };
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      set.add(waiter);
     });
-    return { done, cancel: () => void (this.waiters = this.waiters.filter((w) => w !== waiter)) };
+    return { done, cancel: () => this.drop(id, (w) => w === waiter) };
   }
 
   cancel(id: string, resolve: (code: number) => void): void {
-    this.waiters = this.waiters.filter((w) => !(w.id === id && w.resolve === resolve));
+    this.drop(id, (w) => w.resolve === resolve);
+  }
+
+  /** How many callers wait on `id` (tests: a client that went away leaves none behind). */
+  count(id: string): number {
+    return this.waiters.get(id)?.size ?? 0;
   }
 
   /** The container stopped: everyone but `removed` waiters learns its exit code. */
@@ -38,12 +44,21 @@ export class ExitNotifier {
     this.release(id, code, () => true);
   }
 
+  private drop(id: string, match: (w: Waiter) => boolean): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of set) if (match(w)) set.delete(w);
+    if (set.size === 0) this.waiters.delete(id);
+  }
+
   private release(id: string, code: number, match: (w: Waiter) => boolean): void {
-    const keep: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (w.id === id && match(w)) w.resolve(code);
-      else keep.push(w);
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (!match(w)) continue;
+      set.delete(w);
+      w.resolve(code);
     }
-    this.waiters = keep;
+    if (set.size === 0) this.waiters.delete(id);
   }
 }

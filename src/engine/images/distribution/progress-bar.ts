@@ -37,20 +37,4 @@ export class LayerProgress {
   }
 }
 
-/** Runs `jobs` with at most `limit` at a time (docker's max-concurrent-downloads/uploads). */
-export async function runLimited<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failures.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await job(item);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures[0];
-}
+export { runLimited } from '../../../core/run-limited.js';
