@@ -31,7 +31,13 @@ export interface ExpectedBlob {
  * is fsynced, checked against the expected digest and size, then renamed into place: a blob
  * whose digest does not match is refused and never becomes visible. Reads verify too.
  */
+/** How long a blob this process hashed as it wrote it counts as verified (freshlyWritten). */
+const FRESH_MS = 10 * 60_000;
+const FRESH_MAX = 4096;
+
 export class ContentStore {
+  /** Blobs this process hashed as it wrote them, and when: an image's layers, unpacked right after. */
+  private readonly fresh = new Map<Digest, number>();
   private readonly blobDir: string;
   private readonly ingestDir: string;
   private readonly partialDir: string;
@@ -224,6 +230,18 @@ export class ContentStore {
   private async commitIngest(tmp: string, digest: Digest): Promise<void> {
     await rename(tmp, this.blobPath(digest));
     await fsyncDir(this.blobDir);
+    if (this.fresh.size >= FRESH_MAX) this.fresh.clear();
+    this.fresh.set(digest, Date.now());
+  }
+
+  /**
+   * Whether this process wrote the blob lately, hashing every byte on the way in: a reader that
+   * would hash it again (a layer unpacked right after its pull or load) may read it raw. A blob
+   * that was already there when written again does not count: its file was not the one hashed.
+   */
+  freshlyWritten(digest: Digest): boolean {
+    const at = this.fresh.get(digest);
+    return at !== undefined && Date.now() - at < FRESH_MS;
   }
 
   private async openBlob(digest: Digest) {
