@@ -101,10 +101,10 @@ export interface PodCreateOptions {
   logPath: string;
 }
 
-/** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
 /** How many containers a daemon start adopts at once. */
 const RESTORE_CONCURRENCY = 32;
 
+/** The container service: what `docker create/start/stop/rm/ps/inspect/wait…` do. */
 export class ContainerService {
   readonly notifier = new ExitNotifier();
   readonly attachHub = new AttachHub();
