@@ -209,18 +209,21 @@ export class ContainerLifecycle {
         Error: error || oom.explanation,
         FinishedAt: finishedAt,
       };
+      // Journaled before the exit is saved: a kill -9 between the two finds the container still
+      // running at the next start, whose monitor's exit.json announces the death again (at least
+      // once, never lost); saved first, a container could be exited with no die on record.
+      for (const m of record.Mounts ?? []) {
+        if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: 'local' } });
+      }
+      if (record.State.OOMKilled) publishContainerEvent(this.d.events, record, 'oom');
+      const ran = Math.max(0, Math.round((Date.parse(finishedAt) - Date.parse(record.State.StartedAt)) / 1000));
+      publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
+      if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop', user?.reason ? { reason: user.reason } : {});
       // An --rm container's next record is "removing", written at once by its removal: the
       // exit needs no fsync of its own (a crash between them ends the same way at the next
       // start: the monitor's exit.json is read again and the container removed).
       if (restart || !record.HostConfig.AutoRemove) await this.d.registry.save(record);
     });
-    for (const m of record.Mounts ?? []) {
-      if (m.Type === 'volume' && m.Name) this.d.events?.({ type: 'volume', action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: 'local' } });
-    }
-    if (record.State.OOMKilled) publishContainerEvent(this.d.events, record, 'oom');
-    const ran = Math.max(0, Math.round((Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt)) / 1000));
-    publishContainerEvent(this.d.events, record, 'die', { exitCode: String(exitCode), execDuration: String(ran) });
-    if (cause.user?.action === 'stop') publishContainerEvent(this.d.events, record, 'stop', user?.reason ? { reason: user.reason } : {});
     this.d.onExited?.(record);
     mark('recorded');
     this.d.notifier.exited(id, exitCode);
