@@ -4,7 +4,6 @@ import type { UpdateRequest } from '../../engine/containers/limits/container-upd
 import { InvalidParameterError } from '../../core/errors.js';
 import { queryBool, readJsonBody, sendJson } from '../http-context.js';
 import type { Route } from '../route.js';
-import { refusePodContainer } from './pod-guard.js';
 
 /**
  * A one-shot answer (stream=0) takes two samples so the client can compute CPU %; docker
@@ -65,7 +64,6 @@ export function containerLimitRoutes(containers: ContainerService): Route[] {
       handler: async ({ req, res, params }) => {
         const body = await readJsonBody<UpdateRequest>(req);
         if (!body) throw new InvalidParameterError('update config cannot be empty');
-        refusePodContainer(containers, params.id ?? '', 'update', 'update');
         sendJson(res, 200, await containers.update(params.id ?? '', body));
       },
     },

@@ -17,7 +17,6 @@ import { goFieldCase } from '../go-json.js';
 import { SUPPORTED_CONFIG_KEYS, SUPPORTED_HOST_KEYS, type CreateRequest } from '../../engine/containers/create-request.js';
 import { containerLimitRoutes } from './container-limits.js';
 import { logQuery } from './log-query.js';
-import { refusePodContainer } from './pod-guard.js';
 
 const id = (ctx: { params: Record<string, string> }): string => ctx.params.id ?? '';
 
@@ -142,7 +141,6 @@ export function containerRoutes(containers: ContainerService): Route[] {
     await splice(ws, monitor, opts);
   };
 
-  const guard = (ctx: { params: Record<string, string> }, action: string, crictl: string): void => refusePodContainer(containers, id(ctx), action, crictl);
 
   return [
     {
@@ -168,12 +166,11 @@ export function containerRoutes(containers: ContainerService): Route[] {
       },
     },
     { method: 'GET', path: '/containers/:id/json', handler: async (ctx) => sendJson(ctx.res, 200, await containers.queries.inspect(id(ctx), queryBool(ctx.query, 'size'), idAliasesAt(ctx.apiVersion))) },
-    { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (guard(ctx, 'start', 'start'), await containers.start(id(ctx)), sendNoContent(ctx.res)) },
+    { method: 'POST', path: '/containers/:id/start', handler: async (ctx) => (await containers.start(id(ctx)), sendNoContent(ctx.res)) },
     {
       method: 'POST',
       path: '/containers/:id/stop',
       handler: async (ctx) => {
-        guard(ctx, 'stop', 'stop');
         const t = queryInt(ctx.query, 't');
         const signal = stopSignalParam(ctx);
         await containers.stop(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
@@ -184,16 +181,15 @@ export function containerRoutes(containers: ContainerService): Route[] {
       method: 'POST',
       path: '/containers/:id/restart',
       handler: async (ctx) => {
-        guard(ctx, 'restart', 'stop');
         const t = queryInt(ctx.query, 't');
         const signal = stopSignalParam(ctx);
         await containers.restart(id(ctx), { ...(t !== undefined ? { timeout: t } : {}), ...(signal ? { signal } : {}) });
         sendNoContent(ctx.res);
       },
     },
-    { method: 'POST', path: '/containers/:id/kill', handler: async (ctx) => (guard(ctx, 'stop', 'stop'), await containers.kill(id(ctx), ctx.query.get('signal') || undefined), sendNoContent(ctx.res)) },
-    { method: 'POST', path: '/containers/:id/pause', handler: async (ctx) => (guard(ctx, 'stop', 'stop'), await containers.pause(id(ctx), true), sendNoContent(ctx.res)) },
-    { method: 'POST', path: '/containers/:id/unpause', handler: async (ctx) => (guard(ctx, 'start', 'start'), await containers.pause(id(ctx), false), sendNoContent(ctx.res)) },
+    { method: 'POST', path: '/containers/:id/kill', handler: async (ctx) => (await containers.kill(id(ctx), ctx.query.get('signal') || undefined), sendNoContent(ctx.res)) },
+    { method: 'POST', path: '/containers/:id/pause', handler: async (ctx) => (await containers.pause(id(ctx), true), sendNoContent(ctx.res)) },
+    { method: 'POST', path: '/containers/:id/unpause', handler: async (ctx) => (await containers.pause(id(ctx), false), sendNoContent(ctx.res)) },
     {
       method: 'DELETE',
       path: '/containers/:id',
@@ -224,7 +220,6 @@ export function containerRoutes(containers: ContainerService): Route[] {
       handler: async (ctx) => {
         const name = ctx.query.get('name');
         if (!name) throw new InvalidParameterError('Neither old nor new names may be empty');
-        guard(ctx, 'name', 'inspect');
         await containers.rename(id(ctx), name);
         sendNoContent(ctx.res);
       },

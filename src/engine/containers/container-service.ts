@@ -95,6 +95,11 @@ export interface ContainerServiceDeps {
 }
 
 /** What the CRI adds to a create: the pod the container belongs to and its log file. */
+/** Who asks for a change: `pod` is the CRI (the kubelet), the one caller that may change a pod's containers. */
+export interface Caller {
+  pod?: boolean;
+}
+
 export interface PodCreateOptions {
   membership: PodMembership;
   /** The kubelet's log path (absolute), written in the CRI format; none when empty. */
@@ -280,8 +285,23 @@ export class ContainerService {
     });
   }
 
-  async start(ref: string): Promise<void> {
+  /**
+   * A Kubernetes pod's containers are the kubelet's: the Docker API shows them (ps, inspect, logs,
+   * stats, top, exec for debugging) but does not change them, or the kubelet's view and the
+   * container would part ways (a stopped container the kubelet thinks running, a renamed one it
+   * cannot find). Only a caller that says `pod` (the CRI) changes them. One guard, here, so that
+   * no path to these actions (routes, prune, the dashboard) can forget it.
+   */
+  private refusePod(r: ContainerRecord, by: Caller, action: string, crictl: string): void {
+    if (!r.Pod || by.pod === true) return;
+    throw new ConflictError(
+      `container ${r.Name.slice(1)} belongs to Kubernetes pod sandbox ${r.Pod.SandboxId.slice(0, 12)} and is read-only through the Docker API: ${action} it through the CRI (the kubelet, or crictl ${crictl} ${r.Id.slice(0, 12)})`,
+    );
+  }
+
+  async start(ref: string, by: Caller = {}): Promise<void> {
     const r = this.get(ref);
+    this.refusePod(r, by, 'start', 'start');
     await this.afterHealthAction(r.Id);
     try {
       await this.prepareVolumes(r);
@@ -298,14 +318,16 @@ export class ContainerService {
     }
   }
 
-  async stop(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+  async stop(ref: string, opts: { timeout?: number; signal?: string } & Caller): Promise<void> {
     const r = this.get(ref);
+    this.refusePod(r, opts, 'stop', 'stop');
     await this.afterHealthAction(r.Id);
     await this.lifecycle.stop(r, opts);
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const r = this.get(ref);
+    this.refusePod(r, {}, 'restart', 'stop');
     await this.afterHealthAction(r.Id);
     if (r.State.Running) await this.lifecycle.stop(r, opts);
     await this.prepareVolumes(r);
@@ -364,6 +386,8 @@ export class ContainerService {
    */
   async kill(ref: string, signal: string | undefined, reason?: string): Promise<void> {
     const r = this.get(ref);
+    // A kill with a reason is the engine's own (health-on-failure), never the Docker API's.
+    if (!reason) this.refusePod(r, {}, 'stop', 'stop');
     if (!reason) await this.afterHealthAction(r.Id);
     const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
     const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
@@ -376,17 +400,15 @@ export class ContainerService {
     }
   }
 
-  async pause(ref: string, paused: boolean): Promise<void> {
+  async pause(ref: string, paused: boolean, by: Caller = {}): Promise<void> {
     const r = this.get(ref);
+    this.refusePod(r, by, paused ? 'stop' : 'start', paused ? 'stop' : 'start');
     await this.d.registry.exclusive(r.Id, () => this.lifecycle.pause(r, paused));
   }
 
-  /** `pod`: the CRI removes one of a pod's containers; through the Docker API they are the kubelet's, not removable. */
-  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy; pod?: boolean }): Promise<void> {
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; by?: RemovedBy } & Caller): Promise<void> {
     const r = this.get(ref);
-    if (r.Pod && opts.pod !== true) {
-      throw new ConflictError(`container ${r.Name.slice(1)} belongs to Kubernetes pod sandbox ${r.Pod.SandboxId.slice(0, 12)}: remove it through the CRI (the kubelet, or crictl rm ${r.Id.slice(0, 12)})`);
-    }
+    this.refusePod(r, opts, 'remove', 'rm');
     if (r.State.Restarting && opts.force) await this.lifecycle.restarts.forget(r);
     if (r.State.Running) {
       if (!opts.force) {
@@ -470,6 +492,7 @@ export class ContainerService {
 
   async rename(ref: string, newName: string): Promise<void> {
     const r = this.get(ref);
+    this.refusePod(r, {}, 'name', 'inspect');
     const name = validateName(newName);
     if (name === r.Name) throw new ConflictError(`Renaming a container with the same name as its current name`);
     this.d.registry.reserveName(name, r.Id);
@@ -555,8 +578,9 @@ export class ContainerService {
   }
 
   /** `docker update`: new limits, written into the running container's cgroup, and the restart policy. */
-  async update(ref: string, req: UpdateRequest): Promise<{ Warnings: string[] }> {
+  async update(ref: string, req: UpdateRequest, by: Caller = {}): Promise<{ Warnings: string[] }> {
     const r = this.get(ref);
+    this.refusePod(r, by, 'update', 'update');
     if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new InvalidParameterError('update config must be a JSON object');
     const { RestartPolicy: restart, ...resources } = req;
     // The docker CLI always sends a RestartPolicy; an empty name leaves the policy as it is.

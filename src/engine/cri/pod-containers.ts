@@ -204,14 +204,14 @@ export class PodContainers {
   async start(ref: string): Promise<void> {
     const r = this.get(ref);
     if (r.State.Status !== 'created') throw new ConflictError(`container ${r.Id} is ${r.State.Status}: only a created container can start (the CRI starts each container once)`);
-    await this.d.containers.start(r.Id);
+    await this.d.containers.start(r.Id, { pod: true });
   }
 
   /** SIGTERM, SIGKILL after `timeout` seconds; a stopped container is no error (the CRI says so). */
   async stop(ref: string, timeout: number): Promise<void> {
     const r = this.get(ref);
     if (!r.State.Running) return;
-    await this.d.containers.stop(r.Id, { timeout }).catch((err: unknown) => {
+    await this.d.containers.stop(r.Id, { timeout, pod: true }).catch((err: unknown) => {
       if (!(err instanceof NotModifiedError)) throw err;
     });
   }
@@ -259,7 +259,7 @@ export class PodContainers {
 
   async update(ref: string, res: LinuxContainerResources | null | undefined): Promise<void> {
     const r = this.get(ref);
-    await this.d.containers.update(r.Id, resourceFields(res) as never);
+    await this.d.containers.update(r.Id, resourceFields(res) as never, { pod: true });
   }
 
   /** Runs a command to its end; past `timeoutSeconds` (0: none) it is killed and DEADLINE_EXCEEDED answered. */

@@ -143,12 +143,13 @@ export class ContainerChanges {
       // An exited container has nothing to pause or resume: only a running one is worth a warning.
       if (r.State.Running) this.d.log.warn({ err, id }, `commit: ${what} failed`);
     };
+    // A commit's short pause changes nothing the kubelet sees: a pod's containers may be committed too.
     return {
       pause: async () => {
-        await this.d.containers.pause(id, true).then(() => (paused = true), warn('pause'));
+        await this.d.containers.pause(id, true, { pod: true }).then(() => (paused = true), warn('pause'));
       },
       unpause: async () => {
-        if (paused && r.State.Paused) await this.d.containers.pause(id, false).catch(warn('unpause'));
+        if (paused && r.State.Paused) await this.d.containers.pause(id, false, { pod: true }).catch(warn('unpause'));
       },
     };
   }
