@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountSyscall, umountSyscall, unmountIfMounted } from '../../../src/drivers/mounts/mount-syscalls.js';
+import { isMountPoint } from '../../../src/drivers/snapshotter/mountinfo.js';
 import { probeOverlay } from '../../../src/drivers/snapshotter/overlay-mount.js';
 import { mountsUnder, unmountUnder } from '../../helpers/mounts.js';
 
@@ -56,5 +57,24 @@ test("overlay mounts where the root's path holds ',' or ':', which mount(2)'s op
       assert.equal(await probeOverlay(join(dir, name, 'probe')), null, name);
     }
     assert.deepEqual(await mountsUnder(dir), []);
+  });
+});
+
+test('isMountPoint: a filesystem mounted there (also through a symlink); not a plain, missing or parent dir', async () => {
+  await withDir(async (dir) => {
+    const target = join(dir, 'm');
+    await mkdir(target);
+    assert.equal(await isMountPoint(target), false, 'a plain dir');
+    assert.equal(await isMountPoint(join(dir, 'missing')), false, 'a missing path');
+    await mountSyscall('tmpfs', target, 'tmpfs', 0, 'size=1m');
+    await mkdir(join(target, 'inside'));
+    await symlink(target, join(dir, 'link'));
+    assert.equal(await isMountPoint(target), true, 'a tmpfs');
+    assert.equal(await isMountPoint(join(dir, 'link')), true, 'through a symlink');
+    assert.equal(await isMountPoint(join(target, 'inside')), false, 'a dir inside the mount');
+    assert.equal(await isMountPoint(dir), false, 'the dir holding the mount');
+    assert.equal(await isMountPoint('/'), true);
+    await umountSyscall(target);
+    assert.equal(await isMountPoint(target), false, 'after the unmount');
   });
 });
