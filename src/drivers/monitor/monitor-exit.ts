@@ -1,5 +1,4 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, SystemError } from '../../core/errors.js';
 import { isMonitorPid, readMonitorPid } from './monitor-liveness.js';
@@ -12,11 +11,14 @@ import { DEFAULT_EXIT_FILE, parseMonitorExit, type MonitorExit } from './monitor
  */
 const POLL_MS = 1000;
 
-/** The recorded exit, or undefined while the process runs (the file is written atomically). */
+/**
+ * The recorded exit, or undefined while the process runs (the file is written atomically). A
+ * few bytes in the exec root: read synchronously (see readMonitorPid).
+ */
 export async function readExit(stateDir: string, exitFile = DEFAULT_EXIT_FILE): Promise<MonitorExit | undefined> {
   let text: string;
   try {
-    text = await readFile(join(stateDir, exitFile), 'utf8');
+    text = readFileSync(join(stateDir, exitFile), 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;

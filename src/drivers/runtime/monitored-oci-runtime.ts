@@ -5,6 +5,7 @@
  * stdio and reaps the process, so containers outlive the daemon; everything else is one runtime
  * call. Nothing outside this directory needs to know that the monitor exists.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDerivedFile } from '../../core/atomic-write.js';
@@ -189,9 +190,10 @@ export class MonitoredOciRuntime implements ContainerRuntime, ProcessOwner, Sand
   }
 }
 
+/** A few bytes in the exec root: read synchronously (see readMonitorPid). */
 async function readPid(path: string): Promise<number | undefined> {
   try {
-    const pid = Number((await readFile(path, 'utf8')).trim());
+    const pid = Number(readFileSync(path, 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;

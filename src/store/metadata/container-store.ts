@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
@@ -32,13 +33,26 @@ export class ContainerStore<T extends { Id: string }> {
     }
   }
 
-  /** Every record; a directory without one is a create that a crash interrupted. */
+  private getSync(id: string): T | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'container.json'), 'utf8')) as T;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Every record; a directory without one is a create that a crash interrupted. Read
+   * synchronously: this runs once, at daemon start before the API serves, where a thousand
+   * records one promise after another took a sixth of the start.
+   */
   async list(): Promise<{ records: T[]; orphans: string[] }> {
     const records: T[] = [];
     const orphans: string[] = [];
-    for (const name of await readdir(this.root)) {
+    for (const name of readdirSync(this.root)) {
       if (!/^[a-f0-9]{64}$/.test(name)) continue;
-      const r = await this.get(name);
+      const r = this.getSync(name);
       if (r) records.push(r);
       else orphans.push(name);
     }
