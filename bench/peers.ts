@@ -5,13 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { run, type RunResult } from '../test/helpers/test-daemon.js';
 import { unmountUnder } from '../test/helpers/mounts.js';
+import { removeCgroupParent } from '../test/helpers/cgroups.js';
 
 export interface Peer {
   name: string;
@@ -27,14 +28,14 @@ export interface Peer {
  * A private dockerd when /usr/sbin/dockerd exists: no iptables and no bridge, or with `bridge`
  * (made by the caller) as its default bridge, published ports then going through docker-proxy.
  */
-export async function startDockerd(root: string, opts: { bridge?: string } = {}): Promise<Peer | undefined> {
+export async function startDockerd(root: string, opts: { bridge?: string; args?: string[] } = {}): Promise<Peer | undefined> {
   if (!existsSync('/usr/sbin/dockerd')) return undefined;
   const dir = join(root, 'dockerd');
   await mkdir(dir, { recursive: true });
   const sock = join(dir, 'docker.sock');
   const child: ChildProcess = spawn('/usr/sbin/dockerd', [
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', `unix://${sock}`, '--pidfile', join(dir, 'docker.pid'),
-    '--iptables=false', '--ip-forward=false', '--ip-masq=false', `--bridge=${opts.bridge ?? 'none'}`,
+    '--iptables=false', '--ip-forward=false', '--ip-masq=false', `--bridge=${opts.bridge ?? 'none'}`, ...(opts.args ?? []),
   ], { stdio: 'ignore' });
   const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'cli') };
   const cli = (args: string[]): Promise<RunResult> => run('/usr/local/bin/docker', args, { env, timeoutMs: 600_000 });
@@ -57,6 +58,27 @@ export async function startDockerd(root: string, opts: { bridge?: string } = {})
   }
   child.kill('SIGKILL');
   return undefined;
+}
+
+/**
+ * The end of a private dockerd that may no longer answer (dockerd 20.10 can hang under a thousand
+ * concurrent removals): every process started with its root in its command line (dockerd, its
+ * containerd, the shims) is killed, then every process in its containers' cgroups under
+ * `cgroupParent` (the `--cgroup-parent` it was started with), and its mounts go.
+ */
+export async function reapDockerd(root: string, cgroupParent: string): Promise<void> {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(root)) continue;
+    try {
+      process.kill(Number(name), 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  await removeCgroupParent(cgroupParent);
+  await unmountUnder(root);
 }
 
 /**

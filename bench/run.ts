@@ -6,6 +6,7 @@
  *   npm run bench                         run, print, and record in docs/benchmarks.md
  *   npm run bench -- --install-peers      first apt-get install docker.io and podman when missing
  *   npm run bench -- --no-record          print only
+ *   npm run bench -- --scale              also bench/scale.ts (10, 100, 1,000 containers; ~10 min)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -66,7 +67,9 @@ async function main(): Promise<void> {
   // Benches that record no rows (they print their own comparison) go into the report as printed.
   const printed: string[] = [];
   try {
-    for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !['run.js', 'peers.js', 'results.js', 'process-cpu.js'].includes(f)).sort()) {
+    // The scale bench makes 1,110 containers per engine (about ten minutes): only when asked.
+    const skip = ['run.js', 'peers.js', 'results.js', 'process-cpu.js', ...(args.has('--scale') ? [] : ['scale.js'])];
+    for (const file of readdirSync(here).filter((f) => f.endsWith('.js') && !skip.includes(f)).sort()) {
       process.stdout.write(`\n== ${file}\n`);
       const before = (await readFile(resultsFile, 'utf8')).length;
       const r = spawnSync(process.execPath, [join(here, file)], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BENCH_RESULTS: resultsFile } });
