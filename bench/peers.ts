@@ -61,8 +61,8 @@ export async function startDockerd(root: string, opts: { bridge?: string; args?:
 }
 
 /**
- * The end of a private dockerd that may no longer answer (dockerd 20.10 can hang under a thousand
- * concurrent removals): every process started with its root in its command line (dockerd, its
+ * The end of a private dockerd that may no longer answer (dockerd 20.10 stopped answering
+ * during `rm -f` with a thousand containers): every process started with its root in its command line (dockerd, its
  * containerd, the shims) is killed, then every process in its containers' cgroups under
  * `cgroupParent` (the `--cgroup-parent` it was started with), and its mounts go.
  */

@@ -141,7 +141,6 @@ export function containerRoutes(containers: ContainerService): Route[] {
     await splice(ws, monitor, opts);
   };
 
-
   return [
     {
       method: 'GET',

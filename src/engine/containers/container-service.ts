@@ -94,12 +94,12 @@ export interface ContainerServiceDeps {
   sandboxes?: PodSandboxes;
 }
 
-/** What the CRI adds to a create: the pod the container belongs to and its log file. */
 /** Who asks for a change: `pod` is the CRI (the kubelet), the one caller that may change a pod's containers. */
 export interface Caller {
   pod?: boolean;
 }
 
+/** What the CRI adds to a create: the pod the container belongs to and its log file. */
 export interface PodCreateOptions {
   membership: PodMembership;
   /** The kubelet's log path (absolute), written in the CRI format; none when empty. */
@@ -387,8 +387,10 @@ export class ContainerService {
   async kill(ref: string, signal: string | undefined, reason?: string): Promise<void> {
     const r = this.get(ref);
     // A kill with a reason is the engine's own (health-on-failure), never the Docker API's.
-    if (!reason) this.refusePod(r, {}, 'stop', 'stop');
-    if (!reason) await this.afterHealthAction(r.Id);
+    if (!reason) {
+      this.refusePod(r, {}, 'stop', 'stop');
+      await this.afterHealthAction(r.Id);
+    }
     const waits = r.State.Running && !r.State.Restarting && parseSignal(signal ?? 'KILL') === 'KILL';
     const stopped = waits ? this.notifier.watch(r.Id, 'not-running') : undefined;
     try {
