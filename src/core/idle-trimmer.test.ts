@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { IdleTrimmer } from './idle-trimmer.js';
+import { HeapCompactor, IdleTrimmer } from './idle-trimmer.js';
 
 /** A trimmer on a clock the test moves, with its timers mocked. */
 function rig(t: TestContext, start: number): { trimmer: IdleTrimmer; runs: () => number; advance: (ms: number) => void } {
@@ -49,4 +49,41 @@ test('new work cancels a run that waits; the next idle asks again', async (t) =>
   trimmer.idle();
   await tick();
   assert.equal(runs(), 2);
+});
+
+test('HeapCompactor: only after growth; at most once a gap, then once the gap is over; busy cancels the wait', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let clock = 0;
+  let heap = 10;
+  let runs = 0;
+  const c = new HeapCompactor(() => {
+    runs++;
+    heap = 12; // what the compaction leaves
+  }, () => heap, 16, 60_000, () => clock);
+  const advance = (ms: number): void => {
+    clock += ms;
+    t.mock.timers.tick(ms);
+  };
+  c.maybeCompact();
+  assert.equal(runs, 0, 'a heap of 10 has not grown by 16');
+  heap = 40;
+  c.maybeCompact();
+  assert.equal(runs, 1, 'grown by 30 since nothing was compacted');
+  heap = 20;
+  c.maybeCompact();
+  assert.equal(runs, 1, 'grown by 8 since the last: not worth one');
+  heap = 50;
+  advance(10_000);
+  c.maybeCompact();
+  assert.equal(runs, 1, 'within the gap: waits');
+  advance(50_000);
+  assert.equal(runs, 2, 'once the gap is over');
+  heap = 60;
+  advance(1_000);
+  c.maybeCompact();
+  c.busy();
+  advance(60_000);
+  assert.equal(runs, 2, 'work came back: the waiting run is off');
+  c.maybeCompact();
+  assert.equal(runs, 3, 'the next quiet time, past the gap');
 });

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { atomicWriteFile } from '../core/atomic-write.js';
 import { lazy } from '../core/lazy.js';
-import { IdleTrimmer, QuietRunner } from '../core/idle-trimmer.js';
+import { HeapCompactor, IdleTrimmer, QuietRunner } from '../core/idle-trimmer.js';
 import { hostAddon } from '../drivers/host/host-addon.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
@@ -62,38 +62,23 @@ const COMPACT_GAP_MS = 60_000;
  * What berthd does when its API goes quiet:
  * - glibc keeps what a burst of streaming freed (megabytes, pinned by a few live allocations
  *   between freed buffers): it goes back once the API is idle (drivers/host/host-addon.ts).
- * - V8 keeps the heap a burst grew to: starting 1,000 containers left berthd at 145-170 MiB,
- *   where a daemon started with the same 1,000 running holds 80. A collection 5 s after the
- *   last request gives it back (bin/berthd passes --expose-gc; without it, nothing runs). It is
- *   V8's "last resort" flavour, which compacts and releases the pages a plain full collection
- *   keeps (1,000 running: 153 MiB after a plain one, 80 after this). It costs about 0.6 s of CPU
- *   at that size, so it runs only when the heap grew by a burst's worth since the last one, and
- *   at most once a minute: a client polling `ps` every few seconds does not pay it each time.
+ * - V8 keeps the heap a burst grew to: starting 1,000 containers left berthd at 145-170 MiB
+ *   after a plain full collection, where a daemon started with the same 1,000 running holds 80.
+ *   5 s after the last request, V8's last-resort collection gives it back (HeapCompactor; bin/berthd
+ *   passes --expose-gc; without it, nothing runs): 83 MiB.
  */
 function apiQuietWork(): { busy(): void; idle(): void } {
-  const gc = (globalThis as { gc?: (opts?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void }).gc;
-  let compactedAt = Number.NEGATIVE_INFINITY;
-  let heapAfter = 0;
-  // A burst within a minute of the last compaction gets its own once the minute is over, if still quiet.
-  let later: NodeJS.Timeout | undefined;
-  const compact = (): void => {
-    later = undefined;
-    if (!gc || getHeapStatistics().total_heap_size - heapAfter < COMPACT_AFTER_GROWTH) return;
-    const wait = compactedAt + COMPACT_GAP_MS - performance.now();
-    if (wait > 0) {
-      later = setTimeout(compact, wait).unref();
-      return;
-    }
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    hostAddon().trim();
-    compactedAt = performance.now();
-    heapAfter = getHeapStatistics().total_heap_size;
-  };
-  const parts = [new IdleTrimmer(() => hostAddon().trim(), 100), new QuietRunner(compact, 5000)];
+  const gc = (globalThis as { gc?: (opts: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void }).gc;
+  const compactor = gc
+    ? new HeapCompactor(() => {
+        gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+        hostAddon().trim();
+      }, () => getHeapStatistics().total_heap_size, COMPACT_AFTER_GROWTH, COMPACT_GAP_MS)
+    : undefined;
+  const parts = [new IdleTrimmer(() => hostAddon().trim(), 100), ...(compactor ? [new QuietRunner(() => compactor.maybeCompact(), 5000)] : [])];
   return {
     busy: () => {
-      clearTimeout(later);
-      later = undefined;
+      compactor?.busy();
       parts.forEach((p) => p.busy());
     },
     idle: () => parts.forEach((p) => p.idle()),
