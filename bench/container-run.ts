@@ -13,6 +13,7 @@ import { busyboxRootfsTar } from '../src/cli/bootstrap/busybox-rootfs.js';
 import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { mountToHideOnCreate } from '../src/drivers/runtime/runtime-catalog.js';
 import { podmanPeer, startDockerd, type Peer } from './peers.js';
+import { rssKiB } from './process-cpu.js';
 import { recordNote, recordResult } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -28,11 +29,6 @@ async function timed(fn: () => Promise<RunResult>): Promise<number> {
   const r = await fn();
   if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
   return (performance.now() - t0) / 1000;
-}
-
-async function rssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
 interface Row {

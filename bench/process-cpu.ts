@@ -1,4 +1,4 @@
-/** Helpers of the benches that measure daemon CPU: a process tree's CPU time, and many idle containers. */
+/** Helpers of the benches that measure daemon CPU and memory: a process tree's CPU time, a process's RSS, and many idle containers. */
 import { readdir, readFile } from 'node:fs/promises';
 import type { RunResult } from '../test/helpers/test-daemon.js';
 
@@ -25,6 +25,12 @@ export async function treeCpuSeconds(pid: number): Promise<number> {
     }
   }
   return total / USER_HZ;
+}
+
+/** A process's resident memory in KiB (0 once it is gone). */
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
 export async function startMany(cli: (a: string[]) => Promise<RunResult>, image: string, n: number): Promise<string[]> {

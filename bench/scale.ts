@@ -22,6 +22,7 @@ import { EngineClient, readAll, type RequestSpec } from '../src/client/engine-cl
 import { runLimited } from '../src/core/run-limited.js';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { importBusybox, reapDockerd, startDockerd } from './peers.js';
+import { rssKiB } from './process-cpu.js';
 import { recordNote, recordResult } from './results.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0);
@@ -48,11 +49,6 @@ interface Figures {
   supervisorMiB: number;
   restart?: number;
   rmAll: number;
-}
-
-async function rssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
 /** The processes whose parent is `pid` and whose command is `comm`. */

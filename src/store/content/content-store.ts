@@ -26,15 +26,15 @@ export interface ExpectedBlob {
   lease?: (digest: Digest) => void;
 }
 
+/** How long a blob this process hashed as it wrote it counts as verified (freshlyWritten). */
+const FRESH_MS = 10 * 60_000;
+const FRESH_MAX = 4096;
+
 /**
  * Blobs by sha256 digest under `<root>/blobs/sha256/<hex>`. A write goes to `<root>/ingest`,
  * is fsynced, checked against the expected digest and size, then renamed into place: a blob
  * whose digest does not match is refused and never becomes visible. Reads verify too.
  */
-/** How long a blob this process hashed as it wrote it counts as verified (freshlyWritten). */
-const FRESH_MS = 10 * 60_000;
-const FRESH_MAX = 4096;
-
 export class ContentStore {
   /** Blobs this process hashed as it wrote them, and when: an image's layers, unpacked right after. */
   private readonly fresh = new Map<Digest, number>();

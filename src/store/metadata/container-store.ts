@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
@@ -25,14 +25,10 @@ export class ContainerStore<T extends { Id: string }> {
   }
 
   async get(id: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(join(this.dir(id), 'container.json'), 'utf8')) as T;
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      throw err;
-    }
+    return this.getSync(id);
   }
 
+  /** A record of a few kilobytes: read synchronously, as the thousand of a daemon start are. */
   private getSync(id: string): T | undefined {
     try {
       return JSON.parse(readFileSync(join(this.dir(id), 'container.json'), 'utf8')) as T;
