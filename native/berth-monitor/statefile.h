@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Crash-safe replace: temp file, fsync, rename, fsync of the directory. */
+/* Atomic replace (temp file, rename): whole for readers and across process kills; not fsynced (see statefile.c). */
 int state_write_atomic(int dirfd, const char *name, const char *data, size_t len);
 /* Reads a pid file (decimal, optional trailing whitespace). */
 int state_read_pid(int dirfd, const char *name, pid_t *pid);

@@ -42,6 +42,17 @@ export async function atomicWriteJson(path: string, value: unknown, mode = 0o644
   await atomicWriteFile(path, JSON.stringify(value, null, 2) + '\n', mode);
 }
 
+/** Writes `data` to `path` and fsyncs it: for a file nothing reads until a later rename or record names it. */
+export async function writeSynced(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const fh = await open(path, 'w', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Makes a rename or unlink in `dir` durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

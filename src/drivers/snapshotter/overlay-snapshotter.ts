@@ -1,11 +1,11 @@
 import { opaqueXattr } from '../fs-tree/read-xattrs.js';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError, SystemError, errnoCode, errorMessage } from '../../core/errors.js';
-import { atomicWriteFile } from '../../core/atomic-write.js';
+import { atomicWriteFile, fsyncDir } from '../../core/atomic-write.js';
 import { runCommand } from '../../core/run-command.js';
 import { applyLayerTar, type WhiteoutHandler } from './apply-layer-tar.js';
 import { asBerthError } from './host-error.js';
@@ -125,8 +125,17 @@ export class OverlaySnapshotter implements Snapshotter {
     const chain = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
     const build = await this.scratch.create();
     try {
-      for (const sub of ['upper', 'work', 'merged']) await mkdirMode(join(build, sub), 0o755);
-      await atomicWriteFile(join(build, 'lower'), chain.join('\n'));
+      await Promise.all(['upper', 'work', 'merged'].map((sub) => mkdirMode(join(build, sub), 0o755)));
+      // Nothing reads the scratch directory: `lower` needs no rename of its own. Its content and
+      // the directory's entries are fsynced side by side (the waits overlap), before the one
+      // rename into place.
+      const lower = await open(join(build, 'lower'), 'w', 0o644);
+      try {
+        await lower.writeFile(chain.join('\n'));
+        await Promise.all([lower.sync(), fsyncDir(build)]);
+      } finally {
+        await lower.close();
+      }
       await renameIntoPlace(build, this.containerDir(id), `rootfs "${id}"`);
     } catch (err) {
       await this.scratch.discard(build);

@@ -174,18 +174,21 @@ export class ContainerLifecycle {
     this.userStops.delete(id);
     const exitCode = cause.exitCode;
     const logs = await lastLogLines(record.LogPath);
+    mark('logs');
     let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
+      mark('exclusive');
       const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
       this.handles.delete(id);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
       const { driver } = this.d.host.limits;
       const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
       const [oom, peak] = await Promise.all([oomVerdict(driver, cgroup, record, exitCode), driver.memoryPeak(cgroup).catch(() => 0)]);
+      mark('read');
       await Promise.all([
-        runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')),
-        this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')),
-        this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')),
+        runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')).then(() => mark('runtimeDeleted')),
+        this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')).then(() => mark('unmounted')),
+        this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')).then(() => mark('detached')),
         releaseShm(this.d.execRoot, id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmounting /dev/shm failed')),
       ]);
       mark('tornDown');

@@ -50,6 +50,7 @@ import { healthOnFailure } from '../../core/health-on-failure.js';
 import { isoTime } from '../../core/utc-time.js';
 import { assertCan } from './container-state.js';
 import { runLimited } from '../../core/run-limited.js';
+import { settleAll } from '../../core/settle-all.js';
 
 /** `rm` of a running container without force; the API words it as dockerd of the client's version does. */
 export class RemoveRunningError extends ConflictError {
@@ -430,12 +431,18 @@ export class ContainerService {
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
       await this.d.registry.save(r);
       mark('marked');
-      await this.keepRecord(r, opts.by ?? 'user');
-      mark('kept');
-      await Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]);
-      mark('files');
-      await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
-      await this.d.endpoints.release(r);
+      // The kept record, the files and the addresses do not depend on each other (the record
+      // reads the log, which goes with the record last): side by side, their fsyncs share the
+      // disk's waits. A crash among them is finished at the next start, which does what is left.
+      await settleAll([
+        this.keepRecord(r, opts.by ?? 'user').then(() => mark('kept')),
+        Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]).then(() => mark('files')),
+        (async () => {
+          await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
+          await this.d.endpoints.release(r);
+          mark('released');
+        })(),
+      ]);
       if (opts.volumes) {
         // Anonymous volumes go with their container (`rm -v`), unless another container still uses them.
         const anonymous = (r.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && this.d.volumes.isAnonymous(m.Name)).map((m) => m.Name as string);

@@ -58,7 +58,10 @@ export async function freshRunDir(execRoot: string, record: ContainerRecord): Pr
 export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runtime: ContainerRuntime, dir: string, mark: (phase: string) => void): Promise<void> {
   // Linked containers must run now; their addresses of now go into the hosts file and env.
   const linked = linkedAtStart(record, (ref) => d.registry.find(ref));
-  const [rootfs, net] = await Promise.all([d.snapshotter.mountRootfs(record.Id), d.endpoints.attach(record)]);
+  const [rootfs, net] = await Promise.all([
+    d.snapshotter.mountRootfs(record.Id).then((r) => (mark('rootfsMounted'), r)),
+    d.endpoints.attach(record).then((n) => (mark('networkAttached'), n)),
+  ]);
   mark('mounted');
   const hc = record.HostConfig;
   const etc: EtcFiles = net.sharedFrom

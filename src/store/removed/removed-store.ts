@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWriteJson, fsyncDir } from '../../core/atomic-write.js';
+import { fsyncDir, writeSynced } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
 import type { KeptEntry } from './retention.js';
 
@@ -60,17 +60,15 @@ export class RemovedStore<T extends KeptRecordBase> {
   async put(record: T, log: Buffer): Promise<KeptEntry> {
     const dir = this.dir(record.Id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // No rename needed for the log: until the record exists, nothing reads it.
-    const fh = await open(join(dir, LOG), 'w', 0o600);
-    try {
-      await fh.writeFile(log);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await atomicWriteJson(join(dir, RECORD), record, 0o600);
-    // The entry's own name in the root, made by mkdir, is durable too.
-    await fsyncDir(this.root);
+    // The log and the record's temp file are fsynced side by side (their waits overlap); the
+    // record is renamed into place only once both are on disk, so it never names a lost log.
+    // No rename for the log: until the record exists, nothing reads it.
+    const tmp = join(dir, `.${RECORD}.tmp`);
+    await Promise.all([writeSynced(join(dir, LOG), log, 0o600), writeSynced(tmp, JSON.stringify(record, null, 2) + '\n', 0o600)]);
+    await rename(tmp, join(dir, RECORD));
+    // The record's name in its directory, and the directory's own name in the root (made by
+    // mkdir), durable together.
+    await Promise.all([fsyncDir(dir), fsyncDir(this.root)]);
     const entry = { id: record.Id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(record.Id) };
     this.index.set(record.Id, entry);
     return entry;
