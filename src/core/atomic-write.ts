@@ -53,12 +53,15 @@ export async function writeSynced(path: string, data: string | Uint8Array, mode 
   }
 }
 
-/** Makes a rename or unlink in `dir` durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+/** fsync of what is at `path` now, a file or a directory. */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
     await fh.sync();
   } finally {
     await fh.close();
   }
 }
+
+/** Makes a rename or unlink in `dir` durable. */
+export const fsyncDir = fsyncPath;

@@ -116,6 +116,8 @@ export class ContainerLifecycle {
   }
 
   private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
+    // Its addresses were fsynced while the runtime started; the record says them only once they are on disk.
+    await this.d.endpoints.leasesDurable();
     record.State = { ...record.State, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: isoTime(), FinishedAt: record.State.FinishedAt };
     await this.d.registry.save(record);
   }

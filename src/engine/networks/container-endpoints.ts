@@ -236,6 +236,11 @@ export class ContainerEndpoints {
     for (const ep of Object.values(ns.Networks)) Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null });
   }
 
+  /** Waits until every address handed out so far is on disk (allocations are fsynced in the background). */
+  async leasesDurable(): Promise<void> {
+    await this.d.networks.ipam.durable();
+  }
+
   /** At rm: the container's addresses go back to the pools. */
   async release(r: ContainerRecord): Promise<void> {
     for (const ep of Object.values(r.NetworkSettings?.Networks ?? {})) if (ep.NetworkID) await this.d.networks.ipam.release(ep.NetworkID, r.Id);
@@ -284,6 +289,7 @@ export class ContainerEndpoints {
         throw err;
       }
     }
+    await this.leasesDurable();
     await this.d.save(r);
   }
 
