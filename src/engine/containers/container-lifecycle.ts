@@ -180,20 +180,18 @@ export class ContainerLifecycle {
     let restartIn: number | undefined;
     await this.d.registry.exclusive(id, async () => {
       mark('exclusive');
-      const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
       this.handles.delete(id);
       // Read before the runtime deletes the cgroup, which holds the OOM-kill counter and the peak.
       const { driver } = this.d.host.limits;
       const cgroup = recordCgroupPath(record, this.d.host.cgroupParent);
       const [oom, peak] = await Promise.all([oomVerdict(driver, cgroup, record, exitCode), driver.memoryPeak(cgroup).catch(() => 0)]);
       mark('read');
-      await Promise.all([
-        runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')).then(() => mark('runtimeDeleted')),
-        this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')).then(() => mark('unmounted')),
-        this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')).then(() => mark('detached')),
-        releaseShm(this.d.execRoot, id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmounting /dev/shm failed')),
-      ]);
-      mark('tornDown');
+      // An --rm container's removal, next, does all of this itself, beside its other steps: done
+      // here too, it would only come first and add its time to every `docker run --rm`.
+      if (!record.HostConfig.AutoRemove) {
+        await this.tearDown(record, mark);
+        mark('tornDown');
+      }
       const policy = record.HostConfig.RestartPolicy;
       const manual = record.HasBeenManuallyStopped === true;
       const restart = !record.HostConfig.AutoRemove && (boot ? restartsOnBoot(policy, exitCode, manual, record.RestartCount) : shouldRestart(policy, exitCode, manual, record.RestartCount));
@@ -234,10 +232,26 @@ export class ContainerLifecycle {
     this.d.notifier.exited(id, exitCode);
     if (restartIn !== undefined) this.restarts.schedule(record, restartIn, boot);
     else if (record.HostConfig.AutoRemove) {
-      await this.d.autoRemove(id).catch((err: unknown) => this.d.log.error({ err, id }, 'auto-remove failed'));
+      await this.d.autoRemove(id).catch(async (err: unknown) => {
+        this.d.log.error({ err, id }, 'auto-remove failed');
+        // What the removal did not get to: nothing of the run may stay mounted or attached.
+        if (this.d.registry.find(id)) await this.d.registry.exclusive(id, () => this.tearDown(record, mark));
+      });
       mark('removed');
     }
     this.d.log.debug({ id, ms: phases }, 'container exit handled');
+  }
+
+  /** What a run leaves once its process is gone: runtime state, rootfs mount, network, /dev/shm. */
+  private async tearDown(record: ContainerRecord, mark: (phase: string) => void): Promise<void> {
+    const id = record.Id;
+    const runtime = this.d.runtimes.runtime(record.HostConfig.Runtime);
+    await Promise.all([
+      runtime.delete(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed')).then(() => mark('runtimeDeleted')),
+      this.d.snapshotter.unmountRootfs(id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmount failed')).then(() => mark('unmounted')),
+      this.d.endpoints.detach(record).catch((err: unknown) => this.d.log.warn({ err, id }, 'network teardown failed')).then(() => mark('detached')),
+      releaseShm(this.d.execRoot, id).catch((err: unknown) => this.d.log.warn({ err, id }, 'unmounting /dev/shm failed')),
+    ]);
   }
 
   /** A running container's init process (attach, resize). */

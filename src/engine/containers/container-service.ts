@@ -426,10 +426,10 @@ export class ContainerService {
     const { mark, phases } = phaseTimer();
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
-      await this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined);
-      // Recorded before anything is deleted: a crash from here on is finished at the next start.
+      // Recorded as the runtime's state goes (nothing else is deleted before it is on disk): a
+      // crash from here on is finished at the next start.
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
-      await this.d.registry.save(r);
+      await Promise.all([this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined), this.d.registry.save(r)]);
       mark('marked');
       // The kept record, the files and the addresses do not depend on each other (the record
       // reads the log, which goes with the record last): side by side, their fsyncs share the
