@@ -5,9 +5,8 @@
  * method, so a client never waits on a call Berth does not know. Typed errors become gRPC codes
  * here only (api/errors.ts's table).
  */
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Server, ServerCredentials, loadPackageDefinition, type GrpcObject, type ServerUnaryCall, type ServerWritableStream, type ServiceClientConstructor, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import { Server, ServerCredentials, loadPackageDefinition, type ConnectionInjector, type GrpcObject, type ServerUnaryCall, type ServerWritableStream, type ServiceClientConstructor, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { grpcCodeForError, isServerFault, statusForError } from '../errors.js';
@@ -24,6 +23,7 @@ export interface CriHandlers {
 
 export class CriServer {
   private readonly server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 });
+  private readonly injector: ConnectionInjector;
 
   constructor(
     handlers: CriHandlers,
@@ -34,16 +34,12 @@ export class CriServer {
     const service = (name: string): ServiceDefinition => (v1[name] as ServiceClientConstructor).service;
     this.server.addService(service('RuntimeService'), this.implement('RuntimeService', service('RuntimeService'), handlers.runtime));
     this.server.addService(service('ImageService'), this.implement('ImageService', service('ImageService'), handlers.image));
+    this.injector = this.server.createConnectionInjector(ServerCredentials.createInsecure());
   }
 
-  /** Binds the socket (root only, as containerd's); a stale socket file from a crash is replaced. */
-  async listen(path: string): Promise<void> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o711 });
-    await rm(path, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      this.server.bindAsync(`unix://${path}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
-    });
-    await chmod(path, 0o600);
+  /** A connection accepted on the CRI socket (api/cri/cri-socket.ts): HTTP/2 from its first byte. */
+  serve(connection: Duplex): void {
+    this.injector.injectConnection(connection);
   }
 
   async close(): Promise<void> {
