@@ -74,7 +74,8 @@
     {
       "target_name": "berth_host",
       "sources": [
-        "native/berth-host/host.c"
+        "native/berth-host/host.c",
+        "native/berth-host/links.c"
       ],
       "defines": [
         "_GNU_SOURCE"

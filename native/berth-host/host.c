@@ -15,6 +15,9 @@
  *   hijacked attach or exec must not send output until the client has read the 101 answer:
  *   Python's http.client reads the answer through a buffer that swallows whatever came with it,
  *   and docker-py then reads the raw socket past that buffer (docker-py#2466), losing the output.
+ * - A network namespace, a veth pair into it and the removal of a link, over rtnetlink (links.c):
+ *   every bridge-networked start spent 13-15 ms spawning unshare(1), ip(8) and nsenter(1) for
+ *   them. Promises like mount's; the work inside a namespace runs on a thread of its own.
  */
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -34,21 +37,37 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <uv.h>
 
-enum op { OP_MOUNT, OP_UMOUNT };
+#include "links.h"
+
+enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE };
 
 struct work {
   enum op op;
   char *source, *target, *fstype, *data;
   unsigned long flags;
+  struct veth_spec *veth;
   int err;
+  /* Which step failed, for the network calls (mount and umount say only the errno). */
+  struct link_failure failure;
   napi_deferred deferred;
   napi_async_work async;
+  napi_threadsafe_function done;
 };
 
+static void free_veth(struct veth_spec *v) {
+  if (!v) return;
+  free(v->netns);
+  free(v->extra);
+  free(v);
+}
+
 static void free_work(struct work *w) {
+  free_veth(w->veth);
   free(w->source);
   free(w->target);
   free(w->fstype);
@@ -63,8 +82,8 @@ static void execute(napi_env env, void *arg) {
   w->err = rc == 0 ? 0 : errno;
 }
 
-static void complete(napi_env env, napi_status status, void *arg) {
-  struct work *w = arg;
+/* Resolves or rejects the call's promise (the kernel's errno as `code`, the failed step first). */
+static void settle(napi_env env, napi_status status, struct work *w) {
   if (status == napi_ok && w->err == 0) {
     napi_value undefined;
     napi_get_undefined(env, &undefined);
@@ -72,15 +91,53 @@ static void complete(napi_env env, napi_status status, void *arg) {
   } else {
     int err = status == napi_ok ? w->err : ECANCELED;
     napi_value code, msg, error, errno_value;
+    char text[sizeof(w->failure.step) + sizeof(w->failure.detail) + 128];
+    const struct link_failure *f = &w->failure;
+    if (status == napi_ok && f->step[0]) snprintf(text, sizeof(text), "%s: %s%s%s%s", f->step, strerror(err), f->detail[0] ? " (" : "", f->detail, f->detail[0] ? ")" : "");
+    else snprintf(text, sizeof(text), "%s", strerror(err));
     napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, code, msg, &error);
     napi_create_int32(env, -err, &errno_value);
     napi_set_named_property(env, error, "errno", errno_value);
     napi_reject_deferred(env, w->deferred, error);
   }
+}
+
+static void complete(napi_env env, napi_status status, void *arg) {
+  struct work *w = arg;
+  settle(env, status, w);
   napi_delete_async_work(env, w->async);
   free_work(w);
+}
+
+/*
+ * The network calls run each on a thread of their own, not on libuv's pool: a thread that enters
+ * a namespace stays in it, and a link's removal waits ~25 ms on the kernel (RCU), which would
+ * hold a pool thread that berthd's file I/O needs. The thread hands its result back through a
+ * thread-safe function, which also keeps the event loop alive until then.
+ */
+static void network_done(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)js_cb;
+  (void)context;
+  struct work *w = data;
+  if (env) settle(env, napi_ok, w);
+  free_work(w);
+}
+
+static void *network_thread(void *arg) {
+  struct work *w = arg;
+  switch (w->op) {
+    case OP_NETNS_CREATE: w->err = netns_create(w->target, &w->failure); break;
+    case OP_VETH_ATTACH: w->err = veth_attach(w->veth, &w->failure); break;
+    case OP_LINK_DELETE: w->err = link_delete(w->target, &w->failure); break;
+    default: w->err = EINVAL; break;
+  }
+  napi_threadsafe_function done = w->done;
+  // When berthd is exiting the call is refused, and the work is freed here instead.
+  if (napi_call_threadsafe_function(done, w, napi_tsfn_blocking) != napi_ok) free_work(w);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
+  return NULL;
 }
 
 /* A string argument, or NULL for null/undefined; NULL with a pending exception on bad input. */
@@ -107,9 +164,37 @@ static char *string_arg(napi_env env, napi_value v, int nullable, int *bad) {
 static napi_value queue(napi_env env, struct work *w) {
   napi_value promise, name;
   napi_create_promise(env, &w->deferred, &promise);
-  napi_create_string_utf8(env, w->op == OP_MOUNT ? "berth-mount" : "berth-umount", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, w, &w->async);
-  napi_queue_async_work(env, w->async);
+  static const char *const names[] = {"berth-mount", "berth-umount", "berth-netns-create", "berth-veth-attach", "berth-link-delete"};
+  napi_create_string_utf8(env, names[w->op], NAPI_AUTO_LENGTH, &name);
+  if (w->op == OP_MOUNT || w->op == OP_UMOUNT) {
+    napi_create_async_work(env, NULL, name, execute, complete, w, &w->async);
+    napi_queue_async_work(env, w->async);
+    return promise;
+  }
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, network_done, &w->done) != napi_ok) {
+    w->err = ENOMEM;
+    settle(env, napi_ok, w);
+    free_work(w);
+    return promise;
+  }
+  // No signal is delivered to the thread: Node's handlers belong on its own threads.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int err = pthread_create(&thread, &attr, network_thread, w);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (err) {
+    napi_release_threadsafe_function(w->done, napi_tsfn_abort);
+    w->err = err;
+    snprintf(w->failure.step, sizeof(w->failure.step), "starting a thread");
+    settle(env, napi_ok, w);
+    free_work(w);
+  }
   return promise;
 }
 
@@ -124,17 +209,25 @@ static int number_arg(napi_env env, napi_value v, unsigned long *out) {
 }
 
 /*
- * mount(source, target, fstype, flags, data) and umount(target, flags), both Promise<void>:
- * one entry point, told apart by the op the function was made with.
+ * mount(source, target, fstype, flags, data), umount(target, flags), netnsCreate(path) and
+ * linkDelete(name), all Promise<void>: one entry point, told apart by the op the function was
+ * made with.
  */
 static napi_value js_call(napi_env env, napi_callback_info info) {
+  static const char *const usage[] = {
+    [OP_MOUNT] = "mount(source, target, fstype, flags, data)",
+    [OP_UMOUNT] = "umount(target, flags)",
+    [OP_NETNS_CREATE] = "netnsCreate(path)",
+    [OP_LINK_DELETE] = "linkDelete(name)",
+  };
+  static const size_t needed[] = {[OP_MOUNT] = 5, [OP_UMOUNT] = 2, [OP_NETNS_CREATE] = 1, [OP_LINK_DELETE] = 1};
   napi_value argv[5];
   size_t argc = 5;
   void *data;
   napi_get_cb_info(env, info, &argc, argv, NULL, &data);
   enum op op = (enum op)(intptr_t)data;
-  if (argc < (op == OP_MOUNT ? 5u : 2u)) {
-    napi_throw_type_error(env, NULL, op == OP_MOUNT ? "mount(source, target, fstype, flags, data)" : "umount(target, flags)");
+  if (argc < needed[op]) {
+    napi_throw_type_error(env, NULL, usage[op]);
     return NULL;
   }
   struct work *w = calloc(1, sizeof(*w));
@@ -152,7 +245,139 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
   } else {
     w->target = string_arg(env, argv[0], 0, &bad);
   }
-  if (bad || !number_arg(env, argv[op == OP_MOUNT ? 3 : 1], &w->flags)) {
+  if (bad || ((op == OP_MOUNT || op == OP_UMOUNT) && !number_arg(env, argv[op == OP_MOUNT ? 3 : 1], &w->flags))) {
+    free_work(w);
+    return NULL;
+  }
+  return queue(env, w);
+}
+
+/* A string property of the veth spec; "" when absent and `optional` (as the TS side's `?:`). */
+static char *spec_string(napi_env env, napi_value obj, const char *key, int optional, int *bad) {
+  napi_value v;
+  if (*bad) return NULL;
+  napi_get_named_property(env, obj, key, &v);
+  char *s = string_arg(env, v, optional, bad);
+  if (!s && !*bad) s = calloc(1, 1);
+  if (!s && !*bad) {
+    napi_throw_error(env, NULL, "out of memory");
+    *bad = 1;
+  }
+  return s;
+}
+
+static int spec_invalid(napi_env env, const char *key, const char *value) {
+  char text[200];
+  snprintf(text, sizeof(text), "vethAttach: invalid %s '%.120s'", key, value);
+  napi_throw_type_error(env, NULL, text);
+  return 0;
+}
+
+static int spec_name(napi_env env, const char *key, const char *value, char out[IFNAMSIZ]) {
+  if (value[0] == '\0' || strlen(value) >= IFNAMSIZ) return spec_invalid(env, key, value);
+  strcpy(out, value);
+  return 1;
+}
+
+/* An optional address (gateways, IPv6): absent when "" (as the TS side's falsy checks). */
+static int spec_ip(napi_env env, const char *key, const char *value, int with_prefix, struct ip_addr *out, int family, int *has) {
+  *has = value[0] != '\0';
+  if (!*has) return 1;
+  if (!parse_ip(value, with_prefix, out) || (family && out->family != family)) return spec_invalid(env, key, value);
+  return 1;
+}
+
+static int parse_veth(napi_env env, napi_value obj, struct veth_spec *v) {
+  int bad = 0, ok = 0, has;
+  char *netns = spec_string(env, obj, "netns", 0, &bad), *bridge = spec_string(env, obj, "bridge", 0, &bad);
+  char *host = spec_string(env, obj, "hostName", 0, &bad), *ifname = spec_string(env, obj, "ifName", 0, &bad);
+  char *addr = spec_string(env, obj, "addressCidr", 0, &bad), *gateway = spec_string(env, obj, "gateway", 1, &bad);
+  char *addr6 = spec_string(env, obj, "address6Cidr", 1, &bad), *gateway6 = spec_string(env, obj, "gateway6", 1, &bad);
+  char *mac = spec_string(env, obj, "mac", 0, &bad);
+  if (bad) goto out;
+  v->netns = netns;
+  netns = NULL;
+  if (!spec_name(env, "bridge", bridge, v->bridge) || !spec_name(env, "hostName", host, v->host) || !spec_name(env, "ifName", ifname, v->ifname)) goto out;
+  if (!parse_mac(mac, v->mac)) {
+    spec_invalid(env, "mac", mac);
+    goto out;
+  }
+  if (!spec_ip(env, "addressCidr", addr, 1, &v->addr, AF_INET, &has) || !has) {
+    if (!has) spec_invalid(env, "addressCidr", addr);
+    goto out;
+  }
+  if (!spec_ip(env, "gateway", gateway, 0, &v->gateway, AF_INET, &v->has_gateway)) goto out;
+  if (!spec_ip(env, "address6Cidr", addr6, 1, &v->addr6, AF_INET6, &v->has_addr6)) goto out;
+  if (!spec_ip(env, "gateway6", gateway6, 0, &v->gateway6, AF_INET6, &v->has_gateway6)) goto out;
+  napi_value n;
+  uint32_t mtu;
+  napi_get_named_property(env, obj, "mtu", &n);
+  if (napi_get_value_uint32(env, n, &mtu) != napi_ok || mtu == 0) {
+    napi_throw_type_error(env, NULL, "vethAttach: mtu must be a positive number");
+    goto out;
+  }
+  v->mtu = mtu;
+  napi_value extra;
+  napi_valuetype t;
+  napi_get_named_property(env, obj, "extraAddresses", &extra);
+  napi_typeof(env, extra, &t);
+  uint32_t count = 0;
+  if (t != napi_undefined && t != napi_null && napi_get_array_length(env, extra, &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "vethAttach: extraAddresses must be an array");
+    goto out;
+  }
+  if (count) {
+    v->extra = calloc(count, sizeof(*v->extra));
+    if (!v->extra) {
+      napi_throw_error(env, NULL, "out of memory");
+      goto out;
+    }
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value e;
+    napi_get_element(env, extra, i, &e);
+    char *s = string_arg(env, e, 0, &bad);
+    if (bad) goto out;
+    int parsed = parse_ip(s, 1, &v->extra[i]);
+    if (!parsed) spec_invalid(env, "extra address", s);
+    free(s);
+    if (!parsed) goto out;
+    v->n_extra++;
+  }
+  ok = 1;
+out:
+  free(netns);
+  free(bridge);
+  free(host);
+  free(ifname);
+  free(addr);
+  free(gateway);
+  free(addr6);
+  free(gateway6);
+  free(mac);
+  return ok;
+}
+
+/* vethAttach(spec), Promise<void>: the spec's fields are host-links.ts's VethSpec. */
+static napi_value js_veth_attach(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  if (t != napi_object) {
+    napi_throw_type_error(env, NULL, "vethAttach(spec)");
+    return NULL;
+  }
+  struct work *w = calloc(1, sizeof(*w));
+  if (w) w->veth = calloc(1, sizeof(*w->veth));
+  if (!w || !w->veth) {
+    free(w);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  w->op = OP_VETH_ATTACH;
+  if (!parse_veth(env, argv[0], w->veth)) {
     free_work(w);
     return NULL;
   }
@@ -319,6 +544,12 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "mount", fn);
   napi_create_function(env, "umount", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_UMOUNT, &fn);
   napi_set_named_property(env, exports, "umount", fn);
+  napi_create_function(env, "netnsCreate", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_NETNS_CREATE, &fn);
+  napi_set_named_property(env, exports, "netnsCreate", fn);
+  napi_create_function(env, "linkDelete", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_LINK_DELETE, &fn);
+  napi_set_named_property(env, exports, "linkDelete", fn);
+  napi_create_function(env, "vethAttach", NAPI_AUTO_LENGTH, js_veth_attach, NULL, &fn);
+  napi_set_named_property(env, exports, "vethAttach", fn);
   napi_create_function(env, "openat2", NAPI_AUTO_LENGTH, js_openat2, NULL, &fn);
   napi_set_named_property(env, exports, "openat2", fn);
   napi_create_function(env, "mknod", NAPI_AUTO_LENGTH, js_mknod, NULL, &fn);

@@ -1,15 +1,47 @@
 /**
  * Berth's N-API addon (native/berth-host): mount(2), umount2(2), malloc_trim(3), openat2(2),
- * mknod(2), (l)setxattr(2) and ioctl(SIOCOUTQ), which Node does not offer. Loaded on first use; node-gyp builds it beside the monitor.
+ * mknod(2), (l)setxattr(2) and ioctl(SIOCOUTQ), which Node does not offer, and a container's
+ * network namespace and veth pair over rtnetlink, which spawning unshare/ip/nsenter made cost
+ * every start 13-15 ms. Loaded on first use; node-gyp builds it beside the monitor.
  */
 import { createRequire } from 'node:module';
 import { SystemError } from '../../core/errors.js';
 import { nativeArtifactPath } from '../../core/native-artifacts.js';
 
+/** A veth pair to make: host-links.ts's VethSpec (an empty optional string counts as absent). */
+export interface VethAttachSpec {
+  netns: string;
+  bridge: string;
+  hostName: string;
+  ifName: string;
+  addressCidr: string;
+  gateway?: string | undefined;
+  address6Cidr?: string | undefined;
+  gateway6?: string | undefined;
+  mac: string;
+  mtu: number;
+  extraAddresses?: readonly string[] | undefined;
+}
+
 export interface HostAddon {
   /** Rejects with the kernel's error: `code` is its name (EINVAL…), `message` its text. */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
+  /**
+   * A new network namespace, bind-mounted on `path` (an existing file). The network calls reject
+   * as mount does, with the failed step first in `message` ("adding address 10.1.0.5/24 to eth0
+   * in /run/…: File exists").
+   */
+  netnsCreate(path: string): Promise<void>;
+  /**
+   * The host end `hostName` on `bridge` (hairpin on, up) and the peer born as `ifName` in
+   * `netns` with the MAC, its addresses (IPv6 without duplicate detection), up with lo, and
+   * the default routes. Any failure deletes the host end, and the peer with it. Malformed
+   * input throws a TypeError at once.
+   */
+  vethAttach(spec: VethAttachSpec): Promise<void>;
+  /** RTM_DELLINK by name in berthd's namespace; a link already gone rejects with ENODEV. */
+  linkDelete(name: string): Promise<void>;
   /** malloc_trim(0): true when memory went back to the kernel. */
   trim(): boolean;
   /** openat2(2) with O_CLOEXEC added; throws like node:fs (`code` ENOENT…, `syscall`). */

@@ -1,13 +1,17 @@
 /**
- * Bridges, veth pairs and network namespaces, through iproute2's `ip` and util-linux's
- * `unshare`/`nsenter` (the Debian tools made for the job; no netlink code of our own).
+ * Bridges, veth pairs and network namespaces. What every container start and exit does (its
+ * namespace, its veth pair, their removal) goes over rtnetlink in Berth's addon: spawning
+ * `unshare`, `ip` and `nsenter` for it cost each start 13-15 ms. The rest (bridges, route and
+ * address listings, the route watch) runs rarely and stays with iproute2's `ip`, whose JSON
+ * output is easier to trust than a netlink dump parser of our own.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorMessage, SystemError } from '../../core/errors.js';
+import { errnoCode, errorMessage, SystemError } from '../../core/errors.js';
 import { runCommand } from '../../core/run-command.js';
+import { hostAddon } from '../host/host-addon.js';
 import { MNT_DETACH, umountSyscall } from '../mounts/mount-syscalls.js';
 import { watchOutput } from './watch-output.js';
 
@@ -143,9 +147,16 @@ async function pinMac(bridge: string): Promise<string[]> {
   return [`link set dev ${bridge} address ${mac}`];
 }
 
+/**
+ * Deletes a link (a veth takes its peer along). One that is gone, however the kernel said so
+ * (a veth can vanish with its namespace meanwhile), is no error.
+ */
 export async function deleteLink(name: string): Promise<void> {
-  const r = await runCommand('ip', ['link', 'del', 'dev', name], { allowFailure: true });
-  if (r.code !== 0 && (await linkExists(name))) throw new SystemError(`cannot delete ${name}: ${r.stderr.trim()}`);
+  try {
+    await hostAddon().linkDelete(name);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENODEV' && (await linkExists(name))) throw new SystemError(`cannot delete ${name}: ${errorMessage(err)}`, { cause: err });
+  }
 }
 
 /** A network namespace kept alive by a bind mount at `path`: it outlives berthd, not a reboot. */
@@ -155,7 +166,7 @@ export async function createNetns(path: string): Promise<void> {
   if (existsSync(path)) await deleteNetns(path);
   await writeFile(path, '');
   try {
-    await runCommand('unshare', [`--net=${path}`, 'true']);
+    await hostAddon().netnsCreate(path);
   } catch (err) {
     await rm(path, { force: true });
     throw new SystemError(`cannot create a network namespace: ${errorMessage(err)}`);
@@ -189,38 +200,18 @@ export interface VethSpec {
   extraAddresses?: readonly string[];
 }
 
-/** A veth pair: the host end enslaved to the bridge, the other end configured inside the namespace. */
+/**
+ * A veth pair: the host end enslaved to the bridge (hairpin on: a container reaching its own
+ * published port through the host gets the answer back), the other end configured inside the
+ * namespace. An IPv6 address is usable at once (no duplicate detection), as dockerd's: a
+ * container's first packets, and a peer's ping right after start, would otherwise meet a
+ * tentative address. On failure nothing of the pair is left.
+ */
 export async function attachVeth(v: VethSpec): Promise<void> {
-  const peer = `${v.hostName}p`.slice(0, 15);
-  const host = [
-    `link add ${v.hostName} mtu ${v.mtu} type veth peer name ${peer} mtu ${v.mtu} netns ${v.netns}`,
-    `link set dev ${v.hostName} master ${v.bridge}`,
-    // Hairpin: a container reaching its own published port through the host gets the answer back.
-    `link set dev ${v.hostName} type bridge_slave hairpin on`,
-    `link set dev ${v.hostName} up`,
-  ];
-  await runCommand('ip', ['-batch', '-'], { input: host.join('\n') + '\n' }).catch(async (err: unknown) => {
-    await deleteLink(v.hostName).catch(() => undefined);
-    throw err;
-  });
   try {
-    // The address is usable at once (`nodad`), as dockerd's: a container's first packets, and a
-    // peer's ping right after start, would otherwise meet a tentative address.
-    if (v.address6Cidr) await runCommand('nsenter', [`--net=${v.netns}`, 'sh', '-c', `echo 0 > /proc/sys/net/ipv6/conf/${peer}/disable_ipv6; echo 0 > /proc/sys/net/ipv6/conf/${peer}/accept_dad`]);
-    await inNetns(v.netns, [
-      `link set dev ${peer} name ${v.ifName}`,
-      `link set dev ${v.ifName} address ${v.mac}`,
-      `addr add ${v.addressCidr} dev ${v.ifName}`,
-      ...(v.address6Cidr ? [`addr add ${v.address6Cidr} dev ${v.ifName} nodad`] : []),
-      ...(v.extraAddresses ?? []).map((a) => `addr add ${a} dev ${v.ifName}`),
-      `link set dev ${v.ifName} up`,
-      'link set dev lo up',
-      ...(v.gateway ? [`route replace default via ${v.gateway} dev ${v.ifName}`] : []),
-      ...(v.gateway6 ? [`route replace ::/0 via ${v.gateway6} dev ${v.ifName}`] : []),
-    ]);
+    await hostAddon().vethAttach(v);
   } catch (err) {
-    await deleteLink(v.hostName).catch(() => undefined);
-    throw err;
+    throw new SystemError(`cannot attach ${v.hostName} to ${v.bridge}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
