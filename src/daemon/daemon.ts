@@ -133,6 +133,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     cleanups.push(() => networking.networks.dns.closeAll());
     cleanups.push(async () => networking.networks.guard.close());
     cleanups.push(async () => networking.networks.firewall.close());
+    // Veth deletions a removal left to the kernel end before the daemon does.
+    cleanups.push(() => networking.endpoints.settled());
     const volumes = new VolumeService(new VolumeStore(join(opts.dataRoot, 'volumes')), log, { usage: () => volumeUsage(registry.all()), publish: events.publish });
     await volumes.init();
     // Kubernetes' pod sandboxes, before the containers that join them (daemon/cri-wiring.ts).

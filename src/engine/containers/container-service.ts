@@ -438,7 +438,7 @@ export class ContainerService {
         this.keepRecord(r, opts.by ?? 'user').then(() => mark('kept')),
         Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]).then(() => mark('files')),
         (async () => {
-          await this.d.endpoints.detach(r).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
+          await this.d.endpoints.detach(r, { removing: true }).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
           await this.d.endpoints.release(r);
           mark('released');
         })(),

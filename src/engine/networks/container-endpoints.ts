@@ -74,6 +74,8 @@ function macFor(ip: string): string {
 
 export class ContainerEndpoints {
   private readonly ports: PortPublisher;
+  /** Veth deletions of removed containers, still in the kernel (see detach). */
+  private readonly deleting = new Set<Promise<void>>();
 
   constructor(private readonly d: EndpointDeps) {
     this.ports = new PortPublisher(d);
@@ -221,19 +223,36 @@ export class ContainerEndpoints {
     });
   }
 
-  /** At exit (or a failed start): ports, rules, veths and the namespace go; leases stay. */
-  async detach(r: ContainerRecord): Promise<void> {
+  /**
+   * At exit (or a failed start): ports, rules, veths and the namespace go; leases stay. For a
+   * container being removed (`removing`), the veths' deletion is not waited for: the kernel
+   * holds each for about 25 ms (an RCU grace period), a removed container's veth names never
+   * come back, and settled() waits for them at daemon stop.
+   */
+  async detach(r: ContainerRecord, opts: { removing?: boolean } = {}): Promise<void> {
     await this.ports.release(r);
     const ns = r.NetworkSettings;
     if (!ns || !isBridgeMode(r.HostConfig.NetworkMode)) return;
+    const veths = Object.values(ns.Interfaces ?? {}).map((itf) => deleteLink(itf.HostVeth).catch(() => undefined));
+    if (opts.removing) for (const v of veths) this.track(v);
     await Promise.all([
-      ...Object.values(ns.Interfaces ?? {}).map((itf) => deleteLink(itf.HostVeth).catch(() => undefined)),
+      ...(opts.removing ? [] : veths),
       ns.SandboxKey ? deleteNetns(this.netnsPath(r.Id)).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'removing the network namespace failed')) : undefined,
     ]);
     ns.Interfaces = {};
     ns.SandboxKey = '';
     ns.Ports = {};
     for (const ep of Object.values(ns.Networks)) Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null });
+  }
+
+  private track(deletion: Promise<void>): void {
+    this.deleting.add(deletion);
+    void deletion.finally(() => this.deleting.delete(deletion));
+  }
+
+  /** Resolves once the veth deletions removals left running are done (at daemon stop). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.deleting]);
   }
 
   /** Waits until every address handed out so far is on disk (allocations are fsynced in the background). */
