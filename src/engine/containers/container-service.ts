@@ -426,16 +426,19 @@ export class ContainerService {
     const { mark, phases } = phaseTimer();
     await this.d.registry.exclusive(r.Id, async () => {
       if (!this.d.registry.find(r.Id)) return;
-      // Recorded as the runtime's state goes (nothing else is deleted before it is on disk): a
-      // crash from here on is finished at the next start.
+      // The `removing` mark (a crash from here on is finished at the next start) and the kept
+      // record are written as the runtime's state goes: nothing of the container's own is deleted
+      // before both are on disk. A crash between them leaves a kept record beside a container still
+      // there, whose removal at the next start keeps no second one.
       r.State = { ...r.State, Status: 'removing', Running: false, Restarting: false, Dead: true };
-      await Promise.all([this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined), this.d.registry.save(r)]);
-      mark('marked');
-      // The kept record, the files and the addresses do not depend on each other (the record
-      // reads the log, which goes with the record last): side by side, their fsyncs share the
-      // disk's waits. A crash among them is finished at the next start, which does what is left.
       await settleAll([
+        this.d.runtimes.runtime(r.HostConfig.Runtime).delete(r.Id).catch(() => undefined),
+        this.d.registry.save(r).then(() => mark('marked')),
         this.keepRecord(r, opts.by ?? 'user').then(() => mark('kept')),
+      ]);
+      // The files and the addresses do not depend on each other (the log the record copied goes
+      // with the container's directory, last): side by side, their waits overlap.
+      await settleAll([
         Promise.all([this.d.snapshotter.removeRootfs(r.Id), rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true }), removeShm(this.d.execRoot, r.Id)]).then(() => mark('files')),
         (async () => {
           await this.d.endpoints.detach(r, { removing: true }).catch((err: unknown) => this.d.log.warn({ err, id: r.Id }, 'network teardown failed'));
