@@ -136,7 +136,7 @@ export class ImageService {
     if (ref.tag === undefined) ref.tag = 'latest';
     await this.deps.refs.set(formatReference(ref), img.id);
     img.record.lastTagTime = isoTime();
-    await this.deps.images.put(img.record);
+    await this.deps.images.update(img.record);
     this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
   }
 

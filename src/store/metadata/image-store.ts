@@ -41,8 +41,17 @@ export class ImageStore {
     return this.records.get(digestHex(id));
   }
 
+  has(id: Digest): Promise<boolean> {
+    return this.records.has(digestHex(id));
+  }
+
   put(record: ImageRecord): Promise<void> {
     return this.records.put(digestHex(record.id), record);
+  }
+
+  /** put, for a change the old record is as good without after a crash (LastTagTime): one fsync fewer. */
+  update(record: ImageRecord): Promise<void> {
+    return this.records.update(digestHex(record.id), record);
   }
 
   delete(id: Digest): Promise<void> {
