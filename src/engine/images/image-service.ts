@@ -135,8 +135,7 @@ export class ImageService {
     if (ref.digest !== undefined) throw new InvalidParameterError(`refusing to create a tag with a digest reference: ${repo}`);
     if (ref.tag === undefined) ref.tag = 'latest';
     await this.deps.refs.set(formatReference(ref), img.id);
-    img.record.lastTagTime = isoTime();
-    await this.deps.images.update(img.record);
+    this.deps.images.refreshTagTime(img.id, isoTime());
     this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
   }
 
