@@ -36,13 +36,15 @@ export class SourceTree {
     private readonly small = false,
   ) {}
 
-  /** hashItem's answers, kept while the tree is small and unchanged (see taint). */
+  /** resolve's and hashItem's answers, kept while the tree is small and unchanged (see taint). */
+  private readonly resolved = new Map<string, readonly SourceItem[]>();
   private readonly digests = new Map<string, string>();
   private tainted = false;
 
   /** Something may have written below the root (a RUN's read-write bind mount of it): nothing known about it holds. */
   taint(): void {
     this.tainted = true;
+    this.resolved.clear();
     this.digests.clear();
   }
 
@@ -57,6 +59,14 @@ export class SourceTree {
 
   /** Resolves one source argument (wildcards allowed) to the items it names. */
   async resolve(src: string, cmd: string): Promise<SourceItem[]> {
+    const known = this.reusable ? this.resolved.get(src) : undefined;
+    if (known) return known.map((item) => ({ ...item }));
+    const items = await this.resolveUncached(src, cmd);
+    if (this.reusable) this.resolved.set(src, items.map((item) => ({ ...item })));
+    return items;
+  }
+
+  private async resolveUncached(src: string, cmd: string): Promise<SourceItem[]> {
     const normalized = posix.normalize(src.replace(/^\/+/, '') || '.');
     if (this.isContext && (normalized === '..' || normalized.startsWith('../'))) {
       throw new InvalidParameterError(`${cmd} failed: forbidden path outside the build context: ${src} ()`);

@@ -54,7 +54,11 @@ describe('ContextCache (unpacked contexts kept for a rebuild of the same tar)', 
     assert.notEqual(a.ctx.dir, b.ctx.dir, 'a context in use is not shared');
     b.release();
     assert.ok(await gone(b.ctx.dir), 'the concurrent copy goes at its end');
+    await a.ctx.tree.resolve('a', 'COPY');
     a.ctx.tree.taint();
+    // What a read-write mount may have changed is looked at again.
+    await rm(join(a.ctx.dir, 'a'));
+    await assert.rejects(a.ctx.tree.resolve('a', 'COPY'), /file does not exist/);
     a.release();
     assert.ok(await gone(a.ctx.dir), 'a tainted context goes at its end');
     const c = await cache.open(context('x'), 'Dockerfile', () => undefined);

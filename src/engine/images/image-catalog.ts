@@ -67,6 +67,13 @@ export class ImageCatalog {
     return config === undefined ? undefined : { id, record, config };
   }
 
+  /** The ID of the image `name` refers to, as resolve finds it, checked to exist but read no further. */
+  async resolveExistingId(name: string): Promise<Digest> {
+    const id = fullId(name) ?? (await this.resolveId(name));
+    if (!id || !(await this.has(id))) throw new NotFoundError(`No such image: ${displayName(name)}`);
+    return id;
+  }
+
   /**
    * Whether the image with this ID is here (its record: removal deletes the record first), without
    * reading the record or its config: the build cache's check of each step it reuses.

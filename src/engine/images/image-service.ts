@@ -130,7 +130,8 @@ export class ImageService {
 
   /** `docker tag SOURCE TARGET`: TARGET without a tag means `latest`. */
   async tag(source: string, repo: string, tag: string | undefined): Promise<void> {
-    const img = await this.catalog.resolve(source);
+    // Only the ID is needed: neither the record nor the config is read.
+    const img = { id: await this.catalog.resolveExistingId(source) };
     const ref = parseReference(tag ? `${repo}:${tag}` : repo);
     if (ref.digest !== undefined) throw new InvalidParameterError(`refusing to create a tag with a digest reference: ${repo}`);
     if (ref.tag === undefined) ref.tag = 'latest';
