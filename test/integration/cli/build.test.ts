@@ -178,6 +178,21 @@ CMD ["cat", "/app/app.txt"]
     assert.equal(ok(await d.docker(['run', '--rm', 'hashed', 'cat', '/both']), 'run').stdout, 'BBBB\nAAAA\n');
   });
 
+  test('a context too big to keep (over 8 MiB) and one with a symlink unpack the general way, and cache as well', async () => {
+    const big = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY big.bin /big.bin\nRUN wc -c < /big.bin > /size\n' });
+    await writeFile(join(big, 'big.bin'), Buffer.alloc(9 << 20, 7));
+    ok(await d.docker(['build', '-t', 'bigctx', big]), 'cold build');
+    assert.equal(ok(await d.docker(['build', '-t', 'bigctx', big]), 'cached').stdout.match(/ ---> Using cache/g)?.length, 2);
+    assert.equal(ok(await d.docker(['run', '--rm', 'bigctx', 'cat', '/size']), 'run').stdout.trim(), String(9 << 20));
+    const linked = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY . /ctx\n', 'a.txt': 'a\n' });
+    await symlink('a.txt', join(linked, 'link'));
+    ok(await d.docker(['build', '-t', 'linkctx', linked]), 'cold build');
+    assert.equal(ok(await d.docker(['build', '-t', 'linkctx', linked]), 'cached').stdout.match(/ ---> Using cache/g)?.length, 1);
+    await writeFile(join(linked, 'a.txt'), 'b\n');
+    assert.doesNotMatch(ok(await d.docker(['build', '-t', 'linkctx', linked]), 'changed').stdout, /Using cache/);
+    assert.equal(ok(await d.docker(['run', '--rm', 'linkctx', 'cat', '/ctx/link']), 'run').stdout, 'b\n');
+  });
+
   test('ARG and ENV substitution, .dockerignore, -f outside the context, -f -, --label, --iidfile', async () => {
     const dir = await ctxDir({
       'build/Dockerfile.custom': `FROM busybox
