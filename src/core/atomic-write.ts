@@ -2,11 +2,22 @@ import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+export interface AtomicWriteOptions {
+  /** false: no fsync at all (files derived again at every use, see writeDerivedFile). */
+  durable?: boolean;
+  /**
+   * The file replaces one whose old content is as good after a crash (a record's timestamp
+   * refreshed): the new content is synced before the rename, so it is never torn, but the
+   * rename is not made durable by syncing the directory. dockerd's metadata writes do the same.
+   */
+  replacing?: boolean;
+}
+
 /**
  * Writes a file so that a crash at any point leaves either the old or the new content:
  * temp file in the same directory, fsync, rename, fsync of the directory.
  */
-export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644, opts: { durable?: boolean } = {}): Promise<void> {
+export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
   const durable = opts.durable ?? true;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
@@ -27,7 +38,7 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  if (durable) await fsyncDir(dir);
+  if (durable && !opts.replacing) await fsyncDir(dir);
 }
 
 /**
@@ -38,8 +49,8 @@ export async function writeDerivedFile(path: string, data: string | Uint8Array, 
   await atomicWriteFile(path, data, mode, { durable: false });
 }
 
-export async function atomicWriteJson(path: string, value: unknown, mode = 0o644): Promise<void> {
-  await atomicWriteFile(path, JSON.stringify(value, null, 2) + '\n', mode);
+export async function atomicWriteJson(path: string, value: unknown, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
+  await atomicWriteFile(path, JSON.stringify(value, null, 2) + '\n', mode, opts);
 }
 
 /** Writes `data` to `path` and fsyncs it: for a file nothing reads until a later rename or record names it. */

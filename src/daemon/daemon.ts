@@ -104,6 +104,8 @@ export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiA
     const refs = new ReferenceStore(join(image, 'repositories.json'));
     const layers = new LayerStore(join(image, 'layers'));
     for (const store of [content, images, refs, layers]) await store.init();
+    // LastTagTime refreshes still in memory reach the disk before the daemon stops.
+    cleanups.push(() => images.flush());
     // Rootless: overlay in a user namespace takes its xattrs in user.overlay.* (mounted userxattr).
     if (rootlessChildInfo()) useUserOverlayXattrs();
     const snapshotter = await chooseSnapshotter(opts.dataRoot, opts.storageDriver, (msg) => log.warn(msg));

@@ -16,7 +16,7 @@ import { buildCommitConfig } from '../rootfs/index.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ImageService } from '../images/image-service.js';
 import { BuildCache } from './build-cache.js';
-import { BuildContext } from './build-context.js';
+import { ContextCache } from './context-cache.js';
 import { LegacyReporter, type BuildOutput, type BuildPlan, type BuildReporter } from './build-reporter.js';
 import { namedContextFor, type BuildOptions, type BuildSource } from './build-options.js';
 import { runStep } from './build-run.js';
@@ -68,26 +68,31 @@ interface BuildRun {
 export class BuildService {
   private readonly cache: BuildCache;
   private readonly copyStep: CopyStep;
+  private readonly contexts: ContextCache;
   /** Builds (classic and BuildKit solves) under way: their step images are not cache to reclaim yet. */
   inFlight = 0;
 
   constructor(private readonly d: BuildDeps) {
     this.cache = new BuildCache(d.dir);
     this.copyStep = new CopyStep(d);
+    this.contexts = new ContextCache(join(d.dir, 'contexts'), (err) => d.log.warn({ err }, 'removing a build context failed'));
   }
 
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
     if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
     const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
     const { mark, phases } = phaseTimer();
-    const ctx = await BuildContext.extract(join(this.d.dir, 'contexts', newId()), source, opts.dockerfile, (m) => this.d.log.warn(m));
+    const lease = await this.contexts.open(source, opts.dockerfile, (m) => this.d.log.warn(m));
+    const ctx = lease.ctx;
     mark('extracted');
     this.d.log.debug({ ms: phases }, 'build context unpacked');
     try {
       const src = { dockerfile: await ctx.dockerfile(opts.dockerfile), tree: ctx.tree, scratchDir: join(ctx.dir, '..') };
       return await this.buildFrom(src, opts, new LegacyReporter(out));
     } finally {
-      await ctx.remove();
+      // Kept for a rebuild of the same context, or removed after the answer: the daemon's start
+      // empties the contexts directory should it stop first.
+      lease.release();
     }
   }
 
@@ -252,6 +257,7 @@ export class BuildService {
       reclaimed += await dirSize(join(mounts, name));
       await rm(join(mounts, name), { recursive: true, force: true });
     }
+    this.contexts.clear();
     const keys = await this.cache.clear();
     return { CachesDeleted: [...names, ...keys], SpaceReclaimed: reclaimed };
   }
@@ -314,7 +320,7 @@ export class BuildService {
     if (run.opts.noCache || run.stageNoCache) return undefined;
     for (const id of await this.cache.get(key)) {
       if (run.cacheSources && !run.cacheSources.has(id)) continue;
-      if (await this.d.images.catalog.tryResolve(id)) return id;
+      if (await this.d.images.catalog.has(id)) return id;
       await this.cache.forget(key, id);
     }
     return undefined;
@@ -402,7 +408,8 @@ export class BuildService {
         await plan.close();
       }
     } finally {
-      await rm(secretDir, { recursive: true, force: true });
+      // Only a build with secrets makes the directory.
+      if (secrets) await rm(secretDir, { recursive: true, force: true });
     }
   }
 

@@ -76,19 +76,21 @@ export class CopyStep {
     let dest = rawDest;
     if (!dest.startsWith('/')) dest = join('/', state.runConfig.WorkingDir ?? '/', dest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
     const srcs = words.slice(0, -1);
-    const doWork = async (tree: SourceTree, extra: { dir: string }): Promise<void> => {
+    const doWork = async (tree: SourceTree, extra: { dir: string; made: boolean }): Promise<void> => {
       const items: SourceItem[] = [];
       let tempTree: SourceTree | undefined;
       for (const src of srcs) {
         const heredoc = ins.node.heredocs.find((h) => new RegExp(`^<<-?["']?${h.name}["']?$`).test(src));
         if (heredoc) {
           tempTree ??= new SourceTree(extra.dir, null, false);
+          extra.made = true;
           await mkdir(extra.dir, { recursive: true });
           const content = heredoc.expand ? processWord(heredoc.content.replace(/[\\"']/g, '\\$&'), state.lookup(), c.escape) : heredoc.content;
           await writeFile(join(extra.dir, heredoc.name), content, { mode: 0o644 });
           items.push(...(await tempTree.resolve(heredoc.name, ins.name)));
         } else if (isAdd && /^https?:\/\//.test(src)) {
           tempTree ??= new SourceTree(extra.dir, null, false);
+          extra.made = true;
           await mkdir(extra.dir, { recursive: true });
           const name = await fetchUrlSource(src, extra.dir, checksum);
           items.push(...(await tempTree.resolve(name, ins.name)));
@@ -107,7 +109,8 @@ export class CopyStep {
         }, state),
       );
     };
-    const extra = { dir: join(c.scratchDir, `${newId()}-sources`) };
+    // Made only for heredocs and downloads.
+    const extra = { dir: join(c.scratchDir, `${newId()}-sources`), made: false };
     try {
       if (from === undefined) return await doWork(c.context, extra);
       const tree = c.stageTree?.(from);
@@ -120,7 +123,7 @@ export class CopyStep {
       }
       await withImageRootfs(this.d, image, (root) => doWork(new SourceTree(root, null, false), extra));
     } finally {
-      await rm(extra.dir, { recursive: true, force: true });
+      if (extra.made) await rm(extra.dir, { recursive: true, force: true });
     }
   }
 

@@ -146,6 +146,8 @@ export async function runMountPlan(mounts: readonly RunMount[], context: SourceT
       const [item] = await context.resolve(source, 'RUN --mount');
       const abs = item?.abs ?? (await resolveInRoot(context.root, source));
       const rw = truthy(m.fields.get('rw')) || truthy(m.fields.get('readwrite'));
+      // The step may write into the context: what was known of it (digests, a reuse) no longer holds.
+      if (rw) context.taint();
       out.push({ Type: 'bind', Source: abs, Target: m.target, ReadOnly: !rw });
       key.push(`bind:${m.target}:${rw}:${item ? await context.hashItem(item) : ''}`);
     } else {

@@ -52,7 +52,9 @@ export class ImageCatalog {
   }
 
   async tryResolve(name: string): Promise<ResolvedImage | undefined> {
-    const id = await this.resolveId(name);
+    // An image ID is looked up by its record alone, read once (resolveId would read it to check it).
+    const direct = fullId(name);
+    const id = direct ?? (await this.resolveId(name));
     if (!id) return undefined;
     const record = await this.deps.images.get(id);
     if (!record) return undefined;
@@ -65,13 +67,24 @@ export class ImageCatalog {
     return config === undefined ? undefined : { id, record, config };
   }
 
+  /** The ID of the image `name` refers to, as resolve finds it, checked to exist but read no further. */
+  async resolveExistingId(name: string): Promise<Digest> {
+    const id = fullId(name) ?? (await this.resolveId(name));
+    if (!id || !(await this.has(id))) throw new NotFoundError(`No such image: ${displayName(name)}`);
+    return id;
+  }
+
+  /**
+   * Whether the image with this ID is here (its record: removal deletes the record first), without
+   * reading the record or its config: the build cache's check of each step it reuses.
+   */
+  has(id: Digest): Promise<boolean> {
+    return this.deps.images.has(id);
+  }
+
+  /** The image a name that is not a full ID (tryResolve takes those) refers to: a reference or an ID prefix. */
   private async resolveId(name: string): Promise<Digest | undefined> {
-    if (isDigest(name)) return (await this.deps.images.get(name)) ? name : undefined;
     const bare = name.startsWith('sha256:') ? name.slice(7) : name;
-    if (/^[a-f0-9]{64}$/.test(bare)) {
-      const id = `sha256:${bare}` as Digest;
-      return (await this.deps.images.get(id)) ? id : undefined;
-    }
     let ref;
     try {
       ref = parseReferenceWithDefaultTag(name);
@@ -113,4 +126,10 @@ export function displayName(name: string): string {
     /* not a reference: echo as typed */
   }
   return name;
+}
+
+/** A full image ID (`sha256:<64 hex>` or the 64 hex digits alone) as a digest; undefined for any other name. */
+function fullId(name: string): Digest | undefined {
+  if (isDigest(name)) return name;
+  return /^[a-f0-9]{64}$/.test(name) ? (`sha256:${name}` as Digest) : undefined;
 }

@@ -130,13 +130,13 @@ export class ImageService {
 
   /** `docker tag SOURCE TARGET`: TARGET without a tag means `latest`. */
   async tag(source: string, repo: string, tag: string | undefined): Promise<void> {
-    const img = await this.catalog.resolve(source);
+    // Only the ID is needed: neither the record nor the config is read.
+    const img = { id: await this.catalog.resolveExistingId(source) };
     const ref = parseReference(tag ? `${repo}:${tag}` : repo);
     if (ref.digest !== undefined) throw new InvalidParameterError(`refusing to create a tag with a digest reference: ${repo}`);
     if (ref.tag === undefined) ref.tag = 'latest';
     await this.deps.refs.set(formatReference(ref), img.id);
-    img.record.lastTagTime = isoTime();
-    await this.deps.images.put(img.record);
+    this.deps.images.refreshTagTime(img.id, isoTime());
     this.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarString(ref) } });
   }
 

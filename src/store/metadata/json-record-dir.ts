@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
@@ -25,8 +25,27 @@ export class JsonRecordDir<T> {
     }
   }
 
+  /** Whether the record exists, without reading it (one stat instead of open, read, close). */
+  async has(key: string): Promise<boolean> {
+    try {
+      await access(this.path(key));
+      return true;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   async put(key: string, value: T): Promise<void> {
     await atomicWriteJson(this.path(key), value);
+  }
+
+  /**
+   * Rewrites a record whose previous version is as good after a crash (a timestamp refreshed):
+   * atomic and never torn, one fsync fewer than put (see AtomicWriteOptions.replacing).
+   */
+  async update(key: string, value: T): Promise<void> {
+    await atomicWriteJson(this.path(key), value, 0o644, { replacing: true });
   }
 
   async delete(key: string): Promise<void> {

@@ -43,14 +43,19 @@ export class ReferenceStore {
     return out;
   }
 
-  /** Points `ref` at `id`; returns the image it pointed to before, if another. */
+  /**
+   * Points `ref` at `id`; returns the image it pointed to before, if another. A reference that
+   * already points there is not written again (as dockerd's reference store returns early): a
+   * rebuild tagging the same image costs no file write.
+   */
   async set(ref: string, id: Digest): Promise<Digest | undefined> {
     return this.mutate(() => {
       const repo = repositoryOf(ref);
+      if (this.repos[repo]?.[ref] === id) return { result: undefined, changed: false };
       const refs = (this.repos[repo] ??= {});
       const previous = refs[ref];
       refs[ref] = id;
-      return previous !== id ? previous : undefined;
+      return { result: previous };
     });
   }
 
@@ -58,17 +63,19 @@ export class ReferenceStore {
     return this.mutate(() => {
       const repo = repositoryOf(ref);
       const refs = this.repos[repo];
-      if (!refs || !(ref in refs)) return false;
+      if (!refs || !(ref in refs)) return { result: false };
       delete refs[ref];
       if (Object.keys(refs).length === 0) delete this.repos[repo];
-      return true;
+      return { result: true };
     });
   }
 
-  private async mutate<T>(change: () => T): Promise<T> {
+  /** Runs `change` after the mutations before it and writes the file unless it says nothing changed. */
+  private async mutate<T>(change: () => { result: T; changed?: boolean }): Promise<T> {
     const run = this.queue.then(async () => {
       const before = structuredClone(this.repos);
-      const result = change();
+      const { result, changed = true } = change();
+      if (!changed) return result;
       try {
         await atomicWriteJson(this.file, { Repositories: this.repos });
       } catch (err) {

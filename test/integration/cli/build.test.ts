@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -140,6 +140,57 @@ CMD ["cat", "/app/app.txt"]
     assert.doesNotMatch(fromOther.stdout, /Using cache/);
     const fromCached = ok(await d.docker(['build', '--cache-from', 'cached', dir]), 'cache-from cached');
     assert.equal(fromCached.stdout.match(/ ---> Using cache/g)?.length, 5);
+  });
+
+  test('the cache goes by content: a file rewritten with the same size and mtime misses it, as do a changed mode and instruction; a cached rebuild still tags', async () => {
+    const dir = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY a.txt /a.txt\nCOPY d /d\nRUN cat /a.txt /d/sub/b.txt > /both\n', 'a.txt': 'aaaa\n', 'd/sub/b.txt': 'bbbb\n' });
+    const usingCache = (out: string): boolean[] => out.split(/^Step /m).slice(1).map((s) => s.includes(' ---> Using cache'));
+    // Whole seconds, which utimes sets exactly: rewritten files get these times back.
+    const when = 1_700_000_000;
+    for (const name of ['a.txt', 'd/sub/b.txt']) await utimes(join(dir, name), when, when);
+    /** Rewrites a file with content of the same size and puts its times back: only the content tells. */
+    const sameStat = async (name: string, content: string): Promise<void> => {
+      const before = await stat(join(dir, name));
+      await writeFile(join(dir, name), content);
+      await utimes(join(dir, name), when, when);
+      const after = await stat(join(dir, name));
+      assert.equal(after.size, before.size);
+      assert.equal(after.mtimeMs, before.mtimeMs);
+    };
+    ok(await d.docker(['build', '-t', 'hashed', dir]), 'cold build');
+    const tagged = async (): Promise<string> => ok(await d.docker(['image', 'inspect', '-f', '{{.Metadata.LastTagTime}}', 'hashed']), 'inspect').stdout.trim();
+    const firstTag = await tagged();
+    const again = ok(await d.docker(['build', '-t', 'hashed', dir]), 'cached build');
+    assert.deepEqual(usingCache(again.stdout), [false, true, true, true], again.stdout);
+    assert.match(again.stdout, /^Successfully built [0-9a-f]{12}$/m);
+    assert.match(again.stdout, /^Successfully tagged hashed:latest$/m);
+    // As dockerd: tagging again (the same image) refreshes LastTagTime.
+    assert.notEqual(await tagged(), firstTag);
+    await sameStat('d/sub/b.txt', 'BBBB\n');
+    assert.deepEqual(usingCache(ok(await d.docker(['build', '-t', 'hashed', dir]), 'b changed').stdout), [false, true, false, false]);
+    await sameStat('a.txt', 'AAAA\n');
+    assert.deepEqual(usingCache(ok(await d.docker(['build', '-t', 'hashed', dir]), 'a changed').stdout), [false, false, false, false]);
+    assert.equal(ok(await d.docker(['run', '--rm', 'hashed', 'cat', '/both']), 'run').stdout, 'AAAA\nBBBB\n');
+    await chmod(join(dir, 'a.txt'), 0o600);
+    assert.deepEqual(usingCache(ok(await d.docker(['build', '-t', 'hashed', dir]), 'a chmod').stdout), [false, false, false, false]);
+    await writeFile(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY a.txt /a.txt\nCOPY d /d\nRUN cat /d/sub/b.txt /a.txt > /both\n');
+    assert.deepEqual(usingCache(ok(await d.docker(['build', '-t', 'hashed', dir]), 'RUN changed').stdout), [false, true, true, false]);
+    assert.equal(ok(await d.docker(['run', '--rm', 'hashed', 'cat', '/both']), 'run').stdout, 'BBBB\nAAAA\n');
+  });
+
+  test('a context too big to keep (over 8 MiB) and one with a symlink unpack the general way, and cache as well', async () => {
+    const big = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY big.bin /big.bin\nRUN wc -c < /big.bin > /size\n' });
+    await writeFile(join(big, 'big.bin'), Buffer.alloc(9 << 20, 7));
+    ok(await d.docker(['build', '-t', 'bigctx', big]), 'cold build');
+    assert.equal(ok(await d.docker(['build', '-t', 'bigctx', big]), 'cached').stdout.match(/ ---> Using cache/g)?.length, 2);
+    assert.equal(ok(await d.docker(['run', '--rm', 'bigctx', 'cat', '/size']), 'run').stdout.trim(), String(9 << 20));
+    const linked = await ctxDir({ Dockerfile: 'FROM busybox\nCOPY . /ctx\n', 'a.txt': 'a\n' });
+    await symlink('a.txt', join(linked, 'link'));
+    ok(await d.docker(['build', '-t', 'linkctx', linked]), 'cold build');
+    assert.equal(ok(await d.docker(['build', '-t', 'linkctx', linked]), 'cached').stdout.match(/ ---> Using cache/g)?.length, 1);
+    await writeFile(join(linked, 'a.txt'), 'b\n');
+    assert.doesNotMatch(ok(await d.docker(['build', '-t', 'linkctx', linked]), 'changed').stdout, /Using cache/);
+    assert.equal(ok(await d.docker(['run', '--rm', 'linkctx', 'cat', '/ctx/link']), 'run').stdout, 'b\n');
   });
 
   test('ARG and ENV substitution, .dockerignore, -f outside the context, -f -, --label, --iidfile', async () => {
