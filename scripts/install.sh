@@ -114,7 +114,7 @@ step="npm run build"
 log "npm run build (node $node_version)"
 npm run --silent build
 
-for entry in dist/src/bin/berthd.bundle.mjs dist/src/bin/berth.bundle.mjs; do
+for entry in dist/src/bin/berthd.bundle.mjs dist/src/bin/berth.bundle.cjs; do
   [[ -f "$entry" ]] || log "warning: the build did not produce $entry yet"
 done
 
