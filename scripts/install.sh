@@ -114,9 +114,12 @@ step="npm run build"
 log "npm run build (node $node_version)"
 npm run --silent build
 
-for entry in dist/src/bin/berthd.bundle.mjs dist/src/bin/berth.bundle.mjs; do
+for entry in dist/src/bin/berthd.bundle.mjs dist/src/bin/berth.bundle.cjs dist/src/bin/berth-start.cjs; do
   [[ -f "$entry" ]] || log "warning: the build did not produce $entry yet"
 done
+# The CLI's code cache (scripts/bundle.mjs): without it berth works, each command a few ms slower.
+[[ -f dist/src/bin/berth.bundle.codecache ]] || log "warning: the build made no code cache for the CLI (dist/src/bin/berth.bundle.codecache)"
+
 
 # --- socket group -----------------------------------------------------------------------
 # berthd gives its socket to root:berth 0660: members of this group may use Berth.

@@ -77,7 +77,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     });
   };
 
-  const server = http.createServer(async (req, res) => {
+  const server = http().createServer(async (req, res) => {
     begin(res);
     commonHeaders(res);
     opts.log.debug({ method: req.method, url: req.url }, 'request');

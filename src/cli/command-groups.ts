@@ -11,8 +11,11 @@ import type { CliContext } from './cli-context.js';
 export interface CommandGroup {
   /** The top-level commands (and aliases) the group registers. */
   names: readonly string[];
-  /** The group's module, loaded; the function defines its commands on the program. */
-  load(): Promise<(program: Command, ctx: CliContext) => void>;
+  /**
+   * The group's module, loaded; the function defines its commands on the program: all of them,
+   * or with `only` (the command word of a run, one of `names`) at least that one.
+   */
+  load(): Promise<(program: Command, ctx: CliContext, only?: string) => void>;
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
@@ -36,10 +39,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
 const VALUED_GLOBALS = new Set(['-H', '--host', '-l', '--log-level']);
 
 /**
- * The group of the command `argv` names, or undefined when every group is needed: no command,
- * help, a word no group knows (its error lists them), or a global flag berth does not know.
+ * The command word `argv` names (the first word after berth's global options), or undefined
+ * when there is none to go by: no command, help, `--`, or a global flag berth does not know.
  */
-export function groupFor(argv: readonly string[]): CommandGroup | undefined {
+export function commandWord(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--') return undefined;
@@ -48,7 +51,16 @@ export function groupFor(argv: readonly string[]): CommandGroup | undefined {
       else if (!/^(-D|--debug|(--host|--log-level)=.*)$/.test(a)) return undefined;
       continue;
     }
-    return COMMAND_GROUPS.find((g) => g.names.includes(a));
+    return a;
   }
   return undefined;
+}
+
+/**
+ * The group of the command `argv` names, or undefined when every group is needed: no command,
+ * help, a word no group knows (its error lists them), or a global flag berth does not know.
+ */
+export function groupFor(argv: readonly string[]): CommandGroup | undefined {
+  const word = commandWord(argv);
+  return word === undefined ? undefined : COMMAND_GROUPS.find((g) => g.names.includes(word));
 }

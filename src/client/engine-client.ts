@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestOptions } from 'node:http';
 import { http } from '../core/node-builtins.js';
 import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
+import { connectSocket, daemonMessage, hasBody, readBody, readHead, writeRequest, type ResponseHead } from './plain-http.js';
 
 /** The newest API version this client speaks (it uses the daemon's when that is older). */
 export const CLIENT_API_VERSION = '1.50';
@@ -20,6 +21,22 @@ export class ConnectionError extends Error {
     super(`Cannot connect to the Berth daemon at unix://${socketPath}. Is the berth daemon running?`, { cause });
     this.name = 'ConnectionError';
   }
+}
+
+/** A failed connect as the CLI reports it: no daemon there (or no right to its socket) is a ConnectionError. */
+export function connectError(socketPath: string, err: NodeJS.ErrnoException): Error {
+  return err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES' ? new ConnectionError(socketPath, err) : err;
+}
+
+/** A 2xx (or 304) answer whose body is read whole, from `EngineClient.buffered`. */
+export interface BufferedResponse {
+  status: number;
+  /** Lower-cased names. */
+  headers: Map<string, string>;
+  /** The body, read once asked for; rejects if the connection ends before it is complete. */
+  body(): Promise<Buffer>;
+  /** Hangs up (a pending body() rejects). */
+  close(): void;
 }
 
 /** Query parameters; arrays repeat the key, booleans become 1/0, undefined is left out. */
@@ -75,12 +92,44 @@ export class EngineClient {
   /** Negotiates the API version once, as the docker CLI does with `HEAD /_ping`. */
   async apiVersion(): Promise<string> {
     if (this.version) return this.version;
-    const res = await this.raw({ method: 'HEAD', path: '/_ping' }, false);
-    res.resume();
-    const server = res.headers['api-version'];
+    const res = await this.buffered({ method: 'HEAD', path: '/_ping' }, false);
+    res.close();
+    const server = res.headers.get('api-version');
     const v = typeof server === 'string' && compareVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
     this.version = v;
     return v;
+  }
+
+  /**
+   * Sends a request without a stream body over a plain socket (plain-http.ts: no node:http);
+   * a non-2xx answer becomes an ApiError carrying the daemon's message. Resolves once the head
+   * is in: the body is read when asked for (a wait's comes when the container exits).
+   */
+  async buffered(spec: Omit<RequestSpec, 'stream'>, versioned = true): Promise<BufferedResponse> {
+    const path = `${versioned ? `/v${await this.apiVersion()}` : ''}${spec.path}${buildQuery(spec.query)}`;
+    const headers: Record<string, string> = { ...(spec.headers ?? {}), Connection: 'close' };
+    const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+    if (payload) headers['Content-Type'] = 'application/json';
+    if (payload || spec.method === 'POST' || spec.method === 'PUT') headers['Content-Length'] = String(payload?.length ?? 0);
+    const socket = await connectSocket(this.socketPath, (err) => connectError(this.socketPath, err));
+    let head: ResponseHead;
+    try {
+      writeRequest(socket, spec.method, path, headers, payload);
+      head = await readHead(socket);
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+    const withBody = hasBody(spec.method, head.status);
+    let body: Promise<Buffer> | undefined;
+    const read = (): Promise<Buffer> => {
+      body ??= (withBody ? readBody(socket, head, true) : Promise.resolve(Buffer.alloc(0))).finally(() => socket.destroy());
+      return body;
+    };
+    if ((head.status >= 200 && head.status < 300) || head.status === 304) {
+      return { status: head.status, headers: head.headers, body: read, close: () => socket.destroy() };
+    }
+    throw new ApiError(head.status, daemonMessage(head.headers, head.status, await read()));
   }
 
   /** Sends a request; a non-2xx answer becomes an ApiError carrying the daemon's message. */
@@ -100,9 +149,9 @@ export class EngineClient {
     // pattern, 3 ms of every CLI command; a Unix socket costs next to nothing to connect.
     const options: RequestOptions = { createConnection: () => connect(this.socketPath), method: spec.method, path: prefix + spec.path + buildQuery(spec.query), headers };
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = http.request(options, resolve);
+      const req = http().request(options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES' ? new ConnectionError(this.socketPath, err) : err);
+        reject(connectError(this.socketPath, err));
       });
       if (spec.stream) {
         spec.stream.on('error', (err) => req.destroy(err));
@@ -126,16 +175,20 @@ export class EngineClient {
 
   /** Sends a request and parses the JSON answer (undefined for an empty body). */
   async json<T>(spec: RequestSpec): Promise<T> {
-    const res = await this.raw(spec);
-    const text = (await readAll(res)).toString('utf8');
+    const text = (spec.stream ? await readAll(await this.raw(spec)) : await (await this.buffered(spec)).body()).toString('utf8');
     return (text.trim() ? JSON.parse(text) : undefined) as T;
   }
 
   /** Sends a request whose answer has no body worth reading (start, stop, kill...); returns the status. */
   async noContent(spec: RequestSpec): Promise<number> {
-    const res = await this.raw(spec);
-    await readAll(res);
-    return res.statusCode ?? 0;
+    if (spec.stream) {
+      const res = await this.raw(spec);
+      await readAll(res);
+      return res.statusCode ?? 0;
+    }
+    const res = await this.buffered(spec);
+    await res.body();
+    return res.status;
   }
 
   /** A JSON-lines progress stream: each message goes to `onMessage`; an in-band error throws. */

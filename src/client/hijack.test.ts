@@ -4,8 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, EngineClient } from './engine-client.js';
-import { dechunk, hijack, parseHead } from './hijack.js';
+import { ApiError, ConnectionError, EngineClient } from './engine-client.js';
+import { hijack } from './hijack.js';
+import { dechunk, parseHead } from './plain-http.js';
 
 /** A raw socket server: answers the version ping, hands every other request to `onRequest`. */
 async function withServer(
@@ -116,4 +117,63 @@ test('parseHead and dechunk', () => {
   assert.throws(() => parseHead('garbage'), /malformed/);
   assert.deepEqual(dechunk(Buffer.from('3\r\nabc\r\n0\r\n\r\n')), { body: Buffer.from('abc'), done: true });
   assert.equal(dechunk(Buffer.from('3\r\nab')).done, false);
+});
+
+test('buffered requests (json, noContent, wait) over a plain socket: Content-Length, chunked, no body', async () => {
+  const heads: string[] = [];
+  await withServer(
+    (head, body, socket) => {
+      heads.push(`${head}\n${body.toString()}`);
+      if (head.startsWith('GET /v1.50/version')) socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"Version":"1.2"}');
+      else if (head.startsWith('GET /v1.50/containers/json')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n[1,\r\n');
+        setTimeout(() => socket.end('2\r\n2]\r\n0\r\n\r\n'), 5);
+      } else if (head.startsWith('POST /v1.50/containers/c1/start')) socket.end('HTTP/1.1 204 No Content\r\n\r\n');
+      else if (head.startsWith('POST /v1.50/containers/c1/wait')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+        setTimeout(() => socket.end('10\r\n{"StatusCode":3}\r\n0\r\n\r\n'), 20);
+      }
+    },
+    async (client) => {
+      assert.deepEqual(await client.json({ method: 'GET', path: '/version' }), { Version: '1.2' });
+      assert.deepEqual(await client.json({ method: 'GET', path: '/containers/json', query: { all: true } }), [1, 2]);
+      assert.equal(await client.noContent({ method: 'POST', path: '/containers/c1/start' }), 204);
+      // The head comes first (the wait is in place), the body when the container exits.
+      const wait = await client.buffered({ method: 'POST', path: '/containers/c1/wait', query: { condition: 'removed' } });
+      assert.equal(wait.status, 200);
+      assert.equal((await wait.body()).toString(), '{"StatusCode":3}');
+    },
+  );
+  assert.match(heads[0] ?? '', /^GET \/v1\.50\/version HTTP\/1\.1\r\nHost: berth\r\nConnection: close\n$/);
+  assert.match(heads[2] ?? '', /^POST \/v1\.50\/containers\/c1\/start HTTP\/1\.1\r\n.*Content-Length: 0/s);
+  assert.match(heads[3] ?? '', /^POST \/v1\.50\/containers\/c1\/wait\?condition=removed /);
+});
+
+test('buffered requests: errors are the daemon\'s; a cut-short body or a hang-up rejects; no daemon is a ConnectionError', async () => {
+  await withServer(
+    (head, body, socket) => {
+      if (head.startsWith('POST /v1.50/containers/create')) {
+        assert.equal(body.toString(), '{"Image":"nope"}');
+        const msg = '{"message":"No such image: nope"}';
+        socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${msg.length}\r\n\r\n${msg}`);
+      } else if (head.startsWith('GET /v1.50/info')) socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nplain failure\n');
+      else if (head.startsWith('GET /v1.50/short')) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+      else if (head.startsWith('POST /v1.50/containers/c1/wait')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    },
+    async (client) => {
+      await assert.rejects(client.json({ method: 'POST', path: '/containers/create', body: { Image: 'nope' } }), (e: unknown) => e instanceof ApiError && e.status === 404 && e.message === 'No such image: nope');
+      await assert.rejects(client.json({ method: 'GET', path: '/info' }), (e: unknown) => e instanceof ApiError && e.status === 500 && e.message === 'plain failure');
+      await assert.rejects(client.json({ method: 'GET', path: '/short' }), /closed the connection before its answer was complete/);
+      const wait = await client.buffered({ method: 'POST', path: '/containers/c1/wait' });
+      const body = wait.body();
+      wait.close();
+      await assert.rejects(body);
+    },
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'berth-nodaemon-'));
+  try {
+    await assert.rejects(new EngineClient(join(dir, 'none.sock')).json({ method: 'GET', path: '/version' }), (e: unknown) => e instanceof ConnectionError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

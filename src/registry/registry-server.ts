@@ -41,7 +41,7 @@ export class RegistryServer {
   async createServer(): Promise<Server> {
     await this.storage.init();
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
-    if (!this.opts.tls) return http.createServer(handler);
+    if (!this.opts.tls) return http().createServer(handler);
     return createHttpsServer({ cert: await readFile(this.opts.tls.cert), key: await readFile(this.opts.tls.key) }, handler);
   }
 

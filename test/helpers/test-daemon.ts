@@ -15,7 +15,7 @@ export const BERTHD_JS = join(REPO_ROOT, 'dist/src/bin/berthd.bundle.mjs');
 /** The launcher users run: it picks the Node and the V8 flags berthd runs with. */
 export const BERTHD_BIN = join(REPO_ROOT, 'bin/berthd');
 /** The CLI as users run it: one bundle (scripts/bundle.mjs), started by bin/berth. */
-export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.bundle.mjs');
+export const BERTH_JS = join(REPO_ROOT, 'dist/src/bin/berth.bundle.cjs');
 export const BERTH_BIN = join(REPO_ROOT, 'bin/berth');
 export const DOCKER = '/usr/local/bin/docker';
 

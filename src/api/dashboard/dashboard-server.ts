@@ -143,7 +143,7 @@ export async function createDashboardServer(opts: DashboardOptions): Promise<Ser
     throw new NotFoundError(`no feed ${url.pathname}`);
   };
 
-  return http.createServer((req, res) => {
+  return http().createServer((req, res) => {
     securityHeaders(res);
     const url = new URL(req.url ?? '/', 'http://berth');
     const auth = authorized(req, url, res);

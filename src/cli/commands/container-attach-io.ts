@@ -4,7 +4,6 @@
  * failed start.
  */
 import type { Socket } from 'node:net';
-import { readAll } from '../../client/engine-client.js';
 import { hijack } from '../../client/hijack.js';
 import type { CliContext } from '../cli-context.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../core/detach-keys.js';
@@ -87,9 +86,9 @@ export async function waitForContainer(ctx: CliContext, id: string, condition: s
   let hangUp = noop;
   let result: Promise<WaitResult>;
   try {
-    const res = await ctx.client.raw({ method: 'POST', path: containerPath(id, 'wait'), query: { condition } });
-    hangUp = () => res.destroy();
-    result = readAll(res).then(
+    const res = await ctx.client.buffered({ method: 'POST', path: containerPath(id, 'wait'), query: { condition } });
+    hangUp = () => res.close();
+    result = res.body().then(
       (buf): WaitResult => {
         const body = JSON.parse(buf.toString('utf8') || '{}') as WaitResponse;
         return body.Error?.Message ? { error: body.Error.Message } : { code: body.StatusCode ?? 0, oomKilled: body.OOMKilled === true };

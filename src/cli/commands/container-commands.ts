@@ -44,18 +44,24 @@ const SHARED: Array<[string, Define]> = [
   ['wait', defineWait],
 ];
 
-/** docker's container commands: `berth container VERB` and the top-level aliases (`berth run`, `berth ps`…). */
-export function registerContainerCommands(program: Command, ctx: CliContext): void {
-  // run/exec/top stop parsing at their first positional, which commander allows only when every
-  // parent enables positional options.
-  const container = program.command('container').description('Manage containers').enablePositionalOptions();
-  for (const [name, define] of SHARED) define(container, ctx, name);
-  defineRm(container, ctx, 'rm').alias('remove');
-  definePs(container, ctx, 'ls').aliases(['list', 'ps']);
-  defineContainerInspect(container, ctx, 'inspect');
-  defineContainerPrune(container, ctx, 'prune');
+/**
+ * docker's container commands: `berth container VERB` and the top-level aliases (`berth run`,
+ * `berth ps`…); with `only` (command-groups.ts), just that top-level command.
+ */
+export function registerContainerCommands(program: Command, ctx: CliContext, only?: string): void {
+  const wanted = (name: string): boolean => only === undefined || only === name;
+  if (wanted('container')) {
+    // run/exec/top stop parsing at their first positional, which commander allows only when
+    // every parent enables positional options.
+    const container = program.command('container').description('Manage containers').enablePositionalOptions();
+    for (const [name, define] of SHARED) define(container, ctx, name);
+    defineRm(container, ctx, 'rm').alias('remove');
+    definePs(container, ctx, 'ls').aliases(['list', 'ps']);
+    defineContainerInspect(container, ctx, 'inspect');
+    defineContainerPrune(container, ctx, 'prune');
+  }
 
-  for (const [name, define] of SHARED) define(program, ctx, name);
-  defineRm(program, ctx, 'rm');
-  definePs(program, ctx, 'ps');
+  for (const [name, define] of SHARED) if (wanted(name)) define(program, ctx, name);
+  if (wanted('rm')) defineRm(program, ctx, 'rm');
+  if (wanted('ps')) definePs(program, ctx, 'ps');
 }

@@ -50,8 +50,17 @@ async function openSession(ctx: CliContext, id: string, body: CreateBody, flags:
 
 /** Runs a created container to completion; returns the CLI's exit status. */
 async function attachStartWait(ctx: CliContext, id: string, body: CreateBody, flags: RunFlags): Promise<number> {
-  const session = await openSession(ctx, id, body, flags);
-  const wait = await waitForContainer(ctx, id, body.HostConfig.AutoRemove ? 'removed' : 'next-exit');
+  // The attach and the wait side by side, each on its connection: the start needs both in place
+  // (no output lost, the exit seen), not one before the other. One round trip less than in turn.
+  const waiting = waitForContainer(ctx, id, body.HostConfig.AutoRemove ? 'removed' : 'next-exit');
+  let session: Session | undefined;
+  try {
+    session = await openSession(ctx, id, body, flags);
+  } catch (err) {
+    (await waiting).cancel();
+    throw err;
+  }
+  const wait = await waiting;
   try {
     await ctx.client.noContent({ method: 'POST', path: containerPath(id, 'start') });
   } catch (err) {

@@ -17,7 +17,7 @@ export function registerRegistryCommand(program: Command): void {
     .argument('[args...]')
     .action(async (args: string[]) => {
       // Unbundled this module is dist/src/cli/commands/; in the CLI bundle (scripts/bundle.mjs)
-      // it is part of dist/src/bin/berth.bundle.mjs, beside the registry's entry point.
+      // it is part of dist/src/bin/berth.bundle.cjs, beside the registry's entry point.
       const here = import.meta.dirname;
       const entry = basename(here) === 'bin' ? join(here, 'berth-registry.js') : join(here, '../../bin/berth-registry.js');
       const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });

@@ -145,7 +145,7 @@ export class RegistryHttp {
     if (opts.auth) headers.Authorization = opts.auth;
     if (Buffer.isBuffer(opts.body)) headers['Content-Length'] = opts.body.length;
     return new Promise((resolve, reject) => {
-      const req = (secure ? https().request : http.request)(
+      const req = (secure ? https().request : http().request)(
         u,
         { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(secure ? { rejectUnauthorized: !isInsecure(u.host, this.settings) } : {}) },
         resolve,
