@@ -29,8 +29,8 @@ function checkout(opts: { node?: boolean; entry?: boolean } = {}): string {
   return root;
 }
 
-function launch(path: string, args: string[], cwd?: string): { code: number | null; out: string; err: string } {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: '/somewhere' };
+function launch(path: string, args: string[], cwd?: string, extraEnv: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: '/tmp', HOME: '/home/someone', ...extraEnv };
   const r = spawnSync(path, args, { encoding: 'utf8', env, ...(cwd ? { cwd } : {}) });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -40,7 +40,7 @@ describe('bin/berth', () => {
     const root = checkout();
     const r = launch(join(root, 'bin/berth'), ['run', '--rm', 'a b', '']);
     assert.equal(r.code, 0, r.err);
-    assert.equal(r.out, `/somewhere/berth-node-compile-cache|${root}/dist/src/bin/berth-start.cjs|run|--rm|a b||`);
+    assert.equal(r.out, `/home/someone/.cache/berth/node-compile-cache|${root}/dist/src/bin/berth-start.cjs|run|--rm|a b||`);
   });
 
   it('finds its checkout through a symlink (/usr/local/bin/berth) and from a relative path', () => {
@@ -48,8 +48,17 @@ describe('bin/berth', () => {
     const links = mkdtempSync(join(tmpdir(), 'berth-launcher-link-'));
     made.push(links);
     symlinkSync(join(root, 'bin/berth'), join(links, 'berth'));
-    assert.equal(launch(join(links, 'berth'), ['version']).out, `/somewhere/berth-node-compile-cache|${root}/dist/src/bin/berth-start.cjs|version|`);
-    assert.equal(launch('bin/berth', ['version'], root).out, `/somewhere/berth-node-compile-cache|${root}/dist/src/bin/berth-start.cjs|version|`);
+    assert.equal(launch(join(links, 'berth'), ['version']).out, `/home/someone/.cache/berth/node-compile-cache|${root}/dist/src/bin/berth-start.cjs|version|`);
+    assert.equal(launch('bin/berth', ['version'], root).out, `/home/someone/.cache/berth/node-compile-cache|${root}/dist/src/bin/berth-start.cjs|version|`);
+  });
+
+  it('keeps the compile cache in the user\'s own cache directory, never a shared /tmp one', () => {
+    const root = checkout();
+    const bin = join(root, 'bin/berth');
+    assert.equal(launch(bin, ['version'], undefined, { XDG_CACHE_HOME: '/home/someone/xdg' }).out, `/home/someone/xdg/berth/node-compile-cache|${root}/dist/src/bin/berth-start.cjs|version|`);
+    assert.equal(launch(bin, ['version'], undefined, { NODE_COMPILE_CACHE: '/mine' }).out, `/mine|${root}/dist/src/bin/berth-start.cjs|version|`);
+    const noHome = spawnSync(bin, ['version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: '/tmp' } });
+    assert.equal(noHome.stdout, `|${root}/dist/src/bin/berth-start.cjs|version|`, 'no home: no cache');
   });
 
   it('says how to build when the build output or Node is missing (status 125)', () => {
