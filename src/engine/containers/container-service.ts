@@ -198,8 +198,11 @@ export class ContainerService {
   }
 
   async create(body: CreateRequest, name: string | undefined, pod?: PodCreateOptions): Promise<{ Id: string; Warnings: string[] }> {
+    // Each create's phases go to the debug log, as a start's: it is in every `docker run`'s latency.
+    const { mark, phases } = phaseTimer();
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     const image = await this.d.images.resolve(imageName);
+    mark('image');
     const resolved = resolveCreate(body, imageName, image.config, this.d.logOpts);
     adaptSharedNamespaces(resolved.hostConfig, (ref) => this.d.registry.find(ref));
     this.d.runtimes.runtime(resolved.hostConfig.Runtime);
@@ -218,12 +221,15 @@ export class ContainerService {
       while (this.d.registry.hasName(fullName));
     }
     this.d.registry.reserveName(fullName, id);
+    mark('checked');
     const dir = join(this.d.dataRoot, 'containers', id);
     let newVolumes: string[] = [];
     try {
       newVolumes = await ensureVolumes(mounts, this.d.volumes);
       await mkdir(dir, { recursive: true, mode: 0o710 });
+      mark('volumes');
       await this.d.snapshotter.createRootfs(id, topLayerId(image.record.layers));
+      mark('rootfs');
       if (resolved.config.Hostname === '') resolved.config.Hostname = shortId(id);
       const record: ContainerRecord = {
         Id: id,
@@ -249,7 +255,9 @@ export class ContainerService {
         ...(pod ? { Pod: pod.membership } : {}),
       };
       await this.d.registry.save(record);
+      mark('saved');
       publishContainerEvent(this.d.events, record, 'create');
+      this.d.log.debug({ id, ms: phases }, 'container created');
       return { Id: id, Warnings: warnings };
     } catch (err) {
       this.d.registry.releaseName(fullName, id);
