@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { writeChunks } from '../../../core/file-sink.js';
 import type { Digest } from '../../../core/digest.js';
 import { errnoCode, InvalidParameterError } from '../../../core/errors.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
@@ -75,20 +74,23 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     } else {
       throw await failure(res, `failed to fetch blob ${digest} from ${http.host}/${repo}`);
     }
-    const counter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
+    const fh = await open(path, have > 0 ? 'a' : 'w').catch((err: unknown) => {
+      res.destroy();
+      throw err;
+    });
+    try {
+      await writeChunks(fh, res, (chunk) => {
         received += chunk.length;
         if (have + received > size) {
-          cb(new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`));
-          return;
+          throw new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`);
         }
         hash.update(chunk);
         hashed += chunk.length;
         onBytes(have + received);
-        cb(null, chunk);
-      },
-    });
-    await pipeline(res, counter, createWriteStream(path, { flags: have > 0 ? 'a' : 'w' }));
+      });
+    } finally {
+      await fh.close();
+    }
   } else {
     for await (const c of createReadStream(path)) {
       hash.update(c as Buffer);
