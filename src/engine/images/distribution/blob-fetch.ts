@@ -11,7 +11,12 @@ export interface FetchedBlob {
   /** Bytes this call received from the registry (less than the size when it resumed). */
   received: number;
   resumedFrom: number;
+  /** Whether every byte of the blob went through the `tee` given, in order, and was verified. */
+  teed: boolean;
 }
+
+/** Sees each chunk of a download (after the size check, before the write); may ask it to wait. */
+export type BlobTee = (chunk: Buffer) => Promise<void> | undefined;
 
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -28,17 +33,17 @@ async function sizeOf(path: string): Promise<number> {
  * blob is not in the store yet: the caller commits it once every blob of the image is verified.
  * A mismatch deletes the partial file and fails with an error that names the blob.
  */
-export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void, tee?: BlobTee): Promise<FetchedBlob> {
   // Two pulls needing one blob share its partial file: the second waits for the first's download.
   for (let running = inflight.get(digest); running; running = inflight.get(digest)) await running.catch(() => undefined);
-  if (await content.has(digest)) return { received: 0, resumedFrom: size };
-  const job = download(http, repo, digest, size, content, onBytes);
+  if (await content.has(digest)) return { received: 0, resumedFrom: size, teed: false };
+  const job = download(http, repo, digest, size, content, onBytes, tee);
   inflight.set(digest, job);
   try {
     return await job;
   } catch (err) {
     // The other pull committed the complete partial file while this one was re-reading it.
-    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size };
+    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size, teed: false };
     throw err;
   } finally {
     inflight.delete(digest);
@@ -47,7 +52,7 @@ export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest
 
 const inflight = new Map<Digest, Promise<FetchedBlob>>();
 
-async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void, tee: BlobTee | undefined): Promise<FetchedBlob> {
   const path = content.partialPath(digest);
   // An empty blob (an empty layer) needs no request, but its partial file must exist to commit.
   if (size === 0) await writeFile(path, '', { flag: 'a' });
@@ -61,6 +66,7 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
   let hashed = 0;
   let received = 0;
   let resumedFrom = 0;
+  let teed = false;
   if (have < size) {
     const res = await http.request('GET', `/v2/${repo}/blobs/${digest}`, { scope: `repository:${repo}:pull`, headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
     if (res.statusCode === 206 && have > 0 && new RegExp(`^bytes ${have}-`).test(res.headers['content-range'] ?? '')) {
@@ -71,6 +77,8 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
       }
     } else if (res.statusCode === 200) {
       have = 0;
+      // Only a download from the first byte can feed a tee (an unpack) the whole blob.
+      teed = tee !== undefined;
     } else {
       throw await failure(res, `failed to fetch blob ${digest} from ${http.host}/${repo}`);
     }
@@ -87,6 +95,7 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
         hash.update(chunk);
         hashed += chunk.length;
         onBytes(have + received);
+        return teed ? tee?.(chunk) : undefined;
       });
     } finally {
       await fh.close();
@@ -103,5 +112,5 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     await rm(path, { force: true });
     throw new InvalidParameterError(`filesystem layer verification failed for digest ${digest}: the registry ${http.host} sent ${total} bytes hashing to ${actual}; nothing was stored`);
   }
-  return { received, resumedFrom };
+  return { received, resumedFrom, teed };
 }
