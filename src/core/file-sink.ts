@@ -1,11 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * Bytes gathered while a write is in flight before the reader waits for it (backpressure). 1 MiB
- * against 128 KiB: a third less daemon CPU for a 200 MB pull (fewer, larger writev calls), for a
- * few more, small, full collections (measured with a perf_hooks 'gc' observer).
+ * Bytes gathered while a write is in flight before the reader waits for it (backpressure).
+ * Measured on 200 MB pulls with a perf_hooks 'gc' observer: 128 KiB makes many small writev
+ * calls (a third more daemon CPU); 1 MiB keeps chunks alive past berthd's 1 MiB young
+ * generation, and some pulls then ran 40-120 full collections (up to 1.1 s); 256 KiB ran 1-12.
  */
-export const MAX_PENDING = 1 << 20;
+export const MAX_PENDING = 256 << 10;
 
 /**
  * Writes every chunk of `source` to `fh` at its current offset and returns the bytes written.
