@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_PENDING, writeChunks } from './file-sink.js';
+import { PassThrough } from 'node:stream';
+import { hearErrors, MAX_PENDING, writeChunks } from './file-sink.js';
 
 async function withFile(fn: (path: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-file-sink-'));
@@ -82,6 +83,22 @@ test('writeChunks: a failing source rejects after the write in flight settles', 
     const fh = await open(path, 'w');
     try {
       await assert.rejects(writeChunks(fh, failing()), /connection reset/);
+    } finally {
+      await fh.close();
+    }
+  });
+});
+
+test('hearErrors: a stream failing before anyone iterates it fails the writer later, not the process', async () => {
+  await withFile(async (path) => {
+    const source = new PassThrough();
+    hearErrors(source);
+    source.destroy(new Error('window too large'));
+    // An unheard 'error' would be thrown here, on the next tick.
+    await new Promise((r) => setImmediate(r));
+    const fh = await open(path, 'w');
+    try {
+      await assert.rejects(writeChunks(fh, source), /window too large/);
     } finally {
       await fh.close();
     }

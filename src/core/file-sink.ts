@@ -35,6 +35,7 @@ export async function writeChunks(fh: FileHandle, source: AsyncIterable<unknown>
     // Awaited before the next write or at the end; until then a failure must not go unheard.
     inFlight.catch(() => undefined);
   };
+  hearErrors(source);
   try {
     for await (const data of source) {
       const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
@@ -56,6 +57,17 @@ export async function writeChunks(fh: FileHandle, source: AsyncIterable<unknown>
   }
   await inFlight;
   return total;
+}
+
+/**
+ * Keeps a stream's failure from ending the process as an unheard 'error' while no one iterates
+ * it: before the loop starts (the caller still opening its file) or after it stopped (a
+ * decompressor's second error, a connection reset). Iterating it still rejects with the error:
+ * the stream keeps it (`errored`) and the iterator has its own listener. Call it as soon as the
+ * stream is in hand.
+ */
+export function hearErrors(source: unknown): void {
+  (source as { on?: (event: string, fn: () => void) => unknown }).on?.('error', () => undefined);
 }
 
 /** writev until every byte is written (a regular file may take fewer bytes at a time, e.g. at a quota). */

@@ -81,8 +81,10 @@ export class LayerUnpacker {
     // The blob's digest is its diff ID when it is uncompressed: the download's check covers both.
     const hashDiff = !(layerCompression(layer.mediaType) === 'none' && layer.digest === layer.diffId);
     const job = this.apply(chainId, parent, layer, feed, hashDiff, verified).finally(() => this.inflight.delete(chainId));
-    // Its failure is seen by ensureLayers (which then unpacks from the store), or by no one.
-    job.catch(() => undefined);
+    // Its failure is seen by ensureLayers (which then unpacks from the store), or by no one; a
+    // failure before the unpack read anything (removing a stale snapshot) must still let the
+    // download's writes through, or it would wait for ever.
+    job.catch(() => feed.destroy());
     // Awaited in apply; a download that fails while the unpack has already failed must not be
     // an unhandled rejection.
     verified.catch(() => undefined);

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { fsyncDir } from '../../core/atomic-write.js';
-import { writeChunks } from '../../core/file-sink.js';
+import { hearErrors, writeChunks } from '../../core/file-sink.js';
 import { digestHex, isDigest, type Digest } from '../../core/digest.js';
 import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 
@@ -67,6 +67,22 @@ export class ContentStore {
    */
   partialPath(digest: Digest): string {
     return join(this.partialDir, digestHex(digest));
+  }
+
+  /**
+   * Writes a download's chunks to its partial file (from the start, or after what is there when
+   * `append`), one write in flight at a time; `onChunk` as in writeChunks. Here rather than in
+   * the puller so berthd's bundle keeps writeChunks out of a chunk of its own, which its start
+   * would load (+0.4 MiB idle RSS, measured).
+   */
+  async writePartial(digest: Digest, source: AsyncIterable<unknown>, append: boolean, onChunk: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+    hearErrors(source);
+    const fh = await open(this.partialPath(digest), append ? 'a' : 'w');
+    try {
+      await writeChunks(fh, source, onChunk);
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Moves a partial download the caller has verified into the store. */
@@ -138,6 +154,7 @@ export class ContentStore {
    * commits it. Any async iterable of bytes will do (a stream, a tar entry's content).
    */
   async writeStream(source: AsyncIterable<unknown>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    hearErrors(source);
     const tmp = this.ingestPath();
     const hash = createHash('sha256');
     try {

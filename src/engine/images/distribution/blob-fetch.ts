@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { writeChunks } from '../../../core/file-sink.js';
+import { rm, stat, truncate, writeFile } from 'node:fs/promises';
 import type { Digest } from '../../../core/digest.js';
 import { errnoCode, InvalidParameterError } from '../../../core/errors.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
@@ -82,12 +81,8 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     } else {
       throw await failure(res, `failed to fetch blob ${digest} from ${http.host}/${repo}`);
     }
-    const fh = await open(path, have > 0 ? 'a' : 'w').catch((err: unknown) => {
-      res.destroy();
-      throw err;
-    });
     try {
-      await writeChunks(fh, res, (chunk) => {
+      await content.writePartial(digest, res, have > 0, (chunk) => {
         received += chunk.length;
         if (have + received > size) {
           throw new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`);
@@ -97,8 +92,10 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
         onBytes(have + received);
         return teed ? tee?.(chunk) : undefined;
       });
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // The file may not have opened, and then nothing read the response.
+      res.destroy();
+      throw err;
     }
   } else {
     for await (const c of createReadStream(path)) {
