@@ -144,6 +144,11 @@ export function decompress(source: Readable, kind: Compression): Duplex {
  * input is read through a non-destroying iterator: if the caller gives up (a bad archive), the
  * input stays the caller's to drain or close, e.g. an HTTP request whose response is still due.
  */
+/** A chunk as a Buffer, not copied when it is one already (Buffer.from would copy every byte). */
+function asBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+
 export async function decompressInput(input: Readable): Promise<Readable> {
   const it = input.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer | string>;
   const head: Buffer[] = [];
@@ -151,22 +156,24 @@ export async function decompressInput(input: Readable): Promise<Readable> {
   while (length < MAGIC_LENGTH) {
     const r = await it.next();
     if (r.done) break;
-    const chunk = Buffer.from(r.value);
+    const chunk = asBuffer(r.value);
     head.push(chunk);
     length += chunk.length;
   }
   const first = Buffer.concat(head);
   const kind = detectCompression(first);
-  const out = decompressor(kind);
   async function* replay(): AsyncGenerator<Buffer> {
     if (first.length > 0) yield first;
     for (;;) {
       const r = await it.next();
       if (r.done) return;
-      yield Buffer.from(r.value);
+      yield asBuffer(r.value);
     }
   }
   const raw = Readable.from(replay(), { objectMode: false });
+  // Plain input needs no stage of its own: one pass-through less for every chunk.
+  if (kind === 'none') return raw;
+  const out = decompressor(kind);
   raw.on('error', (err) => out.destroy(err));
   return raw.pipe(out);
 }

@@ -1,4 +1,5 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { eventOrClose } from '../../core/event-or-close.js';
 
 /** gRPC status codes (google.golang.org/grpc/codes) this side reads or sends. */
 export const GrpcCode = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, NOT_FOUND: 5, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const;
@@ -121,17 +122,7 @@ export function grpcCall<Req, Res>(session: ClientHttp2Session, method: string, 
       frame[0] = 0;
       frame.writeUInt32BE(body.length, 1);
       body.copy(frame, 5);
-      if (!stream.write(frame)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            stream.off('drain', done);
-            stream.off('close', done);
-            resolve();
-          };
-          stream.on('drain', done);
-          stream.on('close', done);
-        });
-      }
+      if (!stream.write(frame)) await eventOrClose(stream, 'drain');
     },
     recv(): Promise<Res | null> {
       return new Promise((resolve, reject) => {

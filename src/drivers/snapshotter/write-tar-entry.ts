@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { chmod, chown, copyFile, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { InvalidParameterError, errnoCode, errorMessage } from '../../core/errors.js';
+import { writeChunks } from '../../core/file-sink.js';
 import { hostAddon } from '../host/host-addon.js';
 import { isOverlayXattr } from '../fs-tree/read-xattrs.js';
 import { fdPath, type DirFd, type RootedFs } from '../host/rooted-fs.js';
@@ -67,8 +68,8 @@ export async function writeTarEntry(dir: DirFd, base: string, h: TarEntryHeader,
       // O_EXCL|O_NOFOLLOW: the name was just cleared, so anything there now is not ours to follow.
       const fh = await open(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
-        // Not stream.pipeline: it never settles on some truncated tars; plain iteration rejects as it should.
-        for await (const chunk of content) await fh.write(chunk as Uint8Array);
+        // Not stream.pipeline: it never settles on some truncated tars; writeChunks' plain iteration rejects as it should.
+        await writeChunks(fh, content);
         await applyMetadata(fdPath(fh.fd), h, ctx);
       } finally {
         await fh.close();

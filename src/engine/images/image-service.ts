@@ -9,7 +9,7 @@ import { ImageCatalog, NO_IMAGE_USAGE, type ImageDeps, type ImageUsage, type Res
 import { checkFilterKeys, labelsMatch, parseBool, type Filters } from '../../core/filters.js';
 import { IMAGE_FILTERS, referenceMatches } from './image-filters.js';
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
-import { LayerUnpacker } from './layer-unpacker.js';
+import { LayerUnpacker, type StreamedLayer } from './layer-unpacker.js';
 import { collectGarbage } from './image-gc.js';
 import { checkImageStore } from './store-check.js';
 import type { PublishEvent } from '../events/event-types.js';
@@ -53,6 +53,11 @@ export class ImageService {
 
   resolve(name: string): Promise<ResolvedImage> {
     return this.catalog.resolve(name);
+  }
+
+  /** Unpacks `layers[index]` from a download as it arrives (LayerUnpacker.streamLayer). */
+  streamLayer(layers: readonly LayerBlobRef[], index: number, verified: Promise<unknown>): Promise<StreamedLayer | undefined> {
+    return this.unpacker.streamLayer(layers, index, verified);
   }
 
   /**

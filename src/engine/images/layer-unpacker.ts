@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
 import { decompressor } from '../../core/compression.js';
 import { layerCompression } from './archive/compression.js';
 import type { ImageDeps } from './image-catalog.js';
+
+/** A layer being unpacked from a download (LayerUnpacker.streamLayer). */
+export interface StreamedLayer {
+  /** Where the blob's bytes go, in order; ended once all were written, destroyed on failure. */
+  feed: PassThrough;
+  /** Settles when the unpack does: true when the layer was unpacked and recorded. */
+  done: Promise<boolean>;
+}
 
 /**
  * Unpacks each layer once, keyed by chain ID, verifying while it streams that the
@@ -49,11 +57,49 @@ export class LayerUnpacker {
     await job;
   }
 
-  private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
-    const snapshotId = digestHex(chainId);
+  /**
+   * Starts unpacking `layers[index]` from its blob's bytes as a download receives them, before
+   * the blob is in the store: the caller writes every byte of the blob, in order, to the feed it
+   * gets, then ends it and resolves `verified` once the blob matched its digest (or destroys the
+   * feed and rejects `verified`). Nothing is recorded before then, and a failure removes what was
+   * unpacked; `ensureLayers` joins the job, and unpacks from the store itself if the job failed.
+   * Undefined when there is nothing to stream into: the layer is there or being unpacked, its
+   * parent is not unpacked yet (layers stack in order), or its media type is not one we read.
+   */
+  async streamLayer(layers: readonly LayerBlobRef[], index: number, verified: Promise<unknown>): Promise<StreamedLayer | undefined> {
+    const chains = chainIds(layers.map((l) => l.diffId));
+    const chainId = chains[index] as Digest;
+    const parent = index > 0 ? (chains[index - 1] as Digest) : null;
+    const layer = layers[index] as LayerBlobRef;
+    if (layerCompression(layer.mediaType) === undefined || this.inflight.has(chainId)) return undefined;
+    if (await this.present(chainId)) return undefined;
+    if (parent !== null && !(await this.present(parent))) return undefined;
+    // Another caller may have started on the layer while this one looked.
+    if (this.inflight.has(chainId)) return undefined;
+    // Two network chunks of slack: the download runs at the unpack's pace, holding little.
+    const feed = new PassThrough({ highWaterMark: 128 << 10 });
+    // The blob's digest is its diff ID when it is uncompressed: the download's check covers both.
+    const hashDiff = !(layerCompression(layer.mediaType) === 'none' && layer.digest === layer.diffId);
+    const job = this.apply(chainId, parent, layer, feed, hashDiff, verified).finally(() => this.inflight.delete(chainId));
+    // Its failure is seen by ensureLayers (which then unpacks from the store), or by no one; a
+    // failure before the unpack read anything (removing a stale snapshot) must still let the
+    // download's writes through, or it would wait for ever.
+    job.catch(() => feed.destroy());
+    // Awaited in apply; a download that fails while the unpack has already failed must not be
+    // an unhandled rejection.
+    verified.catch(() => undefined);
+    this.inflight.set(chainId, job);
+    return { feed, done: job.then(() => true, () => false) };
+  }
+
+  /** Whether the layer is unpacked and recorded. */
+  private async present(chainId: Digest): Promise<boolean> {
     const existing = await this.deps.layers.get(chainId);
-    if (existing && (await this.deps.snapshotter.hasLayer(existing.snapshotId))) return;
-    if (await this.deps.snapshotter.hasLayer(snapshotId)) await this.deps.snapshotter.removeLayer(snapshotId);
+    return existing !== undefined && (await this.deps.snapshotter.hasLayer(existing.snapshotId));
+  }
+
+  private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
+    if (await this.present(chainId)) return;
     // Each hash of a 200 MB layer costs half a second here; hash what is not known yet, once:
     // - an uncompressed blob's digest is its diff ID: the diff ID's hash checks both, so the
     //   store's own verifying read would hash every byte a second time;
@@ -62,23 +108,36 @@ export class LayerUnpacker {
     const plain = layerCompression(layer.mediaType) === 'none' && layer.digest === layer.diffId;
     const fresh = this.deps.content.freshlyWritten(layer.digest);
     const raw = plain || fresh ? this.deps.content.rawStream(layer.digest) : await this.deps.content.readStream(layer.digest);
+    await this.apply(chainId, parent, layer, raw, !(plain && fresh));
+  }
+
+  /**
+   * Unpacks `raw` (the layer's blob) as the layer `chainId`, checks the uncompressed bytes against
+   * the diff ID when `hashDiff`, waits for `verified` (the blob's own check, when someone else
+   * makes it), and only then records the layer. Any failure removes what was unpacked.
+   */
+  private async apply(chainId: Digest, parent: Digest | null, layer: LayerBlobRef, raw: Readable, hashDiff: boolean, verified?: Promise<unknown>): Promise<void> {
+    const failures: unknown[] = [];
+    // Before any await: a download's feed may fail at once, and its error must be heard.
+    raw.on('error', (e) => failures.push(e));
+    const snapshotId = digestHex(chainId);
+    if (await this.deps.snapshotter.hasLayer(snapshotId)) await this.deps.snapshotter.removeLayer(snapshotId);
+    if (raw.destroyed) throw failures[0] ?? new Error(`the blob of layer ${layer.digest} closed before it was unpacked`);
     const tar = decompress(raw, layer.mediaType);
-    const hash = plain && fresh ? undefined : createHash('sha256');
+    const hash = hashDiff ? createHash('sha256') : undefined;
     const hasher = new Transform({
       transform(chunk: Buffer, _e, cb) {
         hash?.update(chunk);
         cb(null, chunk);
       },
     });
-    const failures: unknown[] = [];
     const tee = tar.pipe(hasher);
     // pipe() does not forward errors: a corrupt blob must fail the unpack, not stall it.
-    for (const s of [raw, tar]) {
-      s.on('error', (e) => {
-        failures.push(e);
-        tee.destroy(e);
-      });
-    }
+    raw.on('error', (e) => tee.destroy(e));
+    tar.on('error', (e) => {
+      failures.push(e);
+      tee.destroy(e);
+    });
     // The reader may have stopped listening by the time tee fails with what it was handed above
     // (a zstd frame refused at its first bytes): an unheard 'error' would end the daemon.
     tee.on('error', () => undefined);
@@ -88,7 +147,10 @@ export class LayerUnpacker {
       // The tar parser may stop at the end-of-archive marker before the stream ends; drain the
       // rest so the digest covers every byte.
       await drain(tee);
+      await verified;
     } catch (err) {
+      // A feed still being written must not wait for a reader that has stopped.
+      raw.destroy();
       await this.deps.snapshotter.removeLayer(snapshotId).catch(() => undefined);
       throw failures[0] ?? err;
     }

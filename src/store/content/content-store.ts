@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../../core/atomic-write.js';
+import { hearErrors, writeChunks } from '../../core/file-sink.js';
 import { digestHex, isDigest, type Digest } from '../../core/digest.js';
 import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 
@@ -67,6 +67,22 @@ export class ContentStore {
    */
   partialPath(digest: Digest): string {
     return join(this.partialDir, digestHex(digest));
+  }
+
+  /**
+   * Writes a download's chunks to its partial file (from the start, or after what is there when
+   * `append`), one write in flight at a time; `onChunk` as in writeChunks. Here rather than in
+   * the puller so berthd's bundle keeps writeChunks out of a chunk of its own, which its start
+   * would load (+0.4 MiB idle RSS, measured).
+   */
+  async writePartial(digest: Digest, source: AsyncIterable<unknown>, append: boolean, onChunk: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+    hearErrors(source);
+    const fh = await open(this.partialPath(digest), append ? 'a' : 'w');
+    try {
+      await writeChunks(fh, source, onChunk);
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Moves a partial download the caller has verified into the store. */
@@ -133,24 +149,25 @@ export class ContentStore {
     return { digest, size: buf.length };
   }
 
-  /** Streams a blob in, hashing as it goes. `onData` sees every chunk (for progress or a tee). */
-  async writeStream(source: Readable, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+  /**
+   * Streams a blob in, hashing each chunk while the one before is written, then fsyncs and
+   * commits it. Any async iterable of bytes will do (a stream, a tar entry's content).
+   */
+  async writeStream(source: AsyncIterable<unknown>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    hearErrors(source);
     const tmp = this.ingestPath();
     const hash = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
     try {
-      const out = createWriteStream(tmp, { mode: 0o644 });
-      await pipeline(source, counter, out);
-      const fh = await open(tmp, 'r+');
-      await fh.sync();
-      await fh.close();
+      const fh = await open(tmp, 'w', 0o644);
+      let size: number;
+      try {
+        size = await writeChunks(fh, source, (chunk) => {
+          hash.update(chunk);
+        });
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       const digest = `sha256:${hash.digest('hex')}` as Digest;
       checkExpected(digest, size, expected);
       expected.lease?.(digest);
@@ -161,6 +178,8 @@ export class ContentStore {
       await this.commitIngest(tmp, digest);
       return { digest, size };
     } catch (err) {
+      // A stream left unread would hold its producer (a request, a decompressor) open.
+      (source as { destroy?: () => void }).destroy?.();
       await rm(tmp, { force: true });
       throw err;
     }
@@ -203,6 +222,8 @@ export class ContentStore {
 
   /** An unverified read of a blob's file, for callers that hash it themselves. */
   rawStream(digest: Digest): Readable {
+    // 64 KiB reads, the default: 1 MiB ones make fewer calls, but each is a fresh external
+    // buffer, and 200 of them drove V8 into ~90 full collections per pull (perf_hooks 'gc').
     return createReadStream(this.blobPath(digest));
   }
 

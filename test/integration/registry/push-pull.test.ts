@@ -9,6 +9,7 @@ import { run, TestDaemon } from '../../helpers/test-daemon.js';
 import { RegistryProcess } from '../../helpers/registry-process.js';
 import { ok } from '../../helpers/expect.js';
 import { pushToRegistry } from '../../helpers/hostile-tar/routes.js';
+import { tar } from '../../helpers/hostile-tar/tar.js';
 
 const SKOPEO = '/usr/bin/skopeo';
 
@@ -125,41 +126,75 @@ describe("Berth's registry with berth, the docker CLI and skopeo", () => {
   });
 
   test('a registry sending a blob that does not match its digest: a clear error, nothing stored', async () => {
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } }));
     const good = Buffer.from('the bytes the manifest promises');
-    const digest = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-    const layerDigest = digest(good);
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digest(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: good.length }],
-    }));
-    const server: Server = createServer((req, res) => {
-      if (req.url === '/v2/') return res.end('{}');
-      if (req.url?.includes('/manifests/')) {
-        res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
-        return res.end(manifest);
-      }
-      if (req.url?.endsWith(digest(config))) return res.end(config);
-      // Same length, other bytes.
-      if (req.url?.endsWith(layerDigest)) return res.end(Buffer.from('THE BYTES THE MANIFEST PROMISES'));
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const layerDigest = sha256(good);
+    // Same length, other bytes.
+    const reg = await tamperedRegistry({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', diffId: `sha256:${'0'.repeat(64)}`, promised: good, sent: Buffer.from('THE BYTES THE MANIFEST PROMISES') });
     try {
-      const port = (server.address() as { port: number }).port;
       const before = await readdir(join(d.dataRoot, 'content', 'blobs', 'sha256'));
-      const r = await d.berth(['pull', `127.0.0.1:${port}/bad/blob:1`]);
+      const r = await d.berth(['pull', `127.0.0.1:${reg.port}/bad/blob:1`]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, new RegExp(`filesystem layer verification failed for digest ${layerDigest}`));
       const after = await readdir(join(d.dataRoot, 'content', 'blobs', 'sha256'));
       assert.deepEqual(after.sort(), before.sort());
       assert.deepEqual(await readdir(join(d.dataRoot, 'content', 'partial')), []);
-      assert.equal(ok(await d.berth(['images', '-q', `127.0.0.1:${port}/bad/blob`]), 'images').stdout.trim(), '');
+      assert.equal(ok(await d.berth(['images', '-q', `127.0.0.1:${reg.port}/bad/blob`]), 'images').stdout.trim(), '');
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await reg.close();
+    }
+  });
+
+  test('a tampered uncompressed layer that is a valid tar: unpacked while it downloads, then refused and removed', async () => {
+    // The layer is unpacked as it arrives (network → digest → untar in one pass); a blob whose
+    // digest fails at its end must leave no layer behind, although every entry was written.
+    const good = tar().file('etc/motd', 'the bytes the manifest promises\n').end().bytes();
+    const bad = tar().file('etc/motd', 'THE BYTES THE MANIFEST PROMISES\n').end().bytes();
+    assert.equal(bad.length, good.length);
+    const reg = await tamperedRegistry({ mediaType: 'application/vnd.oci.image.layer.v1.tar', diffId: sha256(good), promised: good, sent: bad });
+    const list = async (...path: string[]): Promise<string[]> => (await readdir(join(d.dataRoot, ...path)).catch(() => [])).sort();
+    const state = async (): Promise<Record<string, string[]>> => ({ blobs: await list('content', 'blobs', 'sha256'), partial: await list('content', 'partial'), records: await list('image', 'layers'), snapshots: await list('overlay2', 'layers'), vfs: await list('vfs', 'layers') });
+    try {
+      const before = await state();
+      const r = await d.berth(['pull', `127.0.0.1:${reg.port}/bad/plain:1`]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`filesystem layer verification failed for digest ${sha256(good)}`));
+      assert.deepEqual(await state(), before, 'no blob, partial download, layer record or unpacked layer is left');
+      assert.equal(ok(await d.berth(['images', '-q', `127.0.0.1:${reg.port}/bad/plain`]), 'images').stdout.trim(), '');
+    } finally {
+      await reg.close();
     }
   });
 });
+
+function sha256(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** A registry of one single-layer image whose layer blob is named by `promised`'s digest but sends `sent`. */
+async function tamperedRegistry(o: { mediaType: string; diffId: string; promised: Buffer; sent: Buffer }): Promise<{ port: number; close: () => Promise<void> }> {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [o.diffId] } }));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    layers: [{ mediaType: o.mediaType, digest: sha256(o.promised), size: o.promised.length }],
+  }));
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/v2/') return res.end('{}');
+    if (req.url?.includes('/manifests/')) {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
+      return res.end(manifest);
+    }
+    if (req.url?.endsWith(sha256(config))) return res.end(config);
+    if (req.url?.endsWith(sha256(o.promised))) return res.end(o.sent);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

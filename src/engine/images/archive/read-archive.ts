@@ -85,7 +85,7 @@ async function readEntry(
     if (!isDigest(digest)) throw invalidArchive(`blob entry "${name}" is not named by a sha256 digest`);
     lease(digest);
     try {
-      await content.writeStream(Readable.from(entry, { objectMode: false }), { digest });
+      await content.writeStream(entry, { digest });
     } catch (err) {
       // With only a digest expected, the store refuses a blob for one reason: its content.
       if (err instanceof InvalidParameterError) throw invalidArchive(`blob ${digest} does not match its digest`, err);
@@ -94,7 +94,7 @@ async function readEntry(
     out.files.set(name, digest);
     return;
   }
-  const info = await content.writeStream(Readable.from(entry, { objectMode: false }), { lease });
+  const info = await content.writeStream(entry, { lease });
   out.files.set(name, info.digest);
 }
 

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../../../core/digest.js';
 import { errnoCode, InvalidParameterError } from '../../../core/errors.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
@@ -12,7 +10,12 @@ export interface FetchedBlob {
   /** Bytes this call received from the registry (less than the size when it resumed). */
   received: number;
   resumedFrom: number;
+  /** Whether every byte of the blob went through the `tee` given, in order, and was verified. */
+  teed: boolean;
 }
+
+/** Sees each chunk of a download (after the size check, before the write); may ask it to wait. */
+export type BlobTee = (chunk: Buffer) => Promise<void> | undefined;
 
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -29,17 +32,17 @@ async function sizeOf(path: string): Promise<number> {
  * blob is not in the store yet: the caller commits it once every blob of the image is verified.
  * A mismatch deletes the partial file and fails with an error that names the blob.
  */
-export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void, tee?: BlobTee): Promise<FetchedBlob> {
   // Two pulls needing one blob share its partial file: the second waits for the first's download.
   for (let running = inflight.get(digest); running; running = inflight.get(digest)) await running.catch(() => undefined);
-  if (await content.has(digest)) return { received: 0, resumedFrom: size };
-  const job = download(http, repo, digest, size, content, onBytes);
+  if (await content.has(digest)) return { received: 0, resumedFrom: size, teed: false };
+  const job = download(http, repo, digest, size, content, onBytes, tee);
   inflight.set(digest, job);
   try {
     return await job;
   } catch (err) {
     // The other pull committed the complete partial file while this one was re-reading it.
-    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size };
+    if (errnoCode(err) === 'ENOENT' && (await content.has(digest))) return { received: 0, resumedFrom: size, teed: false };
     throw err;
   } finally {
     inflight.delete(digest);
@@ -48,7 +51,7 @@ export async function fetchBlob(http: RegistryHttp, repo: string, digest: Digest
 
 const inflight = new Map<Digest, Promise<FetchedBlob>>();
 
-async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void): Promise<FetchedBlob> {
+async function download(http: RegistryHttp, repo: string, digest: Digest, size: number, content: ContentStore, onBytes: (current: number) => void, tee: BlobTee | undefined): Promise<FetchedBlob> {
   const path = content.partialPath(digest);
   // An empty blob (an empty layer) needs no request, but its partial file must exist to commit.
   if (size === 0) await writeFile(path, '', { flag: 'a' });
@@ -62,6 +65,7 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
   let hashed = 0;
   let received = 0;
   let resumedFrom = 0;
+  let teed = false;
   if (have < size) {
     const res = await http.request('GET', `/v2/${repo}/blobs/${digest}`, { scope: `repository:${repo}:pull`, headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
     if (res.statusCode === 206 && have > 0 && new RegExp(`^bytes ${have}-`).test(res.headers['content-range'] ?? '')) {
@@ -72,23 +76,27 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
       }
     } else if (res.statusCode === 200) {
       have = 0;
+      // Only a download from the first byte can feed a tee (an unpack) the whole blob.
+      teed = tee !== undefined;
     } else {
       throw await failure(res, `failed to fetch blob ${digest} from ${http.host}/${repo}`);
     }
-    const counter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
+    try {
+      await content.writePartial(digest, res, have > 0, (chunk) => {
         received += chunk.length;
         if (have + received > size) {
-          cb(new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`));
-          return;
+          throw new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`);
         }
         hash.update(chunk);
         hashed += chunk.length;
         onBytes(have + received);
-        cb(null, chunk);
-      },
-    });
-    await pipeline(res, counter, createWriteStream(path, { flags: have > 0 ? 'a' : 'w' }));
+        return teed ? tee?.(chunk) : undefined;
+      });
+    } catch (err) {
+      // The file may not have opened, and then nothing read the response.
+      res.destroy();
+      throw err;
+    }
   } else {
     for await (const c of createReadStream(path)) {
       hash.update(c as Buffer);
@@ -101,5 +109,5 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     await rm(path, { force: true });
     throw new InvalidParameterError(`filesystem layer verification failed for digest ${digest}: the registry ${http.host} sent ${total} bytes hashing to ${actual}; nothing was stored`);
   }
-  return { received, resumedFrom };
+  return { received, resumedFrom, teed };
 }

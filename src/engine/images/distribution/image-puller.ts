@@ -1,5 +1,6 @@
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
+import { eventOrClose } from '../../../core/event-or-close.js';
 import { InvalidParameterError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import { shortId } from '../../../core/ids.js';
 import type { ImageConfig, ImageIndex, ImageManifest } from '../../../oci/image-types.js';
@@ -9,7 +10,7 @@ import type { LayerBlobRef } from '../../../store/metadata/image-store.js';
 import type { ProgressSink } from '../archive/progress.js';
 import { LeaseSet } from '../archive/lease-set.js';
 import type { ImageService } from '../image-service.js';
-import { fetchBlob } from './blob-fetch.js';
+import { fetchBlob, type BlobTee } from './blob-fetch.js';
 import { checkImageManifest, isIndex, MANIFEST_ACCEPT, parsePlatform, selectManifest } from './manifest-select.js';
 import { LayerProgress, runLimited } from './progress-bar.js';
 import { apiHost, type RegistrySettings } from './registry-hosts.js';
@@ -83,6 +84,37 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, opts: PullO
     return pullFrom(deps, http, ref, path, manifest, opts);
   }
   throw lastError;
+}
+
+/**
+ * Unpacks a layer while its blob downloads (network → digest → decompress → untar in one pass,
+ * no second read of the blob) when the unpacker can take it now (LayerUnpacker.streamLayer).
+ * The blob still goes to the store as before; the layer is recorded only once the download's
+ * digest check passed, and `finish(false)` (a resumed download, or one another pull made) sends
+ * the layer back to the unpack from the store.
+ */
+async function startUnpack(deps: PullDeps, layers: LayerBlobRef[], layer: LayerBlobRef): Promise<{ tee: BlobTee; done: Promise<boolean>; finish: (teed: boolean) => void; fail: (err: unknown) => void } | undefined> {
+  let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  const verified = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const streamed = await deps.images.streamLayer(layers, layers.indexOf(layer), verified);
+  if (!streamed) return undefined;
+  const { feed, done } = streamed;
+  const fail = (err: unknown): void => {
+    feed.destroy(err instanceof Error ? err : new Error(String(err)));
+    settle?.reject(err);
+  };
+  return {
+    done,
+    // An unpack that failed stops taking bytes; the download goes on (ensureLayers unpacks from the store).
+    tee: (chunk) => (feed.destroyed || feed.write(chunk) ? undefined : eventOrClose(feed, 'drain')),
+    finish: (teed) => {
+      if (!teed) return fail(new Error('the layer was not downloaded in one pass; it is unpacked from the store'));
+      // A feed its unpack gave up on is destroyed already; the unpack then reports its own failure.
+      if (!feed.destroyed) feed.end();
+      settle?.resolve();
+    },
+    fail,
+  };
 }
 
 async function fetchManifest(http: RegistryHttp, path: string, reference: string, display: string): Promise<{ bytes: Buffer; mediaType: string; digest: Digest }> {
@@ -163,13 +195,33 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
     }
     const concurrency = opts.concurrency ?? 3;
     for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
-    await runLimited(todo, concurrency, async (layer) => {
-      const id = shortId(layer.digest);
-      const got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size));
-      bytesReceived += got.received;
-      progress.status(id, 'Verifying Checksum');
-      progress.status(id, 'Download complete');
-    });
+    const streamed: Array<Promise<boolean>> = [];
+    try {
+      await runLimited(todo, concurrency, async (layer) => {
+        const id = shortId(layer.digest);
+        const unpack = await startUnpack(deps, layers, layer);
+        if (unpack) streamed.push(unpack.done);
+        let got;
+        try {
+          got = await fetchBlob(http, path, layer.digest, layer.size, deps.content, (current) => progress.bytes(id, 'Downloading', current, layer.size), unpack?.tee);
+        } catch (err) {
+          unpack?.fail(err);
+          throw err;
+        }
+        unpack?.finish(got.teed);
+        bytesReceived += got.received;
+        progress.status(id, 'Verifying Checksum');
+        progress.status(id, 'Download complete');
+      });
+    } catch (err) {
+      // A layer unpacked as it downloaded may be recorded already; with no image to hold it, the
+      // sweep takes it (once its unpack has settled: garbage collection skips layers in flight).
+      if (streamed.length > 0) {
+        await Promise.all(streamed);
+        await deps.images.gc().catch(() => undefined);
+      }
+      throw err;
+    }
     bytesReceived += configBytes.length;
     // Everything is verified: now the blobs enter the store.
     for (const layer of todo) await deps.content.commitPartial(layer.digest);
