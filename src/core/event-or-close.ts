@@ -5,8 +5,6 @@ import type { EventEmitter } from 'node:events';
  * written) or when it is gone ('close'), whichever comes first: a writer must not wait for ever
  * on a reader that stopped. Leaves no listener behind.
  */
-// Not used by the CRI streaming code, which berthd loads at start: its own copy keeps this module
-// out of the chunks a start loads.
 export function eventOrClose(stream: EventEmitter, event: 'drain' | 'finish'): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {

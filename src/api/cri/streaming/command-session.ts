@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '../../../core/errors.js';
+import { eventOrClose } from '../../../core/event-or-close.js';
 import type { Logger } from '../../../core/logger.js';
 import type { StreamIO, TerminalSize } from './backend.js';
 import { encodeStatus, exitCodeStatus, internalErrorStatus, successStatus, type StreamStatus } from './status.js';
@@ -27,16 +28,9 @@ export interface CommandTransport {
 /** Resolves when `w` has flushed and ended (or was destroyed); ends it if nobody did. */
 export function endWritable(w: Writable | undefined): Promise<void> {
   if (!w || w.writableFinished || w.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      w.off('finish', done);
-      w.off('close', done);
-      resolve();
-    };
-    w.on('finish', done);
-    w.on('close', done);
-    if (!w.writableEnded) w.end();
-  });
+  const ended = eventOrClose(w, 'finish');
+  if (!w.writableEnded) w.end();
+  return ended;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { errorMessage } from '../../../../core/errors.js';
+import { eventOrClose } from '../../../../core/event-or-close.js';
 import {
   decodeHeaderBlock,
   decodeIdStatus,
@@ -235,15 +236,7 @@ export class SpdySession {
       if (this.closed) throw new Error('the SPDY connection is closed');
       const frame = await build();
       if (this.socket.write(frame)) return;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
+      await eventOrClose(this.socket, 'drain');
     });
     this.outbound = next.catch(() => undefined);
     return next;
