@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DOCKER, run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { BUILDX_PLUGIN, privateDockerConfig } from '../test/helpers/outside-tools.js';
 import { peerBridge, podmanPeer, startDockerd } from './peers.js';
-import { printTwoTimingTable } from './results.js';
+import { median, printTwoTimingTable, timedOk } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -36,24 +36,12 @@ async function makeContext(dir: string): Promise<void> {
   for (let i = 0; i < 20; i++) await writeFile(join(dir, 'dir/sub', `f${i}.txt`), `file ${i}\n`.repeat(100));
 }
 
-async function timed(fn: () => Promise<RunResult>): Promise<number> {
-  const t0 = performance.now();
-  const r = await fn();
-  if (r.code !== 0) throw new Error(`build failed (${r.code}): ${r.stderr}\n${r.stdout}`);
-  return (performance.now() - t0) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 async function measure(cli: (a: string[]) => Promise<RunResult>, ctx: string, tag: string): Promise<{ cold: number; cached: number }> {
   const cold: number[] = [];
   const cached: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    cold.push(await timed(() => cli(['build', '--no-cache', '-q', '-t', tag, ctx])));
-    cached.push(await timed(() => cli(['build', '-q', '-t', tag, ctx])));
+    cold.push(await timedOk(() => cli(['build', '--no-cache', '-q', '-t', tag, ctx]), 'build'));
+    cached.push(await timedOk(() => cli(['build', '-q', '-t', tag, ctx]), 'build'));
   }
   return { cold: median(cold), cached: median(cached) };
 }

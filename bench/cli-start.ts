@@ -11,14 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BERTH_BIN, DOCKER, REPO_ROOT, TestDaemon } from '../test/helpers/test-daemon.js';
+import { median } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 interface Row {
   label: string;

@@ -14,22 +14,10 @@ import { run, TestDaemon, type RunResult } from '../test/helpers/test-daemon.js'
 import { mountToHideOnCreate } from '../src/drivers/runtime/runtime-catalog.js';
 import { podmanPeer, startDockerd, type Peer } from './peers.js';
 import { rssKiB } from './process-cpu.js';
-import { recordNote, recordResult } from './results.js';
+import { median, recordNote, recordResult, timedOk } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const DENSITY = Number(process.env.BENCH_DENSITY ?? 20);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-async function timed(fn: () => Promise<RunResult>): Promise<number> {
-  const t0 = performance.now();
-  const r = await fn();
-  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
-  return (performance.now() - t0) / 1000;
-}
 
 interface Row {
   name: string;
@@ -40,7 +28,7 @@ interface Row {
 async function measure(name: string, cli: (a: string[]) => Promise<RunResult>, image: string): Promise<Row> {
   const times: number[] = [];
   await cli(['run', '--rm', '--network', 'none', image, 'true']); // warm caches
-  for (let i = 0; i < ROUNDS; i++) times.push(await timed(() => cli(['run', '--rm', '--network', 'none', image, 'true'])));
+  for (let i = 0; i < ROUNDS; i++) times.push(await timedOk(() => cli(['run', '--rm', '--network', 'none', image, 'true'])));
   const t0 = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < DENSITY; i++) {
@@ -77,7 +65,7 @@ async function rawFloors(dir: string): Promise<Row[]> {
     for (let i = 0; i < ROUNDS; i++) {
       const argv = [runtime, '--root', root, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`];
       const cmd = runtime === 'crun' && hide ? (): Promise<RunResult> => run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount ${hide} && exec "$@"`, 'sh', ...argv]) : (): Promise<RunResult> => run(argv[0] as string, argv.slice(1));
-      times.push(await timed(cmd));
+      times.push(await timedOk(cmd));
     }
     rows.push({ name: `raw ${runtime} run (floor)`, runRm: median(times) });
   }

@@ -11,15 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type RunResult } from '../test/helpers/test-daemon.js';
 import { CRICTL_BIN, serveIn, standInRegistry, startBerth, startContainerd } from '../test/outside/critest.js';
-import { recordNote, recordResult } from './results.js';
+import { median, recordNote, recordResult } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 function must(r: RunResult, what: string): string {
   if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}`);

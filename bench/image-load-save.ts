@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
-import { printTwoTimingTable, recordResult } from './results.js';
+import { median, printTwoTimingTable, recordResult, timedOk } from './results.js';
 import { podmanPeer, startDockerd } from './peers.js';
 
 const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
@@ -32,18 +32,6 @@ async function makeRootfsTar(path: string): Promise<void> {
   await done;
 }
 
-async function timed(fn: () => Promise<RunResult>): Promise<number> {
-  const t0 = performance.now();
-  const r = await fn();
-  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
-  return (performance.now() - t0) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
 interface Engine {
   name: string;
   cli: (args: string[]) => Promise<RunResult>;
@@ -56,9 +44,9 @@ async function measure(engine: Engine, dir: string): Promise<{ save: number; loa
   const archive = join(dir, `${engine.name.replace(/\W+/g, '-')}.tar`);
   for (let i = 0; i < ROUNDS; i++) {
     await rm(archive, { force: true });
-    saves.push(await timed(() => engine.cli(['save', '-o', archive, engine.imageRef])));
+    saves.push(await timedOk(() => engine.cli(['save', '-o', archive, engine.imageRef])));
     await engine.cli(['rmi', engine.imageRef]);
-    loads.push(await timed(() => engine.cli(['load', '-i', archive])));
+    loads.push(await timedOk(() => engine.cli(['load', '-i', archive])));
   }
   await rm(archive, { force: true });
   return { save: median(saves), load: median(loads) };

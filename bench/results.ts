@@ -3,6 +3,7 @@
  * appends its results as JSON lines to $BENCH_RESULTS when the runner sets it.
  */
 import { appendFileSync } from 'node:fs';
+import type { RunResult } from '../test/helpers/test-daemon.js';
 
 export interface BenchResult {
   /** e.g. "container-run" */
@@ -40,4 +41,18 @@ export function printTwoTimingTable(columns: readonly [string, string], rows: Re
     process.stdout.write(`${r.name.padEnd(24)}${a.toFixed(3).padStart(10)}${b.toFixed(3).padStart(10)}${ratio(a, base?.[0]).padStart(10)}${ratio(b, base?.[1]).padStart(10)}\n`);
   }
   process.stdout.write(`(× = time relative to ${baseline}; lower is faster)\n`);
+}
+
+/** The middle of the sorted values (the upper one of an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** Seconds `fn` took; a failed command ends the bench with its output. */
+export async function timedOk(fn: () => Promise<RunResult>, what = 'command'): Promise<number> {
+  const t0 = performance.now();
+  const r = await fn();
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`);
+  return (performance.now() - t0) / 1000;
 }

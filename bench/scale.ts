@@ -23,7 +23,7 @@ import { runLimited } from '../src/core/run-limited.js';
 import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { importBusybox, reapDockerd, startDockerd } from './peers.js';
 import { rssKiB } from './process-cpu.js';
-import { recordNote, recordResult } from './results.js';
+import { median, recordNote, recordResult } from './results.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0);
 const WITH_PEER = process.env.BENCH_SCALE_PEER !== '0';
@@ -75,11 +75,11 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return seconds(t0);
 }
 
-async function median(times: number, f: () => Promise<unknown>): Promise<number> {
+/** The median time of `times` runs of `f`, one after another. */
+async function medianOf(times: number, f: () => Promise<unknown>): Promise<number> {
   const all: number[] = [];
   for (let i = 0; i < times; i++) all.push(await timed(f));
-  all.sort((a, b) => a - b);
-  return all[Math.floor(all.length / 2)] as number;
+  return median(all);
 }
 
 async function ok(r: Promise<RunResult>, what: string): Promise<RunResult> {
@@ -126,8 +126,8 @@ async function measure(e: Engine, n: number, at: Progress): Promise<Figures> {
   if (listed !== n) throw new Error(`${e.name}: ${listed} of ${n} containers running after the start`);
   at.figures.startAtOnce = startAtOnce;
   at.step = 'ps';
-  const psAll = await median(5, () => ok(e.cli(['ps', '-a']), 'ps -a'));
-  const psFilter = await median(5, () => ok(e.cli(['ps', '-a', '--filter', `name=scale-${n - 1}`, '--filter', 'label=scale=odd']), 'ps --filter'));
+  const psAll = await medianOf(5, () => ok(e.cli(['ps', '-a']), 'ps -a'));
+  const psFilter = await medianOf(5, () => ok(e.cli(['ps', '-a', '--filter', `name=scale-${n - 1}`, '--filter', 'label=scale=odd']), 'ps --filter'));
   Object.assign(at.figures, { psAll, psFilter });
   at.step = 'stats --no-stream';
   const statsNoStream = await timed(async () => {
