@@ -43,11 +43,6 @@ export class CriSocket {
     await chmod(path, 0o600);
   }
 
-  /** Whether the gRPC server has been loaded (a first connection came). */
-  get serving(): boolean {
-    return this.loaded !== undefined;
-  }
-
   private accept(socket: Socket): void {
     this.loaded ??= this.load();
     const loaded = this.loaded;
