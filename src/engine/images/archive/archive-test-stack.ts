@@ -4,7 +4,7 @@
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errnoCode } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { VfsSnapshotter } from '../../../drivers/snapshotter/vfs-snapshotter.js';
@@ -32,6 +32,12 @@ export function makeTestRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'berth-test-archive-'));
 }
 
+/**
+ * The image stores of the stacks made, by test root: a tag's LastTagTime reaches the disk up to
+ * 200 ms after the tag, and a removal racing that write fails with ENOTEMPTY.
+ */
+const storesByRoot = new Map<string, ImageStore[]>();
+
 export async function createTestStack(root: string): Promise<TestStack> {
   const content = new ContentStore(join(root, 'content'));
   const imageStore = new ImageStore(join(root, 'images'));
@@ -39,6 +45,8 @@ export async function createTestStack(root: string): Promise<TestStack> {
   const layers = new LayerStore(join(root, 'layers'));
   const snapshotter = new VfsSnapshotter(join(root, 'vfs'));
   for (const s of [content, imageStore, refs, layers, snapshotter]) await s.init();
+  const testRoot = dirname(root);
+  storesByRoot.set(testRoot, [...(storesByRoot.get(testRoot) ?? []), imageStore]);
   const images = new ImageService({ content, images: imageStore, refs, layers, snapshotter, log: silentLogger() });
   const list = async (dir: string): Promise<string[]> => (await readdir(dir)).sort();
   const fingerprint = async (): Promise<string> =>
@@ -57,5 +65,8 @@ export async function createTestStack(root: string): Promise<TestStack> {
 }
 
 export async function removeTestRoot(root: string | undefined): Promise<void> {
-  if (root !== undefined) await rm(root, { recursive: true, force: true });
+  if (root === undefined) return;
+  await Promise.all((storesByRoot.get(root) ?? []).map((s) => s.flush()));
+  storesByRoot.delete(root);
+  await rm(root, { recursive: true, force: true });
 }
