@@ -39,13 +39,18 @@ export async function resolveContainerPath(path: string, readLink: RootReadLink)
  * container's writable layer. Missing ones are left to the runtime, which makes mount points.
  */
 export async function replaceInitLayerDirs(rootfs: string): Promise<void> {
-  for (const dir of INIT_LAYER_DIRS) {
-    const abs = join(rootfs, dir);
-    // The parents were made directories first, so this lstat follows no link of the image.
-    const st = await lstat(abs).catch(() => undefined);
-    if (!st || st.isDirectory()) continue;
-    await unlink(abs);
-    await mkdir(abs, { mode: 0o755 });
+  // Depth by depth, each depth's paths side by side (a start waits for every round): the parents
+  // are made directories first, so no lstat follows a link of the image.
+  for (const depth of [1, 2]) {
+    await Promise.all(
+      INIT_LAYER_DIRS.filter((dir) => dir.split('/').length - 1 === depth).map(async (dir) => {
+        const abs = join(rootfs, dir);
+        const st = await lstat(abs).catch(() => undefined);
+        if (!st || st.isDirectory()) return;
+        await unlink(abs);
+        await mkdir(abs, { mode: 0o755 });
+      }),
+    );
   }
 }
 

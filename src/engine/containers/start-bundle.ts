@@ -10,7 +10,7 @@ import type { ContainerEndpoints } from '../networks/container-endpoints.js';
 import type { ContainerRegistry } from './container-registry.js';
 import type { ContainerRecord } from './container-types.js';
 import { mergeEnv } from './create-request.js';
-import { writeEtcFiles, type EtcFiles } from './etc-files.js';
+import { writeEtcFiles } from './etc-files.js';
 import { linkedAtStart } from './legacy-links.js';
 import { logSettings } from './log-config.js';
 import { hostSpecParts } from './limits/spec-limits.js';
@@ -64,35 +64,32 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
   ]);
   mark('mounted');
   const hc = record.HostConfig;
-  const etc: EtcFiles = net.sharedFrom
-    ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
-    : await writeEtcFiles(join(record.HostsPath, '..'), {
-      hostname: record.Config.Hostname,
-      domainname: record.Config.Domainname,
-      extraHosts: hc.ExtraHosts ?? [],
-      hostNetwork: hc.NetworkMode === 'host',
-      addresses: net.addresses,
-      ...(net.address6 ? { address6: net.address6 } : {}),
-      links: linked.hosts,
-      hostGateway: d.hostGateway(),
-      dns: (hc.Dns as string[] | undefined) ?? [],
-      dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
-      dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
-      ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
-    });
-  mark('etc');
-  // What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only.
-  await replaceInitLayerDirs(rootfs);
-  await ensureInitLayerFiles(rootfs);
-  await ensureWorkingDir(rootfs, record.Config.WorkingDir);
-  if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
-  mark('rootfs');
-  const [user, joined, devices] = await Promise.all([
-    resolveUser(rootfs, record.Config.User, (hc.GroupAdd as string[] | null | undefined) ?? []),
+  // The /etc files (in the container's directory), dockerd's init layer (in the rootfs) and what
+  // the spec needs besides (the user, from the image's /etc/passwd and group) touch nothing of
+  // each other: side by side.
+  const [etc, , user, joined, devices] = await Promise.all([
+    net.sharedFrom
+      ? { hostname: net.sharedFrom.HostnamePath, hosts: net.sharedFrom.HostsPath, resolvConf: net.sharedFrom.ResolvConfPath }
+      : writeEtcFiles(join(record.HostsPath, '..'), {
+        hostname: record.Config.Hostname,
+        domainname: record.Config.Domainname,
+        extraHosts: hc.ExtraHosts ?? [],
+        hostNetwork: hc.NetworkMode === 'host',
+        addresses: net.addresses,
+        ...(net.address6 ? { address6: net.address6 } : {}),
+        links: linked.hosts,
+        hostGateway: d.hostGateway(),
+        dns: (hc.Dns as string[] | undefined) ?? [],
+        dnsSearch: (hc.DnsSearch as string[] | undefined) ?? [],
+        dnsOptions: (hc.DnsOptions as string[] | undefined) ?? [],
+        ...(net.nameservers ? { embeddedDns: net.nameservers } : {}),
+      }).then((files) => (mark('etc'), files)),
+    prepareRootfs(record, rootfs).then(() => mark('rootfs')),
+    resolveUser(rootfs, record.Config.User, (hc.GroupAdd as string[] | null | undefined) ?? []).then((u) => (mark('user'), u)),
     sharedNamespaces(record, (ref) => d.registry.find(ref), d.execRoot),
     hostSpecParts(hc),
   ]);
-  mark('user');
+  mark('inputs');
   const input = { ...specInputFor(record, rootfs, user, etc, d.host, net.netns, joined), hostDevices: devices };
   if (linked.env.length > 0) input.env = mergeEnv(linked.env, input.env ?? []);
   let spec = buildRuntimeSpec(input);
@@ -106,6 +103,14 @@ export async function prepareBundle(d: BundleDeps, record: ContainerRecord, runt
   mark('destinations');
   await writeDerivedFile(join(dir, 'config.json'), runtimeSpecToJson(runtime.adaptSpec(record.Id, spec)));
   mark('bundle');
+}
+
+/** What dockerd's init layer and SetupWorkingDirectory do, inside the rootfs only. */
+async function prepareRootfs(record: ContainerRecord, rootfs: string): Promise<void> {
+  await replaceInitLayerDirs(rootfs);
+  await ensureInitLayerFiles(rootfs);
+  await ensureWorkingDir(rootfs, record.Config.WorkingDir);
+  if (record.Mounts) await prepareMounts(record.Mounts, rootfs);
 }
 
 /** The monitor's log flags for the container's log driver. */
