@@ -166,10 +166,14 @@ describe('the record of a removed container', () => {
     assert.equal(ok(await d.berth(['logs', 'hog']), 'logs').stdout, 'eating\n');
   });
 
-  test('die, oom and destroy are in the journal and survive a daemon restart', async () => {
+  test('die, oom and destroy are in the journal and survive a daemon restart; an --rm container not running is removed then, as dockerd does', async () => {
     const since = Math.floor(Date.now() / 1000) - 600;
+    ok(await d.docker(['create', '--rm', '--name', 'rmcreated', 'busybox', 'true']), 'create --rm');
     await d.halt('SIGKILL');
     await d.launch();
+    assert.equal(ok(await d.docker(['ps', '-a', '-q', '--filter', 'name=^rmcreated$']), 'ps').stdout, '');
+    const gone = await kept('rmcreated');
+    assert.deepEqual([gone.ExitCode, gone.Reason, gone.RemovedBy], [null, 'created', 'auto-remove']);
     const events = ok(await d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'type=container', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}']), 'events').stdout;
     assert.match(events, /^die t1 7$/m);
     assert.match(events, /^destroy t1 <no value>$/m);
