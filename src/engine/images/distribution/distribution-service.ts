@@ -1,4 +1,3 @@
-import { optimizing } from '../../../core/optimizing-window.js';
 import { InvalidParameterError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import { DEFAULT_DOMAIN, familiarString, formatReference, parseReference } from '../../../oci/reference.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
@@ -22,11 +21,7 @@ export class DistributionService {
   constructor(private readonly deps: { images: ImageService; content: ContentStore; settings: RegistrySettings }) {}
 
   /** `fromImage` with `tag` (a tag or a digest); with neither, every tag of the repository. */
-  pull(fromImage: string, tag: string, opts: { platform?: string; creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<PullResult[]> {
-    return optimizing(() => this.pullAll(fromImage, tag, opts));
-  }
-
-  private async pullAll(fromImage: string, tag: string, opts: { platform?: string; creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<PullResult[]> {
+  async pull(fromImage: string, tag: string, opts: { platform?: string; creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<PullResult[]> {
     const base = parseReference(fromImage);
     // The API's rule: no tag anywhere pulls every tag (`docker pull -a`).
     const all = !tag && base.tag === undefined && base.digest === undefined;
@@ -51,11 +46,7 @@ export class DistributionService {
   }
 
   /** An empty tag pushes every local tag of the repository, as dockerd does. */
-  push(name: string, tag: string, opts: { creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<void> {
-    return optimizing(() => this.pushAll(name, tag, opts));
-  }
-
-  private async pushAll(name: string, tag: string, opts: { creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<void> {
+  async push(name: string, tag: string, opts: { creds?: RegistryCredentials; onProgress: ProgressSink }): Promise<void> {
     const ref = parseReference(name);
     const repository = ref.repository;
     const tags = tag ? [tag] : ref.tag ? [ref.tag] : await this.localTags(repository);

@@ -1,3 +1,4 @@
+import { optimizingWindow } from '../../../core/optimizing-window.js';
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
 import { eventOrClose } from '../../../core/event-or-close.js';
@@ -177,6 +178,7 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
   const leases = new LeaseSet(deps.images.leases);
   for (const layer of layers) leases.add(layer.digest);
   leases.add(configDigest);
+  let closeWindow: (() => void) | undefined;
   try {
     const progress = new LayerProgress(opts.onProgress);
     const previous = ref.tag !== undefined ? await deps.images.catalog.tryResolve(`${ref.repository}:${ref.tag}`) : undefined;
@@ -193,6 +195,8 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
         todo.push(layer);
       }
     }
+    // The compilers, for the bytes to come (core/optimizing-window.ts).
+    closeWindow = optimizingWindow(todo.reduce((n, l) => n + l.size, 0));
     const concurrency = opts.concurrency ?? 3;
     for (const layer of todo.slice(concurrency)) progress.status(shortId(layer.digest), 'Waiting');
     const streamed: Array<Promise<boolean>> = [];
@@ -235,6 +239,7 @@ async function pullFrom(deps: PullDeps, http: RegistryHttp, ref: ImageReference,
     opts.onProgress({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${display}` });
     return { id, manifestDigest: top.digest, bytesReceived };
   } finally {
+    closeWindow?.();
     leases.release();
   }
 }

@@ -1,3 +1,4 @@
+import { optimizingWindow } from '../../../core/optimizing-window.js';
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
 import { InvalidParameterError } from '../../../core/errors.js';
@@ -63,6 +64,7 @@ export async function pushImage(deps: PushDeps, name: string, tag: string, opts:
   const scope = `repository:${path}:pull,push`;
   const progress = new LayerProgress(opts.onProgress);
   const leases = new LeaseSet(deps.images.leases);
+  let closeWindow: (() => void) | undefined;
   try {
     const configInfo = await deps.content.info(img.id);
     if (!configInfo) throw new InvalidParameterError(`image ${img.id} has no config blob in the store`);
@@ -71,6 +73,9 @@ export async function pushImage(deps: PushDeps, name: string, tag: string, opts:
     const unique = [...new Map(img.record.layers.map((l) => [l.digest, l])).values()];
     for (const l of unique) progress.status(shortId(l.digest), 'Preparing');
     for (const l of unique) progress.status(shortId(l.digest), 'Waiting');
+    // The compilers, for the bytes to send (core/optimizing-window.ts); a layer the registry has
+    // costs only a HEAD, but whether it does is not known yet.
+    closeWindow = optimizingWindow(unique.reduce((n, l) => n + l.size, 0));
     const mountFrom = mountSource(deps.images, img.id, domain, path);
     await runLimited(unique, opts.concurrency ?? 5, async (l) => {
       const id = shortId(l.digest);
@@ -88,6 +93,7 @@ export async function pushImage(deps: PushDeps, name: string, tag: string, opts:
     opts.onProgress({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.bytes.length } });
     return { digest, size: manifest.bytes.length };
   } finally {
+    closeWindow?.();
     leases.release();
   }
 }
