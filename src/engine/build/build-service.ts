@@ -1,4 +1,3 @@
-import { optimizing } from '../../core/optimizing-window.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -83,7 +82,7 @@ export class BuildService {
     if (opts.remote !== undefined) body.resume(); // the CLI sends no context with a URL
     const source = opts.remote !== undefined ? await remoteContext(opts.remote, opts.dockerfile) : body;
     const { mark, phases } = phaseTimer();
-    const lease = await optimizing(() => this.contexts.open(source, opts.dockerfile, (m) => this.d.log.warn(m)));
+    const lease = await this.contexts.open(source, opts.dockerfile, (m) => this.d.log.warn(m));
     const ctx = lease.ctx;
     mark('extracted');
     this.d.log.debug({ ms: phases }, 'build context unpacked');

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
-import { optimizing, optimizingWindow } from '../../core/optimizing-window.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { ImageService } from './image-service.js';
 import { loadImages } from './archive/image-loader.js';
@@ -16,29 +15,20 @@ export class ImageArchives {
   constructor(private readonly deps: { images: ImageService; content: ContentStore }) {}
 
   async load(input: Readable, opts: { quiet: boolean; onProgress: (m: ProgressMessage) => void }): Promise<string[]> {
-    const names = await optimizing(() => loadImages(this.deps, input, opts));
+    const names = await loadImages(this.deps, input, opts);
     for (const name of names) this.event('load', name);
     return names;
   }
 
   async save(names: string[]): Promise<Readable> {
-    // The archive is written as the client reads it, after this returns.
-    const close = optimizingWindow();
-    let out: Readable;
-    try {
-      out = await saveImages(this.deps, names);
-    } catch (err) {
-      close();
-      throw err;
-    }
-    out.once('close', close);
+    const out = await saveImages(this.deps, names);
     for (const name of names) this.event('save', name);
     return out;
   }
 
   /** `source` is the request body (`fromSrc=-`) or a URL to fetch the tarball from. */
   async import(source: Readable | string, opts: ImportOptions): Promise<Digest> {
-    const id = await optimizing(async () => (typeof source === 'string' ? importImage(this.deps, await fetchImportSource(source), { ...opts, source }) : importImage(this.deps, source, opts)));
+    const id = typeof source === 'string' ? await importImage(this.deps, await fetchImportSource(source), { ...opts, source }) : await importImage(this.deps, source, opts);
     this.event('import', id);
     return id;
   }

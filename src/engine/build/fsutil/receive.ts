@@ -14,7 +14,6 @@
  * Memory is bounded: each DATA packet is written before the next is read, at most
  * MAX_OPEN_FILES descriptors stay open, and what is kept per entry is its path.
  */
-import { optimizing } from '../../../core/optimizing-window.js';
 import { constants } from 'node:fs';
 import { chmod, link, lchown, lutimes, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { InvalidParameterError, SystemError, UnavailableError, errorMessage, isBerthError } from '../../../core/errors.js';
@@ -46,7 +45,7 @@ interface PendingFile {
 
 /** Writes the tree the peer sends on `ch` into `dest`, an empty directory. */
 export async function receive(ch: Channel<FsPacket>, dest: string, opts: ReceiveOptions = {}): Promise<void> {
-  await optimizing(() => new Receiver(ch, dest, opts).run());
+  await new Receiver(ch, dest, opts).run();
 }
 
 class Receiver {

@@ -1,9 +1,9 @@
-import { optimizingWindow } from '../../../core/optimizing-window.js';
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
 import { eventOrClose } from '../../../core/event-or-close.js';
 import { InvalidParameterError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import { shortId } from '../../../core/ids.js';
+import { optimizingWindow } from '../../../core/optimizing-window.js';
 import type { ImageConfig, ImageIndex, ImageManifest } from '../../../oci/image-types.js';
 import { familiarName, familiarString, type ImageReference } from '../../../oci/reference.js';
 import type { ContentStore } from '../../../store/content/content-store.js';

@@ -1,8 +1,8 @@
-import { optimizingWindow } from '../../../core/optimizing-window.js';
 import type { Digest } from '../../../core/digest.js';
 import { sha256Digest } from '../../../core/digest.js';
 import { InvalidParameterError } from '../../../core/errors.js';
 import { shortId } from '../../../core/ids.js';
+import { optimizingWindow } from '../../../core/optimizing-window.js';
 import { MEDIA_TYPES, type Descriptor } from '../../../oci/image-types.js';
 import { familiarName, parseReference } from '../../../oci/reference.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
