@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTokenLine, bundleToken, decodeCodeCache, encodeCodeCache, loadBundle, trainCodeCache } from './cli-code-cache.js';
+import { buildTokenLine, bundleToken, cachesFor, decodeCodeCache, encodeCodeCache, loadBundle, trainCodeCache } from './cli-code-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-code-cache-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +64,29 @@ describe('the CLI code cache', () => {
     const rebuilt = writeBundle('rebuilt.cjs', bundleSource(TOKEN.replace('0', '9'), 43));
     assert.equal(readFileSync(rebuilt).length, readFileSync(bundle).length);
     assert.equal(loadBundle(rebuilt, cache, true), undefined, 'stale');
+  });
+
+  it('takes the first cache that fits: a command\'s own, else the general one', async () => {
+    const bundle = writeBundle('two.cjs', bundleSource(TOKEN));
+    const general = join(dir, 'two.codecache');
+    const argv = process.argv;
+    try {
+      assert.equal(await trainCodeCache(bundle, general, [['version']]), true);
+    } finally {
+      process.argv = argv;
+    }
+    const foreign = join(dir, 'two.version.codecache');
+    writeFileSync(foreign, encodeCodeCache(TOKEN.replace('0', '9'), Buffer.from('made for another bundle')));
+    const loaded = loadBundle(bundle, [foreign, join(dir, 'missing.codecache'), general], true);
+    assert.ok(loaded, 'the general cache fits');
+    assert.equal(loaded.cacheUsed, true);
+    assert.equal(loadBundle(bundle, [foreign], true), undefined);
+  });
+
+  it('cachesFor: a command\'s own cache first; an option or a strange word gets the general one', () => {
+    assert.deepEqual(cachesFor('/d', ['version']), ['/d/berth.bundle.version.codecache', '/d/berth.bundle.codecache']);
+    assert.deepEqual(cachesFor('/d', ['image-ls', 'x']), ['/d/berth.bundle.image-ls.codecache', '/d/berth.bundle.codecache']);
+    for (const argv of [[], ['-H', 'unix:///x', 'ps'], ['../../etc/x'], ['Run'], ['a.b']]) assert.deepEqual(cachesFor('/d', argv), ['/d/berth.bundle.codecache'], argv.join(' '));
   });
 
   it('still runs the bundle when V8 rejects the cache (another Node, other V8 flags)', () => {
