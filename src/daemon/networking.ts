@@ -40,13 +40,13 @@ export async function buildNetworking(opts: DaemonOptions, registry: ContainerRe
   const hostForwarder = slirp
     ? { guestIp: SLIRP_GUEST_IP, check: (port: number, hostIp: string) => checkUnprivilegedPort(port, hostIp, slirp.unprivilegedStart), add: slirp.add.bind(slirp) }
     : rootless
-      ? { guestIp: SLIRP_GUEST_IP, check: noSlirp, add: noSlirp }
+      ? { guestIp: SLIRP_GUEST_IP, check: () => noSlirp(rootless.noSlirp), add: () => noSlirp(rootless.noSlirp) }
       : undefined;
   const endpoints = new ContainerEndpoints({ networks, execRoot: opts.execRoot, log, find: (ref) => registry.find(ref), save: (r) => registry.save(r), hostForwarder });
   return { networks, endpoints, api: new NetworkApi(networks, endpoints, publish, (ref) => registry.find(ref)?.Id ?? ref) };
 }
 
-/** A rootless daemon without slirp4netns cannot reach the host's ports: -p says so rather than bind unseen. */
-function noSlirp(): never {
-  throw new UnavailableError('rootless berthd publishes ports through slirp4netns, which is not installed: apt-get install slirp4netns, then restart berthd');
+/** A rootless daemon without slirp4netns cannot reach the host's ports: -p says so (and why) rather than bind unseen. */
+function noSlirp(why: string | undefined): never {
+  throw new UnavailableError(`rootless berthd publishes ports through slirp4netns, which it could not start: ${why ?? 'slirp4netns is not installed (apt-get install slirp4netns, then restart berthd)'}`);
 }

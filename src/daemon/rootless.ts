@@ -29,6 +29,8 @@ export interface RootlessInfo {
   subgid: SubIdRange;
   /** slirp4netns's API socket (port forwards), when slirp4netns gives the daemon's netns its outbound link. */
   slirpApi?: string;
+  /** Why slirp4netns does not, when it does not: what -p says. */
+  noSlirp?: string;
   /** The host's net.ipv4.ip_unprivileged_port_start (the daemon's namespace has its own). */
   unprivilegedPortStart?: number;
 }
@@ -137,16 +139,19 @@ export function unshareArgs(info: RootlessInfo): string[] {
  */
 export async function runRootless(argv: string[], log: (line: string) => void): Promise<number> {
   const info = await gatherRootlessInfo();
-  const slirp = await which('slirp4netns');
-  if (slirp) info.slirpApi = join(info.runtimeDir, 'berth', 'slirp4netns.sock');
-  else log('berthd: slirp4netns is not installed: the rootless daemon and its containers have no outbound network (apt-get install slirp4netns)');
+  const slirp = await usableSlirp();
+  if (typeof slirp === 'string') info.slirpApi = join(info.runtimeDir, 'berth', 'slirp4netns.sock');
+  else {
+    info.noSlirp = slirp.why;
+    log(`berthd: ${slirp.why}`);
+  }
   info.unprivilegedPortStart = Number((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024')).trim());
   const child = spawn('unshare', [...unshareArgs(info), '--', process.execPath, ...process.execArgv, process.argv[1] as string, ...argv], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...process.env, [ROOTLESS_ENV]: JSON.stringify(info) },
   });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  const link = slirp && info.slirpApi && child.pid !== undefined ? await startSlirp(slirp, child.pid, info.slirpApi, log) : undefined;
+  const link = typeof slirp === 'string' && info.slirpApi && child.pid !== undefined ? await startSlirp(slirp, child.pid, info.slirpApi, log) : undefined;
   child.on('exit', () => link?.kill('SIGTERM'));
   return await new Promise<number>((resolve) => {
     child.on('error', (err) => {
@@ -155,6 +160,23 @@ export async function runRootless(argv: string[], log: (line: string) => void): 
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
   });
+}
+
+/**
+ * slirp4netns, when it can give the daemon's namespace its outbound link: installed, and the tun
+ * device open to this user. udev makes /dev/net/tun 0666 on most hosts; containers and minimal
+ * VMs may leave it 0600, and slirp4netns then fails after the daemon started, with containers
+ * unreachable and every -p refused for an address the namespace never got. Said once, at start.
+ */
+async function usableSlirp(): Promise<string | { why: string }> {
+  const slirp = await which('slirp4netns');
+  if (!slirp) return { why: 'slirp4netns is not installed: the rootless daemon and its containers have no outbound network, and -p cannot publish (apt-get install slirp4netns, then restart berthd)' };
+  if (!(await access('/dev/net/tun', constants.R_OK | constants.W_OK).then(() => true, () => false))) {
+    const mode = await stat('/dev/net/tun').then((st) => `is ${(st.mode & 0o777).toString(8).padStart(4, '0')}`, () => 'does not exist');
+    const user = userInfo().username;
+    return { why: `/dev/net/tun ${mode}, not open to ${user}: slirp4netns cannot give the rootless daemon its outbound network, so containers have none and -p cannot publish; as root, run \`berth system setup-rootless --user ${user}\` (or chmod 0666 /dev/net/tun), then restart berthd` };
+  }
+  return slirp;
 }
 
 async function which(name: string): Promise<string | undefined> {

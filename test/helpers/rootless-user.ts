@@ -2,16 +2,39 @@
  * A throwaway user for rootless berthd (issue 23): `berthrl<random>`, its own home and
  * XDG_RUNTIME_DIR under /tmp/<name>, and a sub-ID range past every existing one. `cleanup()`
  * removes the user, its /etc/subuid and /etc/subgid lines, its processes (by PID, from /proc)
- * and its files; call it even on failure.
+ * and its files, and gives /dev/net/tun back its mode; call it even on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH_BIN, BERTHD_BIN, DOCKER, run, type RunResult } from './test-daemon.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+/**
+ * slirp4netns opens /dev/net/tun as the user. udev makes it 0666 on most hosts; where it is not
+ * (a VM of this project's CI left it 0600), it is opened as `berth system setup-rootless --user`
+ * would, while any test user exists, and the host's own mode is put back after the last one.
+ */
+const TUN = '/dev/net/tun';
+let tunUsers = 0;
+let tunMode: number | undefined;
+
+async function openTun(): Promise<void> {
+  if (tunUsers++ > 0) return;
+  const st = await stat(TUN).catch(() => undefined);
+  if (!st || (st.mode & 0o006) === 0o006) return;
+  tunMode = st.mode & 0o7777;
+  await chmod(TUN, tunMode | 0o666);
+}
+
+async function restoreTun(): Promise<void> {
+  if (--tunUsers > 0 || tunMode === undefined) return;
+  await chmod(TUN, tunMode).catch(() => undefined);
+  tunMode = undefined;
+}
 
 export class RootlessUser {
   readonly name = `berthrl${randomBytes(3).toString('hex')}`;
@@ -24,6 +47,7 @@ export class RootlessUser {
   subStart = -1;
   launcher: ChildProcess | undefined;
   log = '';
+  private tunOpened = false;
 
   /** Creates the user, its sub-ID range, home and XDG_RUNTIME_DIR. */
   async create(): Promise<void> {
@@ -43,6 +67,8 @@ export class RootlessUser {
     await chown(this.home, this.uid, this.uid);
     await chown(this.xdg, this.uid, this.uid);
     await chmod(this.xdg, 0o700);
+    await openTun();
+    this.tunOpened = true;
   }
 
   /** setpriv's prefix for a command as the user, with a login-like environment and nothing of root's. */
@@ -123,6 +149,10 @@ export class RootlessUser {
     await run('userdel', [this.name]);
     await this.dropSubIdLines();
     await rm(this.root, { recursive: true, force: true });
+    if (this.tunOpened) {
+      this.tunOpened = false;
+      await restoreTun();
+    }
     return left;
   }
 

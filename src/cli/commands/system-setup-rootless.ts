@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { access, appendFile, readFile, stat } from 'node:fs/promises';
+import { access, appendFile, chmod, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { findSubIdRange, nextFreeSubIdStart, SUBID_COUNT } from '../../core/subordinate-ids.js';
@@ -63,6 +63,7 @@ export async function rootlessSetup(user: string, uid: number, prepare: boolean)
     apparmorRestrict: await readText('/proc/sys/kernel/apparmor_restrict_unprivileged_userns'),
   }));
   lines.push((await exists('/usr/bin/slirp4netns')) ? { status: 'ok', text: 'slirp4netns is installed' } : { status: 'missing', text: 'slirp4netns not found (outbound networking of rootless containers): apt-get install slirp4netns' });
+  lines.push(await tunLine(user, uid, groupsOf(user), prepare));
   const unified = (await readText('/sys/fs/cgroup/cgroup.controllers')) !== undefined;
   if (!unified) lines.push({ status: 'note', text: 'cgroup v1 or hybrid host: no cgroup delegation, so -m, --cpus and --pids-limit are not applied to rootless containers (each create warns)' });
   const portStart = (await readText('/proc/sys/net/ipv4/ip_unprivileged_port_start'))?.trim();
@@ -74,6 +75,32 @@ export async function rootlessSetup(user: string, uid: number, prepare: boolean)
   return lines;
 }
 
+/** The tun device slirp4netns opens, as the user, to give a rootless daemon its outbound link. */
+export const TUN = '/dev/net/tun';
+
+/**
+ * Whether a file of `mode`, owned by `owner`/`group`, is readable and writable by `uid` (in
+ * `groups`). udev makes /dev/net/tun 0666 on most hosts; containers and minimal VMs may leave 0600.
+ */
+export function openTo(mode: number, owner: number, group: number, uid: number, groups: readonly number[]): boolean {
+  if (uid === 0) return true;
+  const bits = uid === owner ? (mode >> 6) & 0o6 : groups.includes(group) ? (mode >> 3) & 0o6 : mode & 0o6;
+  return bits === 0o6;
+}
+
+/** /dev/net/tun for `user`: fine, made 0666 (as root, preparing), or what to do. */
+export async function tunLine(user: string, uid: number, groups: readonly number[], prepare: boolean): Promise<SetupLine> {
+  const st = await stat(TUN).catch(() => undefined);
+  if (!st) return { status: 'missing', text: `${TUN} does not exist: rootless containers would have no outbound network and -p could not publish (modprobe tun)` };
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if (openTo(st.mode, st.uid, st.gid, uid, groups)) return { status: 'ok', text: `${TUN} is open to ${user} (slirp4netns, the outbound network)` };
+  if (prepare) {
+    await chmod(TUN, (st.mode & 0o7777) | 0o666);
+    return { status: 'ok', text: `${TUN}: made 0666 (it was ${mode}), as udev makes it on most hosts, for slirp4netns; until the next boot (a udev rule, KERNEL=="tun" MODE="0666", keeps it)` };
+  }
+  return { status: 'missing', text: `${TUN} is ${mode} here, not open to ${user}: rootless containers would have no outbound network and -p could not publish; as root, run \`berth system setup-rootless --user ${user}\` (or chmod 0666 ${TUN})` };
+}
+
 function safeExec(file: string, args: string[]): string {
   try {
     return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -82,12 +109,17 @@ function safeExec(file: string, args: string[]): string {
   }
 }
 
+/** The group IDs of `user` (`id -G`). */
+function groupsOf(user: string): number[] {
+  return safeExec('id', ['-G', user]).trim().split(/\s+/).filter((g) => g !== '').map(Number);
+}
+
 /** `berth system setup-rootless`: a host check that needs no daemon (rootless berthd is not running yet). */
 export function defineSetupRootless(parent: Command, ctx: CliContext): Command {
   return parent
     .command('setup-rootless')
     .description('Check (as the user) or prepare (as root, with --user) what a rootless berthd needs')
-    .option('--user <name>', 'as root: the user to prepare (adds its /etc/subuid and /etc/subgid ranges)')
+    .option('--user <name>', 'as root: the user to prepare (adds its /etc/subuid and /etc/subgid ranges, opens /dev/net/tun as udev does)')
     .action(async (opts: { user?: string }) => {
       const me = userInfo();
       const asRoot = me.uid === 0;

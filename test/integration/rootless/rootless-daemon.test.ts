@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH_BIN, BERTHD_BIN, DOCKER, run, type RunResult } from '../../helpers/test-daemon.js';
 import { RootlessUser } from '../../helpers/rootless-user.js';
@@ -67,6 +67,7 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     assert.equal(mine.code, 0, mine.stdout + mine.stderr);
     assert.match(mine.stdout, new RegExp(`^ok +/etc/subuid: ${NAME} has 65536 subordinate user IDs from ${u.subStart}$`, 'm'));
     assert.match(mine.stdout, /^ok +newuidmap and newgidmap are installed/m);
+    assert.match(mine.stdout, new RegExp(`^ok +/dev/net/tun is open to ${NAME} `, 'm'));
     assert.match(mine.stdout, /^ready: as /m);
     const asRoot = await run(BERTH_BIN, ['system', 'setup-rootless']);
     assert.equal(asRoot.code, 1);
@@ -227,5 +228,24 @@ describe('rootless berthd (issue 23)', { timeout: 600_000 }, () => {
     const rootOwned = await run('find', [DATA, '-uid', '0']);
     assert.equal(rootOwned.code, 0, rootOwned.stderr);
     assert.equal(rootOwned.stdout.trim(), '');
+  });
+
+  test('with /dev/net/tun closed to the user (0600, as some hosts leave it), berthd says why at start, and so do -p and the user\'s check', async () => {
+    const mode = (await stat('/dev/net/tun')).mode & 0o7777;
+    await chmod('/dev/net/tun', 0o600);
+    try {
+      await u.launch();
+      assert.match(u.log, new RegExp(`/dev/net/tun is 0600, not open to ${NAME}: slirp4netns cannot give the rootless daemon its outbound network.*berth system setup-rootless --user ${NAME}`));
+      const r = await docker(['run', '--rm', '-p', '127.0.0.1:18080:80', 'busybox', 'true']);
+      assert.equal(r.code, 125, r.stdout);
+      assert.match(r.stderr, /rootless berthd publishes ports through slirp4netns, which it could not start: \/dev\/net\/tun is 0600/);
+      const check = await u.run(BERTH_BIN, ['system', 'setup-rootless']);
+      assert.equal(check.code, 1, check.stdout);
+      assert.match(check.stdout, new RegExp(`^MISSING /dev/net/tun is 0600 here, not open to ${NAME}: .*berth system setup-rootless --user ${NAME}`, 'm'));
+    } finally {
+      await chmod('/dev/net/tun', mode);
+      u.launcher?.kill('SIGTERM');
+      await u.waitNoProcesses(20_000);
+    }
   });
 });
