@@ -61,9 +61,8 @@ export interface LoadedBundle {
  * The caches to try for a command line, best first: the one trained on its command alone, then
  * the one trained on them all. V8 reads a whole cache before the bundle runs, 7-8 ms for the
  * general one (428 KB); `version`'s own (211 KB) saved it 1.8 ms and `ps`'s 1.3 (medians of 100
- * alternating runs). A command line that
- * starts with an option (`berth -H … ps`) or names a command without a cache of its own gets
- * the general one.
+ * alternating runs). A command line that starts with an option (`berth -H … ps`) or names a
+ * command without a cache of its own gets the general one.
  */
 export function cachesFor(dir: string, argv: readonly string[]): string[] {
   const command = argv[0];
