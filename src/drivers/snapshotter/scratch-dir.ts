@@ -1,48 +1,7 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, lstat, mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fsyncDir } from '../../core/atomic-write.js';
 import { ConflictError, InvalidParameterError, errnoCode } from '../../core/errors.js';
-
-/**
- * `<root>/tmp`: where a driver builds a layer or rootfs before renaming it into place, and parks a
- * tree it removes. It is on the same filesystem as the final places, so both renames are atomic: a
- * crash leaves either nothing or the whole thing, plus debris here that `init` clears.
- */
-export class ScratchDir {
-  constructor(readonly dir: string) {}
-
-  /** Creates the directory and removes what a crash left behind. */
-  async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    for (const name of await readdir(this.dir)) await rm(join(this.dir, name), { recursive: true, force: true });
-  }
-
-  /** A fresh, empty, private directory (mode 0700) under the scratch dir. */
-  async create(): Promise<string> {
-    return await mkdtemp(`${this.dir}/`);
-  }
-
-  async discard(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
-  }
-
-  /**
-   * Removes `path` so that it disappears at once (rename into scratch), then deletes it. A missing
-   * `path` is fine. The caller makes sure no mount is left inside it.
-   */
-  async removeTree(path: string): Promise<void> {
-    const parked = await this.create();
-    try {
-      await rename(path, join(parked, 'removed'));
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') {
-        await this.discard(parked);
-        throw err;
-      }
-    }
-    await this.discard(parked);
-  }
-}
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

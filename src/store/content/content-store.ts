@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, renameSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { fsyncDir } from '../../core/atomic-write.js';
 import { hearErrors, writeChunks } from '../../core/file-sink.js';
 import { digestHex, isDigest, type Digest } from '../../core/digest.js';
+import { ScratchDir } from '../../core/scratch-dir.js';
 import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 
 const PARTIAL_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -42,13 +43,13 @@ export class ContentStore {
   private readonly ingestDir: string;
   private readonly partialDir: string;
   /** Blobs moved out of the store, being unlinked (deleteUnless). */
-  private readonly deletingDir: string;
+  private readonly deleting: ScratchDir;
 
   constructor(readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
     this.partialDir = join(root, 'partial');
-    this.deletingDir = join(root, 'deleting');
+    this.deleting = new ScratchDir(join(root, 'deleting'));
   }
 
   async init(): Promise<void> {
@@ -56,8 +57,7 @@ export class ContentStore {
     await mkdir(this.ingestDir, { recursive: true });
     await mkdir(this.partialDir, { recursive: true });
     // Deleted before a stop, not unlinked yet.
-    await rm(this.deletingDir, { recursive: true, force: true });
-    await mkdir(this.deletingDir);
+    await this.deleting.init();
     // Leftovers of writes interrupted by a crash were never acknowledged.
     for (const name of await readdir(this.ingestDir)) await rm(join(this.ingestDir, name), { force: true });
     // Partial downloads are kept for the next pull to resume, but not for ever.
@@ -242,18 +242,7 @@ export class ContentStore {
    * between the check and the unlink (garbage collection against writers in flight).
    */
   deleteUnless(digest: Digest, keep: () => boolean): void {
-    if (keep()) return;
-    // Moved aside synchronously, unlinked on the pool: unlinking a 40 MB file held the event
-    // loop for 20-50 ms, and an rmi of five such images held every client for 0.1-0.25 s. The
-    // directory is emptied at start, should the daemon stop before the unlink.
-    const aside = join(this.deletingDir, randomBytes(12).toString('hex'));
-    try {
-      renameSync(this.blobPath(digest), aside);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
-    }
-    void rm(aside, { force: true }).catch(() => undefined);
+    if (!keep()) this.deleting.removeNow(this.blobPath(digest));
   }
 
   async list(): Promise<Digest[]> {
