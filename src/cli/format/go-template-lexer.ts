@@ -34,11 +34,16 @@ export function isKeyword(kind: TokenKind): boolean {
 
 const LEFT = '{{';
 const RIGHT = '}}';
-const ALNUM = /[\p{L}\p{Nd}_]/u;
+// Made on first use by a non-ASCII character (table.ts says why).
+let alnum: RegExp | undefined;
 const PRINTABLE_ASCII = /^[\x20-\x7e]$/;
 
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-const isAlnum = (c: string | undefined): boolean => c !== undefined && ALNUM.test(c);
+const isAlnum = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  if (c.charCodeAt(0) < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_';
+  return (alnum ??= /[\p{L}\p{Nd}_]/u).test(c);
+};
 
 /** Formats a rune like Go's `%#U`, which lexical errors use. */
 export function formatRuneU(ch: string): string {

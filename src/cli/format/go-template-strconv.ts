@@ -5,11 +5,14 @@
  * as strconv does; JavaScript's toFixed rounds ties away from zero.
  */
 
-const PRINT = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+// Made on first use by a non-ASCII character (table.ts says why).
+let print: RegExp | undefined;
 
 /** Go's unicode.IsPrint: graphic characters plus ASCII space only. */
 export function isGoPrint(ch: string): boolean {
-  return PRINT.test(ch);
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
+  return (print ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u).test(ch);
 }
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');

@@ -334,7 +334,12 @@ describe('attach and exec streams as dockerd', () => {
     const lost: string[] = [];
     for (const r of runs) {
       for (let i = 0; i < r.n; i++) {
-        const line = `${cli[r.cli]} ${r.args} sh -c 'tty; echo X'`;
+        // script(1) leaves 10 ms after its child ends (util-linux lib/pty-session.c: the poll
+        // timeout drops to 10 ms on SIGCHLD), and the kernel moves what the CLI last wrote from
+        // the terminal's slave to its master on a worker thread: on a busy machine the CLI's last
+        // line could miss script's output though the CLI had written it. The shell waits after
+        // the CLI, so what is measured is what the CLI wrote, and its exit code is kept.
+        const line = `${cli[r.cli]} ${r.args} sh -c 'tty; echo X'; rc=$?; sleep 0.1; exit $rc`;
         const res = await run('sh', ['-c', `script -qfec ${shellQuote(line)} /dev/null </dev/null`], { env: d.env(), timeoutMs: 20_000 });
         // The terminal's EOF byte may be echoed (^@) by the container's terminal: no matter.
         if (!/\/dev\/pts\/\d+\r\n/.test(res.stdout) || !/X\r\n/.test(res.stdout)) lost.push(`${r.cli} ${r.args.split(' ')[0]} #${i}: ${JSON.stringify(res.stdout)} (${res.code})`);
