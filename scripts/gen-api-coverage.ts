@@ -178,6 +178,7 @@ export async function generateCoverage(): Promise<string> {
     return router.find(m, sample)?.value;
   };
   const fields = await fieldTables(spec, routeFor);
+  const own = routes.filter((r) => r.path.startsWith('/berth/v1/')).map((r) => `| ${r.method} | \`${r.path.replace(/:(\w+)/g, '{$1}')}\` | ${r.summary ?? ''} |`);
   return [
     '# Engine API coverage',
     '',
@@ -190,6 +191,16 @@ export async function generateCoverage(): Promise<string> {
     '| method | path | state | notes |',
     '|---|---|---|---|',
     ...rows,
+    '',
+    "## Berth's own API",
+    '',
+    'Beside the Engine API, under `/berth/v1/` (a prefix no Engine API path has, so Docker paths and',
+    "their 404 and 501 answers stay dockerd's); on the same socket, with or without a version prefix,",
+    'answering JSON and errors as the Engine API does. docs/architecture.md says how each works.',
+    '',
+    '| method | path | what it answers, and who asks |',
+    '|---|---|---|',
+    ...own,
     '',
     '## Fields of the common endpoints',
     '',

@@ -24,6 +24,11 @@ export interface Route {
   handler: (ctx: RequestContext) => Promise<void>;
   /** For attach and exec start: called instead of `handler` when the client asks to upgrade. */
   hijack?: (ctx: HijackContext) => Promise<void>;
+  /**
+   * Berth's own routes (`/berth/v1/…`, in no swagger): what the route answers and which CLI
+   * command asks, for docs/api-coverage.md. A unit test requires one on each.
+   */
+  summary?: string;
   /** How completely this route serves a swagger endpoint, for docs/api-coverage.md. Default: done. */
   coverage?: (method: string, swaggerPath: string) => { state: 'done' | 'partial' | 'not yet'; note?: string };
 }

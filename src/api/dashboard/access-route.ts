@@ -14,6 +14,7 @@ export function dashboardAccessRoutes(access: DashboardAccess | undefined): Rout
     {
       method: 'GET',
       path: '/berth/v1/ui',
+      summary: 'The dashboard\'s URL and login token (409 when berthd runs without `--ui`). `berth ui`.',
       handler: async ({ res }) => {
         const a = access?.();
         if (!a) throw new ConflictError('the dashboard is off: start berthd with --ui 127.0.0.1:8090 (or "ui": "127.0.0.1:8090" in daemon.json)');

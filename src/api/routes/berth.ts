@@ -16,37 +16,37 @@ import { logQuery } from './log-query.js';
 export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers, budget?: StorageBudget, images?: { check(): Promise<string[]> }): Route[] {
   return [
     {
-      // `?pid=N` (repeatable) asks for those processes, a missing one being 404; without it,
-      // every process. PIDs are the daemon's view of /proc (the host's PID namespace).
+      // PIDs are the daemon's view of /proc (the host's PID namespace).
       method: 'GET',
       path: '/berth/v1/processes',
+      summary: 'The host\'s processes with the container each belongs to; `?pid=N` (repeatable) asks for those, a missing one being 404. `berth which`, `berth host-ps`.',
       handler: async ({ res, query }) => {
         const pids = query.getAll('pid').map(parsePid);
         sendJson(res, 200, await processes.processes(pids.length > 0 ? pids : undefined));
       },
     },
     {
-      // The disk budget: marks, usage, what each reclaimer could free, the last run.
       method: 'GET',
       path: '/berth/v1/budget',
+      summary: 'The disk budget: its marks, the usage, what each reclaimer could free, the last run; `{"enabled": false}` without one. `berth system budget`.',
       handler: async ({ res }) => {
         sendJson(res, 200, budget ? await budget.status() : { enabled: false });
       },
     },
     {
-      // The image store's integrity: every record's config, blobs and layers present. Deletions go
-      // record first, so it holds at every moment, also while images are pulled or removed.
+      // Deletions go record first, so the check holds at every moment, also while images are
+      // pulled or removed.
       method: 'GET',
       path: '/berth/v1/check',
+      summary: 'The image store\'s integrity: `{"problems": […]}`, empty when every record\'s config, blobs and layers are present. `berth system check`.',
       handler: async ({ res }) => {
         sendJson(res, 200, { problems: images ? await images.check() : [] });
       },
     },
     {
-      // Records of removed containers, newest removal first; `filters` as ps's (name, id, label,
-      // exited, reason; since/until: removal time, a timestamp or a duration like 1h).
       method: 'GET',
       path: '/berth/v1/removed',
+      summary: 'Records of removed containers, newest removal first; `filters` as ps\'s (name, id, label, exited, reason; since/until: the removal time, a timestamp or a duration like 1h). `berth ps --removed`.',
       handler: async ({ res, query }) => {
         sendJson(res, 200, await removed.list(queryFilters(query)));
       },
@@ -54,15 +54,15 @@ export function berthRoutes(processes: ProcessOwners, removed: RemovedContainers
     {
       method: 'GET',
       path: '/berth/v1/removed/:id',
+      summary: 'One removed container\'s record (by ID, prefix or name): its command, image and labels, its times, its exit (code, signal, OOM, peak memory, restarts), when and by whom it was removed, and why. `berth inspect` and `berth logs` fall back to it when no live container has the name.',
       handler: async ({ res, params }) => {
         sendJson(res, 200, await removed.get(params.id ?? ''));
       },
     },
     {
-      // The kept log tail, with the query and framing of docker's container logs (multiplexed
-      // frames, raw for a TTY container); there is nothing to follow.
       method: 'GET',
       path: '/berth/v1/removed/:id/logs',
+      summary: 'A removed container\'s kept log tail, with the query and framing of docker\'s container logs (multiplexed frames, raw for a TTY container); there is nothing to follow. `berth logs`.',
       handler: async (ctx) => {
         const record = await removed.get(ctx.params.id ?? '');
         const asked = logQuery(ctx.query);

@@ -6,9 +6,8 @@ import type { Route } from '../route.js';
 export function networkRoutes(networks: NetworkApi): Route[] {
   return [
     { method: 'GET', path: '/networks', handler: async ({ res, query }) => sendJson(res, 200, networks.list(queryFilters(query))) },
-    // Berth's own (see routes/berth.ts): subnets that host routes cover, addresses Berth's bridges should not have.
-    { method: 'GET', path: '/berth/v1/networks/doctor', handler: async ({ res }) => sendJson(res, 200, { Findings: await networks.doctor() }) },
-    { method: 'GET', path: '/berth/v1/ports/audit', handler: async ({ res }) => sendJson(res, 200, await networks.portAudit()) },
+    { method: 'GET', path: '/berth/v1/networks/doctor', summary: 'Networks whose subnet a host route covers, and addresses on Berth\'s bridges beyond their gateway, each finding with its fix: `{"Findings": […]}`. `berth network doctor`.', handler: async ({ res }) => sendJson(res, 200, { Findings: await networks.doctor() }) },
+    { method: 'GET', path: '/berth/v1/ports/audit', summary: 'Each published port: whether other hosts can reach it, why, and how to change that. `berth port audit`.', handler: async ({ res }) => sendJson(res, 200, await networks.portAudit()) },
     { method: 'GET', path: '/networks/:id', handler: async ({ res, params }) => sendJson(res, 200, networks.inspect(params.id ?? '')) },
     {
       method: 'POST',
