@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoCode } from '../../core/errors.js';
-import { hostAddon } from '../../drivers/host/host-addon.js';
+import { pathOnlyFlags } from '../../drivers/host/host-files.js';
 import { RootedFs, fdPath } from '../../drivers/host/rooted-fs.js';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, mountSyscall, umountSyscall } from '../../drivers/mounts/mount-syscalls.js';
 import type { MountPoint } from '../containers/mount-plan.js';
@@ -55,8 +55,7 @@ function depth(path: string): number {
 
 /** docker's CreateIfNotExists, inside the root: the destination opened O_PATH, made (a directory or an empty file) when missing. */
 async function openDestination(fs: RootedFs, rel: string, isDir: boolean): Promise<number> {
-  const c = hostAddon().constants;
-  const flags = c.O_PATH | (isDir ? c.O_DIRECTORY : 0);
+  const flags = pathOnlyFlags(isDir);
   try {
     return await fs.open(rel, flags);
   } catch (err) {

@@ -17,7 +17,7 @@
 import { constants } from 'node:fs';
 import { chmod, link, lchown, lutimes, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { InvalidParameterError, SystemError, UnavailableError, errorMessage, isBerthError } from '../../../core/errors.js';
-import { hostAddon } from '../../../drivers/host/host-addon.js';
+import { makeFifo, setLinkXattr } from '../../../drivers/host/host-files.js';
 import type { Channel, FsPacket, FsStat } from '../solve-types.js';
 import {
   PACKET_DATA, PACKET_ERR, PACKET_FIN, PACKET_REQ, PACKET_STAT, PathOrder, canRequestData, kindOf, packet, packetSize, unixPermissions,
@@ -145,7 +145,7 @@ class Receiver {
           await lutimes(target, stat.modTime / 1e9, stat.modTime / 1e9);
           return;
         case 'fifo':
-          hostAddon().mknod(target, hostAddon().constants.S_IFIFO | 0o600, 0, 0);
+          makeFifo(target);
           await this.finishEntry(target, stat);
           return;
         case 'file':
@@ -245,7 +245,7 @@ class Receiver {
     for (const [name, value] of Object.entries(stat.xattrs)) {
       if (!ALLOWED_XATTR.test(name)) continue;
       try {
-        hostAddon().setxattr(target, name, value, false);
+        setLinkXattr(target, name, value);
       } catch {
         // As fsutil: an xattr the filesystem or our privileges refuse is dropped.
       }
