@@ -11,7 +11,7 @@ export class CliContext {
   ) {}
 
   get client(): EngineClient {
-    this.clientInstance ??= new EngineClient(resolveSocketPath(this.host()));
+    this.clientInstance ??= new EngineClient(resolveSocketPath(this.host()), process.env.DOCKER_API_VERSION);
     return this.clientInstance;
   }
 

@@ -87,7 +87,21 @@ export function buildQuery(query: Query | undefined): string {
 export class EngineClient {
   private version: string | undefined;
 
-  constructor(readonly socketPath: string) {}
+  /**
+   * `version` pins the API version, as docker's DOCKER_API_VERSION does: every request uses it
+   * and none negotiates (no `HEAD /_ping` first).
+   */
+  constructor(
+    readonly socketPath: string,
+    version?: string,
+  ) {
+    // docker's client takes "v1.41" too.
+    const pinned = version?.replace(/^v/, '');
+    if (pinned !== undefined && pinned !== '') {
+      if (!/^1\.\d{1,3}$/.test(pinned)) throw new Error(`API version ${JSON.stringify(version)} (DOCKER_API_VERSION) is not one: give it as MAJOR.MINOR, like ${CLIENT_API_VERSION}`);
+      this.version = pinned;
+    }
+  }
 
   /** Negotiates the API version once, as the docker CLI does with `HEAD /_ping`. */
   async apiVersion(): Promise<string> {

@@ -32,6 +32,17 @@ describe('images with the docker CLI and berth', () => {
     ok(await d.docker(['info']), 'docker info (full)');
   });
 
+  test('berth pins the API version from DOCKER_API_VERSION as docker does, and refuses a malformed one', async () => {
+    const env = (v: string): NodeJS.ProcessEnv => ({ ...d.env(), DOCKER_API_VERSION: v });
+    const v = ok(await d.berth(['version'], { env: env('1.41') }), 'berth version, DOCKER_API_VERSION=1.41');
+    assert.match(v.stdout, /^ API version:\s+1\.41$/m);
+    // docker's client takes a leading v; the requests go under it (berthd serves /v1.24 … /v1.50).
+    ok(await d.berth(['ps', '-a'], { env: env('v1.44') }), 'berth ps, DOCKER_API_VERSION=v1.44');
+    const bad = await d.berth(['ps'], { env: env('abc') });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /API version "abc" \(DOCKER_API_VERSION\) is not one: give it as MAJOR\.MINOR, like 1\.50/);
+  });
+
   test('the bootstrapped busybox image is listed by both CLIs', async () => {
     assert.match(busyboxId, /^sha256:[a-f0-9]{64}$/);
     const docker = ok(await d.docker(['images']), 'docker images');
