@@ -75,7 +75,8 @@
       "target_name": "berth_host",
       "sources": [
         "native/berth-host/host.c",
-        "native/berth-host/links.c"
+        "native/berth-host/links.c",
+        "native/berth-host/spawn.c"
       ],
       "defines": [
         "_GNU_SOURCE"

@@ -15,6 +15,8 @@
  *   hijacked attach or exec must not send output until the client has read the 101 answer:
  *   Python's http.client reads the answer through a buffer that swallows whatever came with it,
  *   and docker-py then reads the raw socket past that buffer (docker-py#2466), losing the output.
+ * - posix_spawn(2) of host programs, reaped through a pidfd on Node's loop (spawn.c): Node's
+ *   child_process forks berthd's whole address space for every program it starts.
  * - A network namespace, a veth pair into it and the removal of a link, over rtnetlink (links.c):
  *   every bridge-networked start spent 13-15 ms spawning unshare(1), ip(8) and nsenter(1) for
  *   them. Promises like mount's; the work inside a namespace runs on a thread of its own.
@@ -43,6 +45,7 @@
 #include <uv.h>
 
 #include "links.h"
+#include "spawn.h"
 
 enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE };
 
@@ -392,11 +395,12 @@ static napi_value js_trim(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* Throws the kernel's error as Node's fs does: `code` its name, `errno` negative. */
-static void throw_errno(napi_env env, int err, const char *syscall_name) {
+/* Throws the kernel's error as Node's fs does: `code` its name, `errno` negative, `path` when given. */
+void host_throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
   napi_value code, msg, error, errno_value, sc;
-  char text[256];
-  snprintf(text, sizeof(text), "%s, %s", strerror(err), syscall_name);
+  char text[1200];
+  if (path) snprintf(text, sizeof(text), "%s, %s '%.1024s'", strerror(err), syscall_name, path);
+  else snprintf(text, sizeof(text), "%s, %s", strerror(err), syscall_name);
   napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, code, msg, &error);
@@ -404,7 +408,20 @@ static void throw_errno(napi_env env, int err, const char *syscall_name) {
   napi_set_named_property(env, error, "errno", errno_value);
   napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &sc);
   napi_set_named_property(env, error, "syscall", sc);
+  if (path) {
+    napi_value p;
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
+    napi_set_named_property(env, error, "path", p);
+  }
   napi_throw(env, error);
+}
+
+static void throw_errno(napi_env env, int err, const char *syscall_name) {
+  host_throw_errno(env, err, syscall_name, NULL);
+}
+
+char *host_string_arg(napi_env env, napi_value v, int nullable, int *bad) {
+  return string_arg(env, v, nullable, bad);
 }
 
 static int int_args(napi_env env, napi_value *argv, size_t from, size_t to, int64_t *out) {
@@ -558,6 +575,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "setxattr", fn);
   napi_create_function(env, "unreadSent", NAPI_AUTO_LENGTH, js_unread_sent, NULL, &fn);
   napi_set_named_property(env, exports, "unreadSent", fn);
+  register_spawn(env, exports);
   napi_value c;
   napi_create_object(env, &c);
   set_int(env, c, "O_PATH", O_PATH);

@@ -7,6 +7,57 @@ export interface CommandResult {
   code: number;
 }
 
+export interface RunProgramOptions {
+  input?: string | Uint8Array;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** The program gets a session of its own (setsid), as `detached` does in child_process. */
+  setsid?: boolean;
+}
+
+export interface ProgramResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs a program to its end; rejects only when it cannot be started (ENOENT, EACCES), as
+ * node:child_process's 'error' does.
+ */
+export type ProgramRunner = (file: string, args: readonly string[], opts?: RunProgramOptions) => Promise<ProgramResult>;
+
+/** node:child_process, which forks this process to start each program. */
+export const nodeProgramRunner: ProgramRunner = (file, args, opts = {}) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      ...(opts.setsid ? { detached: true } : {}),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal }));
+    // A tool that exits without reading its input (mount, mknod) must not crash us with EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+
+let runner: ProgramRunner = nodeProgramRunner;
+
+/**
+ * The daemon's way of starting programs, set once at its start (daemon.ts: posix_spawn through
+ * the native addon, drivers/host/host-spawn.ts); everything else keeps node:child_process.
+ */
+export function setProgramRunner(r: ProgramRunner): void {
+  runner = r;
+}
+
 /**
  * Runs a host tool (mount, mknod, setfattr…) without a shell. Throws SystemError naming the
  * command and its stderr when it exits non-zero, unless `allowFailure` is set.
@@ -16,29 +67,15 @@ export async function runCommand(
   args: readonly string[],
   opts: { input?: string | Uint8Array; allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<CommandResult> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: opts.env ?? process.env,
-      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new SystemError(`cannot run ${file}: ${e.message}`, { cause: e })));
-    child.on('close', (code, signal) => {
-      const res = {
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code: code ?? (signal ? 128 : 1),
-      };
-      if (res.code !== 0 && !opts.allowFailure) {
-        reject(new SystemError(`${file} ${args.join(' ')} failed (exit ${res.code}): ${res.stderr.trim() || res.stdout.trim()}`));
-      } else resolve(res);
-    });
-    // A tool that exits without reading its input (mount, mknod) must not crash us with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.input ?? '');
-  });
+  let r: ProgramResult;
+  try {
+    r = await runner(file, args, opts);
+  } catch (e) {
+    throw new SystemError(`cannot run ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  const res = { stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), code: r.code ?? (r.signal ? 128 : 1) };
+  if (res.code !== 0 && !opts.allowFailure) {
+    throw new SystemError(`${file} ${args.join(' ')} failed (exit ${res.code}): ${res.stderr.trim() || res.stdout.trim()}`);
+  }
+  return res;
 }

@@ -50,6 +50,18 @@ export interface HostAddon {
   mknod(path: string, mode: number, major: number, minor: number): void;
   /** lsetxattr(2), or setxattr(2) when `follow` (for /proc/self/fd/N paths). */
   setxattr(path: string, name: string, value: Buffer, follow: boolean): void;
+  /**
+   * posix_spawn of `path` (no PATH search) with `argv` (argv[0] included) and `env` (`K=V`), the
+   * three fds as its stdin, stdout and stderr, every signal at its default, its own session when
+   * `setsid`. Throws like node:fs (`code` ENOENT…) when it cannot run. `pidfd` is -1 without pidfds.
+   */
+  spawn(path: string, argv: readonly string[], env: readonly string[], stdio: readonly [number, number, number], setsid: boolean): { pid: number; pidfd: number };
+  /** Reaps the child when its pidfd says it exited (closing the pidfd), then calls back once. */
+  watchExit(pidfd: number, callback: (code: number | null, signal: number | null) => void): void;
+  /** pipe2(O_CLOEXEC): [read end, write end]. */
+  pipe(): [number, number];
+  /** Whether pidfd_open(2) works here (Linux 5.3 and later, unless a seccomp filter refuses it). */
+  pidfdWorks(): boolean;
   /** ioctl(fd, SIOCOUTQ): bytes sent on the socket that its peer has not read yet (Unix sockets). */
   unreadSent(fd: number): number;
   readonly constants: {

@@ -3,9 +3,9 @@
  * to it and control it through its state directory — also after berthd restarted. The monitor
  * runs the OCI runtime itself; this module never talks to the runtime.
  */
-import { spawn } from 'node:child_process';
 import { InvalidParameterError, SystemError } from '../../core/errors.js';
 import { nativeArtifactPath } from '../../core/native-artifacts.js';
+import { runProgram } from '../host/host-spawn.js';
 import { asRuncMessage } from '../runtime/runtime-messages.js';
 
 export { connectAttach, sendControl } from './monitor-sockets.js';
@@ -133,19 +133,9 @@ function parseReport(stdout: string, stderr: string, code: number | null, toErro
  * (the runtime seam's RuntimeStartError).
  */
 export async function startMonitor(opts: MonitorOptions, toError: ReportError = startError): Promise<MonitorStarted> {
-  return await new Promise<MonitorStarted>((resolve, reject) => {
-    const child = spawn(opts.binary, monitorArgs(opts), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new SystemError(`cannot run ${opts.binary}: ${e.message}`, { cause: e })));
-    child.on('close', (code) => {
-      try {
-        resolve(parseReport(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), code, toError));
-      } catch (e) {
-        reject(e);
-      }
-    });
+  // Its own session: the monitor outlives berthd and must not get the terminal's signals.
+  const r = await runProgram(opts.binary, monitorArgs(opts), { setsid: true, env: opts.env ?? process.env }).catch((e: unknown) => {
+    throw new SystemError(`cannot run ${opts.binary}: ${(e as Error).message}`, { cause: e });
   });
+  return parseReport(r.stdout.toString('utf8'), r.stderr.toString('utf8'), r.code, toError);
 }
