@@ -81,7 +81,7 @@ export class RemovedContainers {
     const since = filters.since?.[0] !== undefined ? parseUntil(filters.since[0]) : undefined;
     const until = filters.until?.[0] !== undefined ? parseUntil(filters.until[0]) : undefined;
     const out: RemovedRecord[] = [];
-    for (const e of this.store.entries().sort((a, b) => b.removedAt - a.removedAt)) {
+    for (const e of this.store.entries().reverse()) {
       if (since !== undefined && e.removedAt < since) continue;
       if (until !== undefined && e.removedAt > until) continue;
       const r = await this.store.get(e.id).catch(() => undefined);
@@ -99,7 +99,7 @@ export class RemovedContainers {
   async evictOldest(bytes: number, reason: string): Promise<number> {
     return await this.serial(async () => {
       let freed = 0;
-      for (const id of oldestToFree(this.store.entries(), bytes)) freed += await this.drop(id, reason);
+      for (const id of oldestToFree(this.store.oldestFirst(), bytes)) freed += await this.drop(id, reason);
       return freed;
     });
   }
@@ -107,13 +107,13 @@ export class RemovedContainers {
   /** Drops what the retention no longer allows, then sets the timer for the next expiry. */
   async expire(): Promise<void> {
     await this.serial(async () => {
-      for (const id of overRetention(this.store.entries(), this.policy, Date.now())) await this.drop(id, 'retention');
+      for (const id of overRetention(this.store.oldestFirst(), this.store.usage(), this.policy, Date.now())) await this.drop(id, 'retention');
       this.arm();
     });
   }
 
   private async drop(id: string, reason: string): Promise<number> {
-    const name = this.store.entries().find((e) => e.id === id)?.name ?? '';
+    const name = this.store.entry(id)?.name ?? '';
     const freed = await this.store.remove(id);
     this.log.debug({ id, reason, bytes: freed }, 'dropped the record of a removed container');
     this.publish({ type: 'container', action: 'prune-removed', id, attributes: { name: name.replace(/^\//, ''), reclaimed: String(freed), reason } });
@@ -122,7 +122,7 @@ export class RemovedContainers {
 
   private arm(): void {
     clearTimeout(this.timer);
-    const at = nextExpiry(this.store.entries(), this.policy);
+    const at = nextExpiry(this.store.oldestFirst().next().value, this.policy);
     if (at === undefined) return;
     const ms = Math.min(Math.max(at - Date.now(), 0) + 10, MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.expire().catch((err: unknown) => this.log.warn({ err }, 'expiring records of removed containers failed')), ms);

@@ -34,4 +34,30 @@ describe('the store of removed containers', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('keeps its entries oldest first, and its byte count, whatever order removals arrive in', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-removed-'));
+    try {
+      const store = new RemovedStore<KeptRecordBase>(root);
+      await store.init();
+      const sizes = new Map<string, number>();
+      for (const [c, at] of [['b', '06:00:02'], ['d', '06:00:04'], ['a', '06:00:01'], ['c', '06:00:03']] as const) {
+        sizes.set(c, (await store.put(rec(c, `2026-12-07T${at}Z`), Buffer.from('{}\n'))).bytes);
+      }
+      const names = (s: RemovedStore<KeptRecordBase>): string[] => [...s.oldestFirst()].map((e) => e.name);
+      assert.deepEqual(names(store), ['/a', '/b', '/c', '/d']);
+      assert.equal(store.usage(), [...sizes.values()].reduce((a, b) => a + b, 0));
+      await store.remove('d'.repeat(64));
+      await store.put(rec('e', '2026-12-07T06:00:05Z'), Buffer.from('{}\n'));
+      assert.deepEqual(names(store), ['/a', '/b', '/c', '/e']);
+      assert.equal(store.entry('c'.repeat(64))?.name, '/c');
+      // A new load reads the directory in its own order and sorts it once.
+      const again = new RemovedStore<KeptRecordBase>(root);
+      await again.init();
+      assert.deepEqual(names(again), ['/a', '/b', '/c', '/e']);
+      assert.equal(again.usage(), store.usage());
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

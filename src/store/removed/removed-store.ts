@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeSynced } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
-import type { KeptEntry } from './retention.js';
+import { oldestFirst, type KeptEntry } from './retention.js';
 
 /** The fields of a kept record the store indexes; the rest is the engine's. */
 export interface KeptRecordBase {
@@ -23,12 +23,16 @@ const ID = /^[a-f0-9]{64}$/;
  * swept at load. Only a small index is held in memory; records are read from disk when asked.
  */
 export class RemovedStore<T extends KeptRecordBase> {
-  private readonly index = new Map<string, KeptEntry>();
+  /** Oldest removal first (retention.ts `oldestFirst`), as Map iteration keeps insertion order. */
+  private index = new Map<string, KeptEntry>();
+  private newest: KeptEntry | undefined;
+  private totalBytes = 0;
 
   constructor(readonly root: string) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const found: KeptEntry[] = [];
     for (const id of await readdir(this.root)) {
       if (!ID.test(id)) continue;
       const record = await this.get(id).catch(() => undefined);
@@ -36,12 +40,48 @@ export class RemovedStore<T extends KeptRecordBase> {
         await rm(join(this.root, id), { recursive: true, force: true });
         continue;
       }
-      this.index.set(id, { id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(id) });
+      found.push({ id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(id) });
     }
+    this.reindex(found);
   }
 
+  /** Every entry, oldest removal first. */
   entries(): KeptEntry[] {
     return [...this.index.values()];
+  }
+
+  /** The entries oldest first, without a copy (for walks that stop early). */
+  oldestFirst(): IterableIterator<KeptEntry> {
+    return this.index.values();
+  }
+
+  entry(id: string): KeptEntry | undefined {
+    return this.index.get(id);
+  }
+
+  private reindex(entries: KeptEntry[]): void {
+    entries.sort(oldestFirst);
+    this.index = new Map(entries.map((e) => [e.id, e]));
+    this.newest = entries.at(-1);
+    this.totalBytes = entries.reduce((n, e) => n + e.bytes, 0);
+  }
+
+  /** Adds (or replaces) an entry, keeping the order: a removal is nearly always the newest. */
+  private add(entry: KeptEntry): void {
+    const old = this.index.get(entry.id);
+    if (old) {
+      this.index.delete(entry.id);
+      this.totalBytes -= old.bytes;
+      if (this.newest === old) this.newest = [...this.index.values()].at(-1);
+    }
+    if (this.newest && oldestFirst(entry, this.newest) < 0) {
+      // Older than the newest kept (the clock went back, a removal finished after a crash): once in a while.
+      this.reindex([...this.index.values(), entry]);
+      return;
+    }
+    this.index.set(entry.id, entry);
+    this.newest = entry;
+    this.totalBytes += entry.bytes;
   }
 
   has(id: string): boolean {
@@ -70,7 +110,7 @@ export class RemovedStore<T extends KeptRecordBase> {
     // mkdir), durable together.
     await Promise.all([fsyncDir(dir), fsyncDir(this.root)]);
     const entry = { id: record.Id, name: record.Name, removedAt: Date.parse(record.RemovedAt), bytes: await this.diskBytes(record.Id) };
-    this.index.set(record.Id, entry);
+    this.add(entry);
     return entry;
   }
 
@@ -86,16 +126,19 @@ export class RemovedStore<T extends KeptRecordBase> {
   /** Drops a record; the bytes it freed. The record goes first, so a crash mid-way leaves a directory the next load sweeps. */
   async remove(id: string): Promise<number> {
     const entry = this.index.get(id);
-    this.index.delete(id);
+    if (entry) {
+      this.index.delete(id);
+      this.totalBytes -= entry.bytes;
+      if (this.newest === entry) this.newest = [...this.index.values()].at(-1);
+    }
     await rm(join(this.dir(id), RECORD), { force: true });
     await rm(this.dir(id), { recursive: true, force: true });
     return entry?.bytes ?? 0;
   }
 
+  /** Bytes all kept records use on disk. */
   usage(): number {
-    let n = 0;
-    for (const e of this.index.values()) n += e.bytes;
-    return n;
+    return this.totalBytes;
   }
 
   /** What the entry takes on disk: its files' allocated blocks and the directory's. */

@@ -21,14 +21,23 @@ export interface RetentionPolicy {
   maxBytes: number;
 }
 
-const oldestFirst = (a: KeptEntry, b: KeptEntry): number => a.removedAt - b.removedAt || a.id.localeCompare(b.id);
+/**
+ * Removal order: by time, then by ID (plain comparison: IDs are hex, and localeCompare costs an
+ * ICU collation per call). The store keeps its entries in this order, so nothing below sorts:
+ * a removal, which runs `overRetention`, costs the same with 20 records kept as with 20,000 (the
+ * default cap, 256 MiB, holds about that many).
+ */
+export const oldestFirst = (a: KeptEntry, b: KeptEntry): number => a.removedAt - b.removedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** The IDs to drop now, oldest first: expired by age, then over the byte cap. */
-export function overRetention(entries: readonly KeptEntry[], policy: RetentionPolicy, now: number): string[] {
-  const sorted = [...entries].sort(oldestFirst);
+/**
+ * The IDs to drop now, oldest first: expired by age, then over the byte cap. `entries` come
+ * oldest first and `totalBytes` is theirs together; only the entries dropped and the first one
+ * kept are looked at.
+ */
+export function overRetention(entries: Iterable<KeptEntry>, totalBytes: number, policy: RetentionPolicy, now: number): string[] {
   const out: string[] = [];
-  let total = sorted.reduce((n, e) => n + e.bytes, 0);
-  for (const e of sorted) {
+  let total = totalBytes;
+  for (const e of entries) {
     if (now - e.removedAt < policy.keepMs && total <= policy.maxBytes) break;
     out.push(e.id);
     total -= e.bytes;
@@ -36,11 +45,11 @@ export function overRetention(entries: readonly KeptEntry[], policy: RetentionPo
   return out;
 }
 
-/** The oldest entries that together free at least `bytes` (all of them if they cannot). */
-export function oldestToFree(entries: readonly KeptEntry[], bytes: number): string[] {
+/** The oldest entries that together free at least `bytes` (all of them if they cannot); `entries` come oldest first. */
+export function oldestToFree(entries: Iterable<KeptEntry>, bytes: number): string[] {
   const out: string[] = [];
   let freed = 0;
-  for (const e of [...entries].sort(oldestFirst)) {
+  for (const e of entries) {
     if (freed >= bytes) break;
     out.push(e.id);
     freed += e.bytes;
@@ -49,10 +58,8 @@ export function oldestToFree(entries: readonly KeptEntry[], bytes: number): stri
 }
 
 /** When the oldest record expires (unix ms), or undefined when none is kept. */
-export function nextExpiry(entries: readonly KeptEntry[], policy: RetentionPolicy): number | undefined {
-  let oldest: number | undefined;
-  for (const e of entries) if (oldest === undefined || e.removedAt < oldest) oldest = e.removedAt;
-  return oldest === undefined ? undefined : oldest + policy.keepMs;
+export function nextExpiry(oldest: KeptEntry | undefined, policy: RetentionPolicy): number | undefined {
+  return oldest === undefined ? undefined : oldest.removedAt + policy.keepMs;
 }
 
 /**
