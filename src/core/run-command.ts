@@ -13,6 +13,8 @@ export interface RunProgramOptions {
   cwd?: string;
   /** The program gets a session of its own (setsid), as `detached` does in child_process. */
   setsid?: boolean;
+  /** Killed (SIGKILL) when it runs longer; the result then says `timedOut`. */
+  timeoutMs?: number;
 }
 
 export interface ProgramResult {
@@ -20,6 +22,8 @@ export interface ProgramResult {
   stderr: Buffer;
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Killed at `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 /**
@@ -39,10 +43,15 @@ export const nodeProgramRunner: ProgramRunner = (file, args, opts = {}) =>
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), opts.timeoutMs);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal }));
+    child.on('error', (e) => (clearTimeout(timer), reject(e)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal, ...(timedOut ? { timedOut } : {}) });
+    });
     // A tool that exits without reading its input (mount, mknod) must not crash us with EPIPE.
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');

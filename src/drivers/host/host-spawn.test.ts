@@ -74,3 +74,16 @@ test('a hundred programs at once are all reaped: no zombie is left', async () =>
   const { stdout } = await nodeProgramRunner('ps', ['-o', 'stat=', '--ppid', String(process.pid)]);
   assert.equal(stdout.toString().split('\n').filter((s) => s.startsWith('Z')).length, 0);
 });
+
+test('a program past its timeout is killed and the result says so, as with child_process', async () => {
+  for (const runner of [runProgram, nodeProgramRunner]) {
+    const started = Date.now();
+    const r = await runner('sleep', ['5'], { timeoutMs: 100 });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.signal, 'SIGKILL');
+    assert.ok(Date.now() - started < 3000);
+    const quick = await runner('true', [], { timeoutMs: 5000 });
+    assert.equal(quick.timedOut, undefined);
+    assert.equal(quick.code, 0);
+  }
+});

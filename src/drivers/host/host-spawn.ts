@@ -89,8 +89,20 @@ function runNatively(file: string, args: readonly string[], opts: RunProgramOpti
       w.on('error', () => undefined);
       w.end(input);
     }
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      addon.watchExit(child.pidfd, (code, signal) => resolve({ code, signal: signal === null ? null : (signalNames.get(signal) ?? 'SIGKILL') }));
+    let timedOut = false;
+    // Until watchExit reaps it, the child's pid cannot be another process's: the kill is safe.
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            process.kill(child.pid, 'SIGKILL');
+          }, opts.timeoutMs);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut?: boolean }>((resolve) => {
+      addon.watchExit(child.pidfd, (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal: signal === null ? null : (signalNames.get(signal) ?? 'SIGKILL'), ...(timedOut ? { timedOut } : {}) });
+      });
     });
     return Promise.all([drain(outRead as number), drain(errRead as number), exited]).then(([stdout, stderr, status]) => ({ stdout, stderr, ...status }));
   } catch (err) {
