@@ -14,7 +14,7 @@
  * fd's inode), and `/proc/self/fd/N/name` names one entry of a directory fd with no lookup but
  * that last component, which l-calls (lstat, lchown, lutimes, symlink, link, unlink) never follow.
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { errnoCode } from '../../core/errors.js';
 import { resolveInRoot } from './resolve-in-root.js';
@@ -58,7 +58,10 @@ export class RootedFs {
     const a = hostAddon().constants;
     const fd = openSync(root, a.O_PATH | a.O_DIRECTORY | constants.O_RDONLY);
     try {
-      return new RootedFs(root, realpathSync(fdPath(fd)), fd);
+      // The kernel's own name for the open directory (what openChecked compares against), in
+      // one readlink: realpathSync walked it again component by component, about a dozen
+      // syscalls on the main thread per root opened, several roots per container start.
+      return new RootedFs(root, readlinkSync(fdPath(fd)), fd);
     } catch (err) {
       closeSync(fd);
       throw err;
