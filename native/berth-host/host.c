@@ -15,6 +15,9 @@
  *   hijacked attach or exec must not send output until the client has read the 101 answer:
  *   Python's http.client reads the answer through a buffer that swallows whatever came with it,
  *   and docker-py then reads the raw socket past that buffer (docker-py#2466), losing the output.
+ * - A file written atomically (temp file, fsync, rename, fsync of the directory) in one pool
+ *   task: berthd's records and a container's files, each a chain of seven or so node:fs round
+ *   trips through the event loop otherwise.
  * - posix_spawn(2) of host programs, reaped through a pidfd on Node's loop (spawn.c): Node's
  *   child_process forks berthd's whole address space for every program it starts.
  * - A network namespace, a veth pair into it and the removal of a link, over rtnetlink (links.c):
@@ -39,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -47,12 +51,13 @@
 #include "links.h"
 #include "spawn.h"
 
-enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE };
+enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE, OP_ATOMIC_WRITE };
 
 struct work {
   enum op op;
   char *source, *target, *fstype, *data;
   unsigned long flags;
+  size_t data_len; /* OP_ATOMIC_WRITE: `data` is the file's bytes, not a string */
   struct veth_spec *veth;
   int err;
   /* Which step failed, for the network calls (mount and umount say only the errno). */
@@ -78,9 +83,96 @@ static void free_work(struct work *w) {
   free(w);
 }
 
+/* mkdir -p of the directory `file` is in (0777 less the umask, as node:fs makes them). */
+static int make_parents(const char *file) {
+  char dir[PATH_MAX];
+  if (snprintf(dir, sizeof dir, "%s", file) >= (int)sizeof dir) return ENAMETOOLONG;
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir) return 0;
+  *slash = '\0';
+  for (char *p = dir + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(dir, 0777) < 0 && errno != EEXIST) return errno;
+    if (c == '\0') return 0;
+    *p = c;
+  }
+}
+
+#define WRITE_SYNC_FILE 0x10000UL
+#define WRITE_SYNC_DIR 0x20000UL
+
+/*
+ * The temp file `source` written with `data` (fsynced with WRITE_SYNC_FILE), renamed over
+ * `target`, the rename fsynced in its directory with WRITE_SYNC_DIR: on one pool thread, where
+ * node:fs takes a round trip through the event loop for each of the seven or so steps.
+ */
+static void atomic_write(struct work *w) {
+  mode_t mode = (mode_t)(w->flags & 07777);
+  const char *step = "creating";
+  int fd = open(w->source, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0 && errno == ENOENT) {
+    int err = make_parents(w->source);
+    if (err) {
+      w->err = err;
+      snprintf(w->failure.step, sizeof w->failure.step, "making the directory of %.400s", w->target);
+      return;
+    }
+    fd = open(w->source, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  }
+  if (fd < 0) goto failed;
+  step = "writing";
+  for (size_t done = 0; done < w->data_len;) {
+    ssize_t n = write(fd, w->data + done, w->data_len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
+    if (n <= 0) goto failed_open;
+    done += (size_t)n;
+  }
+  step = "syncing";
+  if ((w->flags & WRITE_SYNC_FILE) && fsync(fd) < 0) goto failed_open;
+  step = "closing";
+  if (close(fd) < 0) {
+    fd = -1;
+    goto failed;
+  }
+  fd = -1;
+  step = "renaming";
+  if (rename(w->source, w->target) < 0) goto failed;
+  if (w->flags & WRITE_SYNC_DIR) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", w->target);
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = dfd < 0 ? -1 : fsync(dfd);
+    int err = errno;
+    if (dfd >= 0) close(dfd);
+    if (rc < 0) {
+      w->err = err;
+      snprintf(w->failure.step, sizeof w->failure.step, "syncing the directory of %.400s", w->target);
+    }
+  }
+  return;
+failed_open:
+  w->err = errno;
+  close(fd);
+  goto cleanup;
+failed:
+  w->err = errno;
+cleanup:
+  snprintf(w->failure.step, sizeof w->failure.step, "%s %.400s", step, w->source);
+  unlink(w->source);
+}
+
 static void execute(napi_env env, void *arg) {
   (void)env;
   struct work *w = arg;
+  if (w->op == OP_ATOMIC_WRITE) {
+    atomic_write(w);
+    return;
+  }
   int rc = w->op == OP_MOUNT ? mount(w->source, w->target, w->fstype, w->flags, w->data) : umount2(w->target, (int)w->flags);
   w->err = rc == 0 ? 0 : errno;
 }
@@ -161,15 +253,22 @@ static char *string_arg(napi_env env, napi_value v, int nullable, int *bad) {
     return NULL;
   }
   napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  // A NUL would cut the path short where the kernel reads it (node:fs refuses such paths too).
+  if (strlen(s) != len) {
+    free(s);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "a path or name may not contain a NUL byte");
+    *bad = 1;
+    return NULL;
+  }
   return s;
 }
 
 static napi_value queue(napi_env env, struct work *w) {
   napi_value promise, name;
   napi_create_promise(env, &w->deferred, &promise);
-  static const char *const names[] = {"berth-mount", "berth-umount", "berth-netns-create", "berth-veth-attach", "berth-link-delete"};
+  static const char *const names[] = {"berth-mount", "berth-umount", "berth-netns-create", "berth-veth-attach", "berth-link-delete", "berth-atomic-write"};
   napi_create_string_utf8(env, names[w->op], NAPI_AUTO_LENGTH, &name);
-  if (w->op == OP_MOUNT || w->op == OP_UMOUNT) {
+  if (w->op == OP_MOUNT || w->op == OP_UMOUNT || w->op == OP_ATOMIC_WRITE) {
     napi_create_async_work(env, NULL, name, execute, complete, w, &w->async);
     napi_queue_async_work(env, w->async);
     return promise;
@@ -387,6 +486,51 @@ static napi_value js_veth_attach(napi_env env, napi_callback_info info) {
   return queue(env, w);
 }
 
+/*
+ * atomicWrite(path, tmp, data: Buffer, mode, syncFile, syncDir): Promise<void>. The bytes are
+ * copied now (the pool thread must not touch the JS heap); a failure removes the temp file and
+ * rejects with the errno as `code` and the failed step first in the message.
+ */
+static napi_value js_atomic_write(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  size_t argc = 6;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_buffer = false, sync_file = false, sync_dir = false;
+  uint32_t mode = 0;
+  if (argc >= 6) {
+    napi_is_buffer(env, argv[2], &is_buffer);
+    napi_get_value_uint32(env, argv[3], &mode);
+    napi_get_value_bool(env, argv[4], &sync_file);
+    napi_get_value_bool(env, argv[5], &sync_dir);
+  }
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "atomicWrite(path, tmp, data: Buffer, mode, syncFile, syncDir)");
+    return NULL;
+  }
+  struct work *w = calloc(1, sizeof(*w));
+  if (!w) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  w->op = OP_ATOMIC_WRITE;
+  int bad = 0;
+  w->target = string_arg(env, argv[0], 0, &bad);
+  if (!bad) w->source = string_arg(env, argv[1], 0, &bad);
+  void *bytes = NULL;
+  napi_get_buffer_info(env, argv[2], &bytes, &w->data_len);
+  if (!bad && (w->data = malloc(w->data_len ? w->data_len : 1)) == NULL) {
+    napi_throw_error(env, NULL, "out of memory");
+    bad = 1;
+  }
+  if (bad) {
+    free_work(w);
+    return NULL;
+  }
+  if (w->data_len) memcpy(w->data, bytes, w->data_len);
+  w->flags = (mode & 07777) | (sync_file ? WRITE_SYNC_FILE : 0) | (sync_dir ? WRITE_SYNC_DIR : 0);
+  return queue(env, w);
+}
+
 /* trim(): whether malloc_trim(0) gave memory back. */
 static napi_value js_trim(napi_env env, napi_callback_info info) {
   (void)info;
@@ -565,6 +709,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "netnsCreate", fn);
   napi_create_function(env, "linkDelete", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_LINK_DELETE, &fn);
   napi_set_named_property(env, exports, "linkDelete", fn);
+  napi_create_function(env, "atomicWrite", NAPI_AUTO_LENGTH, js_atomic_write, NULL, &fn);
+  napi_set_named_property(env, exports, "atomicWrite", fn);
   napi_create_function(env, "vethAttach", NAPI_AUTO_LENGTH, js_veth_attach, NULL, &fn);
   napi_set_named_property(env, exports, "vethAttach", fn);
   napi_create_function(env, "openat2", NAPI_AUTO_LENGTH, js_openat2, NULL, &fn);

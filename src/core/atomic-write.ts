@@ -14,14 +14,32 @@ export interface AtomicWriteOptions {
 }
 
 /**
+ * Does all of atomicWriteFile's steps at once (the temp file, its directory when missing, the
+ * write, the fsyncs, the rename), removing the temp file on failure. berthd sets the native
+ * addon's (daemon.ts): node:fs takes a round trip through the event loop for each step.
+ */
+export type AtomicFileWriter = (path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean) => Promise<void>;
+
+let writer: AtomicFileWriter | undefined;
+
+export function setAtomicFileWriter(w: AtomicFileWriter | undefined): void {
+  writer = w;
+}
+
+/**
  * Writes a file so that a crash at any point leaves either the old or the new content:
  * temp file in the same directory, fsync, rename, fsync of the directory.
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
   const durable = opts.durable ?? true;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  if (writer) {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await writer(path, tmp, bytes, mode, durable, durable && !opts.replacing);
+    return;
+  }
+  await mkdir(dir, { recursive: true });
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);

@@ -42,6 +42,12 @@ export interface HostAddon {
   vethAttach(spec: VethAttachSpec): Promise<void>;
   /** RTM_DELLINK by name in berthd's namespace; a link already gone rejects with ENODEV. */
   linkDelete(name: string): Promise<void>;
+  /**
+   * `data` written to `tmp` (made with `mode`, its directory too when missing), fsynced when
+   * `syncFile`, renamed over `path`, the rename fsynced in its directory when `syncDir`: all on
+   * one pool thread. A failure removes `tmp` and rejects with the errno as `code`.
+   */
+  atomicWrite(path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean): Promise<void>;
   /** malloc_trim(0): true when memory went back to the kernel. */
   trim(): boolean;
   /** openat2(2) with O_CLOEXEC added; throws like node:fs (`code` ENOENT…, `syscall`). */
