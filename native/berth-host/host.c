@@ -15,6 +15,7 @@
  *   hijacked attach or exec must not send output until the client has read the 101 answer:
  *   Python's http.client reads the answer through a buffer that swallows whatever came with it,
  *   and docker-py then reads the raw socket past that buffer (docker-py#2466), losing the output.
+ * - A directory tree removed (rm -rf, no symlink followed, no mount entered) in one pool task.
  * - A file written atomically (temp file, fsync, rename, fsync of the directory) in one pool
  *   task: berthd's records and a container's files, each a chain of seven or so node:fs round
  *   trips through the event loop otherwise.
@@ -42,6 +43,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,7 +53,7 @@
 #include "links.h"
 #include "spawn.h"
 
-enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE, OP_ATOMIC_WRITE };
+enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE, OP_ATOMIC_WRITE, OP_REMOVE_TREE };
 
 struct work {
   enum op op;
@@ -166,11 +168,46 @@ cleanup:
   unlink(w->source);
 }
 
+/* The first failure of this thread's tree walk (nftw's callback has no argument of ours). */
+static __thread int tree_err;
+static __thread char tree_failed[PATH_MAX];
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+  (void)st;
+  (void)ftw;
+  int rc = type == FTW_DP || type == FTW_DNR ? rmdir(path) : unlink(path);
+  if (rc < 0 && errno != ENOENT && tree_err == 0) {
+    tree_err = errno;
+    snprintf(tree_failed, sizeof tree_failed, "%s", path);
+  }
+  return 0;
+}
+
+/*
+ * rm -rf of `target` in one pool task, children first, never following a symlink (FTW_PHYS) nor
+ * entering another filesystem (FTW_MOUNT: a mount inside is left, and its directory's removal
+ * fails, ENOTEMPTY). node:fs's recursive rm takes an event-loop round trip per entry.
+ */
+static void remove_tree(struct work *w) {
+  tree_err = 0;
+  tree_failed[0] = '\0';
+  if (nftw(w->target, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT && tree_err == 0) {
+    tree_err = errno;
+    snprintf(tree_failed, sizeof tree_failed, "%s", w->target);
+  }
+  w->err = tree_err;
+  if (tree_err) snprintf(w->failure.step, sizeof w->failure.step, "removing %.480s", tree_failed);
+}
+
 static void execute(napi_env env, void *arg) {
   (void)env;
   struct work *w = arg;
   if (w->op == OP_ATOMIC_WRITE) {
     atomic_write(w);
+    return;
+  }
+  if (w->op == OP_REMOVE_TREE) {
+    remove_tree(w);
     return;
   }
   int rc = w->op == OP_MOUNT ? mount(w->source, w->target, w->fstype, w->flags, w->data) : umount2(w->target, (int)w->flags);
@@ -266,9 +303,9 @@ static char *string_arg(napi_env env, napi_value v, int nullable, int *bad) {
 static napi_value queue(napi_env env, struct work *w) {
   napi_value promise, name;
   napi_create_promise(env, &w->deferred, &promise);
-  static const char *const names[] = {"berth-mount", "berth-umount", "berth-netns-create", "berth-veth-attach", "berth-link-delete", "berth-atomic-write"};
+  static const char *const names[] = {"berth-mount", "berth-umount", "berth-netns-create", "berth-veth-attach", "berth-link-delete", "berth-atomic-write", "berth-remove-tree"};
   napi_create_string_utf8(env, names[w->op], NAPI_AUTO_LENGTH, &name);
-  if (w->op == OP_MOUNT || w->op == OP_UMOUNT || w->op == OP_ATOMIC_WRITE) {
+  if (w->op == OP_MOUNT || w->op == OP_UMOUNT || w->op == OP_ATOMIC_WRITE || w->op == OP_REMOVE_TREE) {
     napi_create_async_work(env, NULL, name, execute, complete, w, &w->async);
     napi_queue_async_work(env, w->async);
     return promise;
@@ -321,8 +358,9 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
     [OP_UMOUNT] = "umount(target, flags)",
     [OP_NETNS_CREATE] = "netnsCreate(path)",
     [OP_LINK_DELETE] = "linkDelete(name)",
+    [OP_REMOVE_TREE] = "removeTree(path)",
   };
-  static const size_t needed[] = {[OP_MOUNT] = 5, [OP_UMOUNT] = 2, [OP_NETNS_CREATE] = 1, [OP_LINK_DELETE] = 1};
+  static const size_t needed[] = {[OP_MOUNT] = 5, [OP_UMOUNT] = 2, [OP_NETNS_CREATE] = 1, [OP_LINK_DELETE] = 1, [OP_REMOVE_TREE] = 1};
   napi_value argv[5];
   size_t argc = 5;
   void *data;
@@ -709,6 +747,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "netnsCreate", fn);
   napi_create_function(env, "linkDelete", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_LINK_DELETE, &fn);
   napi_set_named_property(env, exports, "linkDelete", fn);
+  napi_create_function(env, "removeTree", NAPI_AUTO_LENGTH, js_call, (void *)(intptr_t)OP_REMOVE_TREE, &fn);
+  napi_set_named_property(env, exports, "removeTree", fn);
   napi_create_function(env, "atomicWrite", NAPI_AUTO_LENGTH, js_atomic_write, NULL, &fn);
   napi_set_named_property(env, exports, "atomicWrite", fn);
   napi_create_function(env, "vethAttach", NAPI_AUTO_LENGTH, js_veth_attach, NULL, &fn);

@@ -1,6 +1,7 @@
 import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { nativeOps } from './native-ops.js';
 
 export interface AtomicWriteOptions {
   /** false: no fsync at all (files derived again at every use, see writeDerivedFile). */
@@ -14,19 +15,6 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Does all of atomicWriteFile's steps at once (the temp file, its directory when missing, the
- * write, the fsyncs, the rename), removing the temp file on failure. berthd sets the native
- * addon's (daemon.ts): node:fs takes a round trip through the event loop for each step.
- */
-export type AtomicFileWriter = (path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean) => Promise<void>;
-
-let writer: AtomicFileWriter | undefined;
-
-export function setAtomicFileWriter(w: AtomicFileWriter | undefined): void {
-  writer = w;
-}
-
-/**
  * Writes a file so that a crash at any point leaves either the old or the new content:
  * temp file in the same directory, fsync, rename, fsync of the directory.
  */
@@ -34,6 +22,7 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
   const durable = opts.durable ?? true;
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const writer = nativeOps.atomicWrite;
   if (writer) {
     const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     await writer(path, tmp, bytes, mode, durable, durable && !opts.replacing);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { SystemError } from './errors.js';
+import { nativeOps, type ProgramResult, type ProgramRunner } from './native-ops.js';
 
 export interface CommandResult {
   stdout: string;
@@ -7,30 +8,7 @@ export interface CommandResult {
   code: number;
 }
 
-export interface RunProgramOptions {
-  input?: string | Uint8Array;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** The program gets a session of its own (setsid), as `detached` does in child_process. */
-  setsid?: boolean;
-  /** Killed (SIGKILL) when it runs longer; the result then says `timedOut`. */
-  timeoutMs?: number;
-}
-
-export interface ProgramResult {
-  stdout: Buffer;
-  stderr: Buffer;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Killed at `timeoutMs`. */
-  timedOut?: boolean;
-}
-
-/**
- * Runs a program to its end; rejects only when it cannot be started (ENOENT, EACCES), as
- * node:child_process's 'error' does.
- */
-export type ProgramRunner = (file: string, args: readonly string[], opts?: RunProgramOptions) => Promise<ProgramResult>;
+export type { ProgramResult, ProgramRunner, RunProgramOptions } from './native-ops.js';
 
 /** node:child_process, which forks this process to start each program. */
 export const nodeProgramRunner: ProgramRunner = (file, args, opts = {}) =>
@@ -57,15 +35,6 @@ export const nodeProgramRunner: ProgramRunner = (file, args, opts = {}) =>
     child.stdin.end(opts.input ?? '');
   });
 
-let runner: ProgramRunner = nodeProgramRunner;
-
-/**
- * The daemon's way of starting programs, set once at its start (daemon.ts: posix_spawn through
- * the native addon, drivers/host/host-spawn.ts); everything else keeps node:child_process.
- */
-export function setProgramRunner(r: ProgramRunner): void {
-  runner = r;
-}
 
 /**
  * Runs a host tool (mount, mknod, setfattr…) without a shell. Throws SystemError naming the
@@ -78,7 +47,8 @@ export async function runCommand(
 ): Promise<CommandResult> {
   let r: ProgramResult;
   try {
-    r = await runner(file, args, opts);
+    // berthd's posix_spawn (native-ops.ts), else node:child_process.
+    r = await (nativeOps.runProgram ?? nodeProgramRunner)(file, args, opts);
   } catch (e) {
     throw new SystemError(`cannot run ${file}: ${(e as Error).message}`, { cause: e });
   }

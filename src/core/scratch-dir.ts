@@ -3,6 +3,7 @@ import { renameSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from './errors.js';
+import { removeTree } from './native-ops.js';
 
 /**
  * A scratch directory (a snapshotter's `<root>/tmp`, the content store's `deleting/`): where a
@@ -25,7 +26,7 @@ export class ScratchDir {
   }
 
   async discard(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+    await removeTree(path);
   }
 
   /**

@@ -9,8 +9,7 @@ import { lazy } from '../core/lazy.js';
 import { HeapCompactor, IdleTrimmer, QuietRunner } from '../core/idle-trimmer.js';
 import { hostAddon } from '../drivers/host/host-addon.js';
 import { runProgram } from '../drivers/host/host-spawn.js';
-import { setProgramRunner } from '../core/run-command.js';
-import { setAtomicFileWriter } from '../core/atomic-write.js';
+import { installNativeOps } from '../core/native-ops.js';
 import type { Logger } from '../core/logger.js';
 import { createApiServer } from '../api/server.js';
 import { buildRoutes } from '../api/route-table.js';
@@ -93,10 +92,9 @@ function apiQuietWork(): { busy(): void; idle(): void } {
  * `paths.uiAssets`: the built dashboard (dist/ui), found by the entry point that knows where it was installed.
  */
 export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
-  // Host programs (the runtime, nft, ip, mount…) start by posix_spawn, not a fork of this heap.
-  setProgramRunner(runProgram);
-  // Records and a container's files: written, synced and renamed in one pool task each.
-  setAtomicFileWriter((...a) => hostAddon().atomicWrite(...a));
+  // Host programs (the runtime, nft, ip, mount…) start by posix_spawn, not a fork of this heap;
+  // files are written atomically and trees removed in one pool task each (core/native-ops.ts).
+  installNativeOps({ runProgram, atomicWrite: (...a) => hostAddon().atomicWrite(...a), removeTree: (path) => hostAddon().removeTree(path) });
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
   else if (rootlessChildInfo()) log.info({ dataRoot: opts.dataRoot, execRoot: opts.execRoot }, 'rootless: running in a user namespace of the calling user');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });

@@ -42,6 +42,8 @@ export interface HostAddon {
   vethAttach(spec: VethAttachSpec): Promise<void>;
   /** RTM_DELLINK by name in berthd's namespace; a link already gone rejects with ENODEV. */
   linkDelete(name: string): Promise<void>;
+  /** rm -rf in one pool task: no symlink followed, no other filesystem entered; a missing path is fine. */
+  removeTree(path: string): Promise<void>;
   /**
    * `data` written to `tmp` (made with `mode`, its directory too when missing), fsynced when
    * `syncFile`, renamed over `path`, the rename fsynced in its directory when `syncDir`: all on

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atomicWriteFile, setAtomicFileWriter } from '../../core/atomic-write.js';
+import { atomicWriteFile } from '../../core/atomic-write.js';
+import { installNativeOps, uninstallNativeOps } from '../../core/native-ops.js';
 import { hostAddon } from './host-addon.js';
 
 const native = (...a: Parameters<ReturnType<typeof hostAddon>['atomicWrite']>): Promise<void> => hostAddon().atomicWrite(...a);
@@ -11,11 +12,11 @@ const native = (...a: Parameters<ReturnType<typeof hostAddon>['atomicWrite']>): 
 /** Runs `fn` with atomicWriteFile going through the native writer, and again through node:fs. */
 async function bothWays(fn: (way: string) => Promise<void>): Promise<void> {
   for (const [way, writer] of [['native', native], ['node:fs', undefined]] as const) {
-    setAtomicFileWriter(writer);
+    if (writer) installNativeOps({ atomicWrite: writer });
     try {
       await fn(way);
     } finally {
-      setAtomicFileWriter(undefined);
+      uninstallNativeOps();
     }
   }
 }
@@ -64,13 +65,13 @@ test('a write that fails says which step and leaves no temp file, as node:fs doe
 
 test('many writes at once, each whole: the last one of each file wins', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-atomic-'));
-  setAtomicFileWriter(native);
+  installNativeOps({ atomicWrite: native });
   try {
     await Promise.all(Array.from({ length: 200 }, (_, i) => atomicWriteFile(join(dir, `f${i % 10}`), `${i}`.repeat(1000), 0o644, { durable: i % 2 === 0 })));
     for (let f = 0; f < 10; f++) assert.match(readFileSync(join(dir, `f${f}`), 'utf8'), /^(\d+)\1*$/);
     assert.equal(readdirSync(dir).length, 10);
   } finally {
-    setAtomicFileWriter(undefined);
+    uninstallNativeOps();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,10 +3,10 @@
  * monitor's pid, sockets and exit file), so a handle made after a daemon restart is as good as
  * the one create() returned.
  */
-import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Socket } from 'node:net';
 import { errnoCode, InvalidParameterError } from '../../core/errors.js';
+import { removeTree } from '../../core/native-ops.js';
 import { connectAttach, isMonitorAlive, readExit, sendControl, waitExit, type MonitorExit } from '../monitor/monitor-client.js';
 import type { ExitStatus, ProcessHandle } from './container-runtime.js';
 
@@ -94,6 +94,6 @@ export class MonitoredProcess implements ProcessHandle {
 
   async delete(): Promise<void> {
     if (this.execId === undefined) await this.owner.delete(this.id);
-    else await rm(this.stateDir, { recursive: true, force: true });
+    else await removeTree(this.stateDir);
   }
 }

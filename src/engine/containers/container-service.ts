@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { phaseTimer } from '../../core/phase-timer.js';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
+import { removeTree } from '../../core/native-ops.js';
 import { registerLinks } from './legacy-links.js';
 import { newId, shortId } from '../../core/ids.js';
 import type { Snapshotter } from '../../drivers/snapshotter/snapshotter.js';
@@ -466,7 +467,7 @@ export class ContainerService {
         await this.d.endpoints.release(r);
         mark('released');
       };
-      const execState = (): Promise<void> => rm(runDir(this.d.execRoot, r.Id), { recursive: true, force: true });
+      const execState = (): Promise<void> => removeTree(runDir(this.d.execRoot, r.Id));
       if (r.HostConfig.AutoRemove) {
         await settleAll([recorded.then(execState), files().then(() => mark('files')), addresses()]);
       } else {

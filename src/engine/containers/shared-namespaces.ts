@@ -1,6 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InvalidParameterError } from '../../core/errors.js';
+import { removeTree } from '../../core/native-ops.js';
 import { ensureTmpfsMounted, unmountTmpfs } from '../../drivers/mounts/tmpfs-mount.js';
 import type { NamespaceMode } from '../../oci/runtime/container-spec-input.js';
 import { DEFAULT_SHM_SIZE } from '../../oci/runtime/default-spec.js';
@@ -108,5 +109,5 @@ export async function releaseShm(execRoot: string, id: string): Promise<void> {
 /** When the container is removed. */
 export async function removeShm(execRoot: string, id: string): Promise<void> {
   await releaseShm(execRoot, id);
-  await rm(shmPath(execRoot, id), { recursive: true, force: true });
+  await removeTree(shmPath(execRoot, id));
 }

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../../core/atomic-write.js';
 import { errnoCode } from '../../core/errors.js';
+import { removeTree } from '../../core/native-ops.js';
 
 /**
  * One directory per container under `<data-root>/containers/<id>/`: the record
@@ -56,6 +57,6 @@ export class ContainerStore<T extends { Id: string }> {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.dir(id), { recursive: true, force: true });
+    await removeTree(this.dir(id));
   }
 }
