@@ -107,6 +107,8 @@ function runNatively(file: string, args: readonly string[], opts: RunProgramOpti
     return Promise.all([drain(outRead as number), drain(errRead as number), exited]).then(([stdout, stderr, status]) => ({ stdout, stderr, ...status }));
   } catch (err) {
     for (const fd of opened) closeSync(fd);
+    // A program removed since it was found is looked up again next time.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') found.delete(`${env.PATH ?? ''}\0${file}`);
     return Promise.reject(err as Error);
   }
 }
