@@ -8,7 +8,8 @@ import { accessSync, closeSync, constants as fsConstants, openSync } from 'node:
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { nodeProgramRunner, type ProgramResult, type ProgramRunner, type RunProgramOptions } from '../../core/run-command.js';
+import type { ProgramResult, ProgramRunner, RunProgramOptions } from '../../core/native-ops.js';
+import { nodeProgramRunner } from '../../core/run-command.js';
 import { hostAddon } from './host-addon.js';
 
 let fastSpawn: boolean | undefined;
@@ -26,11 +27,12 @@ function canSpawnFast(): boolean {
 }
 
 const found = new Map<string, string | undefined>();
+const foundKey = (file: string, path: string | undefined): string => `${path ?? ''}\0${file}`;
 
 /** `file` on PATH as execvp would find it (cached: berthd runs the same few programs all day). */
 function onPath(file: string, path: string | undefined): string | undefined {
   if (file.includes('/')) return file;
-  const key = `${path ?? ''}\0${file}`;
+  const key = foundKey(file, path);
   if (found.has(key)) return found.get(key);
   let hit: string | undefined;
   for (const dir of (path ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
@@ -108,7 +110,7 @@ function runNatively(file: string, args: readonly string[], opts: RunProgramOpti
   } catch (err) {
     for (const fd of opened) closeSync(fd);
     // A program removed since it was found is looked up again next time.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') found.delete(`${env.PATH ?? ''}\0${file}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') found.delete(foundKey(file, env.PATH));
     return Promise.reject(err as Error);
   }
 }
