@@ -14,9 +14,9 @@
  * share; Maglev alone cost 2 MiB but saved little, 610-1020 ms for the five pulls). So only a
  * transfer known to move OPEN_AT_BYTES or more opens a window (a pull or push knows its layers'
  * sizes before the first byte); the busybox bootstrap or a small pull never does, and an idle
- * daemon stays as small as before. Loads, imports and build contexts, whose size is not known
- * up front and which meet their goals without, stay in baseline code. A daemon started with the
- * compilers on (not through bin/berthd) keeps them on.
+ * daemon stays as small as before. A load's size is not known up front: it opens a window once
+ * it has read that many bytes (image-loader.ts). Imports and build contexts stay in baseline
+ * code. A daemon started with the compilers on (not through bin/berthd) keeps them on.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import tarStream, { type Pack } from 'tar-stream';
 import { IgnoreMatcher, readIgnoreFile } from '../../core/dockerignore.js';
+import { hasTarMagic } from '../../core/tar-magic.js';
 import type { JsonMessage } from '../../client/engine-client.js';
 import { CliExit, type CliContext } from '../cli-context.js';
 import { collect, UsageError } from '../command-kit.js';
@@ -93,7 +94,7 @@ async function readStdin(): Promise<Buffer> {
 }
 
 function isArchive(head: Buffer): boolean {
-  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  if (hasTarMagic(head)) return true;
   return [[0x1f, 0x8b], [0x42, 0x5a, 0x68], [0xfd, 0x37, 0x7a, 0x58, 0x5a], [0x28, 0xb5, 0x2f, 0xfd]].some((m) => m.every((b, i) => head[i] === b));
 }
 

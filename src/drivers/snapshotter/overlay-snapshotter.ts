@@ -14,7 +14,7 @@ import { mountOverlay } from './overlay-mount.js';
 import { unmountIfMounted } from '../mounts/mount-syscalls.js';
 import { ScratchDir } from '../../core/scratch-dir.js';
 import { assertSafeName, mkdirMode, pathExists, renameIntoPlace } from './scratch-dir.js';
-import type { GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
+import type { DetachedLayer, GraphDriverData, LayerApplyResult, Snapshotter } from './snapshotter.js';
 import type { Change } from './diff/change-types.js';
 import { changesSize } from './diff/changes-size.js';
 import { diffChanges } from './diff/container-diff.js';
@@ -70,23 +70,73 @@ export class OverlaySnapshotter implements Snapshotter {
   async createLayer(id: string, parent: string | null, tar: Readable): Promise<LayerApplyResult> {
     assertSafeName('layer', id);
     if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
+    // The parent is looked up before the unpack, so a missing one fails before any work.
     const ancestors = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
     const build = await this.scratch.create();
-    let shortLink: string | null = null;
     try {
       await mkdirMode(join(build, 'diff'), 0o755);
       const size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
-      await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
-      const short = await this.newShortName();
-      await atomicWriteFile(join(build, 'link'), short);
-      shortLink = join(this.root, 'l', short);
-      await symlink(`../layers/${id}/diff`, shortLink);
-      await renameIntoPlace(build, this.layerDir(id), `layer "${id}"`);
+      await this.placeLayer(id, ancestors, build);
       return { size };
     } catch (err) {
-      if (shortLink !== null) await unlink(shortLink).catch(() => undefined);
       await this.scratch.discard(build);
       throw asBerthError(`cannot create layer "${id}"`, err);
+    }
+  }
+
+  /**
+   * An overlay layer's directory holds only its own files, whatever lies below: the unpack needs
+   * no parent, so a load can unpack a layer while its archive still streams, before the manifest
+   * that says what the layer is (and stacks on) has arrived.
+   */
+  async unpackDetached(tar: Readable): Promise<DetachedLayer> {
+    const build = await this.scratch.create();
+    let size: number;
+    try {
+      await mkdirMode(join(build, 'diff'), 0o755);
+      size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
+    } catch (err) {
+      await this.scratch.discard(build);
+      throw asBerthError('cannot unpack a layer', err);
+    }
+    let settled = false;
+    const settle = (): void => {
+      if (settled) throw new ConflictError('this unpacked layer was already placed or discarded');
+      settled = true;
+    };
+    return {
+      size,
+      adopt: async (id, parent) => {
+        settle();
+        try {
+          assertSafeName('layer', id);
+          if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
+          const ancestors = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
+          await this.placeLayer(id, ancestors, build);
+        } catch (err) {
+          await this.scratch.discard(build);
+          throw asBerthError(`cannot create layer "${id}"`, err);
+        }
+      },
+      discard: async () => {
+        settle();
+        await this.scratch.discard(build);
+      },
+    };
+  }
+
+  /** The unpacked `build` (its diff/ filled) becomes layer `id` on `ancestors`, nearest first. */
+  private async placeLayer(id: string, ancestors: string[], build: string): Promise<void> {
+    await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
+    const short = await this.newShortName();
+    await atomicWriteFile(join(build, 'link'), short);
+    const shortLink = join(this.root, 'l', short);
+    await symlink(`../layers/${id}/diff`, shortLink);
+    try {
+      await renameIntoPlace(build, this.layerDir(id), `layer "${id}"`);
+    } catch (err) {
+      await unlink(shortLink).catch(() => undefined);
+      throw err;
     }
   }
 

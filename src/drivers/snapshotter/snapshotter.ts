@@ -8,6 +8,16 @@ export interface LayerApplyResult {
   size: number;
 }
 
+/** A layer unpacked before anyone knew its ID or parent (Snapshotter.unpackDetached). */
+export interface DetachedLayer {
+  /** As LayerApplyResult.size. */
+  size: number;
+  /** Makes it layer `id` on `parent` (null: a base layer); on failure nothing of it is left. */
+  adopt(id: string, parent: string | null): Promise<void>;
+  /** Removes it unused. Either this or adopt, once. */
+  discard(): Promise<void>;
+}
+
 /** What `inspect` shows under GraphDriver.Data. */
 export type GraphDriverData = Record<string, string>;
 
@@ -30,6 +40,12 @@ export interface Snapshotter {
    * On any error nothing of the layer is left behind.
    */
   createLayer(id: string, parent: string | null, tar: Readable): Promise<LayerApplyResult>;
+  /**
+   * Unpacks a layer tar before its ID and parent are known, with createLayer's guarantees; only
+   * drivers whose layers hold no files of their parents (overlay2) can. A load uses it to unpack
+   * while its archive streams.
+   */
+  unpackDetached?(tar: Readable): Promise<DetachedLayer>;
   hasLayer(id: string): Promise<boolean>;
   removeLayer(id: string): Promise<void>;
   /** Lists layer IDs present on disk (to reconcile with metadata after a crash). */

@@ -8,6 +8,7 @@ import { restoreDirTimes, writeTarEntry, type EntryContext, type TarEntryHeader 
 import { extractArchive } from '../rootfs/index.js';
 import { walkTree } from '../../drivers/fs-tree/walk-tree.js';
 import { decompressInput, detectCompression } from '../../core/compression.js';
+import { hasTarMagic } from '../../core/tar-magic.js';
 import type { SourceItem, SourceTree } from './build-context.js';
 
 export interface CopyOptions {
@@ -115,7 +116,7 @@ async function isTarArchive(path: string): Promise<boolean> {
   if (head.length === 0) return false;
   const kind = detectCompression(head);
   const body = kind === 'none' ? head : await readHead(await decompressInput(createReadStream(path))).catch(() => Buffer.alloc(0));
-  return body.length >= 262 && body.subarray(257, 262).toString('latin1') === 'ustar';
+  return hasTarMagic(body);
 }
 
 async function readHead(stream: NodeJS.ReadableStream & { destroy(): void }): Promise<Buffer> {

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import { detectCompression } from '../../core/compression.js';
+import { hasTarMagic } from '../../core/tar-magic.js';
 
-const isTar = (head: Buffer): boolean => head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 
 /**
  * `docker build http://host/context.tar.gz` (the `remote` query): a tarball URL is the context;
@@ -20,7 +20,7 @@ export async function remoteContext(url: string, dockerfileName: string): Promis
   });
   if (!res.ok) throw new InvalidParameterError(`unable to prepare context: failed to GET ${url} with status ${res.status} ${res.statusText}`);
   const body = Buffer.from(await res.arrayBuffer());
-  if (detectCompression(body) !== 'none' || isTar(body)) return Readable.from([body]);
+  if (detectCompression(body) !== 'none' || hasTarMagic(body)) return Readable.from([body]);
   const pack = tarStream.pack();
   pack.entry({ name: dockerfileName, mode: 0o600, size: body.length }, body);
   pack.finalize();

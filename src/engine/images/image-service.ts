@@ -10,6 +10,7 @@ import { checkFilterKeys, labelsMatch, parseBool, type Filters } from '../../cor
 import { IMAGE_FILTERS, referenceMatches } from './image-filters.js';
 import { buildHistory, buildInspect, buildSummary, type HistoryItem, type ImageInspect, type ImageSummary } from './image-views.js';
 import { LayerUnpacker, type StreamedLayer } from './layer-unpacker.js';
+import { UnpackAhead } from './unpack-ahead.js';
 import { collectGarbage } from './image-gc.js';
 import { checkImageStore } from './store-check.js';
 import type { PublishEvent } from '../events/event-types.js';
@@ -28,6 +29,8 @@ export interface NewImage {
   layers: LayerBlobRef[];
   parent?: Digest;
   repoDigests?: string[];
+  /** Layers a load unpacked as its archive streamed (unpackAhead()). */
+  ahead?: UnpackAhead;
 }
 
 /** The image service: every image operation users see, over the stores and the snapshotter. */
@@ -55,6 +58,12 @@ export class ImageService {
     return this.catalog.resolve(name);
   }
 
+  /** Where a load's blobs are unpacked as they stream, when the storage driver can (UnpackAhead). */
+  unpackAhead(): UnpackAhead | undefined {
+    const unpack = this.deps.snapshotter.unpackDetached?.bind(this.deps.snapshotter);
+    return unpack ? new UnpackAhead(unpack) : undefined;
+  }
+
   /** Unpacks `layers[index]` from a download as it arrives (LayerUnpacker.streamLayer). */
   streamLayer(layers: readonly LayerBlobRef[], index: number, verified: Promise<unknown>): Promise<StreamedLayer | undefined> {
     return this.unpacker.streamLayer(layers, index, verified);
@@ -71,7 +80,7 @@ export class ImageService {
     if (diffIds.length !== input.layers.length || diffIds.some((d, i) => d !== input.layers[i]?.diffId)) {
       throw new InvalidParameterError(`image config ${info.digest} lists ${diffIds.length} layers but ${input.layers.length} were given, or their diff IDs differ`);
     }
-    await this.unpacker.ensureLayers(input.layers);
+    await this.unpacker.ensureLayers(input.layers, input.ahead);
     const existing = await this.deps.images.get(info.digest);
     const record: ImageRecord = existing ?? { id: info.digest, layers: input.layers, added: isoTime() };
     if (input.parent) record.parent = input.parent;

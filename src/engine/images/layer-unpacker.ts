@@ -5,6 +5,7 @@ import { InvalidParameterError, NotImplementedError } from '../../core/errors.js
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
 import { decompressor } from '../../core/compression.js';
 import { layerCompression } from './archive/compression.js';
+import type { AheadLayer, UnpackAhead } from './unpack-ahead.js';
 import type { ImageDeps } from './image-catalog.js';
 
 /** A layer being unpacked from a download (LayerUnpacker.streamLayer). */
@@ -29,7 +30,8 @@ export class LayerUnpacker {
     return new Set(this.inflight.keys());
   }
 
-  async ensureLayers(layers: readonly LayerBlobRef[]): Promise<Digest[]> {
+  /** Unpacks the layers not there yet, in order; `ahead` holds those a load unpacked already. */
+  async ensureLayers(layers: readonly LayerBlobRef[], ahead?: UnpackAhead): Promise<Digest[]> {
     const chains = chainIds(layers.map((l) => l.diffId));
     for (let i = 0; i < layers.length; i++) {
       const chainId = chains[i] as Digest;
@@ -42,16 +44,16 @@ export class LayerUnpacker {
         const ok = await joined.then(() => true, () => false);
         if (ok) continue;
       }
-      await this.unpackOnce(chainId, parent, layer);
+      await this.unpackOnce(chainId, parent, layer, ahead);
     }
     return chains;
   }
 
   /** ensureOne, shared with concurrent callers of the same chain ID. */
-  private async unpackOnce(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
+  private async unpackOnce(chainId: Digest, parent: Digest | null, layer: LayerBlobRef, ahead?: UnpackAhead): Promise<void> {
     let job = this.inflight.get(chainId);
     if (!job) {
-      job = this.ensureOne(chainId, parent, layer).finally(() => this.inflight.delete(chainId));
+      job = this.ensureOne(chainId, parent, layer, ahead).finally(() => this.inflight.delete(chainId));
       this.inflight.set(chainId, job);
     }
     await job;
@@ -98,8 +100,13 @@ export class LayerUnpacker {
     return existing !== undefined && (await this.deps.snapshotter.hasLayer(existing.snapshotId));
   }
 
-  private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef): Promise<void> {
-    if (await this.present(chainId)) return;
+  private async ensureOne(chainId: Digest, parent: Digest | null, layer: LayerBlobRef, ahead?: UnpackAhead): Promise<void> {
+    const early = ahead?.take(layer.digest);
+    if (await this.present(chainId)) {
+      await (await early)?.layer.discard();
+      return;
+    }
+    if (early && (await this.adopt(chainId, parent, layer, await early))) return;
     // Each hash of a 200 MB layer costs half a second here; hash what is not known yet, once:
     // - an uncompressed blob's digest is its diff ID: the diff ID's hash checks both, so the
     //   store's own verifying read would hash every byte a second time;
@@ -109,6 +116,30 @@ export class LayerUnpacker {
     const fresh = this.deps.content.freshlyWritten(layer.digest);
     const raw = plain || fresh ? this.deps.content.rawStream(layer.digest) : await this.deps.content.readStream(layer.digest);
     await this.apply(chainId, parent, layer, raw, !(plain && fresh));
+  }
+
+  /**
+   * Makes `early` (the blob unpacked while its archive streamed) the layer `chainId` when its
+   * uncompressed bytes hashed to the diff ID; false when it did not (the caller unpacks from the
+   * store, which reports the mismatch) or could not be placed.
+   */
+  private async adopt(chainId: Digest, parent: Digest | null, layer: LayerBlobRef, early: AheadLayer | undefined): Promise<boolean> {
+    if (!early) return false;
+    if (early.diffId !== layer.diffId) {
+      await early.layer.discard();
+      return false;
+    }
+    const snapshotId = digestHex(chainId);
+    if (await this.deps.snapshotter.hasLayer(snapshotId)) await this.deps.snapshotter.removeLayer(snapshotId);
+    try {
+      await early.layer.adopt(snapshotId, parent ? digestHex(parent) : null);
+    } catch (err) {
+      this.deps.log.warn({ err, layer: layer.digest }, 'a layer unpacked during the load could not be placed; unpacking it again from the store');
+      return false;
+    }
+    await this.deps.layers.put({ chainId, diffId: layer.diffId, parent, size: early.layer.size, snapshotId });
+    this.deps.log.debug({ layer: layer.digest }, 'layer unpacked while its archive streamed');
+    return true;
   }
 
   /**

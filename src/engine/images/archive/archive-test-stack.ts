@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { errnoCode } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { VfsSnapshotter } from '../../../drivers/snapshotter/vfs-snapshotter.js';
+import { OverlaySnapshotter } from '../../../drivers/snapshotter/overlay-snapshotter.js';
 import { ContentStore } from '../../../store/content/content-store.js';
 import { LayerStore } from '../../../store/layers/layer-store.js';
 import { ImageStore } from '../../../store/metadata/image-store.js';
@@ -20,7 +21,7 @@ export interface TestStack {
   content: ContentStore;
   imageStore: ImageStore;
   layers: LayerStore;
-  snapshotter: VfsSnapshotter;
+  snapshotter: VfsSnapshotter | OverlaySnapshotter;
   images: ImageService;
   deps: ArchiveDeps;
   /** Blobs, ingest leftovers, image records, repositories.json, layer records and layer dirs. */
@@ -38,12 +39,13 @@ export function makeTestRoot(): Promise<string> {
  */
 const storesByRoot = new Map<string, ImageStore[]>();
 
-export async function createTestStack(root: string): Promise<TestStack> {
+/** `overlay2` unpacks layers as the archive streams (UnpackAhead); its whiteouts need root. */
+export async function createTestStack(root: string, driver: 'vfs' | 'overlay2' = 'vfs'): Promise<TestStack> {
   const content = new ContentStore(join(root, 'content'));
   const imageStore = new ImageStore(join(root, 'images'));
   const refs = new ReferenceStore(join(root, 'repositories.json'));
   const layers = new LayerStore(join(root, 'layers'));
-  const snapshotter = new VfsSnapshotter(join(root, 'vfs'));
+  const snapshotter = driver === 'vfs' ? new VfsSnapshotter(join(root, 'vfs')) : new OverlaySnapshotter(join(root, 'overlay2'));
   for (const s of [content, imageStore, refs, layers, snapshotter]) await s.init();
   const testRoot = dirname(root);
   storesByRoot.set(testRoot, [...(storesByRoot.get(testRoot) ?? []), imageStore]);

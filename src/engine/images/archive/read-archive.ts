@@ -8,6 +8,7 @@ import type { EntryContent } from '../../../drivers/snapshotter/write-tar-entry.
 import type { ContentStore } from '../../../store/content/content-store.js';
 import { archiveError, invalidArchive } from './archive-error.js';
 import { decompressInput } from '../../../core/compression.js';
+import type { UnpackAhead } from '../unpack-ahead.js';
 
 /** What one pass over an image archive leaves: file contents in the store, names in memory. */
 export interface ArchiveContents {
@@ -31,7 +32,14 @@ const BLOB_PATH = /^blobs\/sha256\/([^/]+)$/;
  * before garbage collection could take it: before the write for verified blobs, as soon as the
  * content is hashed for the others.
  */
-export async function readArchive(content: ContentStore, input: Readable, lease: (d: Digest) => void): Promise<ArchiveContents> {
+export interface ReadArchiveOptions {
+  /** Where blobs that look like layers are unpacked as they are stored. */
+  ahead?: UnpackAhead;
+  /** Told each file entry's size before its content is read. */
+  onEntry?: (size: number) => void;
+}
+
+export async function readArchive(content: ContentStore, input: Readable, lease: (d: Digest) => void, opts: ReadArchiveOptions = {}): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), links: new Map(), documents: new Map() };
   let source: Readable | undefined;
   try {
@@ -42,7 +50,7 @@ export async function readArchive(content: ContentStore, input: Readable, lease:
       if (entry.header.type === 'pax-global-header') continue;
       if (entry.header.type === 'gnu-sparse') throw invalidArchive(`unhandled tar header type 83 (GNU sparse) for "${entry.header.name}"`);
       validateTarHeader(entry.header, 'invalid archive');
-      await readEntry(content, entry.header, entry.content, out, lease);
+      await readEntry(content, entry.header, entry.content, out, lease, opts);
     }
     await reader.drain();
     return out;
@@ -59,6 +67,7 @@ async function readEntry(
   entry: EntryContent,
   out: ArchiveContents,
   lease: (d: Digest) => void,
+  opts: ReadArchiveOptions,
 ): Promise<void> {
   const name = cleanName(header.name);
   const type = header.type ?? 'file';
@@ -80,22 +89,31 @@ async function readEntry(
     out.documents.set(name, await readSmall(name, entry));
     return;
   }
-  if (blob) {
-    const digest = `sha256:${blob[1]}`;
-    if (!isDigest(digest)) throw invalidArchive(`blob entry "${name}" is not named by a sha256 digest`);
-    lease(digest);
-    try {
-      await content.writeStream(entry, { digest });
-    } catch (err) {
-      // With only a digest expected, the store refuses a blob for one reason: its content.
-      if (err instanceof InvalidParameterError) throw invalidArchive(`blob ${digest} does not match its digest`, err);
-      throw err;
+  opts.onEntry?.(header.size ?? 0);
+  const fed = opts.ahead?.feed(entry, header.size ?? 0);
+  try {
+    if (blob) {
+      const digest = `sha256:${blob[1]}`;
+      if (!isDigest(digest)) throw invalidArchive(`blob entry "${name}" is not named by a sha256 digest`);
+      lease(digest);
+      try {
+        await content.writeStream(fed?.source ?? entry, { digest });
+      } catch (err) {
+        // With only a digest expected, the store refuses a blob for one reason: its content.
+        if (err instanceof InvalidParameterError) throw invalidArchive(`blob ${digest} does not match its digest`, err);
+        throw err;
+      }
+      out.files.set(name, digest);
+      fed?.stored(digest);
+      return;
     }
-    out.files.set(name, digest);
-    return;
+    const info = await content.writeStream(fed?.source ?? entry, { lease });
+    out.files.set(name, info.digest);
+    fed?.stored(info.digest);
+  } catch (err) {
+    fed?.abandon();
+    throw err;
   }
-  const info = await content.writeStream(entry, { lease });
-  out.files.set(name, info.digest);
 }
 
 /**
