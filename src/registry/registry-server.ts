@@ -63,6 +63,13 @@ export class RegistryServer {
       await this.route(req, res);
     } catch (err) {
       const e = err instanceof RegistryError ? err : undefined;
+      // A client that hangs up mid-response (dockerd does, at times, after a config's last byte)
+      // is the client's business: distribution logs it as a disconnect, not as a failure.
+      if (!e && res.headersSent && (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.opts.log.info({ path: req.url, bytes: sent }, 'client closed the connection before the response ended');
+        req.resume();
+        return;
+      }
       if (!e) this.opts.log.error({ err, path: req.url }, 'request failed');
       req.resume();
       if (res.headersSent) {

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BERTH_JS, NODE, run } from '../../helpers/test-daemon.js';
@@ -134,6 +135,25 @@ describe('berth registry serve: the distribution API and bad input', () => {
     assert.equal((await fetch(`${base}/v2/m/x/manifests/${sha(m)}`, { method: 'DELETE' })).status, 202);
     assert.deepEqual(await (await fetch(`${base}/v2/m/x/tags/list`)).json(), { name: 'm/x', tags: [] });
     assert.equal(await errorCode(await fetch(`${base}/v2/none/here/tags/list`)), 'NAME_UNKNOWN');
+  });
+
+  test('a client that hangs up mid-blob is a disconnect in the log, not a failure, and the registry serves on', async () => {
+    const blob = Buffer.alloc(8 << 20, 7);
+    const digest = await upload('hangup/one', blob);
+    const { hostname, port } = new URL(base);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(`GET /v2/hangup/one/blobs/${digest} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      socket.once('data', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    for (let i = 0; i < 50 && !reg.logs.includes('client closed the connection'); i++) await sleep(100);
+    assert.match(reg.logs, /"level":30,[^\n]*"msg":"client closed the connection before the response ended"/);
+    assert.doesNotMatch(reg.logs, /request failed/);
+    const whole = await fetch(`${base}/v2/hangup/one/blobs/${digest}`);
+    assert.equal(sha(Buffer.from(await whole.arrayBuffer())), digest);
   });
 
   test('cross-repository mount, catalog, an index, referrers', async () => {
