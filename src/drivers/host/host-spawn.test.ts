@@ -45,6 +45,15 @@ test('runProgram refuses a program that is not there or cannot run as child_proc
   try {
     writeFileSync(join(dir, 'not-executable'), '#!/bin/sh\n', { mode: 0o644 });
     await assert.rejects(runProgram(join(dir, 'not-executable'), []), (e: NodeJS.ErrnoException) => e.code === 'EACCES');
+    // A script without `#!` runs with /bin/sh, as execvp (and so child_process) runs it.
+    writeFileSync(join(dir, 'no-shebang'), 'echo "ran: $*"; exit 4\n', { mode: 0o755 });
+    assert.deepEqual(text(await runProgram(join(dir, 'no-shebang'), ['a', 'b'])), text(await nodeProgramRunner(join(dir, 'no-shebang'), ['a', 'b'])));
+    assert.equal((await runProgram(join(dir, 'no-shebang'), ['a', 'b'])).stdout.toString(), 'ran: a b\n');
+    // A file that is neither a program nor a script fails as child_process fails on it.
+    writeFileSync(join(dir, 'garbage'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]), { mode: 0o755 });
+    const viaNode = await nodeProgramRunner(join(dir, 'garbage'), []).then((r) => text(r), (e: NodeJS.ErrnoException) => e.code);
+    const viaRun = await runProgram(join(dir, 'garbage'), []).then((r) => text(r), (e: NodeJS.ErrnoException) => e.code);
+    assert.deepEqual(viaRun, viaNode);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -119,4 +119,12 @@ function runNatively(file: string, args: readonly string[], opts: RunProgramOpti
  * Runs `file` with `args` to its end. Rejects only when it cannot be started (ENOENT, EACCES,
  * as node:child_process's 'error'); a non-zero exit is the result's `code`.
  */
-export const runProgram: ProgramRunner = (file, args, opts = {}) => (opts.cwd === undefined && canSpawnFast() ? runNatively(file, args, opts) : nodeProgramRunner(file, args, opts));
+export const runProgram: ProgramRunner = (file, args, opts = {}) => {
+  if (opts.cwd !== undefined || !canSpawnFast()) return nodeProgramRunner(file, args, opts);
+  // An executable script without `#!` (a CNI plugin or hook some user wrote): execvp, which
+  // child_process uses, runs it with /bin/sh; glibc's posix_spawn refuses it (ENOEXEC).
+  return runNatively(file, args, opts).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOEXEC') return nodeProgramRunner(file, args, opts);
+    throw err;
+  });
+};
