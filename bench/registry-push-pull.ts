@@ -2,8 +2,8 @@
  * Push and pull of a 200 MB image over loopback: Berth's client (berth CLI → berthd) and docker's
  * (docker CLI → a private dockerd), each against Berth's registry and Debian's docker-registry,
  * printed as ratios to docker + docker-registry. Then 5 images pulled at once from Berth's
- * registry by each client. Every registry is a fresh private one per measurement (so no client
- * can mount a blob it pushed before). Run: `npm run bench` or `node dist/bench/registry-push-pull.js`, as root.
+ * registry by each client. Every registry is a fresh private one per round (so no client can mount
+ * a blob it pushed before); each figure is the median of BENCH_ROUNDS rounds (3). Run: `npm run bench` or `node dist/bench/registry-push-pull.js`, as root.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -14,10 +14,12 @@ import { TestDaemon, type RunResult } from '../test/helpers/test-daemon.js';
 import { RegistryProcess } from '../test/helpers/registry-process.js';
 import { DebianRegistry } from '../test/helpers/debian-registry.js';
 import { startDockerd } from './peers.js';
+import { median } from './results.js';
 
 const SIZE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
 const PARALLEL = 5;
 const PARALLEL_MB = Number(process.env.BENCH_PARALLEL_MB ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 async function makeRootfsTar(path: string, mb: number): Promise<void> {
   const p = pack();
@@ -53,7 +55,8 @@ interface Server {
   start: () => Promise<{ host: string; stop: () => Promise<void> }>;
 }
 
-async function pushPull(client: Client, server: Server, local: string): Promise<{ push: number; pull: number }> {
+/** One round: a fresh registry (nothing to mount from), push, remove the image, pull it back. */
+async function pushPullOnce(client: Client, server: Server, local: string): Promise<{ push: number; pull: number }> {
   const reg = await server.start();
   try {
     const remote = `${reg.host}/bench/big:1`;
@@ -70,6 +73,13 @@ async function pushPull(client: Client, server: Server, local: string): Promise<
   }
 }
 
+/** Medians of ROUNDS rounds: one round of a 200 MB transfer moved by 2x on this VM's noise. */
+async function pushPull(client: Client, server: Server, local: string): Promise<{ push: number; pull: number }> {
+  const rounds: Array<{ push: number; pull: number }> = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push(await pushPullOnce(client, server, local));
+  return { push: median(rounds.map((r) => r.push)), pull: median(rounds.map((r) => r.pull)) };
+}
+
 async function parallelPull(client: Client, server: Server, locals: string[]): Promise<number> {
   const reg = await server.start();
   try {
@@ -80,7 +90,13 @@ async function parallelPull(client: Client, server: Server, locals: string[]): P
       check(await client.cli(['rmi', remotes[i]!]), 'rmi');
     }
     for (const local of locals) check(await client.cli(['rmi', local]), 'rmi local');
-    const t = await timed(() => Promise.all(remotes.map(async (r) => check(await client.cli(['pull', r]), `${client.name} pull ${r}`))));
+    const times: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with none of the images: the last round's pulls are removed.
+      if (round > 0) for (const r of remotes) check(await client.cli(['rmi', r]), 'rmi');
+      times.push(await timed(() => Promise.all(remotes.map(async (r) => check(await client.cli(['pull', r]), `${client.name} pull ${r}`)))));
+    }
+    const t = median(times);
     for (const [i, local] of locals.entries()) {
       check(await client.cli(['tag', remotes[i]!, local]), 'tag back');
       check(await client.cli(['rmi', remotes[i]!]), 'rmi');
@@ -141,13 +157,13 @@ async function main(): Promise<void> {
   }
   const base = rows.find((r) => r.name === "docker → dockerd ⇄ docker-registry") ?? rows[0];
   const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '-');
-  process.stdout.write(`\n${SIZE_MB} MB single-layer image (random bytes) over loopback, one round each\n`);
+  process.stdout.write(`\n${SIZE_MB} MB single-layer image (random bytes) over loopback, medians of ${ROUNDS} rounds\n`);
   process.stdout.write(`${'client ⇄ registry'.padEnd(44)}${'push s'.padStart(9)}${'pull s'.padStart(9)}${'push ×'.padStart(9)}${'pull ×'.padStart(9)}\n`);
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(44)}${r.push.toFixed(2).padStart(9)}${r.pull.toFixed(2).padStart(9)}${ratio(r.push, base?.push).padStart(9)}${ratio(r.pull, base?.pull).padStart(9)}\n`);
   }
   process.stdout.write(`(× = time relative to ${base?.name}; lower is faster. dockerd gzips layers on push, Berth pushes them as stored)\n`);
-  process.stdout.write(`\n${PARALLEL} images of ${PARALLEL_MB} MB pulled at once\n`);
+  process.stdout.write(`\n${PARALLEL} images of ${PARALLEL_MB} MB pulled at once, median of ${ROUNDS} rounds\n`);
   const pbase = parallel.find((p) => p.name.startsWith('docker')) ?? parallel[0];
   for (const p of parallel) process.stdout.write(`${p.name.padEnd(44)}${p.seconds.toFixed(2).padStart(9)} s${ratio(p.seconds, pbase?.seconds).padStart(9)}×\n`);
 }
