@@ -76,6 +76,7 @@
       "sources": [
         "native/berth-host/host.c",
         "native/berth-host/links.c",
+        "native/berth-host/sha256.c",
         "native/berth-host/spawn.c"
       ],
       "defines": [

@@ -21,6 +21,7 @@
  *   trips through the event loop otherwise.
  * - posix_spawn(2) of host programs, reaped through a pidfd on Node's loop (spawn.c): Node's
  *   child_process forks berthd's whole address space for every program it starts.
+ * - SHA-256 updates on the pool (sha256.c), for blobs hashed while they are written.
  * - A network namespace, a veth pair into it and the removal of a link, over rtnetlink (links.c):
  *   every bridge-networked start spent 13-15 ms spawning unshare(1), ip(8) and nsenter(1) for
  *   them. Promises like mount's; the work inside a namespace runs on a thread of its own.
@@ -51,6 +52,7 @@
 #include <uv.h>
 
 #include "links.h"
+#include "sha256.h"
 #include "spawn.h"
 
 enum op { OP_MOUNT, OP_UMOUNT, OP_NETNS_CREATE, OP_VETH_ATTACH, OP_LINK_DELETE, OP_ATOMIC_WRITE, OP_REMOVE_TREE };
@@ -762,6 +764,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_function(env, "unreadSent", NAPI_AUTO_LENGTH, js_unread_sent, NULL, &fn);
   napi_set_named_property(env, exports, "unreadSent", fn);
   register_spawn(env, exports);
+  register_sha256(env, exports);
   napi_value c;
   napi_create_object(env, &c);
   set_int(env, c, "O_PATH", O_PATH);

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { BatchHasher } from './native-ops.js';
 
 /**
  * Bytes gathered while a write is in flight before the reader waits for it (backpressure).
@@ -18,8 +19,11 @@ export const MAX_PENDING = 256 << 10;
  * arrives meanwhile goes out in the next write, all at once (writev, no copy). Chunks are held
  * only until their write, at most MAX_PENDING of them. `source`'s chunks must not be reused by
  * their producer once yielded (true of streams and of the tar reader's slices).
+ *
+ * `hasher` sees every byte written, batch by batch beside its write: berthd's hashes on a pool
+ * thread of its own (native-ops.ts), so neither the main thread nor the disk waits for it.
  */
-export async function writeChunks(fh: FileHandle, source: AsyncIterable<unknown>, onChunk?: (chunk: Buffer) => Promise<void> | void): Promise<number> {
+export async function writeChunks(fh: FileHandle, source: AsyncIterable<unknown>, onChunk?: (chunk: Buffer) => Promise<void> | void, hasher?: BatchHasher): Promise<number> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let total = 0;
@@ -31,7 +35,11 @@ export async function writeChunks(fh: FileHandle, source: AsyncIterable<unknown>
     pending = [];
     pendingBytes = 0;
     writing = true;
-    inFlight = writeAll(fh, buffers, bytes).finally(() => (writing = false));
+    const write = writeAll(fh, buffers, bytes);
+    const hashed = hasher?.update(buffers);
+    // Promise.all hears the first failure only; the other's must not go unhandled.
+    hashed?.catch(() => undefined);
+    inFlight = (hashed ? Promise.all([write, hashed]).then(() => undefined) : write).finally(() => (writing = false));
     // Awaited before the next write or at the end; until then a failure must not go unheard.
     inFlight.catch(() => undefined);
   };

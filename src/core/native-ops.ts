@@ -5,6 +5,7 @@
  * Node's own, with the same results.
  */
 import { rm } from 'node:fs/promises';
+import { crypto } from './node-builtins.js';
 
 export interface RunProgramOptions {
   input?: string | Uint8Array;
@@ -38,6 +39,15 @@ export type ProgramRunner = (file: string, args: readonly string[], opts?: RunPr
  */
 export type AtomicFileWriter = (path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean) => Promise<void>;
 
+/**
+ * A SHA-256 fed batches of buffers, one update at a time and in order (the caller awaits each),
+ * then `digest` (hex) once. The buffers must not change until their update is done.
+ */
+export interface BatchHasher {
+  update(buffers: readonly Buffer[]): Promise<void> | void;
+  digest(): string;
+}
+
 export interface NativeOps {
   /** Host programs started by posix_spawn rather than a fork of this process (run-command.ts). */
   runProgram?: ProgramRunner;
@@ -45,6 +55,8 @@ export interface NativeOps {
   atomicWrite?: AtomicFileWriter;
   /** rm -rf in one pool task, no symlink followed, no mount entered (scratch-dir.ts). */
   removeTree?: (path: string) => Promise<void>;
+  /** A SHA-256 hashed on the libuv pool, beside the writes of the same bytes (file-sink.ts). */
+  sha256?: () => BatchHasher;
 }
 
 export const nativeOps: NativeOps = {};
@@ -65,4 +77,16 @@ export function uninstallNativeOps(): void {
 export async function removeTree(path: string): Promise<void> {
   if (nativeOps.removeTree) await nativeOps.removeTree(path);
   else await rm(path, { recursive: true, force: true });
+}
+
+/** berthd's pool-hashing SHA-256, else node:crypto's on the calling thread. */
+export function sha256Hasher(): BatchHasher {
+  if (nativeOps.sha256) return nativeOps.sha256();
+  const hash = crypto().createHash('sha256');
+  return {
+    update: (buffers) => {
+      for (const b of buffers) hash.update(b);
+    },
+    digest: () => hash.digest('hex'),
+  };
 }

@@ -23,6 +23,9 @@ export interface VethAttachSpec {
   extraAddresses?: readonly string[] | undefined;
 }
 
+/** An OpenSSL SHA-256 context held by the addon. */
+export type Sha256Handle = { readonly __sha256: unique symbol };
+
 export interface HostAddon {
   /** Rejects with the kernel's error: `code` is its name (EINVAL…), `message` its text. */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
@@ -50,6 +53,12 @@ export interface HostAddon {
    * one pool thread. A failure removes `tmp` and rejects with the errno as `code`.
    */
   atomicWrite(path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean): Promise<void>;
+  /** A SHA-256 whose updates run on the pool (sha256Update). */
+  sha256Create(): Sha256Handle;
+  /** Hashes the buffers, in order, on a pool thread; one update at a time (a second throws). */
+  sha256Update(handle: Sha256Handle, buffers: readonly Buffer[]): Promise<void>;
+  /** The hex digest; the handle is spent after it (or after a failed update). */
+  sha256Digest(handle: Sha256Handle): string;
   /** malloc_trim(0): true when memory went back to the kernel. */
   trim(): boolean;
   /** openat2(2) with O_CLOEXEC added; throws like node:fs (`code` ENOENT…, `syscall`). */

@@ -7,6 +7,7 @@ import { fsyncDir } from '../../core/atomic-write.js';
 import { hearErrors, writeChunks } from '../../core/file-sink.js';
 import { digestHex, isDigest, type Digest } from '../../core/digest.js';
 import { ScratchDir } from '../../core/scratch-dir.js';
+import { sha256Hasher, type BatchHasher } from '../../core/native-ops.js';
 import { errnoCode, InvalidParameterError, NotFoundError, SystemError } from '../../core/errors.js';
 
 const PARTIAL_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -81,11 +82,11 @@ export class ContentStore {
    * the puller so berthd's bundle keeps writeChunks out of a chunk of its own, which its start
    * would load (+0.4 MiB idle RSS, measured).
    */
-  async writePartial(digest: Digest, source: AsyncIterable<unknown>, append: boolean, onChunk: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  async writePartial(digest: Digest, source: AsyncIterable<unknown>, append: boolean, onChunk: (chunk: Buffer) => Promise<void> | void, hasher?: BatchHasher): Promise<void> {
     hearErrors(source);
     const fh = await open(this.partialPath(digest), append ? 'a' : 'w');
     try {
-      await writeChunks(fh, source, onChunk);
+      await writeChunks(fh, source, onChunk, hasher);
     } finally {
       await fh.close();
     }
@@ -156,25 +157,24 @@ export class ContentStore {
   }
 
   /**
-   * Streams a blob in, hashing each chunk while the one before is written, then fsyncs and
-   * commits it. Any async iterable of bytes will do (a stream, a tar entry's content).
+   * Streams a blob in, each batch hashed beside its write (on the pool in berthd, see
+   * core/native-ops.ts), then fsyncs and commits it. Any async iterable of bytes will do (a
+   * stream, a tar entry's content).
    */
   async writeStream(source: AsyncIterable<unknown>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
     hearErrors(source);
     const tmp = this.ingestPath();
-    const hash = createHash('sha256');
+    const hash = sha256Hasher();
     try {
       const fh = await open(tmp, 'w', 0o644);
       let size: number;
       try {
-        size = await writeChunks(fh, source, (chunk) => {
-          hash.update(chunk);
-        });
+        size = await writeChunks(fh, source, undefined, hash);
         await fh.sync();
       } finally {
         await fh.close();
       }
-      const digest = `sha256:${hash.digest('hex')}` as Digest;
+      const digest = `sha256:${hash.digest()}` as Digest;
       checkExpected(digest, size, expected);
       expected.lease?.(digest);
       if (await this.has(digest)) {

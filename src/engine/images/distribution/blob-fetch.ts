@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat, truncate, writeFile } from 'node:fs/promises';
 import type { Digest } from '../../../core/digest.js';
 import { errnoCode, InvalidParameterError } from '../../../core/errors.js';
+import { sha256Hasher } from '../../../core/native-ops.js';
 import type { ContentStore } from '../../../store/content/content-store.js';
 import { failure, type RegistryHttp } from './registry-http.js';
 
@@ -60,7 +60,8 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     await truncate(path, 0);
     have = 0;
   }
-  const hash = createHash('sha256');
+  // On berthd's pool, beside the writes (native-ops.ts); a resumed download's first part too.
+  const hash = sha256Hasher();
   // What was hashed is what is verified: the file may be renamed by a concurrent pull meanwhile.
   let hashed = 0;
   let received = 0;
@@ -71,7 +72,7 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     if (res.statusCode === 206 && have > 0 && new RegExp(`^bytes ${have}-`).test(res.headers['content-range'] ?? '')) {
       resumedFrom = have;
       for await (const c of createReadStream(path, { end: have - 1 })) {
-        hash.update(c as Buffer);
+        await hash.update([c as Buffer]);
         hashed += (c as Buffer).length;
       }
     } else if (res.statusCode === 200) {
@@ -87,11 +88,10 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
         if (have + received > size) {
           throw new InvalidParameterError(`blob ${digest} from ${http.host}/${repo} is larger than the ${size} bytes its manifest says; nothing was stored`);
         }
-        hash.update(chunk);
         hashed += chunk.length;
         onBytes(have + received);
         return teed ? tee?.(chunk) : undefined;
-      });
+      }, hash);
     } catch (err) {
       // The file may not have opened, and then nothing read the response.
       res.destroy();
@@ -99,12 +99,12 @@ async function download(http: RegistryHttp, repo: string, digest: Digest, size: 
     }
   } else {
     for await (const c of createReadStream(path)) {
-      hash.update(c as Buffer);
+      await hash.update([c as Buffer]);
       hashed += (c as Buffer).length;
     }
   }
   const total = hashed;
-  const actual = `sha256:${hash.digest('hex')}`;
+  const actual = `sha256:${hash.digest()}`;
   if (actual !== digest || total !== size) {
     await rm(path, { force: true });
     throw new InvalidParameterError(`filesystem layer verification failed for digest ${digest}: the registry ${http.host} sent ${total} bytes hashing to ${actual}; nothing was stored`);
