@@ -1,21 +1,53 @@
 /*
- * A SHA-256 whose updates run on libuv's pool, with the OpenSSL that Node itself carries (its
- * symbols are exported to addons). A blob being stored is written to disk by a pool task already;
- * hashing its bytes on the main thread took a quarter of that thread's time in a 200 MB load
- * (issue 22), time the same thread needs for the streams. The bytes are hashed where they are:
- * the buffers stay referenced until the task is done, and the caller must not change them.
+ * A SHA-256 whose updates run on libuv's pool, with the OpenSSL that Node itself carries. A blob
+ * being stored is written to disk by a pool task already; hashing its bytes on the main thread
+ * took a quarter of that thread's time in a 200 MB load (issue 22), time the same thread needs
+ * for the streams. The bytes are hashed where they are: the buffers stay referenced until the
+ * task is done, and the caller must not change them.
  *
+ * OpenSSL's functions are looked up in the running node (its executable exports them to
+ * addons), not linked: a Node built without them still loads this addon, and says so through
+ * sha256Available() (berthd then hashes with node:crypto). No OpenSSL header is needed either:
+ * the few declarations below are OpenSSL 3's stable API.
+ *
+ *   sha256Available(): boolean
  *   sha256Create(): handle
  *   sha256Update(handle, buffers: Buffer[]): Promise<void>   one at a time, in order
  *   sha256Digest(handle): string                              hex; the handle is spent
  */
 #include "sha256.h"
 
-#include <openssl/evp.h>
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+typedef struct evp_md_st EVP_MD;
+
+static struct {
+  EVP_MD_CTX *(*ctx_new)(void);
+  void (*ctx_free)(EVP_MD_CTX *);
+  const EVP_MD *(*sha256)(void);
+  int (*init)(EVP_MD_CTX *, const EVP_MD *, void *);
+  int (*update)(EVP_MD_CTX *, const void *, size_t);
+  int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
+  int state; /* 0 not looked up, 1 found, -1 missing */
+} ssl;
+
+static bool ssl_found(void) {
+  if (ssl.state == 0) {
+    *(void **)&ssl.ctx_new = dlsym(RTLD_DEFAULT, "EVP_MD_CTX_new");
+    *(void **)&ssl.ctx_free = dlsym(RTLD_DEFAULT, "EVP_MD_CTX_free");
+    *(void **)&ssl.sha256 = dlsym(RTLD_DEFAULT, "EVP_sha256");
+    *(void **)&ssl.init = dlsym(RTLD_DEFAULT, "EVP_DigestInit_ex");
+    *(void **)&ssl.update = dlsym(RTLD_DEFAULT, "EVP_DigestUpdate");
+    *(void **)&ssl.final = dlsym(RTLD_DEFAULT, "EVP_DigestFinal_ex");
+    ssl.state = ssl.ctx_new && ssl.ctx_free && ssl.sha256 && ssl.init && ssl.update && ssl.final ? 1 : -1;
+  }
+  return ssl.state == 1;
+}
 
 struct hasher {
   EVP_MD_CTX *ctx;
@@ -40,7 +72,7 @@ static void finalize_hasher(napi_env env, void *data, void *hint) {
   (void)hint;
   struct hasher *h = data;
   // Never while an update runs: the update holds a reference to the handle.
-  EVP_MD_CTX_free(h->ctx);
+  ssl.ctx_free(h->ctx);
   free(h);
 }
 
@@ -75,19 +107,30 @@ static struct hasher *args(napi_env env, napi_callback_info info, size_t n, napi
   return hasher_arg(env, argv[0]);
 }
 
+static napi_value js_available(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_get_boolean(env, ssl_found(), &r);
+  return r;
+}
+
 static napi_value js_create(napi_env env, napi_callback_info info) {
   (void)info;
+  if (!ssl_found()) {
+    napi_throw_error(env, NULL, "this node does not export OpenSSL's EVP functions: hash with node:crypto");
+    return NULL;
+  }
   struct hasher *h = calloc(1, sizeof(*h));
-  if (h) h->ctx = EVP_MD_CTX_new();
-  if (!h || !h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-    if (h) EVP_MD_CTX_free(h->ctx);
+  if (h) h->ctx = ssl.ctx_new();
+  if (!h || !h->ctx || ssl.init(h->ctx, ssl.sha256(), NULL) != 1) {
+    if (h && h->ctx) ssl.ctx_free(h->ctx);
     free(h);
     napi_throw_error(env, NULL, "cannot set up a SHA-256");
     return NULL;
   }
   napi_value r;
   if (napi_create_external(env, h, finalize_hasher, NULL, &r) != napi_ok) {
-    EVP_MD_CTX_free(h->ctx);
+    ssl.ctx_free(h->ctx);
     free(h);
     return NULL;
   }
@@ -98,7 +141,7 @@ static void execute(napi_env env, void *arg) {
   (void)env;
   struct update *u = arg;
   for (size_t i = 0; i < u->count && !u->failed; i++) {
-    if (EVP_DigestUpdate(u->h->ctx, u->data[i], u->len[i]) != 1) u->failed = true;
+    if (ssl.update(u->h->ctx, u->data[i], u->len[i]) != 1) u->failed = true;
   }
 }
 
@@ -185,10 +228,10 @@ static napi_value js_digest(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   struct hasher *h = args(env, info, 1, argv, "sha256Digest(handle)");
   if (!h) return NULL;
-  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned char md[64];
   unsigned int n = 0;
   h->spent = true;
-  if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != 32) {
+  if (ssl.final(h->ctx, md, &n) != 1 || n != 32) {
     napi_throw_error(env, NULL, "SHA-256 finish failed");
     return NULL;
   }
@@ -203,7 +246,7 @@ void register_sha256(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"sha256Create", js_create}, {"sha256Update", js_update}, {"sha256Digest", js_digest}};
+  } fns[] = {{"sha256Available", js_available}, {"sha256Create", js_create}, {"sha256Update", js_update}, {"sha256Digest", js_digest}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn);

@@ -95,7 +95,7 @@ function apiQuietWork(): { busy(): void; idle(): void } {
 export async function startDaemon(opts: DaemonOptions, log: Logger, paths: { uiAssets: string }): Promise<RunningDaemon> {
   // Host programs (the runtime, nft, ip, mount…) start by posix_spawn, not a fork of this heap;
   // files are written atomically and trees removed in one pool task each (core/native-ops.ts).
-  installNativeOps({ runProgram, atomicWrite: (...a) => hostAddon().atomicWrite(...a), removeTree: (path) => hostAddon().removeTree(path), sha256: poolSha256 });
+  installNativeOps({ runProgram, atomicWrite: (...a) => hostAddon().atomicWrite(...a), removeTree: (path) => hostAddon().removeTree(path), ...(hostAddon().sha256Available() ? { sha256: poolSha256 } : {}) });
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root: containers, mounts and networks will fail');
   else if (rootlessChildInfo()) log.info({ dataRoot: opts.dataRoot, execRoot: opts.execRoot }, 'rootless: running in a user namespace of the calling user');
   await mkdir(opts.dataRoot, { recursive: true, mode: 0o710 });

@@ -53,7 +53,9 @@ export interface HostAddon {
    * one pool thread. A failure removes `tmp` and rejects with the errno as `code`.
    */
   atomicWrite(path: string, tmp: string, data: Buffer, mode: number, syncFile: boolean, syncDir: boolean): Promise<void>;
-  /** A SHA-256 whose updates run on the pool (sha256Update). */
+  /** Whether the running node exports OpenSSL's EVP functions (the official builds do). */
+  sha256Available(): boolean;
+  /** A SHA-256 whose updates run on the pool (sha256Update); throws when not sha256Available(). */
   sha256Create(): Sha256Handle;
   /** Hashes the buffers, in order, on a pool thread; one update at a time (a second throws). */
   sha256Update(handle: Sha256Handle, buffers: readonly Buffer[]): Promise<void>;

@@ -13,6 +13,10 @@ import { poolSha256 } from './host-hash.js';
 
 const sha = (...parts: Buffer[]): string => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
 
+test('this node exports the OpenSSL functions the pool SHA-256 looks up', () => {
+  assert.equal(hostAddon().sha256Available(), true);
+});
+
 test('the pool SHA-256 gives node:crypto\'s digest for every shape of batches', async () => {
   const big = randomBytes(9 << 20);
   const cases: Buffer[][][] = [
