@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -268,6 +268,8 @@ export interface Containerd {
   endpoint: string;
   netns: string;
   stop(): Promise<void>;
+  /** Cgroups the engine made at the top of the host's hierarchies, which stop() removes. */
+  cgroupRoots?: string[];
 }
 
 /**
@@ -278,6 +280,9 @@ export interface Containerd {
 export async function startContainerd(registry: string, netns: string): Promise<Containerd> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-containerd-'));
   const sock = join(dir, 'containerd.sock');
+  // containerd puts its pods' cgroups under k8s.io in every v1 hierarchy: removed at the end when
+  // this run made it (a host's own containerd may have one).
+  const ownCgroupRoots = await missingCgroups('k8s.io');
   let child: ChildProcess | undefined;
   let log = '';
   const stop = async (): Promise<void> => {
@@ -294,6 +299,7 @@ export async function startContainerd(registry: string, netns: string): Promise<
     for (const pid of await shimsOf(sock)) process.kill(pid, 'SIGKILL');
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    for (const path of ownCgroupRoots) await removeCgroupTree(path);
   };
   try {
     await mkdir(join(dir, 'net.d'), { recursive: true });
@@ -331,9 +337,12 @@ ${MIRRORED.map((r) => `  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."
     await writeFile(join(dir, 'config.toml'), config);
     // On a hybrid cgroup host crun refuses a cgroup2 mount with controllers in it: containerd, its
     // shims and crun run in a mount namespace without it, as Berth runs crun (oci-runtime.ts). The
-    // mounts containerd makes stay in that namespace and go with its last process.
+    // mounts containerd makes stay in that namespace and go with its last process. As Berth's
+    // monitor does, a tmpfs of the namespace's own covers the mount point: crun makes a directory
+    // there for each container, which on the host's /sys/fs/cgroup tmpfs would outlive the run.
     const unified = (await run('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'])).stdout.trim().split('\n').filter(Boolean);
-    const script = `${unified.map((m) => `umount -l ${m}; `).join('')}exec nsenter --net=${netns} /usr/bin/containerd --config ${join(dir, 'config.toml')}`;
+    const hide = unified.map((m) => `umount -l ${m} && mount -t tmpfs -o mode=755,size=1m berth-critest ${m}; `).join('');
+    const script = `${hide}exec nsenter --net=${netns} /usr/bin/containerd --config ${join(dir, 'config.toml')}`;
     child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
@@ -343,7 +352,7 @@ ${MIRRORED.map((r) => `  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."
     await stop();
     throw err;
   }
-  return { endpoint: `unix://${sock}`, netns, stop };
+  return { endpoint: `unix://${sock}`, netns, stop, cgroupRoots: ownCgroupRoots };
 }
 
 /**
@@ -369,6 +378,23 @@ export async function startBerth(registry: string, netns: string): Promise<Conta
     throw err;
   }
   return { endpoint: `unix://${d.criSocket}`, netns, stop };
+}
+
+/** `/sys/fs/cgroup/<controller>/<name>` of each v1 hierarchy where there is none yet. */
+async function missingCgroups(name: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (const c of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    if (c === 'unified' || !existsSync(join('/sys/fs/cgroup', c, 'cgroup.procs'))) continue;
+    if (!existsSync(join('/sys/fs/cgroup', c, name))) missing.push(join('/sys/fs/cgroup', c, name));
+  }
+  return missing;
+}
+
+/** rmdir of a cgroup and the cgroups under it, deepest first (only empty ones go; none is forced). */
+async function removeCgroupTree(path: string): Promise<void> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(path, e.name));
+  await rmdir(path).catch(() => undefined);
 }
 
 /** containerd-shim processes started for the containerd at `sock` (their command line names it). */

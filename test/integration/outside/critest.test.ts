@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ describe('critest conformance (cri-tools v1.37.0)', () => {
       } finally {
         await c.stop();
       }
+      // What containerd made in the host's cgroup hierarchies went with it.
+      assert.deepEqual((c.cgroupRoots ?? []).filter((p) => existsSync(p)), []);
     } finally {
       await run('umount', ['-l', netns]);
     }
