@@ -9,7 +9,8 @@ import { compareStrings } from '../../core/compare.js';
 export async function collectGarbage(
   deps: Pick<ImageDeps, 'content' | 'images' | 'layers' | 'snapshotter'>,
   leases: { has(digest: Digest): boolean },
-  extraLayers: ReadonlySet<string> = new Set(),
+  /** Removes a layer unless it is being unpacked or an image being added holds it (LayerUnpacker). */
+  guard: { collectLayer(chainId: string, remove: () => Promise<void>): Promise<boolean> } = { collectLayer: async (_c, remove) => (await remove(), true) },
 ): Promise<Digest[]> {
   const blobs = new Set<Digest>();
   const layers = new Set<string>();
@@ -20,15 +21,18 @@ export async function collectGarbage(
   }
   const removed: Digest[] = [];
   for (const layer of await deps.layers.list()) {
-    if (layers.has(layer.chainId) || extraLayers.has(layer.chainId)) continue;
-    await deps.snapshotter.removeLayer(layer.snapshotId);
-    await deps.layers.delete(layer.chainId);
-    removed.push(layer.chainId);
+    if (layers.has(layer.chainId)) continue;
+    const gone = await guard.collectLayer(layer.chainId, async () => {
+      await deps.snapshotter.removeLayer(layer.snapshotId);
+      await deps.layers.delete(layer.chainId);
+    });
+    if (gone) removed.push(layer.chainId);
   }
-  // Layers on disk with no record are leftovers of a crash during unpack.
+  // Layers on disk with no record are leftovers of a crash during unpack (or an unpack placing
+  // its directory just before its record: the guard skips those).
   const known = new Set((await deps.layers.list()).map((l) => l.snapshotId));
   for (const id of await deps.snapshotter.listLayers()) {
-    if (!known.has(id) && !extraLayers.has(`sha256:${id}`)) await deps.snapshotter.removeLayer(id);
+    if (!known.has(id)) await guard.collectLayer(`sha256:${id}`, () => deps.snapshotter.removeLayer(id));
   }
   // Leases are read live, in the same step as each unlink: a load or pull that stored or found a
   // blob while this collection ran has leased it by then (ExpectedBlob.lease).

@@ -80,12 +80,18 @@ export class ImageService {
     if (diffIds.length !== input.layers.length || diffIds.some((d, i) => d !== input.layers[i]?.diffId)) {
       throw new InvalidParameterError(`image config ${info.digest} lists ${diffIds.length} layers but ${input.layers.length} were given, or their diff IDs differ`);
     }
-    await this.unpacker.ensureLayers(input.layers, input.ahead);
-    const existing = await this.deps.images.get(info.digest);
-    const record: ImageRecord = existing ?? { id: info.digest, layers: input.layers, added: isoTime() };
-    if (input.parent) record.parent = input.parent;
-    if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
-    await this.deps.images.put(record);
+    // From the layers' check to the record that references them, no collection takes them.
+    const release = this.unpacker.hold(chainIds(input.layers.map((l) => l.diffId)));
+    try {
+      await this.unpacker.ensureLayers(input.layers, input.ahead);
+      const existing = await this.deps.images.get(info.digest);
+      const record: ImageRecord = existing ?? { id: info.digest, layers: input.layers, added: isoTime() };
+      if (input.parent) record.parent = input.parent;
+      if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
+      await this.deps.images.put(record);
+    } finally {
+      release();
+    }
     this.deps.onAdded?.(info.digest);
     return info.digest;
   }
@@ -262,7 +268,7 @@ export class ImageService {
 
   /** Removes layers and blobs no image references; returns the chain IDs of removed layers. */
   gc(): Promise<Digest[]> {
-    return this.leases.collect(() => collectGarbage(this.deps, this.leases, this.unpacker.inflightIds()));
+    return this.leases.collect(() => collectGarbage(this.deps, this.leases, this.unpacker));
   }
 
   /** Bytes all unpacked layers take, each counted once (`system df`'s LayersSize). */
