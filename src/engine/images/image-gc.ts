@@ -9,7 +9,7 @@ import { compareStrings } from '../../core/compare.js';
 export async function collectGarbage(
   deps: Pick<ImageDeps, 'content' | 'images' | 'layers' | 'snapshotter'>,
   leases: { has(digest: Digest): boolean },
-  /** Removes a layer unless it is being unpacked or an image being added holds it (LayerUnpacker). */
+  /** Removes a layer unless it is being unpacked (LayerUnpacker.collectLayer). */
   guard: { collectLayer(chainId: string, remove: () => Promise<void>): Promise<boolean> } = { collectLayer: async (_c, remove) => (await remove(), true) },
 ): Promise<Digest[]> {
   const blobs = new Set<Digest>();
@@ -20,8 +20,9 @@ export async function collectGarbage(
     for (const c of chainIds(record.layers.map((l) => l.diffId))) layers.add(c);
   }
   const removed: Digest[] = [];
+  // A layer is leased by its chain ID while an image being added stands on it (addImage).
   for (const layer of await deps.layers.list()) {
-    if (layers.has(layer.chainId)) continue;
+    if (layers.has(layer.chainId) || leases.has(layer.chainId)) continue;
     const gone = await guard.collectLayer(layer.chainId, async () => {
       await deps.snapshotter.removeLayer(layer.snapshotId);
       await deps.layers.delete(layer.chainId);
@@ -32,7 +33,7 @@ export async function collectGarbage(
   // its directory just before its record: the guard skips those).
   const known = new Set((await deps.layers.list()).map((l) => l.snapshotId));
   for (const id of await deps.snapshotter.listLayers()) {
-    if (!known.has(id)) await guard.collectLayer(`sha256:${id}`, () => deps.snapshotter.removeLayer(id));
+    if (!known.has(id) && !leases.has(`sha256:${id}`)) await guard.collectLayer(`sha256:${id}`, () => deps.snapshotter.removeLayer(id));
   }
   // Leases are read live, in the same step as each unlink: a load or pull that stored or found a
   // blob while this collection ran has leased it by then (ExpectedBlob.lease).

@@ -15,6 +15,7 @@ import { collectGarbage } from './image-gc.js';
 import { checkImageStore } from './store-check.js';
 import type { PublishEvent } from '../events/event-types.js';
 import { BlobLeases } from './blob-leases.js';
+import { LeaseSet } from './archive/lease-set.js';
 import { compareStrings } from '../../core/compare.js';
 import { isoTime } from '../../core/utc-time.js';
 
@@ -80,8 +81,12 @@ export class ImageService {
     if (diffIds.length !== input.layers.length || diffIds.some((d, i) => d !== input.layers[i]?.diffId)) {
       throw new InvalidParameterError(`image config ${info.digest} lists ${diffIds.length} layers but ${input.layers.length} were given, or their diff IDs differ`);
     }
-    // From the layers' check to the record that references them, no collection takes them.
-    const release = this.unpacker.hold(chainIds(input.layers.map((l) => l.diffId)));
+    // The layers are leased like blobs, by chain ID, from their check until the record that
+    // references them is written (and to the end of a collection running meanwhile): a load that
+    // unpacks while it streams has its layers ready moments after the collection its own bytes
+    // set off began, and that collection removed one under an image being recorded.
+    const layerLeases = new LeaseSet(this.leases);
+    for (const chainId of chainIds(input.layers.map((l) => l.diffId))) layerLeases.add(chainId);
     try {
       await this.unpacker.ensureLayers(input.layers, input.ahead);
       const existing = await this.deps.images.get(info.digest);
@@ -90,7 +95,7 @@ export class ImageService {
       if (input.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...input.repoDigests])];
       await this.deps.images.put(record);
     } finally {
-      release();
+      layerLeases.release();
     }
     this.deps.onAdded?.(info.digest);
     return info.digest;

@@ -22,41 +22,18 @@ export interface StreamedLayer {
  */
 export class LayerUnpacker {
   private readonly inflight = new Map<string, Promise<void>>();
-  /** Layers an image being added stands on, from before their check until its record is written. */
-  private readonly held = new Map<string, number>();
   /** Layers garbage collection is removing. */
   private readonly removals = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: Pick<ImageDeps, 'content' | 'layers' | 'snapshotter' | 'log'>) {}
 
   /**
-   * Keeps garbage collection off `chainIds` until the returned function is called: an image's
-   * layers are checked (or unpacked) before its record is written, and a collection in between
-   * would see them unreferenced. A load that unpacks while it streams finishes its layers moments
-   * after the collection its own bytes set off began: that collection removed one, and the image
-   * was recorded on a layer that was gone (the storage-budget test's kill -9 case).
-   */
-  hold(chainIds: readonly string[]): () => void {
-    for (const c of chainIds) this.held.set(c, (this.held.get(c) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (const c of chainIds) {
-        const n = (this.held.get(c) ?? 0) - 1;
-        if (n > 0) this.held.set(c, n);
-        else this.held.delete(c);
-      }
-    };
-  }
-
-  /**
-   * Runs garbage collection's `remove` of layer `chainId` unless the layer is being unpacked or
-   * held; an unpack of it that starts meanwhile waits for the removal, then finds it gone. The
-   * check and the claim are one synchronous step. Returns whether it removed.
+   * Runs garbage collection's `remove` of layer `chainId` unless the layer is being unpacked (or
+   * removed already); an unpack of it that starts meanwhile waits for the removal, then finds it
+   * gone. The check and the claim are one synchronous step. Returns whether it removed.
    */
   async collectLayer(chainId: string, remove: () => Promise<void>): Promise<boolean> {
-    if (this.inflight.has(chainId) || this.held.has(chainId) || this.removals.has(chainId)) return false;
+    if (this.inflight.has(chainId) || this.removals.has(chainId)) return false;
     const job = remove().finally(() => this.removals.delete(chainId));
     this.removals.set(chainId, job);
     await job;
