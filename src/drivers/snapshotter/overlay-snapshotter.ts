@@ -68,20 +68,11 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async createLayer(id: string, parent: string | null, tar: Readable): Promise<LayerApplyResult> {
-    assertSafeName('layer', id);
-    if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
-    // The parent is looked up before the unpack, so a missing one fails before any work.
-    const ancestors = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
-    const build = await this.scratch.create();
-    try {
-      await mkdirMode(join(build, 'diff'), 0o755);
-      const size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
-      await this.placeLayer(id, ancestors, build);
-      return { size };
-    } catch (err) {
-      await this.scratch.discard(build);
-      throw asBerthError(`cannot create layer "${id}"`, err);
-    }
+    // The layer's place and parent are checked before the unpack, so a bad one fails before any work.
+    const ancestors = await this.ancestorsFor(id, parent);
+    const { build, size } = await this.unpack(tar, `cannot create layer "${id}"`);
+    await this.place(id, ancestors, build);
+    return { size };
   }
 
   /**
@@ -90,15 +81,7 @@ export class OverlaySnapshotter implements Snapshotter {
    * that says what the layer is (and stacks on) has arrived.
    */
   async unpackDetached(tar: Readable): Promise<DetachedLayer> {
-    const build = await this.scratch.create();
-    let size: number;
-    try {
-      await mkdirMode(join(build, 'diff'), 0o755);
-      size = await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log);
-    } catch (err) {
-      await this.scratch.discard(build);
-      throw asBerthError('cannot unpack a layer', err);
-    }
+    const { build, size } = await this.unpack(tar, 'cannot unpack a layer');
     let settled = false;
     const settle = (): void => {
       if (settled) throw new ConflictError('this unpacked layer was already placed or discarded');
@@ -108,15 +91,11 @@ export class OverlaySnapshotter implements Snapshotter {
       size,
       adopt: async (id, parent) => {
         settle();
-        try {
-          assertSafeName('layer', id);
-          if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
-          const ancestors = parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
-          await this.placeLayer(id, ancestors, build);
-        } catch (err) {
+        const ancestors = await this.ancestorsFor(id, parent).catch(async (err: unknown) => {
           await this.scratch.discard(build);
-          throw asBerthError(`cannot create layer "${id}"`, err);
-        }
+          throw err;
+        });
+        await this.place(id, ancestors, build);
       },
       discard: async () => {
         settle();
@@ -125,18 +104,39 @@ export class OverlaySnapshotter implements Snapshotter {
     };
   }
 
-  /** The unpacked `build` (its diff/ filled) becomes layer `id` on `ancestors`, nearest first. */
-  private async placeLayer(id: string, ancestors: string[], build: string): Promise<void> {
-    await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
-    const short = await this.newShortName();
-    await atomicWriteFile(join(build, 'link'), short);
-    const shortLink = join(this.root, 'l', short);
-    await symlink(`../layers/${id}/diff`, shortLink);
+  /** The ancestors, nearest first, of a layer `id` to be made on `parent`; refuses an `id` in use. */
+  private async ancestorsFor(id: string, parent: string | null): Promise<string[]> {
+    assertSafeName('layer', id);
+    if (await this.hasLayer(id)) throw new ConflictError(`layer "${id}" already exists`);
+    return parent === null ? [] : [parent, ...(await this.readChain(this.layerDir(parent), 'layer', parent))];
+  }
+
+  /** The tar's files in diff/ of a new scratch directory; nothing is left on failure. */
+  private async unpack(tar: Readable, what: string): Promise<{ build: string; size: number }> {
+    const build = await this.scratch.create();
     try {
+      await mkdirMode(join(build, 'diff'), 0o755);
+      return { build, size: await applyLayerTar(join(build, 'diff'), tar, overlayWhiteouts, this.log) };
+    } catch (err) {
+      await this.scratch.discard(build);
+      throw asBerthError(what, err);
+    }
+  }
+
+  /** The unpacked `build` becomes layer `id` on `ancestors`; on failure nothing of it is left. */
+  private async place(id: string, ancestors: string[], build: string): Promise<void> {
+    let shortLink: string | null = null;
+    try {
+      await atomicWriteFile(join(build, 'lower'), ancestors.join('\n'));
+      const short = await this.newShortName();
+      await atomicWriteFile(join(build, 'link'), short);
+      shortLink = join(this.root, 'l', short);
+      await symlink(`../layers/${id}/diff`, shortLink);
       await renameIntoPlace(build, this.layerDir(id), `layer "${id}"`);
     } catch (err) {
-      await unlink(shortLink).catch(() => undefined);
-      throw err;
+      if (shortLink !== null) await unlink(shortLink).catch(() => undefined);
+      await this.scratch.discard(build);
+      throw asBerthError(`cannot create layer "${id}"`, err);
     }
   }
 
