@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { chainIds, digestHex, type Digest } from '../../core/digest.js';
 import { InvalidParameterError, NotImplementedError } from '../../core/errors.js';
 import type { LayerBlobRef } from '../../store/metadata/image-store.js';
-import { decompressor } from '../../core/compression.js';
 import { layerCompression } from './archive/compression.js';
 import type { AheadLayer, UnpackAhead } from './unpack-ahead.js';
+import { drainLayer, uncompressedLayer } from './layer-stream.js';
 import type { ImageDeps } from './image-catalog.js';
 
 /** A layer being unpacked from a download (LayerUnpacker.streamLayer). */
@@ -165,30 +164,14 @@ export class LayerUnpacker {
     const snapshotId = digestHex(chainId);
     if (await this.deps.snapshotter.hasLayer(snapshotId)) await this.deps.snapshotter.removeLayer(snapshotId);
     if (raw.destroyed) throw failures[0] ?? new Error(`the blob of layer ${layer.digest} closed before it was unpacked`);
-    const tar = decompress(raw, layer.mediaType);
-    const hash = hashDiff ? createHash('sha256') : undefined;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        hash?.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const tee = tar.pipe(hasher);
-    // pipe() does not forward errors: a corrupt blob must fail the unpack, not stall it.
-    raw.on('error', (e) => tee.destroy(e));
-    tar.on('error', (e) => {
-      failures.push(e);
-      tee.destroy(e);
-    });
-    // The reader may have stopped listening by the time tee fails with what it was handed above
-    // (a zstd frame refused at its first bytes): an unheard 'error' would end the daemon.
-    tee.on('error', () => undefined);
+    const kind = layerCompression(layer.mediaType);
+    if (kind === undefined) throw new NotImplementedError(`layer media type "${layer.mediaType}" is not supported`);
+    const { tar, stream: tee, diffId } = uncompressedLayer(raw, kind, hashDiff);
+    tar.on('error', (e) => failures.push(e));
     let size: number;
     try {
       ({ size } = await this.deps.snapshotter.createLayer(snapshotId, parent ? digestHex(parent) : null, tee));
-      // The tar parser may stop at the end-of-archive marker before the stream ends; drain the
-      // rest so the digest covers every byte.
-      await drain(tee);
+      await drainLayer(tee);
       await verified;
     } catch (err) {
       // A feed still being written must not wait for a reader that has stopped.
@@ -196,7 +179,7 @@ export class LayerUnpacker {
       await this.deps.snapshotter.removeLayer(snapshotId).catch(() => undefined);
       throw failures[0] ?? err;
     }
-    const actual = hash ? `sha256:${hash.digest('hex')}` : layer.diffId;
+    const actual = diffId() ?? layer.diffId;
     if (failures.length > 0 || actual !== layer.diffId) {
       await this.deps.snapshotter.removeLayer(snapshotId);
       if (failures.length > 0) throw failures[0];
@@ -204,20 +187,4 @@ export class LayerUnpacker {
     }
     await this.deps.layers.put({ chainId, diffId: layer.diffId, parent, size, snapshotId });
   }
-}
-
-/** Through the shared decompressor: a corrupt stream or a zstd window over its limit is InvalidParameter. */
-function decompress(stream: Readable, mediaType: string): Readable {
-  const kind = layerCompression(mediaType);
-  if (kind === undefined) throw new NotImplementedError(`layer media type "${mediaType}" is not supported`);
-  return stream.pipe(decompressor(kind));
-}
-
-async function drain(stream: Readable): Promise<void> {
-  if (stream.readableEnded) return;
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
-    stream.resume();
-  });
 }

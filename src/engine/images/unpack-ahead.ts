@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { decompress, detectCompression } from '../../core/compression.js';
+import { PassThrough, type Readable } from 'node:stream';
+import { detectCompression } from '../../core/compression.js';
 import type { Digest } from '../../core/digest.js';
 import { eventOrClose } from '../../core/event-or-close.js';
 import { hasTarMagic } from '../../core/tar-magic.js';
 import type { DetachedLayer } from '../../drivers/snapshotter/snapshotter.js';
+import { drainLayer, uncompressedLayer } from './layer-stream.js';
 
 /** A layer unpacked from an archive's blob, and the digest of the blob's uncompressed bytes. */
 export interface AheadLayer {
@@ -119,34 +119,20 @@ export class UnpackAhead {
     // A megabyte of slack: the store and the unpack each write at their own pace in between.
     const feed = new PassThrough({ highWaterMark: 1 << 20 });
     // A plain blob's digest is its diff ID, and the store hashes it already.
-    const hash = kind === 'none' ? undefined : createHash('sha256');
-    const tar = kind === 'none' ? feed : decompress(feed, kind);
-    const tap = tar.pipe(
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          hash?.update(chunk);
-          cb(null, chunk);
-        },
-      }),
-    );
-    tar.on('error', (e) => tap.destroy(e));
-    if (tar !== feed) feed.on('error', (e) => tar.destroy(e));
-    // The unpack may have stopped reading (not a tar) by the time the feed is destroyed: an
-    // unheard 'error' would end the daemon. Its own failure is what the job reports.
-    tap.on('error', () => undefined);
+    const { stream, diffId } = uncompressedLayer(feed, kind, kind !== 'none');
     const result = (async (): Promise<AheadLayer | undefined> => {
-      let layer: DetachedLayer;
+      let layer: DetachedLayer | undefined;
       try {
-        layer = await this.unpack(tap);
-        // The tar parser stops at the end-of-archive marker; the digest covers every byte.
-        await drain(tap);
+        layer = await this.unpack(stream);
+        await drainLayer(stream);
       } catch {
         // Not a layer, or a broken one: the store's copy is unpacked (and judged) the usual way.
         feed.destroy();
+        await layer?.discard().catch(() => undefined);
         return undefined;
       }
       try {
-        return { layer, diffId: hash ? (`sha256:${hash.digest('hex')}` as Digest) : await stored };
+        return { layer, diffId: diffId() ?? (await stored) };
       } catch {
         await layer.discard().catch(() => undefined);
         return undefined;
@@ -154,15 +140,4 @@ export class UnpackAhead {
     })();
     return { feed, result };
   }
-}
-
-async function drain(stream: Readable): Promise<void> {
-  if (stream.readableEnded) return;
-  if (stream.destroyed) throw new Error('the layer stream was closed before its end');
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
-    stream.on('close', () => reject(new Error('the layer stream was closed before its end')));
-    stream.resume();
-  });
 }
