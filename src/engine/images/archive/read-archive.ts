@@ -24,6 +24,13 @@ export const LAYOUT_DOCUMENTS: ReadonlySet<string> = new Set(['manifest.json', '
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const BLOB_PATH = /^blobs\/sha256\/([^/]+)$/;
 
+export interface ReadArchiveOptions {
+  /** Where blobs that look like layers are unpacked as they are stored. */
+  ahead?: UnpackAhead;
+  /** Told each file entry's size before its content is read. */
+  onEntry?: (size: number) => void;
+}
+
 /**
  * Reads an image archive (plain, gzip or zstd tar) in one pass. Blobs go to the content store as
  * they stream, since layers can be larger than memory and the manifests naming them usually come
@@ -32,13 +39,6 @@ const BLOB_PATH = /^blobs\/sha256\/([^/]+)$/;
  * before garbage collection could take it: before the write for verified blobs, as soon as the
  * content is hashed for the others.
  */
-export interface ReadArchiveOptions {
-  /** Where blobs that look like layers are unpacked as they are stored. */
-  ahead?: UnpackAhead;
-  /** Told each file entry's size before its content is read. */
-  onEntry?: (size: number) => void;
-}
-
 export async function readArchive(content: ContentStore, input: Readable, lease: (d: Digest) => void, opts: ReadArchiveOptions = {}): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), links: new Map(), documents: new Map() };
   let source: Readable | undefined;
